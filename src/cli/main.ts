@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { TargetError } from '../instrument/target.js';
+import { packageVersion } from '../paths.js';
+import { presetDescriptions } from '../presets/registry.js';
+import { CliError } from './cli-error.js';
+import { runCommand } from './run-command.js';
+
+const USAGE = `stagescope ${packageVersion} — stage trees for ML inference pipelines on Node.js
+
+Usage:
+  stagescope run --preset NAME [options] -- script.mjs [args...]   trace a script
+  stagescope presets                                               list presets
+  stagescope help [command]
+
+Also: node --import stagescope/register/<preset> script.mjs
+Run "stagescope run --help" for the run options.
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  run: runCommand,
+  presets: async () => {
+    for (const [name, description] of presetDescriptions()) process.stdout.write(`${name.padEnd(8)} ${description}\n`);
+    return 0;
+  },
+  help: async (argv) => {
+    const sub = argv[0] === undefined ? undefined : commands[argv[0]];
+    if (sub !== undefined && argv[0] !== 'help') return sub(['--help']);
+    process.stdout.write(USAGE);
+    return 0;
+  },
+  version: async () => {
+    process.stdout.write(`${packageVersion}\n`);
+    return 0;
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') return commands.version!([]);
+  const command = commands[name];
+  if (command === undefined) throw new CliError(`unknown command "${name}"\n\n${USAGE}`);
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const known = error instanceof CliError || error instanceof TargetError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';
+    process.stderr.write(`stagescope: ${known ? (error as Error).message.replace(/^stagescope: /, '') : (error instanceof Error ? error.stack ?? error.message : String(error))}\n`);
+    process.exitCode = known ? 2 : 1;
+  },
+);

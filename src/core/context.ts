@@ -1,0 +1,34 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Span } from './span.js';
+
+/** Marker stored in the context while stagescope's own code (exporters, probes) runs. */
+export const SUPPRESSED: unique symbol = Symbol('stagescope.suppressed');
+export type ContextValue = Span | typeof SUPPRESSED;
+
+/**
+ * The one AsyncLocalStorage that carries the current span. Shared through a
+ * global symbol so that two copies of stagescope in one process (a CJS and an ESM
+ * load, or two versions) still agree on parentage.
+ */
+const STORAGE_KEY = Symbol.for('stagescope.context.v1');
+type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage<ContextValue> };
+const g = globalThis as GlobalWithStorage;
+export const storage: AsyncLocalStorage<ContextValue> = (g[STORAGE_KEY] ??= new AsyncLocalStorage<ContextValue>());
+
+/** The span the current code runs in, or null (also null while suppressed). */
+export function currentSpan(): Span | null {
+  const value = storage.getStore();
+  return value === undefined || value === SUPPRESSED ? null : value;
+}
+
+export function isSuppressed(): boolean {
+  return storage.getStore() === SUPPRESSED;
+}
+
+/**
+ * Run `fn` with tracing suppressed: wrapped calls inside record nothing. Exporters
+ * and probes use this so they never trace themselves.
+ */
+export function suppressTracing<T>(fn: () => T): T {
+  return storage.run(SUPPRESSED, fn);
+}

@@ -1,0 +1,162 @@
+import { nowNs, nsToWallMs } from './clock.js';
+import type { Span } from './span.js';
+import type { SpanError, SpanRecord } from './types.js';
+
+export const RUN_FORMAT = 'stagescope.run/1';
+
+export interface RunDiagnostic {
+  code: string;
+  message: string;
+}
+
+/** A time series sampled in the background (probes issue); kept here so renderers agree. */
+export interface SampleSeries {
+  name: string;
+  unit: string;
+  /** [ns since run start, value] */
+  points: [number, number][];
+}
+
+/** The saved form of a run: every renderer and `compare` reads this (DESIGN.md). */
+export interface RunDocument {
+  format: typeof RUN_FORMAT;
+  preset: string | null;
+  command: string[];
+  /** ISO wall clock of the run's start. */
+  startedAt: string;
+  durationNs: number;
+  /** Time spent inside stagescope's wrappers (measured over the whole wrapper). */
+  overheadNs: number;
+  wrappedCalls: number;
+  /** Spans lost because the recorder's bounded buffer was full. */
+  droppedSpans: number;
+  exitCode: number | null;
+  error: SpanError | null;
+  environment: { node: string; platform: string; arch: string; stagescope: string };
+  diagnostics: RunDiagnostic[];
+  spans: SpanRecord[];
+  samples?: SampleSeries[];
+}
+
+export interface BuildRunOptions {
+  preset: string | null;
+  command: string[];
+  root: Span;
+  spans: readonly Span[];
+  droppedSpans: number;
+  exitCode?: number | null;
+  diagnostics?: RunDiagnostic[];
+  stagescopeVersion: string;
+  /** Reading of the clock to use for spans still open (default now). */
+  atNs?: number;
+}
+
+/**
+ * Turn the live spans of one trace into the saved document: times relative to
+ * the root's start, self time computed, open spans marked `unfinished` with the
+ * duration they had so far. Spans whose parent was dropped from the bounded
+ * buffer are attached to the root (their `attributes.orphaned` says so).
+ */
+export function buildRunDocument(options: BuildRunOptions): RunDocument {
+  const { root } = options;
+  const atNs = options.atNs ?? nowNs();
+  const traceSpans = options.spans.filter((span) => span.trace === root.trace);
+  const present = new Set(traceSpans);
+  const records: SpanRecord[] = [];
+  const childrenOf = new Map<string, SpanRecord[]>();
+  for (const span of traceSpans) {
+    const endNs = span.endNs >= 0 ? span.endNs : atNs;
+    let parentId = span.parent === null ? null : span.parent.id;
+    const attributes = span.attributes === null ? {} : { ...span.attributes };
+    if (span.parent !== null && !present.has(span.parent)) {
+      parentId = root.id;
+      attributes.orphaned = true;
+    }
+    const record: SpanRecord = {
+      id: span.id,
+      parentId,
+      traceId: span.trace.id,
+      name: span.name,
+      stage: span.stage,
+      target: span.target,
+      startNs: span.startNs - root.startNs,
+      durationNs: Math.max(0, endNs - span.startNs),
+      selfNs: 0,
+      status: span.endNs >= 0 ? span.status : 'unfinished',
+      error: span.error,
+      metrics: span.metrics === null ? {} : { ...span.metrics },
+      attributes,
+    };
+    records.push(record);
+    if (parentId !== null) {
+      let siblings = childrenOf.get(parentId);
+      if (siblings === undefined) childrenOf.set(parentId, (siblings = []));
+      siblings.push(record);
+    }
+  }
+  for (const record of records) record.selfNs = selfTime(record, childrenOf.get(record.id) ?? []);
+  const rootRecord = records.find((record) => record.id === root.id);
+  return {
+    format: RUN_FORMAT,
+    preset: options.preset,
+    command: options.command,
+    startedAt: new Date(nsToWallMs(root.startNs)).toISOString(),
+    durationNs: rootRecord?.durationNs ?? 0,
+    overheadNs: Math.round(root.trace.overheadNs),
+    wrappedCalls: root.trace.wrappedCalls,
+    droppedSpans: options.droppedSpans,
+    exitCode: options.exitCode ?? null,
+    error: root.error,
+    environment: {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      stagescope: options.stagescopeVersion,
+    },
+    diagnostics: options.diagnostics ?? [],
+    spans: records,
+  };
+}
+
+/**
+ * Self time = duration minus the union of the children's intervals clipped to the
+ * parent. A union, not a sum: concurrent children (Promise.all) overlap, and a
+ * sum would make self time negative.
+ */
+export function selfTime(parent: SpanRecord, children: readonly SpanRecord[]): number {
+  if (children.length === 0) return parent.durationNs;
+  const parentEnd = parent.startNs + parent.durationNs;
+  const intervals = children
+    .map((child) => [Math.max(parent.startNs, child.startNs), Math.min(parentEnd, child.startNs + child.durationNs)] as const)
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  let currentStart = -1;
+  let currentEnd = -1;
+  for (const [start, end] of intervals) {
+    if (start > currentEnd) {
+      if (currentEnd > currentStart) covered += currentEnd - currentStart;
+      currentStart = start;
+      currentEnd = end;
+    } else if (end > currentEnd) {
+      currentEnd = end;
+    }
+  }
+  if (currentEnd > currentStart) covered += currentEnd - currentStart;
+  return Math.max(0, parent.durationNs - covered);
+}
+
+/** Validate a parsed JSON value as a run document; throws naming what is wrong. */
+export function assertRunDocument(value: unknown, source: string): asserts value is RunDocument {
+  const doc = value as Partial<RunDocument> | null;
+  if (doc === null || typeof doc !== 'object') throw new Error(`${source}: not a stagescope run document (not a JSON object)`);
+  if (doc.format !== RUN_FORMAT) {
+    throw new Error(`${source}: not a stagescope run document (format is ${JSON.stringify(doc.format)}, expected "${RUN_FORMAT}")`);
+  }
+  if (!Array.isArray(doc.spans)) throw new Error(`${source}: run document has no "spans" list`);
+  doc.spans.forEach((span, index) => {
+    if (typeof span?.id !== 'string' || typeof span.name !== 'string' || typeof span.startNs !== 'number' || typeof span.durationNs !== 'number') {
+      throw new Error(`${source}: spans[${index}] needs string id and name and numeric startNs and durationNs`);
+    }
+  });
+}

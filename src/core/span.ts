@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { nowNs } from './clock.js';
+import type { Attributes, AttributeValue, Metrics, SpanError, SpanStatus, Stage } from './types.js';
+
+let nextSpanId = 1;
+
+/**
+ * A live span. Kept deliberately small: it is allocated on every wrapped call, so
+ * fields are plain properties (no getters, no private fields) and maps are created
+ * lazily.
+ */
+export class Span {
+  readonly id: string;
+  readonly parent: Span | null;
+  readonly trace: Trace;
+  name: string;
+  stage: Stage | null;
+  readonly target: string | null;
+  /** Absolute `nowNs()` at start. */
+  readonly startNs: number;
+  /** Absolute `nowNs()` at end, or -1 while open. */
+  endNs = -1;
+  status: SpanStatus = 'unfinished';
+  error: SpanError | null = null;
+  metrics: Metrics | null = null;
+  attributes: Attributes | null = null;
+  /** Probe state captured at start, consumed at end. */
+  probeState: unknown[] | null = null;
+
+  constructor(trace: Trace, parent: Span | null, name: string, stage: Stage | null, target: string | null, startNs: number) {
+    this.id = String(nextSpanId++);
+    this.trace = trace;
+    this.parent = parent;
+    this.name = name;
+    this.stage = stage;
+    this.target = target;
+    this.startNs = startNs;
+  }
+
+  setAttribute(key: string, value: AttributeValue): void {
+    (this.attributes ??= {})[key] = value;
+  }
+
+  setMetric(key: string, value: number): void {
+    (this.metrics ??= {})[key] = value;
+  }
+
+  addMetric(key: string, value: number): void {
+    const metrics = (this.metrics ??= {});
+    metrics[key] = (metrics[key] ?? 0) + value;
+  }
+
+  get ended(): boolean {
+    return this.endNs >= 0;
+  }
+}
+
+/**
+ * One trace: a run of a script under a driver, or one HTTP request. Holds the
+ * overhead accounting that the report's "OH" figure comes from.
+ */
+export class Trace {
+  readonly id: string;
+  readonly startNs: number;
+  root: Span | null = null;
+  /** Nanoseconds spent inside stagescope's wrappers for this trace. */
+  overheadNs = 0;
+  /** Wrapped calls recorded for this trace. */
+  wrappedCalls = 0;
+  attributes: Attributes = {};
+
+  constructor(startNs: number = nowNs()) {
+    // W3C/OTel-compatible 16-byte hex id; random so ids from two processes never collide.
+    this.id = randomBytes(16).toString('hex');
+    this.startNs = startNs;
+  }
+}
+
+export function errorToRecord(error: unknown): SpanError {
+  if (error instanceof Error) {
+    const record: SpanError = { name: error.name, message: error.message };
+    if (error.stack !== undefined) record.stack = error.stack;
+    return record;
+  }
+  let message: string;
+  try {
+    message = String(error);
+  } catch {
+    message = '[unprintable value]';
+  }
+  return { name: typeof error, message };
+}

@@ -1,0 +1,67 @@
+import Module from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { storage } from '../core/context.js';
+import type { RunDocument } from '../core/run-document.js';
+import type { Preset } from '../presets/preset.js';
+import { watchLifecycle } from './lifecycle.js';
+import { callerDirectory, isEsmFile, resolveScriptPath } from './script-file.js';
+
+export interface RunScriptOptions {
+  /** Call the script's exported `main(args)` if it has one. Default true. */
+  callMain?: boolean;
+}
+
+type ModuleLoad = (request: string, parent: unknown, isMain: boolean) => unknown;
+
+/**
+ * Load the script as the program's main module: `process.argv` is what it would
+ * be under `node script args`, a CJS script sees `require.main === module`, an ESM
+ * one is imported. Runs inside the root span so async work is parented to it.
+ */
+async function loadAsMain(scriptPath: string, root: Parameters<typeof storage.run>[0]): Promise<unknown> {
+  if (isEsmFile(scriptPath)) return storage.run(root, () => import(pathToFileURL(scriptPath).href));
+  const load = (Module as unknown as { _load: ModuleLoad })._load;
+  return storage.run(root, () => load(scriptPath, null, true));
+}
+
+export async function runScript(
+  preset: Preset,
+  script: string | URL,
+  args: readonly string[],
+  options: RunScriptOptions,
+): Promise<RunDocument> {
+  const scriptPath = resolveScriptPath(script, callerDirectory());
+  process.argv = [process.argv[0]!, scriptPath, ...args];
+  const root = preset.start([path.relative(process.cwd(), scriptPath) || scriptPath, ...args], path.dirname(scriptPath));
+
+  let resolveDrained!: () => void;
+  const drained = new Promise<void>((resolve) => (resolveDrained = resolve));
+  const stopWatching = watchLifecycle({
+    onDrained: () => resolveDrained(),
+    onExit: (code) => {
+      preset.finish(code);
+    },
+  });
+  // A fire-and-forget promise that rejects kills the process; remember why.
+  const onUncaught = (error: unknown): void => preset.setError(error);
+  process.on('uncaughtExceptionMonitor', onUncaught);
+
+  try {
+    const exports = (await loadAsMain(scriptPath, root)) as { main?: unknown } | null;
+    const main = exports?.main;
+    if (options.callMain !== false && typeof main === 'function') {
+      await storage.run(root, () => Reflect.apply(main, exports, [args]));
+    }
+    await drained;
+  } catch (error) {
+    preset.setError(error);
+    stopWatching();
+    process.off('uncaughtExceptionMonitor', onUncaught);
+    preset.finish(1);
+    throw error;
+  }
+  stopWatching();
+  process.off('uncaughtExceptionMonitor', onUncaught);
+  return preset.finish(typeof process.exitCode === 'number' ? process.exitCode : null);
+}

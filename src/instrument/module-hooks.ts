@@ -1,0 +1,205 @@
+import Module, { createRequire, register } from 'node:module';
+import path from 'node:path';
+import { reportDiagnostic } from '../core/diagnostics.js';
+
+/**
+ * Process-wide module hooks, installed once and shared (through a global symbol)
+ * by every instrumenter and every copy of stagescope in the process.
+ *
+ * - CommonJS: `Module._load` is wrapped. On Node 20 it is also the path an ESM
+ *   `import` of a CJS package takes, so this catches both, and it sees the copy of
+ *   a package that the *importing* script resolved, wherever it lives.
+ * - ESM: `module.register` installs `esm-hooks.js`, which gives targeted ESM
+ *   builds a facade that calls back here with the live namespace.
+ *
+ * Every load of a watched package is remembered (`loaded`), so an instrumenter
+ * enabled later still finds the instances loaded before it.
+ */
+export type Setters = Record<string, (value: unknown) => void>;
+
+export interface LoadedModule {
+  readonly moduleName: string;
+  readonly kind: 'cjs' | 'esm';
+  readonly exports: unknown;
+  /** ESM only: assign a top-level export binding of the facade. */
+  readonly setters: Setters | undefined;
+  /** File or URL, for messages. */
+  readonly location: string;
+}
+
+export interface LoadListener {
+  onModuleLoaded(loaded: LoadedModule): void;
+}
+
+interface HookState {
+  listeners: Set<LoadListener>;
+  /** package name → instances seen so far */
+  loaded: Map<string, LoadedModule[]>;
+  /** package name → top-level export names the ESM facade must make replaceable */
+  watched: Map<string, Set<string>>;
+  cjsInstalled: boolean;
+  /** packages (with their names) already covered by a `module.register` call */
+  esmRegistered: Map<string, string>;
+}
+
+const STATE_KEY = Symbol.for('stagescope.module-hooks.v1');
+const ESM_KEY = Symbol.for('stagescope.esm.v1');
+type GlobalWithState = typeof globalThis & { [STATE_KEY]?: HookState; [ESM_KEY]?: { onLoad: Function } };
+const g = globalThis as GlobalWithState;
+const state: HookState = (g[STATE_KEY] ??= {
+  listeners: new Set(),
+  loaded: new Map(),
+  watched: new Map(),
+  cjsInstalled: false,
+  esmRegistered: new Map(),
+});
+
+function remember(loaded: LoadedModule): void {
+  let list = state.loaded.get(loaded.moduleName);
+  if (list === undefined) state.loaded.set(loaded.moduleName, (list = []));
+  if (list.some((entry) => entry.exports === loaded.exports)) return;
+  list.push(loaded);
+  for (const listener of state.listeners) {
+    try {
+      listener.onModuleLoaded(loaded);
+    } catch (error) {
+      reportDiagnostic('SS_PATCH_FAILED', `patching ${loaded.moduleName} (${loaded.location}) failed: ${String(error)}`, error);
+    }
+  }
+}
+
+type ModuleInternals = typeof Module & {
+  _load: (request: string, parent: unknown, isMain: boolean) => unknown;
+  _resolveFilename: (request: string, parent: unknown, isMain: boolean) => string;
+};
+
+function installCjsHook(): void {
+  if (state.cjsInstalled) return;
+  state.cjsInstalled = true;
+  const internals = Module as ModuleInternals;
+  const originalLoad = internals._load;
+  internals._load = function stagescopeLoad(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
+    // eslint-disable-next-line prefer-rest-params
+    const exports = Reflect.apply(originalLoad, this, arguments);
+    // `require('pkg')` passes the bare name; an ESM `import 'pkg'` of a CJS package
+    // passes the resolved file name. Map both to the package name.
+    const moduleName = state.watched.has(request) ? request : packageOfAbsolutePath(request);
+    if (moduleName !== undefined && state.watched.has(moduleName)) {
+      let location = request;
+      try {
+        location = internals._resolveFilename(request, parent, isMain);
+      } catch {
+        // keep the request as the location
+      }
+      remember({ moduleName, kind: 'cjs', exports, setters: undefined, location });
+    }
+    return exports;
+  };
+}
+
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+/** `/a/node_modules/@scope/pkg/dist/x.js` → `@scope/pkg`; undefined outside node_modules. */
+export function packageOfAbsolutePath(file: string): string | undefined {
+  if (!path.isAbsolute(file)) return undefined;
+  const index = file.lastIndexOf(NODE_MODULES);
+  if (index < 0) return undefined;
+  const parts = file.slice(index + NODE_MODULES.length).split(path.sep);
+  const first = parts[0];
+  if (first === undefined || first === '') return undefined;
+  return first.startsWith('@') && parts[1] !== undefined ? `${first}/${parts[1]}` : first;
+}
+
+function installEsmHook(): void {
+  g[ESM_KEY] ??= {
+    onLoad(moduleName: string, url: string, namespace: object, setters: Setters): void {
+      remember({ moduleName, kind: 'esm', exports: namespace, setters, location: url });
+    },
+  };
+  const pending: Record<string, string[]> = {};
+  let any = false;
+  for (const [name, exportNames] of state.watched) {
+    const key = [...exportNames].sort().join(',');
+    if (state.esmRegistered.get(name) === key) continue;
+    state.esmRegistered.set(name, key);
+    pending[name] = [...exportNames];
+    any = true;
+  }
+  if (!any || typeof register !== 'function') return;
+  try {
+    register(new URL('./esm-hooks.js', import.meta.url), { data: { packages: pending } });
+  } catch (error) {
+    reportDiagnostic('SS_ESM_HOOK_FAILED', `could not register the ESM loader hook (ESM builds of ${Object.keys(pending).join(', ')} will not be traced): ${String(error)}`, error);
+  }
+}
+
+/**
+ * Watch packages: `packages` maps a package name to the top-level export names
+ * that its targets replace. Installs the hooks on first use.
+ */
+export function watchModules(packages: Map<string, Set<string>>): void {
+  for (const [name, exportNames] of packages) {
+    let names = state.watched.get(name);
+    if (names === undefined) state.watched.set(name, (names = new Set()));
+    for (const exportName of exportNames) names.add(exportName);
+  }
+  installCjsHook();
+  installEsmHook();
+}
+
+export function addLoadListener(listener: LoadListener): void {
+  state.listeners.add(listener);
+}
+
+export function removeLoadListener(listener: LoadListener): void {
+  state.listeners.delete(listener);
+}
+
+/** Instances of `moduleName` loaded so far (through the hooks or found in require.cache). */
+export function loadedInstances(moduleName: string): readonly LoadedModule[] {
+  return state.loaded.get(moduleName) ?? [];
+}
+
+/**
+ * Find CommonJS copies of `moduleName` that were loaded before the hooks were
+ * installed: resolve it the way a script in each of `basedirs` would, and look in
+ * require.cache.
+ */
+export function findPreloaded(moduleName: string, basedirs: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const basedir of basedirs) {
+    let filename: string;
+    try {
+      filename = createRequire(path.join(basedir, '__stagescope__.js')).resolve(moduleName);
+    } catch {
+      continue;
+    }
+    if (seen.has(filename)) continue;
+    seen.add(filename);
+    const cached = (Module as unknown as { _cache: Record<string, { exports: unknown; loaded: boolean }> })._cache[filename];
+    if (cached !== undefined && cached.loaded) {
+      remember({ moduleName, kind: 'cjs', exports: cached.exports, setters: undefined, location: filename });
+    }
+  }
+}
+
+/** Can `moduleName` be resolved from any of `basedirs` (CJS or ESM conditions)? */
+export function isResolvable(moduleName: string, basedirs: readonly string[]): boolean {
+  for (const basedir of basedirs) {
+    const req = createRequire(path.join(basedir, '__stagescope__.js'));
+    try {
+      req.resolve(moduleName);
+      return true;
+    } catch (error) {
+      // An ESM-only package (no "require" condition) still exists if its package.json does.
+      if ((error as NodeJS.ErrnoException).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return true;
+      try {
+        req.resolve(`${moduleName}/package.json`);
+        return true;
+      } catch {
+        // try the next basedir
+      }
+    }
+  }
+  return false;
+}

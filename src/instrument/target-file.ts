@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { resolveTarget, TargetError, type ResolvedTarget } from './target.js';
+
+/**
+ * Target files: JSON, YAML or CSV. JSON and YAML are both read with the YAML
+ * parser (JSON is YAML 1.2) so every entry keeps its line for error messages.
+ *
+ * YAML/JSON: a list of targets, or an object with a `targets:` list (preset files
+ * add `preset:` and `description:`). CSV: a header row naming the fields
+ * (`module,export,name,stage,hook,callback`), one target per row.
+ */
+export interface TargetFile {
+  path: string;
+  preset?: string;
+  description?: string;
+  targets: ResolvedTarget[];
+}
+
+export function loadTargetFile(filePath: string, defaults: { optional?: boolean } = {}): TargetFile {
+  let text: string;
+  try {
+    text = readFileSync(filePath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new TargetError(`${filePath}: cannot read target file (${code ?? String(error)})`);
+  }
+  return parseTargetFile(text, filePath, defaults);
+}
+
+export function parseTargetFile(text: string, filePath: string, defaults: { optional?: boolean } = {}): TargetFile {
+  const ext = path.extname(filePath).toLowerCase();
+  if (ext === '.csv') return { path: filePath, targets: parseCsv(text, filePath, defaults) };
+  if (ext !== '.json' && ext !== '.yaml' && ext !== '.yml') {
+    throw new TargetError(`${filePath}: unknown target file type "${ext}" (use .json, .yaml, .yml or .csv)`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const firstError = doc.errors[0];
+  if (firstError !== undefined) {
+    const line = lineCounter.linePos(firstError.pos[0]).line;
+    throw new TargetError(`${filePath}:${line}: not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${firstError.message.split('\n')[0]}`);
+  }
+  const lineOf = (node: YamlNode | null | undefined): number => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
+  let list = doc.contents as YamlNode | null;
+  const file: TargetFile = { path: filePath, targets: [] };
+  if (isMap(list)) {
+    const top = doc.toJS() as Record<string, unknown>;
+    for (const key of Object.keys(top)) {
+      if (!['targets', 'preset', 'description'].includes(key)) {
+        throw new TargetError(`${filePath}:${lineOf(list.get(key, true) as YamlNode)}: unknown top-level field "${key}" (expected targets, preset, description)`);
+      }
+    }
+    if (typeof top.preset === 'string') file.preset = top.preset;
+    if (typeof top.description === 'string') file.description = top.description;
+    list = list.get('targets', true) as YamlNode | null;
+    if (list === undefined || list === null) throw new TargetError(`${filePath}:1: missing "targets:" list`);
+  }
+  if (!isSeq(list)) {
+    throw new TargetError(`${filePath}:${lineOf(list)}: expected a list of targets (or an object with a "targets:" list)`);
+  }
+  for (const item of list.items) {
+    const node = item as YamlNode;
+    const raw: unknown = (node as { toJSON?: () => unknown }).toJSON?.() ?? null;
+    file.targets.push(resolveTarget(raw, `${filePath}:${lineOf(node)}`, defaults));
+  }
+  return file;
+}
+
+function parseCsv(text: string, filePath: string, defaults: { optional?: boolean }): ResolvedTarget[] {
+  const rows = splitCsv(text, filePath);
+  const header = rows.find((row) => row.cells.some((cell) => cell.trim() !== ''));
+  if (header === undefined) throw new TargetError(`${filePath}:1: empty CSV (expected a header row: module,export,name,stage)`);
+  const fields = header.cells.map((cell) => cell.trim());
+  for (const required of ['module', 'export']) {
+    if (!fields.includes(required)) {
+      throw new TargetError(`${filePath}:${header.line}: header has no "${required}" column (got ${fields.join(', ')})`);
+    }
+  }
+  const targets: ResolvedTarget[] = [];
+  for (const row of rows) {
+    if (row === header || row.cells.every((cell) => cell.trim() === '') || row.cells[0]?.trim().startsWith('#')) continue;
+    if (row.cells.length > fields.length) {
+      throw new TargetError(`${filePath}:${row.line}: ${row.cells.length} cells but the header has ${fields.length} columns`);
+    }
+    const raw: Record<string, string> = {};
+    fields.forEach((field, index) => {
+      const cell = row.cells[index]?.trim() ?? '';
+      if (cell !== '') raw[field] = cell;
+    });
+    targets.push(resolveTarget(raw, `${filePath}:${row.line}`, defaults));
+  }
+  return targets;
+}
+
+/** RFC 4180 CSV: quoted cells, doubled quotes, newlines inside quotes. */
+function splitCsv(text: string, filePath: string): { line: number; cells: string[] }[] {
+  const rows: { line: number; cells: string[] }[] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let line = 1;
+  let rowLine = 1;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') {
+        quoted = false;
+      } else {
+        if (ch === '\n') line++;
+        cell += ch;
+      }
+    } else if (ch === '"') {
+      quoted = true;
+    } else if (ch === ',') {
+      cells.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      cells.push(cell);
+      rows.push({ line: rowLine, cells });
+      cells = [];
+      cell = '';
+      line++;
+      rowLine = line;
+    } else {
+      cell += ch;
+    }
+  }
+  if (quoted) throw new TargetError(`${filePath}:${rowLine}: unterminated quoted cell`);
+  if (cell !== '' || cells.length > 0) {
+    cells.push(cell);
+    rows.push({ line: rowLine, cells });
+  }
+  return rows;
+}

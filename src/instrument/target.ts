@@ -1,0 +1,135 @@
+import { isStage, STAGES, type Stage } from '../core/types.js';
+import { ExportPathError, parseExportPath, type PathStep } from './export-path.js';
+
+/**
+ * What to trace, as data. One entry of a target file or a preset's list.
+ *
+ * @example
+ * { module: 'onnxruntime-node', export: 'InferenceSession.prototype.run',
+ *   name: 'InferenceSession.run', stage: 'detection', hook: 'onnx.session-run' }
+ */
+export interface TargetSpec {
+  /** Package name (or `package/subpath`) as the script imports it. */
+  module: string;
+  /** Export path: `Class.prototype.method`, `Class.staticMethod`, `fn`, `factory().method`. */
+  export: string;
+  /** Span name; default: the export path without `prototype` and `()`. */
+  name?: string;
+  /** Pipeline stage, or null to inherit none. */
+  stage?: Stage | null;
+  /** Name of a built-in hook that labels calls from their arguments (e.g. `onnx.session-run`). */
+  hook?: string;
+  /** The last argument is a Node-style completion callback. */
+  callback?: boolean;
+  /** Start disabled (switch on at run time). Default true. */
+  enabled?: boolean;
+  /**
+   * Missing module is normal (a preset lists several libraries; a script uses
+   * one). Built-in preset targets are optional; user targets are not.
+   */
+  optional?: boolean;
+}
+
+/** A validated target with its parsed path and identity. */
+export interface ResolvedTarget {
+  readonly spec: TargetSpec;
+  /** `module#export`, as stored on spans. */
+  readonly id: string;
+  readonly module: string;
+  readonly steps: readonly PathStep[];
+  readonly name: string;
+  readonly stage: Stage | null;
+  readonly hook: string | undefined;
+  readonly callback: boolean;
+  readonly optional: boolean;
+  /** Where the target was defined, for messages (`presets/onnx.yaml:12`). */
+  readonly source: string;
+}
+
+export class TargetError extends Error {
+  override readonly name = 'TargetError';
+}
+
+const KNOWN_FIELDS = new Set(['module', 'export', 'name', 'stage', 'hook', 'callback', 'enabled', 'optional']);
+
+/**
+ * Check one raw entry (from a file or the API) and resolve it. `where` names the
+ * file and line for messages. Throws TargetError naming the field and the fix.
+ */
+export function resolveTarget(raw: unknown, where: string, defaults: { optional?: boolean } = {}): ResolvedTarget {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new TargetError(`${where}: a target must be an object with "module" and "export", got ${describe(raw)}`);
+  }
+  const entry = raw as Record<string, unknown>;
+  for (const key of Object.keys(entry)) {
+    if (!KNOWN_FIELDS.has(key)) {
+      throw new TargetError(`${where}: unknown field "${key}" (known: ${[...KNOWN_FIELDS].join(', ')})`);
+    }
+  }
+  const module = requireString(entry, 'module', where);
+  if (!/^(@[\w.-]+\/)?[\w.-]+(\/[\w.@-]+)*$/.test(module)) {
+    throw new TargetError(`${where}: field "module": "${module}" is not a package name (e.g. onnxruntime-node, @scope/pkg, pkg/sub)`);
+  }
+  const exportPath = requireString(entry, 'export', where);
+  let steps: PathStep[];
+  try {
+    steps = parseExportPath(exportPath);
+  } catch (error) {
+    if (error instanceof ExportPathError) throw new TargetError(`${where}: field "export": ${error.message}`);
+    throw error;
+  }
+  const name = optionalString(entry, 'name', where) ?? defaultName(exportPath);
+  let stage: Stage | null = null;
+  if (entry.stage !== undefined && entry.stage !== null) {
+    if (!isStage(entry.stage)) {
+      throw new TargetError(`${where}: field "stage": ${describe(entry.stage)} is not a stage (one of ${STAGES.join(', ')}, or null)`);
+    }
+    stage = entry.stage;
+  }
+  const hook = optionalString(entry, 'hook', where);
+  const callback = optionalBoolean(entry, 'callback', where) ?? false;
+  const optional = optionalBoolean(entry, 'optional', where) ?? defaults.optional ?? false;
+  optionalBoolean(entry, 'enabled', where);
+  const spec: TargetSpec = { ...(entry as unknown as TargetSpec) };
+  return { spec, id: `${module}#${exportPath}`, module, steps, name, stage, hook, callback, optional, source: where };
+}
+
+/** `InferenceSession.prototype.run` → `InferenceSession.run`; `createWorker().recognize` → `worker.recognize`. */
+export function defaultName(exportPath: string): string {
+  const parts = exportPath.split('.').filter((part) => part !== 'prototype' && part !== 'default');
+  const last = parts.length >= 2 ? parts.slice(-2) : parts;
+  return last.map((part) => part.replace(/\(\)$/, '')).join('.');
+}
+
+function requireString(entry: Record<string, unknown>, field: string, where: string): string {
+  const value = entry[field];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new TargetError(`${where}: field "${field}" is required and must be a non-empty string, got ${describe(value)}`);
+  }
+  return value.trim();
+}
+
+function optionalString(entry: Record<string, unknown>, field: string, where: string): string | undefined {
+  const value = entry[field];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new TargetError(`${where}: field "${field}" must be a string, got ${describe(value)}`);
+  return value.trim();
+}
+
+function optionalBoolean(entry: Record<string, unknown>, field: string, where: string): boolean | undefined {
+  const value = entry[field];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new TargetError(`${where}: field "${field}" must be true or false, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

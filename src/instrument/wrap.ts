@@ -1,0 +1,243 @@
+import { types } from 'node:util';
+import { nowNs } from '../core/clock.js';
+import { storage, SUPPRESSED } from '../core/context.js';
+import { reportDiagnostic } from '../core/diagnostics.js';
+import type { Span } from '../core/span.js';
+import type { Tracer } from '../core/tracer.js';
+import type { Stage } from '../core/types.js';
+
+/** What a target hook sees of one call. */
+export interface CallContext {
+  readonly span: Span;
+  readonly thisArg: unknown;
+  readonly args: readonly unknown[];
+}
+
+export interface CallEndContext extends CallContext {
+  /** The return value, or the resolved value for a promise. */
+  readonly result: unknown;
+  readonly error: unknown;
+  readonly failed: boolean;
+}
+
+/**
+ * Library-specific knowledge attached to a target by name (`hook:` in a target
+ * file): renames the span from the call (a session's model name), sets stage and
+ * attributes. Hooks run inside try/catch; a failing hook is reported, never thrown.
+ */
+export interface TargetHook {
+  onStart?(call: CallContext): void;
+  onEnd?(call: CallEndContext): void;
+  /**
+   * Runs inside the span's context, around the original call: may replace an
+   * argument (a chained logger callback) but must call `invoke` exactly once and
+   * return what it returns.
+   */
+  aroundCall?(call: CallContext, invoke: (args: readonly unknown[]) => unknown): unknown;
+}
+
+/** A run-time switch shared by every wrapper of one target. */
+export interface TargetSwitch {
+  enabled: boolean;
+}
+
+export interface WrapSpec {
+  /** Span name (a hook may refine it per call). */
+  name: string;
+  stage: Stage | null;
+  /** `module#exportPath`, stored on each span. */
+  target: string;
+  /** false: no span, only `onResult` (a factory whose own call is not a target). */
+  record: boolean;
+  /** The last argument is a completion callback `(err, ...results)`. */
+  callback: boolean;
+  hook: TargetHook | undefined;
+  /** Called with the return value (or the resolved value of a returned promise). */
+  onResult: ((value: unknown) => void) | undefined;
+  switch: TargetSwitch;
+}
+
+const ORIGINAL = Symbol('stagescope.original');
+type Wrapped = ((...args: unknown[]) => unknown) & { [ORIGINAL]?: Function };
+
+/** The function a stagescope wrapper wraps, or undefined if `fn` is not one. */
+export function originalOf(fn: unknown): Function | undefined {
+  return typeof fn === 'function' ? (fn as Wrapped)[ORIGINAL] : undefined;
+}
+
+export function isWrapped(fn: unknown): boolean {
+  return originalOf(fn) !== undefined;
+}
+
+function safe(what: string, target: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    reportDiagnostic('SS_HOOK_FAILED', `${what} for target ${target} threw: ${String(error)}`, error);
+  }
+}
+
+/**
+ * Wrap `original` so each call records a span. The wrapper returns exactly what
+ * the original returns (the same promise object, never a chained copy), throws
+ * exactly what it throws, keeps `this`, `new`, `name`, `length` and own
+ * properties, and adds no unhandled rejection: the span is ended from a
+ * separate `.then(onOk, onErr)` that handles both outcomes.
+ */
+export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tracer: Tracer): F {
+  if (isWrapped(original)) return original;
+  const fn = original as unknown as (...args: unknown[]) => unknown;
+  const { target, hook, onResult } = spec;
+
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    // Fast path: disabled target, or stagescope's own code running. One branch.
+    const store = storage.getStore();
+    if (!spec.switch.enabled || store === SUPPRESSED) {
+      return new.target === undefined ? Reflect.apply(fn, this, args) : Reflect.construct(fn, args, new.target);
+    }
+    if (!spec.record) return passThroughWithResult(fn, this, args, new.target, onResult, target);
+
+    const entryNs = nowNs();
+    let span: Span;
+    try {
+      span = tracer.startSpan(spec.name, { stage: spec.stage, target });
+    } catch (error) {
+      reportDiagnostic('SS_SPAN_FAILED', `could not start a span for ${target}: ${String(error)}`, error);
+      return new.target === undefined ? Reflect.apply(fn, this, args) : Reflect.construct(fn, args, new.target);
+    }
+    const trace = span.trace;
+    const call: { span: Span; thisArg: unknown; args: unknown[] } = { span, thisArg: this, args };
+    if (hook?.onStart !== undefined) safe('hook onStart', target, () => hook.onStart!(call));
+    let callArgs = args;
+    if (spec.callback && typeof args[args.length - 1] === 'function') {
+      callArgs = args.slice();
+      callArgs[callArgs.length - 1] = wrapCallback(args[args.length - 1] as Function, span, call, spec, tracer);
+    }
+    const newTarget = new.target;
+    const thisArg = this;
+    const invoke = (finalArgs: readonly unknown[]): unknown =>
+      newTarget === undefined ? Reflect.apply(fn, thisArg, finalArgs as unknown[]) : Reflect.construct(fn, finalArgs as unknown[], newTarget);
+
+    const beforeCallNs = nowNs();
+    trace.overheadNs += beforeCallNs - entryNs;
+    trace.wrappedCalls++;
+    let result: unknown;
+    try {
+      result =
+        hook?.aroundCall !== undefined
+          ? storage.run(span, () => hook.aroundCall!(call, invoke))
+          : storage.run(span, invoke, callArgs);
+    } catch (error) {
+      const failNs = nowNs();
+      endCall(span, call, spec, tracer, failNs, undefined, error, true);
+      trace.overheadNs += nowNs() - failNs;
+      throw error;
+    }
+    const returnNs = nowNs();
+    if (spec.callback && callArgs !== args) {
+      // the callback ends the span; a promise returned as well is left alone
+    } else if (types.isPromise(result)) {
+      (result as Promise<unknown>).then(
+        (value) => {
+          const settleNs = nowNs();
+          endCall(span, call, spec, tracer, settleNs, value, undefined, false);
+          if (onResult !== undefined) safe('factory result', target, () => onResult(value));
+          trace.overheadNs += nowNs() - settleNs;
+        },
+        (error: unknown) => {
+          const settleNs = nowNs();
+          endCall(span, call, spec, tracer, settleNs, undefined, error, true);
+          trace.overheadNs += nowNs() - settleNs;
+        },
+      );
+    } else {
+      endCall(span, call, spec, tracer, returnNs, result, undefined, false);
+      if (onResult !== undefined) safe('factory result', target, () => onResult(result));
+    }
+    trace.overheadNs += nowNs() - returnNs;
+    return result;
+  } as Wrapped;
+
+  copyFunctionProperties(fn, wrapped);
+  Object.defineProperty(wrapped, ORIGINAL, { value: original, enumerable: false });
+  return wrapped as unknown as F;
+}
+
+function endCall(
+  span: Span,
+  call: CallContext,
+  spec: WrapSpec,
+  tracer: Tracer,
+  endNs: number,
+  result: unknown,
+  error: unknown,
+  failed: boolean,
+): void {
+  if (spec.hook?.onEnd !== undefined) {
+    const hook = spec.hook;
+    safe('hook onEnd', spec.target, () => hook.onEnd!({ ...call, result, error, failed }));
+  }
+  tracer.endSpan(span, endNs, error, failed);
+}
+
+/** A factory whose own call records nothing: only look at what it returns. */
+function passThroughWithResult(
+  fn: (...args: unknown[]) => unknown,
+  thisArg: unknown,
+  args: unknown[],
+  newTarget: Function | undefined,
+  onResult: ((value: unknown) => void) | undefined,
+  target: string,
+): unknown {
+  const result = newTarget === undefined ? Reflect.apply(fn, thisArg, args) : Reflect.construct(fn, args, newTarget);
+  if (onResult === undefined) return result;
+  if (types.isPromise(result)) {
+    (result as Promise<unknown>).then(
+      (value) => safe('factory result', target, () => onResult(value)),
+      () => undefined, // the app's own promise still rejects for the app; ours must not be unhandled
+    );
+  } else {
+    safe('factory result', target, () => onResult(result));
+  }
+  return result;
+}
+
+/**
+ * Replace a completion callback `(err, ...results)` by one that ends the span
+ * first, then calls the user's callback with the same `this` and arguments, in
+ * the caller's context (not inside the span: the callback is the caller's code).
+ */
+function wrapCallback(callback: Function, span: Span, call: CallContext, spec: WrapSpec, tracer: Tracer): Function {
+  const parentStore = storage.getStore();
+  const wrappedCallback = function (this: unknown, ...cbArgs: unknown[]): unknown {
+    const endNs = nowNs();
+    const err = cbArgs[0];
+    const failed = err !== null && err !== undefined;
+    endCall(span, call, spec, tracer, endNs, failed ? undefined : cbArgs[1], failed ? err : undefined, failed);
+    span.trace.overheadNs += nowNs() - endNs;
+    return parentStore === undefined
+      ? Reflect.apply(callback, this, cbArgs)
+      : storage.run(parentStore, () => Reflect.apply(callback, this, cbArgs));
+  };
+  copyFunctionProperties(callback, wrappedCallback);
+  return wrappedCallback;
+}
+
+/**
+ * Make `wrapped` look like `original`: same prototype chain, `name`, `length`,
+ * `prototype` and other own properties (a function with static helpers attached,
+ * like sharp's, keeps them). Descriptors are copied as they are, getters included.
+ */
+function copyFunctionProperties(original: Function, wrapped: Function): void {
+  Object.setPrototypeOf(wrapped, Object.getPrototypeOf(original));
+  for (const key of Reflect.ownKeys(original)) {
+    if (key === 'arguments' || key === 'caller') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(original, key);
+    if (descriptor === undefined) continue;
+    try {
+      Object.defineProperty(wrapped, key, descriptor);
+    } catch {
+      // a non-configurable own property of the wrapper itself; nothing to copy
+    }
+  }
+}

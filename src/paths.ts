@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The package root (this file is build/src/paths.js once compiled). */
+export const packageRoot: string = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Built-in target lists (`presets/*.yaml`). */
+export const presetsDir: string = fileURLToPath(new URL('../../presets/', import.meta.url));
+
+export const packageVersion: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;

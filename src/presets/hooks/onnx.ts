@@ -1,0 +1,81 @@
+import type { Stage } from '../../core/types.js';
+import { registerTargetHook } from '../../instrument/hook-registry.js';
+import type { CallContext } from '../../instrument/wrap.js';
+import { modelLabel, stageFromModelName } from '../model-stage.js';
+
+/**
+ * onnxruntime hooks: a session is labelled by the model it was created from, so
+ * `InferenceSession.run` reads "InferenceSession.run ch_PP-OCRv4_det_infer.onnx"
+ * with stage detection, instead of three identical "run" spans.
+ */
+export interface SessionInfo {
+  label: string;
+  path: string | null;
+  stage: Stage | null;
+}
+
+const sessions = new WeakMap<object, SessionInfo>();
+
+/** What stagescope knows about an onnxruntime session (null if it was not created under tracing). */
+export function sessionInfo(session: unknown): SessionInfo | undefined {
+  return typeof session === 'object' && session !== null ? sessions.get(session) : undefined;
+}
+
+function describeTensors(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const parts: string[] = [];
+  for (const [name, tensor] of Object.entries(value as Record<string, unknown>)) {
+    const dims = (tensor as { dims?: unknown } | null)?.dims;
+    const type = (tensor as { type?: unknown } | null)?.type;
+    if (Array.isArray(dims)) parts.push(`${name}:${typeof type === 'string' ? type : ''}[${dims.join('x')}]`);
+  }
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+function labelSessionCall(call: CallContext, method: string): void {
+  const info = sessions.get(call.thisArg as object);
+  if (info === undefined) return;
+  call.span.name = `InferenceSession.${method} ${info.label}`;
+  call.span.setAttribute('model', info.label);
+  if (info.stage !== null && method === 'run') call.span.stage = info.stage;
+  if (info.stage !== null) call.span.setAttribute('modelStage', info.stage);
+}
+
+registerTargetHook('onnx.session-create', {
+  onStart(call) {
+    const { label, path } = modelLabel(call.args[0]);
+    call.span.name = `InferenceSession.create ${label}`;
+    call.span.setAttribute('model', label);
+    if (path !== null) call.span.setAttribute('modelPath', path);
+    const stage = stageFromModelName(label);
+    if (stage !== null) call.span.setAttribute('modelStage', stage);
+  },
+  onEnd(call) {
+    if (call.failed || call.result === null || typeof call.result !== 'object') return;
+    const { label, path } = modelLabel(call.args[0]);
+    sessions.set(call.result, { label, path, stage: stageFromModelName(label) });
+    const session = call.result as { inputNames?: unknown; outputNames?: unknown };
+    if (Array.isArray(session.inputNames)) call.span.setAttribute('inputs', session.inputNames.join(','));
+    if (Array.isArray(session.outputNames)) call.span.setAttribute('outputs', session.outputNames.join(','));
+  },
+});
+
+registerTargetHook('onnx.session-run', {
+  onStart(call) {
+    labelSessionCall(call, 'run');
+    const feeds = describeTensors(call.args[0]);
+    if (feeds !== undefined) call.span.setAttribute('feeds', feeds);
+  },
+  onEnd(call) {
+    if (call.failed) return;
+    const outputs = describeTensors(call.result);
+    if (outputs !== undefined) call.span.setAttribute('results', outputs);
+  },
+});
+
+registerTargetHook('onnx.session-method', {
+  onStart(call) {
+    const method = call.span.name.split('.').pop() ?? 'method';
+    labelSessionCall(call, method);
+  },
+});

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { watchLifecycle } from '../driver/lifecycle.js';
+import type { PresetOptions } from '../presets/preset.js';
+import { createPreset } from '../presets/registry.js';
+
+/**
+ * `node --import stagescope/register/<preset> script.mjs`: trace the whole process.
+ * Options come from the environment (the CLI sets them for its child process):
+ *
+ *   STAGESCOPE_PRESET     preset name (register/<name> sets it)
+ *   STAGESCOPE_TARGETS    extra target files, separated by the path delimiter (":")
+ *   STAGESCOPE_JSON       write the run document here
+ *   STAGESCOPE_QUIET=1    do not print the tree
+ *   STAGESCOPE_MAX_SPANS  ring buffer size
+ */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOptions {
+  const options: PresetOptions = {};
+  const targets = env.STAGESCOPE_TARGETS?.split(path.delimiter).filter((entry) => entry !== '');
+  if (targets !== undefined && targets.length > 0) options.targets = targets;
+  if (env.STAGESCOPE_JSON !== undefined && env.STAGESCOPE_JSON !== '') options.json = env.STAGESCOPE_JSON;
+  if (env.STAGESCOPE_QUIET === '1' || env.STAGESCOPE_QUIET === 'true') options.quiet = true;
+  if (env.STAGESCOPE_MAX_SPANS !== undefined && env.STAGESCOPE_MAX_SPANS !== '') {
+    options.maxSpans = Number(env.STAGESCOPE_MAX_SPANS);
+  }
+  return options;
+}
+
+export function startProcessMode(presetName: string): void {
+  let preset;
+  try {
+    preset = createPreset(presetName, optionsFromEnv());
+  } catch (error) {
+    // A bad option must not silently run the script untraced.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  const script = process.argv[1];
+  preset.start(process.argv.slice(1).map((arg, index) => (index === 0 ? path.relative(process.cwd(), arg) || arg : arg)), script === undefined ? undefined : path.dirname(path.resolve(script)));
+  process.on('uncaughtExceptionMonitor', (error) => preset.setError(error));
+  watchLifecycle({
+    onDrained: () => preset.finish(typeof process.exitCode === 'number' ? process.exitCode : 0),
+    onExit: (code) => preset.finish(code),
+  });
+}

@@ -1,0 +1,73 @@
+import type { RunDocument } from '../core/run-document.js';
+import type { SpanRecord } from '../core/types.js';
+import { formatClock, formatDurationNs, formatPercent } from './format.js';
+import { buildTree, type TreeNode } from './span-tree.js';
+
+export interface TextTreeOptions {
+  /** Deepest level shown (root = 0). Default: all. */
+  maxDepth?: number;
+  /** Extra text after a span's duration (probe values). Must be single-line. */
+  annotate?: (span: SpanRecord) => string;
+  /** Clock formatter for the interval column (tests pin it). Default: local HH:MM:SS.mmm. */
+  formatClock?: (wallMs: number) => string;
+}
+
+/**
+ * HiQ-style text tree: wall-clock interval, share of the root, indented names with
+ * stage and duration, and the instrumentation overhead on the root line.
+ *
+ *   [12:00:01.120 - 12:00:01.512]  [100.00%] ● run (392.1 ms)  [OH 41.0 µs, 12 wrapped calls]
+ *   [12:00:01.121 - 12:00:01.290]  [ 43.11%]   ├─ InferenceSession.create det.onnx [load] (169.0 ms)
+ *
+ * Every prefix column has a fixed width, so 100+ lines stay aligned.
+ */
+export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}): string {
+  const roots = buildTree(doc);
+  const startedWallMs = Date.parse(doc.startedAt);
+  const clock = options.formatClock ?? formatClock;
+  const rootDurationNs = doc.durationNs > 0 ? doc.durationNs : Math.max(1, ...doc.spans.map((s) => s.startNs + s.durationNs));
+  const lines: string[] = [];
+
+  const line = (span: SpanRecord, glyphs: string, isRunRoot: boolean): void => {
+    const startMs = startedWallMs + span.startNs / 1e6;
+    const endMs = startMs + span.durationNs / 1e6;
+    const interval = `[${clock(startMs)} - ${clock(endMs)}]`;
+    const pct = `[${formatPercent(span.durationNs, rootDurationNs)}]`;
+    let text = `${interval}  ${pct} ${glyphs}${span.name}`;
+    if (span.stage !== null) text += ` [${span.stage}]`;
+    text += ` (${formatDurationNs(span.durationNs)}`;
+    if (span.status === 'unfinished') text += ', unfinished';
+    text += ')';
+    if (span.status === 'error' && span.error !== null) text += `  ✗ ${span.error.name}: ${firstLine(span.error.message)}`;
+    const extra = options.annotate?.(span);
+    if (extra !== undefined && extra !== '') text += `  ${extra}`;
+    if (isRunRoot) {
+      text += `  [OH ${formatDurationNs(doc.overheadNs)}, ${doc.wrappedCalls} wrapped call${doc.wrappedCalls === 1 ? '' : 's'}`;
+      if (doc.droppedSpans > 0) text += `, ${doc.droppedSpans} spans dropped (buffer full)`;
+      text += ']';
+    }
+    lines.push(text);
+  };
+
+  const walk = (node: TreeNode, prefix: string, isLast: boolean, depth: number): void => {
+    line(node.span, `${prefix}${isLast ? '└─ ' : '├─ '}`, false);
+    if (options.maxDepth !== undefined && depth >= options.maxDepth) {
+      if (node.children.length > 0) lines.push(`${' '.repeat(39)}${prefix}${isLast ? '   ' : '│  '}… ${node.children.length} more below`);
+      return;
+    }
+    const childPrefix = prefix + (isLast ? '   ' : '│  ');
+    node.children.forEach((child, index) => walk(child, childPrefix, index === node.children.length - 1, depth + 1));
+  };
+
+  roots.forEach((root, rootIndex) => {
+    line(root.span, '● ', rootIndex === 0);
+    if (options.maxDepth !== undefined && options.maxDepth <= 0) return;
+    root.children.forEach((child, index) => walk(child, '  ', index === root.children.length - 1, 1));
+  });
+  return lines.join('\n') + '\n';
+}
+
+function firstLine(text: string): string {
+  const index = text.indexOf('\n');
+  return index < 0 ? text : `${text.slice(0, index)} …`;
+}

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { watchLifecycle } from '../driver/lifecycle.js';
-import type { PresetOptions } from '../presets/preset.js';
+import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
 
 /**
@@ -26,7 +26,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOpti
 }
 
 export function startProcessMode(presetName: string): void {
-  let preset;
+  let preset: Preset;
   try {
     preset = createPreset(presetName, optionsFromEnv());
   } catch (error) {

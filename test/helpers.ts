@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunDocument } from '../src/core/run-document.js';
+import type { SpanRecord } from '../src/core/types.js';
+
+/** Repository root (tests run from build/test/). */
+export const repoRoot: string = fileURLToPath(new URL('../../', import.meta.url));
+export const cliPath: string = path.join(repoRoot, 'build/src/cli/main.js');
+
+export function fixture(...parts: string[]): string {
+  return path.join(repoRoot, 'test/fixtures', ...parts);
+}
+
+export function tempDir(prefix = 'stagescope-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `node ...args` in a child process (clean module state) and collect its output. */
+export function runNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 120_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Run the stagescope CLI. */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcessResult> {
+  return runNode([cliPath, ...args], options);
+}
+
+export function readRun(file: string): RunDocument {
+  return JSON.parse(readFileSync(file, 'utf8')) as RunDocument;
+}
+
+/** The spans of a run keyed by id, and helpers to walk parentage. */
+export function spanIndex(doc: RunDocument): {
+  byId: Map<string, SpanRecord>;
+  root: SpanRecord;
+  children: (span: SpanRecord) => SpanRecord[];
+  named: (name: string | RegExp) => SpanRecord[];
+} {
+  const byId = new Map(doc.spans.map((span) => [span.id, span]));
+  const root = doc.spans.find((span) => span.parentId === null);
+  if (root === undefined) throw new Error('run document has no root span');
+  return {
+    byId,
+    root,
+    children: (span) => doc.spans.filter((child) => child.parentId === span.id).sort((a, b) => a.startNs - b.startNs),
+    named: (name) => doc.spans.filter((span) => (typeof name === 'string' ? span.name === name : name.test(span.name))),
+  };
+}
+
+/** Every span ends inside its parent (within `slackNs` for clock reads). */
+export function assertChildrenWithinParents(doc: RunDocument, slackNs = 50_000): void {
+  const byId = new Map(doc.spans.map((span) => [span.id, span]));
+  for (const span of doc.spans) {
+    if (span.parentId === null) continue;
+    const parent = byId.get(span.parentId);
+    if (parent === undefined) throw new Error(`span ${span.id} (${span.name}) has a missing parent ${span.parentId}`);
+    if (span.startNs + slackNs < parent.startNs || span.startNs + span.durationNs > parent.startNs + parent.durationNs + slackNs) {
+      throw new Error(`span ${span.name} [${span.startNs}, +${span.durationNs}] is outside its parent ${parent.name} [${parent.startNs}, +${parent.durationNs}]`);
+    }
+  }
+}

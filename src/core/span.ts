@@ -68,11 +68,21 @@ export class Trace {
   /** Wrapped calls recorded for this trace. */
   wrappedCalls = 0;
   attributes: Attributes = {};
+  /**
+   * Span id (16 hex) of the caller's span when this trace continues a distributed
+   * trace (W3C `traceparent`); the root span's remote parent. Null otherwise.
+   */
+  readonly remoteParentId: string | null;
 
-  constructor(startNs: number = nowNs()) {
+  /**
+   * @param id 32 lowercase hex chars to join an existing distributed trace (the
+   *   caller validates it, see `Tracer.startSpan` option `traceId`); default random.
+   */
+  constructor(startNs: number = nowNs(), id?: string, remoteParentId: string | null = null) {
     // W3C/OTel-compatible 16-byte hex id; random so ids from two processes never collide.
-    this.id = randomBytes(16).toString('hex');
+    this.id = id ?? randomBytes(16).toString('hex');
     this.startNs = startNs;
+    this.remoteParentId = remoteParentId;
   }
 }
 

@@ -12,6 +12,33 @@ export interface StartSpanOptions {
   /** Parent span; defaults to the current span, then the tracer's ambient root. */
   parent?: Span | null;
   startNs?: number;
+  /**
+   * Trace id (32 lowercase hex, not all zeros) for a span that starts a new trace,
+   * e.g. from an incoming W3C `traceparent`, so the trace joins the caller's.
+   * Ignored when the span gets a parent; an invalid value is reported and replaced
+   * by a random id.
+   */
+  traceId?: string;
+  /** Span id (16 lowercase hex) of the remote caller's span; kept as `Trace.remoteParentId`. Same rules as `traceId`. */
+  remoteParentId?: string;
+}
+
+const TRACE_ID_RE = /^(?!0{32})[0-9a-f]{32}$/;
+const SPAN_ID_RE = /^(?!0{16})[0-9a-f]{16}$/;
+
+/** A new trace, joining a remote one when valid ids were given (W3C trace-context rules). */
+function newTrace(options: StartSpanOptions): Trace {
+  if (options.traceId === undefined) return new Trace(options.startNs);
+  if (!TRACE_ID_RE.test(options.traceId)) {
+    reportDiagnostic('SS_BAD_TRACE_ID', `startSpan option traceId must be 32 lowercase hex chars, not all zeros; a random id was used`);
+    return new Trace(options.startNs);
+  }
+  const remote = options.remoteParentId;
+  const remoteOk = remote !== undefined && SPAN_ID_RE.test(remote);
+  if (remote !== undefined && !remoteOk) {
+    reportDiagnostic('SS_BAD_TRACE_ID', `startSpan option remoteParentId must be 16 lowercase hex chars, not all zeros; it was ignored`);
+  }
+  return new Trace(options.startNs, options.traceId, remoteOk ? remote : null);
 }
 
 export interface TracerOptions extends RecorderOptions {
@@ -52,7 +79,7 @@ export class Tracer {
       const current = storage.getStore();
       parent = current === undefined || current === SUPPRESSED ? this.ambientRoot : current;
     }
-    const trace = parent === null ? new Trace(options.startNs) : parent.trace;
+    const trace = parent === null ? newTrace(options) : parent.trace;
     const span = new Span(trace, parent, name, options.stage ?? null, options.target ?? null, options.startNs ?? nowNs());
     if (trace.root === null) trace.root = span;
     this.recorder.add(span);

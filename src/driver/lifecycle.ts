@@ -5,18 +5,21 @@
  * SIGTERM are the fallbacks, so a dying run still prints what it recorded.
  */
 export interface LifecycleHandlers {
-  /** The loop drained: the script's work is done. May be async. */
-  onDrained(): void;
+  /**
+   * The loop drained: the script's work is done. Called on every drain until it
+   * returns true (done); returning false lets it start more work (calling an
+   * exported `main`) and be asked again when that work drains.
+   */
+  onDrained(): boolean;
   /** The process is exiting now (synchronous work only). */
   onExit(code: number): void;
 }
 
 export function watchLifecycle(handlers: LifecycleHandlers): () => void {
-  let drained = false;
+  let done = false;
   const beforeExit = (): void => {
-    if (drained) return;
-    drained = true;
-    handlers.onDrained();
+    if (done) return;
+    done = handlers.onDrained();
   };
   const exit = (code: number): void => handlers.onExit(code);
   // A signal handler changes what a signal does; install ours only where the app

@@ -5,11 +5,15 @@ import { storage } from '../core/context.js';
 import type { RunDocument } from '../core/run-document.js';
 import type { Preset } from '../presets/preset.js';
 import { watchLifecycle } from './lifecycle.js';
+import { shouldCallMain, type CallMainMode } from './main-export.js';
 import { callerDirectory, isEsmFile, resolveScriptPath } from './script-file.js';
 
 export interface RunScriptOptions {
-  /** Call the script's exported `main(args)` if it has one. Default true. */
-  callMain?: boolean;
+  /**
+   * Call the script's exported `main(args)`: 'auto' (default) calls it only when
+   * the script's source does not call `main(` itself (see main-export.ts).
+   */
+  callMain?: CallMainMode;
 }
 
 type ModuleLoad = (request: string, parent: unknown, isMain: boolean) => unknown;
@@ -38,7 +42,10 @@ export async function runScript(
   let resolveDrained!: () => void;
   const drained = new Promise<void>((resolve) => (resolveDrained = resolve));
   const stopWatching = watchLifecycle({
-    onDrained: () => resolveDrained(),
+    onDrained: () => {
+      resolveDrained();
+      return true;
+    },
     onExit: (code) => {
       preset.finish(code);
     },
@@ -50,7 +57,7 @@ export async function runScript(
   try {
     const exports = (await loadAsMain(scriptPath, root)) as { main?: unknown } | null;
     const main = exports?.main;
-    if (options.callMain !== false && typeof main === 'function') {
+    if (typeof main === 'function' && shouldCallMain(options.callMain ?? 'auto', scriptPath)) {
       await storage.run(root, () => Reflect.apply(main, exports, [args]));
     }
     await drained;

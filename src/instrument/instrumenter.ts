@@ -131,6 +131,15 @@ export class Instrumenter {
   }
 
   /**
+   * The live switch of a target (on/off, sampling, per-target overhead
+   * accounting), shared by all its wrappers; for an overhead budget. Undefined
+   * for an unknown id.
+   */
+  targetSwitch(id: string): TargetSwitch | undefined {
+    return this.#switches.get(id);
+  }
+
+  /**
    * Report user targets whose module cannot be found from the script's location.
    * Built-in preset targets are optional: a preset lists several libraries.
    */
@@ -196,7 +205,7 @@ export class Instrumenter {
     for (const [name, child] of node.children) {
       const target = (child.target ?? findTarget(child))!;
       if (child.target !== undefined || child.call !== undefined) {
-        this.#wrapAt(owner, name, child, loaded, atNamespace);
+        this.#wrapAt(owner, name, child, loaded, atNamespace, prefix);
       }
       if (child.children.size > 0) {
         let value: unknown;
@@ -214,7 +223,7 @@ export class Instrumenter {
     }
   }
 
-  #wrapAt(owner: Record<string, unknown>, name: string, node: PlanNode, loaded: LoadedModule, atNamespace: boolean): void {
+  #wrapAt(owner: Record<string, unknown>, name: string, node: PlanNode, loaded: LoadedModule, atNamespace: boolean, prefix: string): void {
     const target = (node.target ?? findTarget(node))!;
     const spec = this.#specFor(node, target);
     const makeWrapper = (original: Function): Function => wrapFunction(original, spec, this.tracer);
@@ -223,7 +232,7 @@ export class Instrumenter {
       const setter = loaded.setters?.[name];
       const original = owner[name];
       if (setter === undefined || typeof original !== 'function') {
-        this.#missing(target, loaded, name);
+        this.#missing(target, loaded, prefix + name);
         return;
       }
       const wrapped = makeWrapper(original);
@@ -257,7 +266,7 @@ export class Instrumenter {
     } else if (result.reason === 'it is already wrapped') {
       this.#patchedTargets.add(target.id); // reached through another module (a re-export)
     } else if (result.reason === 'it does not exist') {
-      this.#missing(target, loaded, name);
+      this.#missing(target, loaded, prefix + name);
     } else {
       reportDiagnostic('SS_TARGET_UNPATCHABLE', `${target.source}: cannot wrap ${target.id} in ${loaded.location}: ${result.reason}`);
     }

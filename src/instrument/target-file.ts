@@ -63,7 +63,12 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
   for (const item of list.items) {
     const node = item as YamlNode;
     const raw: unknown = (node as { toJSON?: () => unknown }).toJSON?.() ?? null;
-    file.targets.push(resolveTarget(raw, `${filePath}:${lineOf(node)}`, defaults));
+    // Errors about one field point at that field's line; others at the entry's.
+    const location = (field: string | undefined): string => {
+      const pair = field !== undefined && isMap(node) ? node.items.find((entry) => (entry.key as { value?: unknown } | null)?.value === field) : undefined;
+      return `${filePath}:${lineOf((pair?.key as YamlNode | undefined) ?? node)}`;
+    };
+    file.targets.push(resolveTarget(raw, location, defaults));
   }
   return file;
 }

@@ -56,40 +56,47 @@ const KNOWN_FIELDS = new Set(['module', 'export', 'name', 'stage', 'hook', 'call
  * Check one raw entry (from a file or the API) and resolve it. `where` names the
  * file and line for messages. Throws TargetError naming the field and the fix.
  */
-export function resolveTarget(raw: unknown, where: string, defaults: { optional?: boolean } = {}): ResolvedTarget {
+export function resolveTarget(
+  raw: unknown,
+  location: string | ((field: string | undefined) => string),
+  defaults: { optional?: boolean } = {},
+): ResolvedTarget {
+  // `location(field)` gives the line of that field when the source knows it.
+  const at = typeof location === 'string' ? () => location : location;
+  const where = at(undefined);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new TargetError(`${where}: a target must be an object with "module" and "export", got ${describe(raw)}`);
   }
   const entry = raw as Record<string, unknown>;
   for (const key of Object.keys(entry)) {
     if (!KNOWN_FIELDS.has(key)) {
-      throw new TargetError(`${where}: unknown field "${key}" (known: ${[...KNOWN_FIELDS].join(', ')})`);
+      throw new TargetError(`${at(key)}: unknown field "${key}" (known: ${[...KNOWN_FIELDS].join(', ')})`);
     }
   }
-  const module = requireString(entry, 'module', where);
+  const module = requireString(entry, 'module', at('module'));
   if (!/^(@[\w.-]+\/)?[\w.-]+(\/[\w.@-]+)*$/.test(module)) {
-    throw new TargetError(`${where}: field "module": "${module}" is not a package name (e.g. onnxruntime-node, @scope/pkg, pkg/sub)`);
+    throw new TargetError(`${at('module')}: field "module": "${module}" is not a package name (e.g. onnxruntime-node, @scope/pkg, pkg/sub)`);
   }
-  const exportPath = requireString(entry, 'export', where);
+  const exportPath = requireString(entry, 'export', at('export'));
   let steps: PathStep[];
   try {
     steps = parseExportPath(exportPath);
   } catch (error) {
-    if (error instanceof ExportPathError) throw new TargetError(`${where}: field "export": ${error.message}`);
+    if (error instanceof ExportPathError) throw new TargetError(`${at('export')}: field "export": ${error.message}`);
     throw error;
   }
-  const name = optionalString(entry, 'name', where) ?? defaultName(exportPath);
+  const name = optionalString(entry, 'name', at('name')) ?? defaultName(exportPath);
   let stage: Stage | null = null;
   if (entry.stage !== undefined && entry.stage !== null) {
     if (!isStage(entry.stage)) {
-      throw new TargetError(`${where}: field "stage": ${describe(entry.stage)} is not a stage (one of ${STAGES.join(', ')}, or null)`);
+      throw new TargetError(`${at('stage')}: field "stage": ${describe(entry.stage)} is not a stage (one of ${STAGES.join(', ')}, or null)`);
     }
     stage = entry.stage;
   }
-  const hook = optionalString(entry, 'hook', where);
-  const callback = optionalBoolean(entry, 'callback', where) ?? false;
-  const optional = optionalBoolean(entry, 'optional', where) ?? defaults.optional ?? false;
-  optionalBoolean(entry, 'enabled', where);
+  const hook = optionalString(entry, 'hook', at('hook'));
+  const callback = optionalBoolean(entry, 'callback', at('callback')) ?? false;
+  const optional = optionalBoolean(entry, 'optional', at('optional')) ?? defaults.optional ?? false;
+  optionalBoolean(entry, 'enabled', at('enabled'));
   const spec: TargetSpec = { ...(entry as unknown as TargetSpec) };
   return { spec, id: `${module}#${exportPath}`, module, steps, name, stage, hook, callback, optional, source: where };
 }

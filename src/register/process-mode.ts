@@ -1,5 +1,8 @@
 import path from 'node:path';
+import { storage } from '../core/context.js';
+import type { Span } from '../core/span.js';
 import { watchLifecycle } from '../driver/lifecycle.js';
+import { loadedMainExports, parseCallMain, shouldCallMain } from '../driver/main-export.js';
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
 
@@ -37,8 +40,37 @@ export function startProcessMode(presetName: string): void {
   const script = process.argv[1];
   preset.start(process.argv.slice(1).map((arg, index) => (index === 0 ? path.relative(process.cwd(), arg) || arg : arg)), script === undefined ? undefined : path.dirname(path.resolve(script)));
   process.on('uncaughtExceptionMonitor', (error) => preset.setError(error));
+  const root = preset.root!;
+  const scriptPath = script === undefined ? undefined : path.resolve(script);
+  let mainChecked = scriptPath === undefined || !shouldCallMain(parseCallMain(process.env.STAGESCOPE_CALL_MAIN), scriptPath);
   watchLifecycle({
-    onDrained: () => preset.finish(typeof process.exitCode === 'number' ? process.exitCode : 0),
+    onDrained: () => {
+      if (!mainChecked) {
+        // First drain: the script's top level is done; run its exported main, if any.
+        mainChecked = true;
+        void callExportedMain(scriptPath!, root, (error) => {
+          preset.setError(error);
+          process.exitCode = 1;
+          setImmediate(() => {
+            throw error; // Node reports it exactly as it would an uncaught error of the script
+          });
+        });
+        return false;
+      }
+      preset.finish(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      return true;
+    },
     onExit: (code) => preset.finish(code),
   });
+}
+
+async function callExportedMain(scriptPath: string, root: Span, onError: (error: unknown) => void): Promise<void> {
+  try {
+    const exports = await loadedMainExports(scriptPath);
+    const main = exports?.main;
+    if (typeof main !== 'function') return;
+    await storage.run(root, () => Reflect.apply(main, exports, [process.argv.slice(2)]));
+  } catch (error) {
+    onError(error);
+  }
 }

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { parseExportPath } from '../src/instrument/export-path.js';
+import { loadTargetFile, parseTargetFile } from '../src/instrument/target-file.js';
+import { defaultName, resolveTarget } from '../src/instrument/target.js';
+import { repoRoot } from './helpers.js';
+
+describe('export paths', () => {
+  it('parses methods, statics, functions and factory products', () => {
+    assert.deepEqual(parseExportPath('InferenceSession.prototype.run'), [
+      { kind: 'property', name: 'InferenceSession' }, { kind: 'property', name: 'prototype' }, { kind: 'property', name: 'run' },
+    ]);
+    assert.deepEqual(parseExportPath('createWorker().recognize'), [
+      { kind: 'property', name: 'createWorker' }, { kind: 'call' }, { kind: 'property', name: 'recognize' },
+    ]);
+    assert.equal(defaultName('InferenceSession.prototype.run'), 'InferenceSession.run');
+    assert.equal(defaultName('createWorker().recognize'), 'createWorker.recognize');
+    assert.equal(defaultName('default.prototype._pipeline'), '_pipeline');
+  });
+  it('rejects malformed paths with the reason', () => {
+    assert.throws(() => parseExportPath('a..b'), /"" is not a property name/);
+    assert.throws(() => parseExportPath('createWorker()'), /name the method of the returned object/);
+    assert.throws(() => parseExportPath('a-b'), /"a-b" is not a property name/);
+  });
+});
+
+describe('target files', () => {
+  it('reads the same targets from YAML, JSON and CSV', () => {
+    const yaml = parseTargetFile('targets:\n  - module: pkg\n    export: A.prototype.run\n    stage: detection\n', 'a.yaml');
+    const json = parseTargetFile('[{"module": "pkg", "export": "A.prototype.run", "stage": "detection"}]', 'a.json');
+    const csv = parseTargetFile('module,export,stage\npkg,A.prototype.run,detection\n', 'a.csv');
+    for (const file of [yaml, json, csv]) {
+      assert.equal(file.targets.length, 1);
+      assert.equal(file.targets[0]?.id, 'pkg#A.prototype.run');
+      assert.equal(file.targets[0]?.name, 'A.run');
+      assert.equal(file.targets[0]?.stage, 'detection');
+    }
+  });
+
+  it('names the file, line and field of an invalid entry (YAML)', () => {
+    const text = 'targets:\n  - module: onnxruntime-node\n    export: InferenceSession.create\n  - module: onnxruntime-node\n    export: InferenceSession.prototype.run\n    stage: detect\n';
+    assert.throws(() => parseTargetFile(text, 'my.yaml'), /^TargetError: my\.yaml:4: field "stage": "detect" is not a stage \(one of load, preprocess, detection/);
+  });
+
+  it('names the line of an invalid entry in JSON and CSV, and syntax errors', () => {
+    assert.throws(() => parseTargetFile('[\n  {"module": "a", "export": "f"},\n  {"module": "b"}\n]', 't.json'), /t\.json:3: field "export" is required/);
+    assert.throws(() => parseTargetFile('module,export\na,f\nb,\n', 't.csv'), /t\.csv:3: field "export" is required/);
+    assert.throws(() => parseTargetFile('[{"module": "a",', 't.json'), /t\.json:1: not valid JSON/);
+    assert.throws(() => parseTargetFile('targets:\n  - module: a\n    export: f\n    colour: red\n', 't.yaml'), /t\.yaml:2: unknown field "colour"/);
+    assert.throws(() => parseTargetFile('x', 't.txt'), /unknown target file type "\.txt"/);
+    assert.throws(() => loadTargetFile('/nonexistent/targets.yaml'), /\/nonexistent\/targets\.yaml: cannot read target file \(ENOENT\)/);
+  });
+
+  it('validates API targets with a location', () => {
+    assert.throws(() => resolveTarget({ module: 'x y', export: 'f' }, 'options.targets[2]'), /options\.targets\[2\]: field "module": "x y" is not a package name/);
+    assert.throws(() => resolveTarget('pkg#fn', 'options.targets[0]'), /must be an object/);
+  });
+
+  it('every built-in preset file is valid', () => {
+    const dir = path.join(repoRoot, 'presets');
+    const files = readdirSync(dir).filter((file) => file.endsWith('.yaml'));
+    assert.ok(files.includes('onnx.yaml'));
+    for (const file of files) {
+      const loaded = loadTargetFile(path.join(dir, file), { optional: true });
+      assert.ok(loaded.targets.length > 0, `${file} has targets`);
+    }
+  });
+});

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { suppressTracing } from '../src/core/context.js';
+import type { Span } from '../src/core/span.js';
+import { Tracer } from '../src/core/tracer.js';
+import { isWrapped, originalOf, wrapFunction, type TargetHook, type WrapSpec } from '../src/instrument/wrap.js';
+
+function spec(name: string, extra: Partial<WrapSpec> = {}): WrapSpec {
+  return { name, stage: null, target: `test#${name}`, record: true, callback: false, hook: undefined, onResult: undefined, switch: { enabled: true }, ...extra };
+}
+
+function finished(tracer: Tracer): Span[] {
+  return tracer.recorder.spans();
+}
+
+describe('wrapFunction', () => {
+  it('keeps name, length, own properties and prototype of the original', () => {
+    const tracer = new Tracer();
+    function resize(width: number, height: number, options?: object): string {
+      return `${width}x${height}${options === undefined ? '' : '+'}`;
+    }
+    (resize as unknown as { helper: string }).helper = 'kept';
+    const wrapped = wrapFunction(resize, spec('resize'), tracer);
+    assert.notEqual(wrapped, resize);
+    assert.equal(wrapped.name, 'resize');
+    assert.equal(wrapped.length, resize.length);
+    assert.equal((wrapped as unknown as { helper: string }).helper, 'kept');
+    assert.equal(wrapped.prototype, resize.prototype);
+    assert.equal(originalOf(wrapped), resize);
+    assert.equal(isWrapped(wrapped), true);
+    assert.equal(wrapFunction(wrapped, spec('again'), tracer), wrapped, 'no double wrapping');
+  });
+
+  it('records a sync call with the same return value and this', () => {
+    const tracer = new Tracer();
+    const target = { factor: 3, scale(x: number) { return { value: x * this.factor }; } };
+    const result = { value: 0 };
+    target.scale = wrapFunction(function (this: { factor: number }, x: number) { result.value = x * this.factor; return result; }, spec('scale'), tracer);
+    assert.equal(target.scale(2), result, 'same object identity');
+    assert.equal(result.value, 6);
+    const [span] = finished(tracer);
+    assert.equal(span?.name, 'scale');
+    assert.equal(span?.status, 'ok');
+    assert.ok(span!.endNs >= span!.startNs);
+    assert.equal(span?.trace.wrappedCalls, 1);
+  });
+
+  it('returns the very same promise and ends the span when it settles', async () => {
+    const tracer = new Tracer();
+    let made: Promise<string> | undefined;
+    const work = wrapFunction(() => (made = sleep(5).then(() => 'ok')), spec('work'), tracer);
+    const returned = work();
+    assert.equal(returned, made, 'promise identity is kept');
+    assert.equal(finished(tracer)[0]?.ended, false, 'still open while pending');
+    assert.equal(await returned, 'ok');
+    await sleep(0);
+    const [span] = finished(tracer);
+    assert.equal(span?.status, 'ok');
+    assert.ok(span!.endNs - span!.startNs >= 4_000_000, 'duration covers the async work');
+  });
+
+  it('rethrows the same sync error object and records it', () => {
+    const tracer = new Tracer();
+    const error = new TypeError('boom');
+    const fail = wrapFunction(() => { throw error; }, spec('fail'), tracer);
+    assert.throws(() => fail(), (thrown) => thrown === error);
+    const [span] = finished(tracer);
+    assert.equal(span?.status, 'error');
+    assert.equal(span?.error?.name, 'TypeError');
+    assert.equal(span?.error?.message, 'boom');
+  });
+
+  it('passes a rejection through unchanged and creates no unhandled rejection', async () => {
+    const tracer = new Tracer();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const error = new RangeError('async boom');
+      const fail = wrapFunction(async () => { await sleep(1); throw error; }, spec('fail'), tracer);
+      await assert.rejects(fail(), (thrown) => thrown === error);
+      await sleep(5);
+      const [span] = finished(tracer);
+      assert.equal(span?.status, 'error');
+      assert.equal(span?.error?.message, 'async boom');
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('observing a rejection the app never handles marks it handled (documented limitation)', async () => {
+    // JavaScript cannot observe a native promise without marking it handled, and
+    // DESIGN.md requires returning the same promise (identity). So a rejection the
+    // app itself never handles is not reported as unhandled while traced. README,
+    // "Known limitations", says so; this test pins the behaviour so a change is seen.
+    const tracer = new Tracer();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const error = new Error('ignored by the app');
+      const fail = wrapFunction(() => Promise.reject(error), spec('fail'), tracer);
+      void fail();
+      await sleep(10);
+      assert.deepEqual(unhandled, []);
+      assert.equal(finished(tracer)[0]?.status, 'error', 'the span still records the failure');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('wraps callback-last functions: the span ends when the callback runs, with its error', async () => {
+    const tracer = new Tracer();
+    function readThing(value: string, cb: (err: Error | null, out?: string) => void): void {
+      setTimeout(() => (value === 'bad' ? cb(new Error('bad value')) : cb(null, value.toUpperCase())), 3);
+    }
+    const wrapped = wrapFunction(readThing, spec('readThing', { callback: true }), tracer);
+    const out = await new Promise<string | undefined>((resolve, reject) => wrapped('ok', (err, value) => (err ? reject(err) : resolve(value))));
+    assert.equal(out, 'OK');
+    const failure = await new Promise<Error | null>((resolve) => wrapped('bad', (err) => resolve(err)));
+    assert.equal(failure?.message, 'bad value');
+    const [first, second] = finished(tracer);
+    assert.equal(first?.status, 'ok');
+    assert.ok(first!.endNs - first!.startNs >= 2_000_000);
+    assert.equal(second?.status, 'error');
+    assert.equal(second?.error?.message, 'bad value');
+  });
+
+  it('supports new on a wrapped function and keeps instanceof', () => {
+    const tracer = new Tracer();
+    function Thing(this: { made: boolean }) { this.made = true; }
+    const Wrapped = wrapFunction(Thing, spec('Thing'), tracer) as unknown as new () => { made: boolean };
+    const instance = new Wrapped();
+    assert.equal(instance.made, true);
+    assert.ok(instance instanceof (Thing as unknown as new () => object));
+  });
+
+  it('passes straight through when the target switch is off or tracing is suppressed', () => {
+    const tracer = new Tracer();
+    const sw = { enabled: false };
+    const fn = wrapFunction((x: number) => x + 1, spec('inc', { switch: sw }), tracer);
+    assert.equal(fn(1), 2);
+    assert.equal(finished(tracer).length, 0);
+    sw.enabled = true;
+    assert.equal(suppressTracing(() => fn(1)), 2);
+    assert.equal(finished(tracer).length, 0);
+    assert.equal(fn(1), 2);
+    assert.equal(finished(tracer).length, 1);
+  });
+
+  it('a hook that throws is reported, never thrown into the app', () => {
+    const tracer = new Tracer();
+    const hook: TargetHook = { onStart() { throw new Error('hook bug'); }, onEnd() { throw new Error('hook bug 2'); } };
+    const fn = wrapFunction(() => 42, spec('answer', { hook }), tracer);
+    assert.equal(fn(), 42);
+    assert.equal(finished(tracer)[0]?.status, 'ok');
+  });
+
+  it('hooks can label the span from the call', async () => {
+    const tracer = new Tracer();
+    const hook: TargetHook = {
+      onStart(call) { call.span.name = `run ${String(call.args[0])}`; },
+      onEnd(call) { call.span.setAttribute('result', String(call.result)); },
+    };
+    const fn = wrapFunction(async (model: string) => `${model}!`, spec('run', { hook }), tracer);
+    await fn('det');
+    await sleep(0);
+    const [span] = finished(tracer);
+    assert.equal(span?.name, 'run det');
+    assert.equal(span?.attributes?.result, 'det!');
+  });
+
+  it('counts overhead and wrapped calls on the trace', async () => {
+    const tracer = new Tracer();
+    const root = tracer.startSpan('root', { parent: null });
+    const fn = wrapFunction(async () => 1, spec('one'), tracer);
+    await tracer.withSpan(root, async () => { for (let i = 0; i < 10; i++) await fn(); });
+    assert.equal(root.trace.wrappedCalls, 10);
+    assert.ok(root.trace.overheadNs > 0);
+  });
+});

@@ -10,7 +10,8 @@ let nextSpanId = 1;
  * lazily.
  */
 export class Span {
-  readonly id: string;
+  /** Numeric id; the string form (`id`) is made only when someone reads it. */
+  readonly idNumber: number;
   readonly parent: Span | null;
   readonly trace: Trace;
   name: string;
@@ -28,13 +29,18 @@ export class Span {
   probeState: unknown[] | null = null;
 
   constructor(trace: Trace, parent: Span | null, name: string, stage: Stage | null, target: string | null, startNs: number) {
-    this.id = String(nextSpanId++);
+    this.idNumber = nextSpanId++;
     this.trace = trace;
     this.parent = parent;
     this.name = name;
     this.stage = stage;
     this.target = target;
     this.startNs = startNs;
+  }
+
+  /** Span id, unique in the process (a string in the run document). */
+  get id(): string {
+    return String(this.idNumber);
   }
 
   setAttribute(key: string, value: AttributeValue): void {

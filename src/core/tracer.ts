@@ -73,6 +73,21 @@ export class Tracer {
     return isSuppressed();
   }
 
+  /**
+   * `startSpan` for wrappers: positional arguments, current context as parent, no
+   * options object to allocate on every wrapped call.
+   */
+  startSpanFast(name: string, stage: Stage | null, target: string | null): Span {
+    const current = storage.getStore();
+    const parent = current === undefined || current === SUPPRESSED ? this.ambientRoot : current;
+    const trace = parent === null ? new Trace() : parent.trace;
+    const span = new Span(trace, parent, name, stage, target, nowNs());
+    if (trace.root === null) trace.root = span;
+    this.recorder.add(span);
+    if (this.probes.length > 0) this.#startProbes(span);
+    return span;
+  }
+
   startSpan(name: string, options: StartSpanOptions = {}): Span {
     let parent = options.parent;
     if (parent === undefined) {

@@ -36,9 +36,45 @@ export interface TargetHook {
   aroundCall?(call: CallContext, invoke: (args: readonly unknown[]) => unknown): unknown;
 }
 
-/** A run-time switch shared by every wrapper of one target. */
+/**
+ * A run-time switch shared by every wrapper of one target. Besides on/off it
+ * carries the target's own overhead accounting (so an overhead budget can see
+ * which target is too expensive for the work it measures) and a sampling rate.
+ * The optional fields are filled in by `wrapFunction` (a literal `{ enabled: true }`
+ * is a valid switch); every wrapper of a target shares one object, so the
+ * numbers are per target.
+ */
 export interface TargetSwitch {
   enabled: boolean;
+  /** Record 1 call in this many (1 = every call; set by an overhead budget). */
+  sampleEvery?: number;
+  /** Calls seen while sampling (the sampling counter). */
+  sampleTick?: number;
+  /** Recorded calls that ended. */
+  calls?: number;
+  /** Sum of the recorded calls' span durations (the work measured), ns. */
+  durationNs?: number;
+  /** Time spent in this target's wrappers (the same figure as a trace's OH), ns. */
+  overheadNs?: number;
+  /** Called every `BUDGET_CHECK_EVERY` ended calls (an overhead budget); must not throw. */
+  onCheck?: ((sw: TargetSwitch) => void) | undefined;
+}
+
+/** A switch with its accounting fields present (what the wrapper works with). */
+type CountedSwitch = Required<Omit<TargetSwitch, 'onCheck'>> & Pick<TargetSwitch, 'onCheck'>;
+
+/** How often (in ended calls, a power of two) a switch's `onCheck` runs. */
+export const BUDGET_CHECK_EVERY = 1024;
+
+/** Fill in a switch's accounting fields once, so every wrapper sees the same object shape. */
+function countedSwitch(sw: TargetSwitch): CountedSwitch {
+  sw.sampleEvery ??= 1;
+  sw.sampleTick ??= 0;
+  sw.calls ??= 0;
+  sw.durationNs ??= 0;
+  sw.overheadNs ??= 0;
+  if (!('onCheck' in sw)) sw.onCheck = undefined;
+  return sw as CountedSwitch;
 }
 
 export interface WrapSpec {
@@ -88,11 +124,13 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
   if (isWrapped(original)) return original;
   const fn = original as unknown as (...args: unknown[]) => unknown;
   const { target, hook, onResult } = spec;
+  const sw = countedSwitch(spec.switch);
 
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-    // Fast path: disabled target, or stagescope's own code running. One branch.
+    // Fast path: disabled target, stagescope's own code running, or a call the
+    // target's sampling skips (`sampleEvery` is 1 unless a budget sampled it). One branch.
     const store = storage.getStore();
-    if (!spec.switch.enabled || store === SUPPRESSED) {
+    if (!sw.enabled || store === SUPPRESSED || (sw.sampleEvery !== 1 && ++sw.sampleTick % sw.sampleEvery !== 0)) {
       return new.target === undefined ? Reflect.apply(fn, this, args) : Reflect.construct(fn, args, new.target);
     }
     if (!spec.record) return passThroughWithResult(fn, this, args, new.target, onResult, target);
@@ -100,37 +138,46 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     const entryNs = nowNs();
     let span: Span;
     try {
-      span = tracer.startSpan(spec.name, { stage: spec.stage, target });
+      span = tracer.startSpanFast(spec.name, spec.stage, target);
     } catch (error) {
       reportDiagnostic('SS_SPAN_FAILED', `could not start a span for ${target}: ${String(error)}`, error);
       return new.target === undefined ? Reflect.apply(fn, this, args) : Reflect.construct(fn, args, new.target);
     }
     const trace = span.trace;
-    const call: { span: Span; thisArg: unknown; args: unknown[] } = { span, thisArg: this, args };
-    if (hook?.onStart !== undefined) safe('hook onStart', target, () => hook.onStart!(call));
+    // Per-call objects only when a hook or a callback needs them: this is the hot path.
+    const call: CallContext | undefined = hook === undefined && !spec.callback ? undefined : { span, thisArg: this, args };
+    if (hook?.onStart !== undefined) safe('hook onStart', target, () => hook.onStart!(call!));
     let callArgs = args;
     if (spec.callback && typeof args[args.length - 1] === 'function') {
       callArgs = args.slice();
-      callArgs[callArgs.length - 1] = wrapCallback(args[args.length - 1] as Function, span, call, spec, tracer);
+      callArgs[callArgs.length - 1] = wrapCallback(args[args.length - 1] as Function, span, call!, spec, tracer);
     }
     const newTarget = new.target;
     const thisArg = this;
-    const invoke = (finalArgs: readonly unknown[]): unknown =>
-      newTarget === undefined ? Reflect.apply(fn, thisArg, finalArgs as unknown[]) : Reflect.construct(fn, finalArgs as unknown[], newTarget);
+    const invoke =
+      newTarget === undefined && hook?.aroundCall === undefined
+        ? undefined
+        : (finalArgs: readonly unknown[]): unknown =>
+            newTarget === undefined ? Reflect.apply(fn, thisArg, finalArgs as unknown[]) : Reflect.construct(fn, finalArgs as unknown[], newTarget);
 
     const beforeCallNs = nowNs();
     trace.overheadNs += beforeCallNs - entryNs;
+    sw.overheadNs += beforeCallNs - entryNs;
     trace.wrappedCalls++;
     let result: unknown;
     try {
       result =
-        hook?.aroundCall !== undefined
-          ? storage.run(span, () => hook.aroundCall!(call, invoke))
-          : storage.run(span, invoke, callArgs);
+        invoke === undefined
+          ? storage.run(span, Reflect.apply, fn, thisArg, callArgs)
+          : hook?.aroundCall !== undefined
+            ? storage.run(span, () => hook.aroundCall!(call!, invoke))
+            : storage.run(span, invoke, callArgs);
     } catch (error) {
       const failNs = nowNs();
       endCall(span, call, spec, tracer, failNs, undefined, error, true);
-      trace.overheadNs += nowNs() - failNs;
+      const failOverheadNs = nowNs() - failNs;
+      trace.overheadNs += failOverheadNs;
+      sw.overheadNs += failOverheadNs;
       throw error;
     }
     const returnNs = nowNs();
@@ -142,19 +189,25 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
           const settleNs = nowNs();
           endCall(span, call, spec, tracer, settleNs, value, undefined, false);
           if (onResult !== undefined) safe('factory result', target, () => onResult(value));
-          trace.overheadNs += nowNs() - settleNs;
+          const settleOverheadNs = nowNs() - settleNs;
+          trace.overheadNs += settleOverheadNs;
+          sw.overheadNs += settleOverheadNs;
         },
         (error: unknown) => {
           const settleNs = nowNs();
           endCall(span, call, spec, tracer, settleNs, undefined, error, true);
-          trace.overheadNs += nowNs() - settleNs;
+          const settleOverheadNs = nowNs() - settleNs;
+          trace.overheadNs += settleOverheadNs;
+          sw.overheadNs += settleOverheadNs;
         },
       );
     } else {
       endCall(span, call, spec, tracer, returnNs, result, undefined, false);
       if (onResult !== undefined) safe('factory result', target, () => onResult(result));
     }
-    trace.overheadNs += nowNs() - returnNs;
+    const returnOverheadNs = nowNs() - returnNs;
+    trace.overheadNs += returnOverheadNs;
+    sw.overheadNs += returnOverheadNs;
     return result;
   } as Wrapped;
 
@@ -165,7 +218,7 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
 
 function endCall(
   span: Span,
-  call: CallContext,
+  call: CallContext | undefined,
   spec: WrapSpec,
   tracer: Tracer,
   endNs: number,
@@ -173,11 +226,18 @@ function endCall(
   error: unknown,
   failed: boolean,
 ): void {
-  if (spec.hook?.onEnd !== undefined) {
+  if (spec.hook?.onEnd !== undefined && call !== undefined) {
     const hook = spec.hook;
     safe('hook onEnd', spec.target, () => hook.onEnd!({ ...call, result, error, failed }));
   }
   tracer.endSpan(span, endNs, error, failed);
+  // Per-target accounting for an overhead budget (the switch was filled in by wrapFunction).
+  const sw = spec.switch as CountedSwitch;
+  sw.durationNs += endNs - span.startNs;
+  if ((++sw.calls & (BUDGET_CHECK_EVERY - 1)) === 0 && sw.onCheck !== undefined) {
+    const check = sw.onCheck;
+    safe('overhead budget check', spec.target, () => check(sw));
+  }
 }
 
 /** A factory whose own call records nothing: only look at what it returns. */
@@ -214,7 +274,9 @@ function wrapCallback(callback: Function, span: Span, call: CallContext, spec: W
     const err = cbArgs[0];
     const failed = err !== null && err !== undefined;
     endCall(span, call, spec, tracer, endNs, failed ? undefined : cbArgs[1], failed ? err : undefined, failed);
-    span.trace.overheadNs += nowNs() - endNs;
+    const callbackOverheadNs = nowNs() - endNs;
+    span.trace.overheadNs += callbackOverheadNs;
+    (spec.switch as CountedSwitch).overheadNs += callbackOverheadNs;
     return parentStore === undefined
       ? Reflect.apply(callback, this, cbArgs)
       : storage.run(parentStore, () => Reflect.apply(callback, this, cbArgs));

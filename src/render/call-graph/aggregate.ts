@@ -1,0 +1,294 @@
+import type { RunDocument } from '../../core/run-document.js';
+import type { SpanRecord, Stage } from '../../core/types.js';
+
+/** Options of {@link aggregateCallGraph}. Every option is optional. */
+export interface CallGraphOptions {
+  /**
+   * Past this many nodes, small nodes are merged into one "other" node per
+   * parent. Default 40: about what fits on a screen with readable labels.
+   */
+  maxNodes?: number;
+  /**
+   * A node whose total time is below this share of the run is "tiny" and may be
+   * merged into "other" (only when the graph has more than `maxNodes` nodes).
+   * Default 0.005 (0.5 %). If merging the tiny nodes is not enough, the share is
+   * doubled until the graph fits (up to `maxMinShare`).
+   */
+  minShare?: number;
+  /** Upper bound for the raised share. Default 0.05 (5 %): bigger nodes always stay. */
+  maxMinShare?: number;
+}
+
+/** Options with every value filled in. */
+export interface ResolvedCallGraphOptions {
+  maxNodes: number;
+  minShare: number;
+  maxMinShare: number;
+}
+
+/** One call site: all spans with the same name path from a root. */
+export interface CallGraphNode {
+  /** Stable DOT id (`n0`, `n1`, … in depth-first, first-start order). */
+  id: string;
+  /** Span names from the root to this node. */
+  path: string[];
+  name: string;
+  /** The most frequent stage of the node's spans (null = none). */
+  stage: Stage | null;
+  calls: number;
+  errors: number;
+  /** Sum of the spans' durations. Concurrent calls make this exceed wall time. */
+  totalNs: number;
+  /** Sum of the spans' self times (duration minus children). */
+  selfNs: number;
+  /** Sum of each numeric metric over the spans (probe values), when present. */
+  metrics: Record<string, number>;
+  /** Distinct targets (`module#export`) the spans came from. */
+  targets: string[];
+  parentId: string | null;
+  childIds: string[];
+  /** Set on an "other" node: what it stands for. */
+  collapsed: { nodes: number; calls: number } | null;
+}
+
+export interface CallGraphEdge {
+  from: string;
+  to: string;
+  calls: number;
+}
+
+/** The aggregated call graph of a run, ready for a renderer. */
+export interface CallGraph {
+  nodes: CallGraphNode[];
+  edges: CallGraphEdge[];
+  /** The run's duration: the 100 % that shares are computed against. */
+  rootTotalNs: number;
+  /** The node with the greatest self time (never an "other" node), or null for an empty run. */
+  hottestId: string | null;
+  /** Nodes merged into "other" nodes, and the share used to pick them. */
+  collapse: { nodes: number; groups: number; calls: number; selfNs: number; minShare: number } | null;
+  options: ResolvedCallGraphOptions;
+}
+
+export const DEFAULT_CALL_GRAPH_OPTIONS: Readonly<ResolvedCallGraphOptions> = { maxNodes: 40, minShare: 0.005, maxMinShare: 0.05 };
+
+export function resolveCallGraphOptions(options: CallGraphOptions = {}): ResolvedCallGraphOptions {
+  const resolved = { ...DEFAULT_CALL_GRAPH_OPTIONS, ...stripUndefined(options) };
+  if (!(Number.isInteger(resolved.maxNodes) && resolved.maxNodes >= 2)) {
+    throw new Error(`stagescope: call graph option maxNodes must be an integer ≥ 2, got ${String(resolved.maxNodes)}`);
+  }
+  for (const key of ['minShare', 'maxMinShare'] as const) {
+    const value = resolved[key];
+    if (!(typeof value === 'number' && value >= 0 && value <= 1)) {
+      throw new Error(`stagescope: call graph option ${key} must be a share between 0 and 1 (0.005 = 0.5 %), got ${String(value)}`);
+    }
+  }
+  return resolved;
+}
+
+interface Builder {
+  node: CallGraphNode;
+  stageCounts: Map<Stage | null, number>;
+  firstStartNs: number;
+  children: Map<string, Builder>;
+}
+
+/**
+ * Aggregate a run's spans into call sites keyed by name path (root → … → name),
+ * with call counts, total and self time, stage and summed probe metrics; then,
+ * if there are more than `maxNodes`, merge tiny subtrees into one "other (N
+ * nodes)" node per parent. Pure: the same document gives the same graph.
+ */
+export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'>, options: CallGraphOptions = {}): CallGraph {
+  const resolved = resolveCallGraphOptions(options);
+  const byId = new Map(doc.spans.map((span) => [span.id, span]));
+  const childrenOf = new Map<string | null, SpanRecord[]>();
+  for (const span of doc.spans) {
+    // A span whose parent is missing is a root of its own (as in the text tree).
+    const parentKey = span.parentId !== null && byId.has(span.parentId) ? span.parentId : null;
+    let list = childrenOf.get(parentKey);
+    if (list === undefined) childrenOf.set(parentKey, (list = []));
+    list.push(span);
+  }
+
+  const roots = new Map<string, Builder>();
+  const visit = (span: SpanRecord, siblings: Map<string, Builder>, parent: Builder | null): void => {
+    let builder = siblings.get(span.name);
+    if (builder === undefined) {
+      builder = {
+        node: {
+          id: '',
+          path: parent === null ? [span.name] : [...parent.node.path, span.name],
+          name: span.name,
+          stage: null,
+          calls: 0,
+          errors: 0,
+          totalNs: 0,
+          selfNs: 0,
+          metrics: {},
+          targets: [],
+          parentId: null,
+          childIds: [],
+          collapsed: null,
+        },
+        stageCounts: new Map(),
+        firstStartNs: span.startNs,
+        children: new Map(),
+      };
+      siblings.set(span.name, builder);
+    }
+    const { node } = builder;
+    node.calls += 1;
+    if (span.status === 'error') node.errors += 1;
+    node.totalNs += span.durationNs;
+    node.selfNs += span.selfNs;
+    builder.firstStartNs = Math.min(builder.firstStartNs, span.startNs);
+    builder.stageCounts.set(span.stage, (builder.stageCounts.get(span.stage) ?? 0) + 1);
+    if (span.target !== null && !node.targets.includes(span.target)) node.targets.push(span.target);
+    for (const [key, value] of Object.entries(span.metrics ?? {})) {
+      if (typeof value === 'number' && Number.isFinite(value)) node.metrics[key] = (node.metrics[key] ?? 0) + value;
+    }
+    for (const child of childrenOf.get(span.id) ?? []) visit(child, builder.children, builder);
+  };
+  for (const span of childrenOf.get(null) ?? []) visit(span, roots, null);
+
+  // Number nodes depth-first in first-start order, so ids and output are stable.
+  const nodes: CallGraphNode[] = [];
+  const builders = new Map<string, Builder>();
+  const number = (builder: Builder, parentId: string | null): void => {
+    const { node } = builder;
+    node.id = `n${nodes.length}`;
+    node.parentId = parentId;
+    node.stage = mostFrequent(builder.stageCounts);
+    node.targets.sort();
+    nodes.push(node);
+    builders.set(node.id, builder);
+    for (const child of orderByStart(builder.children)) {
+      number(child, node.id);
+      node.childIds.push(child.node.id);
+    }
+  };
+  for (const root of orderByStart(roots)) number(root, null);
+
+  const rootTotalNs = doc.durationNs > 0 ? doc.durationNs : Math.max(1, ...doc.spans.map((span) => span.startNs + span.durationNs));
+  const hottest = pickHottest(nodes);
+  const collapse = collapseSmallNodes(nodes, rootTotalNs, hottest, resolved);
+  const kept = collapse === null ? nodes : collapse.nodes;
+  const keptIds = new Set(kept.map((node) => node.id));
+  const edges: CallGraphEdge[] = [];
+  for (const node of kept) {
+    if (node.parentId !== null && keptIds.has(node.parentId)) edges.push({ from: node.parentId, to: node.id, calls: node.calls });
+  }
+  return {
+    nodes: kept,
+    edges,
+    rootTotalNs,
+    hottestId: hottest?.id ?? null,
+    collapse: collapse === null ? null : collapse.summary,
+    options: resolved,
+  };
+}
+
+/** Greatest self time; ties go to the earlier node (stable). */
+function pickHottest(nodes: readonly CallGraphNode[]): CallGraphNode | null {
+  let best: CallGraphNode | null = null;
+  for (const node of nodes) if (best === null || node.selfNs > best.selfNs) best = node;
+  return best;
+}
+
+function collapseSmallNodes(
+  nodes: CallGraphNode[],
+  rootTotalNs: number,
+  hottest: CallGraphNode | null,
+  options: ResolvedCallGraphOptions,
+): { nodes: CallGraphNode[]; summary: NonNullable<CallGraph['collapse']> } | null {
+  if (nodes.length <= options.maxNodes) return null;
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  // The hottest node and its ancestors always stay, whatever their share.
+  const protectedIds = new Set<string>();
+  for (let node = hottest; node !== null; node = node.parentId === null ? null : byId.get(node.parentId) ?? null) protectedIds.add(node.id);
+
+  let share = options.minShare;
+  let result = collapseAt(nodes, byId, rootTotalNs * share, protectedIds);
+  while (result.nodes.length > options.maxNodes && share < options.maxMinShare) {
+    share = Math.min(options.maxMinShare, share * 2);
+    result = collapseAt(nodes, byId, rootTotalNs * share, protectedIds);
+  }
+  if (result.summary.nodes === 0) return null;
+  return { nodes: result.nodes, summary: { ...result.summary, minShare: share } };
+}
+
+/**
+ * Merge, under each parent, the children whose total is below `thresholdNs`
+ * (with their whole subtrees) into one "other" node, when at least two would be
+ * merged (an "other (1 node)" would hide a name and save nothing).
+ */
+function collapseAt(
+  nodes: readonly CallGraphNode[],
+  byId: ReadonlyMap<string, CallGraphNode>,
+  thresholdNs: number,
+  protectedIds: ReadonlySet<string>,
+): { nodes: CallGraphNode[]; summary: { nodes: number; groups: number; calls: number; selfNs: number } } {
+  const out: CallGraphNode[] = [];
+  const summary = { nodes: 0, groups: 0, calls: 0, selfNs: 0 };
+  const subtree = (node: CallGraphNode): CallGraphNode[] => [node, ...node.childIds.flatMap((id) => subtree(byId.get(id)!))];
+  const emit = (node: CallGraphNode): void => {
+    const copy: CallGraphNode = { ...node, childIds: [] };
+    out.push(copy);
+    const small = node.childIds.map((id) => byId.get(id)!).filter((child) => child.totalNs < thresholdNs && !protectedIds.has(child.id));
+    const merged = small.length >= 2 ? new Set(small) : new Set<CallGraphNode>();
+    for (const id of node.childIds) {
+      const child = byId.get(id)!;
+      if (merged.has(child)) continue;
+      copy.childIds.push(child.id);
+      emit(child);
+    }
+    if (merged.size === 0) return;
+    const members = [...merged].flatMap(subtree);
+    const stages = new Set(members.map((member) => member.stage));
+    const other: CallGraphNode = {
+      id: `${node.id}_other`,
+      path: [...node.path, 'other'],
+      name: `other (${members.length} nodes)`,
+      stage: stages.size === 1 ? [...stages][0]! : null,
+      calls: [...merged].reduce((sum, member) => sum + member.calls, 0),
+      errors: members.reduce((sum, member) => sum + member.errors, 0),
+      totalNs: [...merged].reduce((sum, member) => sum + member.totalNs, 0),
+      selfNs: members.reduce((sum, member) => sum + member.selfNs, 0),
+      metrics: {},
+      targets: [],
+      parentId: node.id,
+      childIds: [],
+      collapsed: { nodes: members.length, calls: members.reduce((sum, member) => sum + member.calls, 0) },
+    };
+    copy.childIds.push(other.id);
+    out.push(other);
+    summary.nodes += members.length;
+    summary.groups += 1;
+    summary.calls += other.collapsed!.calls;
+    summary.selfNs += other.selfNs;
+  };
+  for (const node of nodes) if (node.parentId === null) emit(node);
+  return { nodes: out, summary };
+}
+
+function orderByStart(builders: Map<string, Builder>): Builder[] {
+  return [...builders.values()].sort((a, b) => a.firstStartNs - b.firstStartNs || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0));
+}
+
+function mostFrequent(counts: Map<Stage | null, number>): Stage | null {
+  let best: Stage | null = null;
+  let bestCount = 0;
+  for (const [stage, count] of counts) {
+    // A stage beats "none" on ties: the stage is the informative label.
+    if (count > bestCount || (count === bestCount && best === null && stage !== null)) {
+      best = stage;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,284 @@
+import type { RunDocument } from '../core/run-document.js';
+import type { SpanRecord } from '../core/types.js';
+import { formatDurationNs } from './format.js';
+import { STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from './palette.js';
+import { buildTree, type TreeNode } from './span-tree.js';
+import { stageTotals } from './stage-totals.js';
+import { escapeXml } from './svg-escape.js';
+
+/** Options of {@link renderGantt}. Every option is optional. */
+export interface GanttOptions {
+  /** Width of the picture in px. Default 1400. */
+  widthPx?: number;
+  /** Height of one lane in px. Default 18. */
+  rowHeightPx?: number;
+  /** Lanes drawn; deeper/more concurrent spans are counted in the footer. Default 80. */
+  maxRows?: number;
+  /** Bars drawn; past this, the shortest spans are left out (and counted). Default 3000. */
+  maxBars?: number;
+  /** Title line. Default "Timeline · preset … · command …". */
+  title?: string;
+}
+
+interface ResolvedGanttOptions {
+  widthPx: number;
+  rowHeightPx: number;
+  maxRows: number;
+  maxBars: number;
+  title: string | undefined;
+}
+
+/** One bar: a span, the lane it sits in. */
+export interface GanttBar {
+  span: SpanRecord;
+  row: number;
+}
+
+const FONT = 'Helvetica, Arial, sans-serif';
+/** Average glyph width of 11 px Helvetica, to decide whether a name fits on a bar. */
+const CHAR_WIDTH_PX = 6.0;
+const MARGIN_PX = 16;
+/**
+ * A span that starts within 1 µs of the previous one's end is "after" it, not
+ * concurrent: sequential awaits touch end-to-start, and rounding to whole ns
+ * can make them overlap by a nanosecond.
+ */
+const TOUCH_TOLERANCE_NS = 1000;
+
+/**
+ * Lane assignment, nested like a flame chart laid out on real time: a span sits
+ * one lane below its parent, and its children are packed into the lanes of the
+ * parent's subtree: each child takes the first block of lanes (as tall as its
+ * own subtree) that is free at its start. Sequential children (det → cls → rec)
+ * share one lane; concurrent ones (parallel workers, Promise.all) get
+ * separate lanes, so no two bars ever overlap.
+ */
+export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]; rows: number } {
+  const bars: GanttBar[] = [];
+  // Relative layout first (row offsets inside the subtree), absolute rows after.
+  interface Placed {
+    node: TreeNode;
+    height: number;
+    children: { placed: Placed; offset: number }[];
+  }
+  const layout = (node: TreeNode): Placed => {
+    const busyUntil: number[] = [];
+    const children: Placed['children'] = [];
+    for (const child of node.children) {
+      const placed = layout(child);
+      const startNs = child.span.startNs;
+      const endNs = startNs + Math.max(child.span.durationNs, 1);
+      let offset = 0;
+      for (;;) {
+        let free = true;
+        for (let row = offset; row < offset + placed.height; row += 1) {
+          if ((busyUntil[row] ?? -Infinity) > startNs + TOUCH_TOLERANCE_NS) {
+            free = false;
+            break;
+          }
+        }
+        if (free) break;
+        offset += 1;
+      }
+      for (let row = offset; row < offset + placed.height; row += 1) busyUntil[row] = Math.max(busyUntil[row] ?? -Infinity, endNs);
+      children.push({ placed, offset });
+    }
+    return { node, height: 1 + busyUntil.length, children };
+  };
+  const emit = (placed: Placed, row: number): void => {
+    bars.push({ span: placed.node.span, row });
+    for (const { placed: child, offset } of placed.children) emit(child, row + 1 + offset);
+  };
+  let row = 0;
+  for (const root of buildTree(doc)) {
+    const placed = layout(root);
+    emit(placed, row);
+    row += placed.height;
+  }
+  return { bars, rows: row };
+}
+
+/**
+ * The run as a Gantt chart (SVG): one bar per span on a time axis, concurrent
+ * spans in separate lanes (see {@link assignLanes}), coloured by stage from the
+ * fixed palette, names on the bars that are wide enough, and a `<title>`
+ * tooltip with name, stage and duration on every bar. Pure.
+ *
+ * @example
+ * writeFileSync('timeline.svg', renderGantt(doc));
+ */
+export function renderGantt(doc: RunDocument, options: GanttOptions = {}): string {
+  const opts = resolve(options);
+  const { bars, rows } = assignLanes(doc);
+  const runNs = Math.max(1, doc.durationNs, ...doc.spans.map((span) => span.startNs + span.durationNs));
+  const originNs = Math.min(0, ...doc.spans.map((span) => span.startNs));
+  const spanNs = runNs - originNs;
+
+  const visibleRows = Math.min(rows, opts.maxRows);
+  let drawn = bars.filter((bar) => bar.row < visibleRows);
+  const deepOmitted = bars.length - drawn.length;
+  let shortOmitted = 0;
+  if (drawn.length > opts.maxBars) {
+    const keep = new Set([...drawn].sort((a, b) => b.span.durationNs - a.span.durationNs).slice(0, opts.maxBars));
+    shortOmitted = drawn.length - keep.size;
+    drawn = drawn.filter((bar) => keep.has(bar));
+  }
+
+  const plotLeft = MARGIN_PX;
+  const plotWidth = opts.widthPx - 2 * MARGIN_PX;
+  const x = (ns: number): number => plotLeft + ((ns - originNs) / spanNs) * plotWidth;
+  const rowPitch = opts.rowHeightPx + 2;
+
+  const out: string[] = [];
+  const title = opts.title ?? defaultTitle(doc);
+  // Header: title, legend of the stages present, notes.
+  let y = MARGIN_PX + 14;
+  const header: string[] = [];
+  header.push(`<text x="${plotLeft}" y="${y}" font-size="16" font-weight="bold">${escapeXml(title)}</text>`);
+  y += 22;
+  const used = new Set(doc.spans.map((span) => span.stage ?? 'none'));
+  let legendX = plotLeft;
+  header.push(`<text x="${legendX}" y="${y}" font-size="11">colour = stage:</text>`);
+  legendX += 92;
+  for (const stage of STAGE_ORDER.filter((entry) => used.has(entry))) {
+    const label = stage === 'none' ? 'no stage' : stage;
+    header.push(`<rect x="${legendX}" y="${y - 10}" width="12" height="12" rx="2" fill="${STAGE_COLORS[stage]}" stroke="#333" stroke-width="0.5"/>`);
+    header.push(`<text x="${legendX + 16}" y="${y}" font-size="11">${label}</text>`);
+    legendX += 16 + label.length * CHAR_WIDTH_PX + 18;
+  }
+  header.push(`<text x="${legendX + 10}" y="${y}" font-size="11" fill="#555">lanes: a span sits under its parent; concurrent spans get their own lanes · red outline = failed · hover a bar for details</text>`);
+  const totals = stageTotals(doc);
+  if (totals.length > 0) {
+    y += 18;
+    // Shares of all self time (work): concurrent spans would push a share of the run past 100 %.
+    const runNsForShare = Math.max(1, doc.spans.reduce((sum, span) => sum + span.selfNs, 0));
+    const parts = totals.map((entry, index) => {
+      const text = `${entry.stage} ${formatDurationNs(entry.selfNs)} (${((entry.selfNs / runNsForShare) * 100).toFixed(0)}%)`;
+      return index === 0 ? `<tspan font-weight="bold">${escapeXml(text)}</tspan>` : escapeXml(text);
+    });
+    header.push(`<text x="${plotLeft}" y="${y}" font-size="12">self time by stage (share of all self time): ${parts.join(' · ')}</text>`);
+  }
+  y += 12;
+
+  // Time axis with "nice" ticks (1, 2, 5 × 10^k).
+  const axisY = y + 16;
+  const tickNs = niceStep(spanNs / 10);
+  const rowsTop = axisY + 8;
+  const rowsBottom = rowsTop + visibleRows * rowPitch;
+  const axis: string[] = [];
+  axis.push(`<line x1="${plotLeft}" y1="${axisY}" x2="${plotLeft + plotWidth}" y2="${axisY}" stroke="#333" stroke-width="1"/>`);
+  for (let tick = Math.ceil(originNs / tickNs) * tickNs; tick <= runNs + tickNs * 1e-9; tick += tickNs) {
+    const tx = round(x(tick));
+    axis.push(`<line x1="${tx}" y1="${axisY - 4}" x2="${tx}" y2="${rowsBottom}" stroke="#e3e3e3" stroke-width="1"/>`);
+    axis.push(`<line x1="${tx}" y1="${axisY - 4}" x2="${tx}" y2="${axisY}" stroke="#333" stroke-width="1"/>`);
+    const anchor = tx < plotLeft + 20 ? 'start' : tx > plotLeft + plotWidth - 20 ? 'end' : 'middle';
+    axis.push(`<text x="${tx}" y="${axisY - 7}" font-size="10" text-anchor="${anchor}" fill="#333">${formatTick(tick, tickNs)}</text>`);
+  }
+
+  // Bars: ordered by row then start, so the file reads top to bottom.
+  const barsSvg: string[] = [];
+  drawn.sort((a, b) => a.row - b.row || a.span.startNs - b.span.startNs);
+  for (const { span, row } of drawn) {
+    const bx = x(span.startNs);
+    const bw = Math.max(1, x(span.startNs + span.durationNs) - bx);
+    const by = rowsTop + row * rowPitch;
+    const fill = stageColor(span.stage);
+    const failed = span.status === 'error';
+    const stroke = failed ? ' stroke="#d62728" stroke-width="2"' : ' stroke="#ffffff" stroke-width="0.5"';
+    const dash = span.status === 'unfinished' ? ' stroke-dasharray="3,2" fill-opacity="0.6"' : '';
+    const label = fitLabel(`${span.name} ${formatDurationNs(span.durationNs)}`, span.name, bw);
+    barsSvg.push(
+      `<g><title>${escapeXml(tooltip(span))}</title>` +
+        `<rect x="${round(bx)}" y="${by}" width="${round(bw)}" height="${opts.rowHeightPx}" rx="2" fill="${fill}"${stroke}${dash}/>` +
+        (label === ''
+          ? ''
+          : `<text x="${round(bx + 3)}" y="${by + opts.rowHeightPx - 5}" font-size="11" fill="${textColorOn(fill)}">${escapeXml(label)}</text>`) +
+        '</g>',
+    );
+  }
+
+  // Footer: what was left out, and the run's totals.
+  const notes: string[] = [];
+  if (deepOmitted > 0) notes.push(`${deepOmitted} span${deepOmitted === 1 ? '' : 's'} in lanes below lane ${opts.maxRows} not drawn (${rows} lanes in all; raise maxRows)`);
+  if (shortOmitted > 0) notes.push(`${shortOmitted} shortest span${shortOmitted === 1 ? '' : 's'} not drawn (more than ${opts.maxBars} bars; raise maxBars)`);
+  notes.push(`${doc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`);
+  const footer: string[] = [];
+  let footY = rowsBottom + 18;
+  for (const note of notes) {
+    footer.push(`<text x="${plotLeft}" y="${footY}" font-size="11" fill="${note.includes('not drawn') ? '#b00020' : '#555'}">${escapeXml(note)}</text>`);
+    footY += 16;
+  }
+  const heightPx = footY + MARGIN_PX - 8;
+
+  out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${opts.widthPx}" height="${heightPx}" viewBox="0 0 ${opts.widthPx} ${heightPx}" font-family="${FONT}">`);
+  out.push(`<title>${escapeXml(title)}</title>`);
+  out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
+  out.push(...header, ...axis, ...barsSvg, ...footer);
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+function resolve(options: GanttOptions): ResolvedGanttOptions {
+  const resolved: ResolvedGanttOptions = {
+    widthPx: options.widthPx ?? 1400,
+    rowHeightPx: options.rowHeightPx ?? 18,
+    maxRows: options.maxRows ?? 80,
+    maxBars: options.maxBars ?? 3000,
+    title: options.title,
+  };
+  for (const key of ['widthPx', 'rowHeightPx', 'maxRows', 'maxBars'] as const) {
+    if (!(Number.isInteger(resolved[key]) && resolved[key] > 0)) throw new Error(`stagescope: Gantt option ${key} must be a positive integer, got ${String(resolved[key])}`);
+  }
+  if (resolved.widthPx < 200) throw new Error(`stagescope: Gantt option widthPx must be at least 200, got ${resolved.widthPx}`);
+  return resolved;
+}
+
+function defaultTitle(doc: RunDocument): string {
+  const command = doc.command.length > 0 ? ` · ${truncate(doc.command.join(' '), 90)}` : '';
+  return `Timeline · preset ${doc.preset ?? 'none'}${command} · ${formatDurationNs(doc.durationNs)}`;
+}
+
+function tooltip(span: SpanRecord): string {
+  const lines = [span.name, `stage: ${span.stage ?? 'none'}`, `duration: ${formatDurationNs(span.durationNs)} (self ${formatDurationNs(span.selfNs)})`, `start: +${formatDurationNs(span.startNs)}`];
+  if (span.status !== 'ok') lines.push(`status: ${span.status}${span.error === null ? '' : ` (${span.error.name}: ${span.error.message})`}`);
+  if (span.target !== null) lines.push(`target: ${span.target}`);
+  return lines.join('\n');
+}
+
+/** The longest text that fits in `widthPx`: name with duration, the name, a cut name, or nothing. */
+function fitLabel(full: string, name: string, widthPx: number): string {
+  const room = Math.floor((widthPx - 6) / CHAR_WIDTH_PX);
+  if ([...full].length <= room) return full;
+  if ([...name].length <= room) return name;
+  // Cut in the middle: the end of a name ("… rec.onnx", the model) tells bars apart.
+  if (room >= 6) {
+    const chars = [...name];
+    const head = Math.ceil((room - 1) * 0.4);
+    return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (room - 1 - head)).join('')}`;
+  }
+  return '';
+}
+
+function niceStep(rough: number): number {
+  if (!(rough > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  for (const factor of [1, 2, 5, 10]) if (factor * power >= rough) return factor * power;
+  return 10 * power;
+}
+
+function formatTick(ns: number, stepNs: number): string {
+  if (stepNs >= 1e9) return `${(ns / 1e9).toFixed(stepNs % 1e9 === 0 ? 0 : 1)} s`;
+  if (stepNs >= 1e6) return `${(ns / 1e6).toFixed(0)} ms`;
+  if (stepNs >= 1e3) return `${(ns / 1e3).toFixed(0)} µs`;
+  return `${ns.toFixed(0)} ns`;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}

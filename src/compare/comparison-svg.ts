@@ -1,0 +1,152 @@
+import { formatDurationNs } from '../render/format.js';
+import { stageColor } from '../render/palette.js';
+import { escapeXml } from '../render/svg-escape.js';
+import { formatChange, type Comparison, type ComparisonRow, type ComparisonSide } from './compare-runs.js';
+import { quantile } from './stats.js';
+import { VERDICT_MARKS } from './comparison-table.js';
+
+export interface ComparisonSvgOptions {
+  /** Picture width in px. Default 1100. */
+  widthPx?: number;
+  /** Call paths drawn, the longest first by max(A, B); the rest are counted in a note. Default 20. */
+  maxPaths?: number;
+  /** Longest row label before it is cut with `…` (the full name is in the tooltip). Default 64. */
+  labelChars?: number;
+}
+
+const SLOWER_COLOR = '#c0392b';
+const FASTER_COLOR = '#1e8449';
+const NOISE_COLOR = '#7f7f7f';
+const FONT = 'font-family="Helvetica, Arial, sans-serif"';
+/** Average glyph width of 12 px Helvetica/Arial: enough to size the label column without a font engine. */
+const CHAR_PX = 6.2;
+const BAR_PX = 13;
+const ROW_PX = BAR_PX * 2 + 14;
+
+/**
+ * Render a comparison as an SVG chart: one group of two horizontal bars per
+ * row (A light, B solid, both in the row's stage colour), sections for the
+ * total, the stages and the longest call paths, each scaled to its own
+ * longest bar; the change in % on the right, red when slower beyond noise,
+ * green when faster, grey when within noise. With repeated runs a whisker on
+ * each bar spans the middle half of the runs (p25–p75). Names are escaped.
+ */
+export function renderComparisonSvg(comparison: Comparison, options: ComparisonSvgOptions = {}): string {
+  const widthPx = options.widthPx ?? 1100;
+  const maxPaths = options.maxPaths ?? 20;
+  const labelChars = options.labelChars ?? 64;
+  const total = comparison.rows.filter((row) => row.kind === 'total');
+  const stages = comparison.rows.filter((row) => row.kind === 'stage');
+  // The root path is the total again: leave it out of the paths section.
+  const allPaths = comparison.rows.filter((row) => row.kind === 'path' && row.depth > 0);
+  const size = (row: ComparisonRow): number => Math.max(row.a?.medianNs ?? 0, row.b?.medianNs ?? 0);
+  const shownPaths = new Set([...allPaths].sort((x, y) => size(y) - size(x)).slice(0, maxPaths));
+  const paths = allPaths.filter((row) => shownPaths.has(row));
+  const hiddenPaths = allPaths.length - paths.length;
+
+  const labelOf = (row: ComparisonRow): string => (row.kind === 'total' ? 'total (run)' : row.label);
+  const indentOf = (row: ComparisonRow): number => (row.kind === 'path' ? Math.max(0, row.depth - 1) * 12 : 0);
+  const cut = (text: string): string => (text.length > labelChars ? `${text.slice(0, labelChars - 1)}…` : text);
+  const labelPx = Math.ceil(Math.max(120, ...[...total, ...stages, ...paths].map((row) => cut(labelOf(row)).length * CHAR_PX + indentOf(row))) + 16);
+  const changePx = 150;
+  const valuePx = 70;
+  const barLeft = labelPx + 8;
+  const barMaxPx = Math.max(200, widthPx - barLeft - valuePx - changePx - 16);
+
+  const out: string[] = [];
+  let y = 0;
+  const text = (x: number, yy: number, content: string, attrs = ''): void => {
+    out.push(`<text x="${x.toFixed(1)}" y="${yy.toFixed(1)}" ${attrs}>${escapeXml(content)}</text>`);
+  };
+
+  // Header: title, summary, legend.
+  y += 24;
+  text(16, y, `stagescope compare — B vs A`, 'font-size="17" font-weight="bold"');
+  y += 22;
+  text(16, y, comparison.summary, 'font-size="14"');
+  y += 24;
+  out.push(`<rect x="16" y="${y - 10}" width="22" height="11" fill="#bbbbbb" fill-opacity="0.45" stroke="#666" stroke-width="1"/>`);
+  text(44, y, `A: ${comparison.labelA} (${comparison.runsA} run${comparison.runsA === 1 ? '' : 's'})`, 'font-size="12"');
+  const legendBx = Math.min(widthPx / 2, 60 + (comparison.labelA.length + 12) * CHAR_PX);
+  out.push(`<rect x="${legendBx.toFixed(1)}" y="${y - 10}" width="22" height="11" fill="#666"/>`);
+  text(legendBx + 28, y, `B: ${comparison.labelB} (${comparison.runsB} run${comparison.runsB === 1 ? '' : 's'})`, 'font-size="12"');
+  y += 18;
+  const legendNotes = [
+    'bar colour = stage; light = A, solid = B',
+    ...(comparison.runsA > 1 || comparison.runsB > 1 ? ['whisker = middle half of the runs (p25–p75)'] : []),
+  ];
+  text(16, y, legendNotes.join(' · '), `font-size="11" fill="#444"`);
+  let lx = 16 + legendNotes.join(' · ').length * 5.4 + 20;
+  const legendStages = [...new Set(stages.map((row) => row.stage))];
+  for (const stage of legendStages) {
+    out.push(`<rect x="${lx.toFixed(1)}" y="${y - 9}" width="10" height="10" fill="${stageColor(stage)}"/>`);
+    text(lx + 14, y, stage ?? 'no stage', 'font-size="11" fill="#444"');
+    lx += 14 + (stage ?? 'no stage').length * 5.6 + 12;
+  }
+  y += 14;
+  text(16, y, `▲ slower / ▼ faster beyond noise (${comparison.noiseMethod === 'threshold-only' ? `single run: threshold ${comparison.options.thresholdPercent}% and ${comparison.options.minDeltaNs / 1e6} ms only` : comparison.noiseMethod === 'mann-whitney' ? `Mann-Whitney p < ${comparison.options.alpha} and ≥ ${comparison.options.thresholdPercent}%` : `runs do not overlap and ≥ ${comparison.options.thresholdPercent}%`}), ≈ within noise`, `font-size="11" fill="#444"`);
+  y += 10;
+
+  const section = (title: string, rows: ComparisonRow[], note?: string): void => {
+    if (rows.length === 0) return;
+    y += 24;
+    text(16, y, title, 'font-size="13" font-weight="bold"');
+    if (note !== undefined) text(16 + title.length * 7.6 + 12, y, note, 'font-size="11" fill="#666"');
+    out.push(`<line x1="16" y1="${y + 5}" x2="${widthPx - 16}" y2="${y + 5}" stroke="#ddd"/>`);
+    y += 10;
+    const scaleNs = Math.max(1, ...rows.map((row) => Math.max(sideMax(row.a), sideMax(row.b))));
+    const px = (ns: number): number => (ns / scaleNs) * barMaxPx;
+    for (const row of rows) {
+      const top = y + 6;
+      const color = stageColor(row.stage);
+      const label = cut(labelOf(row));
+      const full = row.kind === 'path' ? row.names.join(' → ') : labelOf(row);
+      out.push(`<g><title>${escapeXml(`${full}\nA ${row.a === null ? '—' : formatDurationNs(row.a.medianNs)}, B ${row.b === null ? '—' : formatDurationNs(row.b.medianNs)}, ${row.reason}`)}</title>`);
+      text(16 + indentOf(row), top + BAR_PX + 4, label, `font-size="12"${row.kind === 'stage' ? ' font-style="italic"' : ''}`);
+      const bar = (side: ComparisonSide | null, barTop: number, solid: boolean): void => {
+        if (side === null) {
+          text(barLeft + 2, barTop + BAR_PX - 2, 'not present', 'font-size="11" fill="#888" font-style="italic"');
+          return;
+        }
+        const w = Math.max(1, px(side.medianNs));
+        out.push(
+          solid
+            ? `<rect x="${barLeft}" y="${barTop}" width="${w.toFixed(1)}" height="${BAR_PX}" fill="${color}"/>`
+            : `<rect x="${barLeft}" y="${barTop}" width="${w.toFixed(1)}" height="${BAR_PX}" fill="${color}" fill-opacity="0.45" stroke="${color}" stroke-width="1"/>`,
+        );
+        if (side.samplesNs.length > 1) {
+          const lo = barLeft + px(quantile(side.samplesNs, 0.25));
+          const hi = barLeft + px(quantile(side.samplesNs, 0.75));
+          const mid = barTop + BAR_PX / 2;
+          out.push(`<path d="M${lo.toFixed(1)} ${mid - 3}v6M${lo.toFixed(1)} ${mid}H${hi.toFixed(1)}M${hi.toFixed(1)} ${mid - 3}v6" stroke="#222" stroke-width="1.2" fill="none"/>`);
+        }
+        text(barLeft + w + 5, barTop + BAR_PX - 2, `${solid ? 'B' : 'A'} ${formatDurationNs(side.medianNs)}`, 'font-size="11" fill="#333"');
+      };
+      bar(row.a, top, false);
+      bar(row.b, top + BAR_PX + 2, true);
+      const changeColor = row.verdict === 'slower' || row.verdict === 'added' ? SLOWER_COLOR : row.verdict === 'faster' || row.verdict === 'removed' ? FASTER_COLOR : NOISE_COLOR;
+      const changeText = `${VERDICT_MARKS[row.verdict]} ${formatChange(row)}${row.verdict === 'unchanged' ? ' (noise)' : ''}`;
+      text(widthPx - 16, top + BAR_PX + 4, changeText, `font-size="13" text-anchor="end" fill="${changeColor}"${row.changed ? ' font-weight="bold"' : ''}`);
+      out.push('</g>');
+      y += ROW_PX;
+    }
+  };
+  section('total', total);
+  section('stages', stages, 'outermost spans of each stage, summed');
+  section('call paths', paths, hiddenPaths > 0 ? `longest ${paths.length} of ${allPaths.length}; ${hiddenPaths} shorter not shown` : 'indented by depth; calls of a path summed');
+  y += 16;
+
+  const heightPx = Math.ceil(y);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${heightPx}" viewBox="0 0 ${widthPx} ${heightPx}" ${FONT}>`,
+    `<title>${escapeXml(`stagescope compare: ${comparison.labelA} vs ${comparison.labelB}`)}</title>`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    ...out,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+function sideMax(side: ComparisonSide | null): number {
+  return side === null ? 0 : Math.max(side.medianNs, quantile(side.samplesNs, 0.75));
+}

@@ -1,0 +1,93 @@
+import type { RunDocument } from '../core/run-document.js';
+import { STAGES, type Stage } from '../core/types.js';
+import { buildTree, type TreeNode } from '../render/span-tree.js';
+
+/** What a comparison row measures. */
+export type MeasureKind = 'total' | 'stage' | 'path';
+
+/** One measured thing in one run: the whole run, a stage, or a call path. */
+export interface Measure {
+  /** Stable key used to align two runs: `total`, `stage:recognition`, `path:run/InferenceSession.run rec.onnx`. */
+  key: string;
+  kind: MeasureKind;
+  /** Display name: the stage, or the last span name of the path. */
+  label: string;
+  /** Span names from the root to this call site (paths only; `[]` otherwise). */
+  names: string[];
+  /** Depth in the call tree (0 = the run root; stages and total are 0). */
+  depth: number;
+  stage: Stage | null;
+  /** Sum of the durations of the calls (wall time; concurrent calls add up). */
+  durationNs: number;
+  /** Sum of the calls' self time (paths only; equal to durationNs for stages). */
+  selfNs: number;
+  calls: number;
+  /** Start of the first call, for ordering rows like the tree. */
+  firstStartNs: number;
+}
+
+/** Separator inside path keys; a span name containing it still yields a unique key because names are JSON-quoted. */
+const PATH_KEY_PREFIX = 'path:';
+
+export function pathKey(names: readonly string[]): string {
+  return PATH_KEY_PREFIX + JSON.stringify(names);
+}
+
+/**
+ * Everything `compare` aligns, measured in one run:
+ *
+ * - `total`: the run's duration;
+ * - one `stage:<stage>` per stage present: the summed duration of the
+ *   outermost spans of that stage (a `recognition` span inside another
+ *   `recognition` span is not counted twice);
+ * - one `path:` entry per call path root → … → name, aggregating every call
+ *   with that path (the onnx preset puts the model file in the span name, so
+ *   `InferenceSession.run ch_PP-OCRv4_rec_infer.onnx` is one path per model).
+ *
+ * Returned in display order: total, stages in pipeline order, then paths in
+ * tree order (depth first, siblings by first start).
+ */
+export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Measure[] {
+  const roots = buildTree(doc);
+  const paths = new Map<string, Measure>();
+  const stageTotals = new Map<Stage, { durationNs: number; calls: number; firstStartNs: number }>();
+  const order: string[] = [];
+
+  const visit = (node: TreeNode, parentNames: string[], insideStages: ReadonlySet<Stage>): void => {
+    const { span } = node;
+    const names = [...parentNames, span.name];
+    const key = pathKey(names);
+    let measure = paths.get(key);
+    if (measure === undefined) {
+      measure = { key, kind: 'path', label: span.name, names, depth: names.length - 1, stage: span.stage, durationNs: 0, selfNs: 0, calls: 0, firstStartNs: span.startNs };
+      paths.set(key, measure);
+      order.push(key);
+    }
+    measure.durationNs += span.durationNs;
+    measure.selfNs += span.selfNs;
+    measure.calls += 1;
+    measure.firstStartNs = Math.min(measure.firstStartNs, span.startNs);
+    let childStages = insideStages;
+    if (span.stage !== null && !insideStages.has(span.stage)) {
+      const total = stageTotals.get(span.stage) ?? { durationNs: 0, calls: 0, firstStartNs: span.startNs };
+      total.durationNs += span.durationNs;
+      total.calls += 1;
+      total.firstStartNs = Math.min(total.firstStartNs, span.startNs);
+      stageTotals.set(span.stage, total);
+      childStages = new Set([...insideStages, span.stage]);
+    }
+    for (const child of node.children) visit(child, names, childStages);
+  };
+  for (const root of roots) visit(root, [], new Set());
+
+  const measures: Measure[] = [
+    { key: 'total', kind: 'total', label: 'total', names: [], depth: 0, stage: null, durationNs: doc.durationNs, selfNs: doc.durationNs, calls: 1, firstStartNs: 0 },
+  ];
+  for (const stage of STAGES) {
+    const total = stageTotals.get(stage);
+    if (total === undefined) continue;
+    measures.push({ key: `stage:${stage}`, kind: 'stage', label: stage, names: [], depth: 0, stage, durationNs: total.durationNs, selfNs: total.durationNs, calls: total.calls, firstStartNs: total.firstStartNs });
+  }
+  for (const key of order) measures.push(paths.get(key)!);
+  return measures;
+}

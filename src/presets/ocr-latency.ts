@@ -1,0 +1,51 @@
+import './hooks/guten.js';
+import './hooks/onnx.js';
+import './hooks/sharp.js';
+import './hooks/tesseract.js';
+import type { RunDocument } from '../core/run-document.js';
+import type { Span } from '../core/span.js';
+import { materializeDerivedPhases } from './hooks/derived-phases.js';
+import { watchPackageFiles } from './hooks/package-file-targets.js';
+import { Preset, type PresetOptions } from './preset.js';
+
+/**
+ * Latency of OCR pipelines, whichever OCR stack the script uses:
+ *
+ * - tesseract.js: `createWorker` with its init phases (core load, language
+ *   data, API init) and `recognize` split into what tesseract reports
+ *   ("recognizing text" progress) and what it does not (image load + layout
+ *   analysis before the first event, output after the last), from
+ *   tesseract.js's own logger events — the script's `logger` still receives
+ *   every event. Scheduler jobs appear under the `addJob` call that queued them.
+ * - PaddleOCR through `@gutenye/ocr-node` (`Ocr.create`, `Ocr.detect`,
+ *   `Detection.run`, `Recognition.run`), and PP-OCR det/cls/rec `.onnx` models
+ *   run with onnxruntime-node directly (stage from the model file name).
+ * - sharp pre-processing (decode, resize, crop, raw) as `preprocess`.
+ *
+ * Built-in targets: presets/tesseract.yaml, paddle.yaml, onnx.yaml, sharp.yaml.
+ *
+ * @example
+ * import { OcrLatency } from 'stagescope';
+ * await new OcrLatency().run('./read-receipt.mjs');
+ */
+export class OcrLatency extends Preset {
+  #stopWatching: (() => void) | undefined;
+  #stopPhases: () => void;
+
+  constructor(options: PresetOptions = {}) {
+    super('ocr', ['tesseract.yaml', 'paddle.yaml', 'onnx.yaml', 'sharp.yaml'], options);
+    this.#stopPhases = materializeDerivedPhases(this.tracer);
+  }
+
+  override start(command: string[] = [], basedir?: string): Span {
+    this.#stopWatching ??= watchPackageFiles(this.targets);
+    return super.start(command, basedir);
+  }
+
+  override finish(exitCode: number | null = null): RunDocument {
+    const doc = super.finish(exitCode);
+    this.#stopWatching?.();
+    this.#stopPhases();
+    return doc;
+  }
+}

@@ -1,0 +1,84 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RunDocument } from '../core/run-document.js';
+import type { DotOptions } from '../render/call-graph/dot.js';
+import { isGraphvizLoaded, loadGraphviz, renderCallGraphSvgSync } from '../render/call-graph/svg.js';
+import { renderChromeTraceJson } from '../render/chrome-trace.js';
+import { renderGantt, type GanttOptions } from '../render/gantt.js';
+
+/** Which pictures to write, and where. Every path is optional. */
+export interface OutputPaths {
+  /** Call-graph SVG (Graphviz, in-process). */
+  svg?: string | undefined;
+  /** Gantt chart SVG. */
+  gantt?: string | undefined;
+  /** Chrome/Perfetto trace JSON. */
+  trace?: string | undefined;
+}
+
+export interface OutputOptions {
+  callGraph?: DotOptions;
+  gantt?: GanttOptions;
+}
+
+/** What happened to one file: exporters report, they do not throw (OpenTelemetry style). */
+export type OutputResult =
+  | { kind: keyof OutputPaths; file: string; status: 'written' }
+  | { kind: keyof OutputPaths; file: string; status: 'failed'; error: string }
+  | { kind: keyof OutputPaths; file: string; status: 'skipped'; reason: string };
+
+/** True when any picture was asked for. */
+export function wantsOutputs(paths: OutputPaths): boolean {
+  return paths.svg !== undefined || paths.gantt !== undefined || paths.trace !== undefined;
+}
+
+/**
+ * Write the asked-for pictures of a run, synchronously (usable in an `exit`
+ * handler). The call graph needs Graphviz already loaded ({@link loadGraphviz});
+ * when it is not, the SVG is skipped and the result says why.
+ */
+export function writeOutputsSync(doc: RunDocument, paths: OutputPaths, options: OutputOptions = {}): OutputResult[] {
+  const results: OutputResult[] = [];
+  const write = (kind: keyof OutputPaths, file: string | undefined, render: () => string): void => {
+    if (file === undefined) return;
+    try {
+      const text = render();
+      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      writeFileSync(file, text);
+      results.push({ kind, file, status: 'written' });
+    } catch (error) {
+      results.push({ kind, file, status: 'failed', error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  if (paths.svg !== undefined) {
+    if (isGraphvizLoaded()) write('svg', paths.svg, () => renderCallGraphSvgSync(doc, options.callGraph));
+    else results.push({ kind: 'svg', file: paths.svg, status: 'skipped', reason: 'Graphviz (wasm) was not loaded before the process exited; save the run with --json and use `stagescope render run.json --svg FILE`' });
+  }
+  write('gantt', paths.gantt, () => renderGantt(doc, options.gantt));
+  write('trace', paths.trace, () => renderChromeTraceJson(doc));
+  return results;
+}
+
+/** Like {@link writeOutputsSync}, loading Graphviz first when a call graph is asked for. */
+export async function writeOutputs(doc: RunDocument, paths: OutputPaths, options: OutputOptions = {}): Promise<OutputResult[]> {
+  if (paths.svg !== undefined) {
+    try {
+      await loadGraphviz();
+    } catch (error) {
+      // Reported through the result of the SVG below (skipped, with the reason).
+      const rest = writeOutputsSync(doc, { ...paths, svg: undefined }, options);
+      return [{ kind: 'svg', file: paths.svg, status: 'failed', error: `could not load Graphviz (wasm): ${error instanceof Error ? error.message : String(error)}` }, ...rest];
+    }
+  }
+  return writeOutputsSync(doc, paths, options);
+}
+
+const KIND_LABEL: Record<keyof OutputPaths, string> = { svg: 'call graph', gantt: 'Gantt chart', trace: 'trace (Perfetto/chrome://tracing/speedscope)' };
+
+/** One line per result, for stderr: "stagescope: call graph written to g.svg". */
+export function describeOutputResult(result: OutputResult): string {
+  const label = KIND_LABEL[result.kind];
+  if (result.status === 'written') return `stagescope: ${label} written to ${result.file}`;
+  if (result.status === 'skipped') return `stagescope: note: ${label} not written to ${result.file}: ${result.reason}`;
+  return `stagescope: error: could not write the ${label} to ${result.file}: ${result.error}`;
+}

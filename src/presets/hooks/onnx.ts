@@ -2,6 +2,7 @@ import type { Stage } from '../../core/types.js';
 import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
 import { modelLabel, stageFromModelName } from '../model-stage.js';
+import { activeOnnxProfiler } from '../onnx-profiler.js';
 
 /**
  * onnxruntime hooks: a session is labelled by the model it was created from, so
@@ -41,7 +42,22 @@ function labelSessionCall(call: CallContext, method: string): void {
   if (info.stage !== null) call.span.setAttribute('modelStage', info.stage);
 }
 
+/** Profile prefix of a create call whose options were given profiling (op-level drill-down). */
+const profiledCreates = new WeakMap<object, string>();
+/** Method name of a session-method call (the span name is relabelled with the model). */
+const methodOfCall = new WeakMap<object, string>();
+
 registerTargetHook('onnx.session-create', {
+  aroundCall(call, invoke) {
+    const profiler = activeOnnxProfiler();
+    if (profiler === null) return invoke(call.args);
+    // A copy of the user's options with profiling on; the user's object is never touched.
+    const prepared = profiler.createArgs(call.args, modelLabel(call.args[0]).label);
+    if (prepared === undefined) return invoke(call.args);
+    profiledCreates.set(call.span, prepared.prefix);
+    call.span.setAttribute('profiling', true);
+    return invoke(prepared.args);
+  },
   onStart(call) {
     const { label, path } = modelLabel(call.args[0]);
     call.span.name = `InferenceSession.create ${label}`;
@@ -51,6 +67,12 @@ registerTargetHook('onnx.session-create', {
     if (stage !== null) call.span.setAttribute('modelStage', stage);
   },
   onEnd(call) {
+    const prefix = profiledCreates.get(call.span);
+    if (prefix !== undefined) {
+      const profiler = activeOnnxProfiler();
+      if (call.failed || call.result === null || typeof call.result !== 'object') profiler?.dropPrefix(prefix);
+      else profiler?.adoptSession(call.result, prefix);
+    }
     if (call.failed || call.result === null || typeof call.result !== 'object') return;
     const { label, path } = modelLabel(call.args[0]);
     sessions.set(call.result, { label, path, stage: stageFromModelName(label) });
@@ -68,6 +90,7 @@ registerTargetHook('onnx.session-run', {
   },
   onEnd(call) {
     if (call.failed) return;
+    activeOnnxProfiler()?.addRun(call.thisArg, call.span);
     const outputs = describeTensors(call.result);
     if (outputs !== undefined) call.span.setAttribute('results', outputs);
   },
@@ -76,6 +99,12 @@ registerTargetHook('onnx.session-run', {
 registerTargetHook('onnx.session-method', {
   onStart(call) {
     const method = call.span.name.split('.').pop() ?? 'method';
+    methodOfCall.set(call.span, method);
     labelSessionCall(call, method);
+  },
+  aroundCall(call, invoke) {
+    // The profile must be ended (written) while the session is still alive.
+    if (methodOfCall.get(call.span) === 'release') activeOnnxProfiler()?.collect(call.thisArg);
+    return invoke(call.args);
   },
 });

@@ -1,0 +1,226 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { nowNs } from '../core/clock.js';
+import { suppressTracing } from '../core/context.js';
+import { reportDiagnostic } from '../core/diagnostics.js';
+import { Span } from '../core/span.js';
+import type { Tracer } from '../core/tracer.js';
+import { parseOnnxProfile } from './onnx-profile.js';
+import { formatOpShares, placeProfileRuns } from './onnx-profile-placement.js';
+
+/** Target id stored on kernel spans (they come from the profiler file, not from a wrapped call). */
+export const KERNEL_TARGET = 'onnxruntime-node#profiler';
+
+interface ProfiledSession {
+  /** `<dir>/session-3`: onnxruntime appends `_<date>.json`. */
+  prefix: string;
+  label: string;
+  session: WeakRef<object> | null;
+  runs: Span[];
+  collected: boolean;
+}
+
+/**
+ * Op-level drill-down for onnxruntime-node: turns on onnxruntime's own profiler
+ * for each session created while it is active (a copy of the session options
+ * with `enableProfiling` and a `profileFilePrefix` in a private temp folder),
+ * and when the session is released or the run ends, ends profiling, reads the
+ * file, adds one child span per kernel to each traced `run` span, and deletes
+ * the file. Sessions whose options already enable profiling are the user's:
+ * left alone, their file too.
+ *
+ * The hooks in hooks/onnx.ts call it through `activeOnnxProfiler()`; presets
+ * own its lifetime (OnnxLatency with `ops: true`).
+ */
+export class OnnxProfiler {
+  readonly #tracer: Tracer;
+  #dir: string | null = null;
+  #next = 1;
+  readonly #sessions: ProfiledSession[] = [];
+  readonly #bySession = new WeakMap<object, ProfiledSession>();
+  readonly #byPrefix = new Map<string, ProfiledSession>();
+
+  constructor(tracer: Tracer) {
+    this.#tracer = tracer;
+  }
+
+  /** The folder profiles are written to (created on first use). */
+  get directory(): string {
+    this.#dir ??= mkdtempSync(path.join(os.tmpdir(), 'stagescope-onnx-'));
+    return this.#dir;
+  }
+
+  /**
+   * Arguments for `InferenceSession.create(...)` with profiling turned on in a
+   * copy of the options, or undefined to call with the user's own arguments
+   * (profiling already on, or arguments onnxruntime will reject anyway: it must
+   * reject them with its own error). Overloads: `(path | Uint8Array, options?)`,
+   * `(ArrayBuffer, options?)`, `(ArrayBuffer, byteOffset, byteLength?, options?)`.
+   */
+  createArgs(args: readonly unknown[], label: string): { args: unknown[]; prefix: string } | undefined {
+    const [source, arg1, arg2, arg3] = args;
+    let index: number;
+    const copy = args.slice();
+    if (typeof source === 'string' || source instanceof Uint8Array) {
+      index = 1;
+    } else if (source instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && source instanceof SharedArrayBuffer)) {
+      if (typeof arg1 !== 'number') {
+        index = 1;
+      } else if (typeof arg2 === 'number') {
+        index = 3;
+      } else if (arg2 === undefined && Number.isSafeInteger(arg1) && arg1 >= 0 && arg1 < source.byteLength) {
+        // Options come after byteLength; spell out the default byteLength it implies.
+        copy[2] = source.byteLength - arg1;
+        index = 3;
+      } else {
+        return undefined;
+      }
+    } else {
+      return undefined;
+    }
+    const given = index === 1 ? arg1 : arg3;
+    if (given !== undefined && (typeof given !== 'object' || given === null)) return undefined;
+    const options = (given ?? {}) as Record<string, unknown>;
+    if (options.enableProfiling === true) return undefined; // the user's own profiling
+    const prefix = path.join(this.directory, `session-${this.#next++}`);
+    copy[index] = { ...options, enableProfiling: true, profileFilePrefix: prefix };
+    const entry: ProfiledSession = { prefix, label, session: null, runs: [], collected: false };
+    this.#byPrefix.set(prefix, entry);
+    return { args: copy, prefix };
+  }
+
+  /** The session `InferenceSession.create` returned for a call prepared by createArgs. */
+  adoptSession(session: object, prefix: string): void {
+    const entry = this.#byPrefix.get(prefix);
+    if (entry === undefined) return;
+    entry.session = new WeakRef(session);
+    this.#bySession.set(session, entry);
+    this.#sessions.push(entry);
+  }
+
+  /** Forget a create that failed: no session, no profile. */
+  dropPrefix(prefix: string): void {
+    this.#byPrefix.delete(prefix);
+  }
+
+  isProfiled(session: unknown): boolean {
+    return typeof session === 'object' && session !== null && this.#bySession.has(session);
+  }
+
+  /** A traced `run` of a profiled session finished without error, in call order. */
+  addRun(session: unknown, span: Span): void {
+    if (typeof session !== 'object' || session === null) return;
+    this.#bySession.get(session)?.runs.push(span);
+  }
+
+  /** End profiling of one session (before `release()`), merge its kernels, delete its file. */
+  collect(session: unknown): void {
+    if (typeof session !== 'object' || session === null) return;
+    const entry = this.#bySession.get(session);
+    if (entry !== undefined) this.#collect(entry, session);
+  }
+
+  /** At the end of the run: every session not yet collected, live or garbage-collected. Then remove the folder. */
+  collectAll(): void {
+    for (const entry of this.#sessions) {
+      if (!entry.collected) this.#collect(entry, entry.session?.deref());
+    }
+    if (this.#dir !== null) {
+      try {
+        rmSync(this.#dir, { recursive: true, force: true });
+      } catch (error) {
+        reportDiagnostic('SS_ONNX_PROFILE_CLEANUP', `could not remove onnxruntime's profile folder ${this.#dir}: ${String(error)}`, error);
+      }
+      this.#dir = null;
+    }
+  }
+
+  #collect(entry: ProfiledSession, session: object | undefined): void {
+    entry.collected = true;
+    const beganNs = nowNs();
+    try {
+      if (session !== undefined) {
+        // Synchronous: onnxruntime writes the whole file before returning. A
+        // session that was garbage-collected wrote it from its destructor.
+        suppressTracing(() => (session as { endProfiling?: () => void }).endProfiling?.());
+      }
+      const file = this.#findFile(entry.prefix);
+      if (file === undefined) {
+        reportDiagnostic('SS_ONNX_PROFILE_MISSING', `onnxruntime wrote no profile for ${entry.label} (expected ${entry.prefix}_*.json); no op-level spans for it`);
+        return;
+      }
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } finally {
+        unlinkSync(file);
+      }
+      this.#merge(entry, parseOnnxProfile(text));
+    } catch (error) {
+      reportDiagnostic('SS_ONNX_PROFILE_FAILED', `could not read onnxruntime's profile for ${entry.label}: ${String(error)}`, error);
+    } finally {
+      const cost = nowNs() - beganNs;
+      const trace = entry.runs[0]?.trace ?? this.#tracer.ambientRoot?.trace;
+      if (trace !== undefined) trace.overheadNs += cost;
+    }
+  }
+
+  #findFile(prefix: string): string | undefined {
+    const base = `${path.basename(prefix)}_`;
+    const name = readdirSync(path.dirname(prefix)).find((file) => file.startsWith(base) && file.endsWith('.json'));
+    return name === undefined ? undefined : path.join(path.dirname(prefix), name);
+  }
+
+  #merge(entry: ProfiledSession, runs: ReturnType<typeof parseOnnxProfile>): void {
+    const spans = entry.runs.filter((span) => span.endNs >= 0);
+    if (runs.length !== spans.length) {
+      reportDiagnostic(
+        'SS_ONNX_PROFILE_MISMATCH',
+        `onnxruntime profiled ${runs.length} runs of ${entry.label}, stagescope traced ${spans.length}; ` +
+          'op-level spans left out for this session (were some runs made while the run target was disabled?)',
+      );
+      return;
+    }
+    const placed = placeProfileRuns(runs, spans);
+    placed.forEach((run, index) => {
+      const parent = spans[index]!;
+      const runDurationNs = parent.endNs - parent.startNs;
+      for (const { kernel, startNs, endNs, clamped } of run.kernels) {
+        // Built directly rather than with tracer.startSpan: per-span probes would
+        // measure this merge, not the kernel. endSpan still tells listeners.
+        const span = new Span(parent.trace, parent, `${kernel.opType} ${kernel.node}`, null, KERNEL_TARGET, startNs);
+        this.#tracer.recorder.add(span);
+        span.setAttribute('opType', kernel.opType);
+        span.setAttribute('node', kernel.node);
+        if (kernel.provider !== null) span.setAttribute('provider', kernel.provider);
+        if (kernel.inputShapes !== null) span.setAttribute('inputShapes', kernel.inputShapes);
+        if (kernel.outputShapes !== null) span.setAttribute('outputShapes', kernel.outputShapes);
+        if (clamped) span.setAttribute('clamped', true);
+        this.#tracer.endSpan(span, endNs);
+      }
+      parent.setAttribute('opShares', formatOpShares(run.opTotals, runDurationNs));
+      parent.setAttribute('opTypes', run.opTotals.length);
+      parent.setMetric('kernels', run.kernels.length);
+      parent.setMetric('kernelNs', run.kernelNs);
+      parent.setMetric('nativeRunNs', run.nativeRunNs);
+      for (const total of run.opTotals) {
+        parent.setMetric(`op.${total.opType}.durationNs`, total.durationNs);
+        parent.setMetric(`op.${total.opType}.count`, total.count);
+      }
+      if (run.clampedKernels > 0) parent.setAttribute('clampedKernels', run.clampedKernels);
+    });
+  }
+}
+
+let active: OnnxProfiler | null = null;
+
+/** The profiler the onnx hooks feed, if a preset turned op-level drill-down on. */
+export function activeOnnxProfiler(): OnnxProfiler | null {
+  return active;
+}
+
+/** Make `profiler` the one the hooks use (null: none). One at a time: the last preset started wins. */
+export function setActiveOnnxProfiler(profiler: OnnxProfiler | null): void {
+  active = profiler;
+}

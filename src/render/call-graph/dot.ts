@@ -12,7 +12,7 @@ export interface DotOptions extends CallGraphOptions {
    * when one level has more than 6 nodes (a wide fan-out reads better as rows).
    */
   rankdir?: 'TB' | 'LR' | 'auto';
-  /** Longest name shown in a node; longer names are cut with "…" (the tooltip has all). Default 48. */
+  /** Characters per line of a node's name; longer names wrap (up to 3 lines), then are cut in the middle with "…" (the tooltip has all). Default 34. */
   maxLabelChars?: number;
   /** Metrics shown per node (the tooltip has all). Default 3. */
   maxMetrics?: number;
@@ -49,9 +49,9 @@ export function renderDot(doc: RunDocument, options: DotOptions = {}): string {
 
 /** Render an already aggregated graph (lets callers inspect the graph and render it once). */
 export function renderGraphDot(doc: RunDocument, graph: CallGraph, options: DotOptions = {}): string {
-  const maxLabelChars = options.maxLabelChars ?? 48;
+  const maxLabelChars = options.maxLabelChars ?? 34;
   const maxMetrics = options.maxMetrics ?? 3;
-  const rankdir = options.rankdir === undefined || options.rankdir === 'auto' ? autoRankdir(graph) : options.rankdir;
+  const rankdir = options.rankdir === undefined || options.rankdir === 'auto' ? autoRankdir(graph, maxLabelChars) : options.rankdir;
   const lines: string[] = [];
   lines.push('digraph stagescope {');
   lines.push(`  graph [rankdir=${rankdir}, fontname=${quoteDot(FONT)}, fontsize=11, nodesep=0.25, ranksep=0.4, bgcolor="white", labelloc="t", labeljust="l", pad=0.3];`);
@@ -69,15 +69,51 @@ export function renderGraphDot(doc: RunDocument, graph: CallGraph, options: DotO
   return lines.join('\n') + '\n';
 }
 
-function autoRankdir(graph: CallGraph): 'TB' | 'LR' {
+/**
+ * Top-to-bottom unless the widest level would not fit a screen (~1400 px):
+ * then left-to-right, which stacks siblings vertically (long model names and
+ * wide fan-outs read better as rows than as a very wide strip).
+ */
+function autoRankdir(graph: CallGraph, maxLabelChars: number): 'TB' | 'LR' {
   const depthOf = new Map<string, number>();
-  const perDepth = new Map<number, number>();
+  const widthPx = new Map<number, number>();
   for (const node of graph.nodes) {
     const depth = node.parentId === null ? 0 : (depthOf.get(node.parentId) ?? 0) + 1;
     depthOf.set(node.id, depth);
-    perDepth.set(depth, (perDepth.get(depth) ?? 0) + 1);
+    const longest = Math.max(24, ...wrapName(node.name, maxLabelChars).map((line) => [...line].length));
+    widthPx.set(depth, (widthPx.get(depth) ?? 0) + longest * 8 + 40);
   }
-  return Math.max(0, ...perDepth.values()) > 6 ? 'LR' : 'TB';
+  return Math.max(0, ...widthPx.values()) > 1400 ? 'LR' : 'TB';
+}
+
+/**
+ * Break a long name into up to three lines at spaces, dots or slashes (model
+ * file names stay whole where possible); a piece still too long is cut in the
+ * middle, keeping its end ("ch_PP-OCRv4…rec_infer.onnx": the end tells models apart).
+ */
+export function wrapName(name: string, lineChars: number, maxLines = 3): string[] {
+  const tokens = name.match(/[^ ./]+[ ./]*|[ ./]+/g) ?? [name];
+  const lines: string[] = [];
+  let current = '';
+  for (const token of tokens) {
+    if (current !== '' && [...current].length + [...token.trimEnd()].length > lineChars) {
+      lines.push(current.trimEnd());
+      current = '';
+    }
+    current += token;
+  }
+  if (current.trim() !== '') lines.push(current.trimEnd());
+  const fitted = lines.map((line) => middleCut(line, lineChars));
+  if (fitted.length <= maxLines) return fitted;
+  // Too many lines: keep the first and the last ones, mark the gap.
+  return [...fitted.slice(0, maxLines - 1).map((line, index) => (index === maxLines - 2 ? `${line} …` : line)), fitted[fitted.length - 1]!];
+}
+
+function middleCut(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const head = Math.ceil((max - 1) * 0.4);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
 }
 
 function nodeAttributes(node: CallGraphNode, graph: CallGraph, maxLabelChars: number, maxMetrics: number): string {
@@ -91,7 +127,7 @@ function nodeAttributes(node: CallGraphNode, graph: CallGraph, maxLabelChars: nu
   }
   const stageName = node.stage ?? (node.collapsed !== null ? 'mixed stages' : 'no stage');
   rows.push(`<TR><TD ALIGN="LEFT" BGCOLOR="${stageColor(node.stage)}"><FONT POINT-SIZE="9" COLOR="${textColorOn(stageColor(node.stage))}">${escapeDotHtml(stageName)}</FONT></TD></TR>`);
-  rows.push(`<TR><TD><FONT COLOR="${ink}"><B>${escapeDotHtml(truncate(node.name, maxLabelChars))}</B></FONT></TD></TR>`);
+  for (const line of wrapName(node.name, maxLabelChars)) rows.push(`<TR><TD><FONT COLOR="${ink}"><B>${escapeDotHtml(line)}</B></FONT></TD></TR>`);
   rows.push(`<TR><TD><FONT COLOR="${ink}">self ${formatDurationNs(node.selfNs)} (${pct(node.selfNs, total)})</FONT></TD></TR>`);
   const errors = node.errors > 0 ? ` · ${node.errors} failed` : '';
   rows.push(`<TR><TD><FONT COLOR="${ink}" POINT-SIZE="10">total ${formatDurationNs(node.totalNs)} (${pct(node.totalNs, total)}) · ${node.calls} call${node.calls === 1 ? '' : 's'}${errors}</FONT></TD></TR>`);

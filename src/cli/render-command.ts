@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { assertRunDocument, type RunDocument } from '../core/run-document.js';
+import { describeOutputResult, wantsOutputs, writeOutputs } from '../io/write-outputs.js';
+import { renderTextTree } from '../render/text-tree.js';
+import { CliError } from './cli-error.js';
+
+export const RENDER_USAGE = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact]
+
+Draws a saved run (written with "stagescope run --json run.json" or the
+preset's json option) again, without running anything.
+
+Options:
+  --svg FILE      call graph (SVG; the node with the most self time is highlighted)
+  --gantt FILE    Gantt chart (SVG; one bar per span on a time axis, coloured by stage)
+  --trace FILE    Chrome/Perfetto trace (JSON; open in ui.perfetto.dev or speedscope)
+  --tree          print the text tree to stdout (the default when no file is asked for)
+  --compact       fold 3+ same-named siblings in the tree (rec × 37, total, p50, max)
+  -h, --help      show this help
+`;
+
+/** Read and check a saved run; every failure names the file. */
+export function readRunDocument(file: string): RunDocument {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `${file}: no such file (save a run with "stagescope run --json ${file} -- script.mjs")` : `${file}: cannot read: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file}: not JSON (${(error as Error).message}); expected a run document written by "stagescope run --json"`);
+  }
+  try {
+    assertRunDocument(value, file);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  return value;
+}
+
+/** `stagescope render`: re-draw a saved run. Bad input exits 2 with a message naming the file. */
+export async function renderCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      svg: { type: 'string' },
+      gantt: { type: 'string' },
+      trace: { type: 'string' },
+      tree: { type: 'boolean', default: false },
+      compact: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(RENDER_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}: ${positionals.join(' ')}`}\n\n${RENDER_USAGE}`);
+  }
+  const file = positionals[0]!;
+  const doc = readRunDocument(file);
+  const paths = { svg: values.svg, gantt: values.gantt, trace: values.trace };
+  if (values.tree || values.compact || !wantsOutputs(paths)) {
+    process.stdout.write(renderTextTree(doc, values.compact ? { compact: true } : {}));
+  }
+  let failed = false;
+  for (const result of await writeOutputs(doc, paths)) {
+    process.stderr.write(`${describeOutputResult(result)}\n`);
+    if (result.status !== 'written') failed = true;
+  }
+  return failed ? 1 : 0;
+}

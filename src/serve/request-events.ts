@@ -1,21 +1,7 @@
+import type { AdaptiveEvent } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
 
-/**
- * Something stagescope decided by itself while a request ran (the overhead
- * budget sampled or disabled a target). Shown in the tree and on the page.
- */
-export interface AdaptiveEvent {
-  /** Target id (`module#exportPath`). */
-  target: string;
-  /** `sample`: 1 in `sampleEvery` calls recorded; `disable`: no more spans; `restore`: back to every call. */
-  action: 'sample' | 'disable' | 'restore';
-  /** Human-readable reason with the measured numbers, e.g. `overhead 4.1% > budget 1%`. */
-  reason: string;
-  /** For `sample`: record 1 call in this many. */
-  sampleEvery?: number;
-  /** `nowNs()` reading when it was decided (absolute, not relative to a request). */
-  atNs: number;
-}
+export type { AdaptiveEvent };
 
 /**
  * One finished HTTP request as the serving integration saw it: the stable
@@ -59,7 +45,7 @@ export interface FinishedRequest {
   wrappedCalls: number;
   /** The request's spans, root first, in run-document form (times relative to the root's start). */
   spans: SpanRecord[];
-  /** Adaptive decisions taken while this request ran. */
+  /** Adaptive decisions taken while this request ran (`atNs` relative to the request start). */
   adaptive: AdaptiveEvent[];
   /** Spans that were not kept (the per-request span bound was hit). */
   droppedSpans: number;

@@ -1,0 +1,331 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nowNs, nsToWallMs } from '../core/clock.js';
+import { currentSpan, storage, suppressTracing } from '../core/context.js';
+import { reportDiagnostic } from '../core/diagnostics.js';
+import { selfTime, type AdaptiveEvent } from '../core/run-document.js';
+import type { Span, Trace } from '../core/span.js';
+import type { Tracer } from '../core/tracer.js';
+import type { SpanRecord } from '../core/types.js';
+import { bindEmitter } from './bind-emitter.js';
+import type { FinishedRequest, TraceContextPropagator } from './request-events.js';
+import { requestIdFrom } from './request-id.js';
+import type { RequestTreeStore } from './store.js';
+
+/** What the core needs to know; resolved by ServeScope. */
+export interface ServeCoreConfig {
+  tracer: Tracer;
+  store: RequestTreeStore;
+  requestIdHeader: string;
+  latencyHeader: string;
+  maxSpansPerRequest: number;
+  routeOf: ((req: IncomingMessage) => string | undefined) | undefined;
+  ignore: ((req: IncomingMessage) => boolean) | undefined;
+  propagator: TraceContextPropagator | undefined;
+  /** Called before the first traced request (starts the preset if nobody did). */
+  beforeFirstRequest: () => void;
+}
+
+/** Per-request state, reachable from the request object and from the trace. */
+export interface RequestState {
+  readonly id: string;
+  readonly root: Span;
+  readonly method: string;
+  readonly path: string;
+  readonly startNs: number;
+  /** Adapters set this: the framework's route template, known once routing is done. */
+  routeOf: (() => string | undefined) | undefined;
+  /** The route as resolved when the headers went out (routers reset their state when they unwind). */
+  routeAtHeaders: string | undefined;
+  spans: Span[];
+  droppedSpans: number;
+  adaptive: AdaptiveEvent[];
+  thrown: unknown;
+  finished: boolean;
+  remoteParent: { traceId: string; spanId: string } | undefined;
+}
+
+const STATE = Symbol.for('stagescope.serve.request');
+const MAX_ROUTE_LENGTH = 200;
+
+type WithState = IncomingMessage & { [STATE]?: RequestState };
+
+/** The request's state, if the core is tracing it (adapters use this to set the route). */
+export function requestStateOf(req: IncomingMessage): RequestState | undefined {
+  return (req as WithState)[STATE];
+}
+
+/** Path without the query string, bounded. */
+export function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const end = raw.search(/[?#]/);
+  const path = end < 0 ? raw : raw.slice(0, end);
+  return path.length > MAX_ROUTE_LENGTH ? `${path.slice(0, MAX_ROUTE_LENGTH)}…` : path || '/';
+}
+
+function formatLatency(ns: number): string {
+  return `${(ns / 1e6).toFixed(3)}ms`;
+}
+
+/**
+ * One core for every adapter: a root span per request (a new trace, never a
+ * child of whatever context the server's listener runs in), the request's
+ * events bound to it, request id and latency headers, and, when the response
+ * is done, the request's spans collected into a `FinishedRequest` for the store.
+ *
+ * Concurrent requests never mix: each has its own trace, and spans are
+ * collected per trace (an `onSpanEnd` listener looks the trace up in a WeakMap).
+ */
+export class ServeCore {
+  readonly #config: ServeCoreConfig;
+  readonly #byTrace = new WeakMap<Trace, RequestState>();
+  #started = false;
+  #unsubscribe: () => void;
+
+  constructor(config: ServeCoreConfig) {
+    this.#config = config;
+    this.#unsubscribe = config.tracer.onSpanEnd((span) => this.#collect(span));
+  }
+
+  /**
+   * Trace one request: run `next` (the app's handler, the framework's routing)
+   * inside the request's root span and return what it returns. Never throws
+   * its own errors into the app; the app's errors pass through unchanged.
+   */
+  handle<T>(req: IncomingMessage, res: ServerResponse, next: () => T): T {
+    const existing = (req as WithState)[STATE];
+    if (existing !== undefined) return existing.finished ? next() : storage.run(existing.root, next);
+    let state: RequestState | undefined;
+    try {
+      if (this.#config.ignore?.(req) !== true) state = this.#start(req, res);
+    } catch (error) {
+      reportDiagnostic('SS_SERVE_START_FAILED', `could not start tracing a request: ${String(error)}`, error);
+    }
+    if (state === undefined) return next();
+    try {
+      return storage.run(state.root, next);
+    } catch (error) {
+      state.thrown = error;
+      throw error;
+    }
+  }
+
+  /** Stop collecting (the scope is closed). Requests in flight still finish. */
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  /** The request a span belongs to, if it is a traced request's span. */
+  requestOfSpan(span: Span | null): RequestState | undefined {
+    return span === null ? undefined : this.#byTrace.get(span.trace);
+  }
+
+  /** Attach an adaptive decision to the request running now (if any). */
+  noteAdaptive(event: AdaptiveEvent): void {
+    const state = this.requestOfSpan(currentSpan());
+    if (state !== undefined && !state.finished && state.adaptive.length < 50) state.adaptive.push(event);
+  }
+
+  #start(req: IncomingMessage, res: ServerResponse): RequestState {
+    if (!this.#started) {
+      this.#started = true;
+      this.#config.beforeFirstRequest();
+    }
+    const { tracer, requestIdHeader, latencyHeader, propagator } = this.#config;
+    const startNs = nowNs();
+    const method = req.method ?? 'GET';
+    const path = pathOf(req.url);
+    const root = tracer.startSpan(`${method} ${path}`, { parent: null, startNs });
+    const id = requestIdFrom(req.headers[requestIdHeader]);
+    let remoteParent: RequestState['remoteParent'];
+    if (propagator !== undefined) {
+      try {
+        const remote = propagator.extract(req.headers);
+        if (remote !== undefined && /^[0-9a-f]{32}$/.test(remote.traceId) && /^[0-9a-f]{16}$/.test(remote.spanId)) {
+          // Join the caller's distributed trace: this request's spans take its trace id.
+          (root.trace as { id: string }).id = remote.traceId;
+          remoteParent = { traceId: remote.traceId, spanId: remote.spanId };
+        }
+      } catch (error) {
+        reportDiagnostic('SS_PROPAGATOR_FAILED', `the trace-context propagator's extract threw: ${String(error)}`, error);
+      }
+    }
+    root.setAttribute('http.method', method);
+    root.setAttribute('http.target', path);
+    root.setAttribute('request.id', id);
+    const state: RequestState = {
+      id,
+      root,
+      method,
+      path,
+      startNs,
+      routeOf: undefined,
+      routeAtHeaders: undefined,
+      spans: [],
+      droppedSpans: 0,
+      adaptive: [],
+      thrown: undefined,
+      finished: false,
+      remoteParent,
+    };
+    Object.defineProperty(req, STATE, { value: state, enumerable: false, configurable: true });
+    this.#byTrace.set(root.trace, state);
+
+    if (!res.headersSent) {
+      res.setHeader(requestIdHeader, id);
+      if (propagator !== undefined) {
+        try {
+          const headers = propagator.inject({ traceId: root.trace.id, rootSpanId: root.id });
+          if (headers !== undefined) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+        } catch (error) {
+          reportDiagnostic('SS_PROPAGATOR_FAILED', `the trace-context propagator's inject threw: ${String(error)}`, error);
+        }
+      }
+    }
+    // The latency header must be set before the headers go out: every path that
+    // sends them (write, end, an explicit writeHead, Fastify's reply) goes
+    // through writeHead, so hook it on this response object only.
+    const writeHead = res.writeHead;
+    const resolveRoute = (): string | undefined => this.#route(req, state);
+    Object.defineProperty(res, 'writeHead', {
+      configurable: true,
+      writable: true,
+      enumerable: false,
+      value: function (this: ServerResponse, ...args: unknown[]): unknown {
+        if (!this.headersSent) {
+          try {
+            this.setHeader(latencyHeader, formatLatency(nowNs() - startNs));
+          } catch {
+            // headers already flushed by a lower layer: nothing to add
+          }
+          state.routeAtHeaders ??= resolveRoute();
+        }
+        return Reflect.apply(writeHead, this, args);
+      },
+    });
+    const onFinish = (): void => this.#finish(req, res, state, false);
+    const onClose = (): void => this.#finish(req, res, state, !res.writableFinished);
+    res.once('finish', onFinish);
+    res.once('close', onClose);
+    bindEmitter(req, root);
+    bindEmitter(res, root);
+    return state;
+  }
+
+  #route(req: IncomingMessage, state: RequestState): string | undefined {
+    try {
+      return state.routeOf?.() ?? this.#config.routeOf?.(req);
+    } catch (error) {
+      reportDiagnostic('SS_SERVE_ROUTE_FAILED', `could not read the route of a request: ${String(error)}`, error);
+      return undefined;
+    }
+  }
+
+  #collect(span: Span): void {
+    const state = this.#byTrace.get(span.trace);
+    if (state === undefined || state.finished || span === state.root) return;
+    if (state.spans.length < this.#config.maxSpansPerRequest) state.spans.push(span);
+    else state.droppedSpans++;
+  }
+
+  #finish(req: IncomingMessage, res: ServerResponse, state: RequestState, aborted: boolean): void {
+    if (state.finished) return;
+    const endNs = nowNs();
+    try {
+      suppressTracing(() => this.#record(req, res, state, aborted, endNs));
+    } catch (error) {
+      state.finished = true;
+      reportDiagnostic('SS_SERVE_FINISH_FAILED', `could not record a finished request: ${String(error)}`, error);
+    }
+  }
+
+  #record(req: IncomingMessage, res: ServerResponse, state: RequestState, aborted: boolean, endNs: number): void {
+    const { root } = state;
+    const status = res.statusCode;
+    let route = state.routeAtHeaders ?? this.#route(req, state);
+    if (route === undefined || route === '') route = status === 404 ? '(unmatched)' : state.path;
+    if (route.length > MAX_ROUTE_LENGTH) route = `${route.slice(0, MAX_ROUTE_LENGTH)}…`;
+    root.name = `${state.method} ${route}`;
+    root.setAttribute('http.route', route);
+    root.setAttribute('http.status_code', status);
+    const error = aborted || status >= 500 || state.thrown !== undefined;
+    if (aborted) root.setAttribute('http.aborted', true);
+    const failure =
+      state.thrown !== undefined
+        ? state.thrown
+        : aborted
+          ? Object.assign(new Error('the client closed the connection before the response was finished'), { name: 'Aborted' })
+          : status >= 500
+            ? Object.assign(new Error(`HTTP ${status}`), { name: 'HttpError' })
+            : undefined;
+    this.#config.tracer.endSpan(root, endNs, failure, error);
+    state.finished = true;
+    this.#byTrace.delete(root.trace);
+
+    const spans = toRecords(root, state.spans, endNs);
+    const request: FinishedRequest = {
+      id: state.id,
+      traceId: root.trace.id,
+      rootSpanId: root.id,
+      parentSpanContext: state.remoteParent,
+      method: state.method,
+      route,
+      path: state.path,
+      status,
+      error,
+      startNs: state.startNs,
+      endNs,
+      latencyNs: endNs - state.startNs,
+      startedAt: new Date(nsToWallMs(state.startNs)).toISOString(),
+      overheadNs: Math.round(root.trace.overheadNs),
+      wrappedCalls: root.trace.wrappedCalls,
+      spans,
+      adaptive: state.adaptive.map((event) => ({ ...event, atNs: Math.max(0, event.atNs - state.startNs) })),
+      droppedSpans: state.droppedSpans,
+    };
+    state.spans = [];
+    this.#config.store.add(request);
+  }
+}
+
+/**
+ * The request's spans in run-document form, root first; times relative to the
+ * root's start, self time computed, spans still open marked `unfinished`.
+ */
+export function toRecords(root: Span, spans: readonly Span[], atNs: number): SpanRecord[] {
+  const all = [root, ...spans];
+  const present = new Set<Span>(all);
+  const records: SpanRecord[] = [];
+  const childrenOf = new Map<string, SpanRecord[]>();
+  for (const span of all) {
+    const endNs = span.endNs >= 0 ? span.endNs : atNs;
+    let parentId = span.parent === null ? null : span.parent.id;
+    const attributes = span.attributes === null ? {} : { ...span.attributes };
+    if (span !== root && (span.parent === null || !present.has(span.parent))) {
+      parentId = root.id;
+      attributes.orphaned = true;
+    }
+    const record: SpanRecord = {
+      id: span.id,
+      parentId,
+      traceId: span.trace.id,
+      name: span.name,
+      stage: span.stage,
+      target: span.target,
+      startNs: span.startNs - root.startNs,
+      durationNs: Math.max(0, endNs - span.startNs),
+      selfNs: 0,
+      status: span.endNs >= 0 ? span.status : 'unfinished',
+      error: span.error,
+      metrics: span.metrics === null ? {} : { ...span.metrics },
+      attributes,
+    };
+    records.push(record);
+    if (parentId !== null) {
+      let siblings = childrenOf.get(parentId);
+      if (siblings === undefined) childrenOf.set(parentId, (siblings = []));
+      siblings.push(record);
+    }
+  }
+  for (const record of records) record.selfNs = selfTime(record, childrenOf.get(record.id) ?? []);
+  return records;
+}

@@ -1,0 +1,196 @@
+import { nowNs } from '../core/clock.js';
+import { reportDiagnostic } from '../core/diagnostics.js';
+import type { AdaptiveEvent } from '../core/run-document.js';
+import type { Tracer } from '../core/tracer.js';
+import type { Instrumenter } from '../instrument/instrumenter.js';
+import { wrapFunction, type TargetSwitch } from '../instrument/wrap.js';
+
+export interface OverheadBudgetOptions {
+  /**
+   * Largest wrapper overhead allowed per target, in percent of the work its
+   * spans measure. Default 1. `Infinity` turns the budget off.
+   */
+  maxOverheadPct?: number;
+  /**
+   * When recording 1 call in more than this many would be needed to meet the
+   * budget, the target is disabled instead (a span every 10 000 calls of a
+   * 200 ns function tells nobody anything). Default 1000.
+   */
+  maxSampleEvery?: number;
+  /** Adaptive events kept for the page and documents (oldest dropped). Default 200. */
+  maxEvents?: number;
+}
+
+export type AdaptiveListener = (event: AdaptiveEvent) => void;
+
+interface Window {
+  calls: number;
+  durationNs: number;
+  overheadNs: number;
+}
+
+let passThroughNsCache: number | undefined;
+
+/**
+ * What a call through a disabled or sampled-out wrapper costs (the fast path:
+ * one context read and a branch), measured once: the part of the overhead
+ * that sampling cannot remove.
+ */
+export function passThroughCostNs(): number {
+  if (passThroughNsCache !== undefined) return passThroughNsCache;
+  const noop = (x: number): number => x + 1;
+  const sw: TargetSwitch = { enabled: false };
+  const wrapped = wrapFunction(noop, { name: 'calibrate', stage: null, target: 'calibrate', record: true, callback: false, hook: undefined, onResult: undefined, switch: sw }, null as unknown as Tracer);
+  const rounds = 20_000;
+  let sink = 0;
+  let best = Infinity;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const t0 = nowNs();
+    for (let i = 0; i < rounds; i++) sink += wrapped(i);
+    const t1 = nowNs();
+    for (let i = 0; i < rounds; i++) sink += noop(i);
+    const t2 = nowNs();
+    best = Math.min(best, Math.max(1, (t1 - t0 - (t2 - t1)) / rounds));
+  }
+  if (sink === -1) reportDiagnostic('SS_NEVER', 'unreachable');
+  passThroughNsCache = best;
+  return best;
+}
+
+/**
+ * The overhead budget: every target's wrappers account their own overhead and
+ * the duration of the work they measure (on the target's shared switch). Every
+ * 1024 ended calls of a target its last window is checked; if the wrappers cost
+ * more than `maxOverheadPct` of the work, the target is sampled (1 call in N
+ * recorded, N chosen to meet the budget including the unavoidable pass-through
+ * cost) or, when no N would do, disabled. Each decision becomes an
+ * `AdaptiveEvent`, kept here and told to listeners (the serving integration
+ * puts it into the request that was running, the run document keeps it).
+ */
+export class OverheadBudget {
+  readonly maxOverheadPct: number;
+  readonly maxSampleEvery: number;
+  readonly maxEvents: number;
+  readonly #instrumenter: Instrumenter;
+  #windows = new Map<string, Window>();
+  #events: AdaptiveEvent[] = [];
+  #listeners: AdaptiveListener[] = [];
+  #attached = false;
+
+  constructor(instrumenter: Instrumenter, options: OverheadBudgetOptions = {}) {
+    this.#instrumenter = instrumenter;
+    this.maxOverheadPct = options.maxOverheadPct ?? 1;
+    if (!(this.maxOverheadPct > 0)) {
+      throw new RangeError(`stagescope: option maxOverheadPct must be a number > 0 (percent; Infinity turns the budget off), got ${String(options.maxOverheadPct)}`);
+    }
+    this.maxSampleEvery = options.maxSampleEvery ?? 1000;
+    if (!Number.isInteger(this.maxSampleEvery) || this.maxSampleEvery < 1) {
+      throw new RangeError(`stagescope: option maxSampleEvery must be a positive integer, got ${String(options.maxSampleEvery)}`);
+    }
+    this.maxEvents = options.maxEvents ?? 200;
+  }
+
+  /** Start watching every target of the instrumenter. No-op when the budget is Infinity. */
+  attach(): this {
+    if (this.#attached || this.maxOverheadPct === Infinity) return this;
+    this.#attached = true;
+    passThroughCostNs();
+    for (const target of this.#instrumenter.targets) {
+      const sw = this.#instrumenter.targetSwitch(target.id);
+      if (sw === undefined) continue;
+      sw.onCheck = (s) => this.#check(target.id, s);
+    }
+    return this;
+  }
+
+  detach(): void {
+    if (!this.#attached) return;
+    this.#attached = false;
+    for (const target of this.#instrumenter.targets) {
+      const sw = this.#instrumenter.targetSwitch(target.id);
+      if (sw !== undefined) sw.onCheck = undefined;
+    }
+  }
+
+  /** Decisions so far, oldest first (bounded by maxEvents). `atNs` is absolute (`nowNs()`). */
+  get events(): readonly AdaptiveEvent[] {
+    return this.#events;
+  }
+
+  onEvent(listener: AdaptiveListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const index = this.#listeners.indexOf(listener);
+      if (index >= 0) this.#listeners.splice(index, 1);
+    };
+  }
+
+  /** Undo a decision: record every call of `id` again (and enable it). Returns false for an unknown id. */
+  restore(id: string, reason = 'restored by the user'): boolean {
+    const sw = this.#instrumenter.targetSwitch(id);
+    if (sw === undefined) return false;
+    const changed = (sw.sampleEvery ?? 1) !== 1 || !sw.enabled;
+    sw.sampleEvery = 1;
+    sw.sampleTick = 0;
+    this.#instrumenter.setTargetEnabled(id, true);
+    this.#windows.delete(id);
+    if (changed) this.#emit({ target: id, action: 'restore', reason, atNs: nowNs() });
+    return true;
+  }
+
+  #check(id: string, sw: TargetSwitch): void {
+    const calls = sw.calls ?? 0;
+    const durationNs = sw.durationNs ?? 0;
+    const overheadNs = sw.overheadNs ?? 0;
+    const last = this.#windows.get(id) ?? { calls: 0, durationNs: 0, overheadNs: 0 };
+    this.#windows.set(id, { calls, durationNs, overheadNs });
+    const windowCalls = calls - last.calls;
+    if (windowCalls <= 0 || !sw.enabled) return;
+    const workNs = (durationNs - last.durationNs) / windowCalls;
+    const recordedOverheadNs = (overheadNs - last.overheadNs) / windowCalls;
+    const sampleEvery = sw.sampleEvery ?? 1;
+    const passNs = passThroughCostNs();
+    const budgetNs = (this.maxOverheadPct / 100) * Math.max(workNs, 1);
+    // Average cost per call of the target as it is now: recorded calls carry the
+    // measured overhead, skipped ones only the pass-through.
+    const effectiveNs = recordedOverheadNs / sampleEvery + (sampleEvery > 1 ? passNs * (1 - 1 / sampleEvery) : 0);
+    if (effectiveNs <= budgetNs) return;
+    const pct = (effectiveNs / Math.max(workNs, 1)) * 100;
+    const measured = `wrapper overhead ${formatPct(pct)} of the measured work (${formatNs(recordedOverheadNs)} per recorded call, ${formatNs(workNs)} of work) > budget ${this.maxOverheadPct}%`;
+    const roomNs = budgetNs - passNs;
+    const needed = roomNs > 0 ? Math.ceil(recordedOverheadNs / roomNs) : Infinity;
+    if (needed > this.maxSampleEvery) {
+      this.#instrumenter.setTargetEnabled(id, false);
+      this.#emit({
+        target: id,
+        action: 'disable',
+        reason: `${measured}; sampling would need 1 in ${Number.isFinite(needed) ? needed : '∞'} (max ${this.maxSampleEvery})`,
+        atNs: nowNs(),
+      });
+      return;
+    }
+    sw.sampleEvery = Math.max(needed, sampleEvery + 1);
+    sw.sampleTick = 0;
+    this.#emit({ target: id, action: 'sample', reason: measured, sampleEvery: sw.sampleEvery, atNs: nowNs() });
+  }
+
+  #emit(event: AdaptiveEvent): void {
+    this.#events.push(event);
+    if (this.#events.length > this.maxEvents) this.#events.splice(0, this.#events.length - this.maxEvents);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        reportDiagnostic('SS_ADAPTIVE_LISTENER_FAILED', `an adaptive-event listener threw: ${String(error)}`, error);
+      }
+    }
+  }
+}
+
+function formatPct(pct: number): string {
+  return pct >= 100 ? `${pct.toFixed(0)}%` : `${pct.toFixed(2)}%`;
+}
+
+function formatNs(ns: number): string {
+  return ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`;
+}

@@ -16,6 +16,12 @@ export const STAGESCOPE_ATTRIBUTES = {
 
 const NS_PER_S = 1_000_000_000n;
 
+/**
+ * One scope object for every span: the SDK's protobuf serializer groups spans by
+ * scope object identity, so a fresh object per span would make one ScopeSpans each.
+ */
+const STAGESCOPE_SCOPE = Object.freeze({ name: 'stagescope', version: packageVersion });
+
 /** Epoch nanoseconds → OpenTelemetry `HrTime` `[seconds, nanoseconds]`, exact (no ms anchoring). */
 export function epochNsToHrTime(epochNs: bigint): HrTime {
   return [Number(epochNs / NS_PER_S), Number(epochNs % NS_PER_S)];
@@ -98,7 +104,7 @@ export function toReadableSpan(span: ExportSpan, options: SpanConverterOptions):
     events,
     ended: true,
     resource: options.resource,
-    instrumentationScope: { name: 'stagescope', version: packageVersion },
+    instrumentationScope: STAGESCOPE_SCOPE,
     droppedAttributesCount: 0,
     droppedEventsCount: 0,
     droppedLinksCount: 0,

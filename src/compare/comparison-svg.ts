@@ -19,7 +19,7 @@ const FASTER_COLOR = '#1e8449';
 const NOISE_COLOR = '#7f7f7f';
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 /** Average glyph width of 12 px Helvetica/Arial: enough to size the label column without a font engine. */
-const CHAR_PX = 6.2;
+const CHAR_PX = 5.9;
 const BAR_PX = 13;
 const ROW_PX = BAR_PX * 2 + 14;
 
@@ -114,13 +114,15 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
             ? `<rect x="${barLeft}" y="${barTop}" width="${w.toFixed(1)}" height="${BAR_PX}" fill="${color}"/>`
             : `<rect x="${barLeft}" y="${barTop}" width="${w.toFixed(1)}" height="${BAR_PX}" fill="${color}" fill-opacity="0.45" stroke="${color}" stroke-width="1"/>`,
         );
+        let labelX = barLeft + w + 5;
         if (side.samplesNs.length > 1) {
           const lo = barLeft + px(quantile(side.samplesNs, 0.25));
           const hi = barLeft + px(quantile(side.samplesNs, 0.75));
           const mid = barTop + BAR_PX / 2;
           out.push(`<path d="M${lo.toFixed(1)} ${mid - 3}v6M${lo.toFixed(1)} ${mid}H${hi.toFixed(1)}M${hi.toFixed(1)} ${mid - 3}v6" stroke="#222" stroke-width="1.2" fill="none"/>`);
+          labelX = Math.max(labelX, hi + 5);
         }
-        text(barLeft + w + 5, barTop + BAR_PX - 2, `${solid ? 'B' : 'A'} ${formatDurationNs(side.medianNs)}`, 'font-size="11" fill="#333"');
+        text(labelX, barTop + BAR_PX - 2, `${solid ? 'B' : 'A'} ${formatDurationNs(side.medianNs)}`, 'font-size="11" fill="#333"');
       };
       bar(row.a, top, false);
       bar(row.b, top + BAR_PX + 2, true);

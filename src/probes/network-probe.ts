@@ -10,6 +10,7 @@ interface CountingSocket {
   bytesWritten?: number;
   bytesRead?: number;
   once?(event: 'close', listener: () => void): unknown;
+  on?(event: 'free', listener: () => void): unknown;
 }
 
 interface SocketRecord {
@@ -29,9 +30,13 @@ type Handler = (message: unknown, name: string | symbol) => void;
  * - `net.client.socket` (every `net.connect`, so http, undici and raw sockets):
  *   the socket belongs to the span current when it was created;
  * - `http.client.request.start` and `undici:request:create` capture the span
- *   that made a request; when the request gets its socket (`socket` event,
- *   `undici:client:sendHeaders`), a kept-alive socket changes hands: its
- *   counters are credited to the previous owner first, then to the new one.
+ *   that made a request; when the request gets its socket, a kept-alive
+ *   socket changes hands. An http socket going back to its agent's pool
+ *   (`free`) is credited to its owner and left ownerless, so the next
+ *   request's bytes go to the next request's span: on Node 20
+ *   `http.client.request.start` is published after the request's first bytes
+ *   were written (from `ClientRequest._finish`), in the request's context.
+ *   undici publishes `undici:client:sendHeaders` before writing.
  *
  * Counters are read (`bytesWritten` / `bytesRead`) when the owning span ends,
  * when the socket changes hands, and when it closes, so two concurrent
@@ -108,11 +113,12 @@ export class NetworkProbe implements SpanProbe {
   }
 
   #onHttpRequest(message: unknown): void {
-    const request = (message as { request?: { once?(event: 'socket', listener: (socket: CountingSocket) => void): unknown } } | null)?.request;
+    const request = (message as { request?: { socket?: CountingSocket | null; once?(event: 'socket', listener: (socket: CountingSocket) => void): unknown } } | null)?.request;
     const span = this.#spanHere();
-    if (request?.once === undefined || span === null) return;
-    // 'socket' is emitted for a new and for a reused (kept-alive) socket alike
-    request.once('socket', (socket) => this.#timed(() => this.#assign(socket, span)));
+    if (request === undefined || span === null) return;
+    if (request.socket !== undefined && request.socket !== null) this.#assign(request.socket, span);
+    // where the channel fires before a socket is assigned (other Node versions): wait for it
+    else request.once?.('socket', (socket) => this.#timed(() => this.#assign(socket, span)));
   }
 
   #onUndiciRequest(message: unknown): void {
@@ -133,13 +139,21 @@ export class NetworkProbe implements SpanProbe {
     this.#sockets.set(socket, record);
     if (owner !== null) this.#own(owner, socket);
     socket.once?.('close', () => this.#timed(() => this.#flush(socket)));
+    // an http agent's socket going back to the pool: the request is done, the next one is not ours to guess
+    socket.on?.('free', () =>
+      this.#timed(() => {
+        this.#flush(socket);
+        record.owner = null;
+      }),
+    );
     return record;
   }
 
   #assign(socket: CountingSocket, span: Span): void {
     const record = this.#sockets.get(socket) ?? this.#track(socket, null);
     if (record.owner === span) return;
-    this.#flush(socket);
+    // an idle (freed) socket has no owner: bytes since then belong to the request taking it now
+    if (record.owner !== null) this.#flush(socket);
     record.owner = span;
     this.#own(span, socket);
   }
@@ -153,13 +167,12 @@ export class NetworkProbe implements SpanProbe {
   /** Credit the socket's counters since the last flush to its current owner. */
   #flush(socket: CountingSocket): void {
     const record = this.#sockets.get(socket);
-    if (record === undefined) return;
+    // ownerless: keep the bytes for whoever takes the socket next
+    if (record === undefined || record.owner === null) return;
     const sentBytes = socket.bytesWritten ?? record.sentBytes;
     const receivedBytes = socket.bytesRead ?? record.receivedBytes;
-    if (record.owner !== null) {
-      if (sentBytes > record.sentBytes) record.owner.addMetric('netSentBytes', sentBytes - record.sentBytes);
-      if (receivedBytes > record.receivedBytes) record.owner.addMetric('netReceivedBytes', receivedBytes - record.receivedBytes);
-    }
+    if (sentBytes > record.sentBytes) record.owner.addMetric('netSentBytes', sentBytes - record.sentBytes);
+    if (receivedBytes > record.receivedBytes) record.owner.addMetric('netReceivedBytes', receivedBytes - record.receivedBytes);
     record.sentBytes = sentBytes;
     record.receivedBytes = receivedBytes;
   }

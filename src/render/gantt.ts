@@ -3,7 +3,7 @@ import type { SpanRecord } from '../core/types.js';
 import { formatDurationNs } from './format.js';
 import { STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from './palette.js';
 import { buildTree, type TreeNode } from './span-tree.js';
-import { stageTotals } from './stage-totals.js';
+import { effectiveStages, stageTotals } from './stage-totals.js';
 import { escapeXml } from './svg-escape.js';
 
 /** Options of {@link renderGantt}. Every option is optional. */
@@ -146,7 +146,7 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
     header.push(`<text x="${legendX + 16}" y="${y}" font-size="11">${label}</text>`);
     legendX += 16 + label.length * CHAR_WIDTH_PX + 18;
   }
-  header.push(`<text x="${legendX + 10}" y="${y}" font-size="11" fill="#555">lanes: a span sits under its parent; concurrent spans get their own lanes · red outline = failed · hover a bar for details</text>`);
+  header.push(`<text x="${legendX + 10}" y="${y}" font-size="11" fill="#555">lanes: a span sits under its parent; concurrent spans get their own lanes · pale = no stage of its own (parent's colour) · red outline = failed · hover a bar for details</text>`);
   const totals = stageTotals(doc);
   if (totals.length > 0) {
     y += 18;
@@ -177,19 +177,23 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
 
   // Bars: ordered by row then start, so the file reads top to bottom.
   const barsSvg: string[] = [];
+  const inherited = effectiveStages(doc);
   drawn.sort((a, b) => a.row - b.row || a.span.startNs - b.span.startNs);
   for (const { span, row } of drawn) {
     const bx = x(span.startNs);
     const bw = Math.max(1, x(span.startNs + span.durationNs) - bx);
     const by = rowsTop + row * rowPitch;
-    const fill = stageColor(span.stage);
+    // A span without a stage is drawn in its ancestor's stage colour, lighter.
+    const stage = span.stage ?? inherited.get(span.id) ?? null;
+    const fill = stageColor(stage);
+    const light = span.stage === null && stage !== null ? ' fill-opacity="0.6"' : '';
     const failed = span.status === 'error';
     const stroke = failed ? ' stroke="#d62728" stroke-width="2"' : ' stroke="#ffffff" stroke-width="0.5"';
     const dash = span.status === 'unfinished' ? ' stroke-dasharray="3,2" fill-opacity="0.6"' : '';
     const label = fitLabel(`${span.name} ${formatDurationNs(span.durationNs)}`, span.name, bw);
     barsSvg.push(
       `<g><title>${escapeXml(tooltip(span))}</title>` +
-        `<rect x="${round(bx)}" y="${by}" width="${round(bw)}" height="${opts.rowHeightPx}" rx="2" fill="${fill}"${stroke}${dash}/>` +
+        `<rect x="${round(bx)}" y="${by}" width="${round(bw)}" height="${opts.rowHeightPx}" rx="2" fill="${fill}"${light}${stroke}${dash}/>` +
         (label === ''
           ? ''
           : `<text x="${round(bx + 3)}" y="${by + opts.rowHeightPx - 5}" font-size="11" fill="${textColorOn(fill)}">${escapeXml(label)}</text>`) +
@@ -254,7 +258,7 @@ function fitLabel(full: string, name: string, widthPx: number): string {
   // Cut in the middle: the end of a name ("… rec.onnx", the model) tells bars apart.
   if (room >= 6) {
     const chars = [...name];
-    const head = Math.ceil((room - 1) * 0.4);
+    const head = Math.ceil((room - 1) * 0.25);
     return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (room - 1 - head)).join('')}`;
   }
   return '';

@@ -33,8 +33,15 @@ export interface CallGraphNode {
   /** Span names from the root to this node. */
   path: string[];
   name: string;
-  /** The most frequent stage of the node's spans (null = none). */
+  /**
+   * The most frequent stage of the node's spans (null = none). A span without a
+   * stage takes its nearest ancestor's (an onnxruntime op inside a recognition
+   * run is recognition work); `stageInherited` says so.
+   */
   stage: Stage | null;
+  stageInherited: boolean;
+  /** An "other" node whose members have different stages. */
+  mixedStages: boolean;
   calls: number;
   errors: number;
   /** Sum of the spans' durations. Concurrent calls make this exceed wall time. */
@@ -63,7 +70,11 @@ export interface CallGraph {
   edges: CallGraphEdge[];
   /** The run's duration: the 100 % that shares are computed against. */
   rootTotalNs: number;
-  /** The node with the greatest self time (never an "other" node), or null for an empty run. */
+  /**
+   * The node with the greatest self time: never an "other" node, and never a
+   * root (the run root's self time is the script's untraced rest, not a call
+   * site) unless the run has nothing but roots. Null for an empty run.
+   */
   hottestId: string | null;
   /** Nodes merged into "other" nodes, and the share used to pick them. */
   collapse: { nodes: number; groups: number; calls: number; selfNs: number; minShare: number } | null;
@@ -89,6 +100,8 @@ export function resolveCallGraphOptions(options: CallGraphOptions = {}): Resolve
 interface Builder {
   node: CallGraphNode;
   stageCounts: Map<Stage | null, number>;
+  /** Spans counted under an ancestor's stage. */
+  inheritedCounts: number;
   firstStartNs: number;
   children: Map<string, Builder>;
 }
@@ -112,7 +125,7 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
   }
 
   const roots = new Map<string, Builder>();
-  const visit = (span: SpanRecord, siblings: Map<string, Builder>, parent: Builder | null): void => {
+  const visit = (span: SpanRecord, siblings: Map<string, Builder>, parent: Builder | null, inheritedStage: Stage | null): void => {
     let builder = siblings.get(span.name);
     if (builder === undefined) {
       builder = {
@@ -121,6 +134,8 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
           path: parent === null ? [span.name] : [...parent.node.path, span.name],
           name: span.name,
           stage: null,
+          stageInherited: false,
+          mixedStages: false,
           calls: 0,
           errors: 0,
           totalNs: 0,
@@ -132,6 +147,7 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
           collapsed: null,
         },
         stageCounts: new Map(),
+        inheritedCounts: 0,
         firstStartNs: span.startNs,
         children: new Map(),
       };
@@ -143,14 +159,16 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
     node.totalNs += span.durationNs;
     node.selfNs += span.selfNs;
     builder.firstStartNs = Math.min(builder.firstStartNs, span.startNs);
-    builder.stageCounts.set(span.stage, (builder.stageCounts.get(span.stage) ?? 0) + 1);
+    const stage = span.stage ?? inheritedStage;
+    builder.stageCounts.set(stage, (builder.stageCounts.get(stage) ?? 0) + 1);
+    if (span.stage === null && stage !== null) builder.inheritedCounts += 1;
     if (span.target !== null && !node.targets.includes(span.target)) node.targets.push(span.target);
     for (const [key, value] of Object.entries(span.metrics ?? {})) {
       if (typeof value === 'number' && Number.isFinite(value)) node.metrics[key] = (node.metrics[key] ?? 0) + value;
     }
-    for (const child of childrenOf.get(span.id) ?? []) visit(child, builder.children, builder);
+    for (const child of childrenOf.get(span.id) ?? []) visit(child, builder.children, builder, stage);
   };
-  for (const span of childrenOf.get(null) ?? []) visit(span, roots, null);
+  for (const span of childrenOf.get(null) ?? []) visit(span, roots, null, null);
 
   // Number nodes depth-first in first-start order, so ids and output are stable.
   const nodes: CallGraphNode[] = [];
@@ -160,6 +178,7 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
     node.id = `n${nodes.length}`;
     node.parentId = parentId;
     node.stage = mostFrequent(builder.stageCounts);
+    node.stageInherited = node.stage !== null && builder.inheritedCounts * 2 > node.calls;
     node.targets.sort();
     nodes.push(node);
     builders.set(node.id, builder);
@@ -171,7 +190,7 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
   for (const root of orderByStart(roots)) number(root, null);
 
   const rootTotalNs = doc.durationNs > 0 ? doc.durationNs : Math.max(1, ...doc.spans.map((span) => span.startNs + span.durationNs));
-  const hottest = pickHottest(nodes);
+  const hottest = pickHottest(nodes.some((node) => node.parentId !== null) ? nodes.filter((node) => node.parentId !== null) : nodes);
   const collapse = collapseSmallNodes(nodes, rootTotalNs, hottest, resolved);
   const kept = collapse === null ? nodes : collapse.nodes;
   const keptIds = new Set(kept.map((node) => node.id));
@@ -251,6 +270,8 @@ function collapseAt(
       path: [...node.path, 'other'],
       name: `other (${members.length} nodes)`,
       stage: stages.size === 1 ? [...stages][0]! : null,
+      stageInherited: members.every((member) => member.stageInherited),
+      mixedStages: stages.size > 1,
       calls: [...merged].reduce((sum, member) => sum + member.calls, 0),
       errors: members.reduce((sum, member) => sum + member.errors, 0),
       totalNs: [...merged].reduce((sum, member) => sum + member.totalNs, 0),

@@ -125,7 +125,7 @@ function nodeAttributes(node: CallGraphNode, graph: CallGraph, maxLabelChars: nu
   if (hottest) {
     rows.push(`<TR><TD BGCOLOR="${HIGHLIGHT_BORDER}"><FONT COLOR="#ffffff"><B>★ SLOWEST: most self time</B></FONT></TD></TR>`);
   }
-  const stageName = node.stage ?? (node.collapsed !== null ? 'mixed stages' : 'no stage');
+  const stageName = node.mixedStages ? 'mixed stages' : node.stage === null ? 'no stage' : node.stageInherited ? `${node.stage} (parent's stage)` : node.stage;
   rows.push(`<TR><TD ALIGN="LEFT" BGCOLOR="${stageColor(node.stage)}"><FONT POINT-SIZE="9" COLOR="${textColorOn(stageColor(node.stage))}">${escapeDotHtml(stageName)}</FONT></TD></TR>`);
   for (const line of wrapName(node.name, maxLabelChars)) rows.push(`<TR><TD><FONT COLOR="${ink}"><B>${escapeDotHtml(line)}</B></FONT></TD></TR>`);
   rows.push(`<TR><TD><FONT COLOR="${ink}">self ${formatDurationNs(node.selfNs)} (${pct(node.selfNs, total)})</FONT></TD></TR>`);
@@ -148,7 +148,7 @@ function tooltip(node: CallGraphNode, graph: CallGraph): string {
   const total = graph.rootTotalNs;
   const lines = [
     node.path.join(' → '),
-    `stage: ${node.stage ?? 'none'}`,
+    `stage: ${node.mixedStages ? 'mixed' : node.stage ?? 'none'}${node.stageInherited ? ' (inherited from the parent span)' : ''}`,
     `calls: ${node.calls}${node.errors > 0 ? ` (${node.errors} failed)` : ''}`,
     `self: ${formatDurationNs(node.selfNs)} (${pct(node.selfNs, total)} of run)`,
     `total: ${formatDurationNs(node.totalNs)} (${pct(node.totalNs, total)} of run)`,
@@ -171,6 +171,11 @@ function legend(doc: RunDocument, graph: CallGraph): string {
   }
   // Swatches are coloured block glyphs in running text: table cells would be
   // stretched to the legend's full width by Graphviz.
+  const roots = graph.nodes.filter((node) => node.parentId === null);
+  if (hottest !== undefined && hottest.parentId !== null && roots.length > 0) {
+    const rootSelfNs = roots.reduce((sum, node) => sum + node.selfNs, 0);
+    rows.push(row(`<FONT POINT-SIZE="10">not highlighted: the run's own time outside any traced call (self of ${escapeDotHtml(truncate(roots.map((node) => node.name).join(', '), 40))}) ${formatDurationNs(rootSelfNs)} (${pct(rootSelfNs, total)}): script code, or libraries no target covers</FONT>`));
+  }
   const heat = [0, 0.01, 0.05, 0.1, 0.2, HEAT_FULL_SHARE]
     .map((share) => `<FONT COLOR="${heatForShare(share)}">███</FONT> ${share === HEAT_FULL_SHARE ? '≥' : ''}${Math.round(share * 100)}%`)
     .join('   ');

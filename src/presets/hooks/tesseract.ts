@@ -4,7 +4,7 @@ import { reportDiagnostic } from '../../core/diagnostics.js';
 import type { Span } from '../../core/span.js';
 import type { Stage } from '../../core/types.js';
 import { registerTargetHook } from '../../instrument/hook-registry.js';
-import type { CallContext } from '../../instrument/wrap.js';
+import type { CallContext, TargetHook } from '../../instrument/wrap.js';
 import { addDerivedPhases } from './derived-phases.js';
 import {
   addJobEvent,
@@ -165,6 +165,52 @@ registerTargetHook('tesseract.create-worker', {
     log.events.length = 0; // consumed; later init events belong to reinitialize
   },
 });
+
+/**
+ * `Tesseract.recognize(image, langs, options)` / `Tesseract.detect(image, options)`:
+ * tesseract.js's one-shot helpers create a worker, run one job and terminate
+ * it, all through internal references stagescope cannot wrap. The logger is
+ * chained the same way, and the span gets the worker's init phases and the
+ * job's phases; the job phases start at the last init event, the last moment
+ * known before the job (the worker resolving and the job being sent fall in
+ * the first job phase).
+ */
+function oneShotHook(optionsIndex: number): TargetHook {
+  return {
+    aroundCall(call, invoke) {
+      const log = new WorkerLog(call.span);
+      callLogs.set(call.span, log);
+      const options = chainLogger(call.args[optionsIndex], log);
+      if (options === undefined) return invoke(call.args);
+      const args = [...call.args];
+      while (args.length < optionsIndex) args.push(undefined);
+      args[optionsIndex] = options;
+      return invoke(args);
+    },
+    onEnd(call) {
+      const log = callLogs.get(call.span);
+      if (log === undefined) return;
+      const endNs = nowNs();
+      const init = initPhases(log.events, call.span.startNs, endNs, { workerStart: true });
+      const lastInitNs = log.events.reduce((latest, event) => Math.max(latest, event.atNs), call.span.startNs);
+      log.events.length = 0;
+      if (log.workerId !== undefined) {
+        call.span.setAttribute('worker', log.workerId);
+        workerLogs.delete(log.workerId); // the helper terminated it
+      }
+      let job: JobProgress | undefined;
+      if (!call.failed && isObject(call.result) && typeof call.result.jobId === 'string') {
+        call.span.setAttribute('jobId', call.result.jobId);
+        job = jobs.get(call.result.jobId);
+        jobs.delete(call.result.jobId);
+      }
+      addDerivedPhases(call.span, tagged([...init, ...recognizePhases(job, lastInitNs, endNs)]));
+    },
+  };
+}
+
+registerTargetHook('tesseract.recognize-one-shot', oneShotHook(2));
+registerTargetHook('tesseract.detect-one-shot', oneShotHook(1));
 
 registerTargetHook('tesseract.job', {
   onStart: setWorker,

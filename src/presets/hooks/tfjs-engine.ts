@@ -44,6 +44,7 @@ export function tfBackendName(): string | undefined {
  */
 const LAZY_BACKENDS = new Set(['webgl', 'webgpu']);
 
+/** True for backends whose readbacks run the queued kernels (see LAZY_BACKENDS). */
 export function isLazyBackend(name: string | undefined): boolean {
   return name !== undefined && LAZY_BACKENDS.has(name);
 }

@@ -44,6 +44,7 @@ export function startKernelCapture(trace: Trace, tracer: Tracer, options: Kernel
   captures.set(trace, { tracer, maxKernelSpansPerCall: options.maxKernelSpansPerCall ?? 2000 });
 }
 
+/** Kernel drill-down off for `trace` (calls already profiled still get their children). */
 export function stopKernelCapture(trace: Trace): void {
   captures.delete(trace);
 }

@@ -38,8 +38,10 @@ export class OcrLatency extends Preset {
   }
 
   override start(command: string[] = [], basedir?: string): Span {
+    const root = super.start(command, basedir);
+    // After the instrumenter has registered its packages: nothing new to register for the ESM hooks.
     this.#stopWatching ??= watchPackageFiles(this.targets);
-    return super.start(command, basedir);
+    return root;
   }
 
   override finish(exitCode: number | null = null): RunDocument {

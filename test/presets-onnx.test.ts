@@ -172,6 +172,27 @@ new Uint8Array(padded).set(new Uint8Array(arrayBuffer), 8);
   });
 });
 
+describe('OnnxLatency op-level drill-down with a small span buffer', () => {
+  it('keeps the pipeline spans and every aggregate, leaves out kernels that do not fit, and says so', async () => {
+    const dir = tempDir();
+    const json = path.join(dir, 'run.json');
+    const classifier = path.join(repoRoot, 'examples/onnx/classifier.mjs');
+    const result = await runCli(['run', '--preset', 'onnx', '--onnx-ops', '--max-spans', '300', '--json', json, '--', classifier]);
+    assert.equal(result.code, 0, result.stderr);
+    const doc = readRun(json);
+    assert.equal(doc.droppedSpans, 0, 'no pipeline span pushed out of the ring buffer');
+    const runs = doc.spans.filter((span) => span.name.startsWith('InferenceSession.run')).sort((a, b) => a.startNs - b.startNs);
+    assert.equal(runs.length, 2);
+    assert.equal(kernelsOf(doc, runs[0]!).length, runs[0]!.metrics.kernels, 'the first run fits');
+    assert.equal(kernelsOf(doc, runs[1]!).length, 0, 'the second does not');
+    assert.equal(runs[1]!.attributes.kernelsLeftOut, true);
+    assert.match(String(runs[1]!.attributes.opShares), /^Conv /, 'its aggregate is still there');
+    assert.deepEqual(doc.diagnostics.map((diagnostic) => diagnostic.code), ['SS_ONNX_OPS_TRUNCATED']);
+    assert.match(result.stderr, /not kept \(span buffer full\)/);
+    assert.match(result.stderr, /warning \[SS_ONNX_OPS_TRUNCATED\] .*--max-spans/);
+  });
+});
+
 describe('onnxruntime profile parsing and placement', () => {
   const profile = JSON.stringify([
     { cat: 'Session', name: 'model_loading_uri', ts: 3, dur: 100, ph: 'X', args: {} },

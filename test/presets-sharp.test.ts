@@ -55,12 +55,14 @@ describe('SharpLatency', () => {
       `console.log(esm.prototype === cjs.prototype ? 'same' : 'different');`,
       `await esm(img).resize(10, 10).raw().toBuffer();`,
       `await cjs(img).resize(20, 20).raw().toBuffer();`,
+      `await esm(img).resize(6).png().toUint8Array();`,
     ].join('\n')], { env: { STAGESCOPE_JSON: path.join(dir, 'dual.json'), STAGESCOPE_QUIET: '1' } });
     assert.equal(dual.code, 0, dual.stderr);
     assert.equal(dual.stdout.trim(), 'different', 'sharp 0.35 really has two prototypes');
     assert.deepEqual(sharpSpans(readRun(path.join(dir, 'dual.json'))).map((span) => span.name), [
       'sharp.toBuffer resize(10x10) raw',
       'sharp.toBuffer resize(20x20) raw',
+      'sharp.toUint8Array resize(6x?) png',
     ]);
   });
 

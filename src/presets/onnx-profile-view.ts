@@ -43,7 +43,8 @@ export function annotateOnnxOps(span: SpanRecord, kernelsPerRun: number): string
   const clamped = span.attributes.clampedKernels;
   const share = span.durationNs > 0 ? Math.round((100 * kernelNs) / span.durationNs) : 0;
   let text = `ops: ${ops} | ${kernels} kernel${kernels === 1 ? '' : 's'} = ${share}% of the run`;
-  if (shown > 0 && shown < kernels) text += `, ${shown} slowest shown`;
+  if (span.attributes.kernelsLeftOut === true) text += ', not kept (span buffer full)';
+  else if (shown > 0 && shown < kernels) text += `, ${shown} slowest shown`;
   if (typeof clamped === 'number') text += `, ${clamped} clamped into the run`;
   return text;
 }

@@ -183,10 +183,20 @@ export class OnnxProfiler {
       return;
     }
     const placed = placeProfileRuns(runs, spans);
+    const recorder = this.#tracer.recorder;
+    let runsLeftOut = 0;
     placed.forEach((run, index) => {
       const parent = spans[index]!;
       const runDurationNs = parent.endNs - parent.startNs;
-      for (const { kernel, startNs, endNs, clamped } of run.kernels) {
+      // The recorder is a ring buffer: kernels added now would push out the
+      // pipeline's own spans. Only a run whose kernels all fit gets them; every
+      // run keeps its aggregate.
+      const fits = recorder.size + run.kernels.length <= recorder.maxSpans;
+      if (!fits) {
+        runsLeftOut++;
+        parent.setAttribute('kernelsLeftOut', true);
+      }
+      for (const { kernel, startNs, endNs, clamped } of fits ? run.kernels : []) {
         // Built directly rather than with tracer.startSpan: per-span probes would
         // measure this merge, not the kernel. endSpan still tells listeners.
         const span = new Span(parent.trace, parent, `${kernel.opType} ${kernel.node}`, null, KERNEL_TARGET, startNs);
@@ -210,6 +220,13 @@ export class OnnxProfiler {
       }
       if (run.clampedKernels > 0) parent.setAttribute('clampedKernels', run.clampedKernels);
     });
+    if (runsLeftOut > 0) {
+      reportDiagnostic(
+        'SS_ONNX_OPS_TRUNCATED',
+        `kernel spans of ${runsLeftOut} run(s) of ${entry.label} left out: the span buffer is full (maxSpans ${recorder.maxSpans}); ` +
+          'their per-op totals are kept. Raise it with --max-spans (maxSpans option) to see every kernel',
+      );
+    }
   }
 }
 

@@ -81,6 +81,20 @@ function outputMethod(options: SharpOptions, callbackGiven: boolean): string {
   return 'toBuffer';
 }
 
+/** Boolean settings shown as a bare word, and numeric ones shown as `word(amount)` when > 0. */
+const FLAG_OPS: ReadonlyArray<readonly [keyof SharpOptions, string]> = [
+  ['negate', 'negate'],
+  ['normalise', 'normalise'],
+  ['removeAlpha', 'removeAlpha'],
+];
+const AMOUNT_OPS: ReadonlyArray<readonly [keyof SharpOptions, string]> = [
+  ['blurSigma', 'blur'],
+  ['sharpenSigma', 'sharpen'],
+  ['medianSize', 'median'],
+  ['threshold', 'threshold'],
+  ['gamma', 'gamma'],
+];
+
 const set = (value: number | undefined): value is number => typeof value === 'number' && value >= 0;
 const dim = (value: number | undefined): string => (set(value) && value > 0 ? String(value) : '?');
 
@@ -164,25 +178,13 @@ export function describeSharpOptions(options: SharpOptions): { ops: string[]; at
     ops.push('flop');
     attributes.flop = true;
   }
-  const flags: [keyof SharpOptions, string][] = [
-    ['negate', 'negate'],
-    ['normalise', 'normalise'],
-    ['removeAlpha', 'removeAlpha'],
-  ];
-  for (const [key, word] of flags) {
+  for (const [key, word] of FLAG_OPS) {
     if (options[key] === true) {
       ops.push(word);
       attributes[word] = true;
     }
   }
-  const sigmas: [keyof SharpOptions, string][] = [
-    ['blurSigma', 'blur'],
-    ['sharpenSigma', 'sharpen'],
-    ['medianSize', 'median'],
-    ['threshold', 'threshold'],
-    ['gamma', 'gamma'],
-  ];
-  for (const [key, word] of sigmas) {
+  for (const [key, word] of AMOUNT_OPS) {
     const value = options[key];
     if (typeof value === 'number' && value > 0) {
       ops.push(`${word}(${value})`);

@@ -25,7 +25,46 @@ export { isWrapped, originalOf, wrapFunction, type CallContext, type CallEndCont
 export { renderTextTree, type TextTreeOptions } from './render/text-tree.js';
 export { formatDurationNs, formatBytes } from './render/format.js';
 
+export {
+  compareBenchVariants,
+  compareRuns,
+  DEFAULT_COMPARE_OPTIONS,
+  type Comparable,
+  type Comparison,
+  type ComparisonRow,
+  type ComparisonSide,
+  type CompareOptions,
+  type NoiseMethod,
+  type Verdict,
+} from './compare/compare-runs.js';
+export { renderComparisonTable, type ComparisonTableOptions } from './compare/comparison-table.js';
+export { renderComparisonMarkdown } from './compare/comparison-markdown.js';
+export { renderComparisonSvg, type ComparisonSvgOptions } from './compare/comparison-svg.js';
+export { readComparableFile, type ComparableFile } from './compare/read-comparable.js';
+export { measureRun, type Measure } from './compare/stage-paths.js';
+export { mannWhitneyU, summarizeSamples, type MannWhitneyResult, type SampleSummary } from './compare/stats.js';
+export { benchScript, BenchRunError, type BenchOptions, type BenchVariantSpec } from './bench/bench-script.js';
+export { assertBenchDocument, BENCH_FORMAT, summarizeRuns, type BenchDocument, type BenchRow, type BenchVariant } from './bench/bench-document.js';
+export { renderBenchTable } from './bench/bench-table.js';
+
 export { Preset, type PresetOptions } from './presets/preset.js';
+export { OcrLatency } from './presets/ocr-latency.js';
 export { OnnxLatency } from './presets/onnx-latency.js';
+export { SharpLatency } from './presets/sharp-latency.js';
+export { TfjsLatency, type TfjsLatencyOptions } from './presets/tfjs-latency.js';
 export { createPreset, presetNames, registerPreset, UnknownPresetError } from './presets/registry.js';
 export { stageFromModelName } from './presets/model-stage.js';
+
+export { ServeScope, serve } from './serve/serve-scope.js';
+export type { ServeOptions, PageOptions } from './serve/options.js';
+export { RequestTreeStore, type RequestStoreOptions, type RouteSummary, type StagePercentiles } from './serve/store.js';
+export { OverheadBudget, type OverheadBudgetOptions } from './serve/overhead-budget.js';
+export { requestToRunDocument } from './serve/request-document.js';
+export type { AdaptiveEvent } from './core/run-document.js';
+export type {
+  FinishedRequest,
+  RemoteParent,
+  RequestEventSource,
+  RequestFinishedListener,
+  TraceContextPropagator,
+} from './serve/request-events.js';

@@ -39,16 +39,16 @@ describe('target files', () => {
     }
   });
 
-  it('names the file, line and field of an invalid entry (YAML)', () => {
+  it('names the file, the line of the offending field, and the field (YAML)', () => {
     const text = 'targets:\n  - module: onnxruntime-node\n    export: InferenceSession.create\n  - module: onnxruntime-node\n    export: InferenceSession.prototype.run\n    stage: detect\n';
-    assert.throws(() => parseTargetFile(text, 'my.yaml'), /^TargetError: my\.yaml:4: field "stage": "detect" is not a stage \(one of load, preprocess, detection/);
+    assert.throws(() => parseTargetFile(text, 'my.yaml'), /^TargetError: my\.yaml:6: field "stage": "detect" is not a stage \(one of load, preprocess, detection/);
   });
 
   it('names the line of an invalid entry in JSON and CSV, and syntax errors', () => {
     assert.throws(() => parseTargetFile('[\n  {"module": "a", "export": "f"},\n  {"module": "b"}\n]', 't.json'), /t\.json:3: field "export" is required/);
     assert.throws(() => parseTargetFile('module,export\na,f\nb,\n', 't.csv'), /t\.csv:3: field "export" is required/);
     assert.throws(() => parseTargetFile('[{"module": "a",', 't.json'), /t\.json:1: not valid JSON/);
-    assert.throws(() => parseTargetFile('targets:\n  - module: a\n    export: f\n    colour: red\n', 't.yaml'), /t\.yaml:2: unknown field "colour"/);
+    assert.throws(() => parseTargetFile('targets:\n  - module: a\n    export: f\n    colour: red\n', 't.yaml'), /t\.yaml:4: unknown field "colour"/);
     assert.throws(() => parseTargetFile('x', 't.txt'), /unknown target file type "\.txt"/);
     assert.throws(() => loadTargetFile('/nonexistent/targets.yaml'), /\/nonexistent\/targets\.yaml: cannot read target file \(ENOENT\)/);
   });

@@ -4,11 +4,18 @@ import { packageVersion } from '../paths.js';
 import { presetDescriptions } from '../presets/registry.js';
 import { CliError } from './cli-error.js';
 import { runCommand } from './run-command.js';
+import { renderCommand } from './render-command.js';
+import { benchCommand } from './bench-command.js';
+import { compareCommand } from './compare-command.js';
 
 const USAGE = `stagescope ${packageVersion} — stage trees for ML inference pipelines on Node.js
 
 Usage:
   stagescope run --preset NAME [options] -- script.mjs [args...]   trace a script
+  stagescope compare a.json b.json [--svg c.svg] [--md c.md]       compare two runs stage by stage
+  stagescope bench --preset NAME -- a.mjs [-- vs -- b.mjs]         repeat runs, report medians and noise
+  stagescope render run.json [--svg g.svg] [--gantt t.svg] [--trace t.json] [--tree] [--compact]
+                                                                   draw a saved run again
   stagescope presets                                               list presets
   stagescope help [command]
 
@@ -20,6 +27,9 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, Command> = {
   run: runCommand,
+  render: renderCommand,
+  compare: compareCommand,
+  bench: benchCommand,
   presets: async () => {
     for (const [name, description] of presetDescriptions()) process.stdout.write(`${name.padEnd(8)} ${description}\n`);
     return 0;

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadTargetFile } from '../instrument/target-file.js';
 import { presetNames } from '../presets/registry.js';
+import { parseProbeList, UnknownProbeError } from '../probes/registry.js';
 import { CliError } from './cli-error.js';
+import { spawnTraced, validateTracedRun, type TracedRunOptions } from './spawn-traced.js';
 
 export const RUN_USAGE = `Usage: stagescope run [options] -- <script> [script args...]
 
@@ -17,7 +16,13 @@ Options:
   --targets FILE      extra targets (JSON, YAML or CSV); repeatable
   --json FILE         write the run document (stagescope.run/1) to FILE
   --quiet             do not print the tree
+  --compact           fold 3+ same-named siblings into one line (rec × 37, total, p50, max)
+  --svg FILE          write the call graph (SVG, slowest node highlighted) to FILE
+  --gantt FILE        write a Gantt chart (SVG, one bar per span on a time axis) to FILE
+  --trace FILE        write a Chrome/Perfetto trace (JSON; ui.perfetto.dev, speedscope) to FILE
   --max-spans N       spans kept in memory (ring buffer; default 100000)
+  --onnx-ops          onnx preset: op-level drill-down with onnxruntime's profiler (kernels under each run)
+  --probes LIST       probes, comma-separated: memory,cpu,disk,network,eventloop,gc,system or all
   --node-arg ARG      pass ARG to node (e.g. --node-arg=--max-old-space-size=4096); repeatable
   -h, --help          show this help
 `;
@@ -39,7 +44,13 @@ export async function runCommand(argv: string[]): Promise<number> {
       targets: { type: 'string', multiple: true },
       json: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      compact: { type: 'boolean', default: false },
+      svg: { type: 'string' },
+      gantt: { type: 'string' },
+      trace: { type: 'string' },
       'max-spans': { type: 'string' },
+      'onnx-ops': { type: 'boolean', default: false },
+      probes: { type: 'string' },
       'node-arg': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -49,43 +60,40 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const command = [...positionals, ...rest];
-  const script = command[0];
-  if (script === undefined) throw new CliError(`no script given\n\n${runUsage()}`);
-  if (!existsSync(script)) throw new CliError(`script not found: ${script}`);
-  const preset = values.preset!;
-  if (!presetNames().includes(preset)) throw new CliError(`unknown preset "${preset}" (known: ${presetNames().join(', ')})`);
-  const targets = (values.targets ?? []).map((file) => path.resolve(file));
-  for (const file of targets) loadTargetFile(file); // a bad file fails here, with file:line, before the script starts
-  if (preset === 'custom' && targets.length === 0) {
-    throw new CliError('the custom preset has no built-in targets: pass --targets FILE, or choose a preset with --preset');
-  }
-  const maxSpans = values['max-spans'];
-  if (maxSpans !== undefined && !(Number.isInteger(Number(maxSpans)) && Number(maxSpans) > 0)) {
-    throw new CliError(`--max-spans must be a positive integer, got "${maxSpans}"`);
+  if (command[0] === undefined) throw new CliError(`no script given\n\n${runUsage()}`);
+  const traced: TracedRunOptions = {
+    preset: values.preset!,
+    command,
+    targets: values.targets ?? [],
+    json: values.json,
+    quiet: values.quiet,
+    maxSpans: values['max-spans'],
+    nodeArgs: values['node-arg'] ?? [],
+  };
+  validateTracedRun(traced);
+  // read by OnnxLatency in the child (tracedEnv copies this process's environment)
+  if (values['onnx-ops']) process.env.STAGESCOPE_ONNX_OPS = '1';
+  if (values.probes !== undefined) {
+    try {
+      parseProbeList(values.probes, '--probes');
+    } catch (error) {
+      if (error instanceof UnknownProbeError) throw new CliError(error.message.replace(/^stagescope: /, ''));
+      throw error;
+    }
+    // the child reads it in register/process-mode.ts; tracedEnv copies this process's environment
+    process.env.STAGESCOPE_PROBES = values.probes;
   }
 
-  const env: NodeJS.ProcessEnv = { ...process.env, STAGESCOPE_PRESET: preset };
-  if (targets.length > 0) env.STAGESCOPE_TARGETS = targets.join(path.delimiter);
-  if (values.json !== undefined) env.STAGESCOPE_JSON = path.resolve(values.json);
-  if (values.quiet) env.STAGESCOPE_QUIET = '1';
-  if (maxSpans !== undefined) env.STAGESCOPE_MAX_SPANS = maxSpans;
-  const register = new URL('../register/index.js', import.meta.url).href;
-  const nodeArgs = [...(values['node-arg'] ?? []), '--import', register, ...command];
-  return new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs, { stdio: 'inherit', env });
-    // Ctrl-C reaches the child through the terminal's process group; we only wait.
-    const ignore = (): void => undefined;
-    process.on('SIGINT', ignore);
-    process.on('SIGTERM', ignore);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      process.off('SIGINT', ignore);
-      process.off('SIGTERM', ignore);
-      if (signal !== null) {
-        process.kill(process.pid, signal);
-        return;
-      }
-      resolve(code ?? 1);
-    });
-  });
+  // pictures: read by register/process-mode.ts in the child (tracedEnv copies this process's environment)
+  if (values.compact) process.env.STAGESCOPE_COMPACT = '1';
+  if (values.svg !== undefined) process.env.STAGESCOPE_SVG = path.resolve(values.svg);
+  if (values.gantt !== undefined) process.env.STAGESCOPE_GANTT = path.resolve(values.gantt);
+  if (values.trace !== undefined) process.env.STAGESCOPE_TRACE = path.resolve(values.trace);
+
+  const { code, signal } = await spawnTraced(traced);
+  if (signal !== null) {
+    process.kill(process.pid, signal);
+    return 1;
+  }
+  return code ?? 1;
 }

@@ -17,6 +17,24 @@ export interface SampleSeries {
   points: [number, number][];
 }
 
+/**
+ * Something stagescope decided by itself during the run: the overhead budget
+ * sampled or disabled a target whose wrappers cost too much for the work they
+ * measure. Renderers show each one (a line in the text tree).
+ */
+export interface AdaptiveEvent {
+  /** Target id (`module#exportPath`). */
+  target: string;
+  /** `sample`: 1 call in `sampleEvery` recorded; `disable`: no more spans; `restore`: every call again. */
+  action: 'sample' | 'disable' | 'restore';
+  /** The measured numbers, e.g. `wrapper overhead 812% of the measured work > budget 1%`. */
+  reason: string;
+  /** For `sample`: record 1 call in this many. */
+  sampleEvery?: number;
+  /** When it was decided: ns since the run (or request) start in a document. */
+  atNs: number;
+}
+
 /** The saved form of a run: every renderer and `compare` reads this (DESIGN.md). */
 export interface RunDocument {
   format: typeof RUN_FORMAT;
@@ -36,6 +54,10 @@ export interface RunDocument {
   diagnostics: RunDiagnostic[];
   spans: SpanRecord[];
   samples?: SampleSeries[];
+  /** Main-thread ns spent by background samplers and probes' handlers outside wrappers (GC observer, network channels); absent without probes. */
+  samplerOverheadNs?: number;
+  /** Adaptive tracing decisions (overhead budget), oldest first; absent when none. */
+  adaptive?: AdaptiveEvent[];
 }
 
 export interface BuildRunOptions {

@@ -52,7 +52,7 @@ export interface TargetSwitch {
   sampleTick?: number;
   /** Recorded calls that ended. */
   calls?: number;
-  /** Sum of the recorded calls' span durations (the work measured), ns. */
+  /** Work measured by the recorded calls (span durations without the span's own setup), ns. */
   durationNs?: number;
   /** Time spent in this target's wrappers (the same figure as a trace's OH), ns. */
   overheadNs?: number;
@@ -163,6 +163,9 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     const beforeCallNs = nowNs();
     trace.overheadNs += beforeCallNs - entryNs;
     sw.overheadNs += beforeCallNs - entryNs;
+    // The work a target measures starts here, not at span.startNs: the span's
+    // own setup (recorder, probes, hooks) is overhead, already counted above.
+    sw.durationNs -= beforeCallNs - span.startNs;
     trace.wrappedCalls++;
     let result: unknown;
     try {

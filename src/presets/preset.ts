@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { nowNs } from '../core/clock.js';
-import { takeDiagnostics } from '../core/diagnostics.js';
+import { reportDiagnostic, takeDiagnostics } from '../core/diagnostics.js';
 import type { SpanProbe } from '../core/probe.js';
 import { buildRunDocument, type RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
@@ -11,6 +11,13 @@ import { loadTargetFile } from '../instrument/target-file.js';
 import { resolveTarget, type ResolvedTarget, type TargetSpec } from '../instrument/target.js';
 import { packageVersion, presetsDir } from '../paths.js';
 import { renderTextTree } from '../render/text-tree.js';
+import type { DotOptions } from '../render/call-graph/dot.js';
+import { isGraphvizLoaded } from '../render/call-graph/svg.js';
+import type { GanttOptions } from '../render/gantt.js';
+import { describeOutputResult, writeOutputs, writeOutputsSync, type OutputPaths, type OutputResult } from '../io/write-outputs.js';
+import { ProbeSession } from '../probes/probe-session.js';
+import { resolveProbes, type ProbeSpec } from '../probes/registry.js';
+import { probeAnnotation } from '../render/probe-annotation.js';
 import { runScript, type RunScriptOptions } from '../driver/run-script.js';
 
 export interface PresetOptions {
@@ -29,10 +36,23 @@ export interface PresetOptions {
   output?: { write(text: string): unknown };
   /** Spans kept in memory (ring buffer). Default 100 000. */
   maxSpans?: number;
-  /** Per-span probes. Default none. */
-  probes?: SpanProbe[];
+  /**
+   * Probes: built-in names (`'memory' | 'cpu' | 'disk' | 'network' | 'eventloop' | 'gc' | 'system'`,
+   * or `'all'`) and/or your own `SpanProbe` / `BackgroundSampler` objects. Their values go
+   * into span metrics and `samples`, and next to each node of the tree. Default none.
+   * An unknown name throws, naming this option and the known names.
+   */
+  probes?: ReadonlyArray<ProbeSpec | SpanProbe>;
   /** Tree depth shown. Default all. */
   treeDepth?: number;
+  /** Write the call-graph SVG here when the run ends (Graphviz wasm, loaded after the run so it costs the run nothing). */
+  svg?: string;
+  /** Write the Gantt chart SVG here when the run ends. */
+  gantt?: string;
+  /** Write a Chrome/Perfetto trace JSON here when the run ends. */
+  trace?: string;
+  /** Fold 3+ same-named siblings into one line in the printed tree (`rec × 37, total …`). Default false. */
+  compact?: boolean;
 }
 
 /** Resolved once at construction (tinybench style): every option has its value. */
@@ -41,6 +61,8 @@ interface ResolvedPresetOptions {
   quiet: boolean;
   output: { write(text: string): unknown };
   treeDepth: number | undefined;
+  outputs: OutputPaths;
+  compact: boolean;
 }
 
 /**
@@ -58,6 +80,9 @@ export class Preset {
   #command: string[] = [];
   #document: RunDocument | null = null;
   #rootError: unknown = undefined;
+  #pendingSvg: string | undefined = undefined;
+  #beforeFinish: Array<() => void> = [];
+  readonly #probes: ProbeSession;
 
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
     this.name = name;
@@ -70,13 +95,16 @@ export class Preset {
       else targets.push(resolveTarget(entry, `options.targets[${index}]`));
     });
     this.targets = targets;
-    this.tracer = new Tracer({ ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }), probes: options.probes ?? [] });
+    this.#probes = new ProbeSession(resolveProbes(options.probes ?? []));
+    this.tracer = new Tracer({ ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }), probes: [...this.#probes.spanProbes] });
     this.instrumenter = new Instrumenter(this.tracer, targets);
     this.#options = {
       json: options.json,
       quiet: options.quiet ?? false,
       output: options.output ?? process.stderr,
       treeDepth: options.treeDepth,
+      outputs: { svg: options.svg, gantt: options.gantt, trace: options.trace },
+      compact: options.compact ?? false,
     };
   }
 
@@ -105,7 +133,19 @@ export class Preset {
     root.setAttribute('preset', this.name);
     this.tracer.ambientRoot = root;
     this.#root = root;
+    this.#probes.start(root);
     return root;
+  }
+
+  /**
+   * Run `callback` synchronously when the run ends, after the root span's end
+   * time is taken and before the run document is built: the place to flush data
+   * a library only hands over at the end (onnxruntime's profiler file) into
+   * spans. Callbacks run once, in registration order; one that throws is
+   * reported as a diagnostic and the others still run.
+   */
+  onBeforeFinish(callback: () => void): void {
+    this.#beforeFinish.push(callback);
   }
 
   /** Record the error that ended the run (the script threw). */
@@ -122,7 +162,15 @@ export class Preset {
     if (this.#document !== null) return this.#document;
     const root = this.#root ?? this.start();
     const endNs = nowNs();
+    for (const callback of this.#beforeFinish.splice(0)) {
+      try {
+        callback();
+      } catch (error) {
+        reportDiagnostic('SS_FINISH_CALLBACK_FAILED', `a before-finish callback of preset "${this.name}" threw: ${String(error)}`, error);
+      }
+    }
     this.tracer.endSpan(root, endNs, this.#rootError, this.#rootError !== undefined);
+    this.#probes.stop();
     this.tracer.ambientRoot = null;
     this.instrumenter.disable();
     const diagnostics = takeDiagnostics().map(({ code, message }) => ({ code, message }));
@@ -137,6 +185,7 @@ export class Preset {
       stagescopeVersion: packageVersion,
       atNs: endNs,
     });
+    this.#probes.attach(doc);
     this.#document = doc;
     this.#emit(doc);
     return doc;
@@ -145,7 +194,9 @@ export class Preset {
   /** The text tree of the finished run. */
   renderTree(): string {
     if (this.#document === null) throw new Error('stagescope: the run has not finished yet; call renderTree() after run() resolves');
-    return renderTextTree(this.#document, this.#options.treeDepth === undefined ? {} : { maxDepth: this.#options.treeDepth });
+    const annotate = this.#probes.enabled ? { annotate: probeAnnotation(this.#document) } : {};
+    const compact = this.#options.compact ? { compact: true } : {};
+    return renderTextTree(this.#document, this.#options.treeDepth === undefined ? { ...annotate, ...compact } : { ...annotate, ...compact, maxDepth: this.#options.treeDepth });
   }
 
   /**
@@ -160,7 +211,72 @@ export class Preset {
    * await new OnnxLatency().run('./my-classifier.mjs');
    */
   async run(script: string | URL, args: readonly string[] = [], options: RunScriptOptions = {}): Promise<RunDocument> {
-    return runScript(this, script, args, options);
+    try {
+      return await runScript(this, script, args, options);
+    } finally {
+      await this.savePendingOutputs();
+    }
+  }
+
+  /**
+   * Write the call graph of the finished run as SVG (Graphviz compiled to wasm,
+   * in-process; no `dot` binary). The node with the most self time is highlighted.
+   *
+   * @example
+   * const driver = new OnnxLatency();
+   * await driver.run('./ocr.mjs');
+   * await driver.saveSvg('callgraph.svg');
+   */
+  async saveSvg(file: string, options: DotOptions = {}): Promise<void> {
+    const [result] = await writeOutputs(this.#finished('saveSvg'), { svg: file }, { callGraph: options });
+    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : describeOutputResult(result));
+  }
+
+  /** Write the Gantt chart (SVG) of the finished run: one bar per span on a time axis, coloured by stage. */
+  saveGantt(file: string, options: GanttOptions = {}): void {
+    const [result] = writeOutputsSync(this.#finished('saveGantt'), { gantt: file }, { gantt: options });
+    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : describeOutputResult(result));
+  }
+
+  /** Write a Chrome/Perfetto trace (JSON) of the finished run: open it in ui.perfetto.dev or speedscope. */
+  saveTrace(file: string): void {
+    const [result] = writeOutputsSync(this.#finished('saveTrace'), { trace: file });
+    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : describeOutputResult(result));
+  }
+
+  /**
+   * Write the call-graph SVG asked for with the `svg` option, if `finish()` could
+   * not (Graphviz loads asynchronously, after the run, so that loading it never
+   * shows up in the run's timings). Never throws; `run()` and process mode call it.
+   */
+  async savePendingOutputs(): Promise<void> {
+    const file = this.#pendingSvg;
+    const doc = this.#document;
+    if (file === undefined || doc === null) return;
+    this.#pendingSvg = undefined;
+    for (const result of await writeOutputs(doc, { svg: file })) this.#report(result);
+  }
+
+  /** Say that the pending call graph will not be written (the process is exiting: no async work possible). */
+  abandonPendingOutputs(reason: string): void {
+    const file = this.#pendingSvg;
+    if (file === undefined) return;
+    this.#pendingSvg = undefined;
+    this.#report({ kind: 'svg', file, status: 'skipped', reason });
+  }
+
+  #finished(method: string): RunDocument {
+    if (this.#document === null) throw new Error(`stagescope: the run has not finished yet; call ${method}() after run() resolves`);
+    return this.#document;
+  }
+
+  #report(result: OutputResult): void {
+    if (result.status === 'written' && this.#options.quiet) return;
+    try {
+      this.#options.output.write(`${describeOutputResult(result)}\n`);
+    } catch {
+      // a closed stderr must not turn a finished run into a crash
+    }
   }
 
   #emit(doc: RunDocument): void {
@@ -182,5 +298,10 @@ export class Preset {
         write(`stagescope: error: could not write the run document to ${json}: ${String(error)}\n`);
       }
     }
+    const { svg, gantt, trace } = this.#options.outputs;
+    // The SVG needs Graphviz (async wasm load): written now only if already loaded, else by savePendingOutputs().
+    const svgNow = svg !== undefined && isGraphvizLoaded() ? svg : undefined;
+    if (svg !== undefined && svgNow === undefined) this.#pendingSvg = svg;
+    for (const result of writeOutputsSync(doc, { svg: svgNow, gantt, trace })) this.#report(result);
   }
 }

@@ -5,6 +5,7 @@ import { watchLifecycle } from '../driver/lifecycle.js';
 import { loadedMainExports, parseCallMain, shouldCallMain } from '../driver/main-export.js';
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
+import { parseProbeList } from '../probes/registry.js';
 
 /**
  * `node --import stagescope/register/<preset> script.mjs`: trace the whole process.
@@ -15,6 +16,11 @@ import { createPreset } from '../presets/registry.js';
  *   STAGESCOPE_JSON       write the run document here
  *   STAGESCOPE_QUIET=1    do not print the tree
  *   STAGESCOPE_MAX_SPANS  ring buffer size
+ *   STAGESCOPE_SVG        write the call-graph SVG here (after the run drains; not on process.exit)
+ *   STAGESCOPE_GANTT      write the Gantt chart SVG here
+ *   STAGESCOPE_TRACE      write the Chrome/Perfetto trace JSON here
+ *   STAGESCOPE_COMPACT=1  fold repeated siblings in the printed tree
+ *   STAGESCOPE_PROBES     probes, comma-separated (memory,cpu,disk,network,eventloop,gc,system, all)
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOptions {
   const options: PresetOptions = {};
@@ -25,6 +31,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOpti
   if (env.STAGESCOPE_MAX_SPANS !== undefined && env.STAGESCOPE_MAX_SPANS !== '') {
     options.maxSpans = Number(env.STAGESCOPE_MAX_SPANS);
   }
+  if (env.STAGESCOPE_PROBES !== undefined && env.STAGESCOPE_PROBES !== '') options.probes = parseProbeList(env.STAGESCOPE_PROBES, 'STAGESCOPE_PROBES');
+  for (const [key, option] of [['STAGESCOPE_SVG', 'svg'], ['STAGESCOPE_GANTT', 'gantt'], ['STAGESCOPE_TRACE', 'trace']] as const) {
+    const file = env[key];
+    if (file !== undefined && file !== '') options[option] = file;
+  }
+  if (env.STAGESCOPE_COMPACT === '1' || env.STAGESCOPE_COMPACT === 'true') options.compact = true;
   return options;
 }
 
@@ -58,9 +70,15 @@ export function startProcessMode(presetName: string): void {
         return false;
       }
       preset.finish(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      // The call graph needs Graphviz's async wasm load: done now, after the run
+      // (so it is not in the run's timings); this keeps the loop alive until written.
+      void preset.savePendingOutputs();
       return true;
     },
-    onExit: (code) => preset.finish(code),
+    onExit: (code) => {
+      preset.finish(code);
+      preset.abandonPendingOutputs('the process exited (process.exit, a signal or a crash) before Graphviz could load; save the run with --json and draw it with `stagescope render run.json --svg FILE`');
+    },
   });
 }
 

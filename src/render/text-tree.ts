@@ -1,6 +1,7 @@
 import type { RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatClock, formatDurationNs, formatPercent } from './format.js';
+import { foldSiblings, summarizeGroup, type FoldedGroup } from './fold-siblings.js';
 import { buildTree, type TreeNode } from './span-tree.js';
 
 export interface TextTreeOptions {
@@ -10,6 +11,12 @@ export interface TextTreeOptions {
   annotate?: (span: SpanRecord) => string;
   /** Clock formatter for the interval column (tests pin it). Default: local HH:MM:SS.mmm. */
   formatClock?: (wallMs: number) => string;
+  /**
+   * Fold siblings that share a name and occur 3+ times into one line
+   * ("InferenceSession.run rec.onnx × 37, total 812.0 ms, p50 21.0 ms, max 40.1 ms").
+   * The folded spans' children are omitted (the line says how many). Default false.
+   */
+  compact?: boolean;
 }
 
 /**
@@ -43,6 +50,7 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     if (extra !== undefined && extra !== '') text += `  ${extra}`;
     if (isRunRoot) {
       text += `  [OH ${formatDurationNs(doc.overheadNs)}, ${doc.wrappedCalls} wrapped call${doc.wrappedCalls === 1 ? '' : 's'}`;
+      if (doc.samplerOverheadNs !== undefined) text += `, background probes ${formatDurationNs(doc.samplerOverheadNs)}`;
       if (doc.droppedSpans > 0) text += `, ${doc.droppedSpans} spans dropped (buffer full)`;
       text += ']';
     }
@@ -56,14 +64,43 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
       return;
     }
     const childPrefix = prefix + (isLast ? '   ' : '│  ');
-    node.children.forEach((child, index) => walk(child, childPrefix, index === node.children.length - 1, depth + 1));
+    walkChildren(node.children, childPrefix, depth + 1);
+  };
+
+  // compact: one line per folded group, at its first member's place.
+  const groupLine = (group: FoldedGroup, glyphs: string): void => {
+    const summary = summarizeGroup(group);
+    const interval = `[${clock(startedWallMs + summary.firstStartNs / 1e6)} - ${clock(startedWallMs + summary.lastEndNs / 1e6)}]`;
+    let text = `${interval}  [${formatPercent(summary.totalNs, rootDurationNs)}] ${glyphs}${group.name}`;
+    if (summary.stage !== null) text += ` [${summary.stage}]`;
+    text += ` × ${summary.count}, total ${formatDurationNs(summary.totalNs)}, p50 ${formatDurationNs(summary.p50Ns)}, max ${formatDurationNs(summary.maxNs)}`;
+    if (summary.failed > 0) text += `, ${summary.failed} failed`;
+    if (summary.descendants > 0) text += `  (${summary.descendants} child span${summary.descendants === 1 ? '' : 's'} folded)`;
+    lines.push(text);
+  };
+  const walkChildren = (children: TreeNode[], prefix: string, depth: number): void => {
+    if (options.compact !== true) {
+      children.forEach((child, index) => walk(child, prefix, index === children.length - 1, depth));
+      return;
+    }
+    const items = foldSiblings(children);
+    items.forEach((item, index) => {
+      const isLast = index === items.length - 1;
+      if (item.kind === 'span') walk(item.node, prefix, isLast, depth);
+      else groupLine(item.group, `${prefix}${isLast ? '└─ ' : '├─ '}`);
+    });
   };
 
   roots.forEach((root, rootIndex) => {
     line(root.span, '● ', rootIndex === 0);
     if (options.maxDepth !== undefined && options.maxDepth <= 0) return;
-    root.children.forEach((child, index) => walk(child, '  ', index === root.children.length - 1, 1));
+    walkChildren(root.children, '  ', 1);
   });
+  // What the overhead budget did by itself: the tree is incomplete for these targets, so say so.
+  for (const event of doc.adaptive ?? []) {
+    const action = event.action === 'sample' ? `sampled 1 in ${event.sampleEvery ?? '?'}` : event.action === 'disable' ? 'disabled' : 'restored';
+    lines.push(`${' '.repeat(39)}⚙ adaptive: ${event.target} ${action} at +${formatDurationNs(event.atNs)} (${firstLine(event.reason)})`);
+  }
   return lines.join('\n') + '\n';
 }
 

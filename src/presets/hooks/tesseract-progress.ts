@@ -37,6 +37,7 @@ export interface JobProgress {
   lastProgress: number | undefined;
 }
 
+/** Fold one "recognizing text" event into its job's summary (a new summary for the job's first event). */
 export function addJobEvent(job: JobProgress | undefined, event: ProgressEvent): JobProgress {
   if (job === undefined) return { firstNs: event.atNs, lastNs: event.atNs, count: 1, lastProgress: event.progress };
   job.lastNs = Math.max(job.lastNs, event.atNs);

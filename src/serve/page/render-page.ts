@@ -115,7 +115,7 @@ export function renderIndexPage(model: IndexPageModel): string {
 <p>Overhead budget: ${Number.isFinite(model.maxOverheadPct) ? `${model.maxOverheadPct}% of the measured work per target` : 'off'}.
  ${toggleForm(basePath, undefined, true, 'enable all')} ${toggleForm(basePath, undefined, false, 'disable all')}
  ${anyOn ? '' : html`<span class="warn">all targets are off: requests get ids and latency, but no inner spans</span>`}</p>
-<table><thead><tr><th>target</th><th>stage</th><th>state</th><th class="num">recorded calls</th><th class="num">wrapper overhead</th><th></th></tr></thead><tbody>
+<table><thead><tr><th>target</th><th>stage</th><th>state</th><th class="num">recorded calls</th><th class="num" title="wrapper overhead per recorded call, in % of the work it measured">overhead / work</th><th></th></tr></thead><tbody>
 ${model.targets.map(
   (target) => html`<tr><td class="mono">${target.id}</td><td>${target.stage ?? ''}</td>
 <td>${target.enabled ? (target.sampleEvery > 1 ? html`<span class="pill sampled">sampled 1/${target.sampleEvery}</span>` : html`<span class="pill on">on</span>`) : html`<span class="pill off">off</span>`}</td>

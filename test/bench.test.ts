@@ -44,7 +44,7 @@ describe('stagescope bench', () => {
       assert.ok(row.minNs > 0, `${row.key}: every run has it`);
     }
     const stages = variant!.summary.filter((row) => row.kind === 'stage').map((row) => row.label);
-    assert.deepEqual(stages, ['load', 'preprocess', 'detection', 'recognition']);
+    assert.deepEqual(stages, ['load', 'preprocess', 'detection', 'recognition', 'no stage']);
     assert.equal(variant!.summary.find((row) => row.label === 'worker.recognize')!.calls, 2);
 
     // compare accepts the bench document like a run document.

@@ -47,7 +47,7 @@ describe('measureRun', () => {
   test('aligns by stage and by model-labelled call path, summing repeated calls', () => {
     const measures = measureRun(paddleRun());
     const byKey = new Map(measures.map((m) => [m.kind === 'path' ? m.names.join(' / ') : m.key, m]));
-    assert.deepEqual(measures.filter((m) => m.kind === 'stage').map((m) => m.label), ['load', 'detection', 'classification', 'recognition']);
+    assert.deepEqual(measures.filter((m) => m.kind === 'stage').map((m) => m.label), ['load', 'detection', 'classification', 'recognition', 'no stage']);
     const rec = byKey.get(`run / ${REC_PATH}`)!;
     assert.equal(rec.calls, 4);
     const recSpans = paddleRun().spans.filter((span) => span.name === REC_PATH);

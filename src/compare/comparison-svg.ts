@@ -134,7 +134,7 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
     }
   };
   section('total', total);
-  section('stages', stages, 'outermost spans of each stage, summed');
+  section('stages', stages, 'self time by stage; untagged spans count to their parent’s stage');
   section('call paths', paths, hiddenPaths > 0 ? `longest ${paths.length} of ${allPaths.length}; ${hiddenPaths} shorter not shown` : 'indented by depth; calls of a path summed');
   y += 16;
 

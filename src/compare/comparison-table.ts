@@ -55,7 +55,7 @@ export function renderComparisonTable(comparison: Comparison, options: Compariso
   const lines: Line[] = [];
   const sections: [string, ComparisonRow[]][] = [
     ['', comparison.rows.filter((row) => row.kind === 'total')],
-    ['stages (outermost spans of each stage)', comparison.rows.filter((row) => row.kind === 'stage')],
+    ['stages (self time; untagged spans count to their parent\'s stage)', comparison.rows.filter((row) => row.kind === 'stage')],
   ];
   if (options.paths ?? true) sections.push(['call paths (root → … → span name)', comparison.rows.filter((row) => row.kind === 'path')]);
   for (const [title, rows] of sections) {

@@ -37,9 +37,12 @@ export function pathKey(names: readonly string[]): string {
  * Everything `compare` aligns, measured in one run:
  *
  * - `total`: the run's duration;
- * - one `stage:<stage>` per stage present: the summed duration of the
- *   outermost spans of that stage (a `recognition` span inside another
- *   `recognition` span is not counted twice);
+ * - one `stage:<stage>` per stage present: the summed self time of the
+ *   spans of that stage, where a span without a stage belongs to the stage
+ *   of its nearest ancestor that has one. Self time, so nothing is counted
+ *   twice: tesseract's `worker.recognize` [recognition] containing a layout
+ *   analysis [detection] child gives each stage its own share. Time outside
+ *   any stage (the script's own code between traced calls) is `stage:none`;
  * - one `path:` entry per call path root → … → name, aggregating every call
  *   with that path (the onnx preset puts the model file in the span name, so
  *   `InferenceSession.run ch_PP-OCRv4_rec_infer.onnx` is one path per model).
@@ -50,10 +53,10 @@ export function pathKey(names: readonly string[]): string {
 export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Measure[] {
   const roots = buildTree(doc);
   const paths = new Map<string, Measure>();
-  const stageTotals = new Map<Stage, { durationNs: number; calls: number; firstStartNs: number }>();
+  const stageTotals = new Map<Stage | 'none', { durationNs: number; calls: number; firstStartNs: number }>();
   const order: string[] = [];
 
-  const visit = (node: TreeNode, parentNames: string[], insideStages: ReadonlySet<Stage>): void => {
+  const visit = (node: TreeNode, parentNames: string[], parentStage: Stage | 'none' | undefined): void => {
     const { span } = node;
     const names = [...parentNames, span.name];
     const key = pathKey(names);
@@ -67,26 +70,25 @@ export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Meas
     measure.selfNs += span.selfNs;
     measure.calls += 1;
     measure.firstStartNs = Math.min(measure.firstStartNs, span.startNs);
-    let childStages = insideStages;
-    if (span.stage !== null && !insideStages.has(span.stage)) {
-      const total = stageTotals.get(span.stage) ?? { durationNs: 0, calls: 0, firstStartNs: span.startNs };
-      total.durationNs += span.durationNs;
-      total.calls += 1;
-      total.firstStartNs = Math.min(total.firstStartNs, span.startNs);
-      stageTotals.set(span.stage, total);
-      childStages = new Set([...insideStages, span.stage]);
-    }
-    for (const child of node.children) visit(child, names, childStages);
+    const stage = span.stage ?? parentStage ?? 'none';
+    const total = stageTotals.get(stage) ?? { durationNs: 0, calls: 0, firstStartNs: span.startNs };
+    total.durationNs += span.selfNs;
+    // A call "enters" the stage when its parent was in another one.
+    if (stage !== parentStage) total.calls += 1;
+    total.firstStartNs = Math.min(total.firstStartNs, span.startNs);
+    stageTotals.set(stage, total);
+    for (const child of node.children) visit(child, names, stage);
   };
-  for (const root of roots) visit(root, [], new Set());
+  for (const root of roots) visit(root, [], undefined);
 
   const measures: Measure[] = [
     { key: 'total', kind: 'total', label: 'total', names: [], depth: 0, stage: null, durationNs: doc.durationNs, selfNs: doc.durationNs, calls: 1, firstStartNs: 0 },
   ];
-  for (const stage of STAGES) {
+  for (const stage of [...STAGES, 'none' as const]) {
     const total = stageTotals.get(stage);
     if (total === undefined) continue;
-    measures.push({ key: `stage:${stage}`, kind: 'stage', label: stage, names: [], depth: 0, stage, durationNs: total.durationNs, selfNs: total.durationNs, calls: total.calls, firstStartNs: total.firstStartNs });
+    const label = stage === 'none' ? 'no stage' : stage;
+    measures.push({ key: `stage:${stage}`, kind: 'stage', label, names: [], depth: 0, stage: stage === 'none' ? null : stage, durationNs: total.durationNs, selfNs: total.durationNs, calls: total.calls, firstStartNs: total.firstStartNs });
   }
   for (const key of order) measures.push(paths.get(key)!);
   return measures;

@@ -144,6 +144,10 @@ new Uint8Array(padded).set(new Uint8Array(arrayBuffer), 8);
     scores.push(Array.from(out[session.outputNames[0]].data, (v) => v.toFixed(4)).join(','));
   }
   console.log(JSON.stringify(options), JSON.stringify(Object.keys(mine)), mine.profileFilePrefix === process.env.MINE_PREFIX, new Set(scores).size);
+  // a run onnxruntime rejects (wrong rank) between two good ones
+  const [, second] = sessions;
+  await second.run({ [second.inputNames[0]]: new ort.Tensor('float32', new Float32Array(5), [5]) }).catch(() => console.log('bad rank rejected'));
+  await second.run({ [second.inputNames[0]]: input });
   await sessions[0].release();
   own.endProfiling();
 })();
@@ -155,16 +159,20 @@ new Uint8Array(padded).set(new Uint8Array(arrayBuffer), 8);
     ]);
     assert.equal(traced.code, 0, traced.stderr);
     assert.equal(traced.stdout, plain.stdout, 'same results, same (unmutated) options');
-    assert.equal(traced.stdout, `rejected: 'options' must be an object.\n{"graphOptimizationLevel":"all"} ["enableProfiling","profileFilePrefix"] true 1\n`);
+    assert.equal(traced.stdout, `rejected: 'options' must be an object.\n{"graphOptimizationLevel":"all"} ["enableProfiling","profileFilePrefix"] true 1\nbad rank rejected\n`);
     const doc = readRun(path.join(dir, 'run.json'));
     assert.deepEqual(doc.diagnostics, [], 'the released session was collected before release, not again at the end');
     const creates = doc.spans.filter((span) => span.name.startsWith('InferenceSession.create'));
     assert.deepEqual(creates.map((span) => span.attributes.profiling ?? false), [true, true, true, true, true, true, false, false], 'profiling injected except where the user has their own or the call is invalid');
     const runs = doc.spans.filter((span) => span.name.startsWith('InferenceSession.run')).sort((a, b) => a.startNs - b.startNs);
-    assert.equal(runs.length, 7);
-    assert.deepEqual(runs.map((run) => kernelsOf(doc, run).length > 0), [true, true, true, true, true, true, false], "the user's own profiled session gets no kernels from stagescope");
+    assert.equal(runs.length, 9);
+    assert.deepEqual(
+      runs.map((run) => [run.status, kernelsOf(doc, run).length > 0]),
+      [...Array(6).fill(['ok', true]), ['ok', false], ['error', false], ['ok', true]],
+      "kernels for every good run; none for the user's own profiled session or the rejected run",
+    );
     assertChildrenWithinParents(doc);
-    assertKernelsWithinRuns(doc, runs.slice(0, 6));
+    assertKernelsWithinRuns(doc, [...runs.slice(0, 6), runs[8]!]);
     assert.equal(doc.spans.filter((span) => span.name.startsWith('InferenceSession.release')).length, 1);
     // the user's own profile file is theirs: still there; ours are gone
     assert.equal(readdirSync(dir).filter((file) => file.startsWith('mine_') && file.endsWith('.json')).length, 1);

@@ -17,7 +17,8 @@ interface ProfiledSession {
   prefix: string;
   label: string;
   session: WeakRef<object> | null;
-  runs: Span[];
+  /** Traced runs in call order; `failed`: the call rejected. */
+  runs: Array<{ span: Span; failed: boolean }>;
   collected: boolean;
 }
 
@@ -108,10 +109,10 @@ export class OnnxProfiler {
     return typeof session === 'object' && session !== null && this.#bySession.has(session);
   }
 
-  /** A traced `run` of a profiled session finished without error, in call order. */
-  addRun(session: unknown, span: Span): void {
+  /** A traced `run` of a profiled session ended (in call order); `failed` if it rejected. */
+  addRun(session: unknown, span: Span, failed = false): void {
     if (typeof session !== 'object' || session === null) return;
-    this.#bySession.get(session)?.runs.push(span);
+    this.#bySession.get(session)?.runs.push({ span, failed });
   }
 
   /** End profiling of one session (before `release()`), merge its kernels, delete its file. */
@@ -161,7 +162,7 @@ export class OnnxProfiler {
       reportDiagnostic('SS_ONNX_PROFILE_FAILED', `could not read onnxruntime's profile for ${entry.label}: ${String(error)}`, error);
     } finally {
       const cost = nowNs() - beganNs;
-      const trace = entry.runs[0]?.trace ?? this.#tracer.ambientRoot?.trace;
+      const trace = entry.runs[0]?.span.trace ?? this.#tracer.ambientRoot?.trace;
       if (trace !== undefined) trace.overheadNs += cost;
     }
   }
@@ -173,7 +174,11 @@ export class OnnxProfiler {
   }
 
   #merge(entry: ProfiledSession, runs: ReturnType<typeof parseOnnxProfile>): void {
-    const spans = entry.runs.filter((span) => span.endNs >= 0);
+    // A run onnxruntime rejected before executing (bad input rank, missing
+    // feed) leaves no model_run event; one that failed inside the graph may.
+    const ended = entry.runs.filter((run) => run.span.endNs >= 0);
+    const succeeded = ended.filter((run) => !run.failed);
+    const spans = (runs.length === succeeded.length ? succeeded : ended).map((run) => run.span);
     if (runs.length !== spans.length) {
       reportDiagnostic(
         'SS_ONNX_PROFILE_MISMATCH',

@@ -89,8 +89,8 @@ registerTargetHook('onnx.session-run', {
     if (feeds !== undefined) call.span.setAttribute('feeds', feeds);
   },
   onEnd(call) {
+    activeOnnxProfiler()?.addRun(call.thisArg, call.span, call.failed);
     if (call.failed) return;
-    activeOnnxProfiler()?.addRun(call.thisArg, call.span);
     const outputs = describeTensors(call.result);
     if (outputs !== undefined) call.span.setAttribute('results', outputs);
   },

@@ -85,6 +85,9 @@ export class BufferedTransport<T> {
   #sent = 0;
   #dropped = 0;
   #failedAttempts = 0;
+  /** True after a batch was dropped for failing, until a send succeeds: later batches get one attempt, no retries. */
+  #backendDown = false;
+  #shutdownDeadline = Number.POSITIVE_INFINITY;
 
   /**
    * @param send delivers one batch; called with tracing suppressed.
@@ -129,7 +132,14 @@ export class BufferedTransport<T> {
     const keepAlive = setInterval(() => {}, 1 << 30);
     try {
       while (this.#sending !== null || this.#queue.length > 0) {
-        if (this.#sending === null) this.#startBatch();
+        if (this.#sending === null) {
+          if (Date.now() > this.#shutdownDeadline) {
+            this.#drop(this.#queue.length, 'the exporter shut down before the backend took everything');
+            this.#queue = [];
+            break;
+          }
+          this.#startBatch();
+        }
         await this.#sending;
       }
     } finally {
@@ -137,8 +147,13 @@ export class BufferedTransport<T> {
     }
   }
 
-  /** Flush, then refuse new items. Never rejects. */
-  async shutdown(): Promise<void> {
+  /**
+   * Flush, then refuse new items. Never rejects. What is still queued after
+   * `deadlineMs` (default twice `timeoutMs`) is dropped, so shutting down with the
+   * backend down takes bounded time.
+   */
+  async shutdown(deadlineMs: number = 2 * this.options.timeoutMs): Promise<void> {
+    this.#shutdownDeadline = Date.now() + deadlineMs;
     await this.flush();
     this.#shutdown = true;
     this.#clearTimer();
@@ -184,10 +199,14 @@ export class BufferedTransport<T> {
       const error = await this.#attempt(batch);
       if (error === null) {
         this.#sent += batch.length;
+        this.#backendDown = false;
         return;
       }
       this.#failedAttempts++;
-      if (attempt >= this.options.maxRetries || this.#shutdown) {
+      // Retrying every batch against a backend known to be down would only keep
+      // data (memory) around longer and slow shutdown; one attempt each until it is back.
+      if (attempt >= this.options.maxRetries || this.#shutdown || this.#backendDown) {
+        this.#backendDown = true;
         this.#drop(batch.length, `export failed ${attempt + 1} time(s): ${describe(error)}`);
         return;
       }

@@ -73,9 +73,9 @@ export class SpanExportPipeline {
     return this.#transport.flush();
   }
 
-  /** Flush, then stop accepting spans; never rejects. */
-  shutdown(): Promise<void> {
-    return this.#transport.shutdown();
+  /** Flush, then stop accepting spans; never rejects. Gives up (dropping, counted) after `deadlineMs`, default 2 × `timeoutMs`. */
+  shutdown(deadlineMs?: number): Promise<void> {
+    return this.#transport.shutdown(deadlineMs);
   }
 
   #enqueueConverted(convert: () => ExportSpan[]): number {

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { RUN_FORMAT, selfTime, type RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord, Stage } from '../src/core/types.js';
-import { fixture } from './helpers.js';
+import { fixture, repoRoot } from './helpers.js';
 
 /** The hand-made OCR run (det → cls/rec ×4, three concurrent tesseract workers, a hostile span name). */
 export function ocrRun(): RunDocument {
@@ -113,4 +115,24 @@ export function bigRun(): RunDocument {
     diagnostics: [],
     spans,
   };
+}
+
+/**
+ * Compare with test/golden/<name>; `UPDATE_GOLDEN=1 node --test …` rewrites the
+ * file instead (then look at the diff and at the picture before committing it).
+ */
+export function assertGolden(name: string, actual: string): void {
+  const file = path.join(repoRoot, 'test/golden', name);
+  if (process.env.UPDATE_GOLDEN === '1') {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  let expected: string;
+  try {
+    expected = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`golden file ${file} is missing: run the test with UPDATE_GOLDEN=1 to create it`);
+  }
+  assert.equal(actual, expected, `output differs from ${file} (UPDATE_GOLDEN=1 rewrites it)`);
 }

@@ -92,7 +92,8 @@ function autoRankdir(graph: CallGraph, maxLabelChars: number): 'TB' | 'LR' {
  * middle, keeping its end ("ch_PP-OCRv4…rec_infer.onnx": the end tells models apart).
  */
 export function wrapName(name: string, lineChars: number, maxLines = 3): string[] {
-  const tokens = name.match(/[^ ./]+[ ./]*|[ ./]+/g) ?? [name];
+  const flat = name.replace(/\s+/g, ' ').trim();
+  const tokens = flat.match(/[^ ./]+[ ./]*|[ ./]+/g) ?? [flat];
   const lines: string[] = [];
   let current = '';
   for (const token of tokens) {

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { RunDocument } from '../src/core/run-document.js';
+import { aggregateCallGraph } from '../src/render/call-graph/aggregate.js';
+import { renderDot, wrapName } from '../src/render/call-graph/dot.js';
+import { dotToSvg, loadGraphviz, renderCallGraphSvg } from '../src/render/call-graph/svg.js';
+import { assertGolden, bigRun, ocrRun } from './render-helpers.js';
+import { allElements, parseXml, textContent, type XmlElement } from './xml-check.js';
+
+const MS = 1e6;
+
+/** Graphviz SVG node groups (`<g class="node">`). */
+function svgNodes(svg: string): XmlElement[] {
+  return allElements(parseXml(svg)).filter((element) => element.name === 'g' && element.attributes.class === 'node');
+}
+
+function tinyRun(): RunDocument {
+  const doc = ocrRun();
+  const keep = new Set(['1', '2', '5']);
+  doc.spans = doc.spans.filter((span) => keep.has(span.id)).map((span) => ({ ...span, selfNs: span.id === '5' ? span.durationNs : span.selfNs }));
+  return doc;
+}
+
+describe('call graph: aggregation', () => {
+  it('aggregates spans into call sites by name path, with calls, total, self, stage, metrics and edge counts', () => {
+    const graph = aggregateCallGraph(ocrRun());
+    const byPath = new Map(graph.nodes.map((node) => [node.path.join(' > '), node]));
+    const rec = byPath.get('run > ocr page receipt.png > InferenceSession.run rec.onnx');
+    assert.ok(rec, [...byPath.keys()].join('\n'));
+    assert.equal(rec.calls, 4);
+    assert.equal(rec.totalNs, 134 * MS);
+    assert.equal(rec.selfNs, 134 * MS);
+    assert.equal(rec.stage, 'recognition');
+    const recSpans = ocrRun().spans.filter((span) => span.name === 'InferenceSession.run rec.onnx');
+    assert.equal(rec.metrics.cpuUserNs, recSpans.reduce((sum, span) => sum + span.metrics.cpuUserNs!, 0));
+    const page = byPath.get('run > ocr page receipt.png')!;
+    assert.deepEqual(graph.edges.find((edge) => edge.from === page.id && edge.to === rec.id), { from: page.id, to: rec.id, calls: 4 });
+    const workers = byPath.get('run > Promise.all <script>alert("x")</script> & \'quoted\' > tesseract worker.recognize')!;
+    assert.equal(workers.calls, 3);
+    assert.equal(workers.errors, 1);
+    // Op spans without a stage take their run's stage.
+    const conv = byPath.get('run > ocr page receipt.png > InferenceSession.run det.onnx > Conv')!;
+    assert.equal(conv.stage, 'detection');
+    assert.equal(graph.rootTotalNs, 600 * MS);
+    assert.equal(graph.collapse, null, 'a small run is not collapsed');
+  });
+
+  it('highlights the call site with the greatest self time (not total time, not the run root)', () => {
+    const graph = aggregateCallGraph(ocrRun());
+    const hottest = graph.nodes.find((node) => node.id === graph.hottestId)!;
+    const greatest = Math.max(...graph.nodes.filter((node) => node.parentId !== null).map((node) => node.selfNs));
+    assert.equal(hottest.selfNs, greatest);
+    assert.equal(hottest.name, 'InferenceSession.run rec.onnx');
+    // "ocr page" has more total time but less self time.
+    const page = graph.nodes.find((node) => node.name === 'ocr page receipt.png')!;
+    assert.ok(page.totalNs > hottest.totalNs && page.selfNs < hottest.selfNs);
+    const dot = renderDot(ocrRun());
+    const highlighted = dot.split('\n').filter((line) => line.includes('penwidth=5'));
+    assert.equal(highlighted.length, 1);
+    assert.ok(highlighted[0]!.trimStart().startsWith(`${hottest.id} [`), highlighted[0]);
+    assert.match(highlighted[0]!, /SLOWEST: most self time/);
+    assert.match(dot, /Slowest node \(most SELF time = time spent in the node itself, not in its children\)/);
+  });
+
+  it('merges small call sites of a 300-span run into "other" nodes and says so; no call is lost', () => {
+    const doc = bigRun();
+    assert.ok(doc.spans.length >= 280, `${doc.spans.length} spans`);
+    const full = aggregateCallGraph(doc, { maxNodes: 100_000 });
+    assert.ok(full.nodes.length > 100, `${full.nodes.length} call sites before merging`);
+    const graph = aggregateCallGraph(doc);
+    assert.ok(graph.nodes.length <= 40, `${graph.nodes.length} nodes`);
+    assert.ok(graph.collapse !== null && graph.collapse.nodes > 0);
+    const others = graph.nodes.filter((node) => node.collapsed !== null);
+    assert.equal(others.length, graph.collapse.groups);
+    const calls = graph.nodes.reduce((sum, node) => sum + (node.collapsed?.calls ?? node.calls), 0);
+    assert.equal(calls, doc.spans.length, 'every span is counted exactly once');
+    const hottest = full.nodes.find((node) => node.id === full.hottestId)!;
+    assert.ok(graph.nodes.some((node) => node.id === hottest.id && node.id === graph.hottestId), 'the hottest node is never merged');
+    const dot = renderDot(doc);
+    assert.match(dot, new RegExp(`merged ${graph.collapse.nodes} small call sites`));
+    assert.match(dot, /other \(\d+ nodes\)/);
+  });
+
+  it('validates its options, naming the option', () => {
+    assert.throws(() => aggregateCallGraph(ocrRun(), { maxNodes: 1 }), /maxNodes must be an integer ≥ 2, got 1/);
+    assert.throws(() => aggregateCallGraph(ocrRun(), { minShare: 5 }), /minShare must be a share between 0 and 1/);
+  });
+
+  it('wraps long names at spaces and dots, cutting in the middle only when a piece is too long', () => {
+    assert.deepEqual(wrapName('InferenceSession.create ch_PP-OCRv4_det_infer.onnx', 34), ['InferenceSession.create', 'ch_PP-OCRv4_det_infer.onnx']);
+    assert.deepEqual(wrapName('run', 34), ['run']);
+    const [cut] = wrapName('x'.repeat(50) + 'END', 20);
+    assert.equal([...cut!].length, 20);
+    assert.ok(cut!.endsWith('END') && cut!.includes('…'));
+  });
+});
+
+describe('call graph: DOT and SVG', () => {
+  before(async () => {
+    await loadGraphviz();
+  });
+
+  it('matches the golden DOT of the fixed OCR run', () => {
+    assertGolden('ocr-run.dot', renderDot(ocrRun()));
+  });
+
+  it('escapes names: <script>, &, quotes and backslashes render as text', () => {
+    const doc = ocrRun();
+    doc.spans.push({ ...doc.spans[1]!, id: '99', name: 'back\\slash "q" \n newline <b>&amp;</b>', startNs: 1 * MS, durationNs: 1 * MS, selfNs: 1 * MS });
+    const dot = renderDot(doc);
+    // Labels are HTML-like (XML-escaped); tooltips are DOT strings (quote-escaped; Graphviz escapes them in the SVG).
+    const labels = dot.split('\n').map((line) => line.replace(/tooltip="(?:[^"\\]|\\.)*"/g, ''));
+    assert.ok(!labels.some((line) => line.includes('<script>') || line.includes('<b>')), 'no raw markup from a name in DOT labels');
+    assert.match(dot, /<B>Promise\.all &lt;script&gt;alert\(&quot;x&quot;\)&lt;\/<\/B>/);
+    assert.match(dot, /<B>script&gt; &amp; &#39;quoted&#39;<\/B>/);
+    assert.match(dot, /tooltip="run → Promise\.all <script>alert\(\\"x\\"\)<\/script> & 'quoted'\\n/);
+    const svg = dotToSvg(dot);
+    const root = parseXml(svg); // throws if the SVG is not well-formed XML
+    assert.ok(!allElements(root).some((element) => element.name === 'script' || element.name === 'b'), 'no element made from a span name');
+    const texts = allElements(root).filter((element) => element.name === 'text').map(textContent);
+    assert.ok(texts.includes('Promise.all <script>alert("x")</'), texts.join(' | '));
+    assert.ok(texts.includes("script> & 'quoted'"), texts.join(' | '));
+    assert.ok(texts.some((text) => text.includes('back\\slash "q"')), texts.join(' | '));
+    const titles = allElements(root).map((element) => element.attributes['xlink:title'] ?? '');
+    assert.ok(titles.some((title) => title.startsWith('run → Promise.all <script>alert("x")</script> & \'quoted\'\n')), 'tooltip keeps the full name');
+  });
+
+  it('draws a 3-node run and a 300-span run as well-formed SVG with the hottest node framed', async () => {
+    const tiny = await renderCallGraphSvg(tinyRun());
+    assert.equal(svgNodes(tiny).length, 3);
+    const big = await renderCallGraphSvg(bigRun());
+    const graph = aggregateCallGraph(bigRun());
+    assert.equal(svgNodes(big).length, graph.nodes.length);
+    const framed = svgNodes(big).filter((node) => allElements(node).some((element) => element.attributes['stroke-width'] === '5'));
+    assert.equal(framed.length, 1);
+    assert.equal(textContent(framed[0]!.children[0]!), graph.hottestId);
+  });
+
+  it('draws an empty run without failing', async () => {
+    const doc = ocrRun();
+    doc.spans = [];
+    doc.durationNs = 0;
+    const svg = await renderCallGraphSvg(doc);
+    assert.equal(svgNodes(svg).length, 0);
+  });
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assignLanes, renderGantt } from '../src/render/gantt.js';
+import { STAGE_COLORS } from '../src/render/palette.js';
+import { assertGolden, bigRun, ocrRun } from './render-helpers.js';
+import { allElements, parseXml, textContent, type XmlElement } from './xml-check.js';
+
+/** The bar groups: `<g><title>…</title><rect/>[<text/>]</g>`. */
+function bars(svg: string): { title: string; rect: XmlElement; label: string }[] {
+  return allElements(parseXml(svg))
+    .filter((element) => element.name === 'g' && element.children[0]?.name === 'title' && element.children[1]?.name === 'rect')
+    .map((element) => ({ title: textContent(element.children[0]!), rect: element.children[1]!, label: element.children[2] === undefined ? '' : textContent(element.children[2]) }));
+}
+
+describe('Gantt chart', () => {
+  it('matches the golden SVG of the fixed OCR run', () => {
+    assertGolden('ocr-run.gantt.svg', renderGantt(ocrRun()));
+  });
+
+  it('lays out lanes: children below parents, sequential siblings share a lane, concurrent ones never overlap', () => {
+    for (const doc of [ocrRun(), bigRun()]) {
+      const { bars: placed } = assignLanes(doc);
+      assert.equal(placed.length, doc.spans.length);
+      const rowOf = new Map(placed.map((bar) => [bar.span.id, bar.row]));
+      for (const { span, row } of placed) {
+        if (span.parentId !== null) assert.ok(row > rowOf.get(span.parentId)!, `${span.name} sits below its parent`);
+      }
+      const byRow = new Map<number, typeof placed>();
+      for (const bar of placed) byRow.set(bar.row, [...(byRow.get(bar.row) ?? []), bar]);
+      for (const [row, list] of byRow) {
+        list.sort((a, b) => a.span.startNs - b.span.startNs);
+        for (let index = 1; index < list.length; index += 1) {
+          const previous = list[index - 1]!.span;
+          assert.ok(list[index]!.span.startNs + 1000 >= previous.startNs + previous.durationNs, `lane ${row}: ${previous.name} overlaps ${list[index]!.span.name}`);
+        }
+      }
+    }
+    const { bars: placed } = assignLanes(ocrRun());
+    const rows = (name: string): number[] => placed.filter((bar) => bar.span.name === name).map((bar) => bar.row);
+    // det → cls → rec … run one after another: one lane.
+    assert.equal(new Set([...rows('InferenceSession.run det.onnx'), ...rows('InferenceSession.run cls.onnx'), ...rows('InferenceSession.run rec.onnx')]).size, 1);
+    // Three parallel tesseract workers: three lanes.
+    assert.equal(new Set(rows('tesseract worker.recognize')).size, 3);
+  });
+
+  it('colours bars by stage from the fixed palette, names them when they fit, and has a tooltip on each', () => {
+    const doc = ocrRun();
+    doc.spans.find((span) => span.name === 'Conv')!.stage = null; // like an onnxruntime op span
+    const drawn = bars(renderGantt(doc));
+    assert.equal(drawn.length, doc.spans.length);
+    const rec = drawn.filter((bar) => bar.title.startsWith('InferenceSession.run rec.onnx\n'));
+    assert.equal(rec.length, 4);
+    for (const bar of rec) {
+      assert.equal(bar.rect.attributes.fill, STAGE_COLORS.recognition);
+      assert.match(bar.title, /\nstage: recognition\nduration: \d+\.\d ms/);
+    }
+    const conv = drawn.find((bar) => bar.title.startsWith('Conv\n'))!;
+    assert.equal(conv.rect.attributes.fill, STAGE_COLORS.detection, 'a span without a stage takes its parent\'s colour');
+    assert.equal(conv.rect.attributes['fill-opacity'], '0.6');
+    const root = drawn.find((bar) => bar.title.startsWith('run\n'))!;
+    assert.equal(root.label, 'run 600.0 ms');
+    assert.equal(drawn.find((bar) => bar.title.startsWith('tesseract worker.recognize\n') && bar.title.includes('status: error'))!.rect.attributes.stroke, '#d62728');
+  });
+
+  it('escapes names: <script>, & and quotes render as text', () => {
+    const svg = renderGantt(ocrRun());
+    assert.ok(!svg.includes('<script>'));
+    const drawn = bars(svg);
+    assert.ok(drawn.some((bar) => bar.title.startsWith('Promise.all <script>alert("x")</script> & \'quoted\'\n')));
+    assert.ok(!allElements(parseXml(svg)).some((element) => element.name === 'script'));
+  });
+
+  it('caps lanes and bars on large runs and says what was left out', () => {
+    const doc = bigRun();
+    const svg = renderGantt(doc, { maxRows: 3, maxBars: 50 });
+    const drawn = bars(svg);
+    assert.ok(drawn.length <= 50);
+    const texts = allElements(parseXml(svg)).filter((element) => element.name === 'text').map(textContent);
+    assert.ok(texts.some((text) => /^\d+ spans in lanes below lane 3 not drawn \(\d+ lanes in all; raise maxRows\)$/.test(text)), texts.join('\n'));
+    assert.ok(texts.some((text) => /^\d+ shortest spans not drawn \(more than 50 bars; raise maxBars\)$/.test(text)), texts.join('\n'));
+    // The default draws the whole 300-span run, well-formed.
+    assert.equal(bars(renderGantt(doc)).length, doc.spans.length);
+  });
+
+  it('names the slowest stage in the header', () => {
+    const texts = allElements(parseXml(renderGantt(ocrRun()))).filter((element) => element.name === 'text').map(textContent);
+    assert.ok(texts.some((text) => text.startsWith('self time by stage (share of all self time): recognition 255.0 ms')), texts.join('\n'));
+  });
+
+  it('validates its options, naming the option', () => {
+    assert.throws(() => renderGantt(ocrRun(), { widthPx: 50 }), /widthPx must be at least 200/);
+    assert.throws(() => renderGantt(ocrRun(), { maxRows: 0 }), /maxRows must be a positive integer/);
+  });
+});

@@ -36,7 +36,8 @@ function stageLine(span: ExportSpan): Record<string, unknown> {
     duration_ms: nsToMs(exportSpanDurationNs(span)),
     status: span.status,
   };
-  if (span.error !== null) line.err = { type: span.error.name, message: span.error.message };
+  // Not `err`: pino's err serializer expects an Error instance.
+  if (span.error !== null) line.exception = { type: span.error.name, message: span.error.message };
   return line;
 }
 

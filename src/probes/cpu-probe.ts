@@ -1,6 +1,7 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile } from './proc-file.js';
+import { isRetroactive } from './retroactive.js';
 
 export interface CpuProbeOptions {
   /**
@@ -40,12 +41,14 @@ export class CpuProbe implements SpanProbe {
     this.#schedstat = options.mainThread === false ? null : ProcFile.open('/proc/thread-self/schedstat', 128);
   }
 
-  start(): CpuState {
+  start(span: Span): CpuState | null {
+    if (isRetroactive(span)) return null;
     return { usage: process.cpuUsage(), mainThreadNs: this.#mainThreadNs() };
   }
 
   end(span: Span, state: unknown): void {
-    const before = state as CpuState;
+    const before = state as CpuState | null;
+    if (before === null) return;
     const delta = process.cpuUsage(before.usage);
     span.setMetric('cpuUserNs', delta.user * 1000);
     span.setMetric('cpuSystemNs', delta.system * 1000);

@@ -1,6 +1,7 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
-import { ProcFile, procField } from './proc-file.js';
+import { ProcFile, procNumbers } from './proc-file.js';
+import { isRetroactive } from './retroactive.js';
 
 /**
  * Process I/O per span from `/proc/self/io` (Linux only; absent elsewhere),
@@ -24,13 +25,15 @@ import { ProcFile, procField } from './proc-file.js';
 export class DiskProbe implements SpanProbe {
   readonly name = 'disk';
   readonly #io: ProcFile | null = ProcFile.open('/proc/self/io', 512);
+  readonly #fields = new Float64Array(6);
 
   /** False where `/proc/self/io` is not readable (not Linux, restricted procfs): the probe records nothing. */
   get available(): boolean {
     return this.#io !== null;
   }
 
-  start(): Float64Array | null {
+  start(span: Span): Float64Array | null {
+    if (isRetroactive(span)) return null;
     const ownBytes = ProcFile.bytesRead;
     const values = this.#read();
     if (values !== null) values[4] = ownBytes;
@@ -52,11 +55,14 @@ export class DiskProbe implements SpanProbe {
   #read(): Float64Array | null {
     const text = this.#io?.read();
     if (text === undefined || text === null) return null;
+    // rchar, wchar, syscr, syscw, read_bytes, write_bytes (fixed order since Linux 2.6.20)
+    const fields = this.#fields;
+    if (procNumbers(text, fields) < 6) return null;
     const values = new Float64Array(5);
-    values[0] = procField(text, 'rchar:');
-    values[1] = procField(text, 'wchar:');
-    values[2] = procField(text, 'read_bytes:');
-    values[3] = procField(text, '\nwrite_bytes:');
+    values[0] = fields[0]!;
+    values[1] = fields[1]!;
+    values[2] = fields[4]!;
+    values[3] = fields[5]!;
     return values;
   }
 }

@@ -1,6 +1,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
+import { isRetroactive } from './retroactive.js';
 
 /**
  * Event-loop utilisation per span (`performance.eventLoopUtilization()`, ~0.4 µs
@@ -23,11 +24,12 @@ import type { Span } from '../core/span.js';
 export class EventLoopProbe implements SpanProbe {
   readonly name = 'eventloop';
 
-  start(): EventLoopUtilization {
-    return performance.eventLoopUtilization();
+  start(span: Span): EventLoopUtilization | null {
+    return isRetroactive(span) ? null : performance.eventLoopUtilization();
   }
 
   end(span: Span, state: unknown): void {
+    if (state === null) return;
     const delta = performance.eventLoopUtilization(state as EventLoopUtilization);
     if (delta.active + delta.idle <= 0) return;
     span.setMetric('loopBusyNs', Math.round(delta.active * 1e6));

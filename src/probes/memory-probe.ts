@@ -2,6 +2,7 @@ import v8 from 'node:v8';
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile, statmPageBytes } from './proc-file.js';
+import { isRetroactive } from './retroactive.js';
 
 export interface MemoryProbeOptions {
   /**
@@ -52,14 +53,16 @@ export class MemoryProbe implements SpanProbe {
     this.#pageBytes = this.#statm === null ? 4096 : statmPageBytes(this.#statm);
   }
 
-  start(): Float64Array {
+  start(span: Span): Float64Array | null {
+    if (isRetroactive(span)) return null;
     const state = new Float64Array(4);
     this.#read(state);
     return state;
   }
 
   end(span: Span, state: unknown): void {
-    const before = state as Float64Array;
+    const before = state as Float64Array | null;
+    if (before === null) return;
     const after = new Float64Array(4);
     this.#read(after);
     span.setMetric('heapUsedDeltaBytes', after[0]! - before[0]!);

@@ -98,3 +98,27 @@ export function statmPageBytes(statm: ProcFile): number {
   if (!(pages > 0)) return 4096;
   return 2 ** Math.round(Math.log2(rssBytes / pages));
 }
+
+/**
+ * The first `into.length` decimal numbers of a procfs text, in order, written
+ * into `into` (one pass, no allocation): `/proc/self/io` has no digits in its
+ * keys, so its values come out as [rchar, wchar, syscr, syscw, read_bytes,
+ * write_bytes, …]. Returns how many numbers were found.
+ */
+export function procNumbers(text: string, into: Float64Array): number {
+  let count = 0;
+  let value = 0;
+  let inNumber = false;
+  for (let i = 0; i < text.length && count < into.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit >= 0 && digit <= 9) {
+      value = inNumber ? value * 10 + digit : digit;
+      inNumber = true;
+    } else if (inNumber) {
+      into[count++] = value;
+      inNumber = false;
+    }
+  }
+  if (inNumber && count < into.length) into[count++] = value;
+  return count;
+}

@@ -76,6 +76,8 @@ export class OverheadBudget {
   #events: AdaptiveEvent[] = [];
   #listeners: AdaptiveListener[] = [];
   #attached = false;
+  /** Targets this budget sampled or disabled (a user's own switch is not the budget's to report). */
+  #acted = new Set<string>();
 
   constructor(instrumenter: Instrumenter, options: OverheadBudgetOptions = {}) {
     this.#instrumenter = instrumenter;
@@ -129,7 +131,7 @@ export class OverheadBudget {
   restore(id: string, reason = 'restored by the user'): boolean {
     const sw = this.#instrumenter.targetSwitch(id);
     if (sw === undefined) return false;
-    const changed = (sw.sampleEvery ?? 1) !== 1 || !sw.enabled;
+    const changed = this.#acted.delete(id) && ((sw.sampleEvery ?? 1) !== 1 || !sw.enabled);
     sw.sampleEvery = 1;
     sw.sampleTick = 0;
     this.#instrumenter.setTargetEnabled(id, true);
@@ -175,6 +177,7 @@ export class OverheadBudget {
   }
 
   #emit(event: AdaptiveEvent): void {
+    if (event.action !== 'restore') this.#acted.add(event.target);
     this.#events.push(event);
     if (this.#events.length > this.maxEvents) this.#events.splice(0, this.#events.length - this.maxEvents);
     for (const listener of this.#listeners) {

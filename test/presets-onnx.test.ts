@@ -88,18 +88,21 @@ describe('OnnxLatency on the PaddleOCR det → cls → rec example', () => {
     const opTypes = new Set(kernels.map((span) => span.attributes.opType));
     for (const expected of ['Conv', 'Add', 'Mul', 'Softmax']) assert.ok(opTypes.has(expected), `op type ${expected} among ${[...opTypes].join(', ')}`);
     for (const type of opTypes) assert.match(String(type), /^[A-Z][A-Za-z0-9]*$/, 'ONNX op type names');
+    assert.ok(kernels.every((span) => span.name === span.attributes.opType));
     const conv = kernels.find((span) => span.attributes.opType === 'Conv')!;
-    assert.equal(conv.name, `Conv ${String(conv.attributes.node)}`);
+    assert.equal(conv.name, 'Conv', 'kernels are named by op type');
+    assert.match(String(conv.attributes.node), /\w/);
     assert.match(String(conv.attributes.inputShapes), /^float\[1x\d+x\d+x\d+\] float\[/);
     assert.equal(conv.attributes.provider, 'CPUExecutionProvider');
     assert.equal(conv.stage, null, 'kernels carry no stage: their run does');
     const detRun = runsOf(doc, 'ch_PP-OCRv4_det_infer.onnx')[0]!;
-    assert.match(String(detRun.attributes.opShares), /^Conv \d+(\.\d)?% · /);
+    // which op type leads depends on the machine's load; Conv is always among the first four
+    assert.match(String(detRun.attributes.opShares), /^([A-Za-z]+ \d+(\.\d)?% · ){0,3}Conv \d+(\.\d)?% · /);
     assert.ok((detRun.metrics['op.Conv.durationNs'] ?? 0) > 0);
     assert.ok((detRun.metrics['op.Conv.count'] ?? 0) > 10);
     assert.ok((detRun.metrics.nativeRunNs ?? 0) <= detRun.durationNs);
     // the text tree shows the shares and a few kernels, not hundreds
-    assert.match(ops.stderr, /InferenceSession\.run ch_PP-OCRv4_det_infer\.onnx \[detection\] \([^)]+\)  ops: Conv \d/);
+    assert.match(ops.stderr, /InferenceSession\.run ch_PP-OCRv4_det_infer\.onnx \[detection\] \([^)]+\)  ops: [A-Za-z]+ \d/);
     assert.match(ops.stderr, /\d+ kernels = \d+% of the run, 3 slowest shown/);
     assert.ok(ops.stderr.split('\n').length < 60, 'kernels trimmed in the text tree');
     // (other libraries drop their own files in TMPDIR; only stagescope's folder matters)
@@ -194,7 +197,7 @@ describe('OnnxLatency op-level drill-down with a small span buffer', () => {
     assert.equal(kernelsOf(doc, runs[0]!).length, runs[0]!.metrics.kernels, 'the first run fits');
     assert.equal(kernelsOf(doc, runs[1]!).length, 0, 'the second does not');
     assert.equal(runs[1]!.attributes.kernelsLeftOut, true);
-    assert.match(String(runs[1]!.attributes.opShares), /^Conv /, 'its aggregate is still there');
+    assert.match(String(runs[1]!.attributes.opShares), /(^| · )Conv \d/, 'its aggregate is still there');
     assert.deepEqual(doc.diagnostics.map((diagnostic) => diagnostic.code), ['SS_ONNX_OPS_TRUNCATED']);
     assert.match(result.stderr, /not kept \(span buffer full\)/);
     assert.match(result.stderr, /warning \[SS_ONNX_OPS_TRUNCATED\] .*--max-spans/);

@@ -26,14 +26,17 @@ export function onnxOpsTreeView(doc: RunDocument, kernelsPerRun: number): RunDoc
 
 /**
  * Annotation for the text tree: on a profiled run, where its time went by op
- * type; on a kernel, its output shape.
+ * type; on a kernel, its node name and output shape.
  *
  *   InferenceSession.run det.onnx [detection] (95.1 ms)  ops: Conv 48% · Add 30% · 12 more | 400 kernels = 90% of the run, 3 slowest shown
  */
 export function annotateOnnxOps(span: SpanRecord, kernelsPerRun: number): string {
   if (span.target === KERNEL_TARGET) {
-    const shapes = span.attributes.outputShapes;
-    return typeof shapes === 'string' && shapes !== '' ? `→ ${shapes}` : '';
+    const { node, outputShapes } = span.attributes;
+    const parts: string[] = [];
+    if (typeof node === 'string') parts.push(node);
+    if (typeof outputShapes === 'string' && outputShapes !== '') parts.push(`→ ${outputShapes}`);
+    return parts.join(' ');
   }
   const ops = span.attributes.opShares;
   if (typeof ops !== 'string') return '';

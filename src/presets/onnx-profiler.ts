@@ -204,7 +204,9 @@ export class OnnxProfiler {
       for (const { kernel, startNs, endNs, clamped } of fits ? run.kernels : []) {
         // Built directly rather than with tracer.startSpan: per-span probes would
         // measure this merge, not the kernel. endSpan still tells listeners.
-        const span = new Span(parent.trace, parent, `${kernel.opType} ${kernel.node}`, null, KERNEL_TARGET, startNs);
+        // Named by op type (the node is an attribute) so call graphs and run
+        // comparisons group kernels by what they compute: "Conv ×52".
+        const span = new Span(parent.trace, parent, kernel.opType, null, KERNEL_TARGET, startNs);
         this.#tracer.recorder.add(span);
         span.setAttribute('opType', kernel.opType);
         span.setAttribute('node', kernel.node);

@@ -46,13 +46,14 @@ export function toZipkinSpans(spans: readonly ExportSpan[], options: ZipkinSeria
     const zipkin: ZipkinSpan = {
       traceId: span.traceId,
       id: span.spanId,
+      // Undefined on a root: JSON.stringify leaves the field out, as Zipkin wants.
+      parentId: span.parentSpanId ?? undefined,
       name: span.name,
       timestamp: timestampUs,
       duration: Math.max(1, Math.round(exportSpanDurationNs(span) / 1000)),
       localEndpoint: { serviceName },
       tags,
     };
-    if (span.parentSpanId !== null) zipkin.parentId = span.parentSpanId;
     const isLocalRoot = span.parentSpanId === null || span.parentIsRemote;
     if (isLocalRoot && ('http.request.method' in span.attributes || 'http.method' in span.attributes)) zipkin.kind = 'SERVER';
     if (span.status === 'error') {

@@ -1,4 +1,5 @@
 import './hooks/onnx.js';
+import { probeAnnotation } from '../render/probe-annotation.js';
 import { renderTextTree } from '../render/text-tree.js';
 import type { Span } from '../core/span.js';
 import { annotateOnnxOps, onnxOpsTreeView } from './onnx-profile-view.js';
@@ -37,6 +38,7 @@ export class OnnxLatency extends Preset {
   readonly #profiler: OnnxProfiler | null;
   readonly #treeKernels: number;
   readonly #treeDepth: number | undefined;
+  readonly #compact: boolean;
 
   constructor(options: OnnxLatencyOptions = {}) {
     super('onnx', ['onnx.yaml'], options);
@@ -47,6 +49,7 @@ export class OnnxLatency extends Preset {
     }
     this.#treeKernels = treeKernels;
     this.#treeDepth = options.treeDepth;
+    this.#compact = options.compact ?? false;
     this.#profiler = ops ? new OnnxProfiler(this.tracer) : null;
     if (this.#profiler !== null) {
       const profiler = this.#profiler;
@@ -74,14 +77,20 @@ export class OnnxLatency extends Preset {
     return root;
   }
 
-  /** The text tree; with `ops`, the slowest kernels per run and the per-op shares. */
+  /**
+   * The text tree; with `ops`, the slowest kernels per run and the per-op
+   * shares, after any probe values (same depth and compact folding as the base).
+   */
   override renderTree(): string {
     const doc = this.document;
     if (this.#profiler === null || doc === null) return super.renderTree();
     const kernels = this.#treeKernels;
-    return renderTextTree(onnxOpsTreeView(doc, kernels), {
+    const view = onnxOpsTreeView(doc, kernels);
+    const probes = probeAnnotation(view); // prints nothing for spans without probe metrics
+    return renderTextTree(view, {
       ...(this.#treeDepth === undefined ? {} : { maxDepth: this.#treeDepth }),
-      annotate: (span) => annotateOnnxOps(span, kernels),
+      ...(this.#compact ? { compact: true } : {}),
+      annotate: (span) => [probes(span), annotateOnnxOps(span, kernels)].filter((part) => part !== '').join('  '),
     });
   }
 }

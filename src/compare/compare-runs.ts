@@ -293,7 +293,7 @@ function summaryLine(rows: readonly ComparisonRow[]): string {
   const totalText = total === undefined ? '' : `total ${formatChange(total)}${total.changed ? '' : ' (within noise)'}`;
   if (changedStages.length === 0) {
     const changedPaths = rows.filter((row) => row.kind === 'path' && row.changed).length;
-    const head = changedPaths === 0 ? 'nothing changed beyond noise' : `no stage changed beyond noise (${changedPaths} call path${changedPaths === 1 ? '' : 's'} did)`;
+    const head = changedPaths === 0 ? 'nothing changed beyond noise' : `none of the stages changed beyond noise (${changedPaths} call path${changedPaths === 1 ? '' : 's'} did)`;
     return totalText === '' ? head : `${head}; ${totalText}`;
   }
   return [...changedStages, totalText].filter((part) => part !== '').join(', ');

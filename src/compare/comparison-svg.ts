@@ -17,6 +17,7 @@ export interface ComparisonSvgOptions {
 const SLOWER_COLOR = '#c0392b';
 const FASTER_COLOR = '#1e8449';
 const NOISE_COLOR = '#7f7f7f';
+const TOTAL_COLOR = '#6e6e6e';
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 /** Average glyph width of 12 px Helvetica/Arial: enough to size the label column without a font engine. */
 const CHAR_PX = 5.9;
@@ -98,7 +99,8 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
     const px = (ns: number): number => (ns / scaleNs) * barMaxPx;
     for (const row of rows) {
       const top = y + 6;
-      const color = stageColor(row.stage);
+      // The total is not a stage: a neutral grey, darker than the `no stage` colour.
+      const color = row.kind === 'total' ? TOTAL_COLOR : stageColor(row.stage);
       const label = cut(labelOf(row));
       const full = row.kind === 'path' ? row.names.join(' → ') : labelOf(row);
       out.push(`<g><title>${escapeXml(`${full}\nA ${row.a === null ? '—' : formatDurationNs(row.a.medianNs)}, B ${row.b === null ? '—' : formatDurationNs(row.b.medianNs)}, ${row.reason}`)}</title>`);

@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { nowNs } from '../core/clock.js';
-import { currentSpan } from '../core/context.js';
+import { currentSpan, isSuppressed } from '../core/context.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
@@ -101,6 +101,8 @@ export class NetworkProbe implements SpanProbe {
   }
 
   #spanHere(): Span | null {
+    // stagescope's own traffic (exporters run with tracing suppressed) is nobody's stage
+    if (isSuppressed()) return null;
     return currentSpan() ?? this.fallbackSpan;
   }
 

@@ -9,9 +9,20 @@ import type { Span } from '../core/span.js';
  * and divide it by the phase's real duration. Delta probes skip them: no
  * metric is better than a wrong one.
  */
-export const RETROACTIVE_START_NS = 2e6;
+export const RETROACTIVE_START_NS = 5e6;
 
-/** True when `span` was started with a `startNs` well before now (see RETROACTIVE_START_NS). */
+let lastSpan: Span | null = null;
+let lastAnswer = false;
+
+/**
+ * True when `span` was started with a `startNs` well before now (see
+ * RETROACTIVE_START_NS). Decided once per span: the probes of one span run one
+ * after the other, and a slow first probe must not make the next one skip.
+ */
 export function isRetroactive(span: Span): boolean {
-  return nowNs() - span.startNs > RETROACTIVE_START_NS;
+  if (span !== lastSpan) {
+    lastSpan = span;
+    lastAnswer = nowNs() - span.startNs > RETROACTIVE_START_NS;
+  }
+  return lastAnswer;
 }

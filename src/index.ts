@@ -24,6 +24,26 @@ export { isWrapped, originalOf, wrapFunction, type CallContext, type CallEndCont
 
 export { renderTextTree, type TextTreeOptions } from './render/text-tree.js';
 export { formatDurationNs, formatBytes } from './render/format.js';
+export { probeAnnotation } from './render/probe-annotation.js';
+export { aggregateCallGraph, type CallGraph, type CallGraphEdge, type CallGraphNode, type CallGraphOptions } from './render/call-graph/aggregate.js';
+export { renderDot, type DotOptions } from './render/call-graph/dot.js';
+export { dotToSvg, loadGraphviz, renderCallGraphSvg, renderCallGraphSvgSync } from './render/call-graph/svg.js';
+export { assignLanes, renderGantt, type GanttOptions } from './render/gantt.js';
+export { assignTracks, renderChromeTrace, renderChromeTraceJson, type ChromeTrace, type ChromeTraceEvent } from './render/chrome-trace.js';
+export { heatColor, STAGE_COLORS, stageColor, type StageKey } from './render/palette.js';
+export { stageTotals, type StageTotal } from './render/stage-totals.js';
+export { writeOutputs, writeOutputsSync, type OutputPaths, type OutputResult } from './io/write-outputs.js';
+
+export { MemoryProbe, type MemoryProbeOptions } from './probes/memory-probe.js';
+export { CpuProbe, type CpuProbeOptions } from './probes/cpu-probe.js';
+export { DiskProbe } from './probes/disk-probe.js';
+export { NetworkProbe } from './probes/network-probe.js';
+export { EventLoopProbe } from './probes/event-loop-probe.js';
+export { EventLoopDelaySampler, type EventLoopDelaySamplerOptions } from './probes/event-loop-delay-sampler.js';
+export { GcProbe, type GcProbeOptions } from './probes/gc-probe.js';
+export { SystemSampler, type SystemSamplerOptions } from './probes/system-sampler.js';
+export type { BackgroundSampler } from './probes/background-sampler.js';
+export { PROBE_NAMES, PROBE_DESCRIPTIONS, resolveProbes, parseProbeList, UnknownProbeError, type ProbeName, type ProbeSpec } from './probes/registry.js';
 
 export {
   compareBenchVariants,
@@ -48,8 +68,9 @@ export { assertBenchDocument, BENCH_FORMAT, summarizeRuns, type BenchDocument, t
 export { renderBenchTable } from './bench/bench-table.js';
 
 export { Preset, type PresetOptions } from './presets/preset.js';
-export { OcrLatency } from './presets/ocr-latency.js';
-export { OnnxLatency } from './presets/onnx-latency.js';
+export { OcrLatency, type OcrLatencyOptions } from './presets/ocr-latency.js';
+export { attachOnnxOps, type OnnxOpsOptions } from './presets/onnx-ops.js';
+export { OnnxLatency, type OnnxLatencyOptions } from './presets/onnx-latency.js';
 export { SharpLatency } from './presets/sharp-latency.js';
 export { TfjsLatency, type TfjsLatencyOptions } from './presets/tfjs-latency.js';
 export { createPreset, presetNames, registerPreset, UnknownPresetError } from './presets/registry.js';
@@ -68,3 +89,8 @@ export type {
   RequestFinishedListener,
   TraceContextPropagator,
 } from './serve/request-events.js';
+
+// Exporters live in the `stagescope/export` subpath (they load prom-client, pino and
+// the OpenTelemetry SDK); only the light W3C trace-context helpers are here.
+export { extractTraceparent, formatTraceparent, W3CTraceContextPropagator, type TraceparentContext } from './export/traceparent.js';
+export { toOtelSpanId } from './export/span-ids.js';

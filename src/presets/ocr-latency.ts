@@ -6,7 +6,10 @@ import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import { materializeDerivedPhases } from './hooks/derived-phases.js';
 import { watchPackageFiles } from './hooks/package-file-targets.js';
+import { attachOnnxOps, type OnnxOpsOptions } from './onnx-ops.js';
 import { Preset, type PresetOptions } from './preset.js';
+
+export interface OcrLatencyOptions extends PresetOptions, OnnxOpsOptions {}
 
 /**
  * Latency of OCR pipelines, whichever OCR stack the script uses:
@@ -23,6 +26,7 @@ import { Preset, type PresetOptions } from './preset.js';
  * - sharp pre-processing (decode, resize, crop, raw) as `preprocess`.
  *
  * Built-in targets: presets/tesseract.yaml, paddle.yaml, onnx.yaml, sharp.yaml.
+ * `ops: true` adds onnxruntime's per-kernel drill-down to the ONNX runs.
  *
  * @example
  * import { OcrLatency } from 'stagescope';
@@ -32,9 +36,10 @@ export class OcrLatency extends Preset {
   #stopWatching: (() => void) | undefined;
   #stopPhases: () => void;
 
-  constructor(options: PresetOptions = {}) {
+  constructor(options: OcrLatencyOptions = {}) {
     super('ocr', ['tesseract.yaml', 'paddle.yaml', 'onnx.yaml', 'sharp.yaml'], options);
     this.#stopPhases = materializeDerivedPhases(this.tracer);
+    attachOnnxOps(this, options);
   }
 
   override start(command: string[] = [], basedir?: string): Span {

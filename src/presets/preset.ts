@@ -5,12 +5,13 @@ import { reportDiagnostic, takeDiagnostics } from '../core/diagnostics.js';
 import type { SpanProbe } from '../core/probe.js';
 import { buildRunDocument, type RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
+import type { SpanRecord } from '../core/types.js';
 import { Tracer } from '../core/tracer.js';
 import { Instrumenter } from '../instrument/instrumenter.js';
 import { loadTargetFile } from '../instrument/target-file.js';
 import { resolveTarget, type ResolvedTarget, type TargetSpec } from '../instrument/target.js';
 import { packageVersion, presetsDir } from '../paths.js';
-import { renderTextTree } from '../render/text-tree.js';
+import { renderTextTree, type TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { isGraphvizLoaded } from '../render/call-graph/svg.js';
 import type { GanttOptions } from '../render/gantt.js';
@@ -55,6 +56,12 @@ export interface PresetOptions {
   compact?: boolean;
 }
 
+/** A feature's view of the text tree (see `Preset.decorateTree`). */
+export interface TreeDecorator {
+  view?(doc: RunDocument): RunDocument;
+  annotate?(doc: RunDocument): (span: SpanRecord) => string;
+}
+
 /** Resolved once at construction (tinybench style): every option has its value. */
 interface ResolvedPresetOptions {
   json: string | undefined;
@@ -82,6 +89,8 @@ export class Preset {
   #rootError: unknown = undefined;
   #pendingSvg: string | undefined = undefined;
   #beforeFinish: Array<() => void> = [];
+  #afterStart: ((root: Span) => void)[] = [];
+  #treeDecorators: TreeDecorator[] = [];
   readonly #probes: ProbeSession;
 
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
@@ -134,7 +143,25 @@ export class Preset {
     this.tracer.ambientRoot = root;
     this.#root = root;
     this.#probes.start(root);
+    for (const callback of this.#afterStart) callback(root);
     return root;
+  }
+
+  /**
+   * Run `callback` when the run starts, with the root span (a feature that needs
+   * process-wide state only while this preset runs, like the ONNX profiler).
+   */
+  onStart(callback: (root: Span) => void): void {
+    this.#afterStart.push(callback);
+  }
+
+  /**
+   * Add a view of the text tree: `view` may rewrite the document the tree is
+   * drawn from (e.g. keep only the slowest kernels), `annotate` adds text after a
+   * span's duration, after the probe values. Used by preset features.
+   */
+  decorateTree(decorator: TreeDecorator): void {
+    this.#treeDecorators.push(decorator);
   }
 
   /**
@@ -194,9 +221,16 @@ export class Preset {
   /** The text tree of the finished run. */
   renderTree(): string {
     if (this.#document === null) throw new Error('stagescope: the run has not finished yet; call renderTree() after run() resolves');
-    const annotate = this.#probes.enabled ? { annotate: probeAnnotation(this.#document) } : {};
-    const compact = this.#options.compact ? { compact: true } : {};
-    return renderTextTree(this.#document, this.#options.treeDepth === undefined ? { ...annotate, ...compact } : { ...annotate, ...compact, maxDepth: this.#options.treeDepth });
+    let view = this.#document;
+    for (const decorator of this.#treeDecorators) if (decorator.view !== undefined) view = decorator.view(view);
+    const annotators: ((span: SpanRecord) => string)[] = [];
+    if (this.#probes.enabled) annotators.push(probeAnnotation(view));
+    for (const decorator of this.#treeDecorators) if (decorator.annotate !== undefined) annotators.push(decorator.annotate(view));
+    const options: TextTreeOptions = {};
+    if (annotators.length > 0) options.annotate = (span) => annotators.map((annotate) => annotate(span)).filter((text) => text !== '').join('  ');
+    if (this.#options.compact) options.compact = true;
+    if (this.#options.treeDepth !== undefined) options.maxDepth = this.#options.treeDepth;
+    return renderTextTree(view, options);
   }
 
   /**

@@ -1,0 +1,53 @@
+import { annotateOnnxOps, onnxOpsTreeView } from './onnx-profile-view.js';
+import { activeOnnxProfiler, OnnxProfiler, setActiveOnnxProfiler } from './onnx-profiler.js';
+import type { Preset } from './preset.js';
+
+/** Options of the ONNX op-level drill-down, for any preset that traces onnxruntime. */
+export interface OnnxOpsOptions {
+  /**
+   * Op-level drill-down: run onnxruntime's own profiler in every session created
+   * during the run and add its kernels (op type, node, shapes) as children of
+   * each `InferenceSession.run` span, with the per-op-type shares ("Conv 61%")
+   * on the run span. Profiling costs a few µs per kernel. Default false, or true
+   * when the environment has STAGESCOPE_ONNX_OPS=1 (`stagescope run --onnx-ops`).
+   */
+  ops?: boolean;
+  /**
+   * With `ops`: kernels listed under each run in the text tree, the slowest
+   * first chosen, shown in time order. The run document always has all of them.
+   * Default 3.
+   */
+  treeKernels?: number;
+}
+
+/**
+ * Attach the drill-down to a preset (OnnxLatency, OcrLatency): the profiler is
+ * active only while the preset runs, its files are collected before the run
+ * document is built, and the text tree shows the slowest kernels per run.
+ * Returns null when `ops` is off.
+ */
+export function attachOnnxOps(preset: Preset, options: OnnxOpsOptions): OnnxProfiler | null {
+  const ops = options.ops ?? (process.env.STAGESCOPE_ONNX_OPS === '1' || process.env.STAGESCOPE_ONNX_OPS === 'true');
+  const treeKernels = options.treeKernels ?? 3;
+  if (!Number.isInteger(treeKernels) || treeKernels < 0) {
+    throw new RangeError(`stagescope: option "treeKernels" must be a whole number ≥ 0 (kernels shown per run), got ${String(options.treeKernels)}`);
+  }
+  if (!ops) return null;
+  const profiler = new OnnxProfiler(preset.tracer);
+  preset.onStart((root) => {
+    setActiveOnnxProfiler(profiler);
+    root.setAttribute('onnxOps', true);
+  });
+  preset.onBeforeFinish(() => {
+    try {
+      profiler.collectAll();
+    } finally {
+      if (activeOnnxProfiler() === profiler) setActiveOnnxProfiler(null);
+    }
+  });
+  preset.decorateTree({
+    view: (doc) => onnxOpsTreeView(doc, treeKernels),
+    annotate: () => (span) => annotateOnnxOps(span, treeKernels),
+  });
+  return profiler;
+}

@@ -27,7 +27,9 @@ export function createProgressReporter(stream: NodeJS.WriteStream | NodeJS.Writa
       }
       const width = 24;
       const filled = Math.round((event.done / event.total) * width);
-      const columns = (stream as NodeJS.WriteStream).columns ?? 100;
+      // A pseudo-terminal without a size reports 0 columns: assume a normal width then.
+      const reported = (stream as NodeJS.WriteStream).columns ?? 0;
+      const columns = reported > 20 ? reported : 100;
       const line = `bench [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${event.done}/${event.total}  ${what}  ${seconds} s`;
       stream.write(`\r${line.slice(0, columns - 1)}\x1b[K`);
       drawn = true;

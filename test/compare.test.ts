@@ -196,7 +196,7 @@ describe('renderers', () => {
     const markdown = renderComparisonMarkdown(compareRuns(hostileRun(), hostileRun()));
     const rows = markdown.split('\n').filter((line) => line.startsWith('| '));
     assert.equal(rows.length, 1 + measureRun(hostileRun()).length);
-    assert.match(rows[0]!, /^\| \| stage \/ call path \| A \| B \| Δ \| change \| calls A\/B \| verdict \|$/);
+    assert.match(rows[0]!, /^\| \| stage \/ call path \| A \| B \| Δ \| change \| B\/A \| calls A\/B \| verdict \|$/);
     const hostile = rows.find((row) => row.includes('script'))!;
     assert.ok(hostile.includes('&lt;script&gt;alert("x")&lt;/script&gt; &amp; \\| co'), hostile);
     assert.equal(hostile.split(/(?<!\\)\|/).length, rows[0]!.split('|').length, 'the escaped | does not add a cell');

@@ -19,6 +19,8 @@ export interface ComparisonCells {
   b: string;
   delta: string;
   change: string;
+  /** B / A, e.g. `1.38×`. */
+  ratio: string;
   calls: string;
   spread: string;
   verdict: string;
@@ -35,6 +37,7 @@ export function comparisonCells(row: ComparisonRow, showSpread: boolean): Compar
     b: value(row.b),
     delta: row.a === null || row.b === null ? '' : `${row.deltaNs >= 0 ? '+' : '-'}${formatDurationNs(Math.abs(row.deltaNs))}`,
     change: formatChange(row),
+    ratio: Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}×` : '—',
     calls: `${row.a?.calls ?? 0}/${row.b?.calls ?? 0}`,
     spread: showSpread ? `${spread(row.a)} / ${spread(row.b)}` : '',
     verdict: row.verdict === 'added' || row.verdict === 'removed' ? verdictWord : `${verdictWord} (${row.reason})`,
@@ -50,7 +53,7 @@ export function comparisonCells(row: ComparisonRow, showSpread: boolean): Compar
 export function renderComparisonTable(comparison: Comparison, options: ComparisonTableOptions = {}): string {
   const nameWidth = options.nameWidth ?? 64;
   const showSpread = comparison.runsA > 1 || comparison.runsB > 1;
-  const header: ComparisonCells = { mark: ' ', name: '', a: 'A', b: 'B', delta: 'Δ', change: 'change', calls: 'calls A/B', spread: showSpread ? '±½IQR A / B' : '', verdict: 'verdict' };
+  const header: ComparisonCells = { mark: ' ', name: '', a: 'A', b: 'B', delta: 'Δ', change: 'change', ratio: 'B/A', calls: 'calls A/B', spread: showSpread ? '±½IQR A / B' : '', verdict: 'verdict' };
   type Line = { cells: ComparisonCells; indent: number } | { section: string };
   const lines: Line[] = [];
   const sections: [string, ComparisonRow[]][] = [
@@ -74,6 +77,7 @@ export function renderComparisonTable(comparison: Comparison, options: Compariso
     b: width((c) => c.b),
     delta: width((c) => c.delta),
     change: width((c) => c.change),
+    ratio: width((c) => c.ratio),
     calls: width((c) => c.calls),
     spread: width((c) => c.spread),
   };
@@ -84,6 +88,7 @@ export function renderComparisonTable(comparison: Comparison, options: Compariso
       cells.b.padStart(widths.b),
       cells.delta.padStart(widths.delta),
       cells.change.padStart(widths.change),
+      cells.ratio.padStart(widths.ratio),
       cells.calls.padStart(widths.calls),
       ...(showSpread ? [cells.spread.padStart(widths.spread)] : []),
       cells.verdict,

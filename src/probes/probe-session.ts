@@ -51,18 +51,25 @@ export class ProbeSession {
 
   /**
    * Add `samples` and `samplerOverheadNs` (samplers plus probes' background
-   * handlers: GC observer, network channels) to the document.
+   * handlers: GC observer, network channels) to the document; the latter only
+   * when some probe or sampler works in the background.
    */
   attach(doc: RunDocument): void {
     if (!this.enabled) return;
     let overheadNs = 0;
+    let background = this.samplers.length > 0;
     const samples = [];
     for (const sampler of this.samplers) {
       overheadNs += sampler.overheadNs;
       samples.push(...sampler.series());
     }
-    for (const probe of this.spanProbes) if (hasBackgroundCost(probe)) overheadNs += probe.backgroundOverheadNs;
-    doc.samplerOverheadNs = Math.round(overheadNs);
+    for (const probe of this.spanProbes) {
+      if (!hasBackgroundCost(probe)) continue;
+      background = true;
+      overheadNs += probe.backgroundOverheadNs;
+    }
+    // probes that only work inside spans (memory, cpu, disk, eventloop) have no background cost to show
+    if (background) doc.samplerOverheadNs = Math.round(overheadNs);
     if (samples.length > 0) doc.samples = samples;
   }
 }

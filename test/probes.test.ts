@@ -170,6 +170,23 @@ describe('probe registry and presets', () => {
     assert.deepEqual(parseProbeList(' memory, cpu ,,disk'), ['memory', 'cpu', 'disk']);
   });
 
+  test('your own SpanProbe object runs on every span, next to the built-ins', () => {
+    const seen: string[] = [];
+    const custom = {
+      name: 'counter',
+      start: (span: { name: string }) => seen.push(`start ${span.name}`),
+      end: (span: { name: string; setMetric(key: string, value: number): void }) => span.setMetric('customCount', seen.push(`end ${span.name}`)),
+    };
+    const preset = new Preset('x', [], { probes: ['eventloop', custom], quiet: true });
+    preset.start(['in-process']);
+    preset.tracer.trace('stage', () => 42);
+    const doc = preset.finish(0);
+    const stage = doc.spans.find((span) => span.name === 'stage')!;
+    assert.equal(stage.metrics.customCount, 3); // the stage's end was the third call: start run, start stage, end stage
+    assert.deepEqual(seen, ['start run', 'start stage', 'end stage', 'end run']);
+    assert.ok((doc.samples ?? []).every((series) => series.name.startsWith('eventLoop.')));
+  });
+
   test('an unknown probe name fails at construction, naming the option and the known names', () => {
     assert.throws(
       () => new Preset('x', [], { probes: ['memory', 'rss' as 'memory'] }),

@@ -66,7 +66,7 @@ export class MemoryProbe implements SpanProbe {
     const after = new Float64Array(4);
     this.#read(after);
     span.setMetric('heapUsedDeltaBytes', after[0]! - before[0]!);
-    span.setMetric('externalDeltaBytes', after[1]! - before[1]!);
+    if (!Number.isNaN(after[1]!)) span.setMetric('externalDeltaBytes', after[1]! - before[1]!);
     if (this.#rss && after[2]! >= 0 && before[2]! >= 0) span.setMetric('rssDeltaBytes', after[2]! - before[2]!);
     if (this.#peak && after[3]! > before[3]!) span.setMetric('rssPeakBytes', after[3]!);
   }
@@ -74,7 +74,8 @@ export class MemoryProbe implements SpanProbe {
   #read(into: Float64Array): void {
     const heap = v8.getHeapStatistics();
     into[0] = heap.used_heap_size;
-    into[1] = (heap as v8.HeapInfo & { external_memory?: number }).external_memory ?? 0;
+    // external_memory is missing from getHeapStatistics() on older Node 20 releases: then no external metric
+    into[1] = (heap as v8.HeapInfo & { external_memory?: number }).external_memory ?? Number.NaN;
     into[2] = this.#rss ? this.#readRss() : -1;
     into[3] = this.#peak ? process.resourceUsage().maxRSS * 1024 : 0;
   }

@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { RunDocument } from '../core/run-document.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { isGraphvizLoaded, loadGraphviz, renderCallGraphSvgSync } from '../render/call-graph/svg.js';
@@ -42,9 +41,8 @@ export function writeOutputsSync(doc: RunDocument, paths: OutputPaths, options: 
   const write = (kind: keyof OutputPaths, file: string | undefined, render: () => string): void => {
     if (file === undefined) return;
     try {
-      const text = render();
-      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      writeFileSync(file, text);
+      // No mkdir -p: a typo in a directory name should fail loudly, not create a tree.
+      writeFileSync(file, render());
       results.push({ kind, file, status: 'written' });
     } catch (error) {
       results.push({ kind, file, status: 'failed', error: error instanceof Error ? error.message : String(error) });

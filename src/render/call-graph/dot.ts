@@ -170,22 +170,6 @@ function legend(doc: RunDocument, graph: CallGraph): string {
   if (hottest !== undefined) {
     rows.push(row(`<FONT COLOR="${HIGHLIGHT_BORDER}"><B>★ Slowest node (most SELF time = time spent in the node itself, not in its children): ${escapeDotHtml(truncate(hottest.name, 60))} — self ${formatDurationNs(hottest.selfNs)} (${pct(hottest.selfNs, total)} of run), ${hottest.calls} call${hottest.calls === 1 ? '' : 's'}</B></FONT>`));
   }
-  // Swatches are coloured block glyphs in running text: table cells would be
-  // stretched to the legend's full width by Graphviz.
-  const roots = graph.nodes.filter((node) => node.parentId === null);
-  if (hottest !== undefined && hottest.parentId !== null && roots.length > 0) {
-    const rootSelfNs = roots.reduce((sum, node) => sum + node.selfNs, 0);
-    rows.push(row(`<FONT POINT-SIZE="10">not highlighted: the run's own time outside any traced call (self of ${escapeDotHtml(truncate(roots.map((node) => node.name).join(', '), 40))}) ${formatDurationNs(rootSelfNs)} (${pct(rootSelfNs, total)}): script code, or libraries no target covers</FONT>`));
-  }
-  const heat = [0, 0.01, 0.05, 0.1, 0.2, HEAT_FULL_SHARE]
-    .map((share) => `<FONT COLOR="${heatForShare(share)}">███</FONT> ${share === HEAT_FULL_SHARE ? '≥' : ''}${Math.round(share * 100)}%`)
-    .join('   ');
-  rows.push(row(`<FONT POINT-SIZE="11">fill = self time as share of the run:   ${heat}</FONT>`));
-  const usedStages = new Set(graph.nodes.map((node) => node.stage ?? 'none'));
-  const stages = STAGE_ORDER.filter((stage) => usedStages.has(stage))
-    .map((stage) => `<FONT COLOR="${STAGE_COLORS[stage]}">███</FONT> ${stage === 'none' ? 'no stage' : stage}`)
-    .join('   ');
-  rows.push(row(`<FONT POINT-SIZE="11">top strip = stage:   ${stages}</FONT>`));
   const totals = stageTotals(doc);
   if (totals.length > 0) {
     // Shares of all self time (work), not of the run: concurrent spans would push a share of the run past 100 %.
@@ -196,6 +180,22 @@ function legend(doc: RunDocument, graph: CallGraph): string {
     });
     rows.push(row(`<FONT POINT-SIZE="11">self time by stage (share of all self time): ${text.join(' · ')}</FONT>`));
   }
+  const roots = graph.nodes.filter((node) => node.parentId === null);
+  if (hottest !== undefined && hottest.parentId !== null && roots.length > 0) {
+    const rootSelfNs = roots.reduce((sum, node) => sum + node.selfNs, 0);
+    rows.push(row(`<FONT POINT-SIZE="10">not highlighted: the run's own time outside any traced call (self of ${escapeDotHtml(truncate(roots.map((node) => node.name).join(', '), 40))}) ${formatDurationNs(rootSelfNs)} (${pct(rootSelfNs, total)}): script code, or libraries no target covers</FONT>`));
+  }
+  // Swatches are coloured block glyphs in running text: table cells would be
+  // stretched to the legend's full width by Graphviz.
+  const heat = [0, 0.01, 0.05, 0.1, 0.2, HEAT_FULL_SHARE]
+    .map((share) => `<FONT COLOR="${heatForShare(share)}">███</FONT> ${share === HEAT_FULL_SHARE ? '≥' : ''}${Math.round(share * 100)}%`)
+    .join('   ');
+  rows.push(row(`<FONT POINT-SIZE="11">fill = self time as share of the run:   ${heat}</FONT>`));
+  const usedStages = new Set(graph.nodes.map((node) => node.stage ?? 'none'));
+  const stages = STAGE_ORDER.filter((stage) => usedStages.has(stage))
+    .map((stage) => `<FONT COLOR="${STAGE_COLORS[stage]}">███</FONT> ${stage === 'none' ? 'no stage' : stage}`)
+    .join('   ');
+  rows.push(row(`<FONT POINT-SIZE="11">top strip = stage:   ${stages}</FONT>`));
   rows.push(row(`<FONT POINT-SIZE="10">node = call site (same name path), times summed over its calls (concurrent calls can add up to more than the run) · edge = calls · thick edge = more time</FONT>`));
   if (graph.collapse !== null) {
     const { nodes, groups, calls, selfNs, minShare } = graph.collapse;

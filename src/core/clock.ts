@@ -17,9 +17,13 @@ import { performance } from 'node:perf_hooks';
 const anchorMonoMs: number = performance.now();
 const anchorWallMs: number = Date.now();
 
-/** Monotonic nanoseconds since the clock's anchor (when stagescope loaded). */
+/**
+ * Monotonic nanoseconds since the clock's anchor (when stagescope loaded), as an
+ * integer: sums and differences of span times stay exact (no 1e-7 residue from
+ * the ms→ns scaling), and run documents hold plain integers.
+ */
 export function nowNs(): number {
-  return (performance.now() - anchorMonoMs) * 1e6;
+  return Math.round((performance.now() - anchorMonoMs) * 1e6);
 }
 
 /** Wall-clock milliseconds since the Unix epoch for a `nowNs()` reading. */

@@ -134,21 +134,23 @@ export class ServeCore {
     const startNs = nowNs();
     const method = req.method ?? 'GET';
     const path = pathOf(req.url);
-    const root = tracer.startSpan(`${method} ${path}`, { parent: null, startNs });
-    const id = requestIdFrom(req.headers[requestIdHeader]);
     let remoteParent: RequestState['remoteParent'];
     if (propagator !== undefined) {
       try {
         const remote = propagator.extract(req.headers);
-        if (remote !== undefined && /^[0-9a-f]{32}$/.test(remote.traceId) && /^[0-9a-f]{16}$/.test(remote.spanId)) {
-          // Join the caller's distributed trace: this request's spans take its trace id.
-          (root.trace as { id: string }).id = remote.traceId;
-          remoteParent = { traceId: remote.traceId, spanId: remote.spanId };
-        }
+        if (remote !== undefined) remoteParent = { traceId: remote.traceId, spanId: remote.spanId };
       } catch (error) {
         reportDiagnostic('SS_PROPAGATOR_FAILED', `the trace-context propagator's extract threw: ${String(error)}`, error);
       }
     }
+    // A new trace per request; with a remote parent it joins the caller's trace
+    // (the tracer validates the ids and falls back to a random trace id).
+    const root =
+      remoteParent === undefined
+        ? tracer.startSpan(`${method} ${path}`, { parent: null, startNs })
+        : tracer.startSpan(`${method} ${path}`, { parent: null, startNs, traceId: remoteParent.traceId, remoteParentId: remoteParent.spanId });
+    if (remoteParent !== undefined && root.trace.id !== remoteParent.traceId) remoteParent = undefined;
+    const id = requestIdFrom(req.headers[requestIdHeader]);
     root.setAttribute('http.method', method);
     root.setAttribute('http.target', path);
     root.setAttribute('request.id', id);

@@ -14,7 +14,7 @@ export interface GanttOptions {
   rowHeightPx?: number;
   /** Lanes drawn; deeper/more concurrent spans are counted in the footer. Default 80. */
   maxRows?: number;
-  /** Bars drawn; past this, the shortest spans are left out (and counted). Default 3000. */
+  /** Bars drawn, lane by lane from the top; past this, the shortest bars of the lane that overflows and all lanes below are left out (and counted). Default 3000. */
   maxBars?: number;
   /** Title line. Default "Timeline · preset … · command …". */
   title?: string;
@@ -110,19 +110,39 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
 export function renderGantt(doc: RunDocument, options: GanttOptions = {}): string {
   const opts = resolve(options);
   const { bars, rows } = assignLanes(doc);
-  const runNs = Math.max(1, doc.durationNs, ...doc.spans.map((span) => span.startNs + span.durationNs));
-  const originNs = Math.min(0, ...doc.spans.map((span) => span.startNs));
+  // reduce, not Math.max(...spread): a spread of 100k+ arguments overflows the stack.
+  const runNs = doc.spans.reduce((max, span) => Math.max(max, span.startNs + span.durationNs), Math.max(1, doc.durationNs));
+  const originNs = doc.spans.reduce((min, span) => Math.min(min, span.startNs), 0);
   const spanNs = runNs - originNs;
 
-  const visibleRows = Math.min(rows, opts.maxRows);
-  let drawn = bars.filter((bar) => bar.row < visibleRows);
-  const deepOmitted = bars.length - drawn.length;
-  let shortOmitted = 0;
-  if (drawn.length > opts.maxBars) {
-    const keep = new Set([...drawn].sort((a, b) => b.span.durationNs - a.span.durationNs).slice(0, opts.maxBars));
-    shortOmitted = drawn.length - keep.size;
-    drawn = drawn.filter((bar) => keep.has(bar));
+  let visibleRows = Math.min(rows, opts.maxRows);
+  const deepOmitted = bars.filter((bar) => bar.row >= visibleRows).length;
+  // Bar budget: whole lanes from the top while they fit, then the longest bars
+  // of the first lane that does not; nothing below it. A picture of the upper
+  // levels reads better than one with random holes everywhere.
+  const perRow: GanttBar[][] = Array.from({ length: visibleRows }, () => []);
+  for (const bar of bars) if (bar.row < visibleRows) perRow[bar.row]!.push(bar);
+  let drawn: GanttBar[] = [];
+  let budget = opts.maxBars;
+  let budgetOmitted = 0;
+  let cutRow = -1;
+  for (let row = 0; row < visibleRows; row += 1) {
+    const list = perRow[row]!;
+    if (cutRow >= 0) {
+      budgetOmitted += list.length;
+      continue;
+    }
+    if (list.length <= budget) {
+      drawn.push(...list);
+      budget -= list.length;
+      continue;
+    }
+    const kept = [...list].sort((a, b) => b.span.durationNs - a.span.durationNs).slice(0, budget);
+    drawn = drawn.concat(kept);
+    budgetOmitted += list.length - kept.length;
+    cutRow = row;
   }
+  if (cutRow >= 0) visibleRows = cutRow + 1;
 
   const plotLeft = MARGIN_PX;
   const plotWidth = opts.widthPx - 2 * MARGIN_PX;
@@ -204,7 +224,7 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
   // Footer: what was left out, and the run's totals.
   const notes: string[] = [];
   if (deepOmitted > 0) notes.push(`${deepOmitted} span${deepOmitted === 1 ? '' : 's'} in lanes below lane ${opts.maxRows} not drawn (${rows} lanes in all; raise maxRows)`);
-  if (shortOmitted > 0) notes.push(`${shortOmitted} shortest span${shortOmitted === 1 ? '' : 's'} not drawn (more than ${opts.maxBars} bars; raise maxBars)`);
+  if (budgetOmitted > 0) notes.push(`${budgetOmitted} span${budgetOmitted === 1 ? '' : 's'} not drawn (more than ${opts.maxBars} bars): the shortest of lane ${cutRow + 1} and all below it; raise maxBars`);
   notes.push(`${doc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`);
   const footer: string[] = [];
   let footY = rowsBottom + 18;

@@ -189,7 +189,7 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
   };
   for (const root of orderByStart(roots)) number(root, null);
 
-  const rootTotalNs = doc.durationNs > 0 ? doc.durationNs : Math.max(1, ...doc.spans.map((span) => span.startNs + span.durationNs));
+  const rootTotalNs = doc.durationNs > 0 ? doc.durationNs : doc.spans.reduce((max, span) => Math.max(max, span.startNs + span.durationNs), 1);
   const hottest = pickHottest(nodes.some((node) => node.parentId !== null) ? nodes.filter((node) => node.parentId !== null) : nodes);
   const collapse = collapseSmallNodes(nodes, rootTotalNs, hottest, resolved);
   const kept = collapse === null ? nodes : collapse.nodes;

@@ -108,6 +108,34 @@ describe('500 concurrent requests through each adapter make 500 separate, correc
     }
   });
 
+  it('bound listeners stay removable, and untraced requests are left alone', async () => {
+    const scope = new ServeScope(preset, NO_BUDGET);
+    const seen: Record<string, unknown> = {};
+    const listener = (): void => undefined;
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      req.on('data', listener);
+      req.once('end', listener);
+      req.removeListener('data', listener);
+      req.off('end', listener);
+      seen[req.url ?? ''] = { data: req.listenerCount('data'), end: req.listenerCount('end') };
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    };
+    const traced = http.createServer(scope.http(handler));
+    const plain = http.createServer(handler);
+    const [tracedPort, plainPort] = [await listen(traced), await listen(plain)];
+    try {
+      assert.equal((await request(tracedPort, '/traced', { method: 'POST', body: 'x' })).body, 'ok');
+      assert.equal((await request(plainPort, '/plain', { method: 'POST', body: 'x' })).body, 'ok');
+      assert.deepEqual(seen, { '/traced': { data: 0, end: 0 }, '/plain': { data: 0, end: 0 } });
+      await waitForRequests(scope.store, 1);
+      assert.equal(scope.store.total, 1, 'the plain server is not traced');
+    } finally {
+      await Promise.all([close(traced), close(plain)]);
+      scope.close();
+    }
+  });
+
   it('Express (app.use(scope.express())) with express.json()', async () => {
     const scope = new ServeScope(preset, NO_BUDGET);
     const app = express();

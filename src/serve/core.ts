@@ -6,9 +6,10 @@ import { selfTime, type AdaptiveEvent } from '../core/run-document.js';
 import type { Span, Trace } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { SpanRecord } from '../core/types.js';
-import { bindEmitter } from './bind-emitter.js';
+import { installHttpPrototypeHooks, traceHttpObjects } from './http-prototypes.js';
 import type { FinishedRequest, TraceContextPropagator } from './request-events.js';
 import { requestIdFrom } from './request-id.js';
+import { pooledTraceId } from './trace-id.js';
 import type { RequestTreeStore } from './store.js';
 
 /** What the core needs to know; resolved by ServeScope. */
@@ -83,6 +84,7 @@ export class ServeCore {
 
   constructor(config: ServeCoreConfig) {
     this.#config = config;
+    installHttpPrototypeHooks();
     this.#unsubscribe = config.tracer.onSpanEnd((span) => this.#collect(span));
   }
 
@@ -147,7 +149,7 @@ export class ServeCore {
     // (the tracer validates the ids and falls back to a random trace id).
     const root =
       remoteParent === undefined
-        ? tracer.startSpan(`${method} ${path}`, { parent: null, startNs })
+        ? tracer.startSpan(`${method} ${path}`, { parent: null, startNs, traceId: pooledTraceId() })
         : tracer.startSpan(`${method} ${path}`, { parent: null, startNs, traceId: remoteParent.traceId, remoteParentId: remoteParent.spanId });
     if (remoteParent !== undefined && root.trace.id !== remoteParent.traceId) remoteParent = undefined;
     const id = requestIdFrom(req.headers[requestIdHeader]);
@@ -169,7 +171,8 @@ export class ServeCore {
       finished: false,
       remoteParent,
     };
-    Object.defineProperty(req, STATE, { value: state, enumerable: false, configurable: true });
+    // A symbol key: invisible to Object.keys/JSON, and one fast property add (no defineProperty).
+    (req as WithState)[STATE] = state;
     this.#byTrace.set(root.trace, state);
 
     if (!res.headersSent) {
@@ -183,33 +186,15 @@ export class ServeCore {
         }
       }
     }
-    // The latency header must be set before the headers go out: every path that
-    // sends them (write, end, an explicit writeHead, Fastify's reply) goes
-    // through writeHead, so hook it on this response object only.
-    const writeHead = res.writeHead;
     const resolveRoute = (): string | undefined => this.#route(req, state);
-    Object.defineProperty(res, 'writeHead', {
-      configurable: true,
-      writable: true,
-      enumerable: false,
-      value: function (this: ServerResponse, ...args: unknown[]): unknown {
-        if (!this.headersSent) {
-          try {
-            this.setHeader(latencyHeader, formatLatency(nowNs() - startNs));
-          } catch {
-            // headers already flushed by a lower layer: nothing to add
-          }
-          state.routeAtHeaders ??= resolveRoute();
-        }
-        return Reflect.apply(writeHead, this, args);
-      },
-    });
     const onFinish = (): void => this.#finish(req, res, state, false);
     const onClose = (): void => this.#finish(req, res, state, !res.writableFinished);
     res.once('finish', onFinish);
     res.once('close', onClose);
-    bindEmitter(req, root);
-    bindEmitter(res, root);
+    traceHttpObjects(req, res, root, (response) => {
+      response.setHeader(latencyHeader, formatLatency(nowNs() - startNs));
+      state.routeAtHeaders ??= resolveRoute();
+    });
     return state;
   }
 

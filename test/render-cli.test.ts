@@ -44,6 +44,19 @@ describe('stagescope render', () => {
     assert.ok(Array.isArray((JSON.parse(readFileSync(files.trace, 'utf8')) as { traceEvents: unknown[] }).traceEvents));
   });
 
+  it('draws a minimal hand-written run document (only format and span id, name, startNs, durationNs)', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'minimal.json');
+    writeFileSync(file, JSON.stringify({ format: 'stagescope.run/1', spans: [{ id: '1', name: 'run', startNs: 0, durationNs: 2e6 }, { id: '2', parentId: '1', name: 'step', startNs: 1e5, durationNs: 1e6 }] }));
+    const files = { svg: path.join(dir, 'g.svg'), gantt: path.join(dir, 't.svg'), trace: path.join(dir, 't.json') };
+    const result = await runCli(['render', file, '--svg', files.svg, '--gantt', files.gantt, '--trace', files.trace, '--tree']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /● run \(2\.0 ms\) {2}\[OH 0 ns, 0 wrapped calls\]\n.*└─ step \(1\.0 ms\)\n/);
+    assert.match(readFileSync(files.svg, 'utf8'), /self 1\.0 ms \(50%\)/, 'self time recomputed');
+    parseXml(readFileSync(files.gantt, 'utf8'));
+    JSON.parse(readFileSync(files.trace, 'utf8'));
+  });
+
   it('prints the tree when no file is asked for', async () => {
     const result = await runCli(['render', fixture('runs/ocr-run.json')]);
     assert.equal(result.code, 0, result.stderr);

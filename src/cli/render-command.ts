@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { assertRunDocument, type RunDocument } from '../core/run-document.js';
+import { assertRunDocument, selfTime, type RunDocument } from '../core/run-document.js';
+import { isStage, type SpanRecord } from '../core/types.js';
 import { describeOutputResult, wantsOutputs, writeOutputs } from '../io/write-outputs.js';
 import { renderTextTree } from '../render/text-tree.js';
 import { CliError } from './cli-error.js';
@@ -39,7 +40,46 @@ export function readRunDocument(file: string): RunDocument {
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  return value;
+  return withDefaults(value);
+}
+
+/**
+ * Fill in what a hand-written or older run document may leave out (only
+ * `format` and the spans' id, name, startNs and durationNs are required), so
+ * that every renderer can rely on the full shape. Self time is recomputed when
+ * a span has none.
+ */
+export function withDefaults(doc: RunDocument): RunDocument {
+  const spans: SpanRecord[] = doc.spans.map((span) => ({
+    ...span,
+    parentId: span.parentId ?? null,
+    traceId: span.traceId ?? '',
+    stage: isStage(span.stage) ? span.stage : null,
+    target: typeof span.target === 'string' ? span.target : null,
+    selfNs: typeof span.selfNs === 'number' ? span.selfNs : Number.NaN,
+    status: span.status ?? 'ok',
+    error: span.error ?? null,
+    metrics: span.metrics ?? {},
+    attributes: span.attributes ?? {},
+  }));
+  const children = new Map<string, SpanRecord[]>();
+  for (const span of spans) if (span.parentId !== null) children.set(span.parentId, [...(children.get(span.parentId) ?? []), span]);
+  for (const span of spans) if (Number.isNaN(span.selfNs)) span.selfNs = selfTime(span, children.get(span.id) ?? []);
+  const endNs = spans.reduce((max, span) => Math.max(max, span.startNs + span.durationNs), 0);
+  return {
+    ...doc,
+    preset: doc.preset ?? null,
+    command: Array.isArray(doc.command) ? doc.command : [],
+    startedAt: typeof doc.startedAt === 'string' ? doc.startedAt : new Date(0).toISOString(),
+    durationNs: typeof doc.durationNs === 'number' ? doc.durationNs : endNs,
+    overheadNs: doc.overheadNs ?? 0,
+    wrappedCalls: doc.wrappedCalls ?? 0,
+    droppedSpans: doc.droppedSpans ?? 0,
+    exitCode: doc.exitCode ?? null,
+    error: doc.error ?? null,
+    diagnostics: doc.diagnostics ?? [],
+    spans,
+  };
 }
 
 /** `stagescope render`: re-draw a saved run. Bad input exits 2 with a message naming the file. */

@@ -13,7 +13,10 @@ export const BEFORE_HEADERS = Symbol.for('stagescope.serve.beforeHeaders');
 type Listener = (...args: unknown[]) => unknown;
 type WithContext = { [REQUEST_CONTEXT]?: ContextValue; [BEFORE_HEADERS]?: (res: ServerResponse) => void };
 
-const ADD_METHODS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const;
+// `once`/`prependOnceListener` are not hooked: EventEmitter implements them with
+// `this.on`/`this.prependListener` and a once-wrapper, which the hook then binds
+// (keeping the once-wrapper's `listener` so `removeListener(fn)` still finds it).
+const ADD_METHODS = ['on', 'addListener', 'prependListener'] as const;
 const REMOVE_METHODS = ['off', 'removeListener'] as const;
 /** Per traced emitter: listener → its context-bound wrapper (so removeListener finds it). */
 const WRAPPERS = Symbol('stagescope.serve.listenerWrappers');
@@ -27,6 +30,9 @@ function bound(emitter: WithWrappers, listener: Listener, context: ContextValue)
     wrapped = function (this: unknown, ...args: unknown[]): unknown {
       return storage.run(context, () => Reflect.apply(listener, this, args));
     };
+    // EventEmitter's removeListener matches `entry.listener` for once-wrappers.
+    const inner = (listener as { listener?: unknown }).listener;
+    if (typeof inner === 'function') (wrapped as { listener?: unknown }).listener = inner;
     map.set(listener, wrapped);
   }
   return wrapped;
@@ -54,9 +60,16 @@ function patchEmitterMethods(proto: object): void {
       configurable: true,
       writable: true,
       enumerable: false,
-      value: function (this: WithWrappers, event: string | symbol, listener: Listener): unknown {
+      value: function (this: WithWrappers & { listenerCount(event: string | symbol): number }, event: string | symbol, listener: Listener): unknown {
         const wrapped = typeof listener === 'function' ? this[WRAPPERS]?.get(listener) : undefined;
-        return Reflect.apply(original, this, [event, wrapped ?? listener]);
+        if (wrapped !== undefined) {
+          // The same function may also be registered through `once` (found by its
+          // once-wrapper's `listener`), so fall back to it if the wrapper was not there.
+          const before = this.listenerCount(event);
+          const result = Reflect.apply(original, this, [event, wrapped]);
+          if (this.listenerCount(event) !== before) return result;
+        }
+        return Reflect.apply(original, this, [event, listener]);
       },
     });
   }

@@ -270,14 +270,23 @@ function tooltip(span: SpanRecord): string {
   return lines.join('\n');
 }
 
-/** The longest text that fits in `widthPx`: name with duration, the name, a cut name, or nothing. */
-function fitLabel(full: string, name: string, widthPx: number): string {
+/**
+ * The longest text that fits in `widthPx`: name with duration, the name, the
+ * name's last word (often the model file: "InferenceSession.run rec.onnx" →
+ * "rec.onnx"), that word without its file extension, or that word cut in the
+ * middle; or nothing on bars too narrow for 5 characters.
+ */
+export function fitLabel(full: string, name: string, widthPx: number): string {
   const room = Math.floor((widthPx - 6) / CHAR_WIDTH_PX);
-  if ([...full].length <= room) return full;
-  if ([...name].length <= room) return name;
-  // Cut in the middle: the end of a name ("… rec.onnx", the model) tells bars apart.
-  if (room >= 6) {
-    const chars = [...name];
+  const fits = (text: string): boolean => [...text].length <= room;
+  if (fits(full)) return full;
+  if (fits(name)) return name;
+  const last = name.trim().split(/\s+/).pop() ?? name;
+  const bare = last.replace(/\.[A-Za-z0-9]{1,5}$/, '');
+  for (const candidate of [last, bare]) if (candidate !== '' && fits(candidate)) return candidate;
+  // Cut in the middle, keeping more of the end: that is where model names differ (…_rec_infer).
+  if (room >= 5) {
+    const chars = [...(bare === '' ? name : bare)];
     const head = Math.ceil((room - 1) * 0.25);
     return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (room - 1 - head)).join('')}`;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
-import { aggregateCallGraph } from '../src/render/call-graph/aggregate.js';
+import { aggregateCallGraph, metricMerge } from '../src/render/call-graph/aggregate.js';
 import { renderDot, wrapName } from '../src/render/call-graph/dot.js';
 import { dotToSvg, loadGraphviz, renderCallGraphSvg } from '../src/render/call-graph/svg.js';
 import { assertGolden, bigRun, ocrRun } from './render-helpers.js';
@@ -79,6 +79,19 @@ describe('call graph: aggregation', () => {
     const dot = renderDot(doc);
     assert.match(dot, new RegExp(`merged ${graph.collapse.nodes} small call sites`));
     assert.match(dot, /other \(\d+ nodes\)/);
+  });
+
+  it('combines metrics by meaning: sums, but the largest peak and the mean ratio', () => {
+    const doc = ocrRun();
+    const rec = doc.spans.filter((span) => span.name === 'InferenceSession.run rec.onnx');
+    rec.forEach((span, index) => {
+      span.metrics = { ...span.metrics, rssPeakBytes: 100 + index, loopUtilizationRatio: index / 4 };
+    });
+    const node = aggregateCallGraph(doc).nodes.find((entry) => entry.name === 'InferenceSession.run rec.onnx')!;
+    assert.equal(node.metrics.rssPeakBytes, 103);
+    assert.equal(node.metrics.loopUtilizationRatio, (0 + 1 + 2 + 3) / 4 / 4);
+    assert.equal(metricMerge('cpuUserNs'), 'sum');
+    assert.equal(metricMerge('delayP99Ns'), 'mean');
   });
 
   it('validates its options, naming the option', () => {

@@ -48,7 +48,12 @@ export interface CallGraphNode {
   totalNs: number;
   /** Sum of the spans' self times (duration minus children). */
   selfNs: number;
-  /** Sum of each numeric metric over the spans (probe values), when present. */
+  /**
+   * Each numeric metric over the node's spans (probe values), when present:
+   * summed, except peaks and maxima (`…Peak…`, `…Max…`: the largest) and
+   * ratios and percentiles (`…Ratio`, `…Percent`, `…P50…`: the mean), which a
+   * sum would make meaningless. See {@link metricMerge}.
+   */
   metrics: Record<string, number>;
   /** Distinct targets (`module#export`) the spans came from. */
   targets: string[];
@@ -102,6 +107,8 @@ interface Builder {
   stageCounts: Map<Stage | null, number>;
   /** Spans counted under an ancestor's stage. */
   inheritedCounts: number;
+  /** Spans that had each metric (for means). */
+  metricCounts: Map<string, number>;
   firstStartNs: number;
   children: Map<string, Builder>;
 }
@@ -148,6 +155,7 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
         },
         stageCounts: new Map(),
         inheritedCounts: 0,
+        metricCounts: new Map(),
         firstStartNs: span.startNs,
         children: new Map(),
       };
@@ -164,7 +172,12 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
     if (span.stage === null && stage !== null) builder.inheritedCounts += 1;
     if (span.target !== null && !node.targets.includes(span.target)) node.targets.push(span.target);
     for (const [key, value] of Object.entries(span.metrics ?? {})) {
-      if (typeof value === 'number' && Number.isFinite(value)) node.metrics[key] = (node.metrics[key] ?? 0) + value;
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      const previous = node.metrics[key];
+      const merge = metricMerge(key);
+      if (merge === 'max') node.metrics[key] = previous === undefined ? value : Math.max(previous, value);
+      else node.metrics[key] = (previous ?? 0) + value; // means are divided by the count once all spans are in
+      builder.metricCounts.set(key, (builder.metricCounts.get(key) ?? 0) + 1);
     }
     for (const child of childrenOf.get(span.id) ?? []) visit(child, builder.children, builder, stage);
   };
@@ -178,6 +191,7 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
     node.id = `n${nodes.length}`;
     node.parentId = parentId;
     node.stage = mostFrequent(builder.stageCounts);
+    for (const [key, count] of builder.metricCounts) if (metricMerge(key) === 'mean') node.metrics[key] = node.metrics[key]! / count;
     node.stageInherited = node.stage !== null && builder.inheritedCounts * 2 > node.calls;
     node.targets.sort();
     nodes.push(node);
@@ -206,6 +220,17 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
     collapse: collapse === null ? null : collapse.summary,
     options: resolved,
   };
+}
+
+/**
+ * How a metric combines over a node's calls: peaks and maxima keep the largest,
+ * ratios, percentages and percentiles average, everything else (durations,
+ * byte counts, deltas) adds up.
+ */
+export function metricMerge(key: string): 'sum' | 'max' | 'mean' {
+  if (/peak|max/i.test(key)) return 'max';
+  if (/Ratio$|Percent$|P\d{2}(?![0-9])/.test(key)) return 'mean';
+  return 'sum';
 }
 
 /** Greatest self time; ties go to the earlier node (stable). */

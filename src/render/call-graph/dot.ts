@@ -3,7 +3,7 @@ import { formatBytes, formatDurationNs } from '../format.js';
 import { heatColor, STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from '../palette.js';
 import { stageTotals } from '../stage-totals.js';
 import { escapeDotHtml, quoteDot } from '../svg-escape.js';
-import { aggregateCallGraph, type CallGraph, type CallGraphNode, type CallGraphOptions } from './aggregate.js';
+import { aggregateCallGraph, metricMerge, type CallGraph, type CallGraphNode, type CallGraphOptions } from './aggregate.js';
 
 /** Options of {@link renderDot}: the aggregation options plus presentation. */
 export interface DotOptions extends CallGraphOptions {
@@ -132,7 +132,7 @@ function nodeAttributes(node: CallGraphNode, graph: CallGraph, maxLabelChars: nu
   rows.push(`<TR><TD><FONT COLOR="${ink}">self ${formatDurationNs(node.selfNs)} (${pct(node.selfNs, total)})</FONT></TD></TR>`);
   const errors = node.errors > 0 ? ` · ${node.errors} failed` : '';
   rows.push(`<TR><TD><FONT COLOR="${ink}" POINT-SIZE="10">total ${formatDurationNs(node.totalNs)} (${pct(node.totalNs, total)}) · ${node.calls} call${node.calls === 1 ? '' : 's'}${errors}</FONT></TD></TR>`);
-  const metrics = Object.keys(node.metrics).sort();
+  const metrics = orderMetrics(Object.keys(node.metrics));
   for (const key of metrics.slice(0, maxMetrics)) {
     rows.push(`<TR><TD><FONT COLOR="${ink}" POINT-SIZE="9">${escapeDotHtml(formatMetric(key, node.metrics[key]!))}</FONT></TD></TR>`);
   }
@@ -156,7 +156,7 @@ function tooltip(node: CallGraphNode, graph: CallGraph): string {
   ];
   if (node.collapsed !== null) lines.push(`merged: ${node.collapsed.nodes} call sites, ${node.collapsed.calls} calls, each under ${pct(graph.collapse?.minShare ?? 0, 1)} of the run`);
   for (const target of node.targets) lines.push(`target: ${target}`);
-  for (const key of Object.keys(node.metrics).sort()) lines.push(formatMetric(key, node.metrics[key]!));
+  for (const key of orderMetrics(Object.keys(node.metrics))) lines.push(`${formatMetric(key, node.metrics[key]!)} (${metricMerge(key) === 'sum' ? 'sum' : metricMerge(key)} over calls)`);
   return lines.join('\n');
 }
 
@@ -203,6 +203,16 @@ function legend(doc: RunDocument, graph: CallGraph): string {
   }
   rows.push(row(`<FONT POINT-SIZE="9" COLOR="#555555">instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics</FONT>`));
   return `<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">${rows.join('')}</TABLE>`;
+}
+
+/** Metrics people look for first (CPU, heap, RSS), then the rest alphabetically. */
+const FIRST_METRICS = ['cpuUserNs', 'heapUsedDeltaBytes', 'rssDeltaBytes', 'cpuSystemNs'];
+function orderMetrics(keys: string[]): string[] {
+  const rank = (key: string): number => {
+    const index = FIRST_METRICS.indexOf(key);
+    return index < 0 ? FIRST_METRICS.length : index;
+  };
+  return [...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** `heapUsedDeltaBytes` → `heapUsedDelta 1.0 MiB`; `cpuUserNs` → `cpuUser 12.0 ms`. */

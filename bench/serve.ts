@@ -18,10 +18,13 @@
  * Environment: BENCH_CONCURRENCY (default 4), BENCH_SECONDS (per route and
  * variant, default 4), BENCH_ROUTES (default healthz,classify,ocr),
  * BENCH_VARIANTS (default baseline,stagescope,otel).
+ * Besides requests/s and latency, the server process's own CPU per request
+ * (from /proc): the cost of tracing that does not depend on machine load.
  * Not a timed test: numbers depend on the machine; read them side by side.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +63,26 @@ interface Result {
   errors: number;
   seconds: number;
   latenciesMs: number[];
+  /** Server process CPU (user + system) per measured request, µs; NaN where /proc is missing. */
+  serverCpuUsPerRequest: number;
 }
+
+/**
+ * CPU time the server process used so far (user + system), µs, from
+ * /proc/<pid>/stat: unlike requests/s it does not depend on what else the
+ * machine runs (the load generator shares the CPUs).
+ */
+function processCpuUs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 function startServer(script: string): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
@@ -93,7 +115,7 @@ function send(agent: http.Agent, port: number, route: RouteSpec): Promise<boolea
   });
 }
 
-async function load(port: number, route: RouteSpec, variant: string): Promise<Result> {
+async function load(port: number, pid: number, route: RouteSpec, variant: string): Promise<Result> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   let warm = 0;
   await Promise.all(
@@ -105,6 +127,7 @@ async function load(port: number, route: RouteSpec, variant: string): Promise<Re
   let errors = 0;
   let started = 0;
   const startNs = process.hrtime.bigint();
+  const startCpuUs = processCpuUs(pid);
   const deadlineNs = startNs + BigInt(Math.round(SECONDS * 1e9));
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -118,8 +141,9 @@ async function load(port: number, route: RouteSpec, variant: string): Promise<Re
     }),
   );
   const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
+  const serverCpuUsPerRequest = (processCpuUs(pid) - startCpuUs) / Math.max(1, latenciesMs.length);
   agent.destroy();
-  return { route: route.name, variant, requests: latenciesMs.length, errors, seconds, latenciesMs };
+  return { route: route.name, variant, requests: latenciesMs.length, errors, seconds, latenciesMs, serverCpuUsPerRequest };
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -132,17 +156,20 @@ function formatMs(ms: number): string {
 }
 
 function table(results: Result[]): string {
-  const header = ['route', 'variant', 'requests', 'errors', 'req/s', 'vs baseline', 'p50', 'p99', 'p99 vs baseline'];
+  const header = ['route', 'variant', 'requests', 'errors', 'req/s', 'vs baseline', 'p50', 'p99', 'p99 vs baseline', 'server CPU/req', 'vs baseline'];
   const rows: string[][] = [];
-  const baseline = new Map<string, { rps: number; p99: number }>();
+  const baseline = new Map<string, { rps: number; p99: number; cpu: number }>();
   for (const r of results) {
     const sorted = [...r.latenciesMs].sort((a, b) => a - b);
     const rps = r.requests / r.seconds;
     const p99 = percentile(sorted, 0.99);
-    if (r.variant === 'baseline') baseline.set(r.route, { rps, p99 });
+    if (r.variant === 'baseline') baseline.set(r.route, { rps, p99, cpu: r.serverCpuUsPerRequest });
     const base = baseline.get(r.route);
     const rel = (value: number, of: number | undefined): string => (of === undefined || r.variant === 'baseline' ? '' : `${(((value - of) / of) * 100).toFixed(1).replace(/^(?!-)/, '+')}%`);
-    rows.push([r.route, r.variant, String(r.requests), String(r.errors), rps.toFixed(1), rel(rps, base?.rps), formatMs(percentile(sorted, 0.5)), formatMs(p99), rel(p99, base?.p99)]);
+    const cpu = r.serverCpuUsPerRequest;
+    const cpuText = Number.isNaN(cpu) ? '–' : cpu >= 1000 ? `${(cpu / 1000).toFixed(1)} ms` : `${cpu.toFixed(0)} µs`;
+    const cpuDelta = base === undefined || r.variant === 'baseline' || Number.isNaN(cpu) ? '' : `${cpu - base.cpu >= 0 ? '+' : ''}${(cpu - base.cpu).toFixed(0)} µs`;
+    rows.push([r.route, r.variant, String(r.requests), String(r.errors), rps.toFixed(1), rel(rps, base?.rps), formatMs(percentile(sorted, 0.5)), formatMs(p99), rel(p99, base?.p99), cpuText, cpuDelta]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
@@ -159,13 +186,13 @@ async function main(): Promise<void> {
   for (const variant of variants) {
     if (VARIANTS[variant] === undefined) throw new Error(`BENCH_VARIANTS: unknown variant "${variant}" (known: ${Object.keys(VARIANTS).join(', ')})`);
   }
-  console.log(`bench:serve — ${CONCURRENCY} concurrent keep-alive clients on loopback, ≤${SECONDS} s per route and variant, node ${process.version}`);
+  console.log(`bench:serve — ${CONCURRENCY} concurrent keep-alive clients on loopback, ≤${SECONDS} s per route and variant, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}`);
   const results: Result[] = [];
   for (const variant of variants) {
     const { child, port } = await startServer(VARIANTS[variant]!);
     try {
       for (const route of routes) {
-        const result = await load(port, route, variant);
+        const result = await load(port, child.pid!, route, variant);
         console.log(`  ${variant.padEnd(10)} ${route.name.padEnd(15)} ${result.requests} requests in ${result.seconds.toFixed(1)} s`);
         results.push(result);
       }
@@ -177,6 +204,7 @@ async function main(): Promise<void> {
   // group by route so each route's variants sit together
   results.sort((a, b) => routes.findIndex((r) => r.name === a.route) - routes.findIndex((r) => r.name === b.route) || variants.indexOf(a.variant) - variants.indexOf(b.variant));
   console.log(`\n${table(results)}`);
+  console.log('\nserver CPU/req: user+system CPU of the server process per request (/proc/<pid>/stat), independent of what else the machine runs; req/s and latency are not.');
 }
 
 await main();

@@ -271,26 +271,27 @@ function tooltip(span: SpanRecord): string {
 }
 
 /**
- * The longest text that fits in `widthPx`: name with duration, the name, the
- * name's last word (often the model file: "InferenceSession.run rec.onnx" →
- * "rec.onnx"), that word without its file extension, or that word cut in the
- * middle; or nothing on bars too narrow for 5 characters.
+ * The longest text that fits in `widthPx`: name with duration, the name; then,
+ * when the name ends in a file name ("InferenceSession.run rec.onnx"), that
+ * file name, without its extension, or cut in the middle keeping its end (where
+ * model names differ: "ch_P…v4_rec_infer"); otherwise the name cut at the end
+ * ("layout anal…"). Nothing on bars too narrow for 5 characters.
  */
 export function fitLabel(full: string, name: string, widthPx: number): string {
   const room = Math.floor((widthPx - 6) / CHAR_WIDTH_PX);
   const fits = (text: string): boolean => [...text].length <= room;
   if (fits(full)) return full;
   if (fits(name)) return name;
-  const last = name.trim().split(/\s+/).pop() ?? name;
-  const bare = last.replace(/\.[A-Za-z0-9]{1,5}$/, '');
-  for (const candidate of [last, bare]) if (candidate !== '' && fits(candidate)) return candidate;
-  // Cut in the middle, keeping more of the end: that is where model names differ (…_rec_infer).
-  if (room >= 5) {
-    const chars = [...(bare === '' ? name : bare)];
+  if (room < 5) return '';
+  const last = name.trim().split(/\s+/).pop() ?? '';
+  if (/\.[A-Za-z0-9]{1,5}$/.test(last)) {
+    const bare = last.replace(/\.[A-Za-z0-9]{1,5}$/, '');
+    for (const candidate of [last, bare]) if (fits(candidate)) return candidate;
+    const chars = [...bare];
     const head = Math.ceil((room - 1) * 0.25);
     return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (room - 1 - head)).join('')}`;
   }
-  return '';
+  return `${[...name].slice(0, room - 1).join('')}…`;
 }
 
 function niceStep(rough: number): number {

@@ -60,9 +60,9 @@ describe('SharpLatency', () => {
     assert.equal(dual.code, 0, dual.stderr);
     assert.equal(dual.stdout.trim(), 'different', 'sharp 0.35 really has two prototypes');
     assert.deepEqual(sharpSpans(readRun(path.join(dir, 'dual.json'))).map((span) => span.name), [
-      'sharp.toBuffer resize(10x10) raw',
-      'sharp.toBuffer resize(20x20) raw',
-      'sharp.toUint8Array resize(6x?) png',
+      'sharp.toBuffer resize raw',
+      'sharp.toBuffer resize raw',
+      'sharp.toUint8Array resize png',
     ]);
   });
 
@@ -72,17 +72,17 @@ describe('SharpLatency', () => {
     const result = await runNode([path.join(repoRoot, 'examples/sharp/thumbnails.driver.mjs')]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /● run .*wrapped calls/);
-    assert.match(result.stderr, /sharp\.toBuffer resize\(192x48\) greyscale raw \[preprocess\]/);
+    assert.match(result.stderr, /sharp\.toBuffer resize greyscale raw \[preprocess\]/);
     const doc = await runAndRead(esmScript, dir);
     const spans = sharpSpans(doc);
     const names = spans.map((span) => span.name);
     assert.deepEqual(names.slice(0, 7), [
       'sharp.metadata',
-      'sharp.toBuffer resize(192x48) greyscale raw',
-      'sharp.toBuffer extract(0,0,400x20) png',
-      'sharp.toFile resize(128x?)',
+      'sharp.toBuffer resize greyscale raw',
+      'sharp.toBuffer extract png',
+      'sharp.toFile resize',
       'sharp.toBuffer rotate(180) flop raw',
-      'sharp.stream resize(256x?) jpeg',
+      'sharp.stream resize jpeg',
       'sharp.stats',
     ]);
     assert.equal(spans.length, 14, 'two images, seven pipelines each');
@@ -133,9 +133,9 @@ describe('SharpLatency', () => {
     assert.match(plain.stdout, /promise .*\ncallback .*undefined\nstream /);
     const spans = sharpSpans(readRun(path.join(dir, 'run.json')));
     assert.deepEqual(spans.map((span) => [span.name, span.status]), [
-      ['sharp.toBuffer resize(4x?)', 'error'],
+      ['sharp.toBuffer resize', 'error'],
       ['sharp.toBuffer', 'error'],
-      ['sharp.stream resize(2x?) png', 'error'],
+      ['sharp.stream resize png', 'error'],
     ]);
   });
 
@@ -163,7 +163,7 @@ describe('SharpLatency', () => {
     assert.match(result.stdout, /^0\.33\./);
     assert.deepEqual(sharpSpans(readRun(path.join(dir, 'run.json'))).map((span) => span.name), [
       'sharp.metadata',
-      'sharp.toBuffer extract(0,0,96x24) resize(192x48) raw',
+      'sharp.toBuffer extract resize raw',
       'sharp.toBuffer rotate(90)',
     ]);
   });

@@ -15,9 +15,15 @@ import type { CallContext } from '../../instrument/wrap.js';
  * `_pipeline`. The hook `sharp.pipeline` reads `this.options` when the call starts
  * and names the span after what the pipeline does:
  *
- *   sharp.toBuffer resize(192x48) raw      (decode, resize, raw pixels out)
- *   sharp.toFile extract(0,0,64x64) png    (decode, crop, encode to PNG)
+ *   sharp.toBuffer resize raw              (decode, resize, raw pixels out)
+ *   sharp.toFile extract png               (decode, crop, encode to PNG)
  *   sharp.metadata                         (header decode only)
+ *
+ * The name keeps the operations but not their per-call geometry (crop box,
+ * target size): a span name is a call site, and the call graph and `compare`
+ * aggregate by name, so "every line crop" must be one node across crops, images
+ * and runs. The exact values are in the attributes (`ops`, `extract`,
+ * `resizeWidth`, …).
  *
  * The fields read here exist in sharp 0.33 (lib/) and 0.35 (dist/, both builds);
  * names that changed between them (`orientBefore` vs `useExifOrientation`) are
@@ -223,7 +229,8 @@ function optionsOf(thisArg: unknown): SharpOptions | undefined {
 
 function label(call: CallContext, method: string, options: SharpOptions): void {
   const { ops, attributes } = describeSharpOptions(options);
-  call.span.name = ops.length > 0 ? `sharp.${method} ${ops.join(' ')}` : `sharp.${method}`;
+  const stableOps = ops.map((op) => op.replace(/^(extract|resize)\(.*\)$/, '$1'));
+  call.span.name = ops.length > 0 ? `sharp.${method} ${stableOps.join(' ')}` : `sharp.${method}`;
   for (const [key, value] of Object.entries(attributes)) call.span.setAttribute(key, value);
   if (ops.length > 0) call.span.setAttribute('ops', ops.join(' '));
   call.span.setAttribute('output', method);

@@ -9,9 +9,11 @@
  *                                                            BatchSpanProcessor, no-op exporter
  *
  * side by side in one run. Each variant is its own child process (no shared
- * JIT, heap or patched modules); the load generator is this process: N
- * concurrent loops over one keep-alive agent on loopback, each route bounded
- * by a request count AND a time limit, after a warm-up. Routes: /healthz (no
+ * JIT, heap or patched modules), all started up front; the load generator is
+ * this process: N concurrent loops over one keep-alive agent per variant on
+ * loopback, each route bounded by a request count AND a time limit, after a
+ * warm-up. The variants take turns in short slices (round robin), so a change
+ * in machine load during the run hits all of them alike. Routes: /healthz (no
  * model: the per-request cost of the middleware itself), /classify (the cls
  * model, ~10 ms) and /ocr (det → cls → rec, ~200 ms).
  *
@@ -32,6 +34,8 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+/** Length of one turn of one variant; the variants alternate until each had SECONDS. */
+const SLICE_SECONDS = 0.5;
 const IMAGE = readFileSync(path.join(repoRoot, 'test/fixtures/images/hello.png'));
 
 interface RouteSpec {
@@ -115,35 +119,41 @@ function send(agent: http.Agent, port: number, route: RouteSpec): Promise<boolea
   });
 }
 
-async function load(port: number, pid: number, route: RouteSpec, variant: string): Promise<Result> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+interface Accumulator {
+  latenciesMs: number[];
+  errors: number;
+  seconds: number;
+  cpuUs: number;
+}
+
+async function warmUp(agent: http.Agent, port: number, route: RouteSpec): Promise<void> {
   let warm = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (warm++ < route.warmup) await send(agent, port, route);
     }),
   );
-  const latenciesMs: number[] = [];
-  let errors = 0;
-  let started = 0;
+}
+
+/** One slice of load on one server: at most `sliceSeconds`, at most `maxRequests` in total. */
+async function slice(agent: http.Agent, port: number, pid: number, route: RouteSpec, sliceSeconds: number, into: Accumulator): Promise<void> {
   const startNs = process.hrtime.bigint();
   const startCpuUs = processCpuUs(pid);
-  const deadlineNs = startNs + BigInt(Math.round(SECONDS * 1e9));
+  const deadlineNs = startNs + BigInt(Math.round(sliceSeconds * 1e9));
+  let started = into.latenciesMs.length;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (started < route.maxRequests && process.hrtime.bigint() < deadlineNs) {
         started++;
         const t0 = process.hrtime.bigint();
         const ok = await send(agent, port, route);
-        latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        if (!ok) errors++;
+        into.latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (!ok) into.errors++;
       }
     }),
   );
-  const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
-  const serverCpuUsPerRequest = (processCpuUs(pid) - startCpuUs) / Math.max(1, latenciesMs.length);
-  agent.destroy();
-  return { route: route.name, variant, requests: latenciesMs.length, errors, seconds, latenciesMs, serverCpuUsPerRequest };
+  into.seconds += Number(process.hrtime.bigint() - startNs) / 1e9;
+  into.cpuUs += processCpuUs(pid) - startCpuUs;
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -187,18 +197,37 @@ async function main(): Promise<void> {
     if (VARIANTS[variant] === undefined) throw new Error(`BENCH_VARIANTS: unknown variant "${variant}" (known: ${Object.keys(VARIANTS).join(', ')})`);
   }
   console.log(`bench:serve — ${CONCURRENCY} concurrent keep-alive clients on loopback, ≤${SECONDS} s per route and variant, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}`);
+  const servers = new Map<string, { child: ChildProcess; port: number; agent: http.Agent }>();
   const results: Result[] = [];
-  for (const variant of variants) {
-    const { child, port } = await startServer(VARIANTS[variant]!);
-    try {
-      for (const route of routes) {
-        const result = await load(port, child.pid!, route, variant);
-        console.log(`  ${variant.padEnd(10)} ${route.name.padEnd(15)} ${result.requests} requests in ${result.seconds.toFixed(1)} s`);
-        results.push(result);
+  try {
+    for (const variant of variants) {
+      const { child, port } = await startServer(VARIANTS[variant]!);
+      servers.set(variant, { child, port, agent: new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY }) });
+    }
+    const rounds = Math.max(1, Math.round(SECONDS / SLICE_SECONDS));
+    for (const route of routes) {
+      const acc = new Map<string, Accumulator>(variants.map((v) => [v, { latenciesMs: [], errors: 0, seconds: 0, cpuUs: 0 }]));
+      for (const variant of variants) {
+        const server = servers.get(variant)!;
+        await warmUp(server.agent, server.port, route);
       }
-    } finally {
+      for (let round = 0; round < rounds; round++) {
+        for (const variant of variants) {
+          const server = servers.get(variant)!;
+          await slice(server.agent, server.port, server.child.pid!, route, SECONDS / rounds, acc.get(variant)!);
+        }
+      }
+      for (const variant of variants) {
+        const a = acc.get(variant)!;
+        console.log(`  ${variant.padEnd(10)} ${route.name.padEnd(15)} ${a.latenciesMs.length} requests in ${a.seconds.toFixed(1)} s`);
+        results.push({ route: route.name, variant, requests: a.latenciesMs.length, errors: a.errors, seconds: a.seconds, latenciesMs: a.latenciesMs, serverCpuUsPerRequest: a.cpuUs / Math.max(1, a.latenciesMs.length) });
+      }
+    }
+  } finally {
+    for (const { child, agent } of servers.values()) {
+      agent.destroy();
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
     }
   }
   // group by route so each route's variants sit together

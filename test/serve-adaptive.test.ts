@@ -67,4 +67,31 @@ describe('the overhead budget samples or disables a too-hot target by itself, an
     assert.match(line, /⚙ adaptive: serve-hot-lib#tiny (disabled|sampled 1 in \d+) at \+[\d.]+ (ms|µs|s) \(wrapper overhead/);
     preset.finish(0);
   });
+
+  it('offline runs have the budget too: the run document lists the decision and the tree shows it', () => {
+    const { preset } = fakePreset([{ module: 'serve-hot-lib', export: 'tiny', stage: 'preprocess' }]);
+    const hot = createRequire(fixture('scripts/app.cjs'))('serve-hot-lib') as HotLib;
+    let sum = 0;
+    preset.tracer.trace('loop', () => {
+      for (let i = 0; i < 100_000; i++) sum = hot.tiny(sum);
+    });
+    const doc = preset.finish(0);
+    assert.equal(sum, 100_000);
+    assert.ok((doc.adaptive ?? []).some((event) => event.target === HOT && (event.action === 'disable' || event.action === 'sample')), JSON.stringify(doc.adaptive));
+    assert.ok(doc.spans.filter((span) => span.name === 'tiny').length < 100_000);
+    assert.match(preset.renderTree(), /⚙ adaptive: serve-hot-lib#tiny (disabled|sampled 1 in \d+)/);
+  });
+
+  it('maxOverheadPct: Infinity turns it off', () => {
+    const { preset } = fakePreset([{ module: 'serve-hot-lib', export: 'tiny', stage: 'preprocess' }]);
+    preset.budget.maxOverheadPct = Infinity;
+    const hot = createRequire(fixture('scripts/app.cjs'))('serve-hot-lib') as HotLib;
+    preset.tracer.trace('loop', () => {
+      for (let i = 0; i < 5_000; i++) hot.tiny(i);
+    });
+    const doc = preset.finish(0);
+    assert.equal(doc.adaptive, undefined);
+    assert.equal(doc.spans.filter((span) => span.name === 'tiny').length, 5_000);
+    assert.throws(() => (preset.budget.maxOverheadPct = 0), /maxOverheadPct must be a number > 0/);
+  });
 });

@@ -68,7 +68,7 @@ export function passThroughCostNs(): number {
  * puts it into the request that was running, the run document keeps it).
  */
 export class OverheadBudget {
-  readonly maxOverheadPct: number;
+  #maxOverheadPct: number;
   readonly maxSampleEvery: number;
   readonly maxEvents: number;
   readonly #instrumenter: Instrumenter;
@@ -81,10 +81,7 @@ export class OverheadBudget {
 
   constructor(instrumenter: Instrumenter, options: OverheadBudgetOptions = {}) {
     this.#instrumenter = instrumenter;
-    this.maxOverheadPct = options.maxOverheadPct ?? 1;
-    if (!(this.maxOverheadPct > 0)) {
-      throw new RangeError(`stagescope: option maxOverheadPct must be a number > 0 (percent; Infinity turns the budget off), got ${String(options.maxOverheadPct)}`);
-    }
+    this.#maxOverheadPct = validPct(options.maxOverheadPct ?? 1);
     this.maxSampleEvery = options.maxSampleEvery ?? 1000;
     if (!Number.isInteger(this.maxSampleEvery) || this.maxSampleEvery < 1) {
       throw new RangeError(`stagescope: option maxSampleEvery must be a positive integer, got ${String(options.maxSampleEvery)}`);
@@ -92,9 +89,18 @@ export class OverheadBudget {
     this.maxEvents = options.maxEvents ?? 200;
   }
 
-  /** Start watching every target of the instrumenter. No-op when the budget is Infinity. */
+  /** The budget in percent of the measured work; `Infinity` = off. Settable (the serving options set it). */
+  get maxOverheadPct(): number {
+    return this.#maxOverheadPct;
+  }
+
+  set maxOverheadPct(value: number) {
+    this.#maxOverheadPct = validPct(value);
+  }
+
+  /** Start watching every target of the instrumenter. */
   attach(): this {
-    if (this.#attached || this.maxOverheadPct === Infinity) return this;
+    if (this.#attached) return this;
     this.#attached = true;
     passThroughCostNs();
     for (const target of this.#instrumenter.targets) {
@@ -147,7 +153,7 @@ export class OverheadBudget {
     const last = this.#windows.get(id) ?? { calls: 0, durationNs: 0, overheadNs: 0 };
     this.#windows.set(id, { calls, durationNs, overheadNs });
     const windowCalls = calls - last.calls;
-    if (windowCalls <= 0 || !sw.enabled) return;
+    if (windowCalls <= 0 || !sw.enabled || this.#maxOverheadPct === Infinity) return;
     const workNs = (durationNs - last.durationNs) / windowCalls;
     const recordedOverheadNs = (overheadNs - last.overheadNs) / windowCalls;
     const sampleEvery = sw.sampleEvery ?? 1;
@@ -188,6 +194,13 @@ export class OverheadBudget {
       }
     }
   }
+}
+
+function validPct(value: number): number {
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new RangeError(`stagescope: option maxOverheadPct must be a number > 0 (percent of the measured work; Infinity turns the budget off), got ${String(value)}`);
+  }
+  return value;
 }
 
 function formatPct(pct: number): string {

@@ -7,7 +7,7 @@ import { expressMiddleware, expressRoute, type ExpressMiddleware } from './expre
 import { fastifyPlugin, type FastifyPlugin } from './fastify.js';
 import { patchHttpServerEmit, wrapRequestListener, type RequestListener } from './node-http.js';
 import { resolveHeaderNames, resolvePageOptions, type ServeOptions } from './options.js';
-import { OverheadBudget } from './overhead-budget.js';
+import type { OverheadBudget } from './overhead-budget.js';
 import { PageHandler, type PageBackend } from './page/page-handler.js';
 import type { TargetState } from './page/render-page.js';
 import type { RequestEventSource, RequestFinishedListener } from './request-events.js';
@@ -46,7 +46,9 @@ export class ServeScope implements RequestEventSource, PageBackend {
       throw new RangeError(`stagescope: serve option maxSpansPerRequest must be a positive integer, got ${String(options.maxSpansPerRequest)}`);
     }
     this.store = options.store instanceof RequestTreeStore ? options.store : new RequestTreeStore(options.store ?? {});
-    this.budget = new OverheadBudget(preset.instrumenter, options.maxOverheadPct === undefined ? {} : { maxOverheadPct: options.maxOverheadPct });
+    // One budget per preset (a second one would fight over the targets' switches).
+    this.budget = preset.budget;
+    if (options.maxOverheadPct !== undefined) this.budget.maxOverheadPct = options.maxOverheadPct;
     const userRouteOf = options.routeOf;
     this.#core = new ServeCore({
       tracer: preset.tracer,
@@ -60,7 +62,6 @@ export class ServeScope implements RequestEventSource, PageBackend {
       beforeFirstRequest: () => this.#ensureStarted(),
     });
     this.#unsubscribeBudget = this.budget.onEvent((event) => this.#core.noteAdaptive(event));
-    this.budget.attach();
     const page = resolvePageOptions(options.page);
     if (page.disabledReason !== undefined) reportDiagnostic('SS_PAGE_DISABLED', page.disabledReason);
     this.page = page.enabled ? new PageHandler(page, this) : undefined;
@@ -157,7 +158,6 @@ export class ServeScope implements RequestEventSource, PageBackend {
     this.#undoPatch?.();
     this.#undoPatch = undefined;
     this.#unsubscribeBudget();
-    this.budget.detach();
     this.#core.close();
   }
 

@@ -20,6 +20,7 @@ import { ProbeSession } from '../probes/probe-session.js';
 import { resolveProbes, type ProbeSpec } from '../probes/registry.js';
 import { probeAnnotation } from '../render/probe-annotation.js';
 import { runScript, type RunScriptOptions } from '../driver/run-script.js';
+import { OverheadBudget } from '../serve/overhead-budget.js';
 
 export interface PresetOptions {
   /**
@@ -54,6 +55,13 @@ export interface PresetOptions {
   trace?: string;
   /** Fold 3+ same-named siblings into one line in the printed tree (`rec × 37, total …`). Default false. */
   compact?: boolean;
+  /**
+   * Overhead budget per target, in percent of the work its spans measure: a target
+   * whose wrappers cost more (a tiny hot function) is sampled or disabled by itself,
+   * and the run document's `adaptive` list (and a tree line) says so. Default 1;
+   * `Infinity` turns it off.
+   */
+  maxOverheadPct?: number;
 }
 
 /** A feature's view of the text tree (see `Preset.decorateTree`). */
@@ -81,6 +89,8 @@ export class Preset {
   readonly name: string;
   readonly tracer: Tracer;
   readonly instrumenter: Instrumenter;
+  /** The overhead budget (option `maxOverheadPct`): samples or disables too-hot targets and records it. */
+  readonly budget: OverheadBudget;
   readonly targets: readonly ResolvedTarget[];
   readonly #options: ResolvedPresetOptions;
   #root: Span | null = null;
@@ -107,6 +117,7 @@ export class Preset {
     this.#probes = new ProbeSession(resolveProbes(options.probes ?? []));
     this.tracer = new Tracer({ ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }), probes: [...this.#probes.spanProbes] });
     this.instrumenter = new Instrumenter(this.tracer, targets);
+    this.budget = new OverheadBudget(this.instrumenter, options.maxOverheadPct === undefined ? {} : { maxOverheadPct: options.maxOverheadPct }).attach();
     this.#options = {
       json: options.json,
       quiet: options.quiet ?? false,
@@ -213,6 +224,7 @@ export class Preset {
       atNs: endNs,
     });
     this.#probes.attach(doc);
+    if (this.budget.events.length > 0) doc.adaptive = this.budget.events.map((event) => ({ ...event, atNs: Math.max(0, event.atNs - root.startNs) }));
     this.#document = doc;
     this.#emit(doc);
     return doc;

@@ -14,7 +14,9 @@ export interface TextTreeOptions {
   /**
    * Fold siblings that share a name and occur 3+ times into one line
    * ("InferenceSession.run rec.onnx × 37, total 812.0 ms, p50 21.0 ms, max 40.1 ms").
-   * The folded spans' children are omitted (the line says how many). Default false.
+   * The folded spans' children are omitted (the line says how many). The line's
+   * interval runs from the first start to the last end; its share is the summed
+   * duration (over 100 % when the calls overlap). Default false.
    */
   compact?: boolean;
 }

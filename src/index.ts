@@ -79,7 +79,7 @@ export { stageFromModelName } from './presets/model-stage.js';
 export { ServeScope, serve } from './serve/serve-scope.js';
 export type { ServeOptions, PageOptions } from './serve/options.js';
 export { RequestTreeStore, type RequestStoreOptions, type RouteSummary, type StagePercentiles } from './serve/store.js';
-export { OverheadBudget, type OverheadBudgetOptions } from './serve/overhead-budget.js';
+export { OverheadBudget, type OverheadBudgetOptions } from './instrument/overhead-budget.js';
 export { requestToRunDocument } from './serve/request-document.js';
 export type { AdaptiveEvent } from './core/run-document.js';
 export type {

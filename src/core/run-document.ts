@@ -82,15 +82,48 @@ export interface BuildRunOptions {
 export function buildRunDocument(options: BuildRunOptions): RunDocument {
   const { root } = options;
   const atNs = options.atNs ?? nowNs();
-  const traceSpans = options.spans.filter((span) => span.trace === root.trace);
-  const present = new Set(traceSpans);
+  const records = toSpanRecords(root, options.spans.filter((span) => span.trace === root.trace), atNs);
+  const rootRecord = records.find((record) => record.id === root.id);
+  return {
+    format: RUN_FORMAT,
+    preset: options.preset,
+    command: options.command,
+    startedAt: new Date(nsToWallMs(root.startNs)).toISOString(),
+    durationNs: rootRecord?.durationNs ?? 0,
+    overheadNs: Math.round(root.trace.overheadNs),
+    wrappedCalls: root.trace.wrappedCalls,
+    droppedSpans: options.droppedSpans,
+    exitCode: options.exitCode ?? null,
+    error: root.error,
+    environment: {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      stagescope: options.stagescopeVersion,
+    },
+    diagnostics: options.diagnostics ?? [],
+    spans: records,
+  };
+}
+
+/**
+ * The saved form of one trace's spans: times relative to the root's start, self
+ * time computed, open spans `unfinished` with the duration they had at `atNs`.
+ * The root is always included (even if the bounded buffer dropped it); a span
+ * whose parent is not among `spans` is attached to the root and marked
+ * `attributes.orphaned`, so nothing recorded is hidden. Used for run documents
+ * and for the serve store's request trees.
+ */
+export function toSpanRecords(root: Span, spans: readonly Span[], atNs: number): SpanRecord[] {
+  const all = spans.includes(root) ? spans : [root, ...spans];
+  const present = new Set<Span>(all);
   const records: SpanRecord[] = [];
   const childrenOf = new Map<string, SpanRecord[]>();
-  for (const span of traceSpans) {
+  for (const span of all) {
     const endNs = span.endNs >= 0 ? span.endNs : atNs;
     let parentId = span.parent === null ? null : span.parent.id;
     const attributes = span.attributes === null ? {} : { ...span.attributes };
-    if (span.parent !== null && !present.has(span.parent)) {
+    if (span !== root && (span.parent === null || !present.has(span.parent))) {
       parentId = root.id;
       attributes.orphaned = true;
     }
@@ -117,27 +150,7 @@ export function buildRunDocument(options: BuildRunOptions): RunDocument {
     }
   }
   for (const record of records) record.selfNs = selfTime(record, childrenOf.get(record.id) ?? []);
-  const rootRecord = records.find((record) => record.id === root.id);
-  return {
-    format: RUN_FORMAT,
-    preset: options.preset,
-    command: options.command,
-    startedAt: new Date(nsToWallMs(root.startNs)).toISOString(),
-    durationNs: rootRecord?.durationNs ?? 0,
-    overheadNs: Math.round(root.trace.overheadNs),
-    wrappedCalls: root.trace.wrappedCalls,
-    droppedSpans: options.droppedSpans,
-    exitCode: options.exitCode ?? null,
-    error: root.error,
-    environment: {
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-      stagescope: options.stagescopeVersion,
-    },
-    diagnostics: options.diagnostics ?? [],
-    spans: records,
-  };
+  return records;
 }
 
 /**

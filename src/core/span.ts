@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { nowNs } from './clock.js';
+import { pooledTraceId } from './trace-id.js';
 import type { Attributes, AttributeValue, Metrics, SpanError, SpanStatus, Stage } from './types.js';
 
 let nextSpanId = 1;
@@ -86,7 +86,7 @@ export class Trace {
    */
   constructor(startNs: number = nowNs(), id?: string, remoteParentId: string | null = null) {
     // W3C/OTel-compatible 16-byte hex id; random so ids from two processes never collide.
-    this.id = id ?? randomBytes(16).toString('hex');
+    this.id = id ?? pooledTraceId();
     this.startNs = startNs;
     this.remoteParentId = remoteParentId;
   }

@@ -20,7 +20,7 @@ import { ProbeSession } from '../probes/probe-session.js';
 import { resolveProbes, type ProbeSpec } from '../probes/registry.js';
 import { probeAnnotation } from '../render/probe-annotation.js';
 import { runScript, type RunScriptOptions } from '../driver/run-script.js';
-import { OverheadBudget } from '../serve/overhead-budget.js';
+import { OverheadBudget } from '../instrument/overhead-budget.js';
 
 export interface PresetOptions {
   /**

@@ -2,14 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { nowNs, nsToWallMs } from '../core/clock.js';
 import { currentSpan, storage, suppressTracing } from '../core/context.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
-import { selfTime, type AdaptiveEvent } from '../core/run-document.js';
+import { toSpanRecords, type AdaptiveEvent } from '../core/run-document.js';
 import type { Span, Trace } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { SpanRecord } from '../core/types.js';
 import { installHttpPrototypeHooks, traceHttpObjects } from './http-prototypes.js';
 import type { FinishedRequest, TraceContextPropagator } from './request-events.js';
 import { requestIdFrom } from './request-id.js';
-import { pooledTraceId } from './trace-id.js';
 import type { RequestTreeStore } from './store.js';
 
 /** What the core needs to know; resolved by ServeScope. */
@@ -149,7 +148,7 @@ export class ServeCore {
     // (the tracer validates the ids and falls back to a random trace id).
     const root =
       remoteParent === undefined
-        ? tracer.startSpan(`${method} ${path}`, { parent: null, startNs, traceId: pooledTraceId() })
+        ? tracer.startSpan(`${method} ${path}`, { parent: null, startNs })
         : tracer.startSpan(`${method} ${path}`, { parent: null, startNs, traceId: remoteParent.traceId, remoteParentId: remoteParent.spanId });
     if (remoteParent !== undefined && root.trace.id !== remoteParent.traceId) remoteParent = undefined;
     const id = requestIdFrom(req.headers[requestIdHeader]);
@@ -248,7 +247,7 @@ export class ServeCore {
     state.finished = true;
     this.#byTrace.delete(root.trace);
 
-    const spans = toRecords(root, state.spans, endNs);
+    const spans = toSpanRecords(root, state.spans, endNs);
     const request: FinishedRequest = {
       id: state.id,
       traceId: root.trace.id,
@@ -274,45 +273,3 @@ export class ServeCore {
   }
 }
 
-/**
- * The request's spans in run-document form, root first; times relative to the
- * root's start, self time computed, spans still open marked `unfinished`.
- */
-export function toRecords(root: Span, spans: readonly Span[], atNs: number): SpanRecord[] {
-  const all = [root, ...spans];
-  const present = new Set<Span>(all);
-  const records: SpanRecord[] = [];
-  const childrenOf = new Map<string, SpanRecord[]>();
-  for (const span of all) {
-    const endNs = span.endNs >= 0 ? span.endNs : atNs;
-    let parentId = span.parent === null ? null : span.parent.id;
-    const attributes = span.attributes === null ? {} : { ...span.attributes };
-    if (span !== root && (span.parent === null || !present.has(span.parent))) {
-      parentId = root.id;
-      attributes.orphaned = true;
-    }
-    const record: SpanRecord = {
-      id: span.id,
-      parentId,
-      traceId: span.trace.id,
-      name: span.name,
-      stage: span.stage,
-      target: span.target,
-      startNs: span.startNs - root.startNs,
-      durationNs: Math.max(0, endNs - span.startNs),
-      selfNs: 0,
-      status: span.endNs >= 0 ? span.status : 'unfinished',
-      error: span.error,
-      metrics: span.metrics === null ? {} : { ...span.metrics },
-      attributes,
-    };
-    records.push(record);
-    if (parentId !== null) {
-      let siblings = childrenOf.get(parentId);
-      if (siblings === undefined) childrenOf.set(parentId, (siblings = []));
-      siblings.push(record);
-    }
-  }
-  for (const record of records) record.selfNs = selfTime(record, childrenOf.get(record.id) ?? []);
-  return records;
-}

@@ -7,7 +7,7 @@ import { expressMiddleware, expressRoute, type ExpressMiddleware } from './expre
 import { fastifyPlugin, type FastifyPlugin } from './fastify.js';
 import { patchHttpServerEmit, wrapRequestListener, type RequestListener } from './node-http.js';
 import { resolveHeaderNames, resolvePageOptions, type ServeOptions } from './options.js';
-import type { OverheadBudget } from './overhead-budget.js';
+import type { OverheadBudget } from '../instrument/overhead-budget.js';
 import { PageHandler, type PageBackend } from './page/page-handler.js';
 import type { TargetState } from './page/render-page.js';
 import type { RequestEventSource, RequestFinishedListener } from './request-events.js';

@@ -2,8 +2,8 @@ import { nowNs } from '../core/clock.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { AdaptiveEvent } from '../core/run-document.js';
 import type { Tracer } from '../core/tracer.js';
-import type { Instrumenter } from '../instrument/instrumenter.js';
-import { wrapFunction, type TargetSwitch } from '../instrument/wrap.js';
+import type { Instrumenter } from './instrumenter.js';
+import { wrapFunction, type TargetSwitch } from './wrap.js';
 
 export interface OverheadBudgetOptions {
   /**

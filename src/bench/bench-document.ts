@@ -1,18 +1,11 @@
 import { assertRunDocument, type RunDocument } from '../core/run-document.js';
-import type { Stage } from '../core/types.js';
-import { measureRun, type MeasureKind } from '../compare/stage-paths.js';
+import { measureRun, type MeasureIdentity } from '../compare/stage-paths.js';
 import { summarizeSamples, type SampleSummary } from '../compare/stats.js';
 
 export const BENCH_FORMAT = 'stagescope.bench/1';
 
 /** Statistics of one stage path over the measured runs of a variant. */
-export interface BenchRow extends SampleSummary {
-  key: string;
-  kind: MeasureKind;
-  label: string;
-  names: string[];
-  depth: number;
-  stage: Stage | null;
+export interface BenchRow extends SampleSummary, MeasureIdentity {
   /** Summed duration of the path in each run, in run order (0 when the path did not occur in a run). */
   samplesNs: number[];
   /** Median number of calls per run. */

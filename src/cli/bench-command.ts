@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { splitAtDoubleDash } from './split-argv.js';
 import { benchScript, BenchRunError, type BenchVariantSpec } from '../bench/bench-script.js';
 import { renderBenchTable } from '../bench/bench-table.js';
 import { createProgressReporter } from '../bench/progress.js';
@@ -64,9 +65,7 @@ export function splitVariants(rest: readonly string[]): string[][] {
 
 /** `stagescope bench`: run, summarise, optionally compare two variants. */
 export async function benchCommand(argv: string[]): Promise<number> {
-  const separator = argv.indexOf('--');
-  const own = separator < 0 ? argv : argv.slice(0, separator);
-  const rest = separator < 0 ? [] : argv.slice(separator + 1);
+  const { own, rest } = splitAtDoubleDash(argv);
   const { values, positionals } = parseArgs({
     args: own,
     allowPositionals: true,

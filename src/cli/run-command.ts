@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { splitAtDoubleDash } from './split-argv.js';
 import { parseArgs } from 'node:util';
 import { presetNames } from '../presets/registry.js';
 import { parseProbeList, UnknownProbeError } from '../probes/registry.js';
@@ -33,9 +34,7 @@ export function runUsage(): string {
 
 /** `stagescope run`: validate options here (fail fast), then trace the script in a child node. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const separator = argv.indexOf('--');
-  const own = separator < 0 ? argv : argv.slice(0, separator);
-  const rest = separator < 0 ? [] : argv.slice(separator + 1);
+  const { own, rest } = splitAtDoubleDash(argv);
   const { values, positionals } = parseArgs({
     args: own,
     allowPositionals: true,

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { BENCH_FORMAT, summarizeRuns, type BenchDocument, type BenchRow, type BenchVariant } from '../bench/bench-document.js';
 import { RUN_FORMAT, type RunDocument } from '../core/run-document.js';
-import type { Stage } from '../core/types.js';
-import type { MeasureKind } from './stage-paths.js';
+import type { MeasureIdentity } from './stage-paths.js';
 import { mannWhitneyU } from './stats.js';
 
 /** What can be compared: one run, several runs of the same thing, or a bench document / variant. */
@@ -54,13 +53,7 @@ export interface ComparisonSide {
   calls: number;
 }
 
-export interface ComparisonRow {
-  key: string;
-  kind: MeasureKind;
-  label: string;
-  names: string[];
-  depth: number;
-  stage: Stage | null;
+export interface ComparisonRow extends MeasureIdentity {
   /** null when the path never occurred on that side. */
   a: ComparisonSide | null;
   b: ComparisonSide | null;

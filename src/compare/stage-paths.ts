@@ -6,7 +6,8 @@ import { buildTree, type TreeNode } from '../render/span-tree.js';
 export type MeasureKind = 'total' | 'stage' | 'path';
 
 /** One measured thing in one run: the whole run, a stage, or a call path. */
-export interface Measure {
+/** What a row of a comparison or bench table is about (shared by both). */
+export interface MeasureIdentity {
   /** Stable key used to align two runs: `total`, `stage:recognition`, `path:run/InferenceSession.run rec.onnx`. */
   key: string;
   kind: MeasureKind;
@@ -17,6 +18,9 @@ export interface Measure {
   /** Depth in the call tree (0 = the run root; stages and total are 0). */
   depth: number;
   stage: Stage | null;
+}
+
+export interface Measure extends MeasureIdentity {
   /** Sum of the durations of the calls (wall time; concurrent calls add up). */
   durationNs: number;
   /** Sum of the calls' self time (paths only; equal to durationNs for stages). */

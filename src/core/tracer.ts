@@ -1,5 +1,5 @@
 import { nowNs } from './clock.js';
-import { storage, SUPPRESSED, isSuppressed } from './context.js';
+import { storage, SUPPRESSED, isSuppressed, type ContextValue } from './context.js';
 import { reportDiagnostic } from './diagnostics.js';
 import type { SpanProbe } from './probe.js';
 import { Recorder, type RecorderOptions } from './recorder.js';
@@ -77,8 +77,7 @@ export class Tracer {
    * `startSpan` for wrappers: positional arguments, current context as parent, no
    * options object to allocate on every wrapped call.
    */
-  startSpanFast(name: string, stage: Stage | null, target: string | null): Span {
-    const current = storage.getStore();
+  startSpanFast(name: string, stage: Stage | null, target: string | null, current: ContextValue | undefined = storage.getStore()): Span {
     const parent = current === undefined || current === SUPPRESSED ? this.ambientRoot : current;
     const trace = parent === null ? new Trace() : parent.trace;
     const span = new Span(trace, parent, name, stage, target, nowNs());

@@ -138,7 +138,7 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     const entryNs = nowNs();
     let span: Span;
     try {
-      span = tracer.startSpanFast(spec.name, spec.stage, target);
+      span = tracer.startSpanFast(spec.name, spec.stage, target, store); // the store read above: one ALS lookup per call
     } catch (error) {
       reportDiagnostic('SS_SPAN_FAILED', `could not start a span for ${target}: ${String(error)}`, error);
       return new.target === undefined ? Reflect.apply(fn, this, args) : Reflect.construct(fn, args, new.target);

@@ -231,7 +231,7 @@ function endCall(
 ): void {
   if (spec.hook?.onEnd !== undefined && call !== undefined) {
     const hook = spec.hook;
-    safe('hook onEnd', spec.target, () => hook.onEnd!({ ...call, result, error, failed }));
+    safe('hook onEnd', spec.target, () => hook.onEnd!({ span: call.span, thisArg: call.thisArg, args: call.args, result, error, failed }));
   }
   tracer.endSpan(span, endNs, error, failed);
   // Per-target accounting for an overhead budget (the switch was filled in by wrapFunction).

@@ -17,6 +17,17 @@ describe('Gantt chart', () => {
     assertGolden('ocr-run.gantt.svg', renderGantt(ocrRun()));
   });
 
+  it('shows probe values in the bar tooltips (memory, CPU … when the run has them)', () => {
+    const doc = ocrRun();
+    const withMetrics = doc.spans.filter((span) => Object.keys(span.metrics).length > 0);
+    assert.ok(withMetrics.length > 0, 'the fixture run has probe metrics');
+    const titles = bars(renderGantt(doc)).map((bar) => bar.title);
+    for (const span of withMetrics) {
+      const title = titles.find((text) => text.startsWith(`${span.name}\n`));
+      assert.match(title ?? '', /\nprobes: /, `tooltip of ${span.name}`);
+    }
+  });
+
   it('lays out lanes: children below parents, sequential siblings share a lane, concurrent ones never overlap', () => {
     for (const doc of [ocrRun(), bigRun()]) {
       const { bars: placed } = assignLanes(doc);

@@ -1,4 +1,5 @@
 import type { RunDocument } from '../core/run-document.js';
+import { probeAnnotation } from './probe-annotation.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatDurationNs } from './format.js';
 import { STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from './palette.js';
@@ -102,7 +103,7 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
  * The run as a Gantt chart (SVG): one bar per span on a time axis, concurrent
  * spans in separate lanes (see {@link assignLanes}), coloured by stage from the
  * fixed palette, names on the bars that are wide enough, and a `<title>`
- * tooltip with name, stage and duration on every bar. Pure.
+ * tooltip with name, stage, duration and probe values on every bar. Pure.
  *
  * @example
  * writeFileSync('timeline.svg', renderGantt(doc));
@@ -150,6 +151,8 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
   const rowPitch = opts.rowHeightPx + 2;
 
   const out: string[] = [];
+  // Probe values per span (memory, CPU, disk, network …) go in the bar's tooltip.
+  const probes = probeAnnotation(doc);
   const title = opts.title ?? defaultTitle(doc);
   // Header: title, legend of the stages present, notes.
   let y = MARGIN_PX + 14;
@@ -212,7 +215,7 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
     const dash = span.status === 'unfinished' ? ' stroke-dasharray="3,2" fill-opacity="0.6"' : '';
     const label = fitLabel(`${span.name} ${formatDurationNs(span.durationNs)}`, span.name, bw);
     barsSvg.push(
-      `<g><title>${escapeXml(tooltip(span))}</title>` +
+      `<g><title>${escapeXml(tooltip(span, probes))}</title>` +
         `<rect x="${round(bx)}" y="${by}" width="${round(bw)}" height="${opts.rowHeightPx}" rx="2" fill="${fill}"${light}${stroke}${dash}/>` +
         (label === ''
           ? ''
@@ -263,10 +266,12 @@ function defaultTitle(doc: RunDocument): string {
   return `Timeline · preset ${doc.preset ?? 'none'}${command} · ${formatDurationNs(doc.durationNs)}`;
 }
 
-function tooltip(span: SpanRecord): string {
+function tooltip(span: SpanRecord, probes: (span: SpanRecord) => string): string {
   const lines = [span.name, `stage: ${span.stage ?? 'none'}`, `duration: ${formatDurationNs(span.durationNs)} (self ${formatDurationNs(span.selfNs)})`, `start: +${formatDurationNs(span.startNs)}`];
   if (span.status !== 'ok') lines.push(`status: ${span.status}${span.error === null ? '' : ` (${span.error.name}: ${span.error.message})`}`);
   if (span.target !== null) lines.push(`target: ${span.target}`);
+  const probeText = probes(span);
+  if (probeText !== '') lines.push(`probes: ${probeText}`);
   return lines.join('\n');
 }
 

@@ -89,3 +89,26 @@ describe('stagescope run (driver + CLI)', () => {
     assert.equal(spanIndex(readRun(json)).named('worker.recognize').length, 2);
   });
 });
+
+describe('stagescope run --max-overhead-pct', () => {
+  it('passes the budget to the child and rejects a bad value before running', async () => {
+    const bad = await runCli(['run', '--targets', targets, '--max-overhead-pct', 'lots', '--', fixture('scripts/exit-code.mjs')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-overhead-pct must be a positive number \(percent\) or "off", got "lots"/);
+    assert.equal(bad.stdout, '');
+    const hot = fixture('targets/hot.yaml');
+    const defaultJson = path.join(tempDir(), 'run.json');
+    const withBudget = await runCli(['run', '--preset', 'custom', '--targets', hot, '--json', defaultJson, '--quiet', '--', fixture('scripts/hot-loop.mjs')]);
+    assert.equal(withBudget.code, 0, withBudget.stderr);
+    const budgeted = readRun(defaultJson);
+    assert.ok((budgeted.adaptive ?? []).length > 0, 'the default budget cut the hot target');
+    assert.ok(budgeted.spans.length < 5001);
+    const offJson = path.join(tempDir(), 'run.json');
+    const off = await runCli(['run', '--preset', 'custom', '--targets', hot, '--max-overhead-pct', 'off', '--json', offJson, '--quiet', '--', fixture('scripts/hot-loop.mjs')]);
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal(off.stdout, '5000\n');
+    const unbudgeted = readRun(offJson);
+    assert.equal(unbudgeted.adaptive, undefined, 'no adaptive decisions with the budget off');
+    assert.equal(unbudgeted.spans.length, 5001, 'every call recorded');
+  });
+});

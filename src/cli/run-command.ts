@@ -24,6 +24,8 @@ Options:
   --max-spans N       spans kept in memory (ring buffer; default 100000)
   --onnx-ops          onnx preset: op-level drill-down with onnxruntime's profiler (kernels under each run)
   --probes LIST       probes, comma-separated: memory,cpu,disk,network,eventloop,gc,system or all
+  --max-overhead-pct P  overhead budget: sample or switch off targets whose wrappers cost more
+                      than P% of the work they measure (default 1; "off" disables the budget)
   --node-arg ARG      pass ARG to node (e.g. --node-arg=--max-old-space-size=4096); repeatable
   -h, --help          show this help
 `;
@@ -50,6 +52,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       'max-spans': { type: 'string' },
       'onnx-ops': { type: 'boolean', default: false },
       probes: { type: 'string' },
+      'max-overhead-pct': { type: 'string' },
       'node-arg': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -70,8 +73,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     nodeArgs: values['node-arg'] ?? [],
   };
   validateTracedRun(traced);
-  // read by OnnxLatency in the child (tracedEnv copies this process's environment)
-  if (values['onnx-ops']) process.env.STAGESCOPE_ONNX_OPS = '1';
+  // Settings the child reads in register/process-mode.ts (and OnnxLatency).
+  const env: Record<string, string> = {};
+  if (values['onnx-ops']) env.STAGESCOPE_ONNX_OPS = '1';
   if (values.probes !== undefined) {
     try {
       parseProbeList(values.probes, '--probes');
@@ -79,15 +83,21 @@ export async function runCommand(argv: string[]): Promise<number> {
       if (error instanceof UnknownProbeError) throw new CliError(error.message.replace(/^stagescope: /, ''));
       throw error;
     }
-    // the child reads it in register/process-mode.ts; tracedEnv copies this process's environment
-    process.env.STAGESCOPE_PROBES = values.probes;
+    env.STAGESCOPE_PROBES = values.probes;
   }
-
-  // pictures: read by register/process-mode.ts in the child (tracedEnv copies this process's environment)
-  if (values.compact) process.env.STAGESCOPE_COMPACT = '1';
-  if (values.svg !== undefined) process.env.STAGESCOPE_SVG = path.resolve(values.svg);
-  if (values.gantt !== undefined) process.env.STAGESCOPE_GANTT = path.resolve(values.gantt);
-  if (values.trace !== undefined) process.env.STAGESCOPE_TRACE = path.resolve(values.trace);
+  const maxOverheadPct = values['max-overhead-pct'];
+  if (maxOverheadPct !== undefined) {
+    const pct = Number(maxOverheadPct);
+    if (maxOverheadPct !== 'off' && !(Number.isFinite(pct) && pct > 0)) {
+      throw new CliError(`--max-overhead-pct must be a positive number (percent) or "off", got "${maxOverheadPct}"`);
+    }
+    env.STAGESCOPE_MAX_OVERHEAD_PCT = maxOverheadPct;
+  }
+  if (values.compact) env.STAGESCOPE_COMPACT = '1';
+  if (values.svg !== undefined) env.STAGESCOPE_SVG = path.resolve(values.svg);
+  if (values.gantt !== undefined) env.STAGESCOPE_GANTT = path.resolve(values.gantt);
+  if (values.trace !== undefined) env.STAGESCOPE_TRACE = path.resolve(values.trace);
+  traced.env = env;
 
   const { code, signal } = await spawnTraced(traced);
   if (signal !== null) {

@@ -25,6 +25,8 @@ export interface TracedRunOptions {
   stdio?: StdioOptions;
   /** Working directory of the child (default this process's). */
   cwd?: string;
+  /** More STAGESCOPE_* settings for the child (probes, pictures, budget …). */
+  env?: Record<string, string>;
 }
 
 /** How the child ended; `stderr` is set when stdio[2] was `'pipe'`. */
@@ -60,7 +62,7 @@ export function validateTracedRun(options: TracedRunOptions): string[] {
 
 /** The environment that tells `register/index.js` in the child what to do (see register/process-mode.ts). */
 export function tracedEnv(options: TracedRunOptions, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, STAGESCOPE_PRESET: options.preset };
+  const env: NodeJS.ProcessEnv = { ...base, ...options.env, STAGESCOPE_PRESET: options.preset };
   const targets = (options.targets ?? []).map((file) => path.resolve(file));
   if (targets.length > 0) env.STAGESCOPE_TARGETS = targets.join(path.delimiter);
   if (options.json !== undefined) env.STAGESCOPE_JSON = path.resolve(options.json);

@@ -16,6 +16,7 @@ import { parseProbeList } from '../probes/registry.js';
  *   STAGESCOPE_JSON       write the run document here
  *   STAGESCOPE_QUIET=1    do not print the tree
  *   STAGESCOPE_MAX_SPANS  ring buffer size
+ *   STAGESCOPE_MAX_OVERHEAD_PCT  overhead budget in percent, or "off" (default 1)
  *   STAGESCOPE_SVG        write the call-graph SVG here (after the run drains; not on process.exit)
  *   STAGESCOPE_GANTT      write the Gantt chart SVG here
  *   STAGESCOPE_TRACE      write the Chrome/Perfetto trace JSON here
@@ -37,6 +38,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOpti
     if (file !== undefined && file !== '') options[option] = file;
   }
   if (env.STAGESCOPE_COMPACT === '1' || env.STAGESCOPE_COMPACT === 'true') options.compact = true;
+  const budget = env.STAGESCOPE_MAX_OVERHEAD_PCT;
+  if (budget !== undefined && budget !== '') {
+    const pct = budget === 'off' ? Infinity : Number(budget);
+    if (!(pct > 0)) throw new Error(`stagescope: STAGESCOPE_MAX_OVERHEAD_PCT must be a positive number (percent) or "off", got "${budget}"`);
+    options.maxOverheadPct = pct;
+  }
   return options;
 }
 

@@ -40,8 +40,14 @@ export async function resolve(
   nextResolve: (specifier: string, context?: unknown) => Promise<ResolveResult>,
 ): Promise<ResolveResult> {
   const result = await nextResolve(specifier, context);
-  if (Object.prototype.hasOwnProperty.call(packages, specifier) && result.url.startsWith('file:') && !result.url.includes(ORIGINAL_QUERY)) {
+  if (!result.url.startsWith('file:') || result.url.includes(ORIGINAL_QUERY)) return result;
+  if (Object.prototype.hasOwnProperty.call(packages, specifier)) {
     entries.set(result.url, specifier);
+  } else {
+    // A target may name a file inside a package (`pkg/build/models/Detection.js`):
+    // the library reaches it by a relative import, so match the resolved file.
+    const file = packageFileOfUrl(result.url);
+    if (file !== undefined && Object.prototype.hasOwnProperty.call(packages, file)) entries.set(result.url, file);
   }
   return result;
 }
@@ -63,6 +69,15 @@ export async function load(
     return result; // a syntax the lexer does not know: leave the module alone
   }
   return { format: 'module', source: facadeSource(packageName, url, exportNames), shortCircuit: true };
+}
+
+/** `file:///…/node_modules/@scope/pkg/build/x.js` → `@scope/pkg/build/x.js`. */
+function packageFileOfUrl(url: string): string | undefined {
+  const marker = '/node_modules/';
+  const index = url.lastIndexOf(marker);
+  if (index < 0) return undefined;
+  const rest = decodeURIComponent(url.slice(index + marker.length).split('?')[0]!);
+  return rest === '' ? undefined : rest;
 }
 
 function facadeSource(packageName: string, url: string, exportNames: string[]): string {

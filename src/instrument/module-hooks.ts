@@ -38,6 +38,8 @@ interface HookState {
   /** package name → top-level export names the ESM facade must make replaceable */
   watched: Map<string, Set<string>>;
   cjsInstalled: boolean;
+  /** How many watched names are files inside a package (`pkg/dir/file.js`). */
+  watchedFiles: number;
   /** packages (with their names) already covered by a `module.register` call */
   esmRegistered: Map<string, string>;
 }
@@ -51,6 +53,7 @@ const state: HookState = (g[STATE_KEY] ??= {
   loaded: new Map(),
   watched: new Map(),
   cjsInstalled: false,
+  watchedFiles: 0,
   esmRegistered: new Map(),
 });
 
@@ -83,7 +86,16 @@ function installCjsHook(): void {
     const exports = Reflect.apply(originalLoad, this, arguments);
     // `require('pkg')` passes the bare name; an ESM `import 'pkg'` of a CJS package
     // passes the resolved file name. Map both to the package name.
-    const moduleName = state.watched.has(request) ? request : packageOfAbsolutePath(request);
+    let moduleName = state.watched.has(request) ? request : packageOfAbsolutePath(request);
+    if ((moduleName === undefined || !state.watched.has(moduleName)) && state.watchedFiles > 0 && !request.startsWith('node:')) {
+      // A target naming a file inside a package, reached by a relative require.
+      // Resolving again costs a cached lookup, paid only while such targets exist.
+      try {
+        moduleName = packageFileOfPath(internals._resolveFilename(request, parent, isMain));
+      } catch {
+        moduleName = undefined;
+      }
+    }
     if (moduleName !== undefined && state.watched.has(moduleName)) {
       let location = request;
       try {
@@ -108,6 +120,19 @@ export function packageOfAbsolutePath(file: string): string | undefined {
   const first = parts[0];
   if (first === undefined || first === '') return undefined;
   return first.startsWith('@') && parts[1] !== undefined ? `${first}/${parts[1]}` : first;
+}
+
+/** `/a/node_modules/@scope/pkg/build/x.js` → `@scope/pkg/build/x.js`; undefined outside node_modules. */
+export function packageFileOfPath(file: string): string | undefined {
+  if (!path.isAbsolute(file)) return undefined;
+  const index = file.lastIndexOf(NODE_MODULES);
+  if (index < 0) return undefined;
+  return file.slice(index + NODE_MODULES.length).split(path.sep).join('/');
+}
+
+/** Does a module name name a file inside a package (`pkg/dir/file.js`) rather than a package or export subpath? */
+export function isPackageFileName(moduleName: string): boolean {
+  return /\.(?:c|m)?js$/.test(moduleName) && moduleName.split('/').length > (moduleName.startsWith('@') ? 2 : 1);
 }
 
 function installEsmHook(): void {
@@ -140,7 +165,10 @@ function installEsmHook(): void {
 export function watchModules(packages: Map<string, Set<string>>): void {
   for (const [name, exportNames] of packages) {
     let names = state.watched.get(name);
-    if (names === undefined) state.watched.set(name, (names = new Set()));
+    if (names === undefined) {
+      state.watched.set(name, (names = new Set()));
+      if (isPackageFileName(name)) state.watchedFiles++;
+    }
     for (const exportName of exportNames) names.add(exportName);
   }
   installCjsHook();

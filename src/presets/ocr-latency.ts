@@ -3,9 +3,7 @@ import './hooks/onnx.js';
 import './hooks/sharp.js';
 import './hooks/tesseract.js';
 import type { RunDocument } from '../core/run-document.js';
-import type { Span } from '../core/span.js';
 import { materializeDerivedPhases } from './hooks/derived-phases.js';
-import { watchPackageFiles } from './hooks/package-file-targets.js';
 import { attachOnnxOps, type OnnxOpsOptions } from './onnx-ops.js';
 import { Preset, type PresetOptions } from './preset.js';
 
@@ -33,7 +31,6 @@ export interface OcrLatencyOptions extends PresetOptions, OnnxOpsOptions {}
  * await new OcrLatency().run('./read-receipt.mjs');
  */
 export class OcrLatency extends Preset {
-  #stopWatching: (() => void) | undefined;
   #stopPhases: () => void;
 
   constructor(options: OcrLatencyOptions = {}) {
@@ -42,16 +39,8 @@ export class OcrLatency extends Preset {
     attachOnnxOps(this, options);
   }
 
-  override start(command: string[] = [], basedir?: string): Span {
-    const root = super.start(command, basedir);
-    // After the instrumenter has registered its packages: nothing new to register for the ESM hooks.
-    this.#stopWatching ??= watchPackageFiles(this.targets);
-    return root;
-  }
-
   override finish(exitCode: number | null = null): RunDocument {
     const doc = super.finish(exitCode);
-    this.#stopWatching?.();
     this.#stopPhases();
     return doc;
   }

@@ -6,6 +6,14 @@ import { fileURLToPath } from 'node:url';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
 
+/**
+ * A span record with the defaults of a plain finished span (no stage, target,
+ * error, metrics or attributes); tests give the fields they care about.
+ */
+export function spanRecord(fields: Pick<SpanRecord, 'id' | 'parentId' | 'name' | 'startNs' | 'durationNs'> & Partial<SpanRecord>): SpanRecord {
+  return { traceId: 't', stage: null, target: null, selfNs: 0, status: 'ok', error: null, metrics: {}, attributes: {}, ...fields };
+}
+
 /** Repository root (tests run from build/test/). */
 export const repoRoot: string = fileURLToPath(new URL('../../', import.meta.url));
 export const cliPath: string = path.join(repoRoot, 'build/src/cli/main.js');

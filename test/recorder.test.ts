@@ -4,6 +4,7 @@ import { Recorder } from '../src/core/recorder.js';
 import { buildRunDocument, selfTime } from '../src/core/run-document.js';
 import { Tracer } from '../src/core/tracer.js';
 import type { SpanRecord } from '../src/core/types.js';
+import { spanRecord } from './helpers.js';
 
 describe('Recorder', () => {
   it('keeps at most maxSpans, drops the oldest and counts them', () => {
@@ -41,9 +42,7 @@ describe('Recorder', () => {
 });
 
 describe('selfTime', () => {
-  const span = (startNs: number, durationNs: number): SpanRecord => ({
-    id: '1', parentId: null, traceId: 't', name: 'x', stage: null, target: null, startNs, durationNs, selfNs: 0, status: 'ok', error: null, metrics: {}, attributes: {},
-  });
+  const span = (startNs: number, durationNs: number): SpanRecord => spanRecord({ id: '1', parentId: null, name: 'x', startNs, durationNs });
   it('subtracts the union of children, so overlapping concurrent children never make it negative', () => {
     assert.equal(selfTime(span(0, 100), []), 100);
     assert.equal(selfTime(span(0, 100), [span(10, 20), span(40, 20)]), 60);

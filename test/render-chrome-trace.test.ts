@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { RUN_FORMAT, selfTime, type RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
 import { renderChromeTrace, renderChromeTraceJson, type ChromeTrace } from '../src/render/chrome-trace.js';
-import { fixture, readRun, runCli, tempDir } from './helpers.js';
+import { fixture, readRun, runCli, spanRecord, tempDir } from './helpers.js';
 import { assertGolden, ocrRun } from './render-helpers.js';
 
 /**
@@ -61,21 +61,13 @@ function randomRun(seed: number, count: number): RunDocument {
   };
   const spans: SpanRecord[] = [];
   const make = (parent: SpanRecord | null, startNs: number, durationNs: number): SpanRecord => {
-    const span: SpanRecord = {
+    const span = spanRecord({
       id: String(spans.length + 1),
       parentId: parent?.id ?? null,
-      traceId: 't',
       name: `s${spans.length + 1}`,
-      stage: null,
-      target: null,
       startNs: Math.round(startNs),
       durationNs: Math.round(durationNs),
-      selfNs: 0,
-      status: 'ok',
-      error: null,
-      metrics: {},
-      attributes: {},
-    };
+    });
     spans.push(span);
     return span;
   };

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RUN_FORMAT, selfTime, type RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord, Stage } from '../src/core/types.js';
-import { fixture, repoRoot } from './helpers.js';
+import { fixture, repoRoot, spanRecord } from './helpers.js';
 
 /** The hand-made OCR run (det → cls/rec ×4, three concurrent tesseract workers, a hostile span name). */
 export function ocrRun(): RunDocument {
@@ -25,22 +25,16 @@ export function bigRun(): RunDocument {
   const MS = 1e6;
   const spans: SpanRecord[] = [];
   const add = (parent: SpanRecord | null, name: string, stage: Stage | null, startNs: number, durationNs: number, extra: Partial<SpanRecord> = {}): SpanRecord => {
-    const span: SpanRecord = {
+    const span = spanRecord({
       id: String(spans.length + 1),
       parentId: parent?.id ?? null,
       traceId: 'big',
       name,
       stage,
-      target: null,
       startNs: Math.round(startNs),
       durationNs: Math.round(durationNs),
-      selfNs: 0,
-      status: 'ok',
-      error: null,
-      metrics: {},
-      attributes: {},
       ...extra,
-    };
+    });
     spans.push(span);
     return span;
   };

@@ -5,15 +5,12 @@ import { describe, it } from 'node:test';
 import { RUN_FORMAT, type RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
 import { renderTextTree } from '../src/render/text-tree.js';
-import { repoRoot } from './helpers.js';
+import { repoRoot, spanRecord } from './helpers.js';
 
 const MS = 1e6;
 
 function span(id: string, parentId: string | null, name: string, startMs: number, durationMs: number, extra: Partial<SpanRecord> = {}): SpanRecord {
-  return {
-    id, parentId, traceId: 't', name, stage: null, target: null, startNs: startMs * MS, durationNs: durationMs * MS, selfNs: 0,
-    status: 'ok', error: null, metrics: {}, attributes: {}, ...extra,
-  };
+  return spanRecord({ id, parentId, name, startNs: startMs * MS, durationNs: durationMs * MS, ...extra });
 }
 
 function doc(spans: SpanRecord[], extra: Partial<RunDocument> = {}): RunDocument {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { nowNs } from '../core/clock.js';
 import { reportDiagnostic, takeDiagnostics } from '../core/diagnostics.js';
 import type { SpanProbe } from '../core/probe.js';
-import { buildRunDocument, type RunDocument } from '../core/run-document.js';
+import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
+import { LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
+import { knownWrapperCosts, wrapperCosts, wrapperCostsSync } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
 import type { SpanRecord } from '../core/types.js';
 import { Tracer } from '../core/tracer.js';
@@ -101,6 +103,8 @@ export class Preset {
   #beforeFinish: Array<() => void> = [];
   #afterStart: ((root: Span) => void)[] = [];
   #treeDecorators: TreeDecorator[] = [];
+  /** Loading stagescope until the preset started, when a register entry marked the start. */
+  #startupNs: number | undefined = undefined;
   readonly #probes: ProbeSession;
 
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
@@ -155,7 +159,61 @@ export class Preset {
     this.#root = root;
     this.#probes.start(root);
     for (const callback of this.#afterStart) callback(root);
+    warmUpContext(root);
+    const loadStartMs = (globalThis as { [LOAD_START_KEY]?: number })[LOAD_START_KEY];
+    if (typeof loadStartMs === 'number') this.#startupNs = Math.max(0, Math.round((performance.now() - loadStartMs) * 1e6));
     return root;
+  }
+
+  /**
+   * Measure what the wrapper costs per call (see `overhead-model.ts`), once per
+   * process, if this run wrapped any call: ~5–10 ms, after the script's work and
+   * before `finish()`, so the run document's overhead uses the asynchronous
+   * figure measured rather than estimated. Drivers await this when the loop
+   * drains; `finish()` works without it.
+   */
+  async settle(): Promise<void> {
+    if (this.#document !== null || !this.#wrappedAnything()) return;
+    try {
+      await wrapperCosts();
+    } catch (error) {
+      reportDiagnostic('SS_CALIBRATION_FAILED', `could not calibrate the wrapper cost: ${String(error)}`, error);
+    }
+  }
+
+  #wrappedAnything(): boolean {
+    const root = this.#root;
+    if (root !== null && root.trace.wrappedCalls > 0) return true;
+    return this.targets.some((target) => (this.instrumenter.targetSwitch(target.id)?.passThroughCalls ?? 0) > 0);
+  }
+
+  /** How `overheadNs` is made up: calls × calibrated costs, plus measured hooks and probes. */
+  #overheadBreakdown(root: Span): OverheadBreakdown {
+    const trace = root.trace;
+    let passThroughCalls = 0;
+    for (const target of this.targets) passThroughCalls += this.instrumenter.targetSwitch(target.id)?.passThroughCalls ?? 0;
+    const probesNs = Math.round(Math.min(this.tracer.probeNs, trace.overheadNs));
+    const breakdown: OverheadBreakdown = {
+      wrapperNs: 0,
+      passThroughCalls,
+      passThroughNs: 0,
+      hooksNs: Math.round(trace.overheadNs - probesNs),
+      probesNs,
+    };
+    if (trace.wrappedCalls > 0 || passThroughCalls > 0) {
+      const costs = knownWrapperCosts() ?? wrapperCostsSync();
+      const syncCalls = trace.wrappedCalls - trace.asyncCalls;
+      breakdown.wrapperNs = Math.round(syncCalls * costs.recordSyncNs + trace.asyncCalls * costs.recordAsyncNs);
+      breakdown.passThroughNs = Math.round(passThroughCalls * costs.passThroughNs);
+      breakdown.perCall = {
+        syncNs: Math.round(costs.recordSyncNs),
+        asyncNs: Math.round(costs.recordAsyncNs),
+        passThroughNs: Math.round(costs.passThroughNs),
+        insideSpanNs: Math.round(costs.insideSpanNs),
+      };
+    }
+    if (this.#startupNs !== undefined) breakdown.startupNs = this.#startupNs;
+    return breakdown;
   }
 
   /**
@@ -224,6 +282,11 @@ export class Preset {
       atNs: endNs,
     });
     this.#probes.attach(doc);
+    const overhead = this.#overheadBreakdown(root);
+    doc.overhead = overhead;
+    doc.overheadNs = overhead.wrapperNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs;
+    const budget = this.budget.summary();
+    if (budget.sampled + budget.disabled > 0) doc.budget = budget;
     if (this.budget.events.length > 0) doc.adaptive = this.budget.events.map((event) => ({ ...event, atNs: Math.max(0, event.atNs - root.startNs) }));
     this.#document = doc;
     this.#emit(doc);

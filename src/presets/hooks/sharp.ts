@@ -299,6 +299,7 @@ registerTargetHook('sharp.pipeline', {
         try {
           completeLater(span, results[0]);
           if (results[0] === null || results[0] === undefined) recordInfo(span, results[2]);
+          span.amend(); // the span was copied when the wrapper ended it
         } catch {
           // never let bookkeeping reach sharp's callback chain
         }
@@ -321,10 +322,12 @@ registerTargetHook('sharp.pipeline', {
         // stream input: the chunks were joined into one buffer just before libvips ran
         const buffer = optionsOf(call.thisArg)?.input?.buffer;
         if (Buffer.isBuffer(buffer)) span.setAttribute('inputBytes', buffer.length);
+        span.amend(); // the span was copied when the wrapper ended it
       };
       const onError = (error: unknown): void => {
         stream.off('info', onInfo);
         completeLater(span, error);
+        span.amend();
       };
       stream.once('info', onInfo);
       stream.once(errorMonitor, onError);

@@ -1,7 +1,4 @@
-import './hooks/guten.js';
-import './hooks/onnx.js';
-import './hooks/sharp.js';
-import './hooks/tesseract.js';
+import './hooks/providers.js';
 import type { RunDocument } from '../core/run-document.js';
 import { materializeDerivedPhases } from './hooks/derived-phases.js';
 import { attachOnnxOps, type OnnxOpsOptions } from './onnx-ops.js';

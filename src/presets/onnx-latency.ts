@@ -1,4 +1,4 @@
-import './hooks/onnx.js';
+import './hooks/providers.js';
 import { attachOnnxOps, type OnnxOpsOptions } from './onnx-ops.js';
 import { Preset, type PresetOptions } from './preset.js';
 

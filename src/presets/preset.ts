@@ -5,6 +5,7 @@ import { reportDiagnostic, takeDiagnostics } from '../core/diagnostics.js';
 import type { SpanProbe } from '../core/probe.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
 import { LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
+import { runDeferred } from '../core/deferred.js';
 import { knownWrapperCosts, wrapperCosts, wrapperCostsSync } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
 import type { SpanRecord } from '../core/types.js';
@@ -12,7 +13,8 @@ import { Tracer } from '../core/tracer.js';
 import { Instrumenter } from '../instrument/instrumenter.js';
 import { loadTargetFile } from '../instrument/target-file.js';
 import { resolveTarget, type ResolvedTarget, type TargetSpec } from '../instrument/target.js';
-import { packageVersion, presetsDir } from '../paths.js';
+import { packageVersion } from '../paths.js';
+import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
 import { renderTextTree, type TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { isGraphvizLoaded } from '../render/call-graph/svg.js';
@@ -111,7 +113,7 @@ export class Preset {
     this.name = name;
     const targets: ResolvedTarget[] = [];
     if (options.builtInTargets !== false) {
-      for (const file of builtInFiles) targets.push(...loadTargetFile(path.join(presetsDir, file), { optional: true }).targets);
+      for (const file of builtInFiles) targets.push(...loadBuiltInTargets(file));
     }
     (options.targets ?? []).forEach((entry, index) => {
       if (typeof entry === 'string') targets.push(...loadTargetFile(entry).targets);
@@ -266,6 +268,7 @@ export class Preset {
       }
     }
     this.tracer.endSpan(root, endNs, this.#rootError, this.#rootError !== undefined);
+    runDeferred(); // attributes hooks left for the report (file sizes): after the run, before the document
     this.#probes.stop();
     this.tracer.ambientRoot = null;
     this.instrumenter.disable();

@@ -41,6 +41,43 @@ export function receivedSignalSince(signal: NodeJS.Signals, sinceMs: number): bo
   return (lastDirectSignalMs.get(signal) ?? -Infinity) >= sinceMs;
 }
 
+/** Watchers of runs in progress; the signal listeners below serve all of them. */
+const watchers = new Set<LifecycleHandlers>();
+/** Our process-wide listener per signal, installed once and kept. */
+const signalListeners = new Map<NodeJS.Signals, () => void>();
+
+/**
+ * One listener per signal for the whole process, installed on first use and
+ * left in place when a run ends: removing a signal listener closes libuv's
+ * signal handle, and a closing handle makes the loop alive again, so Node
+ * would emit `beforeExit` once more and the app's own `beforeExit` listeners
+ * would run twice. With no run in progress the listener only keeps the
+ * default: if it is alone, it removes itself and re-raises the signal.
+ */
+function ensureSignalListeners(): void {
+  for (const signal of TERMINATING_SIGNALS) {
+    if (signalListeners.has(signal)) continue;
+    const listener = (): void => {
+      lastDirectSignalMs.set(signal, Date.now());
+      // Anyone else listening (the app, a framework) owns the signal: do nothing now.
+      if (process.listenerCount(signal) > 1) return;
+      for (const watcher of [...watchers]) {
+        try {
+          watcher.onExit(signalExitCode(signal));
+        } catch {
+          // saving the run must never stop the process from dying of its signal
+        }
+      }
+      watchers.clear();
+      for (const [name, installed] of signalListeners) process.off(name, installed);
+      signalListeners.clear();
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, listener);
+    signalListeners.set(signal, listener);
+  }
+}
+
 export function watchLifecycle(handlers: LifecycleHandlers): () => void {
   let done = false;
   const beforeExit = (): void => {
@@ -48,25 +85,13 @@ export function watchLifecycle(handlers: LifecycleHandlers): () => void {
     done = handlers.onDrained();
   };
   const exit = (code: number): void => handlers.onExit(code);
-  const installed: [NodeJS.Signals, () => void][] = [];
-  for (const signal of TERMINATING_SIGNALS) {
-    const handler = (): void => {
-      lastDirectSignalMs.set(signal, Date.now());
-      // Anyone else listening (the app, a framework) owns the signal: do nothing now.
-      if (process.listenerCount(signal) > 1) return;
-      handlers.onExit(signalExitCode(signal));
-      remove();
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, handler);
-    installed.push([signal, handler]);
-  }
+  ensureSignalListeners();
+  watchers.add(handlers);
   process.on('beforeExit', beforeExit);
   process.on('exit', exit);
-  const remove = (): void => {
+  return () => {
+    watchers.delete(handlers);
     process.off('beforeExit', beforeExit);
     process.off('exit', exit);
-    for (const [signal, handler] of installed) process.off(signal, handler);
   };
-  return remove;
 }

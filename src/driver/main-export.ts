@@ -43,10 +43,17 @@ export function sourceMayCallMain(source: string): boolean {
   return /(?<![\w$])main(?![\w$])/.test(code);
 }
 
+/** Does this source declare a function named `main` (declaration or `main =` binding)? */
+export function sourceDeclaresMain(source: string): boolean {
+  return /\bfunction\s*\*?\s*main\s*\(|\b(?:const|let|var)\s+main\s*=(?!=)|\bexports\.main\s*=(?!=)/.test(codeOnly(source));
+}
+
 export function shouldCallMain(mode: CallMainMode, scriptPath: string): boolean {
   if (mode !== 'auto') return mode;
   try {
-    return !sourceMayCallMain(readFileSync(scriptPath, 'utf8'));
+    const source = readFileSync(scriptPath, 'utf8');
+    // Nothing to call (no main): waiting for it would only cost the app an extra drain.
+    return sourceDeclaresMain(source) && !sourceMayCallMain(source);
   } catch {
     return false;
   }

@@ -6,7 +6,7 @@ import type { Span } from '../core/span.js';
 import { saveRunSnapshot, uncaughtMayEndSilently } from '../driver/crash-snapshot.js';
 import { watchLifecycle } from '../driver/lifecycle.js';
 import { watchParentLink } from '../driver/parent-link.js';
-import { loadedMainExports, parseCallMain, shouldCallMain } from '../driver/main-export.js';
+import { loadedMainExports, parseCallMain, shouldCallMain, sourceDeclaresMain } from '../driver/main-export.js';
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
 import { parseProbeList } from '../probes/registry.js';
@@ -110,7 +110,7 @@ export function startProcessMode(presetName: string): void {
 /** Does the script's source declare a function named main (for the hint when it was not called)? */
 function declaresMain(scriptPath: string): boolean {
   try {
-    return /\bfunction\s*\*?\s*main\s*\(|\b(?:const|let|var)\s+main\s*=/.test(readFileSync(scriptPath, 'utf8'));
+    return sourceDeclaresMain(readFileSync(scriptPath, 'utf8'));
   } catch {
     return false;
   }

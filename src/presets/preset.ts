@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { nowNs } from '../core/clock.js';
 import { reportDiagnostic, takeDiagnostics } from '../core/diagnostics.js';
@@ -17,8 +16,8 @@ import { packageVersion } from '../paths.js';
 import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
 import { renderTextTree, type TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
-import { isGraphvizLoaded } from '../render/call-graph/svg.js';
 import type { GanttOptions } from '../render/gantt.js';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { describeOutputResult, writeOutputs, writeOutputsSync, type OutputPaths, type OutputResult } from '../io/write-outputs.js';
 import { ProbeSession } from '../probes/probe-session.js';
 import { resolveProbes, type ProbeSpec } from '../probes/registry.js';
@@ -404,16 +403,14 @@ export class Preset {
     for (const diagnostic of doc.diagnostics) write(`stagescope: warning [${diagnostic.code}] ${diagnostic.message}\n`);
     if (json !== undefined) {
       try {
-        writeFileSync(json, JSON.stringify(doc, null, 1) + '\n');
+        writeFileAtomicSync(json, JSON.stringify(doc, null, 1) + '\n');
         if (!quiet) write(`stagescope: run document written to ${json}\n`);
       } catch (error) {
         write(`stagescope: error: could not write the run document to ${json}: ${String(error)}\n`);
       }
     }
     const { svg, gantt, trace } = this.#options.outputs;
-    // The SVG needs Graphviz (async wasm load): written now only if already loaded, else by savePendingOutputs().
-    const svgNow = svg !== undefined && isGraphvizLoaded() ? svg : undefined;
-    if (svg !== undefined && svgNow === undefined) this.#pendingSvg = svg;
-    for (const result of writeOutputsSync(doc, { svg: svgNow, gantt, trace })) this.#report(result);
+    // Synchronous, on every exit path: without Graphviz loaded here, the SVG is drawn by a child process.
+    for (const result of writeOutputsSync(doc, { svg, gantt, trace })) this.#report(result);
   }
 }

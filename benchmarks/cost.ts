@@ -41,7 +41,8 @@ const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE]
 
   --quick      small N and fewer rounds (checks the benchmark; not for the docs)
   --only IDS   comma-separated experiments: startup, example, model, tiny, probes, ocr-loop
-  --out FILE   JSON result (default benchmarks/results/cost.json; with --quick, the temp folder)
+  --out FILE   JSON result (default benchmarks/results/cost.json; with --quick or --only,
+               a file in the temp folder, so the committed full result is never replaced by a partial one)
 `;
 
 class UsageError extends Error {}
@@ -93,8 +94,11 @@ async function main(): Promise<number> {
     const unknown = options.only.filter((id) => !known.includes(id));
     if (unknown.length > 0) throw new UsageError(`--only: unknown experiment ${unknown.map((id) => `"${id}"`).join(', ')} (known: ${known.join(', ')})`);
     experiments = experiments.filter((experiment) => options.only!.includes(experiment.id));
+    if (experiments.length === 0) throw new UsageError(`--only: no experiment named (known: ${known.join(', ')})`);
   }
-  const out = path.resolve(options.out ?? (settings.quick ? path.join(os.tmpdir(), 'stagescope-bench-cost-quick.json') : path.join(repoRoot, 'benchmarks/results/cost.json')));
+  // Only a full run of every experiment replaces the committed result the docs are generated from.
+  const partial = settings.quick || options.only !== null;
+  const out = path.resolve(options.out ?? (partial ? path.join(os.tmpdir(), `stagescope-bench-cost-${settings.quick ? 'quick' : 'partial'}.json`) : path.join(repoRoot, 'benchmarks/results/cost.json')));
   mkdirSync(path.dirname(out), { recursive: true });
   const figures = buildFigures(settings);
   const rounds = Math.max(...experiments.map((experiment) => experiment.repeats));

@@ -109,6 +109,7 @@ async function main(): Promise<number> {
     format: COST_FORMAT,
     complete: false,
     quick: settings.quick,
+    partial: options.only !== null,
     startedAt: new Date().toISOString(),
     finishedAt: null,
     wallSeconds: 0,

@@ -17,7 +17,8 @@
 //
 // Fails (exit 1, naming the file and what is wrong) when the JSON is missing,
 // is not a complete bench:cost result, comes from a --quick run (small N: not
-// figures to publish; --allow-quick overrides, for trying this script), or
+// figures to publish) or of some experiments only (--only) (--allow-quick
+// overrides both, for trying this script), or
 // when a file lacks the markers.
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,7 @@ export function readCostDocument(file, { allowQuick = false } = {}) {
   }
   if (doc.complete !== true) throw new RenderError(`${shown}: the benchmark run did not finish (complete: false); run \`npm run bench:cost\` again`);
   if (doc.quick === true && !allowQuick) throw new RenderError(`${shown}: comes from a --quick run (small N, not figures to publish); run the full \`npm run bench:cost\`, or pass --allow-quick to try this script`);
+  if (doc.partial === true && !allowQuick) throw new RenderError(`${shown}: comes from a run of some experiments only (--only); run the full \`npm run bench:cost\`, or pass --allow-quick to try this script`);
   if (!Array.isArray(doc.figures) || doc.figures.length === 0) throw new RenderError(`${shown}: has no figures`);
   doc.figures.forEach((figure, index) => {
     for (const key of ['row', 'title', 'verdict']) {

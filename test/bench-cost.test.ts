@@ -40,6 +40,7 @@ function costDocument(fields: Partial<CostDocument> = {}): CostDocument {
     format: COST_FORMAT,
     complete: true,
     quick: false,
+    partial: false,
     startedAt: '2026-11-26T23:30:00.000Z',
     finishedAt: '2026-11-26T23:34:00.000Z',
     wallSeconds: 240,
@@ -260,6 +261,10 @@ describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /comes from a --quick run/);
 
+    const some = path.join(dir, 'some.json');
+    writeFileSync(some, JSON.stringify(costDocument({ partial: true })));
+    assert.match((await runNode([RENDER, '--json', some, docs])).stderr, /some\.json: comes from a run of some experiments only \(--only\)/);
+
     const partial = path.join(dir, 'partial.json');
     writeFileSync(partial, JSON.stringify(costDocument({ complete: false })));
     assert.match((await runNode([RENDER, '--json', partial, docs])).stderr, /did not finish \(complete: false\)/);
@@ -295,6 +300,7 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
     assert.equal(doc.format, COST_FORMAT);
     assert.equal(doc.complete, true);
     assert.equal(doc.quick, true);
+    assert.equal(doc.partial, true);
     assert.equal(doc.loadAverage.perRound.length, 2);
     assert.deepEqual(doc.figures.map((f) => [f.id, f.samples.length, f.errors]), [['probes-per-span', 2, []]]);
     const runs = doc.experiments.probes!.variants.on!.runs;

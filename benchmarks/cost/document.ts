@@ -43,6 +43,8 @@ export interface CostDocument {
   /** false while the run is in progress (the file is rewritten after every round, so an interrupted run keeps its data). */
   complete: boolean;
   quick: boolean;
+  /** Only some experiments ran (`--only`): not a result to publish. */
+  partial: boolean;
   startedAt: string;
   finishedAt: string | null;
   wallSeconds: number;

@@ -269,3 +269,29 @@ describe('probe annotation', () => {
     assert.match(tree, /● run \(100\.0 ms\) {2}cpu 50% {2}net ↑1\.2 KiB ↓3\.0 KiB {2}\[OH 1\.0 µs, 1 wrapped call, background probes 2\.0 µs\]/);
   });
 });
+
+describe('probe cost: /proc only where it matters', () => {
+  test('a hot target of short calls stops reading /proc (no disk or RSS metrics) while a span made by hand keeps them', () => {
+    const preset = new Preset('custom', [], { probes: ['memory', 'cpu', 'disk'], quiet: true, maxOverheadPct: Infinity });
+    const root = preset.start(['probe-cost']);
+    const tracer = preset.tracer;
+    const spans = [];
+    for (let i = 0; i < 50; i++) {
+      const span = tracer.startSpan('tiny', { parent: root, target: 'test#tiny' });
+      tracer.endSpan(span);
+      spans.push(span);
+    }
+    const manual = tracer.startSpan('by-hand', { parent: root });
+    tracer.endSpan(manual);
+    preset.finish(0);
+    const first = spans[0]!;
+    const last = spans.at(-1)!;
+    // the first call of a target is read in full (nothing is known about it yet)
+    assert.ok(first.metrics?.syscallWriteBytes !== undefined || !linux, 'first call: disk metrics');
+    assert.equal(last.metrics?.syscallWriteBytes, undefined, 'a hot short target: no /proc read');
+    assert.equal(last.metrics?.rssDeltaBytes, undefined);
+    assert.equal(typeof last.metrics?.cpuUserNs, 'number', 'CPU time from getrusage on every span');
+    assert.equal(typeof last.metrics?.heapUsedDeltaBytes, 'number');
+    if (linux) assert.equal(typeof manual.metrics?.syscallWriteBytes, 'number', 'spans made by hand keep /proc readings');
+  });
+});

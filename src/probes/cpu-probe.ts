@@ -1,6 +1,7 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile } from './proc-file.js';
+import { noteSpanLength, procWorthy, usageAt } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 export interface CpuProbeOptions {
@@ -12,7 +13,9 @@ export interface CpuProbeOptions {
 }
 
 interface CpuState {
-  usage: NodeJS.CpuUsage;
+  userUs: number;
+  systemUs: number;
+  /** -1: no /proc reading for this span (see `procWorthy`). */
   mainThreadNs: number;
 }
 
@@ -20,13 +23,15 @@ interface CpuState {
  * CPU time per span:
  *
  * - `cpuUserNs`, `cpuSystemNs`: user and kernel CPU time of the whole process
- *   during the span (`process.cpuUsage()`, getrusage, µs resolution, ~1 µs per
- *   read). All threads count: onnxruntime's intra-op pool, libuv's thread pool,
+ *   during the span (getrusage through `process.resourceUsage()`, shared with
+ *   the memory probe: one ~1 µs read per span edge; µs resolution). All threads count: onnxruntime's intra-op pool, libuv's thread pool,
  *   worker threads (tesseract.js), V8's GC helpers. So CPU / wall can exceed
  *   100% (a stage computing on 4 threads shows ~400%) and a stage that only
  *   waits shows ~0%.
  * - `cpuMainThreadNs`: CPU time of the main (JS) thread alone, from the
- *   scheduler's per-thread runtime in `/proc/thread-self/schedstat`. The kernel
+ *   scheduler's per-thread runtime in `/proc/thread-self/schedstat`; only on
+ *   spans worth a `/proc` read (targets whose calls average ≥ 1 ms, and spans
+ *   made by hand: see `per-span-readings.ts`). The kernel
  *   updates it at scheduler ticks and context switches, so its resolution is a
  *   tick (1–4 ms): meaningful for spans of tens of ms and longer. Compared with
  *   the process figure it tells a stage computing on the main thread from one
@@ -43,19 +48,21 @@ export class CpuProbe implements SpanProbe {
 
   start(span: Span): CpuState | null {
     if (isRetroactive(span)) return null;
-    return { usage: process.cpuUsage(), mainThreadNs: this.#mainThreadNs() };
+    const usage = usageAt(span, 0);
+    return { userUs: usage.userCPUTime, systemUs: usage.systemCPUTime, mainThreadNs: procWorthy(span) ? this.#mainThreadNs() : -1 };
   }
 
   end(span: Span, state: unknown): void {
     const before = state as CpuState | null;
     if (before === null) return;
-    const delta = process.cpuUsage(before.usage);
-    span.setMetric('cpuUserNs', delta.user * 1000);
-    span.setMetric('cpuSystemNs', delta.system * 1000);
+    const usage = usageAt(span, 1);
+    span.setMetric('cpuUserNs', (usage.userCPUTime - before.userUs) * 1000);
+    span.setMetric('cpuSystemNs', (usage.systemCPUTime - before.systemUs) * 1000);
     if (before.mainThreadNs >= 0) {
       const now = this.#mainThreadNs();
       if (now >= 0) span.setMetric('cpuMainThreadNs', Math.max(0, now - before.mainThreadNs));
     }
+    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
   }
 
   #mainThreadNs(): number {

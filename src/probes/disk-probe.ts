@@ -1,11 +1,14 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile, procNumbers } from './proc-file.js';
+import { noteSpanLength, procWorthy } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 /**
  * Process I/O per span from `/proc/self/io` (Linux only; absent elsewhere),
- * read on a kept descriptor (~3 µs per read). Two layers, both process-wide
+ * read on a kept descriptor (~3 µs per read), on spans worth a `/proc` read:
+ * those of targets whose calls average ≥ 1 ms, and spans made by hand (see
+ * `per-span-readings.ts`); a hot target of short calls has no disk metrics. Two layers, both process-wide
  * (all threads, so libuv's pool doing `fs.promises` work counts):
  *
  * - `syscallReadBytes` / `syscallWriteBytes` (`rchar` / `wchar`): bytes passed
@@ -33,7 +36,7 @@ export class DiskProbe implements SpanProbe {
   }
 
   start(span: Span): Float64Array | null {
-    if (isRetroactive(span)) return null;
+    if (isRetroactive(span) || !procWorthy(span)) return null;
     const ownBytes = ProcFile.bytesRead;
     const values = this.#read();
     if (values !== null) values[4] = ownBytes;
@@ -44,6 +47,7 @@ export class DiskProbe implements SpanProbe {
     const before = state as Float64Array | null;
     if (before === null) return;
     const ownBytes = ProcFile.bytesRead - before[4]!;
+    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
     const after = this.#read();
     if (after === null) return;
     span.setMetric('syscallReadBytes', Math.max(0, after[0]! - before[0]! - ownBytes));

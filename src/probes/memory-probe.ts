@@ -2,6 +2,7 @@ import v8 from 'node:v8';
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile, statmPageBytes } from './proc-file.js';
+import { noteSpanLength, procWorthy, usageAt } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 export interface MemoryProbeOptions {
@@ -32,7 +33,9 @@ export interface MemoryProbeOptions {
  *   `process.memoryUsage()` (which includes `arrayBuffers`) without the ~10 µs
  *   RSS read that call does.
  * - `rssDeltaBytes`: resident set size change, whole process: also native
- *   memory V8 never sees (onnxruntime sessions, sharp/libvips caches).
+ *   memory V8 never sees (onnxruntime sessions, sharp/libvips caches). A
+ *   `/proc` read: only on spans worth one (targets whose calls average ≥ 1 ms,
+ *   and spans made by hand; see `per-span-readings.ts`).
  * - `rssPeakBytes`: only on spans during which the process's all-time peak RSS
  *   rose; the value is the new peak. A span without it did not set a new peak.
  *
@@ -56,7 +59,7 @@ export class MemoryProbe implements SpanProbe {
   start(span: Span): Float64Array | null {
     if (isRetroactive(span)) return null;
     const state = new Float64Array(4);
-    this.#read(state);
+    this.#read(state, span, 0, procWorthy(span));
     return state;
   }
 
@@ -64,20 +67,21 @@ export class MemoryProbe implements SpanProbe {
     const before = state as Float64Array | null;
     if (before === null) return;
     const after = new Float64Array(4);
-    this.#read(after);
+    this.#read(after, span, 1, before[2]! >= 0);
+    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
     span.setMetric('heapUsedDeltaBytes', after[0]! - before[0]!);
     if (!Number.isNaN(after[1]!)) span.setMetric('externalDeltaBytes', after[1]! - before[1]!);
     if (this.#rss && after[2]! >= 0 && before[2]! >= 0) span.setMetric('rssDeltaBytes', after[2]! - before[2]!);
     if (this.#peak && after[3]! > before[3]!) span.setMetric('rssPeakBytes', after[3]!);
   }
 
-  #read(into: Float64Array): void {
+  #read(into: Float64Array, span: Span, edge: 0 | 1, readProc: boolean): void {
     const heap = v8.getHeapStatistics();
     into[0] = heap.used_heap_size;
     // external_memory is missing from getHeapStatistics() on older Node 20 releases: then no external metric
     into[1] = (heap as v8.HeapInfo & { external_memory?: number }).external_memory ?? Number.NaN;
-    into[2] = this.#rss ? this.#readRss() : -1;
-    into[3] = this.#peak ? process.resourceUsage().maxRSS * 1024 : 0;
+    into[2] = this.#rss && readProc ? this.#readRss() : -1;
+    into[3] = this.#peak ? usageAt(span, edge).maxRSS * 1024 : 0;
   }
 
   #readRss(): number {

@@ -40,6 +40,8 @@ export class OnnxProfiler {
   #next = 1;
   readonly #sessions: ProfiledSession[] = [];
   readonly #bySession = new WeakMap<object, ProfiledSession>();
+  /** Sessions whose profile is not collected yet, held strongly (see adoptSession). */
+  readonly #held = new Set<object>();
   readonly #byPrefix = new Map<string, ProfiledSession>();
 
   constructor(tracer: Tracer) {
@@ -96,6 +98,12 @@ export class OnnxProfiler {
     const entry = this.#byPrefix.get(prefix);
     if (entry === undefined) return;
     entry.session = new WeakRef(session);
+    // Held until its profile is collected: onnxruntime flushes a profile from a
+    // collected session's native finalizer, which runs after the garbage
+    // collection, so a session dropped by the app before the run ends left a
+    // truncated file to read. Profiling is opt-in (--onnx-ops): keeping a
+    // session a little longer is the price of its kernels.
+    this.#held.add(session);
     this.#bySession.set(session, entry);
     this.#sessions.push(entry);
   }
@@ -139,6 +147,7 @@ export class OnnxProfiler {
 
   #collect(entry: ProfiledSession, session: object | undefined): void {
     entry.collected = true;
+    if (session !== undefined) this.#held.delete(session);
     const beganNs = nowNs();
     try {
       if (session !== undefined) {

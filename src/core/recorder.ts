@@ -31,6 +31,7 @@ export class Recorder {
   }
 
   add(span: Span): void {
+    if (!span.trace.recorded) return; // bounded elsewhere (serve's request trees)
     if (this.#size < this.maxSpans) {
       if (this.#next >= this.#buffer.length) this.#buffer.length = Math.min(this.maxSpans, this.#buffer.length * 2);
       this.#buffer[this.#next] = span;

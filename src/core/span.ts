@@ -74,6 +74,8 @@ export class Trace {
   /** Wrapped calls recorded for this trace. */
   wrappedCalls = 0;
   attributes: Attributes = {};
+  /** False when this trace's spans are kept elsewhere (see `StartSpanOptions.recorded`): the recorder skips them. */
+  recorded = true;
   /**
    * Span id (16 hex) of the caller's span when this trace continues a distributed
    * trace (W3C `traceparent`); the root span's remote parent. Null otherwise.

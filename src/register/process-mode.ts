@@ -62,7 +62,11 @@ export function startProcessMode(presetName: string): void {
     preset = createPreset(presetName, options);
   } catch (error) {
     // A bad option must not silently run the script untraced.
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    const targets = process.env.STAGESCOPE_TARGETS;
+    // Errors that are not ours (the YAML parser refusing an alias bomb) get the context they lack.
+    const context = message.startsWith('stagescope:') ? '' : `stagescope: cannot start the ${presetName} preset${targets === undefined || targets === '' ? '' : ` (target files: ${targets})`}: `;
+    process.stderr.write(`${context}${message}\n`);
     process.exit(2);
   }
   const script = process.argv[1];

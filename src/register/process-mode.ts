@@ -108,7 +108,11 @@ export function startProcessMode(presetName: string): void {
       preset.finish(code);
     },
   });
-  watchParentLink(process.env.STAGESCOPE_PARENT_FD);
+  // Read once and removed: the script's own child processes inherit the environment,
+  // and their fd 3 may be something else entirely (an IPC channel).
+  const parentFd = process.env.STAGESCOPE_PARENT_FD;
+  delete process.env.STAGESCOPE_PARENT_FD;
+  if (parentFd !== process.env.NODE_CHANNEL_FD) watchParentLink(parentFd);
 }
 
 /** Does the script's source declare a function named main (for the hint when it was not called)? */

@@ -30,6 +30,9 @@ if (process.env.STAGESCOPE_TEST_ROLE === 'memory-child') {
     process.send!({ heapUsedBytes: process.memoryUsage().heapUsed, stored: scope.store.size, total: scope.store.total, evicted: scope.store.evicted, storeBytes: scope.store.bytes });
   });
   await preset.run(SERVER);
+  // The server closed on SIGTERM (its own handler) and the run ended: this child is
+  // done. Without exiting here it would go on to the tests below and fork again.
+  process.exit(0);
 }
 
 /** Wait for the server's "listening on http://127.0.0.1:<port>" line. */

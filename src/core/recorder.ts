@@ -85,7 +85,8 @@ export class Recorder {
 
   /** Store a span that just started (its row is filled again when it ends). */
   add(span: Span): void {
-    let row = this.#next;
+    if (!span.trace.recorded) return; // bounded elsewhere (serve's request trees)
+    const row = this.#next;
     if (this.#size < this.maxSpans) {
       if (row >= this.#rows) this.#grow(Math.min(this.maxSpans, this.#rows * 2));
       this.#size++;

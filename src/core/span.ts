@@ -139,6 +139,8 @@ export class Trace {
   /** Where this trace's spans are stored (set by the tracer that made the trace). */
   recorder: { commit(span: Span): void } | null = null;
   attributes: Attributes = {};
+  /** False when this trace's spans are kept elsewhere (see `StartSpanOptions.recorded`): the recorder skips them. */
+  recorded = true;
   /**
    * Span id (16 hex) of the caller's span when this trace continues a distributed
    * trace (W3C `traceparent`); the root span's remote parent. Null otherwise.

@@ -21,6 +21,12 @@ export interface StartSpanOptions {
   traceId?: string;
   /** Span id (16 lowercase hex) of the remote caller's span; kept as `Trace.remoteParentId`. Same rules as `traceId`. */
   remoteParentId?: string;
+  /**
+   * For a span that starts a new trace: keep the trace's spans in this tracer's
+   * recorder (default true). False for traces bounded elsewhere (serve's request
+   * trees), so they never evict the process run's spans from the ring buffer.
+   */
+  recorded?: boolean;
 }
 
 const TRACE_ID_RE = /^(?!0{32})[0-9a-f]{32}$/;
@@ -102,6 +108,7 @@ export class Tracer {
       parent = current === undefined || current === SUPPRESSED ? this.ambientRoot : current;
     }
     const trace = parent === null ? this.#newTrace(options) : parent.trace;
+    if (parent === null && options.recorded === false) trace.recorded = false;
     const span = new Span(trace, parent, name, options.stage ?? null, options.target ?? null, options.startNs ?? -1);
     if (trace.root === null) trace.root = span;
     if (this.probes.length > 0) this.#startProbes(span);

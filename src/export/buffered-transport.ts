@@ -88,6 +88,10 @@ export class BufferedTransport<T> {
   /** True after a batch was dropped for failing, until a send succeeds: later batches get one attempt, no retries. */
   #backendDown = false;
   #shutdownDeadline = Number.POSITIVE_INFINITY;
+  /** Set once the shutdown deadline passed: nothing more is attempted or retried. */
+  #pastDeadline = false;
+  /** Ends the current send attempt or backoff sleep at once (shutdown deadline). */
+  #interrupt: (() => void) | null = null;
 
   /**
    * @param send delivers one batch; called with tracing suppressed.
@@ -126,21 +130,28 @@ export class BufferedTransport<T> {
    */
   async flush(): Promise<void> {
     this.#clearTimer();
-    // The transport's timers are unref'd so they never hold the app open; while
-    // someone awaits a flush (end of a script), hold the event loop open so the
-    // retries and timeouts can still fire.
+    // The transport's timers and sockets are unref'd so they never hold the app
+    // open; while someone awaits a flush (end of a script), hold the event loop
+    // open so the retries and timeouts can still fire.
     const keepAlive = setInterval(() => {}, 1 << 30);
     try {
       while (this.#sending !== null || this.#queue.length > 0) {
         if (this.#sending === null) {
-          if (Date.now() > this.#shutdownDeadline) {
+          if (this.#pastDeadline || Date.now() >= this.#shutdownDeadline) {
+            this.#pastDeadline = true;
             this.#drop(this.#queue.length, 'the exporter shut down before the backend took everything');
             this.#queue = [];
             break;
           }
           this.#startBatch();
         }
-        await this.#sending;
+        const sending = this.#sending!;
+        if (!(await settlesBefore(sending, this.#shutdownDeadline))) {
+          // The deadline covers the batch in flight and its retries, not only the next one.
+          this.#pastDeadline = true;
+          this.#interrupt?.();
+          await sending; // settles at once now: the attempt or sleep was cut, the batch dropped
+        }
       }
     } finally {
       clearInterval(keepAlive);
@@ -148,8 +159,9 @@ export class BufferedTransport<T> {
   }
 
   /**
-   * Flush, then refuse new items. Never rejects. What is still queued after
-   * `deadlineMs` (default twice `timeoutMs`) is dropped, so shutting down with the
+   * Flush, then refuse new items. Never rejects. Resolves within `deadlineMs`
+   * (default twice `timeoutMs`), retries and the batch in flight included: what
+   * is not delivered by then is dropped and counted, so shutting down with the
    * backend down takes bounded time.
    */
   async shutdown(deadlineMs: number = 2 * this.options.timeoutMs): Promise<void> {
@@ -205,14 +217,19 @@ export class BufferedTransport<T> {
       this.#failedAttempts++;
       // Retrying every batch against a backend known to be down would only keep
       // data (memory) around longer and slow shutdown; one attempt each until it is back.
-      if (attempt >= this.options.maxRetries || this.#shutdown || this.#backendDown) {
+      const delayMs = Math.min(this.options.maxBackoffMs, backoffMs * (0.8 + Math.random() * 0.4));
+      const noTimeLeft = this.#pastDeadline || Date.now() + delayMs >= this.#shutdownDeadline;
+      if (attempt >= this.options.maxRetries || this.#shutdown || this.#backendDown || noTimeLeft) {
         this.#backendDown = true;
         this.#drop(batch.length, `export failed ${attempt + 1} time(s): ${describe(error)}`);
         return;
       }
-      const delayMs = Math.min(this.options.maxBackoffMs, backoffMs * (0.8 + Math.random() * 0.4));
       backoffMs *= 2;
-      await sleepUnref(delayMs);
+      await this.#sleep(delayMs);
+      if (this.#pastDeadline) {
+        this.#drop(batch.length, 'the exporter shut down before the backend took everything');
+        return;
+      }
     }
   }
 
@@ -225,6 +242,11 @@ export class BufferedTransport<T> {
         resolve(new Error(`timed out after ${this.options.timeoutMs} ms`));
       }, this.options.timeoutMs);
       timer.unref();
+      this.#interrupt = () => {
+        clearTimeout(timer);
+        controller.abort();
+        resolve(new Error('the shutdown deadline passed'));
+      };
       let sending: Promise<void>;
       try {
         sending = this.#send(batch, controller.signal);
@@ -243,6 +265,18 @@ export class BufferedTransport<T> {
           resolve(error ?? new Error('send failed'));
         },
       );
+    });
+  }
+
+  /** An unref'd backoff sleep that the shutdown deadline can cut short. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      this.#interrupt = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
   }
 
@@ -270,6 +304,19 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-function sleepUnref(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Does `promise` settle before the wall-clock `deadlineMs` (Date.now)? An infinite deadline just waits. */
+async function settlesBefore(promise: Promise<unknown>, deadlineMs: number): Promise<boolean> {
+  if (!Number.isFinite(deadlineMs)) {
+    await promise;
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadlineMs - Date.now()));
+  });
+  try {
+    return await Promise.race([promise.then(() => true), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,10 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
+import { unrefAgent } from './unref-agent.js';
 
-const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 2 }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 2 }),
-};
+/** Sockets unref'd even in flight: an export never keeps a finished script alive. */
+const agents = { http: unrefAgent(false), https: unrefAgent(true) };
 
 /** Response bodies read at most this far (an error message is all we want from them). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -12,8 +11,8 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 /**
  * POST `body` to `url`; resolves on a 2xx answer, rejects with an Error naming the
  * status (or the network error) otherwise. For exporters' transports: aborting
- * `signal` destroys the request. Keep-alive sockets are unref'd by Node's agent
- * while idle, so they never hold the process open.
+ * `signal` destroys the request. Sockets are unref'd, idle or in flight (see
+ * unref-agent.ts), so they never hold the process open.
  */
 export function httpPost(url: URL, body: string | Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -2,14 +2,33 @@
  * ESM loader hooks, run by Node in its hooks thread (registered with
  * `module.register`). For an ESM build of a targeted package (sharp's
  * `dist/index.mjs`, onnxruntime-common's `dist/esm`) imported by a bare
- * specifier, `load` returns a thin facade module instead:
+ * specifier, `load` hands stagescope the module's live namespace and a setter
+ * per targeted top-level export, in one of two ways:
  *
- *   import * as ns from '<url>?stagescope-original';
- *   export * from '<url>?stagescope-original';
- *   export let createWorker = ns.createWorker;        // only targeted top-level names
- *   globalThis[Symbol.for('stagescope.esm.v1')]?.onLoad('<pkg>', '<url>', ns, setters);
+ * - In place (preferred): the module's own source gets lines appended:
  *
- * `onLoad` runs on the main thread while the facade evaluates, i.e. before the
+ *     import * as ns from '<its own url>';           // its namespace (a self-import)
+ *     globalThis[Symbol.for('stagescope.esm.v1')]?.onLoad('<pkg>', '<url>', ns, { createWorker: (v) => { createWorker = v; } });
+ *
+ *   The setter assigns the module's own binding, so live bindings stay live
+ *   (a library that reassigns `export let x` is seen by the app, as without
+ *   stagescope), the module keeps its URL (`import.meta.url` unchanged), and
+ *   line numbers are untouched (lines are only appended). Used when every
+ *   targeted name is a `let`/`var`/`function`/`class` binding declared in the
+ *   module; an `export const x =` declaration becomes `export let   x =`
+ *   (same length), since the library cannot reassign a const anyway.
+ * - Facade (fallback: a target re-exported from another module, an imported
+ *   binding, `export default <expression>`): a thin module replaces it,
+ *
+ *     import * as ns from '<url>?stagescope-original';
+ *     export * from '<url>?stagescope-original';
+ *     let __ss0 = ns.createWorker; export { __ss0 as "createWorker" };
+ *     globalThis[…]?.onLoad('<pkg>', '<url>', ns, { createWorker: (v) => { __ss0 = v; } });
+ *
+ *   Those bindings cannot be reassigned by the library, so nothing live is lost;
+ *   the original module's URL gains the query.
+ *
+ * `onLoad` runs on the main thread when the module body has run, before any
  * importer's body runs, and patches prototypes/statics in place; top-level
  * functions are swapped through the setters (namespaces cannot be assigned).
  * CommonJS builds are left to the `Module._load` hook.
@@ -62,13 +81,78 @@ export async function load(
   const result = await nextLoad(url, context);
   if (result.format !== 'module' || result.source === undefined || result.source === null) return result;
   const source = typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source as Uint8Array);
-  let exportNames: string[];
+  let exports: readonly ExportEntry[];
   try {
-    exportNames = parse(source)[1].map((entry) => entry.n);
+    exports = parse(source)[1].map((entry) => ({ name: entry.n ?? '', local: entry.ln, localStart: entry.ls }));
   } catch {
     return result; // a syntax the lexer does not know: leave the module alone
   }
-  return { format: 'module', source: facadeSource(packageName, url, exportNames), shortCircuit: true };
+  const inPlace = inPlaceSource(packageName, url, source, exports);
+  if (inPlace !== undefined) return { format: 'module', source: inPlace, shortCircuit: true };
+  return { format: 'module', source: facadeSource(packageName, url, exports.map((entry) => entry.name)), shortCircuit: true };
+}
+
+interface ExportEntry {
+  /** Exported name. */
+  name: string;
+  /** Local binding name, when the module declares it (not for `export … from`, default expressions). */
+  local: string | undefined;
+  /** Offset of the local name in the source, or -1. */
+  localStart: number;
+}
+
+/**
+ * The module's own source with the hook call appended, or undefined when a
+ * targeted name is not an assignable binding of this module (then: facade).
+ */
+function inPlaceSource(packageName: string, url: string, source: string, exports: readonly ExportEntry[]): string | undefined {
+  const wanted = new Set(packages[packageName] ?? []);
+  const code = blankCommentsAndStrings(source);
+  if (code.includes('__stagescope_ns')) return undefined; // our appended name would clash
+  let edited = source;
+  const setters: string[] = [];
+  for (const entry of exports) {
+    if (!wanted.has(entry.name)) continue;
+    const local = entry.local;
+    if (local === undefined || entry.localStart < 0 || !/^[A-Za-z_$][\w$]*$/.test(local)) return undefined;
+    const before = code.slice(0, entry.localStart);
+    const constDeclaration = /\bexport\s+(const)\s+$/.exec(before);
+    if (constDeclaration !== null) {
+      // `export const x =` → `export let   x =`: same length, so no offset or line moves.
+      const at = constDeclaration.index + constDeclaration[0].indexOf('const');
+      edited = `${edited.slice(0, at)}let  ${edited.slice(at + 5)}`;
+    } else if (!declaredAssignable(before, code, local)) {
+      return undefined;
+    }
+    setters.push(`${JSON.stringify(entry.name)}: (v) => { ${local} = v; }`);
+  }
+  if (setters.length === 0) return undefined;
+  const self = JSON.stringify(url);
+  return [
+    edited,
+    // Appended on new lines: nothing above moves. A library that already uses the
+    // name `__stagescope_ns` gets the facade instead (checked above).
+    `import * as __stagescope_ns from ${self};`,
+    `globalThis[Symbol.for('stagescope.esm.v1')]?.onLoad(${JSON.stringify(packageName)}, ${self}, __stagescope_ns, { ${setters.join(', ')} });`,
+    '',
+  ].join('\n');
+}
+
+/** Is `local` a `let`/`var`/`function`/`class` binding of this module (and never a const or an import)? */
+function declaredAssignable(before: string, code: string, local: string): boolean {
+  if (/\bexport\s+(?:default\s+)?(?:(?:let|var)\s+|(?:async\s+)?function\s*\*?\s*|class\s+)$/.test(before)) return true;
+  const name = local.replace(/\$/g, '\\$');
+  const declared = new RegExp(`\\b(?:let|var)\\s+${name}\\b|\\bfunction\\s*\\*?\\s*${name}\\s*\\(|\\bclass\\s+${name}\\b`).test(code);
+  const constant = new RegExp(`\\bconst\\s+${name}\\b|\\bimport\\b[^;]*?[{,\\s]${name}\\b[^;]*?\\bfrom\\b`).test(code);
+  return declared && !constant;
+}
+
+/** Same-length copy of `source` with comments and string contents blanked (offsets kept). */
+function blankCommentsAndStrings(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`/g, (match) => {
+    if (match.startsWith('`') && match.includes('${')) return match;
+    return match.replace(/[^\n]/g, ' ');
+  });
 }
 
 /** `file:///…/node_modules/@scope/pkg/build/x.js` → `@scope/pkg/build/x.js`. */

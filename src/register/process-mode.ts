@@ -62,7 +62,11 @@ export function startProcessMode(presetName: string): void {
     preset = createPreset(presetName, options);
   } catch (error) {
     // A bad option must not silently run the script untraced.
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    const targets = process.env.STAGESCOPE_TARGETS;
+    // Errors that are not ours (the YAML parser refusing an alias bomb) get the context they lack.
+    const context = message.startsWith('stagescope:') ? '' : `stagescope: cannot start the ${presetName} preset${targets === undefined || targets === '' ? '' : ` (target files: ${targets})`}: `;
+    process.stderr.write(`${context}${message}\n`);
     process.exit(2);
   }
   const script = process.argv[1];
@@ -104,7 +108,11 @@ export function startProcessMode(presetName: string): void {
       preset.finish(code);
     },
   });
-  watchParentLink(process.env.STAGESCOPE_PARENT_FD);
+  // Read once and removed: the script's own child processes inherit the environment,
+  // and their fd 3 may be something else entirely (an IPC channel).
+  const parentFd = process.env.STAGESCOPE_PARENT_FD;
+  delete process.env.STAGESCOPE_PARENT_FD;
+  if (parentFd !== process.env.NODE_CHANNEL_FD) watchParentLink(parentFd);
 }
 
 /** Does the script's source declare a function named main (for the hint when it was not called)? */

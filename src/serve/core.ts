@@ -146,10 +146,13 @@ export class ServeCore {
     }
     // A new trace per request; with a remote parent it joins the caller's trace
     // (the tracer validates the ids and falls back to a random trace id).
+    // recorded: false: a request's spans are bounded by the store (count, bytes,
+    // maxSpansPerRequest), not by the preset's ring buffer, where thousands of
+    // requests would evict the process run's start-up (model loading) spans.
     const root =
       remoteParent === undefined
-        ? tracer.startSpan(`${method} ${path}`, { parent: null, startNs })
-        : tracer.startSpan(`${method} ${path}`, { parent: null, startNs, traceId: remoteParent.traceId, remoteParentId: remoteParent.spanId });
+        ? tracer.startSpan(`${method} ${path}`, { parent: null, startNs, recorded: false })
+        : tracer.startSpan(`${method} ${path}`, { parent: null, startNs, traceId: remoteParent.traceId, remoteParentId: remoteParent.spanId, recorded: false });
     if (remoteParent !== undefined && root.trace.id !== remoteParent.traceId) remoteParent = undefined;
     const id = requestIdFrom(req.headers[requestIdHeader]);
     root.setAttribute('http.method', method);

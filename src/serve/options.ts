@@ -16,6 +16,12 @@ export interface PageOptions {
   token?: string;
   /** Your own check (an auth middleware's result, an IP allow list). Returns true to allow. */
   guard?: (req: IncomingMessage) => boolean;
+  /**
+   * Without `token` and `guard`, the page answers only loopback clients whose
+   * `Host` is localhost, 127.0.0.1, [::1] or `*.localhost` (DNS rebinding
+   * protection); more host names to accept (e.g. a name in /etc/hosts), without port.
+   */
+  allowedHosts?: string[];
 }
 
 /**
@@ -55,6 +61,8 @@ export interface ResolvedPageOptions {
   path: string;
   token: string | undefined;
   guard: ((req: IncomingMessage) => boolean) | undefined;
+  /** Extra Host names accepted without a token (lower case). */
+  allowedHosts: string[];
   /** Why the page is off although asked for (production without token/guard), for the warning. */
   disabledReason: string | undefined;
 }
@@ -88,7 +96,11 @@ export function resolvePageOptions(page: ServeOptions['page'], env: NodeJS.Proce
   if (wanted && env.NODE_ENV === 'production' && token === undefined && guard === undefined) {
     disabledReason = `the stagescope page (${path}) stays off in production (NODE_ENV=production) without page.token or page.guard; give one to turn it on`;
   }
-  return { enabled: wanted && disabledReason === undefined, path, token, guard, disabledReason };
+  const allowedHosts = given?.allowedHosts ?? [];
+  if (!Array.isArray(allowedHosts) || !allowedHosts.every((host) => typeof host === 'string' && /^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(host))) {
+    throw new TypeError(`stagescope: serve option page.allowedHosts must be a list of host names without port (e.g. ["box.lan"]), got ${JSON.stringify(allowedHosts)}`);
+  }
+  return { enabled: wanted && disabledReason === undefined, path, token, guard, allowedHosts: allowedHosts.map((host) => host.toLowerCase()), disabledReason };
 }
 
 function normalizePagePath(value: string): string {

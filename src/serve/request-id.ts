@@ -11,8 +11,14 @@ export function isSaneRequestId(value: unknown): value is string {
   return typeof value === 'string' && SANE_REQUEST_ID.test(value);
 }
 
-/** The incoming id if sane (the first one, if the header was repeated), else a random UUID. */
+/**
+ * The incoming id if sane, else a random UUID. A repeated header keeps its
+ * first value: Node joins repeated unknown headers with ", " (and a sane id
+ * has no comma), so the part before the first comma is the first header.
+ */
 export function requestIdFrom(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
+  const raw = Array.isArray(header) ? header[0] : header;
+  const comma = raw === undefined ? -1 : raw.indexOf(',');
+  const value = raw === undefined || comma < 0 ? raw : raw.slice(0, comma).trim();
   return isSaneRequestId(value) ? value : randomUUID();
 }

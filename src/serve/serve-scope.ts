@@ -8,6 +8,7 @@ import { fastifyPlugin, type FastifyPlugin } from './fastify.js';
 import { patchHttpServerEmit, wrapRequestListener, type RequestListener } from './node-http.js';
 import { resolveHeaderNames, resolvePageOptions, type ServeOptions } from './options.js';
 import type { OverheadBudget } from '../instrument/overhead-budget.js';
+import { warnPageWithoutToken } from './page/guard.js';
 import { PageHandler, type PageBackend } from './page/page-handler.js';
 import type { TargetState } from './page/render-page.js';
 import type { RequestEventSource, RequestFinishedListener } from './request-events.js';
@@ -65,6 +66,7 @@ export class ServeScope implements RequestEventSource, PageBackend {
     const page = resolvePageOptions(options.page);
     if (page.disabledReason !== undefined) reportDiagnostic('SS_PAGE_DISABLED', page.disabledReason);
     this.page = page.enabled ? new PageHandler(page, this) : undefined;
+    if (page.enabled && page.token === undefined && page.guard === undefined) warnPageWithoutToken(page.path);
   }
 
   /** Wrap a node:http request listener: `http.createServer(scope.http(handler))`. */

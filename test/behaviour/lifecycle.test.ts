@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fixture } from '../helpers.js';
 import { launch, observe, scenario, spanNames, TRACED_MODES, withoutInternalFrames, type Observed } from './matrix.js';
 
 /** Plain and traced must look the same from outside; stderr compared without stagescope's own lines. */
@@ -88,6 +89,19 @@ describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => 
       assertSameBehaviour(mode, plain, traced);
       assert.equal(traced.doc?.exitCode, 4, `${mode}: exit code recorded`);
       assert.deepEqual(spanNames(traced.doc), ['run', 'syncAdd', 'asyncWork']);
+    }
+  });
+
+  it('ESM live bindings: a traced `export let` that the library reassigns stays live; import.meta.url unchanged', async () => {
+    const script = scenario('esm-live-binding.mjs');
+    const targets = fixture('targets/esm-live.yaml');
+    const plain = await observe(launch('plain', script, [], { targets }));
+    assert.equal(plain.stdout, 'v1:a label:a\nv2:b\nurl unchanged\n');
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script, [], { targets }));
+      assertSameBehaviour(mode, plain, traced);
+      // detect (let) and classify (const) were wrapped in place; the reassigned detect is the library's own, untraced.
+      assert.deepEqual(spanNames(traced.doc), ['run', 'detect', 'classify'], mode);
     }
   });
 });

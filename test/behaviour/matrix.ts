@@ -32,19 +32,22 @@ export interface LaunchOptions {
   cliOptions?: string[];
   /** Extra STAGESCOPE_* variables (import mode) or env for every mode. */
   env?: NodeJS.ProcessEnv;
+  /** Target file (default the fake libraries' fake.yaml). */
+  targets?: string;
 }
 
 /** The command line of one scenario in one mode. */
 export function launch(mode: Mode, script: string, args: string[] = [], options: LaunchOptions = {}): Launch {
   const json = mode === 'plain' ? undefined : path.join(tempDir('stagescope-behaviour-'), 'run.json');
-  const env = { ...options.env };
+  const targetFile = options.targets ?? targets;
+  const env: NodeJS.ProcessEnv = { BEHAVIOUR_TARGETS: targetFile, ...options.env };
   switch (mode) {
     case 'plain':
       return { argv: [script, ...args], env, json };
     case 'cli':
-      return { argv: [cliPath, 'run', '--targets', targets, '--json', json!, '--quiet', ...(options.cliOptions ?? []), '--', script, ...args], env, json };
+      return { argv: [cliPath, 'run', '--targets', targetFile, '--json', json!, '--quiet', ...(options.cliOptions ?? []), '--', script, ...args], env, json };
     case 'import':
-      return { argv: ['--import', 'stagescope/register', script, ...args], env: { STAGESCOPE_TARGETS: targets, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1', ...env }, json };
+      return { argv: ['--import', 'stagescope/register', script, ...args], env: { STAGESCOPE_TARGETS: targetFile, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1', ...env }, json };
     case 'api':
       return { argv: [scenario('api-driver.mjs'), json!, script, ...args], env, json };
   }

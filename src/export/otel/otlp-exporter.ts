@@ -1,3 +1,5 @@
+import type http from 'node:http';
+import { unrefAgent } from '../unref-agent.js';
 import type { Attributes as OtelAttributes } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -92,10 +94,12 @@ interface SdkExporterConfig {
 }
 
 async function loadSdkExporter(protocol: OtlpProtocol, config: SdkExporterConfig): Promise<SpanExporter> {
+  // The SDK's own agent keeps in-flight sockets ref'd: a slow collector would hold a finished script open.
+  const httpAgentOptions = (agentProtocol: string): http.Agent => unrefAgent(agentProtocol === 'https:');
   if (protocol === 'http/json') {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    return new OTLPTraceExporter({ ...config, concurrencyLimit: 4 });
+    return new OTLPTraceExporter({ ...config, concurrencyLimit: 4, httpAgentOptions });
   }
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
-  return new OTLPTraceExporter({ ...config, concurrencyLimit: 4 });
+  return new OTLPTraceExporter({ ...config, concurrencyLimit: 4, httpAgentOptions });
 }

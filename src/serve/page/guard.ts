@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { reportDiagnostic } from '../../core/diagnostics.js';
 import type { ResolvedPageOptions } from '../options.js';
 
 export type AccessDecision = { allowed: true } | { allowed: false; status: 401 | 403; reason: string };
@@ -34,6 +35,17 @@ export class PageGuard {
   }
 
   check(req: IncomingMessage): AccessDecision {
+    if (this.#tokenDigest === undefined && this.#options.guard === undefined) {
+      // No authentication at all: only this machine, under a loopback name. The Host
+      // check stops DNS rebinding (evil.example re-pointed at 127.0.0.1 by its owner,
+      // so that a browser here sends the attacker's page's requests to us).
+      if (!isLoopbackAddress(req.socket.remoteAddress)) {
+        return { allowed: false, status: 403, reason: 'without page.token the page answers only clients on this machine (loopback); set page.token (or page.guard) to open it to others' };
+      }
+      if (!this.hostAllowed(req.headers.host)) {
+        return { allowed: false, status: 403, reason: `without page.token the page answers only Host names ${[...LOOPBACK_HOSTS, ...this.#options.allowedHosts].join(', ')} (DNS rebinding protection); add the name to page.allowedHosts or set page.token` };
+      }
+    }
     if (this.#tokenDigest !== undefined) {
       const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
       const session = cookieValue(req.headers.cookie, COOKIE);
@@ -53,6 +65,13 @@ export class PageGuard {
       if (!ok) return { allowed: false, status: 403, reason: 'refused by the page guard' };
     }
     return { allowed: true };
+  }
+
+  /** Is the Host header a loopback name, or one of `page.allowedHosts` (port ignored)? */
+  hostAllowed(host: string | undefined): boolean {
+    const name = hostName(host);
+    if (name === undefined) return false;
+    return LOOPBACK_HOSTS.includes(name) || name.endsWith('.localhost') || this.#options.allowedHosts.includes(name);
   }
 
   tokenMatches(candidate: string): boolean {
@@ -82,6 +101,38 @@ export class PageGuard {
     } catch {
       return false;
     }
+  }
+}
+
+const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/** `Host: Example.com:8080` → `example.com`; `[::1]:80` → `[::1]`; undefined when missing or malformed. */
+export function hostName(host: string | undefined): string | undefined {
+  if (host === undefined || host === '') return undefined;
+  const lower = host.trim().toLowerCase();
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/.exec(lower);
+  return match?.[1]?.replace(/\.$/, '');
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+let warnedNoToken = false;
+
+/** Say once per process that a page without token is limited to this machine. */
+export function warnPageWithoutToken(path: string): void {
+  const message = `the stagescope page (${path}) has no page.token: it answers only clients on this machine with a loopback Host name (localhost, 127.0.0.1, [::1]); set page.token to reach it from elsewhere`;
+  reportDiagnostic('SS_PAGE_NO_TOKEN', message);
+  if (warnedNoToken) return;
+  warnedNoToken = true;
+  try {
+    process.emitWarning(message, { code: 'STAGESCOPE_PAGE_NO_TOKEN', type: 'StagescopeWarning' });
+  } catch {
+    // a throwing 'warning' listener is not the app's problem
   }
 }
 

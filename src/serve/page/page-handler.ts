@@ -91,7 +91,13 @@ export class PageHandler {
       if (method === 'GET') return this.#html(res, 200, renderLoginPage(this.path, preset, undefined));
       if (method !== 'POST') return this.#methodNotAllowed(res, 'GET, POST');
       if (!this.#guard.sameOrigin(req)) return this.#html(res, 403, renderMessagePage(this.path, preset, 'Refused', 'cross-site request', false));
-      const token = new URLSearchParams(await readBody(req, MAX_LOGIN_BODY_BYTES)).get('token') ?? '';
+      const body = await readBody(req, MAX_LOGIN_BODY_BYTES);
+      if (body === undefined) {
+        // Answer instead of resetting the connection; close it, the rest of the body is not read.
+        res.setHeader('connection', 'close');
+        return this.#send(res, 413, 'text/plain; charset=utf-8', `login body larger than ${MAX_LOGIN_BODY_BYTES} bytes\n`);
+      }
+      const token = new URLSearchParams(body).get('token') ?? '';
       if (!this.#guard.tokenMatches(token)) return this.#html(res, 403, renderLoginPage(this.path, preset, 'wrong token'));
       const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
       res.setHeader('set-cookie', this.#guard.newSessionCookie(this.path, secure));
@@ -213,20 +219,22 @@ function safeDecode(value: string): string | undefined {
   }
 }
 
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+/** The body as text, or undefined when it is larger than `maxBytes` (the rest is drained, not kept). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => {
+      if (size > maxBytes) return;
       size += chunk.length;
       if (size > maxBytes) {
-        reject(new Error('login body too large'));
-        req.destroy();
+        chunks.length = 0;
+        resolve(undefined);
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }

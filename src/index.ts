@@ -8,6 +8,8 @@
  */
 export { nowNs, nsToMs, nsToUs, nsToWallMs } from './core/clock.js';
 export { currentSpan, suppressTracing } from './core/context.js';
+export { span, type ManualSpanOptions } from './api/span.js';
+export { traced, tracedOriginal, type TracedOptions } from './api/traced.js';
 export { diagnosticChannel, type Diagnostic } from './core/diagnostics.js';
 export type { SpanProbe } from './core/probe.js';
 export { Recorder, DEFAULT_MAX_SPANS, type RecorderOptions } from './core/recorder.js';

@@ -21,6 +21,8 @@ import { resolveProbes, type ProbeSpec } from '../probes/registry.js';
 import { probeAnnotation } from '../render/probe-annotation.js';
 import { runScript, type RunScriptOptions } from '../driver/run-script.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
+import { setActiveTracer } from '../api/active-tracer.js';
+import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
 
 export interface PresetOptions {
   /**
@@ -101,6 +103,8 @@ export class Preset {
   #beforeFinish: Array<() => void> = [];
   #afterStart: ((root: Span) => void)[] = [];
   #treeDecorators: TreeDecorator[] = [];
+  /** Clears this preset as the target of manual spans (`span`, `traced`). */
+  #releaseActive: () => void = () => undefined;
   readonly #probes: ProbeSession;
 
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
@@ -149,10 +153,13 @@ export class Preset {
     if (basedir !== undefined) this.instrumenter.addBasedir(basedir);
     this.instrumenter.enable();
     this.instrumenter.reportMissingModules();
+    // Only a driver that runs a script passes its folder; `serve` names no script.
+    if (basedir !== undefined) reportEntryScriptTargets(this.targets, command[0], basedir);
     const root = this.tracer.startSpan('run', { parent: null });
     root.setAttribute('preset', this.name);
     this.tracer.ambientRoot = root;
     this.#root = root;
+    this.#releaseActive = setActiveTracer(this.tracer);
     this.#probes.start(root);
     for (const callback of this.#afterStart) callback(root);
     return root;
@@ -207,6 +214,7 @@ export class Preset {
         reportDiagnostic('SS_FINISH_CALLBACK_FAILED', `a before-finish callback of preset "${this.name}" threw: ${String(error)}`, error);
       }
     }
+    this.#releaseActive();
     this.tracer.endSpan(root, endNs, this.#rootError, this.#rootError !== undefined);
     this.#probes.stop();
     this.tracer.ambientRoot = null;

@@ -6,6 +6,7 @@ import { toSpanRecords, type AdaptiveEvent } from '../core/run-document.js';
 import type { Span, Trace } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { SpanRecord } from '../core/types.js';
+import { exposeHeaders } from './cors-expose.js';
 import { installHttpPrototypeHooks, traceHttpObjects } from './http-prototypes.js';
 import type { FinishedRequest, TraceContextPropagator } from './request-events.js';
 import { requestIdFrom } from './request-id.js';
@@ -192,6 +193,7 @@ export class ServeCore {
     res.once('close', onClose);
     traceHttpObjects(req, res, root, (response) => {
       response.setHeader(latencyHeader, formatLatency(nowNs() - startNs));
+      exposeHeaders(response, propagator === undefined ? [requestIdHeader, latencyHeader] : [requestIdHeader, latencyHeader, 'traceparent']);
       state.routeAtHeaders ??= resolveRoute();
     });
     return state;

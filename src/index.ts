@@ -77,6 +77,7 @@ export { SharpLatency } from './presets/sharp-latency.js';
 export { TfjsLatency, type TfjsLatencyOptions } from './presets/tfjs-latency.js';
 export { createPreset, presetNames, registerPreset, UnknownPresetError } from './presets/registry.js';
 export { stageFromModelName } from './presets/model-stage.js';
+export { globToRegExp, resolveModelRule, resolveModelStage, type ModelStageRule, type ModelStageSpec } from './presets/model-rules.js';
 
 export { ServeScope, serve } from './serve/serve-scope.js';
 export type { ServeOptions, PageOptions } from './serve/options.js';

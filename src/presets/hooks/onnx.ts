@@ -1,7 +1,8 @@
 import type { Stage } from '../../core/types.js';
 import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
-import { modelLabel, stageFromModelName } from '../model-stage.js';
+import { resolveModelStage } from '../model-rules.js';
+import { modelLabel } from '../model-stage.js';
 import { activeOnnxProfiler } from '../onnx-profiler.js';
 
 /**
@@ -63,7 +64,7 @@ registerTargetHook('onnx.session-create', {
     call.span.name = `InferenceSession.create ${label}`;
     call.span.setAttribute('model', label);
     if (path !== null) call.span.setAttribute('modelPath', path);
-    const stage = stageFromModelName(label);
+    const stage = resolveModelStage(label);
     if (stage !== null) call.span.setAttribute('modelStage', stage);
   },
   onEnd(call) {
@@ -75,7 +76,7 @@ registerTargetHook('onnx.session-create', {
     }
     if (call.failed || call.result === null || typeof call.result !== 'object') return;
     const { label, path } = modelLabel(call.args[0]);
-    sessions.set(call.result, { label, path, stage: stageFromModelName(label) });
+    sessions.set(call.result, { label, path, stage: resolveModelStage(label) });
     const session = call.result as { inputNames?: unknown; outputNames?: unknown };
     if (Array.isArray(session.inputNames)) call.span.setAttribute('inputs', session.inputNames.join(','));
     if (Array.isArray(session.outputNames)) call.span.setAttribute('outputs', session.outputNames.join(','));

@@ -135,3 +135,17 @@ describe('models: on a real onnxruntime-node run', () => {
     assert.equal(without.spans.find((span) => span.name === 'InferenceSession.run plate-detector-v3.onnx')?.stage, 'detection', 'built-in suffix guess');
   });
 });
+
+describe('models: on a tfjs run', () => {
+  it('a preset option rule stages a Layers model call by its name (over the built-in guess)', async () => {
+    const script = path.join(repoRoot, 'examples/tfjs/classifier.cjs');
+    const json = path.join(tempDir(), 'tfjs.json');
+    const driven = await runNode(['--input-type=module', '-e', [
+      `import { TfjsLatency } from ${JSON.stringify(path.join(repoRoot, 'build/src/index.js'))};`,
+      `await new TfjsLatency({ quiet: true, json: ${JSON.stringify(json)}, models: [{ match: 'digit_*', stage: 'recognition' }] }).run(${JSON.stringify(script)});`,
+    ].join('\n')]);
+    assert.equal(driven.code, 0, driven.stderr);
+    const predict = readRun(json).spans.find((span) => span.name === 'Sequential.predict digit_classifier');
+    assert.equal(predict?.stage, 'recognition', 'the rule wins over the built-in "classifier" guess');
+  });
+});

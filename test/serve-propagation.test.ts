@@ -49,6 +49,9 @@ before(async () => {
             }).on('error', reject);
           });
           res.end(`${fetched}+${viaHttp}`);
+        } else if (req.url === '/cors') {
+          res.setHeader('Access-Control-Expose-Headers', 'X-Custom, X-Request-Id');
+          res.end('cors');
         } else {
           res.end(JSON.stringify({ traceparent: req.headers.traceparent ?? null }));
         }
@@ -113,6 +116,11 @@ describe('W3C trace context across services', () => {
     assert.ok(gateway.spans.some((span) => span.name === 'GET'), 'still measured locally');
     await pipeline.flush();
     assert.equal(exported.filter((span) => span.traceId === traceId).length, 0, 'nothing of the unsampled trace is exported');
+  });
+
+  it('access-control-expose-headers: merged with the app\'s own value, never duplicated', async () => {
+    const reply = await request(port, '/cors');
+    assert.equal(reply.headers['access-control-expose-headers'], 'X-Custom, X-Request-Id, x-latency, traceparent');
   });
 
   it('calls outside any span are left alone (no client span, no header)', async () => {

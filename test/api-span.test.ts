@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { span, traced, tracedOriginal } from '../src/index.js';
+import { resolveTarget, span, traced, tracedOriginal } from '../src/index.js';
+import { reportEntryScriptTargets } from '../src/api/entry-script-targets.js';
 import { fixture, readRun, runCli, runNode, spanIndex, tempDir } from './helpers.js';
 
 const script = fixture('scripts/manual-spans.mjs');
@@ -75,6 +76,19 @@ describe('manual spans: span() and traced()', () => {
     const doc = readRun(json);
     assert.ok(doc.diagnostics.some((diagnostic) => diagnostic.code === 'SS_TARGET_ENTRY_SCRIPT'));
     assert.equal(doc.spans.filter((s) => s.name === 'Engine.run').length, 1, 'the other target still works');
+  });
+});
+
+describe('entry-script targets', () => {
+  it('only a module written as a file can name the script; a package named like the script is left alone', () => {
+    const dir = path.dirname(script);
+    const target = (module: string) => resolveTarget({ module, export: 'decode' }, 't.yaml:1');
+    const reported = reportEntryScriptTargets(
+      [target('manual-spans.mjs'), target('./manual-spans.mjs'), target('./manual-spans'), target('manual-spans'), target('fake-cjs-lib'), target('./other.mjs')],
+      script,
+      dir,
+    );
+    assert.deepEqual(reported, ['manual-spans.mjs#decode', './manual-spans.mjs#decode', './manual-spans#decode']);
   });
 });
 

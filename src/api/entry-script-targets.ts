@@ -19,10 +19,14 @@ export function reportEntryScriptTargets(targets: readonly ResolvedTarget[], scr
   const scriptStem = withoutExtension(script);
   const reported: string[] = [];
   for (const target of targets) {
+    // A bare name (`sharp`) is a package even when the script is called sharp.mjs:
+    // only a module written as a file (`./app.mjs`, `app.mjs`, `../app`) can mean the script.
+    const fileLike = /^\.{1,2}[/\\]/.test(target.module) || /\.[cm]?[jt]sx?$/.test(target.module);
+    if (!fileLike) continue;
     const candidates = new Set<string>();
     for (const dir of [basedir, process.cwd()]) if (dir !== undefined) candidates.add(path.resolve(dir, target.module));
     const names = [...candidates].some((candidate) => candidate === script || candidate === scriptStem);
-    const byBasename = target.module === path.basename(script) || target.module === path.basename(scriptStem);
+    const byBasename = target.module === path.basename(script);
     if (!names && !byBasename) continue;
     reported.push(target.id);
     reportDiagnostic(

@@ -16,11 +16,13 @@ const outDir = path.join(root, 'build', 'presets');
 mkdirSync(outDir, { recursive: true });
 
 let failed = false;
+/** The current file's line counter (one file at a time). */
+let lineCounter = new LineCounter();
+const lineOf = (node) => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
 for (const name of readdirSync(sourceDir).filter((file) => /\.ya?ml$/.test(file)).sort()) {
   const file = path.join(sourceDir, name);
-  const lineCounter = new LineCounter();
+  lineCounter = new LineCounter();
   const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter, uniqueKeys: true });
-  const lineOf = (node) => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
   if (doc.errors.length > 0) {
     console.error(`presets/${name}:${lineOf({ range: doc.errors[0].pos })}: ${doc.errors[0].message.split('\n')[0]}`);
     failed = true;
@@ -33,17 +35,23 @@ for (const name of readdirSync(sourceDir).filter((file) => /\.ya?ml$/.test(file)
     failed = true;
     continue;
   }
-  const data = { source: `presets/${name}`, ...(isMap(top) ? omit(doc.toJS(), 'targets') : {}), targets: [] };
-  for (const item of list.items) {
-    const fieldLines = {};
-    if (isMap(item)) for (const pair of item.items) fieldLines[String(pair.key?.value)] = lineOf(pair.key);
-    data.targets.push({ line: lineOf(item), fieldLines, spec: item.toJSON() });
-  }
+  const data = { source: `presets/${name}`, ...(isMap(top) ? omit(omit(doc.toJS(), 'targets'), 'models') : {}), targets: entries(list) };
+  const models = isMap(top) ? top.get('models', true) : undefined;
+  if (isSeq(models)) data.models = entries(models);
   const out = path.join(outDir, name.replace(/\.ya?ml$/, '.json'));
   writeFileSync(`${out}.tmp`, `${JSON.stringify(data)}\n`);
   renameSync(`${out}.tmp`, out);
 }
 if (failed) process.exit(1);
+
+/** Each item of a YAML list with its line and its fields' lines (for error messages). */
+function entries(seq) {
+  return seq.items.map((item) => {
+    const fieldLines = {};
+    if (isMap(item)) for (const pair of item.items) fieldLines[String(pair.key?.value)] = lineOf(pair.key);
+    return { line: lineOf(item), fieldLines, spec: item.toJSON() };
+  });
+}
 
 function omit(object, key) {
   const copy = { ...object };

@@ -8,6 +8,8 @@
  */
 export { nowNs, nsToMs, nsToUs, nsToWallMs } from './core/clock.js';
 export { currentSpan, suppressTracing } from './core/context.js';
+export { span, type ManualSpanOptions } from './api/span.js';
+export { traced, tracedOriginal, type TracedOptions } from './api/traced.js';
 export { diagnosticChannel, type Diagnostic } from './core/diagnostics.js';
 export type { SpanProbe } from './core/probe.js';
 export { Recorder, DEFAULT_MAX_SPANS, type RecorderOptions } from './core/recorder.js';
@@ -75,6 +77,7 @@ export { SharpLatency } from './presets/sharp-latency.js';
 export { TfjsLatency, type TfjsLatencyOptions } from './presets/tfjs-latency.js';
 export { createPreset, presetNames, registerPreset, UnknownPresetError } from './presets/registry.js';
 export { stageFromModelName } from './presets/model-stage.js';
+export { globToRegExp, resolveModelRule, resolveModelStage, type ModelStageRule, type ModelStageSpec } from './presets/model-rules.js';
 
 export { ServeScope, serve } from './serve/serve-scope.js';
 export type { ServeOptions, PageOptions } from './serve/options.js';

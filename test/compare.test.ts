@@ -97,11 +97,15 @@ describe('compareRuns with repeated runs (bench samples)', () => {
     assert.equal(detection.verdict, 'unchanged');
   });
 
-  test('3 vs 3 runs: too few for the test, so the runs must not overlap', () => {
+  test('3 vs 3 runs: too few for any claim; a 2× slowdown is inconclusive, not "beyond noise"', () => {
     const comparison = compareRuns(noisyRuns(3, 31), noisyRuns(3, 32, { slowStage: 'recognition', slowFactor: 2 }));
-    assert.equal(comparison.noiseMethod, 'no-overlap');
-    assert.deepEqual(changed(comparison, 'stage'), ['recognition']);
-    assert.ok(comparison.notes.some((note) => note.includes('too few runs for a significance test')));
+    assert.equal(comparison.noiseMethod, 'too-few-runs');
+    assert.deepEqual(changed(comparison, 'stage'), []);
+    const recognition = comparison.rows.find((row) => row.key === 'stage:recognition')!;
+    assert.equal(recognition.verdict, 'inconclusive');
+    assert.match(recognition.reason, /^too few runs to tell from noise: 3\/3 runs, need ≥ \d+ per side$/);
+    assert.ok(comparison.notes.some((note) => note.includes('3 vs 3 runs are too few for a significance test')));
+    assert.match(comparison.summary, /^nothing changed beyond noise; inconclusive, too few runs to tell: recognition \+\d+%; total \+\d+% \(inconclusive\)$/);
   });
 
   test('bench documents and their variants compare like the runs they hold', () => {
@@ -130,20 +134,24 @@ describe('compareRuns with repeated runs (bench samples)', () => {
 
 describe('compareRuns with single runs', () => {
   const a = paddleRun();
-  test('a single run cannot estimate noise: the threshold decides and the notes say so', () => {
+  test('a single run cannot estimate noise: nothing is "beyond noise", large differences are inconclusive', () => {
     const slower = retime(a, (span) => (span.stage === 'recognition' ? 1.5 : span.stage === 'detection' ? 1.05 : 1));
     const comparison = compareRuns(a, slower);
-    assert.equal(comparison.noiseMethod, 'threshold-only');
-    assert.deepEqual(changed(comparison, 'stage'), ['recognition']);
+    assert.equal(comparison.noiseMethod, 'too-few-runs');
+    assert.deepEqual(changed(comparison, 'stage'), []);
+    assert.equal(comparison.rows.find((row) => row.key === 'stage:recognition')!.verdict, 'inconclusive');
     const detection = comparison.rows.find((row) => row.key === 'stage:detection')!;
     assert.equal(detection.verdict, 'unchanged');
     assert.match(detection.reason, /under 10% \/ 1 ms/);
+    assert.equal(detection.shift, null, 'no effect interval from single runs');
     assert.ok(comparison.notes.some((note) => /single run per side cannot estimate noise/i.test(note)));
   });
 
-  test('--threshold: a 5% change counts with threshold 3', () => {
+  test('--threshold: a 5% change is over threshold 3 (inconclusive with one run), under the default 10', () => {
     const slower = retime(a, (span) => (span.stage === 'detection' ? 1.05 : 1));
-    assert.deepEqual(changed(compareRuns(a, slower, { thresholdPercent: 3 }), 'stage'), ['detection']);
+    const verdictOf = (threshold: number) => compareRuns(a, slower, { thresholdPercent: threshold }).rows.find((row) => row.key === 'stage:detection')!.verdict;
+    assert.equal(verdictOf(3), 'inconclusive');
+    assert.equal(verdictOf(10), 'unchanged');
   });
 
   test('a path only in B or only in A is reported as such', () => {

@@ -1,3 +1,4 @@
+import { escapeControlChars } from '../compare/terminal-text.js';
 import { formatDurationNs } from '../render/format.js';
 import type { BenchDocument, BenchRow, BenchVariant } from './bench-document.js';
 
@@ -18,7 +19,7 @@ export function renderBenchVariantTable(variant: BenchVariant, options: { nameWi
     if (rows.length === 0) continue;
     if (title !== '') body.push(`  ${title}`);
     for (const row of rows) {
-      const name = `${' '.repeat(row.kind === 'path' ? 2 + row.depth * 2 : row.kind === 'stage' ? 2 : 0)}${row.kind === 'total' ? 'total (run)' : row.label}`;
+      const name = `${' '.repeat(row.kind === 'path' ? 2 + row.depth * 2 : row.kind === 'stage' ? 2 : 0)}${row.kind === 'total' ? 'total (run)' : escapeControlChars(row.label)}`;
       body.push([
         name.length > nameWidth ? `${name.slice(0, nameWidth - 1)}…` : name,
         formatDurationNs(row.medianNs),
@@ -34,7 +35,7 @@ export function renderBenchVariantTable(variant: BenchVariant, options: { nameWi
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column]!.length)));
   const format = (cells: string[]): string => cells.map((cell, column) => (column === 0 ? `  ${cell.padEnd(widths[0]!)}` : cell.padStart(widths[column]!))).join('  ').trimEnd();
   const runs = variant.runs.length;
-  const lines = [`${variant.label}: ${runs} run${runs === 1 ? '' : 's'}, preset ${variant.preset ?? 'none'}`, format(header)];
+  const lines = [`${escapeControlChars(variant.label)}: ${runs} run${runs === 1 ? '' : 's'}, preset ${variant.preset ?? 'none'}`, format(header)];
   for (const line of body) lines.push(typeof line === 'string' ? line : format(line));
   return `${lines.join('\n')}\n`;
 }

@@ -16,7 +16,10 @@ export const COMPARE_USAGE = `Usage: stagescope compare [options] A.json B.json
 Compares two runs stage by stage and call path by call path: A, B, delta,
 ratio, calls, and whether the difference is beyond noise. A and B are run
 documents (stagescope run --json) or bench documents (stagescope bench --json);
-with bench documents the repeated runs give the noise (Mann-Whitney U test).
+with bench documents the repeated runs give the noise (Mann-Whitney U test,
+Holm-corrected over all rows, with a Hodges-Lehmann effect interval). With too
+few runs (a single run, or 3 vs 3) nothing is called changed: large differences
+are marked inconclusive (?).
 A single bench document holding two variants (bench -- a -- vs -- b) is
 compared on its own.
 
@@ -25,7 +28,7 @@ Options:
   --svg FILE           also write a comparison chart (SVG)
   --threshold PCT      smallest change that counts, in % of A (default 10)
   --min-delta-ms MS    smallest change that counts, in ms (default 1)
-  --alpha P            significance level with repeated runs (default 0.05)
+  --alpha P            family-wise significance level over all rows (default 0.05)
   --label-a NAME       name of A (default: script and arguments)
   --label-b NAME       name of B
   --stages-only        table without the call-path rows

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { BENCH_FORMAT, summarizeRuns, type BenchDocument, type BenchRow, type BenchVariant } from '../bench/bench-document.js';
 import { RUN_FORMAT, type RunDocument } from '../core/run-document.js';
 import type { MeasureIdentity } from './stage-paths.js';
-import { mannWhitneyU } from './stats.js';
+import { hodgesLehmannShift, holmAdjust, mannWhitneyU, runsNeeded, smallestPValue, type ShiftEstimate } from './stats.js';
 
 /** What can be compared: one run, several runs of the same thing, or a bench document / variant. */
 export type Comparable = RunDocument | readonly RunDocument[] | BenchDocument | BenchVariant;
@@ -12,7 +12,10 @@ export interface CompareOptions {
   thresholdPercent?: number;
   /** A difference smaller than this is never "changed" (timer and scheduler jitter). Default 1 ms. */
   minDeltaNs?: number;
-  /** Significance level of the Mann-Whitney U test when both sides have repeated runs. Default 0.05. */
+  /**
+   * Family-wise error over all rows (Holm correction of the rows' Mann-Whitney
+   * p-values), and 1 − confidence of the effect-size intervals. Default 0.05.
+   */
   alpha?: number;
   /** Name of side A in tables and charts. Default: the variant label or the script name and arguments. */
   labelA?: string;
@@ -28,17 +31,24 @@ export interface ResolvedCompareOptions {
 
 export const DEFAULT_COMPARE_OPTIONS: Readonly<ResolvedCompareOptions> = { thresholdPercent: 10, minDeltaNs: 1e6, alpha: 0.05 };
 
-/** slower/faster = changed beyond noise; unchanged = within noise; added/removed = only in B / only in A. */
-export type Verdict = 'slower' | 'faster' | 'unchanged' | 'added' | 'removed';
+/**
+ * slower/faster = changed beyond noise; unchanged = under the threshold, or
+ * within noise with enough runs to have seen a change; inconclusive = at least
+ * the threshold apart but too few runs to tell it from noise; added/removed =
+ * only in B / only in A.
+ */
+export type Verdict = 'slower' | 'faster' | 'unchanged' | 'inconclusive' | 'added' | 'removed';
 
 /**
  * How a row's noise was judged:
- * - `mann-whitney`: both sides have enough runs for a two-sided Mann-Whitney U test to reach `alpha`;
- * - `no-overlap`: repeated runs, but too few for the test to ever reach `alpha`
- *   (3 vs 3 runs: p ≥ 0.1): the samples must not overlap at all;
- * - `threshold-only`: one run per side: noise cannot be estimated, only the threshold applies.
+ * - `mann-whitney`: both sides have enough runs for a two-sided Mann-Whitney U
+ *   test to reach `alpha`; the p-values of all rows are then corrected together
+ *   (Holm), because a comparison tests many rows at once;
+ * - `too-few-runs`: one run per side, or so few (3 vs 3: p ≥ 0.1) that no
+ *   difference could be shown: no row is called changed, large differences are
+ *   `inconclusive`.
  */
-export type NoiseMethod = 'mann-whitney' | 'no-overlap' | 'threshold-only';
+export type NoiseMethod = 'mann-whitney' | 'too-few-runs';
 
 /** One side of a row: statistics over that side's runs. */
 export interface ComparisonSide {
@@ -67,6 +77,14 @@ export interface ComparisonRow extends MeasureIdentity {
   noiseMethod: NoiseMethod;
   /** Mann-Whitney p-value when computed. */
   pValue: number | null;
+  /** The p-value after the Holm correction over all tested rows. */
+  adjustedPValue: number | null;
+  /**
+   * Effect size: Hodges-Lehmann shift of B against A (median of pairwise run
+   * differences) with its rank-based confidence interval (level 1 − alpha);
+   * null without repeated runs on both sides.
+   */
+  shift: ShiftEstimate | null;
   /** One short sentence: why the verdict. */
   reason: string;
 }
@@ -80,6 +98,10 @@ export interface Comparison {
   options: ResolvedCompareOptions;
   /** The method of the total row (all rows use the same sample sizes). */
   noiseMethod: NoiseMethod;
+  /** Rows tested together (both sides present, enough runs): the family of the correction. */
+  testedRows: number;
+  /** Runs per side with which one changed row among these could pass the corrected test. */
+  runsNeeded: number;
   /** Rows: total, stages in pipeline order, then call paths in tree order. */
   rows: ComparisonRow[];
   /** One line, e.g. `recognition +38%, total +12%`. */
@@ -117,7 +139,14 @@ export function compareRuns(a: Comparable, b: Comparable, options: CompareOption
   const resolved = resolveCompareOptions(options);
   const sideA = toSide(a, options.labelA, 'A');
   const sideB = toSide(b, options.labelB, 'B');
-  const rows = mergedOrder(sideA.order, sideB.order).map((key) => compareRow(key, sideA.rows.get(key), sideB.rows.get(key), resolved));
+  const keys = mergedOrder(sideA.order, sideB.order);
+  const tested = keys.map((key) => testRow(key, sideA.rows.get(key), sideB.rows.get(key), resolved));
+  // One correction over every row that was tested: total, stages and paths together.
+  const family = tested.filter((row) => row.pValue !== null);
+  const adjusted = holmAdjust(family.map((row) => row.pValue!));
+  family.forEach((row, index) => (row.adjustedPValue = adjusted[index]!));
+  const needed = runsNeeded(family.length, resolved.alpha);
+  const rows = tested.map((row) => decide(row, resolved, family.length, needed));
   const total = rows.find((row) => row.kind === 'total');
   const noiseMethod = total?.noiseMethod ?? methodFor(sideA.runs, sideB.runs, resolved.alpha);
   return {
@@ -127,9 +156,11 @@ export function compareRuns(a: Comparable, b: Comparable, options: CompareOption
     runsB: sideB.runs,
     options: resolved,
     noiseMethod,
+    testedRows: family.length,
+    runsNeeded: needed,
     rows,
     summary: summaryLine(rows),
-    notes: notesFor(noiseMethod, sideA.runs, sideB.runs, resolved),
+    notes: notesFor(noiseMethod, sideA.runs, sideB.runs, resolved, family.length, needed),
   };
 }
 
@@ -218,17 +249,19 @@ function mergedOrder(orderA: readonly string[], orderB: readonly string[]): stri
   return merged.map((key, index) => ({ key, index })).sort((x, y) => rank(x.key) - rank(y.key) || x.index - y.index).map((entry) => entry.key);
 }
 
+/** Enough runs when complete separation of the runs would pass `alpha` on its own (4 vs 4 or more). */
 function methodFor(runsA: number, runsB: number, alpha: number): NoiseMethod {
-  if (runsA < 2 && runsB < 2) return 'threshold-only';
-  const minP = mannWhitneyU(new Array<number>(runsA).fill(0).map((_, i) => i), new Array<number>(runsB).fill(0).map((_, i) => runsA + i)).minPValue;
-  return minP < alpha ? 'mann-whitney' : 'no-overlap';
+  return smallestPValue(runsA, runsB) < alpha ? 'mann-whitney' : 'too-few-runs';
 }
 
 function sideOf(row: BenchRow): ComparisonSide {
   return { medianNs: row.medianNs, minNs: row.minNs, maxNs: row.maxNs, iqrNs: row.iqrNs, samplesNs: row.samplesNs, calls: row.calls };
 }
 
-function compareRow(key: string, rowA: BenchRow | undefined, rowB: BenchRow | undefined, options: ResolvedCompareOptions): ComparisonRow {
+/** A row before its verdict: sides, delta, raw p-value and effect size. */
+type TestedRow = Omit<ComparisonRow, 'verdict' | 'changed' | 'reason'> & { practical: boolean; limit: string };
+
+function testRow(key: string, rowA: BenchRow | undefined, rowB: BenchRow | undefined, options: ResolvedCompareOptions): TestedRow {
   const any = (rowA ?? rowB)!;
   // A path that never occurred on one side has no row there (a path present in only some runs is 0 in the others).
   const a = rowA === undefined ? null : sideOf(rowA);
@@ -237,33 +270,48 @@ function compareRow(key: string, rowA: BenchRow | undefined, rowB: BenchRow | un
   const medianB = b?.medianNs ?? 0;
   const deltaNs = medianB - medianA;
   const ratio = medianA > 0 ? medianB / medianA : Number.NaN;
-  const base = { key, kind: any.kind, label: any.label, names: any.names, depth: any.depth, stage: any.stage, a, b, deltaNs, ratio };
   const runsA = rowA?.samplesNs.length ?? 1;
   const runsB = rowB?.samplesNs.length ?? 1;
-  if (a === null || b === null) {
-    return { ...base, verdict: a === null ? 'added' : 'removed', changed: true, noiseMethod: methodFor(runsA, runsB, options.alpha), pValue: null, reason: a === null ? 'only in B' : 'only in A' };
-  }
+  const noiseMethod = methodFor(runsA, runsB, options.alpha);
   const threshold = Math.max((options.thresholdPercent / 100) * medianA, options.minDeltaNs);
-  const practical = Math.abs(deltaNs) >= threshold;
-  const noiseMethod = methodFor(a.samplesNs.length, b.samplesNs.length, options.alpha);
-  let pValue: number | null = null;
-  let real: boolean;
-  let why: string;
-  if (noiseMethod === 'mann-whitney') {
-    pValue = mannWhitneyU(a.samplesNs, b.samplesNs).pValue;
-    real = pValue < options.alpha;
-    why = `Mann-Whitney p=${formatP(pValue)}`;
-  } else if (noiseMethod === 'no-overlap') {
-    real = a.maxNs < b.minNs || b.maxNs < a.minNs;
-    why = real ? 'runs do not overlap' : 'runs overlap';
-  } else {
-    real = true;
-    why = 'single run';
-  }
-  const changed = practical && real;
   const limit = `${trimNumber(options.thresholdPercent)}% / ${trimNumber(options.minDeltaNs / 1e6)} ms`;
-  const reason = !practical ? `under ${limit}` : why;
-  return { ...base, verdict: changed ? (deltaNs > 0 ? 'slower' : 'faster') : 'unchanged', changed, noiseMethod, pValue, reason };
+  const base = { key, kind: any.kind, label: any.label, names: any.names, depth: any.depth, stage: any.stage, a, b, deltaNs, ratio, noiseMethod, limit };
+  if (a === null || b === null) return { ...base, pValue: null, adjustedPValue: null, shift: null, practical: true };
+  const repeated = a.samplesNs.length > 1 && b.samplesNs.length > 1;
+  return {
+    ...base,
+    pValue: noiseMethod === 'mann-whitney' ? mannWhitneyU(a.samplesNs, b.samplesNs).pValue : null,
+    adjustedPValue: null,
+    shift: repeated ? hodgesLehmannShift(a.samplesNs, b.samplesNs, 1 - options.alpha) : null,
+    practical: Math.abs(deltaNs) >= threshold,
+  };
+}
+
+/**
+ * The verdict of one row. Changed needs both: a difference that matters (the
+ * threshold) and one that is real (corrected p < alpha). A large difference the
+ * runs cannot confirm is `inconclusive`, never "beyond noise"; "within noise"
+ * is said only when the runs could have shown a change and did not.
+ */
+function decide(row: TestedRow, options: ResolvedCompareOptions, testedRows: number, needed: number): ComparisonRow {
+  const { practical, limit, ...rest } = row;
+  if (row.a === null || row.b === null) {
+    return { ...rest, verdict: row.a === null ? 'added' : 'removed', changed: true, reason: row.a === null ? 'only in B' : 'only in A' };
+  }
+  const runs = `${row.a.samplesNs.length}/${row.b.samplesNs.length} runs`;
+  if (!practical) return { ...rest, verdict: 'unchanged', changed: false, reason: `under ${limit}` };
+  if (row.noiseMethod === 'too-few-runs' || row.pValue === null || row.adjustedPValue === null) {
+    return { ...rest, verdict: 'inconclusive', changed: false, reason: `too few runs to tell from noise: ${runs}, need ≥ ${needed} per side` };
+  }
+  const p = `p=${formatP(row.pValue)}, adjusted ${formatP(row.adjustedPValue)}`;
+  if (row.adjustedPValue < options.alpha) {
+    return { ...rest, verdict: row.deltaNs > 0 ? 'slower' : 'faster', changed: true, reason: `Mann-Whitney ${p}` };
+  }
+  // Not significant: "within noise" only if these runs could have shown a lone change among the tested rows.
+  const powered = smallestPValue(row.a.samplesNs.length, row.b.samplesNs.length) < options.alpha / Math.max(1, testedRows);
+  return powered
+    ? { ...rest, verdict: 'unchanged', changed: false, reason: `within noise: ${p}` }
+    : { ...rest, verdict: 'inconclusive', changed: false, reason: `${p}; ${runs} cannot show one change among ${testedRows} rows, need ≥ ${needed} per side` };
 }
 
 /** `+38%`, `-4.2%`, `new`, `gone`. */
@@ -283,34 +331,53 @@ function summaryLine(rows: readonly ComparisonRow[]): string {
     .sort((x, y) => Math.abs(y.deltaNs) - Math.abs(x.deltaNs))
     .map((row) => (row.verdict === 'added' ? `${row.label} only in B` : row.verdict === 'removed' ? `${row.label} only in A` : `${row.label} ${formatChange(row)}`));
   const total = rows.find((row) => row.kind === 'total');
-  const totalText = total === undefined ? '' : `total ${formatChange(total)}${total.changed ? '' : ' (within noise)'}`;
+  const totalText = total === undefined ? '' : `total ${formatChange(total)}${total.changed ? '' : total.verdict === 'inconclusive' ? ' (inconclusive)' : ' (within noise)'}`;
+  const inconclusive = rows.filter((row) => row.kind === 'stage' && row.verdict === 'inconclusive').map((row) => `${row.label} ${formatChange(row)}`);
+  const undecided = inconclusive.length === 0 ? '' : `inconclusive, too few runs to tell: ${inconclusive.join(', ')}`;
   if (changedStages.length === 0) {
     const changedPaths = rows.filter((row) => row.kind === 'path' && row.changed).length;
     const head = changedPaths === 0 ? 'nothing changed beyond noise' : `none of the stages changed beyond noise (${changedPaths} call path${changedPaths === 1 ? '' : 's'} did)`;
-    return totalText === '' ? head : `${head}; ${totalText}`;
+    return [head, undecided, totalText].filter((part) => part !== '').join('; ');
   }
-  return [...changedStages, totalText].filter((part) => part !== '').join(', ');
+  return [[...changedStages, totalText].filter((part) => part !== '').join(', '), undecided].filter((part) => part !== '').join('; ');
 }
 
-function notesFor(method: NoiseMethod, runsA: number, runsB: number, options: ResolvedCompareOptions): string[] {
+function notesFor(method: NoiseMethod, runsA: number, runsB: number, options: ResolvedCompareOptions, testedRows: number, needed: number): string[] {
   const limit = `${trimNumber(options.thresholdPercent)}% of A and ${trimNumber(options.minDeltaNs / 1e6)} ms`;
   const values = runsA > 1 || runsB > 1 ? `Values are medians over runs (A: ${runsA}, B: ${runsB}); a path's value is the sum of its calls in a run.` : "A path's value is the sum of its calls' durations.";
+  const more = `Run \`stagescope bench --repeat ${Math.max(needed, 5)}\` on both sides for a claim.`;
   switch (method) {
-    case 'threshold-only':
+    case 'too-few-runs':
       return [
         values,
-        `A single run per side cannot estimate noise: differences under ${limit} are reported as within noise, and larger ones may still be noise.`,
-        'Run `stagescope bench --repeat 10` on both sides for a noise estimate.',
+        runsA < 2 && runsB < 2
+          ? `A single run per side cannot estimate noise: no row is called changed; differences of at least ${limit} are marked inconclusive.`
+          : `${runsA} vs ${runsB} runs are too few for a significance test at p < ${options.alpha}: no row is called changed; differences of at least ${limit} are marked inconclusive.`,
+        more,
       ];
-    case 'no-overlap':
-      return [values, `Changed = at least ${limit} apart, and the runs of A and B do not overlap at all (too few runs for a significance test at p < ${options.alpha}; use --repeat 5 or more).`];
-    case 'mann-whitney':
-      return [values, `Changed = at least ${limit} apart, and a two-sided Mann-Whitney U test on the runs gives p < ${options.alpha}.`];
+    case 'mann-whitney': {
+      const notes = [
+        values,
+        `Changed = at least ${limit} apart, and a two-sided Mann-Whitney U test on the runs gives p < ${options.alpha} after the Holm correction over the ${testedRows} rows tested (the chance that noise alone flags any row stays below ${options.alpha}).`,
+        `Effect = Hodges-Lehmann shift of B against A (median of the pairwise run differences) with its ${trimNumber((1 - options.alpha) * 100)}% rank-based interval.`,
+      ];
+      if (smallestPValue(runsA, runsB) >= options.alpha / Math.max(1, testedRows)) {
+        notes.push(`${runsA} vs ${runsB} runs cannot show a single changed row among ${testedRows} (the smallest possible p is ${formatP(smallestPValue(runsA, runsB))}): such rows are marked inconclusive. ${more}`);
+      }
+      return notes;
+    }
   }
 }
 
 export function formatP(pValue: number): string {
   return pValue < 0.001 ? pValue.toExponential(1) : pValue.toFixed(3);
+}
+
+/** `+12.3 ms [+9.8 ms, +14.1 ms]`, or '' without an effect estimate. */
+export function formatShift(shift: ShiftEstimate | null, formatNs: (ns: number) => string): string {
+  if (shift === null || !Number.isFinite(shift.shiftNs)) return '';
+  const signed = (ns: number): string => `${ns >= 0 ? '+' : '-'}${formatNs(Math.abs(ns))}`;
+  return shift.lowNs === null || shift.highNs === null ? `${signed(shift.shiftNs)} [n/a]` : `${signed(shift.shiftNs)} [${signed(shift.lowNs)}, ${signed(shift.highNs)}]`;
 }
 
 function trimNumber(value: number): string {

@@ -27,14 +27,14 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     '',
     `A = ${escapeMarkdownCell(comparison.labelA)} (${plural(comparison.runsA, 'run')}), B = ${escapeMarkdownCell(comparison.labelB)} (${plural(comparison.runsB, 'run')})`,
     '',
-    `| | ${['stage / call path', 'A', 'B', 'Δ', 'change', 'B/A', 'calls A/B', ...(showSpread ? ['±½IQR A / B'] : []), 'verdict'].join(' | ')} |`,
-    `|---|${['---', '---:', '---:', '---:', '---:', '---:', '---:', ...(showSpread ? ['---:'] : []), '---'].join('|')}|`,
+    `| | ${['stage / call path', 'A', 'B', 'Δ', 'change', 'B/A', 'calls A/B', ...(showSpread ? ['±½IQR A / B', `shift B−A [${Number(((1 - comparison.options.alpha) * 100).toPrecision(6))}% CI]`] : []), 'verdict'].join(' | ')} |`,
+    `|---|${['---', '---:', '---:', '---:', '---:', '---:', '---:', ...(showSpread ? ['---:', '---:'] : []), '---'].join('|')}|`,
   ];
   for (const row of comparison.rows) {
     const cells = comparisonCells(row, showSpread);
     const indent = row.kind === 'path' ? '&nbsp;&nbsp;'.repeat(row.depth) : '';
     const name = row.kind === 'stage' ? `*${escapeMarkdownCell(cells.name)}*` : row.kind === 'total' ? `**${escapeMarkdownCell(cells.name)}**` : escapeMarkdownCell(cells.name);
-    const values = [cells.a, cells.b, cells.delta, cells.change, cells.ratio, cells.calls, ...(showSpread ? [cells.spread] : []), cells.verdict].map(escapeMarkdownCell);
+    const values = [cells.a, cells.b, cells.delta, cells.change, cells.ratio, cells.calls, ...(showSpread ? [cells.spread, cells.effect] : []), cells.verdict].map(escapeMarkdownCell);
     lines.push(`| ${cells.mark} | ${indent}${name} | ${values.join(' | ')} |`);
   }
   lines.push('', ...comparison.notes.map((note) => `${escapeMarkdownCell(note).replace(/\\`/g, '`')}  `));

@@ -1,3 +1,4 @@
+import { escapeControlChars } from './terminal-text.js';
 import { formatDurationNs } from '../render/format.js';
 import { stageColor } from '../render/palette.js';
 import { escapeXml } from '../render/svg-escape.js';
@@ -45,7 +46,7 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
   const paths = allPaths.filter((row) => shownPaths.has(row));
   const hiddenPaths = allPaths.length - paths.length;
 
-  const labelOf = (row: ComparisonRow): string => (row.kind === 'total' ? 'total (run)' : row.label);
+  const labelOf = (row: ComparisonRow): string => (row.kind === 'total' ? 'total (run)' : escapeControlChars(row.label));
   const indentOf = (row: ComparisonRow): number => (row.kind === 'path' ? Math.max(0, row.depth - 1) * 12 : 0);
   const cut = (text: string): string => (text.length > labelChars ? `${text.slice(0, labelChars - 1)}…` : text);
   const labelPx = Math.ceil(Math.max(120, ...[...total, ...stages, ...paths].map((row) => cut(labelOf(row)).length * CHAR_PX + indentOf(row))) + 16);
@@ -85,7 +86,7 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
     lx += 14 + (stage ?? 'no stage').length * 5.6 + 12;
   }
   y += 14;
-  text(16, y, `▲ slower / ▼ faster beyond noise (${comparison.noiseMethod === 'threshold-only' ? `single run: threshold ${comparison.options.thresholdPercent}% and ${comparison.options.minDeltaNs / 1e6} ms only` : comparison.noiseMethod === 'mann-whitney' ? `Mann-Whitney p < ${comparison.options.alpha} and ≥ ${comparison.options.thresholdPercent}%` : `runs do not overlap and ≥ ${comparison.options.thresholdPercent}%`}), ≈ within noise`, `font-size="11" fill="#444"`);
+  text(16, y, `▲ slower / ▼ faster beyond noise (${comparison.noiseMethod === 'too-few-runs' ? `too few runs for a claim: ${comparison.runsA} vs ${comparison.runsB}` : `Mann-Whitney, Holm-corrected over ${comparison.testedRows} rows, p < ${comparison.options.alpha} and ≥ ${comparison.options.thresholdPercent}%`}), ≈ within noise, ? inconclusive`, `font-size="11" fill="#444"`);
   y += 10;
 
   const section = (title: string, rows: ComparisonRow[], note?: string): void => {
@@ -129,7 +130,7 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
       bar(row.a, top, false);
       bar(row.b, top + BAR_PX + 2, true);
       const changeColor = row.verdict === 'slower' || row.verdict === 'added' ? SLOWER_COLOR : row.verdict === 'faster' || row.verdict === 'removed' ? FASTER_COLOR : NOISE_COLOR;
-      const changeText = `${VERDICT_MARKS[row.verdict]} ${formatChange(row)}${row.verdict === 'unchanged' ? ' (noise)' : ''}`;
+      const changeText = `${VERDICT_MARKS[row.verdict]} ${formatChange(row)}${row.verdict === 'unchanged' ? ' (noise)' : row.verdict === 'inconclusive' ? ' (too few runs)' : ''}`;
       text(widthPx - 16, top + BAR_PX + 4, changeText, `font-size="13" text-anchor="end" fill="${changeColor}"${row.changed ? ' font-weight="bold"' : ''}`);
       out.push('</g>');
       y += ROW_PX;

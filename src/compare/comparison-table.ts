@@ -1,5 +1,6 @@
 import { formatDurationNs } from '../render/format.js';
-import { formatChange, type Comparison, type ComparisonRow, type Verdict } from './compare-runs.js';
+import { formatChange, formatShift, type Comparison, type ComparisonRow, type Verdict } from './compare-runs.js';
+import { escapeControlChars } from './terminal-text.js';
 
 export interface ComparisonTableOptions {
   /** Longest name shown before it is cut with `…`. Default 64. */
@@ -8,8 +9,8 @@ export interface ComparisonTableOptions {
   paths?: boolean;
 }
 
-/** The mark in front of each row: ▲ slower, ▼ faster, ≈ within noise, + only in B, − only in A. */
-export const VERDICT_MARKS: Readonly<Record<Verdict, string>> = { slower: '▲', faster: '▼', unchanged: '≈', added: '+', removed: '−' };
+/** The mark in front of each row: ▲ slower, ▼ faster, ≈ within noise, ? inconclusive, + only in B, − only in A. */
+export const VERDICT_MARKS: Readonly<Record<Verdict, string>> = { slower: '▲', faster: '▼', unchanged: '≈', inconclusive: '?', added: '+', removed: '−' };
 
 /** A cell of a comparison row, as text, shared by the text and Markdown tables. */
 export interface ComparisonCells {
@@ -23,16 +24,19 @@ export interface ComparisonCells {
   ratio: string;
   calls: string;
   spread: string;
+  /** Hodges-Lehmann shift with its interval (repeated runs only). */
+  effect: string;
   verdict: string;
 }
 
 export function comparisonCells(row: ComparisonRow, showSpread: boolean): ComparisonCells {
   const value = (side: ComparisonRow['a']): string => (side === null ? '—' : formatDurationNs(side.medianNs));
   const spread = (side: ComparisonRow['a']): string => (side === null ? '—' : `±${formatDurationNs(side.iqrNs / 2)}`);
-  const verdictWord = row.verdict === 'unchanged' ? 'within noise' : row.verdict === 'added' ? 'only in B' : row.verdict === 'removed' ? 'only in A' : row.verdict;
+  const verdictWord = row.verdict === 'unchanged' ? (row.reason.startsWith('under ') ? 'unchanged' : 'within noise') : row.verdict === 'added' ? 'only in B' : row.verdict === 'removed' ? 'only in A' : row.verdict;
   return {
     mark: VERDICT_MARKS[row.verdict],
-    name: row.kind === 'total' ? 'total (run)' : row.label,
+    // Span names come from the traced program: one line each, whatever they contain.
+    name: row.kind === 'total' ? 'total (run)' : escapeControlChars(row.label),
     a: value(row.a),
     b: value(row.b),
     delta: row.a === null || row.b === null ? '' : `${row.deltaNs >= 0 ? '+' : '-'}${formatDurationNs(Math.abs(row.deltaNs))}`,
@@ -40,7 +44,8 @@ export function comparisonCells(row: ComparisonRow, showSpread: boolean): Compar
     ratio: Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}×` : '—',
     calls: `${row.a?.calls ?? 0}/${row.b?.calls ?? 0}`,
     spread: showSpread ? `${spread(row.a)} / ${spread(row.b)}` : '',
-    verdict: row.verdict === 'added' || row.verdict === 'removed' ? verdictWord : `${verdictWord} (${row.reason})`,
+    effect: showSpread ? formatShift(row.shift, formatDurationNs) : '',
+    verdict: row.verdict === 'added' || row.verdict === 'removed' ? verdictWord : row.verdict === 'unchanged' && verdictWord === 'unchanged' ? `within threshold (${row.reason})` : `${verdictWord} (${row.reason})`,
   };
 }
 
@@ -53,7 +58,7 @@ export function comparisonCells(row: ComparisonRow, showSpread: boolean): Compar
 export function renderComparisonTable(comparison: Comparison, options: ComparisonTableOptions = {}): string {
   const nameWidth = options.nameWidth ?? 64;
   const showSpread = comparison.runsA > 1 || comparison.runsB > 1;
-  const header: ComparisonCells = { mark: ' ', name: '', a: 'A', b: 'B', delta: 'Δ', change: 'change', ratio: 'B/A', calls: 'calls A/B', spread: showSpread ? '±½IQR A / B' : '', verdict: 'verdict' };
+  const header: ComparisonCells = { mark: ' ', name: '', a: 'A', b: 'B', delta: 'Δ', change: 'change', ratio: 'B/A', calls: 'calls A/B', spread: showSpread ? '±½IQR A / B' : '', effect: showSpread ? `shift B−A [${trimPercent(comparison.options.alpha)} CI]` : '', verdict: 'verdict' };
   type Line = { cells: ComparisonCells; indent: number } | { section: string };
   const lines: Line[] = [];
   const sections: [string, ComparisonRow[]][] = [
@@ -80,6 +85,7 @@ export function renderComparisonTable(comparison: Comparison, options: Compariso
     ratio: width((c) => c.ratio),
     calls: width((c) => c.calls),
     spread: width((c) => c.spread),
+    effect: width((c) => c.effect),
   };
   const format = (cells: ComparisonCells, name: string): string =>
     [
@@ -90,20 +96,25 @@ export function renderComparisonTable(comparison: Comparison, options: Compariso
       cells.change.padStart(widths.change),
       cells.ratio.padStart(widths.ratio),
       cells.calls.padStart(widths.calls),
-      ...(showSpread ? [cells.spread.padStart(widths.spread)] : []),
+      ...(showSpread ? [cells.spread.padStart(widths.spread), cells.effect.padStart(widths.effect)] : []),
       cells.verdict,
     ]
       .join('  ')
       .trimEnd();
   const out: string[] = [
-    `A: ${comparison.labelA} (${plural(comparison.runsA, 'run')})`,
-    `B: ${comparison.labelB} (${plural(comparison.runsB, 'run')})`,
+    `A: ${escapeControlChars(comparison.labelA)} (${plural(comparison.runsA, 'run')})`,
+    `B: ${escapeControlChars(comparison.labelB)} (${plural(comparison.runsB, 'run')})`,
     '',
     format(header, ''),
   ];
   for (const line of lines) out.push('section' in line ? `  ${line.section}` : format(line.cells, nameOf(line)));
-  out.push('', `summary: ${comparison.summary}`, ...comparison.notes.map((note) => `note: ${note}`));
+  out.push('', `summary: ${escapeControlChars(comparison.summary)}`, ...comparison.notes.map((note) => `note: ${note}`));
   return `${out.join('\n')}\n`;
+}
+
+/** `95%` from alpha 0.05. */
+function trimPercent(alpha: number): string {
+  return `${Number(((1 - alpha) * 100).toPrecision(6))}%`;
 }
 
 export function plural(count: number, noun: string): string {

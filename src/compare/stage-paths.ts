@@ -60,11 +60,24 @@ export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Meas
   const stageTotals = new Map<Stage | 'none', { durationNs: number; calls: number; firstStartNs: number }>();
   const order: string[] = [];
 
-  const visit = (node: TreeNode, parentNames: string[], parentStage: Stage | 'none' | undefined): void => {
+  // An explicit stack, not recursion: a run can nest thousands of spans (an async
+  // recursion through a traced function) and must not overflow the call stack.
+  // Each entry carries its parent's path; keys grow by appending one quoted name.
+  interface Frame {
+    node: TreeNode;
+    parentNames: readonly string[];
+    parentKeyBody: string;
+    parentStage: Stage | 'none' | undefined;
+  }
+  const stack: Frame[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) stack.push({ node: roots[i]!, parentNames: [], parentKeyBody: '', parentStage: undefined });
+  while (stack.length > 0) {
+    const { node, parentNames, parentKeyBody, parentStage } = stack.pop()!;
     const { span } = node;
-    const names = [...parentNames, span.name];
-    const key = pathKey(names);
+    const keyBody = parentKeyBody === '' ? JSON.stringify(span.name) : `${parentKeyBody},${JSON.stringify(span.name)}`;
+    const key = `${PATH_KEY_PREFIX}[${keyBody}]`; // equals pathKey(names)
     let measure = paths.get(key);
+    const names = measure?.names ?? [...parentNames, span.name];
     if (measure === undefined) {
       measure = { key, kind: 'path', label: span.name, names, depth: names.length - 1, stage: span.stage, durationNs: 0, selfNs: 0, calls: 0, firstStartNs: span.startNs };
       paths.set(key, measure);
@@ -81,9 +94,9 @@ export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Meas
     if (stage !== parentStage) total.calls += 1;
     total.firstStartNs = Math.min(total.firstStartNs, span.startNs);
     stageTotals.set(stage, total);
-    for (const child of node.children) visit(child, names, stage);
-  };
-  for (const root of roots) visit(root, [], undefined);
+    // Children pushed last-first so they are visited in start order (depth first, like the tree).
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i]!, parentNames: names, parentKeyBody: keyBody, parentStage: stage });
+  }
 
   const measures: Measure[] = [
     { key: 'total', kind: 'total', label: 'total', names: [], depth: 0, stage: null, durationNs: doc.durationNs, selfNs: doc.durationNs, calls: 1, firstStartNs: 0 },

@@ -3,6 +3,7 @@ import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { FinishedRequest, RequestEventSource } from '../serve/request-events.js';
+import { isSampled } from '../serve/trace-sampling.js';
 import { BufferedTransport, type BufferedTransportOptions, type TransportStats } from './buffered-transport.js';
 import { exportSpanFromLive, exportSpansFromRequest, exportSpansFromRun, type ExportSpan, type ExportSpanOptions } from './export-span.js';
 
@@ -37,6 +38,8 @@ export class SpanExportPipeline {
 
   /** Queue one finished live span. Returns false when it was dropped. */
   exportSpan(span: Span): boolean {
+    // A trace the caller marked not sampled (traceparent flags 00) is measured, never exported.
+    if (!isSampled(span.trace)) return false;
     return this.#transport.enqueue(span);
   }
 
@@ -47,6 +50,7 @@ export class SpanExportPipeline {
 
   /** Queue every span of a finished HTTP request; returns how many were accepted. */
   exportRequest(request: FinishedRequest): number {
+    if (request.sampled === false) return 0;
     return this.#enqueueConverted(() => exportSpansFromRequest(request, this.#idOptions));
   }
 
@@ -57,7 +61,7 @@ export class SpanExportPipeline {
    */
   attach(tracer: Tracer): () => void {
     return tracer.onSpanEnd((span) => {
-      this.#transport.enqueue(span);
+      if (isSampled(span.trace)) this.#transport.enqueue(span);
     });
   }
 

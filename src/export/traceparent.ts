@@ -80,8 +80,8 @@ export class W3CTraceContextPropagator implements TraceContextPropagator {
     return { traceId: parsed.traceId, spanId: parsed.spanId, sampled: parsed.sampled };
   }
 
-  inject(request: { traceId: string; rootSpanId: string }): Record<string, string> | undefined {
+  inject(request: { traceId: string; rootSpanId: string; sampled?: boolean }): Record<string, string> | undefined {
     if (!isValidTraceId(request.traceId)) return undefined;
-    return { traceparent: formatTraceparent(request.traceId, toOtelSpanId(request.traceId, request.rootSpanId)) };
+    return { traceparent: formatTraceparent(request.traceId, toOtelSpanId(request.traceId, request.rootSpanId), request.sampled ?? true) };
   }
 }

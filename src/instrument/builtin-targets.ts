@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { presetDataDir, presetsDir } from '../paths.js';
+import { resolveModelRule, type ModelStageRule } from '../presets/model-rules.js';
 import { loadTargetFile } from './target-file.js';
 import { resolveTarget, type ResolvedTarget } from './target.js';
 
@@ -18,14 +19,18 @@ interface BuiltInEntry {
  * file (a source checkout that was not built with `npm run build`) the YAML is
  * read as a user file would be.
  */
-export function loadBuiltInTargets(fileName: string): ResolvedTarget[] {
+export function loadBuiltInTargets(fileName: string): { targets: ResolvedTarget[]; models: ModelStageRule[] } {
   const yamlPath = path.join(presetsDir, fileName);
-  let entries: BuiltInEntry[];
+  let data: { targets: BuiltInEntry[]; models?: BuiltInEntry[] };
   try {
-    const data = JSON.parse(readFileSync(path.join(presetDataDir, fileName.replace(/\.ya?ml$/, '.json')), 'utf8')) as { targets: BuiltInEntry[] };
-    entries = data.targets;
+    data = JSON.parse(readFileSync(path.join(presetDataDir, fileName.replace(/\.ya?ml$/, '.json')), 'utf8')) as typeof data;
   } catch {
-    return loadTargetFile(yamlPath, { optional: true }).targets;
+    const file = loadTargetFile(yamlPath, { optional: true });
+    return { targets: file.targets, models: file.models };
   }
-  return entries.map((entry) => resolveTarget(entry.spec, (field) => `${yamlPath}:${(field === undefined ? undefined : entry.fieldLines[field]) ?? entry.line}`, { optional: true }));
+  const at = (entry: BuiltInEntry) => (field: string | undefined): string => `${yamlPath}:${(field === undefined ? undefined : entry.fieldLines[field]) ?? entry.line}`;
+  return {
+    targets: data.targets.map((entry) => resolveTarget(entry.spec, at(entry), { optional: true })),
+    models: (data.models ?? []).map((entry) => resolveModelRule(entry.spec, at(entry))),
+  };
 }

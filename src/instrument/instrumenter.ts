@@ -12,6 +12,7 @@ import {
   watchModules,
   type LoadedModule,
 } from './module-hooks.js';
+import { MANUAL_SPAN_HINT } from '../api/entry-script-targets.js';
 import { patchProperty, type Patch } from './patch.js';
 import type { ResolvedTarget } from './target.js';
 import { wrapFunction, type TargetHook, type TargetSwitch, type WrapSpec } from './wrap.js';
@@ -65,6 +66,12 @@ export class Instrumenter {
   #enabled = false;
   #listener = { onModuleLoaded: (loaded: LoadedModule) => this.#apply(loaded) };
   #patchedTargets = new Set<string>();
+  /**
+   * What the user (or a budget) asked for with `setTargetEnabled`, kept apart
+   * from the live switches so a choice made before `enable()` (before `run()`)
+   * survives it instead of being reset to the target file's `enabled`.
+   */
+  #wanted = new Map<string, boolean>();
 
   constructor(tracer: Tracer, targets: readonly ResolvedTarget[], options: InstrumenterOptions = {}) {
     this.tracer = tracer;
@@ -97,7 +104,7 @@ export class Instrumenter {
   enable(): void {
     if (this.#enabled) return;
     this.#enabled = true;
-    for (const target of this.targets) this.#switches.get(target.id)!.enabled = target.spec.enabled !== false;
+    for (const target of this.targets) this.#switches.get(target.id)!.enabled = this.#wanted.get(target.id) ?? target.spec.enabled !== false;
     for (const patch of this.#patches) patch.redo();
     const watch = new Map<string, Set<string>>();
     for (const [moduleName, targets] of this.#plans) watch.set(moduleName, topLevelReplacements(targets));
@@ -118,10 +125,14 @@ export class Instrumenter {
     for (const patch of this.#patches) patch.undo();
   }
 
-  /** Turn one target (by `module#export` id) on or off at run time. */
+  /**
+   * Turn one target (by `module#export` id) on or off, at run time or before
+   * `enable()`; the choice holds across `enable()`/`disable()` cycles.
+   */
   setTargetEnabled(id: string, enabled: boolean): boolean {
     const sw = this.#switches.get(id);
     if (sw === undefined) return false;
+    this.#wanted.set(id, enabled);
     sw.enabled = enabled && this.#enabled;
     return true;
   }
@@ -268,7 +279,7 @@ export class Instrumenter {
     } else if (result.reason === 'it does not exist') {
       this.#missing(target, loaded, prefix + name);
     } else {
-      reportDiagnostic('SS_TARGET_UNPATCHABLE', `${target.source}: cannot wrap ${target.id} in ${loaded.location}: ${result.reason}`);
+      reportDiagnostic('SS_TARGET_UNPATCHABLE', `${target.source}: cannot wrap ${target.id} in ${loaded.location}: ${result.reason}; ${MANUAL_SPAN_HINT}`);
     }
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
+import { resolveModelRule, type ModelStageRule } from '../presets/model-rules.js';
 import { resolveTarget, TargetError, type ResolvedTarget } from './target.js';
 
 /**
@@ -9,7 +10,8 @@ import { resolveTarget, TargetError, type ResolvedTarget } from './target.js';
  * parser (JSON is YAML 1.2) so every entry keeps its line for error messages.
  *
  * YAML/JSON: a list of targets, or an object with a `targets:` list (preset files
- * add `preset:` and `description:`). CSV: a header row naming the fields
+ * add `preset:` and `description:`; any file may add a `models:` list of
+ * `{ match: '<glob on the model file name>', stage: <stage> }`). CSV: a header row naming the fields
  * (`module,export,name,stage,hook,callback`), one target per row.
  */
 export interface TargetFile {
@@ -17,6 +19,8 @@ export interface TargetFile {
   preset?: string;
   description?: string;
   targets: ResolvedTarget[];
+  /** `models:` rules (model file name glob → stage), in file order. */
+  models: ModelStageRule[];
 }
 
 export function loadTargetFile(filePath: string, defaults: { optional?: boolean } = {}): TargetFile {
@@ -32,7 +36,7 @@ export function loadTargetFile(filePath: string, defaults: { optional?: boolean 
 
 export function parseTargetFile(text: string, filePath: string, defaults: { optional?: boolean } = {}): TargetFile {
   const ext = path.extname(filePath).toLowerCase();
-  if (ext === '.csv') return { path: filePath, targets: parseCsv(text, filePath, defaults) };
+  if (ext === '.csv') return { path: filePath, targets: parseCsv(text, filePath, defaults), models: [] };
   if (ext !== '.json' && ext !== '.yaml' && ext !== '.yml') {
     throw new TargetError(`${filePath}: unknown target file type "${ext}" (use .json, .yaml, .yml or .csv)`);
   }
@@ -46,31 +50,34 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
   }
   const lineOf = (node: YamlNode | null | undefined): number => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
   let list = doc.contents as YamlNode | null;
-  const file: TargetFile = { path: filePath, targets: [] };
+  const file: TargetFile = { path: filePath, targets: [], models: [] };
   if (isMap(list)) {
     const top = doc.toJS() as Record<string, unknown>;
     for (const key of Object.keys(top)) {
-      if (!['targets', 'preset', 'description'].includes(key)) {
-        throw new TargetError(`${filePath}:${lineOf(list.get(key, true) as YamlNode)}: unknown top-level field "${key}" (expected targets, preset, description)`);
+      if (!['targets', 'preset', 'description', 'models'].includes(key)) {
+        throw new TargetError(`${filePath}:${lineOf(list.get(key, true) as YamlNode)}: unknown top-level field "${key}" (expected targets, preset, description, models)`);
       }
+    }
+    const models = list.get('models', true) as YamlNode | null | undefined;
+    if (models !== undefined && models !== null) {
+      if (!isSeq(models)) throw new TargetError(`${filePath}:${lineOf(models)}: "models:" must be a list of { match: '<glob>', stage: <stage> } entries`);
+      for (const item of models.items) file.models.push(resolveModelRule(plainValue(item as YamlNode), fieldLocation(item as YamlNode, filePath, lineOf)));
     }
     if (typeof top.preset === 'string') file.preset = top.preset;
     if (typeof top.description === 'string') file.description = top.description;
     list = list.get('targets', true) as YamlNode | null;
-    if (list === undefined || list === null) throw new TargetError(`${filePath}:1: missing "targets:" list`);
+    if (list === undefined || list === null) {
+      // A file of `models:` rules only is fine: it adds stages, not targets.
+      if (file.models.length > 0) return file;
+      throw new TargetError(`${filePath}:1: missing "targets:" list`);
+    }
   }
   if (!isSeq(list)) {
     throw new TargetError(`${filePath}:${lineOf(list)}: expected a list of targets (or an object with a "targets:" list)`);
   }
   for (const item of list.items) {
     const node = item as YamlNode;
-    const raw: unknown = (node as { toJSON?: () => unknown }).toJSON?.() ?? null;
-    // Errors about one field point at that field's line; others at the entry's.
-    const location = (field: string | undefined): string => {
-      const pair = field !== undefined && isMap(node) ? node.items.find((entry) => (entry.key as { value?: unknown } | null)?.value === field) : undefined;
-      return `${filePath}:${lineOf((pair?.key as YamlNode | undefined) ?? node)}`;
-    };
-    file.targets.push(resolveTarget(raw, location, defaults));
+    file.targets.push(resolveTarget(plainValue(node), fieldLocation(node, filePath, lineOf), defaults));
   }
   return file;
 }
@@ -82,6 +89,18 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
  */
 function yamlParser(): typeof import('yaml') {
   return createRequire(import.meta.url)('yaml') as typeof import('yaml');
+}
+
+function plainValue(node: YamlNode): unknown {
+  return (node as { toJSON?: () => unknown }).toJSON?.() ?? null;
+}
+
+/** Errors about one field point at that field's line; others at the entry's. */
+function fieldLocation(node: YamlNode, filePath: string, lineOf: (node: YamlNode | null | undefined) => number): (field: string | undefined) => string {
+  return (field) => {
+    const pair = field !== undefined && yamlParser().isMap(node) ? node.items.find((entry) => (entry.key as { value?: unknown } | null)?.value === field) : undefined;
+    return `${filePath}:${lineOf((pair?.key as YamlNode | undefined) ?? node)}`;
+  };
 }
 
 function parseCsv(text: string, filePath: string, defaults: { optional?: boolean }): ResolvedTarget[] {

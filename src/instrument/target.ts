@@ -1,4 +1,5 @@
 import { isStage, STAGES, type Stage } from '../core/types.js';
+import { MANUAL_SPAN_HINT } from '../api/entry-script-targets.js';
 import { ExportPathError, parseExportPath, type PathStep } from './export-path.js';
 
 /**
@@ -75,7 +76,9 @@ export function resolveTarget(
   }
   const module = requireString(entry, 'module', at('module'));
   if (!/^(@[\w.-]+\/)?[\w.-]+(\/[\w.@-]+)*$/.test(module)) {
-    throw new TargetError(`${at('module')}: field "module": "${module}" is not a package name (e.g. onnxruntime-node, @scope/pkg, pkg/sub)`);
+    // A file path usually means "my own script's functions": those cannot be patched, say what works.
+    const fileHint = /^([/\\]|[A-Za-z]:)|\.[cm]?[jt]s$/.test(module) ? `; to trace your own script's functions, ${MANUAL_SPAN_HINT}` : '';
+    throw new TargetError(`${at('module')}: field "module": "${module}" is not a package name (e.g. onnxruntime-node, @scope/pkg, pkg/sub)${fileHint}`);
   }
   const exportPath = requireString(entry, 'export', at('export'));
   let steps: PathStep[];

@@ -23,6 +23,9 @@ import type { ProbeSpec } from '../probes/registry.js';
 import type { RunScriptOptions } from '../driver/run-script.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
 import { lazyModules } from './lazy-modules.js';
+import { setActiveTracer } from '../api/active-tracer.js';
+import { resolveModelRule, setActiveModelRules, type ModelStageRule, type ModelStageSpec } from './model-rules.js';
+import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
 
 export interface PresetOptions {
   /**
@@ -30,6 +33,16 @@ export interface PresetOptions {
    * Added to the preset's built-in list unless `builtInTargets` is false.
    */
   targets?: ReadonlyArray<string | TargetSpec>;
+  /**
+   * Which stage a model plays, by a glob on its file name, for models the built-in
+   * guesses do not know; checked in order before them, at session creation / model
+   * load (ONNX Runtime and tfjs). Target files can carry the same rules in a
+   * `models:` section (those come after these). Default none.
+   *
+   * @example
+   * new OnnxLatency({ models: [{ match: 'plate-detector*.onnx', stage: 'detection' }] })
+   */
+  models?: ReadonlyArray<ModelStageSpec>;
   /** Include the preset's built-in targets (`presets/<name>.yaml`). Default true. */
   builtInTargets?: boolean;
   /** Write the run document (`stagescope.run/1`) here when the run ends. */
@@ -94,6 +107,8 @@ export class Preset {
   /** The overhead budget (option `maxOverheadPct`): samples or disables too-hot targets and records it. */
   readonly budget: OverheadBudget;
   readonly targets: readonly ResolvedTarget[];
+  /** Model → stage rules (option `models`, then target files' `models:`), first match wins. */
+  readonly models: readonly ModelStageRule[];
   readonly #options: ResolvedPresetOptions;
   #root: Span | null = null;
   #command: string[] = [];
@@ -105,20 +120,34 @@ export class Preset {
   #treeDecorators: TreeDecorator[] = [];
   /** Loading stagescope until the preset started, when a register entry marked the start. */
   #startupNs: number | undefined = undefined;
+  /** Clears this preset as the target of manual spans (`span`, `traced`). */
+  #releaseActive: () => void = () => undefined;
+  #releaseModels: () => void = () => undefined;
   /** Null without probes: the probe modules are not even loaded then. */
   readonly #probes: ProbeSession | null;
 
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
     this.name = name;
     const targets: ResolvedTarget[] = [];
+    const models: ModelStageRule[] = (options.models ?? []).map((entry, index) => resolveModelRule(entry, `options.models[${index}]`));
+    const builtInModels: ModelStageRule[] = [];
     if (options.builtInTargets !== false) {
-      for (const file of builtInFiles) targets.push(...loadBuiltInTargets(file));
+      for (const file of builtInFiles) {
+        const loaded = loadBuiltInTargets(file);
+        targets.push(...loaded.targets);
+        builtInModels.push(...loaded.models);
+      }
     }
     (options.targets ?? []).forEach((entry, index) => {
-      if (typeof entry === 'string') targets.push(...loadTargetFile(entry).targets);
-      else targets.push(resolveTarget(entry, `options.targets[${index}]`));
+      if (typeof entry === 'string') {
+        const loaded = loadTargetFile(entry);
+        targets.push(...loaded.targets);
+        models.push(...loaded.models);
+      } else targets.push(resolveTarget(entry, `options.targets[${index}]`));
     });
     this.targets = targets;
+    // The user's rules before the built-in lists' own.
+    this.models = [...models, ...builtInModels];
     const probeSpecs = options.probes ?? [];
     this.#probes = probeSpecs.length === 0 ? null : new (lazyModules.probeSession().ProbeSession)(lazyModules.probeRegistry().resolveProbes(probeSpecs));
     this.tracer = new Tracer({ ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }), probes: [...(this.#probes?.spanProbes ?? [])] });
@@ -155,10 +184,14 @@ export class Preset {
     if (basedir !== undefined) this.instrumenter.addBasedir(basedir);
     this.instrumenter.enable();
     this.instrumenter.reportMissingModules();
+    // Only a driver that runs a script passes its folder; `serve` names no script.
+    if (basedir !== undefined) reportEntryScriptTargets(this.targets, command[0], basedir);
     const root = this.tracer.startSpan('run', { parent: null });
     root.setAttribute('preset', this.name);
     this.tracer.ambientRoot = root;
     this.#root = root;
+    this.#releaseActive = setActiveTracer(this.tracer);
+    this.#releaseModels = setActiveModelRules(this.models);
     this.#probes?.start(root);
     for (const callback of this.#afterStart) callback(root);
     warmUpContext(root);
@@ -267,6 +300,8 @@ export class Preset {
         reportDiagnostic('SS_FINISH_CALLBACK_FAILED', `a before-finish callback of preset "${this.name}" threw: ${String(error)}`, error);
       }
     }
+    this.#releaseActive();
+    this.#releaseModels();
     this.tracer.endSpan(root, endNs, this.#rootError, this.#rootError !== undefined);
     runDeferred(); // attributes hooks left for the report (file sizes): after the run, before the document
     this.#probes?.stop();

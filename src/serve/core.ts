@@ -6,6 +6,9 @@ import { toSpanRecords, type AdaptiveEvent } from '../core/run-document.js';
 import type { Span, Trace } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { SpanRecord } from '../core/types.js';
+import { exposeHeaders } from './cors-expose.js';
+import { installOutgoingPropagation } from './outgoing-propagation.js';
+import { isSampled, markUnsampled } from './trace-sampling.js';
 import { installHttpPrototypeHooks, traceHttpObjects } from './http-prototypes.js';
 import type { FinishedRequest, TraceContextPropagator } from './request-events.js';
 import { requestIdFrom } from './request-id.js';
@@ -41,7 +44,7 @@ export interface RequestState {
   adaptive: AdaptiveEvent[];
   thrown: unknown;
   finished: boolean;
-  remoteParent: { traceId: string; spanId: string } | undefined;
+  remoteParent: { traceId: string; spanId: string; sampled?: boolean } | undefined;
 }
 
 const STATE = Symbol.for('stagescope.serve.request');
@@ -80,11 +83,14 @@ export class ServeCore {
   readonly #byTrace = new WeakMap<Trace, RequestState>();
   #started = false;
   #unsubscribe: () => void;
+  #uninstallOutgoing: () => void = () => undefined;
 
   constructor(config: ServeCoreConfig) {
     this.#config = config;
     installHttpPrototypeHooks();
     this.#unsubscribe = config.tracer.onSpanEnd((span) => this.#collect(span));
+    // With a propagator, outgoing calls inside a request carry its trace on (client spans + traceparent).
+    if (config.propagator !== undefined) this.#uninstallOutgoing = installOutgoingPropagation(config.tracer, config.propagator);
   }
 
   /**
@@ -113,6 +119,7 @@ export class ServeCore {
   /** Stop collecting (the scope is closed). Requests in flight still finish. */
   close(): void {
     this.#unsubscribe();
+    this.#uninstallOutgoing();
   }
 
   /** The request a span belongs to, if it is a traced request's span. */
@@ -139,7 +146,7 @@ export class ServeCore {
     if (propagator !== undefined) {
       try {
         const remote = propagator.extract(req.headers);
-        if (remote !== undefined) remoteParent = { traceId: remote.traceId, spanId: remote.spanId };
+        if (remote !== undefined) remoteParent = { traceId: remote.traceId, spanId: remote.spanId, sampled: remote.sampled };
       } catch (error) {
         reportDiagnostic('SS_PROPAGATOR_FAILED', `the trace-context propagator's extract threw: ${String(error)}`, error);
       }
@@ -154,6 +161,11 @@ export class ServeCore {
         ? tracer.startSpan(`${method} ${path}`, { parent: null, startNs, recorded: false })
         : tracer.startSpan(`${method} ${path}`, { parent: null, startNs, traceId: remoteParent.traceId, remoteParentId: remoteParent.spanId, recorded: false });
     if (remoteParent !== undefined && root.trace.id !== remoteParent.traceId) remoteParent = undefined;
+    // The caller's "not sampled" holds here too: measured, not exported, passed on with flags 00.
+    if (remoteParent?.sampled === false) {
+      markUnsampled(root.trace);
+      root.setAttribute('trace.sampled', false);
+    }
     const id = requestIdFrom(req.headers[requestIdHeader]);
     root.setAttribute('http.method', method);
     root.setAttribute('http.target', path);
@@ -181,7 +193,7 @@ export class ServeCore {
       res.setHeader(requestIdHeader, id);
       if (propagator !== undefined) {
         try {
-          const headers = propagator.inject({ traceId: root.trace.id, rootSpanId: root.id });
+          const headers = propagator.inject({ traceId: root.trace.id, rootSpanId: root.id, sampled: isSampled(root.trace) });
           if (headers !== undefined) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
         } catch (error) {
           reportDiagnostic('SS_PROPAGATOR_FAILED', `the trace-context propagator's inject threw: ${String(error)}`, error);
@@ -195,6 +207,7 @@ export class ServeCore {
     res.once('close', onClose);
     traceHttpObjects(req, res, root, (response) => {
       response.setHeader(latencyHeader, formatLatency(nowNs() - startNs));
+      exposeHeaders(response, propagator === undefined ? [requestIdHeader, latencyHeader] : [requestIdHeader, latencyHeader, 'traceparent']);
       state.routeAtHeaders ??= resolveRoute();
     });
     return state;
@@ -255,7 +268,8 @@ export class ServeCore {
       id: state.id,
       traceId: root.trace.id,
       rootSpanId: root.id,
-      parentSpanContext: state.remoteParent,
+      parentSpanContext: state.remoteParent === undefined ? undefined : { traceId: state.remoteParent.traceId, spanId: state.remoteParent.spanId },
+      sampled: isSampled(root.trace),
       method: state.method,
       route,
       path: state.path,

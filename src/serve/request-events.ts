@@ -21,6 +21,11 @@ export interface FinishedRequest {
   rootSpanId: string;
   /** W3C parent span id from an incoming `traceparent`, if any (set by the exporters' propagator hook). */
   parentSpanContext?: { traceId: string; spanId: string } | undefined;
+  /**
+   * False when the caller's `traceparent` said "not sampled" (flags 00): the
+   * request was measured locally but exporters skip it. Absent or true: sampled.
+   */
+  sampled?: boolean;
   method: string;
   /**
    * Route template when the framework knows it (`/users/:id` in Express and
@@ -72,11 +77,13 @@ export interface RemoteParent {
 /**
  * Trace-context propagation for the middleware (the exporters provide a W3C
  * implementation). `extract` runs before the request's root span starts;
- * `inject` returns response headers to add (e.g. `traceparent`) before the
- * headers are sent. Both must be cheap and must not throw (a throw is reported
+ * `inject` returns headers naming a span of this trace (e.g. `traceparent`):
+ * response headers naming the request's root span, and the headers of each
+ * outgoing call naming its client span (`rootSpanId` is then that span's id);
+ * `sampled` false asks to keep the caller's "not sampled" flag. Both must be cheap and must not throw (a throw is reported
  * and ignored).
  */
 export interface TraceContextPropagator {
   extract(headers: Readonly<Record<string, string | string[] | undefined>>): RemoteParent | undefined;
-  inject(request: { traceId: string; rootSpanId: string }): Record<string, string> | undefined;
+  inject(request: { traceId: string; rootSpanId: string; sampled?: boolean }): Record<string, string> | undefined;
 }

@@ -50,6 +50,8 @@ export interface SpanConverterOptions {
 function spanKind(span: ExportSpan): SpanKind {
   const isLocalRoot = span.parentSpanId === null || span.parentIsRemote;
   if (isLocalRoot && ('http.request.method' in span.attributes || 'http.method' in span.attributes)) return SpanKind.SERVER;
+  // Outgoing calls (src/serve/outgoing-span.ts) carry method and server address.
+  if (!isLocalRoot && 'http.request.method' in span.attributes && 'server.address' in span.attributes) return SpanKind.CLIENT;
   return SpanKind.INTERNAL;
 }
 

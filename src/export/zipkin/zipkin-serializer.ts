@@ -56,6 +56,7 @@ export function toZipkinSpans(spans: readonly ExportSpan[], options: ZipkinSeria
     };
     const isLocalRoot = span.parentSpanId === null || span.parentIsRemote;
     if (isLocalRoot && ('http.request.method' in span.attributes || 'http.method' in span.attributes)) zipkin.kind = 'SERVER';
+    else if (!isLocalRoot && 'http.request.method' in span.attributes && 'server.address' in span.attributes) zipkin.kind = 'CLIENT';
     if (span.status === 'error') {
       tags.error = span.error?.message ?? 'error';
       zipkin.annotations = [{ timestamp: Number(span.endEpochNs / 1000n), value: `exception: ${span.error?.name ?? 'Error'}` }];

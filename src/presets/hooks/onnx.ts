@@ -1,7 +1,8 @@
 import type { Stage } from '../../core/types.js';
 import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
-import { modelLabel, stageFromModelName } from '../model-stage.js';
+import { resolveModelStage } from '../model-rules.js';
+import { modelLabel } from '../model-stage.js';
 import { activeOnnxProfiler } from '../onnx-profiler.js';
 
 /**
@@ -111,7 +112,7 @@ registerTargetHook('onnx.session-create', {
     call.span.name = `InferenceSession.create ${label}`;
     call.span.setAttribute('model', label);
     if (path !== null) call.span.setAttribute('modelPath', path);
-    const stage = stageFromModelName(label);
+    const stage = resolveModelStage(label);
     if (stage !== null) call.span.setAttribute('modelStage', stage);
   },
   onEnd(call) {
@@ -126,7 +127,7 @@ registerTargetHook('onnx.session-create', {
     sessions.set(call.result, {
       label,
       path,
-      stage: stageFromModelName(label),
+      stage: resolveModelStage(label),
       names: new Map(),
       feeds: { key: [], text: undefined },
       results: { key: [], text: undefined },

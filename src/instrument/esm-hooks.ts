@@ -33,7 +33,7 @@
  * functions are swapped through the setters (namespaces cannot be assigned).
  * CommonJS builds are left to the `Module._load` hook.
  */
-import { init, parse } from 'es-module-lexer';
+import { init, initSync, parse } from 'es-module-lexer';
 
 interface HookData {
   /** package name → export names to expose as replaceable `let` bindings */
@@ -58,7 +58,44 @@ export async function resolve(
   context: { parentURL?: string; conditions: string[] },
   nextResolve: (specifier: string, context?: unknown) => Promise<ResolveResult>,
 ): Promise<ResolveResult> {
-  const result = await nextResolve(specifier, context);
+  return noteResolved(specifier, await nextResolve(specifier, context));
+}
+
+export async function load(
+  url: string,
+  context: { format?: string | null },
+  nextLoad: (url: string, context?: unknown) => Promise<LoadResult>,
+): Promise<LoadResult> {
+  if (!entries.has(url)) return nextLoad(url, context);
+  return transformLoaded(url, await nextLoad(url, context));
+}
+
+/**
+ * The same hooks, synchronous, for `module.registerHooks` (Node ≥ 22.15 / 23.5):
+ * they run in the main thread, so no hooks thread has to start. `module.register`
+ * starts one and waits for it (~30 ms measured here, at every traced process's
+ * start-up); Node 20 has only that.
+ */
+export function useInThread(watch: Record<string, string[]>): void {
+  for (const [name, exportNames] of Object.entries(watch)) packages[name] = [...new Set([...(packages[name] ?? []), ...exportNames])];
+  initSync();
+}
+
+export function resolveSync(
+  specifier: string,
+  context: { parentURL?: string; conditions: string[] },
+  nextResolve: (specifier: string, context?: unknown) => ResolveResult,
+): ResolveResult {
+  return noteResolved(specifier, nextResolve(specifier, context));
+}
+
+export function loadSync(url: string, context: { format?: string | null }, nextLoad: (url: string, context?: unknown) => LoadResult): LoadResult {
+  if (!entries.has(url)) return nextLoad(url, context);
+  return transformLoaded(url, nextLoad(url, context));
+}
+
+/** Remember a resolved URL that is a watched package's entry (or a watched file inside one). */
+function noteResolved(specifier: string, result: ResolveResult): ResolveResult {
   if (!result.url.startsWith('file:') || result.url.includes(ORIGINAL_QUERY)) return result;
   if (Object.prototype.hasOwnProperty.call(packages, specifier)) {
     entries.set(result.url, specifier);
@@ -71,14 +108,10 @@ export async function resolve(
   return result;
 }
 
-export async function load(
-  url: string,
-  context: { format?: string | null },
-  nextLoad: (url: string, context?: unknown) => Promise<LoadResult>,
-): Promise<LoadResult> {
+/** A watched ESM module's source, changed so stagescope can patch it (in place, or a facade). */
+function transformLoaded(url: string, result: LoadResult): LoadResult {
   const packageName = entries.get(url);
-  if (packageName === undefined) return nextLoad(url, context);
-  const result = await nextLoad(url, context);
+  if (packageName === undefined) return result;
   if (result.format !== 'module' || result.source === undefined || result.source === null) return result;
   const source = typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source as Uint8Array);
   let exports: readonly ExportEntry[];

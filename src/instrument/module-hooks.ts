@@ -42,12 +42,17 @@ interface HookState {
   watchedFiles: number;
   /** packages (with their names) already covered by a `module.register` call */
   esmRegistered: Map<string, string>;
+  /** `module.registerHooks` was called (in-thread hooks; later packages are added to them). */
+  inThreadHooks?: boolean;
 }
 
 const STATE_KEY = Symbol.for('stagescope.module-hooks.v1');
 const ESM_KEY = Symbol.for('stagescope.esm.v1');
 type GlobalWithState = typeof globalThis & { [STATE_KEY]?: HookState; [ESM_KEY]?: { onLoad: Function } };
 const g = globalThis as GlobalWithState;
+/** For the in-thread ESM hooks, loaded only when a package is watched. */
+const requireHere = createRequire(import.meta.url);
+
 const state: HookState = (g[STATE_KEY] ??= {
   listeners: new Set(),
   loaded: new Map(),
@@ -150,8 +155,20 @@ function installEsmHook(): void {
     pending[name] = [...exportNames];
     any = true;
   }
-  if (!any || typeof register !== 'function') return;
+  if (!any) return;
+  const registerHooks = (Module as unknown as { registerHooks?: (hooks: object) => unknown }).registerHooks;
   try {
+    if (typeof registerHooks === 'function') {
+      // Node ≥ 22.15: synchronous hooks in this thread, no hooks thread to start.
+      const hooks = requireHere('./esm-hooks.js') as typeof import('./esm-hooks.js');
+      hooks.useInThread(pending);
+      if (!state.inThreadHooks) {
+        state.inThreadHooks = true;
+        registerHooks({ resolve: hooks.resolveSync, load: hooks.loadSync });
+      }
+      return;
+    }
+    if (typeof register !== 'function') return;
     register(new URL('./esm-hooks.js', import.meta.url), { data: { packages: pending } });
   } catch (error) {
     reportDiagnostic('SS_ESM_HOOK_FAILED', `could not register the ESM loader hook (ESM builds of ${Object.keys(pending).join(', ')} will not be traced): ${String(error)}`, error);

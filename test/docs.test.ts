@@ -38,7 +38,15 @@ function prose(text: string): string {
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes. */
 function anchorsOf(text: string): Set<string> {
   const headings = [...prose(text).matchAll(/^#+ (.*)$/gm)].map((match) => match[1] ?? '');
-  return new Set(headings.map((heading) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+  return new Set(
+    headings.map((heading) =>
+      heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
 }
 
 /** Relative links in Markdown `text` of `file` that do not resolve: "file: link (why)". */
@@ -80,11 +88,15 @@ describe('documentation', () => {
   });
 
   it('every relative link in README, CONTRIBUTING, CHANGELOG and docs/ resolves, anchors included', () => {
-    assert.deepEqual(markdownFiles().flatMap((file) => brokenLinks(file)), []);
+    assert.deepEqual(
+      markdownFiles().flatMap((file) => brokenLinks(file)),
+      [],
+    );
   });
 
   it('the link check itself reports a missing file and a missing heading, and lets pending pages through', () => {
-    const text = '[a](no-such-page.md) [b](running.md#no-such-heading) [c](running.md#options) [d](https://example.com) [e](pictures.md) `[f](nope.md)`\n```\n[g](nope.md)\n```';
+    const text =
+      '[a](no-such-page.md) [b](running.md#no-such-heading) [c](running.md#options) [d](https://example.com) [e](pictures.md) `[f](nope.md)`\n```\n[g](nope.md)\n```';
     assert.deepEqual(brokenLinks('docs/example.md', text), [
       'docs/example.md: no-such-page.md (no such file)',
       'docs/example.md: running.md#no-such-heading (no heading #no-such-heading)',
@@ -124,7 +136,16 @@ describe('package contents', () => {
     const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
     const [packed] = JSON.parse(stdout) as [{ files: { path: string }[] }];
     const files = packed.files.map((file) => file.path);
-    for (const required of ['build/src/index.js', 'build/src/index.d.ts', 'build/src/cli/main.js', 'presets/onnx.yaml', 'LICENSE', 'CHANGELOG.md', 'README.md', 'package.json']) {
+    for (const required of [
+      'build/src/index.js',
+      'build/src/index.d.ts',
+      'build/src/cli/main.js',
+      'presets/onnx.yaml',
+      'LICENSE',
+      'CHANGELOG.md',
+      'README.md',
+      'package.json',
+    ]) {
       assert.ok(files.includes(required), `${required} is not packed`);
     }
     assert.deepEqual(

@@ -1,0 +1,102 @@
+// ESLint flat config. `npm run lint` runs it; .ci/run runs it before the tests.
+// Type-aware rules are left out on purpose: they would type-check the project a
+// second time (tsc already does, with the strict tsconfig) and double lint time
+// on the 2-core CI machine.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeGlobals = {
+  process: 'readonly',
+  console: 'readonly',
+  Buffer: 'readonly',
+  URL: 'readonly',
+  setTimeout: 'readonly',
+  clearTimeout: 'readonly',
+  setImmediate: 'readonly',
+  setInterval: 'readonly',
+  clearInterval: 'readonly',
+  fetch: 'readonly',
+  performance: 'readonly',
+};
+
+export default tseslint.config(
+  {
+    ignores: [
+      'build/**',
+      'node_modules/**',
+      // Fake packages for patching edge cases: deliberately odd code (getters,
+      // non-configurable exports, CJS/ESM tricks) that must stay as it is.
+      'test/fixtures/**',
+    ],
+  },
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommended],
+    rules: {
+      // `_`-prefixed names say "unused on purpose" (a wrapper keeps the
+      // original function's parameters).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportAllDeclaration',
+          message: 'The public API is explicit named exports (STYLE.md): no `export *`.',
+        },
+      ],
+    },
+  },
+  {
+    // Plain JavaScript: the examples (unmodified pipeline scripts) and scripts/.
+    files: ['**/*.{js,mjs,cjs}'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: nodeGlobals },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' },
+    },
+  },
+  {
+    // Wrapping arbitrary functions is what the instrumentation layer does: its
+    // `Function` types are the honest type of "whatever the library exported".
+    files: ['src/instrument/**/*.ts', 'src/presets/hooks/**/*.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/no-unsafe-function-type': 'off' },
+  },
+  {
+    // The wrapper calls the original function with the caller's `this`.
+    files: ['src/instrument/wrap.ts'],
+    rules: { '@typescript-eslint/no-this-alias': 'off' },
+  },
+  {
+    // Text-tree tests match column alignment; literal runs of spaces read like
+    // the output they check.
+    files: ['test/**/*.ts'],
+    rules: { 'no-regex-spaces': 'off' },
+  },
+  // Known findings, left as warnings (not errors) while five engineers
+  // restructure src/ (issue 12 items 1-4): `npm run lint` passes and the list
+  // stays visible. Turn them back into errors once fixed (CONTRIBUTING.md).
+  {
+    files: ['**/*.{ts,js,mjs,cjs}'],
+    rules: {
+      // `let x = fallback; try { x = f() } catch { x = fallback }` is a
+      // deliberate defensive pattern around user callbacks.
+      'no-useless-assignment': 'warn',
+      // Messages already carry the cause's text; attaching `cause` changes the
+      // thrown error's shape, which belongs to the errors-vocabulary item.
+      'preserve-caught-error': 'warn',
+      'prefer-const': 'warn',
+      'no-useless-escape': 'warn',
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': 'warn',
+    },
+  },
+);

@@ -7,6 +7,7 @@
  */
 export function escapeControlChars(text: string): string {
   // C0 controls, DEL, C1 controls, line/paragraph separators, bidi embeddings/overrides/isolates.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are escaped
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (char) => {
     switch (char) {
       case '\n':

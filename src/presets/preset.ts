@@ -1,11 +1,10 @@
-import path from 'node:path';
 import { nowNs } from '../core/clock.js';
 import { reportDiagnostic, takeDiagnostics } from '../core/diagnostics.js';
 import type { SpanProbe } from '../core/probe.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
 import { LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
 import { runDeferred } from '../core/deferred.js';
-import { knownWrapperCosts, wrapperCosts, wrapperCostsSync } from '../instrument/overhead-model.js';
+import { knownWrapperCosts, wrapperCostsSync } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
 import type { SpanRecord } from '../core/types.js';
 import { Tracer } from '../core/tracer.js';
@@ -198,28 +197,6 @@ export class Preset {
     const loadStartMs = (globalThis as { [LOAD_START_KEY]?: number })[LOAD_START_KEY];
     if (typeof loadStartMs === 'number') this.#startupNs = Math.max(0, Math.round((performance.now() - loadStartMs) * 1e6));
     return root;
-  }
-
-  /**
-   * Measure what the wrapper costs per call (see `overhead-model.ts`), once per
-   * process, if this run wrapped any call: ~5–10 ms, after the script's work and
-   * before `finish()`, so the run document's overhead uses the asynchronous
-   * figure measured rather than estimated. Drivers await this when the loop
-   * drains; `finish()` works without it.
-   */
-  async settle(): Promise<void> {
-    if (this.#document !== null || !this.#wrappedAnything()) return;
-    try {
-      await wrapperCosts();
-    } catch (error) {
-      reportDiagnostic('SS_CALIBRATION_FAILED', `could not calibrate the wrapper cost: ${String(error)}`, error);
-    }
-  }
-
-  #wrappedAnything(): boolean {
-    const root = this.#root;
-    if (root !== null && root.trace.wrappedCalls > 0) return true;
-    return this.targets.some((target) => (this.instrumenter.targetSwitch(target.id)?.passThroughCalls ?? 0) > 0);
   }
 
   /** How `overheadNs` is made up: calls × calibrated costs, plus measured hooks and probes. */

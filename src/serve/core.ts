@@ -5,7 +5,6 @@ import { reportDiagnostic } from '../core/diagnostics.js';
 import { toSpanRecords, type AdaptiveEvent } from '../core/run-document.js';
 import type { Span, Trace } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
-import type { SpanRecord } from '../core/types.js';
 import { exposeHeaders } from './cors-expose.js';
 import { installOutgoingPropagation } from './outgoing-propagation.js';
 import { isSampled, markUnsampled } from './trace-sampling.js';

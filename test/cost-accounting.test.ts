@@ -62,5 +62,7 @@ describe('cost of observation', () => {
     assert.equal(doc.overhead?.passThroughCalls, doc.budget.skippedCalls);
     const rootLine = result.stderr.split('\n')[0] ?? '';
     assert.match(rootLine, new RegExp(`⚙ 1 (target sampled|disabled) \\(${doc.budget.skippedCalls} calls not recorded\\)`));
+    assert.equal(doc.budget.skippedByTarget?.['serve-hot-lib#tiny'], doc.budget.skippedCalls);
+    assert.match(result.stderr, new RegExp(`⚙ adaptive: serve-hot-lib#tiny (sampled 1 in \\d+|disabled) at \\+[^,]+, ${doc.budget.skippedCalls} calls not recorded`));
   });
 });

@@ -72,6 +72,8 @@ export interface BudgetSummary {
   disabled: number;
   /** Calls of those targets that went through unrecorded. */
   skippedCalls: number;
+  /** The same, per target id. */
+  skippedByTarget?: Record<string, number>;
 }
 
 /**

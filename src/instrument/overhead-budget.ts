@@ -184,18 +184,20 @@ export class OverheadBudget {
    * What the budget did, for the root line of a report: targets sampled and
    * disabled now, and the calls they let through unrecorded.
    */
-  summary(): { sampled: number; disabled: number; skippedCalls: number } {
+  summary(): { sampled: number; disabled: number; skippedCalls: number; skippedByTarget: Record<string, number> } {
     let sampled = 0;
     let disabled = 0;
     let skippedCalls = 0;
+    const skippedByTarget: Record<string, number> = {};
     for (const id of this.#acted) {
       const sw = this.#instrumenter.targetSwitch(id);
       if (sw === undefined) continue;
       if (!sw.enabled) disabled++;
       else if ((sw.sampleEvery ?? 1) > 1) sampled++;
       skippedCalls += sw.passThroughCalls ?? 0;
+      skippedByTarget[id] = sw.passThroughCalls ?? 0;
     }
-    return { sampled, disabled, skippedCalls };
+    return { sampled, disabled, skippedCalls, skippedByTarget };
   }
 
   #emit(event: AdaptiveEvent): void {

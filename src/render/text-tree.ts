@@ -105,7 +105,9 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
   // What the overhead budget did by itself: the tree is incomplete for these targets, so say so.
   for (const event of doc.adaptive ?? []) {
     const action = event.action === 'sample' ? `sampled 1 in ${event.sampleEvery ?? '?'}` : event.action === 'disable' ? 'disabled' : 'restored';
-    lines.push(`${' '.repeat(39)}⚙ adaptive: ${event.target} ${action} at +${formatDurationNs(event.atNs)} (${firstLine(event.reason)})`);
+    const skipped = doc.budget?.skippedByTarget?.[event.target];
+    const unrecorded = skipped === undefined || event.action === 'restore' ? '' : `, ${skipped} call${skipped === 1 ? '' : 's'} not recorded`;
+    lines.push(`${' '.repeat(39)}⚙ adaptive: ${event.target} ${action} at +${formatDurationNs(event.atNs)}${unrecorded} (${firstLine(event.reason)})`);
   }
   return lines.join('\n') + '\n';
 }

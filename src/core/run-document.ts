@@ -58,6 +58,24 @@ export interface RunDocument {
   samplerOverheadNs?: number;
   /** Adaptive tracing decisions (overhead budget), oldest first; absent when none. */
   adaptive?: AdaptiveEvent[];
+  /** Process id of the process that wrote the document (spans without a `pid` ran here). */
+  pid?: number;
+  /** Worker threads and child processes whose spans were merged in (docs/workers-and-processes.md); absent when none. */
+  reach?: ReachSource[];
+}
+
+/** A worker thread or child process whose spans a run document holds. */
+export interface ReachSource {
+  kind: 'worker' | 'process';
+  /** Span id (in this document) of the source's root span. */
+  rootId: string;
+  pid: number;
+  /** Worker thread id (0 for a child process's main thread). */
+  threadId: number;
+  /** Worker file or child command. */
+  label: string;
+  /** False when the source never reported its end (terminated worker, killed child): its open spans are `unfinished`. */
+  complete: boolean;
 }
 
 export interface BuildRunOptions {

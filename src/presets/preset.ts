@@ -21,6 +21,8 @@ import { resolveProbes, type ProbeSpec } from '../probes/registry.js';
 import { probeAnnotation } from '../render/probe-annotation.js';
 import { runScript, type RunScriptOptions } from '../driver/run-script.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
+import { startReach, type ReachSession } from '../reach/reach-session.js';
+import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 
 export interface PresetOptions {
   /**
@@ -102,9 +104,13 @@ export class Preset {
   #afterStart: ((root: Span) => void)[] = [];
   #treeDecorators: TreeDecorator[] = [];
   readonly #probes: ProbeSession;
+  /** The options as given: workers and child processes get their portable part (reach/link.ts). */
+  readonly #givenOptions: PresetOptions;
+  #reach: ReachSession | null = null;
 
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
     this.name = name;
+    this.#givenOptions = options;
     const targets: ResolvedTarget[] = [];
     if (options.builtInTargets !== false) {
       for (const file of builtInFiles) targets.push(...loadTargetFile(path.join(presetsDir, file), { optional: true }).targets);
@@ -154,6 +160,7 @@ export class Preset {
     this.tracer.ambientRoot = root;
     this.#root = root;
     this.#probes.start(root);
+    this.#reach = startReach(this, this.#givenOptions);
     for (const callback of this.#afterStart) callback(root);
     return root;
   }
@@ -211,6 +218,7 @@ export class Preset {
     this.#probes.stop();
     this.tracer.ambientRoot = null;
     this.instrumenter.disable();
+    reportUnmatchedPackages(this.instrumenter);
     const diagnostics = takeDiagnostics().map(({ code, message }) => ({ code, message }));
     const doc = buildRunDocument({
       preset: this.name,
@@ -223,6 +231,8 @@ export class Preset {
       stagescopeVersion: packageVersion,
       atNs: endNs,
     });
+    doc.pid = process.pid;
+    this.#reach?.finishInto(doc, root);
     this.#probes.attach(doc);
     if (this.budget.events.length > 0) doc.adaptive = this.budget.events.map((event) => ({ ...event, atNs: Math.max(0, event.atNs - root.startNs) }));
     this.#document = doc;

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BroadcastChannel, getEnvironmentData, isMainThread, threadId } from 'node:worker_threads';
 import { nowNs } from '../core/clock.js';
@@ -116,7 +116,8 @@ function startLinkedWorker(link: ReachLink): void {
     const atNs = nowNs();
     const spans = pending.map((span) => shippedRecord(span, root!.startNs, prefix, atNs, threadId));
     pending = [];
-    const batch: ReachBatch = { ...batchHeader(link, prefix + root.id, rootStart), spans, final: final !== null };
+    // Totals so far on every batch (cumulative): a terminated worker never sends a final one.
+    const batch: ReachBatch = { ...batchHeader(link, prefix + root.id, rootStart), spans, final: final !== null, overheadNs: Math.round(root.trace.overheadNs), wrappedCalls: root.trace.wrappedCalls };
     if (final !== null) {
       // Spans still open at exit, as the final document has them (unfinished).
       const open = final.spans.filter((span) => span.status === 'unfinished').map((span) => ({ ...span, id: prefix + span.id, parentId: span.parentId === null ? null : prefix + span.parentId, threadId }));
@@ -151,12 +152,18 @@ function startLinkedChild(link: ReachLink): void {
   const preset = newPreset(link);
   const write = (batch: ReachBatch): void => {
     try {
-      mkdirSync(link.dir, { recursive: true });
+      // Never create the directory: the parent made it before starting this child and
+      // removes it when its run ends; a detached child that outlives the run writes nothing.
       const file = path.join(link.dir, `${link.linkId}.json`);
       const temp = `${file}.${process.pid}.tmp`;
       writeFileSync(temp, JSON.stringify(batch));
       renameSync(temp, file);
     } catch {
+      try {
+        rmSync(`${path.join(link.dir, link.linkId)}.json.${process.pid}.tmp`, { force: true });
+      } catch {
+        // nothing more to clean
+      }
       // the parent's run is over (its directory is gone): nothing to report to
     }
   };

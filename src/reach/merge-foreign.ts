@@ -69,9 +69,10 @@ export function mergeForeignRuns(doc: RunDocument, runs: readonly ForeignRun[]):
       ids.add(record.id);
       doc.spans.push(record);
     }
+    // Totals are cumulative per batch: the largest is the latest.
+    doc.overheadNs += Math.max(0, ...run.batches.map((batch) => batch.overheadNs ?? 0));
+    doc.wrappedCalls += Math.max(0, ...run.batches.map((batch) => batch.wrappedCalls ?? 0));
     if (final !== undefined) {
-      doc.overheadNs += final.overheadNs ?? 0;
-      doc.wrappedCalls += final.wrappedCalls ?? 0;
       doc.droppedSpans += final.droppedSpans ?? 0;
       for (const diagnostic of final.diagnostics ?? []) {
         const key = `${diagnostic.code}\u0000${diagnostic.message}`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId } from 'node:worker_threads';
@@ -51,6 +51,8 @@ export class ReachSession {
   #active = false;
   /** Problems found while merging, added to the document's diagnostics. */
   #notes: RunDiagnostic[] = [];
+  /** Worker batches delivered while the run went on. */
+  #received: ReachBatch[] = [];
 
   constructor(preset: Preset, options: PresetOptions) {
     this.#preset = preset;
@@ -66,8 +68,13 @@ export class ReachSession {
     if (this.#active) return;
     this.#active = true;
     if (this.#owner) {
-      // Never read until finish (receiveMessageOnPort), so it never keeps the app alive.
+      // Started by the listener (an unstarted channel receives nothing), then
+      // unref'd so it never keeps the app alive; finish drains what is still queued.
       this.#channel = new BroadcastChannel(this.#channelName);
+      this.#channel.onmessage = (event: unknown) => {
+        const value = (event as { data?: unknown }).data;
+        if (isReachBatch(value)) this.#received.push(value);
+      };
       (this.#channel as unknown as { unref?: () => void }).unref?.();
     }
     installWorkerPatch({ linkWorker: (label) => this.#link('worker', label) });
@@ -115,7 +122,7 @@ export class ReachSession {
     uninstallWorkerPatch();
     uninstallSpawnPatch();
     if (!this.#owner) return;
-    const batches: ReachBatch[] = [];
+    const batches: ReachBatch[] = this.#received.splice(0);
     const channel = this.#channel;
     if (channel !== null) {
       for (let message = receiveMessageOnPort(channel as never); message !== undefined; message = receiveMessageOnPort(channel as never)) {
@@ -125,7 +132,8 @@ export class ReachSession {
       channel.close();
       this.#channel = null;
     }
-    if (this.#dirMade) {
+    // Read even when this thread made no child: a worker of this process may have.
+    if (existsSync(this.#dir)) {
       batches.push(...this.#readChildDocuments());
       try {
         rmSync(this.#dir, { recursive: true, force: true });

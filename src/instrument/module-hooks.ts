@@ -1,7 +1,7 @@
 import Module, { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { reportDiagnostic } from '../core/diagnostics.js';
-import { packageEntryOfFile } from '../reach/package-of-file.js';
+import { nearestPackage, packageEntryOfFile } from '../reach/package-of-file.js';
 
 /**
  * Process-wide module hooks, installed once and shared (through a global symbol)
@@ -242,6 +242,8 @@ export function findPreloaded(moduleName: string, basedirs: readonly string[]): 
 /** Can `moduleName` be resolved from any of `basedirs` (CJS or ESM conditions)? */
 export function isResolvable(moduleName: string, basedirs: readonly string[]): boolean {
   for (const basedir of basedirs) {
+    // A script inside the package's own checkout (tesseract.js's examples/node) loads it by path.
+    if (nearestPackage(basedir)?.name === moduleName) return true;
     const req = createRequire(path.join(basedir, '__stagescope__.js'));
     try {
       req.resolve(moduleName);

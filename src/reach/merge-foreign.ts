@@ -22,6 +22,7 @@ export interface ForeignRun {
 export function mergeForeignRuns(doc: RunDocument, runs: readonly ForeignRun[]): void {
   const rootRecord = doc.spans.find((span) => span.parentId === null);
   const ids = new Set(doc.spans.map((span) => span.id));
+  const roots: SpanRecord[] = [];
   const seenDiagnostics = new Set(doc.diagnostics.map((d) => `${d.code}\u0000${d.message}`));
   for (const run of runs) {
     const first = run.batches[0];
@@ -57,12 +58,8 @@ export function mergeForeignRuns(doc: RunDocument, runs: readonly ForeignRun[]):
     root.name = `${first.kind} ${first.label}`.trim();
     root.attributes.pid = first.pid;
     if (first.kind === 'worker') root.attributes.threadId = first.threadId;
-    if (ids.has(first.parentSpanId)) {
-      root.parentId = first.parentSpanId;
-    } else {
-      root.parentId = rootRecord?.id ?? null;
-      root.attributes.orphaned = true;
-    }
+    root.parentId = first.parentSpanId; // checked below, once every source's spans are in
+    roots.push(root);
     if (rootRecord !== undefined) for (const record of records) record.traceId = rootRecord.traceId;
     for (const record of records) {
       if (ids.has(record.id)) continue; // never let a foreign span replace one of ours
@@ -83,6 +80,13 @@ export function mergeForeignRuns(doc: RunDocument, runs: readonly ForeignRun[]):
     }
     const source: ReachSource = { kind: first.kind, rootId: root.id, pid: first.pid, threadId: first.threadId, label: first.label, complete: final !== undefined };
     (doc.reach ??= []).push(source);
+  }
+  // A nested worker's parent is a span of the worker that started it, which may have
+  // reported later than the nested one: resolve parents after all sources are merged.
+  for (const root of roots) {
+    if (root.parentId !== null && ids.has(root.parentId) && root.parentId !== root.id) continue;
+    root.parentId = rootRecord?.id ?? null;
+    root.attributes.orphaned = true;
   }
   recomputeSelfTimes(doc.spans);
 }

@@ -1,4 +1,5 @@
 import Module from 'node:module';
+import path from 'node:path';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Instrumenter } from '../instrument/instrumenter.js';
 import { isPackageFileName, loadedInstances } from '../instrument/module-hooks.js';
@@ -22,7 +23,10 @@ export function reportUnmatchedPackages(instrumenter: Instrumenter): string[] {
   if (wanted.size === 0) return [];
   const cache = (Module as unknown as { _cache: Record<string, unknown> })._cache;
   const found = new Map<string, string>();
+  // The traced script may itself live in the package (a library's own examples): not a load of it.
+  const script = process.argv[1] === undefined ? undefined : path.resolve(process.argv[1]);
   for (const file of Object.keys(cache)) {
+    if (file === script) continue;
     const name = packageNameOfFile(file);
     if (name !== undefined && wanted.has(name) && !found.has(name)) found.set(name, file);
   }

@@ -9,7 +9,14 @@ import { nowNs } from '../core/clock.js';
  * values exceed 2^53 after ~104 days of uptime) and turned back into the
  * receiver's `nowNs()` by subtracting the receiver's own offset.
  */
+let cachedOffsetNs: bigint | undefined;
+
+/** hrtime minus nowNs(): constant for a thread (both read the same monotonic clock), so measured once. */
 function offsetNs(): bigint {
+  return (cachedOffsetNs ??= measureOffsetNs());
+}
+
+function measureOffsetNs(): bigint {
   const before = nowNs();
   const monotonic = process.hrtime.bigint();
   const after = nowNs();

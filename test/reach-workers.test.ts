@@ -81,6 +81,16 @@ describe('worker threads (reach)', () => {
     assertWorkerTree(readRun(json));
   });
 
+  it('worker spans kept until the run ends are bounded by --max-spans; what was dropped is counted', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runCli(['run', '--targets', targets, '--json', json, '--quiet', '--max-spans', '2', '--', script]);
+    assert.equal(result.code, 0, result.stderr);
+    const doc = readRun(json);
+    const foreign = doc.spans.filter((span) => span.threadId !== undefined && !span.name.startsWith('worker '));
+    assert.ok(foreign.length <= 2, `at most --max-spans worker spans kept (${foreign.length})`);
+    assert.ok(doc.droppedSpans > 0);
+  });
+
   it('a worker the app starts with eval: true, or any worker of an untraced process, prints nothing', async () => {
     const result = await runCli(['run', '--targets', targets, '--quiet', '--', fixture('scripts/reach/eval-worker.mjs')]);
     assert.equal(result.code, 0, result.stderr);

@@ -53,6 +53,8 @@ export class ReachSession {
   #notes: RunDiagnostic[] = [];
   /** Worker batches delivered while the run went on. */
   #received: ReachBatch[] = [];
+  #receivedSpans = 0;
+  #droppedSpans = 0;
 
   constructor(preset: Preset, options: PresetOptions) {
     this.#preset = preset;
@@ -73,7 +75,7 @@ export class ReachSession {
       this.#channel = new BroadcastChannel(this.#channelName);
       this.#channel.onmessage = (event: unknown) => {
         const value = (event as { data?: unknown }).data;
-        if (isReachBatch(value)) this.#received.push(value);
+        if (isReachBatch(value)) this.#receive(value);
       };
       (this.#channel as unknown as { unref?: () => void }).unref?.();
     }
@@ -91,6 +93,20 @@ export class ReachSession {
         if (this.#owner) this.#children.set(link.linkId, { link, pid });
       },
     });
+  }
+
+  /**
+   * Keep a worker batch until the run finishes, within the same bound as the
+   * recorder (a long-running server with a worker pool must not grow without
+   * end): past it, a batch's spans are dropped and counted, its totals kept.
+   */
+  #receive(batch: ReachBatch): void {
+    if (this.#receivedSpans + batch.spans.length > this.#preset.tracer.recorder.maxSpans) {
+      this.#droppedSpans += batch.spans.length;
+      batch.spans = [];
+    }
+    this.#receivedSpans += batch.spans.length;
+    this.#received.push(batch);
   }
 
   #link(kind: 'worker' | 'process', label: string): ReachLink | undefined {
@@ -127,8 +143,10 @@ export class ReachSession {
     if (channel !== null) {
       for (let message = receiveMessageOnPort(channel as never); message !== undefined; message = receiveMessageOnPort(channel as never)) {
         const value: unknown = (message as { message: unknown }).message;
-        if (isReachBatch(value)) batches.push(value);
+        if (isReachBatch(value)) this.#receive(value);
       }
+      batches.push(...this.#received.splice(0));
+      doc.droppedSpans += this.#droppedSpans;
       channel.close();
       this.#channel = null;
     }

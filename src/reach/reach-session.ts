@@ -84,7 +84,8 @@ export class ReachSession {
       linkChild: (label) => {
         const link = this.#link('process', label);
         if (link !== undefined && !this.#dirMade) {
-          mkdirSync(this.#dir, { recursive: true });
+          // Private: other users must not plant run documents for this run to merge.
+          mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
           this.#dirMade = true;
         }
         return link;

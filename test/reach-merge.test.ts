@@ -81,6 +81,14 @@ describe('merging worker and child spans into a run (reach)', () => {
     assert.equal(doc.reach?.[0]?.complete, false);
   });
 
+  it('a terminated worker (its thread stopped, no final batch) ends when the run saw it stop', () => {
+    const doc = runDoc();
+    const spans = [spanRecord({ id: 'w3:5', parentId: 'w3:1', name: 'infer', startNs: 50, durationNs: 20 })];
+    mergeForeignRuns(doc, [{ shiftNs: 100, exit: { atNs: 400, exitCode: 1 }, batches: [batch({ spans })] }]);
+    const root = doc.spans.find((span) => span.id === 'w3:1')!;
+    assert.deepEqual([root.status, root.durationNs, root.attributes.terminated, root.attributes.exitCode], ['ok', 300, true, 1]);
+  });
+
   it('a child process keeps its pid; an unknown parent span falls back to the run root, marked orphaned; diagnostics of many sources are said once', () => {
     const doc = runDoc();
     const child = (linkId: string, pid: number): ReachBatch =>

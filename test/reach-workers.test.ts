@@ -27,9 +27,11 @@ function assertWorkerTree(doc: RunDocument): void {
   // The quick worker ended at once after three calls: every span still arrived.
   assert.deepEqual(index.children(quick).map((span) => span.name), ['infer', 'infer', 'infer']);
   assert.equal(quick.status, 'ok');
-  // The pooled worker was terminated while idle (no exit handler runs): its task is there, its end was never reported.
+  // The pooled worker was terminated while idle (no exit handler runs in it): its task is there, and
+  // its span ends when the main thread saw the thread stop.
   assert.deepEqual(index.children(pooled).map((span) => `${span.name} ${span.status}`), ['inferAsync ok']);
-  assert.equal(pooled.status, 'unfinished');
+  assert.deepEqual([pooled.status, pooled.attributes.terminated, pooled.attributes.exitCode], ['ok', true, 1]);
+  assert.equal(quick.attributes.terminated, undefined);
   // A worker's own worker is parented under the span current in that worker.
   const [outerPipeline] = index.children(outer);
   assert.equal(outerPipeline?.name, 'pipeline');

@@ -7,6 +7,8 @@ export interface ForeignRun {
   batches: ReachBatch[];
   /** Add to every span's startNs: source root start minus receiving root start. */
   shiftNs: number;
+  /** When the receiving thread saw the worker's thread stop (ns since the run start), if it did. */
+  exit?: { atNs: number; exitCode: number };
 }
 
 /**
@@ -54,6 +56,13 @@ export function mergeForeignRuns(doc: RunDocument, runs: readonly ForeignRun[]):
     if (root.status === 'unfinished') {
       const lastEndNs = Math.max(root.startNs + root.durationNs, ...records.map((record) => record.startNs + record.durationNs));
       root.durationNs = lastEndNs - root.startNs;
+      if (run.exit !== undefined && final === undefined) {
+        // The thread stopped without running its exit handler: worker.terminate().
+        root.durationNs = Math.max(root.durationNs, run.exit.atNs - root.startNs);
+        root.status = 'ok';
+        root.attributes.terminated = true;
+        root.attributes.exitCode = run.exit.exitCode;
+      }
     }
     root.name = `${first.kind} ${first.label}`.trim();
     root.attributes.pid = first.pid;

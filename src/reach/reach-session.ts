@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId } from 'node:worker_threads';
+import { nowNs } from '../core/clock.js';
 import { currentSpan } from '../core/context.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { RunDiagnostic, RunDocument } from '../core/run-document.js';
@@ -54,6 +55,8 @@ export class ReachSession {
   /** Worker batches delivered while the run went on. */
   #received: ReachBatch[] = [];
   #receivedSpans = 0;
+  /** When linked workers of this thread stopped (this thread's clock). */
+  #workerExits = new Map<string, { atNs: number; exitCode: number }>();
   #droppedSpans = 0;
 
   constructor(preset: Preset, options: PresetOptions) {
@@ -79,7 +82,12 @@ export class ReachSession {
       };
       (this.#channel as unknown as { unref?: () => void }).unref?.();
     }
-    installWorkerPatch({ linkWorker: (label) => this.#link('worker', label) });
+    installWorkerPatch({
+      linkWorker: (label) => this.#link('worker', label),
+      workerExited: (link, exitCode) => {
+        if (this.#owner) this.#workerExits.set(link.linkId, { atNs: nowNs(), exitCode });
+      },
+    });
     installSpawnPatch({
       linkChild: (label) => {
         const link = this.#link('process', label);
@@ -169,7 +177,12 @@ export class ReachSession {
       if (list === undefined) bySource.set(batch.linkId, (list = []));
       list.push(batch);
     }
-    const runs: ForeignRun[] = [...bySource.values()].map((list) => ({ batches: list, shiftNs: monotonicDiffNs(list[0]!.rootStartMonotonicNs, rootStart) }));
+    const runs: ForeignRun[] = [...bySource.values()].map((list) => {
+      const run: ForeignRun = { batches: list, shiftNs: monotonicDiffNs(list[0]!.rootStartMonotonicNs, rootStart) };
+      const exit = this.#workerExits.get(list[0]!.linkId);
+      if (exit !== undefined) run.exit = { atNs: exit.atNs - root.startNs, exitCode: exit.exitCode };
+      return run;
+    });
     mergeForeignRuns(doc, runs);
   }
 

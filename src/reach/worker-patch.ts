@@ -10,6 +10,8 @@ export const LINKED_REGISTER_URL: string = new URL('./register-linked.js', impor
 export interface WorkerLinker {
   /** A link for a Worker about to start, or undefined to leave it alone. */
   linkWorker(label: string): ReachLink | undefined;
+  /** The linked Worker's thread has stopped (its 'exit' event, with the exit code). */
+  workerExited(link: ReachLink, exitCode: number): void;
 }
 
 type WorkerClass = new (filename: string | URL, options?: WorkerOptions) => object;
@@ -61,11 +63,23 @@ export function installWorkerPatch(active: WorkerLinker): void {
       if (link === undefined) return Reflect.construct(target, args, constructAs) as object;
       const previous: unknown = getEnvironmentData(REACH_DATA_KEY);
       setEnvironmentData(REACH_DATA_KEY, link as never);
+      let worker: object;
       try {
-        return Reflect.construct(target, patchedArgs, constructAs) as object;
+        worker = Reflect.construct(target, patchedArgs, constructAs) as object;
       } finally {
         setEnvironmentData(REACH_DATA_KEY, previous as never);
       }
+      // Knowing when the thread stopped ends the span of a worker that was
+      // terminate()d (no exit handler runs in it). One 'exit' listener: it keeps
+      // nothing alive and changes no event the app sees.
+      const owner = linker;
+      const linked = link;
+      try {
+        (worker as { once?: (event: string, listener: (code: number) => void) => unknown }).once?.('exit', (code: number) => owner?.workerExited(linked, code));
+      } catch {
+        // a subclass without EventEmitter's once: the worker's end stays unknown
+      }
+      return worker;
     },
   });
   workerThreads.Worker = proxy;

@@ -83,7 +83,7 @@ describe('child processes (reach)', () => {
     assert.equal(traced.stdout, plain.stdout);
     const index = spanIndex(readRun(json));
     const processes = index.children(index.root);
-    assert.deepEqual(processes.map((span) => span.name), ['process fork/child.mjs 1', 'process fork/child.mjs 2']);
+    assert.deepEqual(processes.map((span) => span.name), ['process fork/child.mjs upright', 'process fork/child.mjs rotated']);
     for (const child of processes) {
       const calls = index.children(child);
       assert.deepEqual(calls.map((span) => [span.name.split(' ')[0], span.stage, span.pid === child.pid]), [

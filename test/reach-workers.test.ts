@@ -107,6 +107,7 @@ describe('worker threads (reach)', () => {
     const traced = await runCli(['run', '--preset', 'onnx', '--json', json, '--quiet', '--', example, '4', '2']);
     assert.equal(traced.code, 0, traced.stderr);
     assert.equal(traced.stdout, plain.stdout);
+    assert.equal(plain.stdout, 'task 0: label 0\ntask 1: label 180\ntask 2: label 0\ntask 3: label 180\n', 'the workers\' results reach the app as they would without stagescope');
     const doc = readRun(json);
     const index = spanIndex(doc);
     const workers = index.children(index.root).filter((span) => span.name === 'worker workers/classify-worker.mjs');

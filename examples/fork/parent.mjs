@@ -8,14 +8,14 @@ import { fork, spawn } from 'node:child_process';
 const childPath = new URL('./child.mjs', import.meta.url).pathname;
 
 const forked = await new Promise((resolve, reject) => {
-  const child = fork(childPath, ['1']);
+  const child = fork(childPath, ['upright']);
   child.once('message', resolve);
   child.once('error', reject);
 });
-console.log(`forked child: seed ${forked.seed}, label ${forked.label}`);
+console.log(`forked child: ${forked.which}, label ${forked.label}`);
 
 const spawned = await new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, [childPath, '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [childPath, 'rotated'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   child.once('error', reject);

@@ -7,6 +7,9 @@ export const packageRoot: string = fileURLToPath(new URL('../../', import.meta.u
 /** Built-in target lists (`presets/*.yaml`). */
 export const presetsDir: string = fileURLToPath(new URL('../../presets/', import.meta.url));
 
+/** The same lists as JSON data, made by `scripts/build-preset-data.mjs` (`build/presets/*.json`). */
+export const presetDataDir: string = fileURLToPath(new URL('../presets/', import.meta.url));
+
 export const packageVersion: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;

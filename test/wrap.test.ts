@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { suppressTracing } from '../src/core/context.js';
 import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
-import { isWrapped, originalOf, wrapFunction, type TargetHook, type WrapSpec } from '../src/instrument/wrap.js';
+import { isWrapped, originalOf, wrapFunction, type TargetHook, type TargetSwitch, type WrapSpec } from '../src/instrument/wrap.js';
 
 function spec(name: string, extra: Partial<WrapSpec> = {}): WrapSpec {
   return { name, stage: null, target: `test#${name}`, record: true, callback: false, hook: undefined, onResult: undefined, switch: { enabled: true }, ...extra };
@@ -172,12 +172,58 @@ describe('wrapFunction', () => {
     assert.equal(span?.attributes?.result, 'det!');
   });
 
-  it('counts overhead and wrapped calls on the trace', async () => {
+  it('counts wrapped calls on the trace, async apart; measures no time of its own without hooks or probes', async () => {
     const tracer = new Tracer();
     const root = tracer.startSpan('root', { parent: null });
     const fn = wrapFunction(async () => 1, spec('one'), tracer);
-    await tracer.withSpan(root, async () => { for (let i = 0; i < 10; i++) await fn(); });
-    assert.equal(root.trace.wrappedCalls, 10);
-    assert.ok(root.trace.overheadNs > 0);
+    const syncFn = wrapFunction(() => 1, spec('two'), tracer);
+    await tracer.withSpan(root, async () => {
+      for (let i = 0; i < 10; i++) await fn();
+      for (let i = 0; i < 5; i++) syncFn();
+    });
+    assert.equal(root.trace.wrappedCalls, 15);
+    assert.equal(root.trace.asyncCalls, 10);
+    // The wrapper's own cost is calls × a calibrated cost (overhead-model.ts), not clock readings per call.
+    assert.equal(root.trace.overheadNs, 0);
+  });
+
+  it('counts calls that pass through a disabled or suppressed wrapper', () => {
+    const tracer = new Tracer();
+    const sw: TargetSwitch = { enabled: false };
+    const fn = wrapFunction((x: number) => x + 1, { ...spec('off'), switch: sw }, tracer);
+    for (let i = 0; i < 7; i++) fn(i);
+    sw.enabled = true;
+    suppressTracing(() => fn(1));
+    assert.equal(sw.passThroughCalls, 8);
+    assert.equal(sw.calls, 0);
+    assert.equal(tracer.recorder.size, 0);
+  });
+
+  it('a call made from a completion callback with no caller span is not a child of the finished span', async () => {
+    const tracer = new Tracer();
+    const inner = wrapFunction(() => 1, spec('inner'), tracer);
+    const withCallback = wrapFunction(
+      (cb: (err: unknown, value: number) => void) => setImmediate(() => cb(null, 1)),
+      { ...spec('withCallback'), callback: true },
+      tracer,
+    );
+    await new Promise<void>((resolve) => withCallback(() => { inner(); resolve(); }));
+    const [outer, child] = tracer.recorder.spans();
+    assert.equal(outer?.name, 'withCallback');
+    assert.equal(child?.name, 'inner');
+    assert.notEqual(child?.parent?.id, outer?.id, 'the callback runs in the caller\'s context');
+    assert.ok(child!.startNs >= outer!.endNs, 'the callback runs after the span ended');
+  });
+
+  it('keeps to one extra stack frame: a traced sync recursion reaches most of the plain depth', () => {
+    const tracer = new Tracer({ maxSpans: 1000 });
+    let reached = 0;
+    const plain = (n: number): number => { reached = n; return plain(n + 1) + 1; };
+    try { plain(0); } catch { /* stack overflow */ }
+    const plainDepth = reached;
+    const traced: (n: number) => number = wrapFunction((n: number): number => { reached = n; return traced(n + 1) + 1; }, spec('deep'), tracer);
+    reached = 0;
+    try { traced(0); } catch { /* stack overflow */ }
+    assert.ok(reached > plainDepth / 4, `traced depth ${reached} vs plain ${plainDepth}`);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchVariant } from '../bench/bench-document.js';
@@ -7,6 +7,7 @@ import { renderComparisonMarkdown } from '../compare/comparison-markdown.js';
 import { renderComparisonSvg } from '../compare/comparison-svg.js';
 import { renderComparisonTable } from '../compare/comparison-table.js';
 import { readComparableFile, type ComparableFile } from '../compare/read-comparable.js';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { CliError } from './cli-error.js';
 
 export const COMPARE_USAGE = `Usage: stagescope compare [options] A.json B.json
@@ -115,9 +116,19 @@ function mapDefined<T, U>(value: T | undefined, fn: (value: T) => U): U | undefi
   return value === undefined ? undefined : fn(value);
 }
 
-/** Write an output file (creating its folder) and say so on stderr, so stdout stays the table. */
+/**
+ * Write an output file atomically (creating its folder) and say so on stderr,
+ * so stdout stays the table. A failure (full disk, no permission) becomes one
+ * message naming the file, not a stack; a previous file there is kept intact.
+ */
 export function writeOutput(file: string, content: string, what: string): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, content);
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileAtomicSync(file, content);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    throw new CliError(`could not write the ${what} to ${file}: ${reason}`);
+  }
   process.stderr.write(`stagescope: ${what} written to ${file}\n`);
 }

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import path from 'node:path';
 import { splitAtDoubleDash } from './split-argv.js';
 import { parseArgs } from 'node:util';
@@ -10,7 +11,9 @@ export const RUN_USAGE = `Usage: stagescope run [options] -- <script> [script ar
 
 Runs an unmodified Node.js script under a preset and prints its stage tree to
 stderr when the script's work is done. The script's stdout, stderr, argv and exit
-code stay its own; stagescope exits with the script's exit code.
+code stay its own; stagescope exits with the script's exit code. SIGINT, SIGTERM
+and SIGHUP sent to stagescope reach the script once; if stagescope is killed,
+the script gets SIGTERM instead of running on.
 
 Options:
   --preset NAME       preset to use (${'{presets}'}); default custom
@@ -27,8 +30,12 @@ Options:
   --max-overhead-pct P  overhead budget: sample or switch off targets whose wrappers cost more
                       than P% of the work they measure (default 1; "off" disables the budget)
   --node-arg ARG      pass ARG to node (e.g. --node-arg=--max-old-space-size=4096); repeatable
+  --call-main         call the script's exported main(argv) after its top level ran (by
+                      default only when the script certainly does not start main itself)
   -h, --help          show this help
 `;
+
+const osSignals: Partial<Record<string, number>> = constants.signals;
 
 export function runUsage(): string {
   return RUN_USAGE.replace('{presets}', presetNames().join(', '));
@@ -54,6 +61,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       probes: { type: 'string' },
       'max-overhead-pct': { type: 'string' },
       'node-arg': { type: 'string', multiple: true },
+      'call-main': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -71,6 +79,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     quiet: values.quiet,
     maxSpans: values['max-spans'],
     nodeArgs: values['node-arg'] ?? [],
+    callMain: values['call-main'],
   };
   validateTracedRun(traced);
   // Settings the child reads in register/process-mode.ts (and OnnxLatency).
@@ -101,8 +110,10 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const { code, signal } = await spawnTraced(traced);
   if (signal !== null) {
+    // Die of the same signal, so a shell or supervisor sees what the script did
+    // (the forwarding listeners are gone by now, so the default action applies).
     process.kill(process.pid, signal);
-    return 1;
+    return 128 + (osSignals[signal] ?? 0);
   }
   return code ?? 1;
 }

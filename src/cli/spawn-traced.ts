@@ -1,7 +1,10 @@
-import { spawn, type StdioOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess, type StdioOptions, type IOType } from 'node:child_process';
+import { statSync } from 'node:fs';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { loadTargetFile } from '../instrument/target-file.js';
+import { TargetError } from '../instrument/target.js';
+import { TERMINATING_SIGNALS } from '../driver/lifecycle.js';
 import { presetNames } from '../presets/registry.js';
 import { CliError } from './cli-error.js';
 
@@ -19,6 +22,8 @@ export interface TracedRunOptions {
   quiet?: boolean;
   /** Ring buffer size (validated as a positive integer). */
   maxSpans?: string;
+  /** Call the script's exported `main(argv)` after its top level (default: only when certain the script does not). */
+  callMain?: boolean;
   /** Arguments for node itself, before `--import`. */
   nodeArgs?: string[];
   /** Child stdio (default `'inherit'`: the script's output stays its own). */
@@ -44,12 +49,23 @@ export interface TracedRunResult {
 export function validateTracedRun(options: TracedRunOptions): string[] {
   const script = options.command[0];
   if (script === undefined) throw new CliError('no script given');
-  if (!existsSync(path.resolve(options.cwd ?? '.', script))) throw new CliError(`script not found: ${script}`);
+  const scriptStat = statOrUndefined(path.resolve(options.cwd ?? '.', script));
+  if (scriptStat === undefined) throw new CliError(`script not found: ${script}`);
+  if (scriptStat.isDirectory()) throw new CliError(`${script} is a directory; give the script file to run (e.g. ${path.join(script, 'index.js')})`);
   if (!presetNames().includes(options.preset)) {
     throw new CliError(`unknown preset "${options.preset}" (known: ${presetNames().join(', ')})`);
   }
   const targets = (options.targets ?? []).map((file) => path.resolve(file));
-  for (const file of targets) loadTargetFile(file); // a bad file fails here, with file:line, before the script starts
+  for (const file of targets) {
+    // A bad file fails here, with file:line, before the script starts.
+    try {
+      loadTargetFile(file);
+    } catch (error) {
+      if (error instanceof TargetError) throw error;
+      // Not one of ours (the YAML parser refusing an alias bomb, an unreadable file): still one message, exit 2.
+      throw new CliError(`${file}: cannot read the targets: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   if (options.preset === 'custom' && targets.length === 0) {
     throw new CliError('the custom preset has no built-in targets: pass --targets FILE, or choose a preset with --preset');
   }
@@ -68,37 +84,75 @@ export function tracedEnv(options: TracedRunOptions, base: NodeJS.ProcessEnv = p
   if (options.json !== undefined) env.STAGESCOPE_JSON = path.resolve(options.json);
   if (options.quiet === true) env.STAGESCOPE_QUIET = '1';
   if (options.maxSpans !== undefined) env.STAGESCOPE_MAX_SPANS = options.maxSpans;
+  if (options.callMain === true) env.STAGESCOPE_CALL_MAIN = '1';
   return env;
 }
+
+/** The child's fd of the control pipe (stdio index 3). */
+const PARENT_FD = 3;
 
 /**
  * Run `node [nodeArgs] --import <register> script [args]` with the STAGESCOPE_*
  * environment and wait for it. Shared by `stagescope run` and `stagescope bench`
- * so both trace a script in exactly the same way. While the child runs, SIGINT
- * and SIGTERM are ignored here: Ctrl-C reaches the child through the terminal's
- * process group, and the caller decides what the child's signal means.
+ * so both trace a script in exactly the same way.
+ *
+ * Signals: SIGINT, SIGTERM and SIGHUP sent to this process (kill, docker stop,
+ * systemd, Kubernetes) are forwarded to the child through a control pipe; the
+ * child raises each on itself once, unless the same signal already reached it
+ * directly (Ctrl-C reaches the whole terminal process group), so the app sees
+ * it once. The caller then exits as the child exited. If this process dies
+ * without forwarding (SIGKILL), the pipe closes and the child gets SIGTERM
+ * instead of running on as an orphan (see driver/parent-link.ts).
  */
 export function spawnTraced(options: TracedRunOptions): Promise<TracedRunResult> {
   const register = new URL('../register/index.js', import.meta.url).href;
   const nodeArgs = [...(options.nodeArgs ?? []), '--import', register, ...options.command];
+  const stdio = normalizeStdio(options.stdio ?? 'inherit');
+  const env = { ...tracedEnv(options), STAGESCOPE_PARENT_FD: String(PARENT_FD) };
   return new Promise<TracedRunResult>((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs, { stdio: options.stdio ?? 'inherit', env: tracedEnv(options), cwd: options.cwd });
+    const child: ChildProcess = spawn(process.execPath, nodeArgs, { stdio: [...stdio, 'pipe'], env, cwd: options.cwd });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    const ignore = (): void => undefined;
-    process.on('SIGINT', ignore);
-    process.on('SIGTERM', ignore);
+    const control = child.stdio[PARENT_FD] as Writable | null | undefined;
+    control?.on('error', () => undefined); // the child is gone: nothing left to forward to
+    const forwarders = TERMINATING_SIGNALS.map((signal) => {
+      const forward = (): void => {
+        try {
+          control?.write(`${signal}\n`);
+        } catch {
+          // the child already exited
+        }
+      };
+      process.on(signal, forward);
+      return [signal, forward] as const;
+    });
+    const stopForwarding = (): void => {
+      for (const [signal, forward] of forwarders) process.off(signal, forward);
+    };
     child.on('error', (error) => {
-      process.off('SIGINT', ignore);
-      process.off('SIGTERM', ignore);
+      stopForwarding();
       reject(error);
     });
     child.on('close', (code, signal) => {
-      process.off('SIGINT', ignore);
-      process.off('SIGTERM', ignore);
+      stopForwarding();
       resolve({ code, signal, stderr });
     });
   });
+}
+
+type StdioEntry = Exclude<StdioOptions, IOType>[number];
+
+function normalizeStdio(stdio: StdioOptions): StdioEntry[] {
+  if (Array.isArray(stdio)) return [stdio[0] ?? 'pipe', stdio[1] ?? 'pipe', stdio[2] ?? 'pipe'];
+  return [stdio, stdio, stdio];
+}
+
+function statOrUndefined(file: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
 }

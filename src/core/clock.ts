@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
  * Why `performance.now()` and not `process.hrtime.bigint()`: both read the same
  * monotonic source at ns resolution, but the bigint version allocates two BigInts
  * per read; at six reads per wrapped async call that garbage was a third of the
- * wrapper's cost (bench/overhead.ts). A double of milliseconds keeps sub-ns
+ * wrapper's cost (benchmarks/). A double of milliseconds keeps sub-ns
  * resolution for months of uptime. Spans store `number` ns relative to the anchor.
  */
 

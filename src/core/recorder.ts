@@ -1,4 +1,5 @@
-import type { Span } from './span.js';
+import { Span, type Trace } from './span.js';
+import { STAGES, type Attributes, type Metrics, type SpanError, type SpanStatus, type Stage } from './types.js';
 
 export interface RecorderOptions {
   /** Spans kept in memory; when full the oldest are dropped and counted. Default 100_000. */
@@ -7,15 +8,56 @@ export interface RecorderOptions {
 
 export const DEFAULT_MAX_SPANS = 100_000;
 
+/** Typed arrays grow by doubling from here up to `maxSpans` (a short run never allocates 100k rows). */
+const INITIAL_ROWS = 1024;
+
+const STATUS_CODES: readonly SpanStatus[] = ['unfinished', 'ok', 'error'];
+const STAGE_BY_CODE: readonly (Stage | null)[] = [null, ...STAGES];
+const STAGE_CODES = new Map<Stage | null, number>(STAGE_BY_CODE.map((stage, code) => [stage, code]));
+
+/** What a row holds besides its numbers: rare, so one optional object per row. */
+interface RowExtra {
+  error: SpanError | null;
+  metrics: Metrics | null;
+  attributes: Attributes | null;
+}
+
 /**
- * Bounded in-memory store of spans, in start order. A span is stored when it
- * starts (so a run that dies still has its open spans to show) and read when the
- * report is made. A ring buffer: a long-running process never grows past
- * `maxSpans`; what was dropped is counted and reported.
+ * Bounded in-memory store of spans, in start order: a ring buffer of parallel
+ * typed arrays (struct of arrays) with interned names.
+ *
+ * Why not an array of `Span` objects: a recorder keeps up to 100k spans alive,
+ * and every kept object is promoted out of V8's young generation and copied on
+ * the way; on a tiny traced function that promotion measured ~200–300 ns per call,
+ * more than the rest of the wrapper together (bench:cost). A span here is a live
+ * `Span` handle only while it is open (it sits in the AsyncLocalStorage context
+ * and the wrapper's closure); when it ends, its fields are copied into the rows
+ * and the handle can be collected young (spans with hooks or made by hand keep
+ * their handle: see `Span.retain`). `spans()` rebuilds `Span` objects for
+ * readers (reports, tests) when they ask.
+ *
+ * A span is stored when it starts (so a run that dies still has its open spans to
+ * show). When full, the oldest row is overwritten: what was dropped is counted, and
+ * an open span whose row was taken no longer writes into the buffer.
  */
 export class Recorder {
   readonly maxSpans: number;
-  #buffer: (Span | undefined)[];
+  #rows = 0;
+  #ids = new Float64Array(0);
+  #parentIds = new Float64Array(0);
+  #startNs = new Float64Array(0);
+  #endNs = new Float64Array(0);
+  #nameIds = new Int32Array(0);
+  #targetIds = new Int32Array(0);
+  #stages = new Uint8Array(0);
+  #statuses = new Uint8Array(0);
+  #traces: (Trace | undefined)[] = [];
+  #extras: (RowExtra | undefined)[] = [];
+  /** The open span of a row (its handle), cleared when it ends. */
+  #live: (Span | undefined)[] = [];
+  /** Interned strings (span names and targets): id → string, and back. */
+  #strings: string[] = [''];
+  #stringIds = new Map<string, number>([['', 0]]);
   #next = 0;
   #size = 0;
   #dropped = 0;
@@ -27,30 +69,113 @@ export class Recorder {
       throw new RangeError(`stagescope: option maxSpans must be a positive integer, got ${String(maxSpans)}`);
     }
     this.maxSpans = maxSpans;
-    this.#buffer = new Array<Span | undefined>(Math.min(maxSpans, 1024));
+    this.#grow(Math.min(maxSpans, INITIAL_ROWS));
   }
 
+  /** The id of an interned string (span names, targets): a Map lookup the first time, then cached by callers. */
+  intern(text: string): number {
+    let id = this.#stringIds.get(text);
+    if (id === undefined) {
+      id = this.#strings.length;
+      this.#strings.push(text);
+      this.#stringIds.set(text, id);
+    }
+    return id;
+  }
+
+  /** Store a span that just started (its row is filled again when it ends). */
   add(span: Span): void {
+    let row = this.#next;
     if (this.#size < this.maxSpans) {
-      if (this.#next >= this.#buffer.length) this.#buffer.length = Math.min(this.maxSpans, this.#buffer.length * 2);
-      this.#buffer[this.#next] = span;
-      this.#next = (this.#next + 1) % this.maxSpans;
+      if (row >= this.#rows) this.#grow(Math.min(this.maxSpans, this.#rows * 2));
       this.#size++;
-      return;
-    }
-    const old = this.#buffer[this.#next];
-    if (old !== undefined) {
+    } else {
       this.#dropped++;
-      if (!old.ended) this.#droppedOpen++;
+      const held = this.#live[row];
+      if (held !== undefined) {
+        if (held.endNs < 0) this.#droppedOpen++;
+        held.row = -1; // its end (or a later change) has nowhere to go now
+      }
     }
-    this.#buffer[this.#next] = span;
-    this.#next = (this.#next + 1) % this.maxSpans;
+    this.#next = row + 1 === this.maxSpans ? 0 : row + 1;
+    span.row = row;
+    this.#ids[row] = span.idNumber;
+    this.#parentIds[row] = span.parent === null ? 0 : span.parent.idNumber;
+    this.#startNs[row] = span.startNs;
+    this.#traces[row] = span.trace;
+    this.#targetIds[row] = span.target === null ? -1 : this.intern(span.target);
+    this.#live[row] = span;
+    this.#write(span, row);
   }
 
-  /** Spans in start order (oldest first). */
+  /**
+   * Copy an ended span's final fields into its row and let go of the handle.
+   * Also used to record a change made after the end (a library that reports
+   * completion later, like sharp's callback mode). A span whose row was taken by
+   * a newer one (buffer full) is ignored.
+   */
+  commit(span: Span): void {
+    const row = span.row;
+    if (row < 0 || this.#ids[row] !== span.idNumber) return;
+    this.#write(span, row);
+    if (span.endNs >= 0 && !span.retain) this.#live[row] = undefined;
+  }
+
+  /** Record a span's start moved later (a hook's own time taken out of it) and its new name. */
+  commitStart(span: Span): void {
+    const row = span.row;
+    if (row < 0 || this.#ids[row] !== span.idNumber) return;
+    this.#startNs[row] = span.startNs;
+    this.#write(span, row);
+  }
+
+  #write(span: Span, row: number): void {
+    this.#endNs[row] = span.endNs;
+    this.#nameIds[row] = span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);
+    this.#stages[row] = STAGE_CODES.get(span.stage) ?? 0;
+    this.#statuses[row] = span.status === 'ok' ? 1 : span.status === 'error' ? 2 : 0;
+    this.#extras[row] =
+      span.error === null && span.metrics === null && span.attributes === null
+        ? undefined
+        : { error: span.error, metrics: span.metrics, attributes: span.attributes };
+  }
+
+  /**
+   * Spans in start order (oldest first), as `Span` objects: the open ones are
+   * their live handles, the ended ones are rebuilt from the rows (with `parent`
+   * pointing at the rebuilt parent when it is still in the buffer).
+   */
   spans(): Span[] {
-    if (this.#size < this.maxSpans) return this.#buffer.slice(0, this.#size) as Span[];
-    return [...this.#buffer.slice(this.#next), ...this.#buffer.slice(0, this.#next)] as Span[];
+    const out: Span[] = [];
+    const byId = new Map<number, Span>();
+    const first = this.#size < this.maxSpans ? 0 : this.#next;
+    for (let i = 0; i < this.#size; i++) {
+      const row = (first + i) % this.maxSpans;
+      const span = this.#live[row] ?? this.#rebuild(row, byId);
+      byId.set(span.idNumber, span);
+      out.push(span);
+    }
+    return out;
+  }
+
+  #rebuild(row: number, byId: Map<number, Span>): Span {
+    const parentId = this.#parentIds[row]!;
+    const parent = parentId === 0 ? null : (byId.get(parentId) ?? Span.detachedParent(parentId, this.#traces[row]!));
+    const extra = this.#extras[row];
+    return Span.rebuild({
+      idNumber: this.#ids[row]!,
+      parent,
+      trace: this.#traces[row]!,
+      name: this.#strings[this.#nameIds[row]!] ?? '',
+      stage: STAGE_BY_CODE[this.#stages[row]!] ?? null,
+      target: this.#targetIds[row]! < 0 ? null : (this.#strings[this.#targetIds[row]!] ?? null),
+      startNs: this.#startNs[row]!,
+      endNs: this.#endNs[row]!,
+      status: STATUS_CODES[this.#statuses[row]!] ?? 'unfinished',
+      error: extra?.error ?? null,
+      metrics: extra?.metrics ?? null,
+      attributes: extra?.attributes ?? null,
+    });
   }
 
   /** Spans dropped because the buffer was full (oldest first). */
@@ -68,10 +193,33 @@ export class Recorder {
   }
 
   clear(): void {
-    this.#buffer = new Array<Span | undefined>(Math.min(this.maxSpans, 1024));
+    for (const open of this.#live) if (open !== undefined) open.row = -1;
+    this.#rows = 0;
+    this.#grow(Math.min(this.maxSpans, INITIAL_ROWS));
+    this.#traces = [];
+    this.#extras = [];
+    this.#live = [];
     this.#next = 0;
     this.#size = 0;
     this.#dropped = 0;
     this.#droppedOpen = 0;
+  }
+
+  #grow(rows: number): void {
+    if (rows <= this.#rows) return;
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+      const next = make(rows);
+      next.set(old.subarray(0, this.#rows));
+      return next;
+    };
+    this.#ids = grow(this.#ids, (n) => new Float64Array(n));
+    this.#parentIds = grow(this.#parentIds, (n) => new Float64Array(n));
+    this.#startNs = grow(this.#startNs, (n) => new Float64Array(n));
+    this.#endNs = grow(this.#endNs, (n) => new Float64Array(n));
+    this.#nameIds = grow(this.#nameIds, (n) => new Int32Array(n));
+    this.#targetIds = grow(this.#targetIds, (n) => new Int32Array(n));
+    this.#stages = grow(this.#stages, (n) => new Uint8Array(n));
+    this.#statuses = grow(this.#statuses, (n) => new Uint8Array(n));
+    this.#rows = rows;
   }
 }

@@ -62,6 +62,10 @@ export interface RunDocument {
   pid?: number;
   /** Worker threads and child processes whose spans were merged in (docs/workers-and-processes.md); absent when none. */
   reach?: ReachSource[];
+  /** What the overhead budget did, in sum (the root line shows it); absent when it did nothing. */
+  budget?: BudgetSummary;
+  /** How `overheadNs` was made up, and stagescope's start-up; absent in documents from older versions. */
+  overhead?: OverheadBreakdown;
 }
 
 /** A worker thread or child process whose spans a run document holds. */
@@ -76,6 +80,40 @@ export interface ReachSource {
   label: string;
   /** False when the source never reported its end (terminated worker, killed child): its open spans are `unfinished`. */
   complete: boolean;
+}
+
+/** The overhead budget's decisions in sum. */
+export interface BudgetSummary {
+  /** Targets recorded 1 call in N. */
+  sampled: number;
+  /** Targets no longer recorded. */
+  disabled: number;
+  /** Calls of those targets that went through unrecorded. */
+  skippedCalls: number;
+}
+
+/**
+ * The parts of a run's overhead (`overheadNs` is their sum, start-up aside).
+ * Wrapper costs are calls × a calibrated cost per call (see the docs on
+ * overhead); hooks and probes are timed where they run.
+ */
+export interface OverheadBreakdown {
+  /** Recorded calls × their calibrated cost (sync and async apart), ns. */
+  wrapperNs: number;
+  /** Calls that went through a wrapper unrecorded (disabled, sampled out, suppressed). */
+  passThroughCalls: number;
+  /** `passThroughCalls` × the calibrated pass-through cost, ns. */
+  passThroughNs: number;
+  /** Library hooks (labelling on the call path), measured, ns. */
+  hooksNs: number;
+  /** Per-span probes, measured, ns. */
+  probesNs: number;
+  /** The calibrated costs per call, ns (absent when nothing was wrapped). */
+  perCall?: { syncNs: number; asyncNs: number; passThroughNs: number; insideSpanNs: number };
+  /** Loading stagescope and patching before the script ran (not part of `durationNs` or `overheadNs`), ns; absent when unknown. */
+  startupNs?: number;
+  /** Overhead of the worker threads and child processes merged in (their own `overheadNs`), ns; absent when none. */
+  reachNs?: number;
 }
 
 export interface BuildRunOptions {
@@ -101,7 +139,8 @@ export function buildRunDocument(options: BuildRunOptions): RunDocument {
   const { root } = options;
   const atNs = options.atNs ?? nowNs();
   const records = toSpanRecords(root, options.spans.filter((span) => span.trace === root.trace), atNs);
-  const rootRecord = records.find((record) => record.id === root.id);
+  const rootId = root.id;
+  const rootRecord = records.find((record) => record.id === rootId);
   return {
     format: RUN_FORMAT,
     preset: options.preset,
@@ -133,15 +172,17 @@ export function buildRunDocument(options: BuildRunOptions): RunDocument {
  * and for the serve store's request trees.
  */
 export function toSpanRecords(root: Span, spans: readonly Span[], atNs: number): SpanRecord[] {
-  const all = spans.includes(root) ? spans : [root, ...spans];
-  const present = new Set<Span>(all);
+  // By id, not object identity: the recorder rebuilds ended spans as new objects,
+  // while an open child still points at its parent's live handle.
+  const all = spans.some((span) => span.idNumber === root.idNumber) ? spans : [root, ...spans];
+  const present = new Set<number>(all.map((span) => span.idNumber));
   const records: SpanRecord[] = [];
   const childrenOf = new Map<string, SpanRecord[]>();
   for (const span of all) {
     const endNs = span.endNs >= 0 ? span.endNs : atNs;
     let parentId = span.parent === null ? null : span.parent.id;
     const attributes = span.attributes === null ? {} : { ...span.attributes };
-    if (span !== root && (span.parent === null || !present.has(span.parent))) {
+    if (span.idNumber !== root.idNumber && (span.parent === null || !present.has(span.parent.idNumber))) {
       parentId = root.id;
       attributes.orphaned = true;
     }

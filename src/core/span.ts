@@ -4,10 +4,27 @@ import type { Attributes, AttributeValue, Metrics, SpanError, SpanStatus, Stage 
 
 let nextSpanId = 1;
 
+/** Every field of a span, for rebuilding one from the recorder's rows. */
+export interface SpanFields {
+  idNumber: number;
+  parent: Span | null;
+  trace: Trace;
+  name: string;
+  stage: Stage | null;
+  target: string | null;
+  startNs: number;
+  endNs: number;
+  status: SpanStatus;
+  error: SpanError | null;
+  metrics: Metrics | null;
+  attributes: Attributes | null;
+}
+
 /**
- * A live span. Kept deliberately small: it is allocated on every wrapped call, so
- * fields are plain properties (no getters, no private fields) and maps are created
- * lazily.
+ * A span. While open it is a live handle: allocated on every wrapped call, kept
+ * small, fields are plain properties (no getters, no private fields) and maps are
+ * created lazily. When it ends the recorder copies it into its rows, so the handle
+ * itself dies young (see `Recorder`); `Recorder.spans()` rebuilds spans for readers.
  */
 export class Span {
   /** Numeric id; the string form (`id`) is made only when someone reads it. */
@@ -17,8 +34,8 @@ export class Span {
   name: string;
   stage: Stage | null;
   readonly target: string | null;
-  /** Absolute `nowNs()` at start. */
-  readonly startNs: number;
+  /** Absolute `nowNs()` at start (set once, when the span starts). */
+  startNs: number;
   /** Absolute `nowNs()` at end, or -1 while open. */
   endNs = -1;
   status: SpanStatus = 'unfinished';
@@ -27,15 +44,45 @@ export class Span {
   attributes: Attributes | null = null;
   /** Probe state captured at start, consumed at end. */
   probeState: unknown[] | null = null;
+  /** The recorder row holding this span, or -1 (not recorded, or its row was reused). */
+  row = -1;
+  /** The recorder's interned id of `name` when the span started (-1: intern at the end). */
+  nameId = -1;
+  /**
+   * Keep this handle in the recorder after the span ends (default): code that
+   * holds it may still change it (a hook adding a late attribute, a child added
+   * after the fact). Spans of hookless wrapped calls — the hot path — set this to
+   * false, so the recorder keeps only their copied fields.
+   */
+  retain = true;
 
-  constructor(trace: Trace, parent: Span | null, name: string, stage: Stage | null, target: string | null, startNs: number) {
-    this.idNumber = nextSpanId++;
+  constructor(trace: Trace, parent: Span | null, name: string, stage: Stage | null, target: string | null, startNs: number, idNumber: number = nextSpanId++) {
+    this.idNumber = idNumber;
     this.trace = trace;
     this.parent = parent;
     this.name = name;
     this.stage = stage;
     this.target = target;
     this.startNs = startNs;
+  }
+
+  /** A span read back from the recorder's rows. */
+  static rebuild(fields: SpanFields): Span {
+    const span = new Span(fields.trace, fields.parent, fields.name, fields.stage, fields.target, fields.startNs, fields.idNumber);
+    span.endNs = fields.endNs;
+    span.status = fields.status;
+    span.error = fields.error;
+    span.metrics = fields.metrics;
+    span.attributes = fields.attributes;
+    return span;
+  }
+
+  /**
+   * Stand-in for a parent that is no longer in the recorder (its row was reused):
+   * only its id is known, so readers see a child whose parent is missing.
+   */
+  static detachedParent(idNumber: number, trace: Trace): Span {
+    return new Span(trace, null, '', null, null, 0, idNumber);
   }
 
   /** Span id, unique in the process (a string in the run document). */
@@ -59,6 +106,14 @@ export class Span {
   get ended(): boolean {
     return this.endNs >= 0;
   }
+
+  /**
+   * Record a change made to this span after it ended (its end moved, an error or
+   * attribute added later): the recorder copied the span when it ended.
+   */
+  amend(): void {
+    this.trace.recorder?.commit(this);
+  }
 }
 
 /**
@@ -69,10 +124,20 @@ export class Trace {
   readonly id: string;
   readonly startNs: number;
   root: Span | null = null;
-  /** Nanoseconds spent inside stagescope's wrappers for this trace. */
+  /**
+   * Measured stagescope time for this trace, ns: hooks (library-specific labelling
+   * on the call path) and per-span probes. The wrappers' own per-call cost is not
+   * measured on every call (that would take more clock reads than the wrapper
+   * costs); it is estimated from `wrappedCalls` and a calibration, see
+   * `instrument/overhead-model.ts`.
+   */
   overheadNs = 0;
   /** Wrapped calls recorded for this trace. */
   wrappedCalls = 0;
+  /** Of `wrappedCalls`, those that returned a promise (their end is a promise reaction). */
+  asyncCalls = 0;
+  /** Where this trace's spans are stored (set by the tracer that made the trace). */
+  recorder: { commit(span: Span): void } | null = null;
   attributes: Attributes = {};
   /**
    * Span id (16 hex) of the caller's span when this trace continues a distributed

@@ -61,6 +61,8 @@ export class Tracer {
    * root span so nothing is lost. Null means such a span starts a trace of its own.
    */
   ambientRoot: Span | null = null;
+  /** Time spent in per-span probes (start and end readings), ns; also added to each trace's `overheadNs`. */
+  probeNs = 0;
   #endListeners: SpanListener[] = [];
 
   constructor(options: TracerOptions = {}) {
@@ -75,15 +77,21 @@ export class Tracer {
 
   /**
    * `startSpan` for wrappers: positional arguments, current context as parent, no
-   * options object to allocate on every wrapped call.
+   * options object to allocate on every wrapped call. `nameId` is the recorder's
+   * interned id of `name` (`recorder.intern(name)`, cached by the caller), or -1.
+   * Probes read their start values before the span's clock reading, so their own
+   * cost is not inside the span's duration (it is counted as overhead).
    */
-  startSpanFast(name: string, stage: Stage | null, target: string | null, current: ContextValue | undefined = storage.getStore()): Span {
+  startSpanFast(name: string, nameId: number, stage: Stage | null, target: string | null, current: ContextValue | undefined): Span {
     const parent = current === undefined || current === SUPPRESSED ? this.ambientRoot : current;
-    const trace = parent === null ? new Trace() : parent.trace;
-    const span = new Span(trace, parent, name, stage, target, nowNs());
+    const trace = parent === null ? this.#newTrace(undefined) : parent.trace;
+    // startNs -1 until the clock is read, after the probes (see `isRetroactive`)
+    const span = new Span(trace, parent, name, stage, target, -1);
+    span.nameId = nameId;
     if (trace.root === null) trace.root = span;
-    this.recorder.add(span);
     if (this.probes.length > 0) this.#startProbes(span);
+    span.startNs = nowNs();
+    this.recorder.add(span);
     return span;
   }
 
@@ -93,15 +101,19 @@ export class Tracer {
       const current = storage.getStore();
       parent = current === undefined || current === SUPPRESSED ? this.ambientRoot : current;
     }
-    const trace = parent === null ? newTrace(options) : parent.trace;
-    const span = new Span(trace, parent, name, options.stage ?? null, options.target ?? null, options.startNs ?? nowNs());
+    const trace = parent === null ? this.#newTrace(options) : parent.trace;
+    const span = new Span(trace, parent, name, options.stage ?? null, options.target ?? null, options.startNs ?? -1);
     if (trace.root === null) trace.root = span;
-    this.recorder.add(span);
     if (this.probes.length > 0) this.#startProbes(span);
+    span.startNs = options.startNs ?? nowNs();
+    this.recorder.add(span);
     return span;
   }
 
-  /** End a span at `endNs` (default now); `error` marks it failed. Idempotent. */
+  /**
+   * End a span at `endNs` (default now); `error` marks it failed. Idempotent.
+   * Probes read their end values after `endNs` was taken (outside the span).
+   */
   endSpan(span: Span, endNs: number = nowNs(), error?: unknown, failed = error !== undefined): void {
     if (span.endNs >= 0) return;
     span.endNs = endNs;
@@ -119,6 +131,15 @@ export class Tracer {
         reportDiagnostic('SS_LISTENER_FAILED', `a span listener threw: ${String(listenerError)}`, listenerError);
       }
     }
+    this.recorder.commit(span);
+  }
+
+  /**
+   * Record a change to a span made after it ended (a library that reports its
+   * completion later than the call returned, like sharp's callback mode).
+   */
+  amendSpan(span: Span): void {
+    this.recorder.commit(span);
   }
 
   /** Run `fn` with `span` as the current span. */
@@ -158,29 +179,52 @@ export class Tracer {
     };
   }
 
+  #newTrace(options: StartSpanOptions | undefined): Trace {
+    const trace = options === undefined ? new Trace() : newTrace(options);
+    trace.recorder = this.recorder;
+    return trace;
+  }
+
   #startProbes(span: Span): void {
+    const beforeNs = nowNs();
+    // One context switch for all probes: they never trace themselves.
+    span.probeState = storage.run(SUPPRESSED, this.#readProbeStarts, span);
+    const probeNs = nowNs() - beforeNs;
+    this.probeNs += probeNs;
+    span.trace.overheadNs += probeNs;
+  }
+
+  #endProbes(span: Span): void {
+    const beforeNs = nowNs();
+    const state = span.probeState!;
+    span.probeState = null;
+    storage.run(SUPPRESSED, this.#readProbeEnds, span, state);
+    const probeNs = nowNs() - beforeNs;
+    this.probeNs += probeNs;
+    span.trace.overheadNs += probeNs;
+  }
+
+  readonly #readProbeStarts = (span: Span): unknown[] => {
     const state: unknown[] = new Array<unknown>(this.probes.length);
     for (let i = 0; i < this.probes.length; i++) {
       const probe = this.probes[i]!;
       try {
-        state[i] = storage.run(SUPPRESSED, () => probe.start(span));
+        state[i] = probe.start(span);
       } catch (error) {
         reportDiagnostic('SS_PROBE_FAILED', `probe "${probe.name}" failed at span start: ${String(error)}`, error);
       }
     }
-    span.probeState = state;
-  }
+    return state;
+  };
 
-  #endProbes(span: Span): void {
-    const state = span.probeState!;
-    span.probeState = null;
+  readonly #readProbeEnds = (span: Span, state: unknown[]): void => {
     for (let i = 0; i < this.probes.length; i++) {
       const probe = this.probes[i]!;
       try {
-        storage.run(SUPPRESSED, () => probe.end(span, state[i]));
+        probe.end(span, state[i]);
       } catch (error) {
         reportDiagnostic('SS_PROBE_FAILED', `probe "${probe.name}" failed at span end: ${String(error)}`, error);
       }
     }
-  }
+  };
 }

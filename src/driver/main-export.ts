@@ -4,26 +4,56 @@ import { pathToFileURL } from 'node:url';
 import { isEsmFile } from './script-file.js';
 
 /**
- * Scripts that `export async function main()` are run by calling it. But many
- * scripts export `main` *and* call it themselves (`main()` at the bottom, or behind
- * an is-main check); calling it again would run the pipeline twice. So by default
- * ('auto') main is called only when the script's source never calls `main(`
- * outside its own definition. `true`/`false` force it.
+ * Scripts that `export async function main()` can be run by calling it. But many
+ * scripts export `main` *and* start it themselves, in ways no text search can
+ * rule out (`main()`, `setImmediate(main)`, `.then(main)`, `main.call(null)`,
+ * `require.main === module && main()`); calling it again would run the user's
+ * pipeline twice, which is never acceptable. So:
+ *
+ * - `true` (`--call-main`, `STAGESCOPE_CALL_MAIN=1`, `run(…, { callMain: true })`): call it.
+ * - `false`: never call it.
+ * - `'auto'` (default): call it only when it is certain the script does not:
+ *   the word `main` appears in its code (comments and strings removed) only
+ *   where it is declared and exported, never anywhere else.
  */
 export type CallMainMode = 'auto' | boolean;
 
-/** Does this source call `main(...)` anywhere other than `function main(`? */
-export function sourceCallsMain(source: string): boolean {
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-  const mentions = code.match(/(?<![\w$.])main\s*\(/g)?.length ?? 0;
-  const definitions = code.match(/function\s*\*?\s*main\s*\(/g)?.length ?? 0;
-  return mentions > definitions;
+/** Remove comments and the contents of string and template literals (approximate, errs towards keeping code). */
+function codeOnly(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`/g, (match) => {
+    if (match.startsWith('/')) return ' ';
+    // A template with substitutions is code: keep it whole.
+    return match.startsWith('`') && match.includes('${') ? match : '""';
+  });
+}
+
+/**
+ * Could this source start `main` itself? False only when every mention of the
+ * identifier `main` is its declaration or an export of it; anything else (a
+ * call, a reference passed along, `require.main`, `exports.main()`) counts.
+ */
+export function sourceMayCallMain(source: string): boolean {
+  const code = codeOnly(source)
+    // declarations: function main(, async function main(, function* main(, const/let/var main =
+    .replace(/\b(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*main\s*\(/g, ' ')
+    .replace(/\b(?:export\s+)?(?:const|let|var)\s+main\s*=(?!=)/g, ' ')
+    // exports: export { main }, export { main as main }, exports.main = …, module.exports.main = …
+    .replace(/\bexport\s*\{\s*main(?:\s+as\s+main)?\s*,?\s*\}/g, ' ')
+    .replace(/\b(?:module\.)?exports\.main\s*=(?!=)(?:\s*main\b(?!\s*[.([]))?/g, ' ');
+  return /(?<![\w$])main(?![\w$])/.test(code);
+}
+
+/** Does this source declare a function named `main` (declaration or `main =` binding)? */
+export function sourceDeclaresMain(source: string): boolean {
+  return /\bfunction\s*\*?\s*main\s*\(|\b(?:const|let|var)\s+main\s*=(?!=)|\bexports\.main\s*=(?!=)/.test(codeOnly(source));
 }
 
 export function shouldCallMain(mode: CallMainMode, scriptPath: string): boolean {
   if (mode !== 'auto') return mode;
   try {
-    return !sourceCallsMain(readFileSync(scriptPath, 'utf8'));
+    const source = readFileSync(scriptPath, 'utf8');
+    // Nothing to call (no main): waiting for it would only cost the app an extra drain.
+    return sourceDeclaresMain(source) && !sourceMayCallMain(source);
   } catch {
     return false;
   }

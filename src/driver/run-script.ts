@@ -70,5 +70,6 @@ export async function runScript(
   }
   stopWatching();
   process.off('uncaughtExceptionMonitor', onUncaught);
-  return preset.finish(typeof process.exitCode === 'number' ? process.exitCode : null);
+  // The script's work drained: its exit code is what it set, else 0 (as in process mode).
+  return preset.finish(typeof process.exitCode === 'number' ? process.exitCode : 0);
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Tracer } from '../core/tracer.js';
 import type { PathStep } from './export-path.js';
-import { getTargetHook, targetHookNames } from './hook-registry.js';
+import { getTargetHook, isKnownHookName, targetHookNames } from './hook-registry.js';
 import {
   addLoadListener,
   findPreloaded,
@@ -71,7 +71,7 @@ export class Instrumenter {
     this.targets = targets;
     this.basedirs = [...new Set([...(options.basedirs ?? []), process.cwd()])];
     for (const target of targets) {
-      if (target.hook !== undefined && getTargetHook(target.hook) === undefined) {
+      if (target.hook !== undefined && !isKnownHookName(target.hook)) {
         reportDiagnostic(
           'SS_TARGET_HOOK_UNKNOWN',
           `${target.source}: hook "${target.hook}" is not a known hook (known: ${targetHookNames().join(', ') || 'none'}); tracing ${target.id} without it`,

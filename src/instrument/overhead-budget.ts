@@ -1,9 +1,9 @@
 import { nowNs } from '../core/clock.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { AdaptiveEvent } from '../core/run-document.js';
-import type { Tracer } from '../core/tracer.js';
 import type { Instrumenter } from './instrumenter.js';
-import { wrapFunction, type TargetSwitch } from './wrap.js';
+import { wrapperCostsSync } from './overhead-model.js';
+import type { TargetSwitch } from './wrap.js';
 
 export interface OverheadBudgetOptions {
   /**
@@ -25,45 +25,34 @@ export type AdaptiveListener = (event: AdaptiveEvent) => void;
 
 interface Window {
   calls: number;
+  asyncCalls: number;
+  longCalls: number;
   durationNs: number;
   overheadNs: number;
 }
 
-let passThroughNsCache: number | undefined;
-
 /**
  * What a call through a disabled or sampled-out wrapper costs (the fast path:
- * one context read and a branch), measured once: the part of the overhead
- * that sampling cannot remove.
+ * one context read and a branch): the part of the overhead that sampling cannot
+ * remove. Calibrated once per process, see `overhead-model.ts`.
  */
 export function passThroughCostNs(): number {
-  if (passThroughNsCache !== undefined) return passThroughNsCache;
-  const noop = (x: number): number => x + 1;
-  const sw: TargetSwitch = { enabled: false };
-  const wrapped = wrapFunction(noop, { name: 'calibrate', stage: null, target: 'calibrate', record: true, callback: false, hook: undefined, onResult: undefined, switch: sw }, null as unknown as Tracer);
-  const rounds = 20_000;
-  let sink = 0;
-  let best = Infinity;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const t0 = nowNs();
-    for (let i = 0; i < rounds; i++) sink += wrapped(i);
-    const t1 = nowNs();
-    for (let i = 0; i < rounds; i++) sink += noop(i);
-    const t2 = nowNs();
-    best = Math.min(best, Math.max(1, (t1 - t0 - (t2 - t1)) / rounds));
-  }
-  if (sink === -1) reportDiagnostic('SS_NEVER', 'unreachable');
-  passThroughNsCache = best;
-  return best;
+  return wrapperCostsSync().passThroughNs;
 }
 
 /**
- * The overhead budget: every target's wrappers account their own overhead and
- * the duration of the work they measure (on the target's shared switch). Every
- * 1024 ended calls of a target its last window is checked; if the wrappers cost
- * more than `maxOverheadPct` of the work, the target is sampled (1 call in N
- * recorded, N chosen to meet the budget including the unavoidable pass-through
- * cost) or, when no N would do, disabled. Each decision becomes an
+ * The overhead budget: every target's wrappers count their calls and the
+ * duration of the work they measure (on the target's shared switch). Every
+ * 1024 ended calls of a target its last window is checked: the wrapper's
+ * calibrated cost per call plus the measured hook and probe time per call is set
+ * against the work per call (the span's duration less the wrapper time inside
+ * it). If that costs more than `maxOverheadPct` of the work, the target is
+ * sampled (1 call in N recorded, N chosen to meet the budget including the
+ * unavoidable pass-through cost) or, when no N would do, disabled. A target with
+ * 1% or more of its calls in the window taking 100 µs or more (`LONG_CALL_NS`)
+ * is never sampled or disabled: those are the model calls users came to see, and
+ * a wrapper costs well under 1% of them (fewer long calls than that, among
+ * a thousand tiny ones, are the process being preempted). Each decision becomes an
  * `AdaptiveEvent`, kept here and told to listeners (the serving integration
  * puts it into the request that was running, the run document keeps it).
  */
@@ -102,7 +91,6 @@ export class OverheadBudget {
   attach(): this {
     if (this.#attached) return this;
     this.#attached = true;
-    passThroughCostNs();
     for (const target of this.#instrumenter.targets) {
       const sw = this.#instrumenter.targetSwitch(target.id);
       if (sw === undefined) continue;
@@ -147,23 +135,33 @@ export class OverheadBudget {
   }
 
   #check(id: string, sw: TargetSwitch): void {
-    const calls = sw.calls ?? 0;
-    const durationNs = sw.durationNs ?? 0;
-    const overheadNs = sw.overheadNs ?? 0;
-    const last = this.#windows.get(id) ?? { calls: 0, durationNs: 0, overheadNs: 0 };
-    this.#windows.set(id, { calls, durationNs, overheadNs });
-    const windowCalls = calls - last.calls;
+    const now: Window = {
+      calls: sw.calls ?? 0,
+      asyncCalls: sw.asyncCalls ?? 0,
+      longCalls: sw.longCalls ?? 0,
+      durationNs: sw.durationNs ?? 0,
+      overheadNs: sw.overheadNs ?? 0,
+    };
+    const last = this.#windows.get(id) ?? { calls: 0, asyncCalls: 0, longCalls: 0, durationNs: 0, overheadNs: 0 };
+    this.#windows.set(id, now);
+    const windowCalls = now.calls - last.calls;
     if (windowCalls <= 0 || !sw.enabled || this.#maxOverheadPct === Infinity) return;
-    const workNs = (durationNs - last.durationNs) / windowCalls;
-    const recordedOverheadNs = (overheadNs - last.overheadNs) / windowCalls;
+    // Model-sized calls are always recorded. A few long calls among a thousand tiny
+    // ones are the machine preempting the process, not the target's work.
+    if ((now.longCalls - last.longCalls) * 100 >= windowCalls) return;
+    const costs = wrapperCostsSync();
+    const asyncShare = (now.asyncCalls - last.asyncCalls) / windowCalls;
+    const wrapperNs = costs.recordSyncNs * (1 - asyncShare) + costs.recordAsyncNs * asyncShare;
+    const recordedOverheadNs = wrapperNs + (now.overheadNs - last.overheadNs) / windowCalls;
+    const workNs = Math.max(1, (now.durationNs - last.durationNs) / windowCalls - costs.insideSpanNs);
     const sampleEvery = sw.sampleEvery ?? 1;
-    const passNs = passThroughCostNs();
-    const budgetNs = (this.maxOverheadPct / 100) * Math.max(workNs, 1);
+    const passNs = costs.passThroughNs;
+    const budgetNs = (this.maxOverheadPct / 100) * workNs;
     // Average cost per call of the target as it is now: recorded calls carry the
-    // measured overhead, skipped ones only the pass-through.
+    // full cost, skipped ones only the pass-through.
     const effectiveNs = recordedOverheadNs / sampleEvery + (sampleEvery > 1 ? passNs * (1 - 1 / sampleEvery) : 0);
     if (effectiveNs <= budgetNs) return;
-    const pct = (effectiveNs / Math.max(workNs, 1)) * 100;
+    const pct = (effectiveNs / workNs) * 100;
     const measured = `wrapper overhead ${formatPct(pct)} of the measured work (${formatNs(recordedOverheadNs)} per recorded call, ${formatNs(workNs)} of work) > budget ${this.maxOverheadPct}%`;
     const roomNs = budgetNs - passNs;
     const needed = roomNs > 0 ? Math.ceil(recordedOverheadNs / roomNs) : Infinity;
@@ -180,6 +178,24 @@ export class OverheadBudget {
     sw.sampleEvery = Math.max(needed, sampleEvery + 1);
     sw.sampleTick = 0;
     this.#emit({ target: id, action: 'sample', reason: measured, sampleEvery: sw.sampleEvery, atNs: nowNs() });
+  }
+
+  /**
+   * What the budget did, for the root line of a report: targets sampled and
+   * disabled now, and the calls they let through unrecorded.
+   */
+  summary(): { sampled: number; disabled: number; skippedCalls: number } {
+    let sampled = 0;
+    let disabled = 0;
+    let skippedCalls = 0;
+    for (const id of this.#acted) {
+      const sw = this.#instrumenter.targetSwitch(id);
+      if (sw === undefined) continue;
+      if (!sw.enabled) disabled++;
+      else if ((sw.sampleEvery ?? 1) > 1) sampled++;
+      skippedCalls += sw.passThroughCalls ?? 0;
+    }
+    return { sampled, disabled, skippedCalls };
   }
 
   #emit(event: AdaptiveEvent): void {

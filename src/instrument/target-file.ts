@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node as YamlNode } from 'yaml';
 import { resolveTarget, TargetError, type ResolvedTarget } from './target.js';
 
 /**
@@ -35,6 +36,7 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
   if (ext !== '.json' && ext !== '.yaml' && ext !== '.yml') {
     throw new TargetError(`${filePath}: unknown target file type "${ext}" (use .json, .yaml, .yml or .csv)`);
   }
+  const { isMap, isSeq, LineCounter, parseDocument } = yamlParser();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const firstError = doc.errors[0];
@@ -71,6 +73,15 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
     file.targets.push(resolveTarget(raw, location, defaults));
   }
   return file;
+}
+
+/**
+ * The YAML parser, loaded when a YAML or JSON target file is read rather than
+ * when stagescope loads: built-in lists are JSON data made at build time, and
+ * `yaml` plus its ~70 modules cost ~77 ms of start-up (issue "Cost of observation").
+ */
+function yamlParser(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
 }
 
 function parseCsv(text: string, filePath: string, defaults: { optional?: boolean }): ResolvedTarget[] {

@@ -1,6 +1,6 @@
 import { types } from 'node:util';
 import { nowNs } from '../core/clock.js';
-import { storage, SUPPRESSED } from '../core/context.js';
+import { storage, SUPPRESSED, type ContextValue } from '../core/context.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
@@ -38,8 +38,8 @@ export interface TargetHook {
 
 /**
  * A run-time switch shared by every wrapper of one target. Besides on/off it
- * carries the target's own overhead accounting (so an overhead budget can see
- * which target is too expensive for the work it measures) and a sampling rate.
+ * carries the target's own accounting (so an overhead budget can see which
+ * target costs too much for the work it measures) and a sampling rate.
  * The optional fields are filled in by `wrapFunction` (a literal `{ enabled: true }`
  * is a valid switch); every wrapper of a target shares one object, so the
  * numbers are per target.
@@ -52,25 +52,41 @@ export interface TargetSwitch {
   sampleTick?: number;
   /** Recorded calls that ended. */
   calls?: number;
-  /** Work measured by the recorded calls (span durations without the span's own setup), ns. */
+  /** Recorded calls that returned a promise (ended by a promise reaction). */
+  asyncCalls?: number;
+  /** Calls that went straight through (disabled, sampled out, or inside stagescope's own code). */
+  passThroughCalls?: number;
+  /** Recorded calls that took 100 µs or more (never sampled, see `OverheadBudget`). */
+  longCalls?: number;
+  /** Work measured by the recorded calls (span durations), ns. */
   durationNs?: number;
-  /** Time spent in this target's wrappers (the same figure as a trace's OH), ns. */
+  /**
+   * Measured stagescope time of this target's calls, ns: hooks (labelling on the
+   * call path) and probes. The wrapper's own cost is not measured per call: see
+   * `overhead-model.ts` for how it is estimated.
+   */
   overheadNs?: number;
   /** Called every `BUDGET_CHECK_EVERY` ended calls (an overhead budget); must not throw. */
   onCheck?: ((sw: TargetSwitch) => void) | undefined;
 }
 
 /** A switch with its accounting fields present (what the wrapper works with). */
-type CountedSwitch = Required<Omit<TargetSwitch, 'onCheck'>> & Pick<TargetSwitch, 'onCheck'>;
+export type CountedSwitch = Required<Omit<TargetSwitch, 'onCheck'>> & Pick<TargetSwitch, 'onCheck'>;
 
 /** How often (in ended calls, a power of two) a switch's `onCheck` runs. */
 export const BUDGET_CHECK_EVERY = 1024;
 
+/** A call at least this long is never sampled out or disabled by an overhead budget (issue: model calls are what users came to see). */
+export const LONG_CALL_NS = 100_000;
+
 /** Fill in a switch's accounting fields once, so every wrapper sees the same object shape. */
-function countedSwitch(sw: TargetSwitch): CountedSwitch {
+export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.sampleEvery ??= 1;
   sw.sampleTick ??= 0;
   sw.calls ??= 0;
+  sw.asyncCalls ??= 0;
+  sw.passThroughCalls ??= 0;
+  sw.longCalls ??= 0;
   sw.durationNs ??= 0;
   sw.overheadNs ??= 0;
   if (!('onCheck' in sw)) sw.onCheck = undefined;
@@ -119,98 +135,59 @@ function safe(what: string, target: string, fn: () => void): void {
  * exactly what it throws, keeps `this`, `new`, `name`, `length` and own
  * properties, and adds no unhandled rejection: the span is ended from a
  * separate `.then(onOk, onErr)` that handles both outcomes.
+ *
+ * The call path is kept to what a span needs (issue "Cost of observation"): one
+ * context read, two clock readings (start, end), one short-lived `Span` handle
+ * (the recorder copies it into typed arrays when it ends), one context switch,
+ * and for a promise one reaction. No closures or objects are made per call unless
+ * a hook or a completion callback needs them. The wrapper adds one stack frame:
+ * the context is switched with `enterWith` and restored in `finally` rather than
+ * through `AsyncLocalStorage.run`, whose frames (run → apply → original) cut the
+ * recursion depth a traced function can reach by ~6×.
  */
 export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tracer: Tracer): F {
   if (isWrapped(original)) return original;
   const fn = original as unknown as (...args: unknown[]) => unknown;
-  const { target, hook, onResult } = spec;
+  const { target, hook } = spec;
   const sw = countedSwitch(spec.switch);
+  const simple = hook === undefined && !spec.callback && spec.onResult === undefined;
+  // The recorder's id for the span name, looked up once (names are interned).
+  const nameId = tracer === null ? -1 : tracer.recorder.intern(spec.name);
 
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     // Fast path: disabled target, stagescope's own code running, or a call the
-    // target's sampling skips (`sampleEvery` is 1 unless a budget sampled it). One branch.
+    // target's sampling skips (`sampleEvery` is 1 unless a budget sampled it).
     const store = storage.getStore();
     if (!sw.enabled || store === SUPPRESSED || (sw.sampleEvery !== 1 && ++sw.sampleTick % sw.sampleEvery !== 0)) {
-      return new.target === undefined ? Reflect.apply(fn, this, args) : Reflect.construct(fn, args, new.target);
+      sw.passThroughCalls++;
+      return new.target === undefined ? fn.apply(this, args) : Reflect.construct(fn, args, new.target);
     }
-    if (!spec.record) return passThroughWithResult(fn, this, args, new.target, onResult, target);
+    if (!spec.record) return passThroughWithResult(fn, this, args, new.target, spec.onResult, target);
+    if (!simple || new.target !== undefined) return hookedCall(fn, this, args, new.target, spec, sw, tracer, nameId, store);
 
-    const entryNs = nowNs();
-    let span: Span;
-    try {
-      span = tracer.startSpanFast(spec.name, spec.stage, target, store); // the store read above: one ALS lookup per call
-    } catch (error) {
-      reportDiagnostic('SS_SPAN_FAILED', `could not start a span for ${target}: ${String(error)}`, error);
-      return new.target === undefined ? Reflect.apply(fn, this, args) : Reflect.construct(fn, args, new.target);
-    }
-    const trace = span.trace;
-    // Per-call objects only when a hook or a callback needs them: this is the hot path.
-    const call: CallContext | undefined = hook === undefined && !spec.callback ? undefined : { span, thisArg: this, args };
-    if (hook?.onStart !== undefined) safe('hook onStart', target, () => hook.onStart!(call!));
-    let callArgs = args;
-    if (spec.callback && typeof args[args.length - 1] === 'function') {
-      callArgs = args.slice();
-      callArgs[callArgs.length - 1] = wrapCallback(args[args.length - 1] as Function, span, call!, spec, tracer);
-    }
-    const newTarget = new.target;
-    const thisArg = this;
-    const invoke =
-      newTarget === undefined && hook?.aroundCall === undefined
-        ? undefined
-        : (finalArgs: readonly unknown[]): unknown =>
-            newTarget === undefined ? Reflect.apply(fn, thisArg, finalArgs as unknown[]) : Reflect.construct(fn, finalArgs as unknown[], newTarget);
-
-    const beforeCallNs = nowNs();
-    trace.overheadNs += beforeCallNs - entryNs;
-    sw.overheadNs += beforeCallNs - entryNs;
-    // The work a target measures starts here, not at span.startNs: the span's
-    // own setup (recorder, probes, hooks) is overhead, already counted above.
-    sw.durationNs -= beforeCallNs - span.startNs;
-    trace.wrappedCalls++;
+    const span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store);
+    span.retain = false; // nothing else holds it: the recorder's copy is enough
+    span.trace.wrappedCalls++;
     let result: unknown;
+    storage.enterWith(span);
     try {
-      result =
-        invoke === undefined
-          ? storage.run(span, Reflect.apply, fn, thisArg, callArgs)
-          : hook?.aroundCall !== undefined
-            ? storage.run(span, () => hook.aroundCall!(call!, invoke))
-            : storage.run(span, invoke, callArgs);
+      result = fn.apply(this, args);
     } catch (error) {
-      const failNs = nowNs();
-      endCall(span, call, spec, tracer, failNs, undefined, error, true);
-      const failOverheadNs = nowNs() - failNs;
-      trace.overheadNs += failOverheadNs;
-      sw.overheadNs += failOverheadNs;
+      endCall(span, sw, tracer, nowNs(), error, true);
       throw error;
+    } finally {
+      storage.enterWith(store as ContextValue);
     }
-    const returnNs = nowNs();
-    if (spec.callback && callArgs !== args) {
-      // the callback ends the span; a promise returned as well is left alone
-    } else if (types.isPromise(result)) {
+    if (types.isPromise(result)) {
+      sw.asyncCalls++;
+      span.trace.asyncCalls++;
       (result as Promise<unknown>).then(
-        (value) => {
-          const settleNs = nowNs();
-          endCall(span, call, spec, tracer, settleNs, value, undefined, false);
-          if (onResult !== undefined) safe('factory result', target, () => onResult(value));
-          const settleOverheadNs = nowNs() - settleNs;
-          trace.overheadNs += settleOverheadNs;
-          sw.overheadNs += settleOverheadNs;
-        },
-        (error: unknown) => {
-          const settleNs = nowNs();
-          endCall(span, call, spec, tracer, settleNs, undefined, error, true);
-          const settleOverheadNs = nowNs() - settleNs;
-          trace.overheadNs += settleOverheadNs;
-          sw.overheadNs += settleOverheadNs;
-        },
+        () => endCall(span, sw, tracer, nowNs(), undefined, false),
+        (error: unknown) => endCall(span, sw, tracer, nowNs(), error, true),
       );
     } else {
-      endCall(span, call, spec, tracer, returnNs, result, undefined, false);
-      if (onResult !== undefined) safe('factory result', target, () => onResult(result));
+      endCall(span, sw, tracer, nowNs(), undefined, false);
     }
-    const returnOverheadNs = nowNs() - returnNs;
-    trace.overheadNs += returnOverheadNs;
-    sw.overheadNs += returnOverheadNs;
     return result;
   } as Wrapped;
 
@@ -219,27 +196,117 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
   return wrapped as unknown as F;
 }
 
-function endCall(
-  span: Span,
-  call: CallContext | undefined,
+/**
+ * A call of a target with a hook or a completion callback, or a `new` call: the
+ * general path. Hooks run outside the span's clock readings and their time is
+ * measured (it is real cost on the call path, counted in the overhead).
+ */
+function hookedCall(
+  fn: (...args: unknown[]) => unknown,
+  thisArg: unknown,
+  args: unknown[],
+  newTarget: Function | undefined,
   spec: WrapSpec,
+  sw: CountedSwitch,
+  tracer: Tracer,
+  nameId: number,
+  store: ContextValue | undefined,
+): unknown {
+  const { hook, target, onResult } = spec;
+  let span: Span;
+  try {
+    span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store);
+  } catch (error) {
+    reportDiagnostic('SS_SPAN_FAILED', `could not start a span for ${target}: ${String(error)}`, error);
+    return newTarget === undefined ? fn.apply(thisArg, args) : Reflect.construct(fn, args, newTarget);
+  }
+  const trace = span.trace;
+  trace.wrappedCalls++;
+  const call: CallContext = { span, thisArg, args };
+  if (hook?.onStart !== undefined) {
+    const hookStartNs = nowNs();
+    safe('hook onStart', target, () => hook.onStart!(call));
+    const hookNs = nowNs() - hookStartNs;
+    // The hook ran inside the span's clock readings: move the span's start past it.
+    span.startNs += hookNs;
+    tracer.recorder.commitStart(span);
+    trace.overheadNs += hookNs;
+    sw.overheadNs += hookNs;
+  }
+  let callArgs = args;
+  if (spec.callback && typeof args[args.length - 1] === 'function') {
+    callArgs = args.slice();
+    callArgs[callArgs.length - 1] = wrapCallback(args[args.length - 1] as Function, span, call, spec, sw, tracer, store);
+  }
+  const invoke = (finalArgs: readonly unknown[]): unknown =>
+    newTarget === undefined ? Reflect.apply(fn, thisArg, finalArgs as unknown[]) : Reflect.construct(fn, finalArgs as unknown[], newTarget);
+
+  let result: unknown;
+  storage.enterWith(span);
+  try {
+    result = hook?.aroundCall !== undefined ? hook.aroundCall(call, invoke) : invoke(callArgs);
+  } catch (error) {
+    endHookedCall(span, call, spec, sw, tracer, nowNs(), undefined, error, true);
+    throw error;
+  } finally {
+    storage.enterWith(store as ContextValue);
+  }
+  if (spec.callback && callArgs !== args) {
+    // the callback ends the span; a promise returned as well is left alone
+  } else if (types.isPromise(result)) {
+    sw.asyncCalls++;
+    trace.asyncCalls++;
+    (result as Promise<unknown>).then(
+      (value) => {
+        endHookedCall(span, call, spec, sw, tracer, nowNs(), value, undefined, false);
+        if (onResult !== undefined) safe('factory result', target, () => onResult(value));
+      },
+      (error: unknown) => endHookedCall(span, call, spec, sw, tracer, nowNs(), undefined, error, true),
+    );
+  } else {
+    endHookedCall(span, call, spec, sw, tracer, nowNs(), result, undefined, false);
+    if (onResult !== undefined) safe('factory result', target, () => onResult(result));
+  }
+  return result;
+}
+
+/** End a hookless call's span and do the target's accounting. */
+function endCall(span: Span, sw: CountedSwitch, tracer: Tracer, endNs: number, error: unknown, failed: boolean): void {
+  tracer.endSpan(span, endNs, error, failed);
+  account(span, sw, endNs);
+}
+
+function endHookedCall(
+  span: Span,
+  call: CallContext,
+  spec: WrapSpec,
+  sw: CountedSwitch,
   tracer: Tracer,
   endNs: number,
   result: unknown,
   error: unknown,
   failed: boolean,
 ): void {
-  if (spec.hook?.onEnd !== undefined && call !== undefined) {
-    const hook = spec.hook;
+  const hook = spec.hook;
+  if (hook?.onEnd !== undefined) {
+    // After the span's end reading: the hook's time is overhead, not the call's.
     safe('hook onEnd', spec.target, () => hook.onEnd!({ span: call.span, thisArg: call.thisArg, args: call.args, result, error, failed }));
+    const hookNs = nowNs() - endNs;
+    span.trace.overheadNs += hookNs;
+    sw.overheadNs += hookNs;
   }
   tracer.endSpan(span, endNs, error, failed);
-  // Per-target accounting for an overhead budget (the switch was filled in by wrapFunction).
-  const sw = spec.switch as CountedSwitch;
-  sw.durationNs += endNs - span.startNs;
+  account(span, sw, endNs);
+}
+
+/** Per-target accounting for an overhead budget (the switch was filled in by wrapFunction). */
+function account(span: Span, sw: CountedSwitch, endNs: number): void {
+  const durationNs = endNs - span.startNs;
+  sw.durationNs += durationNs;
+  if (durationNs >= LONG_CALL_NS) sw.longCalls++;
   if ((++sw.calls & (BUDGET_CHECK_EVERY - 1)) === 0 && sw.onCheck !== undefined) {
     const check = sw.onCheck;
-    safe('overhead budget check', spec.target, () => check(sw));
+    safe('overhead budget check', span.target ?? '', () => check(sw));
   }
 }
 
@@ -268,21 +335,30 @@ function passThroughWithResult(
 /**
  * Replace a completion callback `(err, ...results)` by one that ends the span
  * first, then calls the user's callback with the same `this` and arguments, in
- * the caller's context (not inside the span: the callback is the caller's code).
+ * the caller's context — not inside the span: the callback is the caller's code,
+ * so a traced call it makes is the caller's child (or, with no caller span, is
+ * parented as any call outside a span), never a child of the finished span.
  */
-function wrapCallback(callback: Function, span: Span, call: CallContext, spec: WrapSpec, tracer: Tracer): Function {
-  const parentStore = storage.getStore();
+function wrapCallback(
+  callback: Function,
+  span: Span,
+  call: CallContext,
+  spec: WrapSpec,
+  sw: CountedSwitch,
+  tracer: Tracer,
+  callerStore: ContextValue | undefined,
+): Function {
   const wrappedCallback = function (this: unknown, ...cbArgs: unknown[]): unknown {
-    const endNs = nowNs();
     const err = cbArgs[0];
     const failed = err !== null && err !== undefined;
-    endCall(span, call, spec, tracer, endNs, failed ? undefined : cbArgs[1], failed ? err : undefined, failed);
-    const callbackOverheadNs = nowNs() - endNs;
-    span.trace.overheadNs += callbackOverheadNs;
-    (spec.switch as CountedSwitch).overheadNs += callbackOverheadNs;
-    return parentStore === undefined
-      ? Reflect.apply(callback, this, cbArgs)
-      : storage.run(parentStore, () => Reflect.apply(callback, this, cbArgs));
+    endHookedCall(span, call, spec, sw, tracer, nowNs(), failed ? undefined : cbArgs[1], failed ? err : undefined, failed);
+    const current = storage.getStore();
+    storage.enterWith(callerStore as ContextValue);
+    try {
+      return Reflect.apply(callback, this, cbArgs);
+    } finally {
+      storage.enterWith(current as ContextValue);
+    }
   };
   copyFunctionProperties(callback, wrappedCallback);
   return wrappedCallback;

@@ -1,9 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { RunDocument } from '../core/run-document.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { isGraphvizLoaded, loadGraphviz, renderCallGraphSvgSync } from '../render/call-graph/svg.js';
 import { renderChromeTraceJson } from '../render/chrome-trace.js';
 import { renderGantt, type GanttOptions } from '../render/gantt.js';
+import { writeFileAtomicSync } from './atomic-write.js';
 
 /** Which pictures to write, and where. Every path is optional. */
 export interface OutputPaths {
@@ -33,8 +35,11 @@ export function wantsOutputs(paths: OutputPaths): boolean {
 
 /**
  * Write the asked-for pictures of a run, synchronously (usable in an `exit`
- * handler). The call graph needs Graphviz already loaded ({@link loadGraphviz});
- * when it is not, the SVG is skipped and the result says why.
+ * handler, and it starts no async work, so a `beforeExit` caller does not make
+ * Node emit `beforeExit` again). Every file is written atomically (temporary
+ * file + rename). The call graph uses Graphviz in this process when it is
+ * already loaded ({@link loadGraphviz}), else in a short-lived child process
+ * (see svg-child.ts) that this call waits for.
  */
 export function writeOutputsSync(doc: RunDocument, paths: OutputPaths, options: OutputOptions = {}): OutputResult[] {
   const results: OutputResult[] = [];
@@ -42,7 +47,7 @@ export function writeOutputsSync(doc: RunDocument, paths: OutputPaths, options: 
     if (file === undefined) return;
     try {
       // No mkdir -p: a typo in a directory name should fail loudly, not create a tree.
-      writeFileSync(file, render());
+      writeFileAtomicSync(file, render());
       results.push({ kind, file, status: 'written' });
     } catch (error) {
       results.push({ kind, file, status: 'failed', error: error instanceof Error ? error.message : String(error) });
@@ -50,7 +55,7 @@ export function writeOutputsSync(doc: RunDocument, paths: OutputPaths, options: 
   };
   if (paths.svg !== undefined) {
     if (isGraphvizLoaded()) write('svg', paths.svg, () => renderCallGraphSvgSync(doc, options.callGraph));
-    else results.push({ kind: 'svg', file: paths.svg, status: 'skipped', reason: 'Graphviz (wasm) was not loaded before the process exited; save the run with --json and use `stagescope render run.json --svg FILE`' });
+    else results.push(writeSvgInChildSync(doc, paths.svg, options.callGraph));
   }
   write('gantt', paths.gantt, () => renderGantt(doc, options.gantt));
   write('trace', paths.trace, () => renderChromeTraceJson(doc));
@@ -69,6 +74,32 @@ export async function writeOutputs(doc: RunDocument, paths: OutputPaths, options
     }
   }
   return writeOutputsSync(doc, paths, options);
+}
+
+const SVG_CHILD = fileURLToPath(new URL('./svg-child.js', import.meta.url));
+
+/** Draw the call graph in a child node (Graphviz loads there) and wait for it. */
+export function writeSvgInChildSync(doc: RunDocument, file: string, options: DotOptions = {}): OutputResult {
+  // The child must not be traced itself (NODE_OPTIONS may carry --import stagescope/register).
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (key !== 'NODE_OPTIONS' && !key.startsWith('STAGESCOPE_')) env[key] = value;
+  try {
+    const child = spawnSync(process.execPath, [SVG_CHILD, file], {
+      input: JSON.stringify({ doc, options }),
+      env,
+      stdio: ['pipe', 'ignore', 'pipe'],
+      maxBuffer: 1024 * 1024,
+      timeout: 120_000,
+    });
+    if (child.error !== undefined) return { kind: 'svg', file, status: 'failed', error: `could not start the call-graph renderer: ${child.error.message}` };
+    if (child.status !== 0) {
+      const reason = child.stderr.toString('utf8').trim() || (child.signal !== null ? `renderer killed by ${child.signal}` : `renderer exit code ${String(child.status)}`);
+      return { kind: 'svg', file, status: 'failed', error: reason };
+    }
+    return { kind: 'svg', file, status: 'written' };
+  } catch (error) {
+    return { kind: 'svg', file, status: 'failed', error: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 const KIND_LABEL: Record<keyof OutputPaths, string> = { svg: 'call graph', gantt: 'Gantt chart', trace: 'trace (Perfetto/chrome://tracing/speedscope)' };

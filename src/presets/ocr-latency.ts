@@ -1,10 +1,7 @@
-import './hooks/guten.js';
-import './hooks/onnx.js';
-import './hooks/sharp.js';
-import './hooks/tesseract.js';
+import './hooks/providers.js';
 import type { RunDocument } from '../core/run-document.js';
 import { materializeDerivedPhases } from './hooks/derived-phases.js';
-import { attachOnnxOps, type OnnxOpsOptions } from './onnx-ops.js';
+import { attachOnnxOpsIfAsked, type OnnxOpsOptions } from './onnx-ops-option.js';
 import { Preset, type PresetOptions } from './preset.js';
 
 export interface OcrLatencyOptions extends PresetOptions, OnnxOpsOptions {}
@@ -36,7 +33,7 @@ export class OcrLatency extends Preset {
   constructor(options: OcrLatencyOptions = {}) {
     super('ocr', ['tesseract.yaml', 'paddle.yaml', 'onnx.yaml', 'sharp.yaml'], options);
     this.#stopPhases = materializeDerivedPhases(this.tracer);
-    attachOnnxOps(this, options);
+    attachOnnxOpsIfAsked(this, options);
   }
 
   override finish(exitCode: number | null = null): RunDocument {

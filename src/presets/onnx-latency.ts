@@ -1,5 +1,5 @@
-import './hooks/onnx.js';
-import { attachOnnxOps, type OnnxOpsOptions } from './onnx-ops.js';
+import './hooks/providers.js';
+import { attachOnnxOpsIfAsked, type OnnxOpsOptions } from './onnx-ops-option.js';
 import { Preset, type PresetOptions } from './preset.js';
 
 export interface OnnxLatencyOptions extends PresetOptions, OnnxOpsOptions {}
@@ -20,7 +20,7 @@ export class OnnxLatency extends Preset {
 
   constructor(options: OnnxLatencyOptions = {}) {
     super('onnx', ['onnx.yaml'], options);
-    this.#ops = attachOnnxOps(this, options) !== null;
+    this.#ops = attachOnnxOpsIfAsked(this, options);
   }
 
   /** True when op-level drill-down is on. */

@@ -1,26 +1,28 @@
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { nowNs } from '../core/clock.js';
 import { reportDiagnostic, takeDiagnostics } from '../core/diagnostics.js';
 import type { SpanProbe } from '../core/probe.js';
-import { buildRunDocument, type RunDocument } from '../core/run-document.js';
+import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
+import { LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
+import { runDeferred } from '../core/deferred.js';
+import { knownWrapperCosts, wrapperCosts, wrapperCostsSync } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
 import type { SpanRecord } from '../core/types.js';
 import { Tracer } from '../core/tracer.js';
 import { Instrumenter } from '../instrument/instrumenter.js';
 import { loadTargetFile } from '../instrument/target-file.js';
 import { resolveTarget, type ResolvedTarget, type TargetSpec } from '../instrument/target.js';
-import { packageVersion, presetsDir } from '../paths.js';
-import { renderTextTree, type TextTreeOptions } from '../render/text-tree.js';
+import { packageVersion } from '../paths.js';
+import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
+import type { TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
-import { isGraphvizLoaded } from '../render/call-graph/svg.js';
 import type { GanttOptions } from '../render/gantt.js';
-import { describeOutputResult, writeOutputs, writeOutputsSync, type OutputPaths, type OutputResult } from '../io/write-outputs.js';
-import { ProbeSession } from '../probes/probe-session.js';
-import { resolveProbes, type ProbeSpec } from '../probes/registry.js';
-import { probeAnnotation } from '../render/probe-annotation.js';
-import { runScript, type RunScriptOptions } from '../driver/run-script.js';
+import type { OutputPaths, OutputResult } from '../io/write-outputs.js';
+import type { ProbeSession } from '../probes/probe-session.js';
+import type { ProbeSpec } from '../probes/registry.js';
+import type { RunScriptOptions } from '../driver/run-script.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
+import { lazyModules } from './lazy-modules.js';
 import { startReach, type ReachSession } from '../reach/reach-session.js';
 import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 
@@ -103,7 +105,10 @@ export class Preset {
   #beforeFinish: Array<() => void> = [];
   #afterStart: ((root: Span) => void)[] = [];
   #treeDecorators: TreeDecorator[] = [];
-  readonly #probes: ProbeSession;
+  /** Loading stagescope until the preset started, when a register entry marked the start. */
+  #startupNs: number | undefined = undefined;
+  /** Null without probes: the probe modules are not even loaded then. */
+  readonly #probes: ProbeSession | null;
   /** The options as given: workers and child processes get their portable part (reach/link.ts). */
   readonly #givenOptions: PresetOptions;
   #reach: ReachSession | null = null;
@@ -113,15 +118,16 @@ export class Preset {
     this.#givenOptions = options;
     const targets: ResolvedTarget[] = [];
     if (options.builtInTargets !== false) {
-      for (const file of builtInFiles) targets.push(...loadTargetFile(path.join(presetsDir, file), { optional: true }).targets);
+      for (const file of builtInFiles) targets.push(...loadBuiltInTargets(file));
     }
     (options.targets ?? []).forEach((entry, index) => {
       if (typeof entry === 'string') targets.push(...loadTargetFile(entry).targets);
       else targets.push(resolveTarget(entry, `options.targets[${index}]`));
     });
     this.targets = targets;
-    this.#probes = new ProbeSession(resolveProbes(options.probes ?? []));
-    this.tracer = new Tracer({ ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }), probes: [...this.#probes.spanProbes] });
+    const probeSpecs = options.probes ?? [];
+    this.#probes = probeSpecs.length === 0 ? null : new (lazyModules.probeSession().ProbeSession)(lazyModules.probeRegistry().resolveProbes(probeSpecs));
+    this.tracer = new Tracer({ ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }), probes: [...(this.#probes?.spanProbes ?? [])] });
     this.instrumenter = new Instrumenter(this.tracer, targets);
     this.budget = new OverheadBudget(this.instrumenter, options.maxOverheadPct === undefined ? {} : { maxOverheadPct: options.maxOverheadPct }).attach();
     this.#options = {
@@ -159,10 +165,64 @@ export class Preset {
     root.setAttribute('preset', this.name);
     this.tracer.ambientRoot = root;
     this.#root = root;
-    this.#probes.start(root);
+    this.#probes?.start(root);
     this.#reach = startReach(this, this.#givenOptions);
     for (const callback of this.#afterStart) callback(root);
+    warmUpContext(root);
+    const loadStartMs = (globalThis as { [LOAD_START_KEY]?: number })[LOAD_START_KEY];
+    if (typeof loadStartMs === 'number') this.#startupNs = Math.max(0, Math.round((performance.now() - loadStartMs) * 1e6));
     return root;
+  }
+
+  /**
+   * Measure what the wrapper costs per call (see `overhead-model.ts`), once per
+   * process, if this run wrapped any call: ~5–10 ms, after the script's work and
+   * before `finish()`, so the run document's overhead uses the asynchronous
+   * figure measured rather than estimated. Drivers await this when the loop
+   * drains; `finish()` works without it.
+   */
+  async settle(): Promise<void> {
+    if (this.#document !== null || !this.#wrappedAnything()) return;
+    try {
+      await wrapperCosts();
+    } catch (error) {
+      reportDiagnostic('SS_CALIBRATION_FAILED', `could not calibrate the wrapper cost: ${String(error)}`, error);
+    }
+  }
+
+  #wrappedAnything(): boolean {
+    const root = this.#root;
+    if (root !== null && root.trace.wrappedCalls > 0) return true;
+    return this.targets.some((target) => (this.instrumenter.targetSwitch(target.id)?.passThroughCalls ?? 0) > 0);
+  }
+
+  /** How `overheadNs` is made up: calls × calibrated costs, plus measured hooks and probes. */
+  #overheadBreakdown(root: Span): OverheadBreakdown {
+    const trace = root.trace;
+    let passThroughCalls = 0;
+    for (const target of this.targets) passThroughCalls += this.instrumenter.targetSwitch(target.id)?.passThroughCalls ?? 0;
+    const probesNs = Math.round(Math.min(this.tracer.probeNs, trace.overheadNs));
+    const breakdown: OverheadBreakdown = {
+      wrapperNs: 0,
+      passThroughCalls,
+      passThroughNs: 0,
+      hooksNs: Math.round(trace.overheadNs - probesNs),
+      probesNs,
+    };
+    if (trace.wrappedCalls > 0 || passThroughCalls > 0) {
+      const costs = knownWrapperCosts() ?? wrapperCostsSync();
+      const syncCalls = trace.wrappedCalls - trace.asyncCalls;
+      breakdown.wrapperNs = Math.round(syncCalls * costs.recordSyncNs + trace.asyncCalls * costs.recordAsyncNs);
+      breakdown.passThroughNs = Math.round(passThroughCalls * costs.passThroughNs);
+      breakdown.perCall = {
+        syncNs: Math.round(costs.recordSyncNs),
+        asyncNs: Math.round(costs.recordAsyncNs),
+        passThroughNs: Math.round(costs.passThroughNs),
+        insideSpanNs: Math.round(costs.insideSpanNs),
+      };
+    }
+    if (this.#startupNs !== undefined) breakdown.startupNs = this.#startupNs;
+    return breakdown;
   }
 
   /**
@@ -215,7 +275,8 @@ export class Preset {
       }
     }
     this.tracer.endSpan(root, endNs, this.#rootError, this.#rootError !== undefined);
-    this.#probes.stop();
+    runDeferred(); // attributes hooks left for the report (file sizes): after the run, before the document
+    this.#probes?.stop();
     this.tracer.ambientRoot = null;
     this.instrumenter.disable();
     reportUnmatchedPackages(this.instrumenter);
@@ -231,9 +292,17 @@ export class Preset {
       stagescopeVersion: packageVersion,
       atNs: endNs,
     });
+    this.#probes?.attach(doc);
+    const overhead = this.#overheadBreakdown(root);
+    doc.overhead = overhead;
+    doc.overheadNs = overhead.wrapperNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs;
+    const budget = this.budget.summary();
+    if (budget.sampled + budget.disabled > 0) doc.budget = budget;
+    // Workers' and child processes' spans (and their overhead: `overhead.reachNs`).
     doc.pid = process.pid;
+    const ownOverheadNs = doc.overheadNs;
     this.#reach?.finishInto(doc, root);
-    this.#probes.attach(doc);
+    if (doc.overheadNs > ownOverheadNs) overhead.reachNs = doc.overheadNs - ownOverheadNs;
     if (this.budget.events.length > 0) doc.adaptive = this.budget.events.map((event) => ({ ...event, atNs: Math.max(0, event.atNs - root.startNs) }));
     this.#document = doc;
     this.#emit(doc);
@@ -246,13 +315,13 @@ export class Preset {
     let view = this.#document;
     for (const decorator of this.#treeDecorators) if (decorator.view !== undefined) view = decorator.view(view);
     const annotators: ((span: SpanRecord) => string)[] = [];
-    if (this.#probes.enabled) annotators.push(probeAnnotation(view));
+    if (this.#probes?.enabled === true) annotators.push(lazyModules.probeAnnotation().probeAnnotation(view));
     for (const decorator of this.#treeDecorators) if (decorator.annotate !== undefined) annotators.push(decorator.annotate(view));
     const options: TextTreeOptions = {};
     if (annotators.length > 0) options.annotate = (span) => annotators.map((annotate) => annotate(span)).filter((text) => text !== '').join('  ');
     if (this.#options.compact) options.compact = true;
     if (this.#options.treeDepth !== undefined) options.maxDepth = this.#options.treeDepth;
-    return renderTextTree(view, options);
+    return lazyModules.textTree().renderTextTree(view, options);
   }
 
   /**
@@ -268,7 +337,7 @@ export class Preset {
    */
   async run(script: string | URL, args: readonly string[] = [], options: RunScriptOptions = {}): Promise<RunDocument> {
     try {
-      return await runScript(this, script, args, options);
+      return await lazyModules.runScript().runScript(this, script, args, options);
     } finally {
       await this.savePendingOutputs();
     }
@@ -284,20 +353,20 @@ export class Preset {
    * await driver.saveSvg('callgraph.svg');
    */
   async saveSvg(file: string, options: DotOptions = {}): Promise<void> {
-    const [result] = await writeOutputs(this.#finished('saveSvg'), { svg: file }, { callGraph: options });
-    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : describeOutputResult(result));
+    const [result] = await lazyModules.writeOutputs().writeOutputs(this.#finished('saveSvg'), { svg: file }, { callGraph: options });
+    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 
   /** Write the Gantt chart (SVG) of the finished run: one bar per span on a time axis, coloured by stage. */
   saveGantt(file: string, options: GanttOptions = {}): void {
-    const [result] = writeOutputsSync(this.#finished('saveGantt'), { gantt: file }, { gantt: options });
-    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : describeOutputResult(result));
+    const [result] = lazyModules.writeOutputs().writeOutputsSync(this.#finished('saveGantt'), { gantt: file }, { gantt: options });
+    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 
   /** Write a Chrome/Perfetto trace (JSON) of the finished run: open it in ui.perfetto.dev or speedscope. */
   saveTrace(file: string): void {
-    const [result] = writeOutputsSync(this.#finished('saveTrace'), { trace: file });
-    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : describeOutputResult(result));
+    const [result] = lazyModules.writeOutputs().writeOutputsSync(this.#finished('saveTrace'), { trace: file });
+    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 
   /**
@@ -310,7 +379,7 @@ export class Preset {
     const doc = this.#document;
     if (file === undefined || doc === null) return;
     this.#pendingSvg = undefined;
-    for (const result of await writeOutputs(doc, { svg: file })) this.#report(result);
+    for (const result of await lazyModules.writeOutputs().writeOutputs(doc, { svg: file })) this.#report(result);
   }
 
   /** Say that the pending call graph will not be written (the process is exiting: no async work possible). */
@@ -329,7 +398,7 @@ export class Preset {
   #report(result: OutputResult): void {
     if (result.status === 'written' && this.#options.quiet) return;
     try {
-      this.#options.output.write(`${describeOutputResult(result)}\n`);
+      this.#options.output.write(`${lazyModules.writeOutputs().describeOutputResult(result)}\n`);
     } catch {
       // a closed stderr must not turn a finished run into a crash
     }
@@ -348,16 +417,14 @@ export class Preset {
     for (const diagnostic of doc.diagnostics) write(`stagescope: warning [${diagnostic.code}] ${diagnostic.message}\n`);
     if (json !== undefined) {
       try {
-        writeFileSync(json, JSON.stringify(doc, null, 1) + '\n');
+        lazyModules.atomicWrite().writeFileAtomicSync(json, JSON.stringify(doc, null, 1) + '\n');
         if (!quiet) write(`stagescope: run document written to ${json}\n`);
       } catch (error) {
         write(`stagescope: error: could not write the run document to ${json}: ${String(error)}\n`);
       }
     }
     const { svg, gantt, trace } = this.#options.outputs;
-    // The SVG needs Graphviz (async wasm load): written now only if already loaded, else by savePendingOutputs().
-    const svgNow = svg !== undefined && isGraphvizLoaded() ? svg : undefined;
-    if (svg !== undefined && svgNow === undefined) this.#pendingSvg = svg;
-    for (const result of writeOutputsSync(doc, { svg: svgNow, gantt, trace })) this.#report(result);
+    // Synchronous, on every exit path: without Graphviz loaded here, the SVG is drawn by a child process.
+    for (const result of lazyModules.writeOutputs().writeOutputsSync(doc, { svg, gantt, trace })) this.#report(result);
   }
 }

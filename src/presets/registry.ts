@@ -1,8 +1,17 @@
-import { OcrLatency } from './ocr-latency.js';
-import { OnnxLatency } from './onnx-latency.js';
-import { SharpLatency } from './sharp-latency.js';
-import { TfjsLatency } from './tfjs-latency.js';
+import { createRequire } from 'node:module';
+import type { OcrLatency } from './ocr-latency.js';
+import type { OnnxLatency } from './onnx-latency.js';
+import type { SharpLatency } from './sharp-latency.js';
+import type { TfjsLatency } from './tfjs-latency.js';
 import { Preset, type PresetOptions } from './preset.js';
+
+// Preset classes are loaded when one is created, not all five when the registry
+// loads (start-up cost: a process traces with one preset).
+const load = createRequire(import.meta.url);
+const ocr = (): typeof OcrLatency => (load('./ocr-latency.js') as typeof import('./ocr-latency.js')).OcrLatency;
+const onnx = (): typeof OnnxLatency => (load('./onnx-latency.js') as typeof import('./onnx-latency.js')).OnnxLatency;
+const sharp = (): typeof SharpLatency => (load('./sharp-latency.js') as typeof import('./sharp-latency.js')).SharpLatency;
+const tfjs = (): typeof TfjsLatency => (load('./tfjs-latency.js') as typeof import('./tfjs-latency.js')).TfjsLatency;
 
 export type PresetFactory = (options: PresetOptions) => Preset;
 
@@ -11,10 +20,10 @@ export type PresetFactory = (options: PresetOptions) => Preset;
  * `custom` has no built-in targets: bring your own with --targets.
  */
 const presets = new Map<string, { factory: PresetFactory; description: string }>([
-  ['ocr', { factory: (options) => new OcrLatency(options), description: 'OCR pipelines: tesseract.js (init and recognition phases, schedulers), PaddleOCR via @gutenye/ocr-node or onnxruntime-node, sharp pre-processing' }],
-  ['onnx', { factory: (options) => new OnnxLatency(options), description: 'onnxruntime-node sessions (create, run, release), labelled by model and stage' }],
-  ['sharp', { factory: (options) => new SharpLatency(options), description: 'sharp pipelines (toBuffer, toFile, streams, metadata, stats) with the queued operations as attributes' }],
-  ['tfjs', { factory: (options) => new TfjsLatency(options), description: 'TensorFlow.js model loads, predict/execute, image tensors and readbacks with the backend; face-api nets as stages (STAGESCOPE_TFJS_KERNELS=1: per-kernel children)' }],
+  ['ocr', { factory: (options) => new (ocr())(options), description: 'OCR pipelines: tesseract.js (init and recognition phases, schedulers), PaddleOCR via @gutenye/ocr-node or onnxruntime-node, sharp pre-processing' }],
+  ['onnx', { factory: (options) => new (onnx())(options), description: 'onnxruntime-node sessions (create, run, release), labelled by model and stage' }],
+  ['sharp', { factory: (options) => new (sharp())(options), description: 'sharp pipelines (toBuffer, toFile, streams, metadata, stats) with the queued operations as attributes' }],
+  ['tfjs', { factory: (options) => new (tfjs())(options), description: 'TensorFlow.js model loads, predict/execute, image tensors and readbacks with the backend; face-api nets as stages (STAGESCOPE_TFJS_KERNELS=1: per-kernel children)' }],
   ['custom', { factory: (options) => new Preset('custom', [], options), description: 'no built-in targets: pass your own with --targets FILE' }],
 ]);
 

@@ -1,4 +1,4 @@
-import './hooks/sharp.js';
+import './hooks/providers.js';
 import { Preset, type PresetOptions } from './preset.js';
 
 /**

@@ -1,5 +1,4 @@
-import './hooks/tfjs.js';
-import './hooks/tfjs-face-api.js';
+import './hooks/providers.js';
 import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import { startKernelCapture, stopKernelCapture } from './hooks/tfjs-kernels.js';

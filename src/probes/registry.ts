@@ -9,9 +9,9 @@ import { MemoryProbe } from './memory-probe.js';
 import { NetworkProbe } from './network-probe.js';
 import { SystemSampler } from './system-sampler.js';
 
-/** Built-in probes by the name used in `probes: [...]`, `--probes` and `STAGESCOPE_PROBES`. */
-export const PROBE_NAMES = ['memory', 'cpu', 'disk', 'network', 'eventloop', 'gc', 'system'] as const;
-export type ProbeName = (typeof PROBE_NAMES)[number];
+import { isProbeName, PROBE_NAMES, UnknownProbeError, type ProbeName } from './probe-names.js';
+
+export { isProbeName, parseProbeList, PROBE_NAMES, UnknownProbeError, type ProbeName } from './probe-names.js';
 
 /** What the `probes` option accepts: a built-in name, `'all'`, or your own probe or sampler object. */
 export type ProbeSpec = ProbeName | 'all' | SpanProbe | BackgroundSampler;
@@ -34,13 +34,6 @@ export interface ResolvedProbes {
 }
 
 /** A probe name that does not exist; the message names the option and the known names. */
-export class UnknownProbeError extends Error {
-  override readonly name = 'UnknownProbeError';
-}
-
-function isProbeName(value: string): value is ProbeName {
-  return (PROBE_NAMES as readonly string[]).includes(value);
-}
 
 function isSampler(value: object): value is BackgroundSampler {
   return typeof (value as Partial<BackgroundSampler>).series === 'function' && typeof (value as Partial<BackgroundSampler>).stop === 'function';
@@ -107,21 +100,4 @@ export function resolveProbes(specs: ReadonlyArray<ProbeSpec>, optionName = 'opt
     }
   }
   return { spanProbes: [...builtIns, ...spanProbes], samplers };
-}
-
-/**
- * Parse a comma-separated probe list (`--probes memory,cpu`, `STAGESCOPE_PROBES`).
- * Throws `UnknownProbeError` naming `optionName` and the known names.
- */
-export function parseProbeList(text: string, optionName = '--probes'): (ProbeName | 'all')[] {
-  const names = text
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-  for (const name of names) {
-    if (name !== 'all' && !isProbeName(name)) {
-      throw new UnknownProbeError(`stagescope: ${optionName}: unknown probe "${name}" (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
-    }
-  }
-  return names as (ProbeName | 'all')[];
 }

@@ -22,7 +22,8 @@ let lastAnswer = false;
 export function isRetroactive(span: Span): boolean {
   if (span !== lastSpan) {
     lastSpan = span;
-    lastAnswer = nowNs() - span.startNs > RETROACTIVE_START_NS;
+    // startNs is -1 while a live span's clock reading is still to come (probes read first)
+    lastAnswer = span.startNs >= 0 && nowNs() - span.startNs > RETROACTIVE_START_NS;
   }
   return lastAnswer;
 }

@@ -117,6 +117,8 @@ function startLinkedWorker(link: ReachLink): void {
     const spans = pending.map((span) => shippedRecord(span, root!.startNs, prefix, atNs, threadId));
     pending = [];
     // Totals so far on every batch (cumulative): a terminated worker never sends a final one.
+    // Until the final batch (the worker's own calibrated figure), overheadNs is the measured
+    // part only (hooks, probes, this shipping): a lower bound.
     const batch: ReachBatch = { ...batchHeader(link, prefix + root.id, rootStart), spans, final: final !== null, overheadNs: Math.round(root.trace.overheadNs), wrappedCalls: root.trace.wrappedCalls };
     if (final !== null) {
       // Spans still open at exit, as the final document has them (unfinished).

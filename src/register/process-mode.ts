@@ -1,11 +1,15 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { storage } from '../core/context.js';
+import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Span } from '../core/span.js';
+import { saveRunSnapshot, uncaughtMayEndSilently } from '../driver/crash-snapshot.js';
 import { watchLifecycle } from '../driver/lifecycle.js';
-import { loadedMainExports, parseCallMain, shouldCallMain } from '../driver/main-export.js';
+import { watchParentLink } from '../driver/parent-link.js';
+import { loadedMainExports, parseCallMain, shouldCallMain, sourceDeclaresMain } from '../driver/main-export.js';
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
-import { parseProbeList } from '../probes/registry.js';
+import { parseProbeList } from '../probes/probe-names.js';
 import { startLinkedModeIfLinked } from '../reach/linked-mode.js';
 
 /**
@@ -18,11 +22,14 @@ import { startLinkedModeIfLinked } from '../reach/linked-mode.js';
  *   STAGESCOPE_QUIET=1    do not print the tree
  *   STAGESCOPE_MAX_SPANS  ring buffer size
  *   STAGESCOPE_MAX_OVERHEAD_PCT  overhead budget in percent, or "off" (default 1)
- *   STAGESCOPE_SVG        write the call-graph SVG here (after the run drains; not on process.exit)
+ *   STAGESCOPE_SVG        write the call-graph SVG here
  *   STAGESCOPE_GANTT      write the Gantt chart SVG here
  *   STAGESCOPE_TRACE      write the Chrome/Perfetto trace JSON here
  *   STAGESCOPE_COMPACT=1  fold repeated siblings in the printed tree
  *   STAGESCOPE_PROBES     probes, comma-separated (memory,cpu,disk,network,eventloop,gc,system, all)
+ *   STAGESCOPE_CALL_MAIN=1  call the script's exported main(argv) after its top level ran
+ *                         (default: only when certain the script does not start main itself)
+ *   STAGESCOPE_PARENT_FD  fd of the CLI's control pipe (set by `stagescope run`; see driver/parent-link.ts)
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOptions {
   const options: PresetOptions = {};
@@ -52,19 +59,28 @@ export function startProcessMode(presetName: string): void {
   // A Worker or child process of a traced run: traced for that run, never printing its own tree.
   if (startLinkedModeIfLinked()) return;
   let preset: Preset;
+  let options: PresetOptions;
   try {
-    preset = createPreset(presetName, optionsFromEnv());
+    options = optionsFromEnv();
+    preset = createPreset(presetName, options);
   } catch (error) {
     // A bad option must not silently run the script untraced.
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   }
   const script = process.argv[1];
-  preset.start(process.argv.slice(1).map((arg, index) => (index === 0 ? path.relative(process.cwd(), arg) || arg : arg)), script === undefined ? undefined : path.dirname(path.resolve(script)));
-  process.on('uncaughtExceptionMonitor', (error) => preset.setError(error));
+  const command = process.argv.slice(1).map((arg, index) => (index === 0 ? path.relative(process.cwd(), arg) || arg : arg));
+  preset.start(command, script === undefined ? undefined : path.dirname(path.resolve(script)));
+  const json = options.json;
+  process.on('uncaughtExceptionMonitor', (error) => {
+    preset.setError(error);
+    // A listener that rethrows kills the process with exit code 7 and no `exit` event.
+    if (json !== undefined && uncaughtMayEndSilently()) saveRunSnapshot(preset, command, json, error);
+  });
   const root = preset.root!;
   const scriptPath = script === undefined ? undefined : path.resolve(script);
-  let mainChecked = scriptPath === undefined || !shouldCallMain(parseCallMain(process.env.STAGESCOPE_CALL_MAIN), scriptPath);
+  const callMain = scriptPath !== undefined && shouldCallMain(parseCallMain(process.env.STAGESCOPE_CALL_MAIN), scriptPath);
+  let mainChecked = !callMain;
   watchLifecycle({
     onDrained: () => {
       if (!mainChecked) {
@@ -79,17 +95,28 @@ export function startProcessMode(presetName: string): void {
         });
         return false;
       }
+      if (!callMain && scriptPath !== undefined && preset.tracer.recorder.size <= 1 && declaresMain(scriptPath)) {
+        reportDiagnostic('SS_MAIN_NOT_CALLED', 'the script declares main() and nothing was traced; stagescope does not call main unless asked (it may run your pipeline twice otherwise): pass --call-main (STAGESCOPE_CALL_MAIN=1) if the script only exports it');
+      }
+      // Synchronous only (pictures too, see write-outputs.ts): async work here would
+      // make Node emit beforeExit again and run the app's own listeners twice.
       preset.finish(typeof process.exitCode === 'number' ? process.exitCode : 0);
-      // The call graph needs Graphviz's async wasm load: done now, after the run
-      // (so it is not in the run's timings); this keeps the loop alive until written.
-      void preset.savePendingOutputs();
       return true;
     },
     onExit: (code) => {
       preset.finish(code);
-      preset.abandonPendingOutputs('the process exited (process.exit, a signal or a crash) before Graphviz could load; save the run with --json and draw it with `stagescope render run.json --svg FILE`');
     },
   });
+  watchParentLink(process.env.STAGESCOPE_PARENT_FD);
+}
+
+/** Does the script's source declare a function named main (for the hint when it was not called)? */
+function declaresMain(scriptPath: string): boolean {
+  try {
+    return sourceDeclaresMain(readFileSync(scriptPath, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 async function callExportedMain(scriptPath: string, root: Span, onError: (error: unknown) => void): Promise<void> {

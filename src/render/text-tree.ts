@@ -1,4 +1,4 @@
-import type { RunDocument } from '../core/run-document.js';
+import type { BudgetSummary, RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatClock, formatDurationNs, formatPercent } from './format.js';
 import { foldSiblings, summarizeGroup, type FoldedGroup } from './fold-siblings.js';
@@ -52,6 +52,10 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     if (extra !== undefined && extra !== '') text += `  ${extra}`;
     if (isRunRoot) {
       text += `  [OH ${formatDurationNs(doc.overheadNs)}, ${doc.wrappedCalls} wrapped call${doc.wrappedCalls === 1 ? '' : 's'}`;
+      const passThroughCalls = doc.overhead?.passThroughCalls ?? 0;
+      if (passThroughCalls > 0) text += ` + ${passThroughCalls} unrecorded`;
+      if (doc.overhead?.startupNs !== undefined) text += `, startup ${formatDurationNs(doc.overhead.startupNs)}`;
+      if (doc.budget !== undefined) text += `, ${budgetLine(doc.budget)}`;
       if (doc.samplerOverheadNs !== undefined) text += `, background probes ${formatDurationNs(doc.samplerOverheadNs)}`;
       if (doc.droppedSpans > 0) text += `, ${doc.droppedSpans} spans dropped (buffer full)`;
       text += ']';
@@ -104,6 +108,14 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     lines.push(`${' '.repeat(39)}⚙ adaptive: ${event.target} ${action} at +${formatDurationNs(event.atNs)} (${firstLine(event.reason)})`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** The overhead budget's decisions in one phrase for the root line (the details follow the tree). */
+function budgetLine(budget: BudgetSummary): string {
+  const parts: string[] = [];
+  if (budget.sampled > 0) parts.push(`${budget.sampled} target${budget.sampled === 1 ? '' : 's'} sampled`);
+  if (budget.disabled > 0) parts.push(`${budget.disabled} disabled`);
+  return `⚙ ${parts.join(', ')} (${budget.skippedCalls} call${budget.skippedCalls === 1 ? '' : 's'} not recorded)`;
 }
 
 function firstLine(text: string): string {

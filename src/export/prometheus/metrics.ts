@@ -6,6 +6,7 @@ import type { Span } from '../../core/span.js';
 import type { Tracer } from '../../core/tracer.js';
 import type { SpanRecord } from '../../core/types.js';
 import type { FinishedRequest, RequestEventSource } from '../../serve/request-events.js';
+import { methodLabel, RouteSeriesLimiter } from './combination-limiter.js';
 import { LabelValueLimiter } from './label-limiter.js';
 
 export interface PrometheusMetricsOptions {
@@ -21,6 +22,12 @@ export interface PrometheusMetricsOptions {
   requestBucketsSeconds?: number[];
   /** Distinct values kept per label (route, target, …) before folding into `other`. Default 100. */
   maxLabelValues?: number;
+  /**
+   * Distinct (route, method, status) combinations of the HTTP metrics; later new
+   * ones are counted under route/method/status `other`. Bounds the series in
+   * combination (each label alone is bounded by `maxLabelValues`). Default 200.
+   */
+  maxRouteSeries?: number;
   /** Saturation gauges (event-loop delay, heap used, RSS). Default true. */
   saturation?: boolean;
 }
@@ -58,6 +65,7 @@ export class PrometheusMetrics {
   readonly registry: Registry;
   readonly preset: string;
   readonly limiter: LabelValueLimiter;
+  readonly routeSeries: RouteSeriesLimiter;
   readonly #stageDuration: Histogram<'preset' | 'stage' | 'target'>;
   readonly #requests: Counter<'route' | 'method' | 'status'>;
   readonly #errors: Counter<'route' | 'method'>;
@@ -81,6 +89,7 @@ export class PrometheusMetrics {
       registers,
     });
     this.limiter = new LabelValueLimiter(options.maxLabelValues ?? 100, (label) => this.#folded.inc({ label }));
+    this.routeSeries = new RouteSeriesLimiter(options.maxRouteSeries ?? 200);
     this.#stageDuration = new Histogram({
       name: `${prefix}stage_duration_seconds`,
       help: 'Duration of traced calls per pipeline stage and target',
@@ -168,9 +177,12 @@ export class PrometheusMetrics {
 
   /** Observe a finished HTTP request: golden signals for its route and its spans' stage latencies. */
   observeRequest(request: FinishedRequest): void {
-    const route = this.limiter.limit('route', request.route);
-    const method = this.limiter.limit('method', request.method.toUpperCase());
-    this.#requests.inc({ route, method, status: this.limiter.limit('status', String(request.status)) });
+    const { route, method, status } = this.routeSeries.limit({
+      route: this.limiter.limit('route', request.route),
+      method: methodLabel(request.method),
+      status: this.limiter.limit('status', String(request.status)),
+    });
+    this.#requests.inc({ route, method, status });
     if (request.error) this.#errors.inc({ route, method });
     this.#requestDuration.observe({ route, method }, request.latencyNs / 1e9);
     for (const span of request.spans) this.observeSpan(span);

@@ -13,6 +13,17 @@ export interface SessionInfo {
   label: string;
   path: string | null;
   stage: Stage | null;
+  /** Span names per method (`InferenceSession.run <label>`), made once per session, not per call. */
+  names: Map<string, string>;
+  /** The last feeds/results seen and their description: a loop runs the same shapes. */
+  feeds: TensorShapes;
+  results: TensorShapes;
+}
+
+/** Tensor names, types and dims of one call, and their text, reused while they repeat. */
+interface TensorShapes {
+  key: unknown[];
+  text: string | undefined;
 }
 
 const sessions = new WeakMap<object, SessionInfo>();
@@ -33,13 +44,50 @@ function describeTensors(value: unknown): string | undefined {
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
-function labelSessionCall(call: CallContext, method: string): void {
+/**
+ * `describeTensors`, cached: while a session sees the same tensor names, types
+ * and dims (every call of a loop), the text is reused; checking costs a few
+ * property reads, building the text a few µs of strings on the app's call path.
+ */
+function describeTensorsCached(value: unknown, cache: TensorShapes): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const key = cache.key;
+  let i = 0;
+  let same = true;
+  for (const name in value as Record<string, unknown>) {
+    const tensor = (value as Record<string, unknown>)[name] as { dims?: unknown; type?: unknown } | null;
+    const dims = tensor?.dims;
+    const type = tensor?.type;
+    if (same && (key[i] !== name || key[i + 1] !== type || !sameDims(key[i + 2], dims))) same = false;
+    i += 3;
+  }
+  if (same && i === key.length) return cache.text;
+  cache.text = describeTensors(value);
+  cache.key = [];
+  for (const name in value as Record<string, unknown>) {
+    const tensor = (value as Record<string, unknown>)[name] as { dims?: unknown; type?: unknown } | null;
+    const dims = tensor?.dims;
+    cache.key.push(name, tensor?.type, Array.isArray(dims) ? [...(dims as unknown[])] : undefined);
+  }
+  return cache.text;
+}
+
+function sameDims(cached: unknown, dims: unknown): boolean {
+  if (!Array.isArray(cached) || !Array.isArray(dims) || cached.length !== dims.length) return cached === undefined && !Array.isArray(dims);
+  for (let i = 0; i < dims.length; i++) if (cached[i] !== dims[i]) return false;
+  return true;
+}
+
+function labelSessionCall(call: CallContext, method: string): SessionInfo | undefined {
   const info = sessions.get(call.thisArg as object);
-  if (info === undefined) return;
-  call.span.name = `InferenceSession.${method} ${info.label}`;
+  if (info === undefined) return undefined;
+  let name = info.names.get(method);
+  if (name === undefined) info.names.set(method, (name = `InferenceSession.${method} ${info.label}`));
+  call.span.name = name;
   call.span.setAttribute('model', info.label);
   if (info.stage !== null && method === 'run') call.span.stage = info.stage;
   if (info.stage !== null) call.span.setAttribute('modelStage', info.stage);
+  return info;
 }
 
 /** Profile prefix of a create call whose options were given profiling (op-level drill-down). */
@@ -75,7 +123,14 @@ registerTargetHook('onnx.session-create', {
     }
     if (call.failed || call.result === null || typeof call.result !== 'object') return;
     const { label, path } = modelLabel(call.args[0]);
-    sessions.set(call.result, { label, path, stage: stageFromModelName(label) });
+    sessions.set(call.result, {
+      label,
+      path,
+      stage: stageFromModelName(label),
+      names: new Map(),
+      feeds: { key: [], text: undefined },
+      results: { key: [], text: undefined },
+    });
     const session = call.result as { inputNames?: unknown; outputNames?: unknown };
     if (Array.isArray(session.inputNames)) call.span.setAttribute('inputs', session.inputNames.join(','));
     if (Array.isArray(session.outputNames)) call.span.setAttribute('outputs', session.outputNames.join(','));
@@ -84,14 +139,15 @@ registerTargetHook('onnx.session-create', {
 
 registerTargetHook('onnx.session-run', {
   onStart(call) {
-    labelSessionCall(call, 'run');
-    const feeds = describeTensors(call.args[0]);
+    const info = labelSessionCall(call, 'run');
+    const feeds = info === undefined ? describeTensors(call.args[0]) : describeTensorsCached(call.args[0], info.feeds);
     if (feeds !== undefined) call.span.setAttribute('feeds', feeds);
   },
   onEnd(call) {
     activeOnnxProfiler()?.addRun(call.thisArg, call.span, call.failed);
     if (call.failed) return;
-    const outputs = describeTensors(call.result);
+    const info = sessions.get(call.thisArg as object);
+    const outputs = info === undefined ? describeTensors(call.result) : describeTensorsCached(call.result, info.results);
     if (outputs !== undefined) call.span.setAttribute('results', outputs);
   },
 });

@@ -2,6 +2,7 @@ import { errorMonitor } from 'node:events';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { nowNs } from '../../core/clock.js';
+import { deferToReport } from '../../core/deferred.js';
 import { errorToRecord, type Span } from '../../core/span.js';
 import type { Attributes } from '../../core/types.js';
 import { registerTargetHook } from '../../instrument/hook-registry.js';
@@ -111,12 +112,8 @@ function describeInput(options: SharpOptions, attributes: Attributes): void {
   if (typeof input.file === 'string' && input.file !== '') {
     attributes.input = 'file';
     attributes.inputFile = path.basename(input.file);
-    try {
-      // One stat (a few µs) against a pipeline that takes milliseconds.
-      attributes.inputBytes = statSync(input.file).size;
-    } catch {
-      // a missing file is sharp's error to report, not ours
-    }
+    // inputBytes: not on the call path (a stat measured 2 µs quiet, hundreds under
+    // I/O load); `deferInputSize` fills it in when the run is reported.
   } else if (Array.isArray(input.buffer)) {
     attributes.input = 'stream'; // size known only once the stream has ended
   } else if (Buffer.isBuffer(input.buffer)) {
@@ -227,9 +224,36 @@ function optionsOf(thisArg: unknown): SharpOptions | undefined {
   return typeof options === 'object' && options !== null ? (options as SharpOptions) : undefined;
 }
 
+/** Operation names without their per-call geometry, so crops of every size are one call-graph node. */
+const GEOMETRY_OP = /^(extract|resize)\(.*\)$/;
+
+/** Sizes of input files, stat'ed once each when the run is reported (never on the call path). */
+const inputSizes = new Map<string, number | null>();
+
+/** Queue the span's `inputBytes` for a file input; read when the run document is built. */
+function deferInputSize(span: Span, options: SharpOptions): void {
+  const file = options.input?.file;
+  if (typeof file !== 'string' || file === '') return;
+  deferToReport(() => {
+    let size = inputSizes.get(file);
+    if (size === undefined) {
+      try {
+        size = statSync(file).size;
+      } catch {
+        size = null; // a missing file is sharp's error to report, not ours
+      }
+      inputSizes.set(file, size);
+    }
+    if (size === null) return;
+    span.setAttribute('inputBytes', size);
+    span.amend();
+  });
+}
+
 function label(call: CallContext, method: string, options: SharpOptions): void {
   const { ops, attributes } = describeSharpOptions(options);
-  const stableOps = ops.map((op) => op.replace(/^(extract|resize)\(.*\)$/, '$1'));
+  deferInputSize(call.span, options);
+  const stableOps = ops.map((op) => op.replace(GEOMETRY_OP, '$1'));
   call.span.name = ops.length > 0 ? `sharp.${method} ${stableOps.join(' ')}` : `sharp.${method}`;
   for (const [key, value] of Object.entries(attributes)) call.span.setAttribute(key, value);
   if (ops.length > 0) call.span.setAttribute('ops', ops.join(' '));
@@ -299,6 +323,7 @@ registerTargetHook('sharp.pipeline', {
         try {
           completeLater(span, results[0]);
           if (results[0] === null || results[0] === undefined) recordInfo(span, results[2]);
+          span.amend(); // the span was copied when the wrapper ended it
         } catch {
           // never let bookkeeping reach sharp's callback chain
         }
@@ -321,10 +346,12 @@ registerTargetHook('sharp.pipeline', {
         // stream input: the chunks were joined into one buffer just before libvips ran
         const buffer = optionsOf(call.thisArg)?.input?.buffer;
         if (Buffer.isBuffer(buffer)) span.setAttribute('inputBytes', buffer.length);
+        span.amend(); // the span was copied when the wrapper ended it
       };
       const onError = (error: unknown): void => {
         stream.off('info', onInfo);
         completeLater(span, error);
+        span.amend();
       };
       stream.once('info', onInfo);
       stream.once(errorMonitor, onError);
@@ -353,6 +380,7 @@ registerTargetHook('sharp.decode', {
       const value = attributes[key];
       if (value !== undefined) call.span.setAttribute(key, value);
     }
+    deferInputSize(call.span, options);
   },
   onEnd(call) {
     if (!call.failed) recordInfo(call.span, call.result);

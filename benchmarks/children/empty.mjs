@@ -1,0 +1,1 @@
+// The empty script of the start-up row: `node empty.mjs` vs `stagescope run -- empty.mjs`.

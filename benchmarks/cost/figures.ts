@@ -1,0 +1,296 @@
+import { resultNumber, type ChildOutcome } from './child.js';
+import type { Goal } from './goals.js';
+import { keptSpans, type RunDocSummary } from './run-doc-summary.js';
+import type { CostSettings } from './settings.js';
+
+/** How a figure's number reads: `×` ratio, `%`, or a duration unit. */
+export type Unit = '×' | '%' | 'ms' | 'µs' | 'ns';
+
+/** The outcome of `variant` of `experiment` in the current round, or undefined if it did not run this round. */
+export type RoundLookup = (experiment: string, variant: string) => ChildOutcome | undefined;
+
+/**
+ * One line of the result table: a figure from issue 9's table (`row` is its
+ * row there), computed once per round from that round's children so that
+ * every sample compares processes that ran side by side.
+ */
+export interface FigureDef {
+  id: string;
+  row: number;
+  title: string;
+  unit: Unit;
+  goal: Goal;
+  /** What the figure means and how it is computed (goes into the JSON and the docs). */
+  method: string;
+  /**
+   * This round's sample; undefined when a child it needs did not run this
+   * round. Throws (with a message saying what is missing) when it cannot be
+   * computed from what did run.
+   */
+  sample(get: RoundLookup): number | undefined;
+  /** Context figures (medians over rounds go into the JSON): the baseline's own cost, counts. */
+  context?(get: RoundLookup): Record<string, number> | undefined;
+}
+
+/** Thrown by a figure when a needed child outcome is absent from this round. */
+class NotThisRound extends Error {}
+
+function need(get: RoundLookup, experiment: string, variant: string): ChildOutcome {
+  const outcome = get(experiment, variant);
+  if (outcome === undefined) throw new NotThisRound(`${experiment}/${variant}`);
+  return outcome;
+}
+
+function docOf(outcome: ChildOutcome, what: string): RunDocSummary {
+  if (outcome.doc === null) throw new Error(`${what}: no run document`);
+  return outcome.doc;
+}
+
+function reportedOverheadNs(doc: RunDocSummary, what: string): number {
+  if (doc.overheadNs === null) throw new Error(`${what}: the run document has no overheadNs`);
+  return doc.overheadNs;
+}
+
+/** Wrap a sample function so a child that did not run this round yields undefined instead of an error. */
+function perRound<T>(compute: (get: RoundLookup) => T): (get: RoundLookup) => T | undefined {
+  return (get) => {
+    try {
+      return compute(get);
+    } catch (error) {
+      if (error instanceof NotThisRound) return undefined;
+      throw error;
+    }
+  };
+}
+
+/** reported / measured, or an error when the measured difference is not positive (noise larger than the cost). */
+function ohRatio(reportedNs: number, measuredNs: number, what: string): number {
+  if (measuredNs <= 0) throw new Error(`${what}: measured added time ${(measuredNs / 1e6).toFixed(1)} ms is not positive (noise exceeds the cost this round)`);
+  return reportedNs / measuredNs;
+}
+
+const STARTUP_NOT_REPORTED =
+  'the run document reports no start-up figure (looked for a field named like "startup…Ns/Ms" or "startup: { durationNs }" outside the span list, and in the root span\'s attributes and metrics)';
+
+const OH_GOAL: Goal = { kind: 'range', min: 0.75, max: 1.25, text: '0.75–1.25×' };
+
+/**
+ * Rows 3 and 4: what the wrapper adds to a warm call of a single-threaded
+ * library, as process CPU time per call over the timed loop, traced
+ * (--import stagescope/register/ocr, default settings) minus plain. CPU time,
+ * not wall: on a shared machine the wall time of a 1 ms call in two different
+ * processes differs by tens of µs from scheduling alone; the wall-time
+ * difference of the per-call medians is kept as context (`wallAddedUs`).
+ */
+function modelAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp', what: string): FigureDef {
+  const cpuNs = (outcome: ChildOutcome): number => resultNumber(outcome, `${library}.cpuPerCallNs`);
+  const wallNs = (outcome: ChildOutcome): number => resultNumber(outcome, `${library}.medianNs`);
+  return {
+    id,
+    row,
+    title,
+    unit: 'µs',
+    goal: { kind: 'max', value: 5, text: '≤ 5 µs' },
+    method: `${what}: process CPU time (user + system) per call over the timed loop, traced minus plain; both libraries single-threaded in both variants`,
+    sample: perRound((get) => (cpuNs(need(get, 'model', 'traced')) - cpuNs(need(get, 'model', 'plain'))) / 1e3),
+    context: perRound((get) => {
+      const traced = need(get, 'model', 'traced');
+      const plain = need(get, 'model', 'plain');
+      return { plainCallUs: wallNs(plain) / 1e3, plainCpuPerCallUs: cpuNs(plain) / 1e3, wallAddedUs: (wallNs(traced) - wallNs(plain)) / 1e3 };
+    }),
+  };
+}
+
+/** Measured added time of a traced script (wall and CPU), the denominator of the reported-vs-measured rows. */
+function addedScriptMs(traced: ChildOutcome, plain: ChildOutcome): { measuredMs: number; measuredCpuMs: number } {
+  return {
+    measuredMs: (resultNumber(traced, 'scriptNs') - resultNumber(plain, 'scriptNs')) / 1e6,
+    measuredCpuMs: (resultNumber(traced, 'scriptCpuNs') - resultNumber(plain, 'scriptCpuNs')) / 1e6,
+  };
+}
+
+export function buildFigures(settings: CostSettings): FigureDef[] {
+  const modelCalls = settings.modelCalls + settings.modelWarmCalls;
+  return [
+    {
+      id: 'startup-import-ratio',
+      row: 1,
+      title: 'startup --import ocr / bare node',
+      unit: '×',
+      goal: { kind: 'max', value: 1.3, text: '≤ 1.3×' },
+      method: 'wall time of `node --import stagescope/register/ocr -e 0` divided by `node -e 0`, whole processes timed by the parent',
+      sample: perRound((get) => need(get, 'startup', 'import').wallNs / need(get, 'startup', 'bare').wallNs),
+      context: perRound((get) => ({ bareMs: need(get, 'startup', 'bare').wallNs / 1e6, importMs: need(get, 'startup', 'import').wallNs / 1e6 })),
+    },
+    {
+      id: 'startup-cli-added',
+      row: 1,
+      title: 'startup CLI on an empty script, added',
+      unit: 'ms',
+      goal: { kind: 'max', value: 150, text: '≤ +150 ms' },
+      method: '`stagescope run --preset ocr -- empty.mjs` minus `node empty.mjs`, whole processes',
+      sample: perRound((get) => (need(get, 'startup', 'cli').wallNs - need(get, 'startup', 'empty').wallNs) / 1e6),
+      context: perRound((get) => ({ emptyMs: need(get, 'startup', 'empty').wallNs / 1e6 })),
+    },
+    {
+      id: 'example-import-pct',
+      row: 2,
+      title: 'PaddleOCR example, --import, added wall',
+      unit: '%',
+      goal: { kind: 'max', value: 5, text: '≤ +5%' },
+      method: 'examples/ocr/paddle-onnx.mjs under `node --import stagescope/register/ocr` vs plain `node`, whole processes, (traced / plain − 1) × 100',
+      sample: perRound((get) => (need(get, 'example', 'import').wallNs / need(get, 'example', 'plain').wallNs - 1) * 100),
+      context: perRound((get) => ({ plainMs: need(get, 'example', 'plain').wallNs / 1e6 })),
+    },
+    {
+      id: 'example-cli-pct',
+      row: 2,
+      title: 'PaddleOCR example, CLI, added wall',
+      unit: '%',
+      goal: { kind: 'max', value: 10, text: '≤ +10%' },
+      method: '`stagescope run --preset ocr -- examples/ocr/paddle-onnx.mjs` vs plain `node`, whole processes',
+      sample: perRound((get) => (need(get, 'example', 'cli').wallNs / need(get, 'example', 'plain').wallNs - 1) * 100),
+    },
+    modelAdded('onnx-run-added', 3, 'InferenceSession.run (cls), added per call, warm', 'onnx', `InferenceSession.run on the cls model, ${settings.modelCalls} timed calls after ${settings.modelWarmCalls} warm-up`),
+    modelAdded('sharp-added', 4, 'sharp resize().raw().toBuffer() 64×64, added per call', 'sharp', '`sharp(file).resize(32, 32).raw().toBuffer()`, same processes as row 3'),
+    {
+      id: 'onnx-run-kept',
+      row: 5,
+      title: `default budget: InferenceSession.run spans kept of ${modelCalls}`,
+      unit: '%',
+      goal: { kind: 'min', value: 100, text: 'all (calls ≥ 100 µs)' },
+      method: 'spans of the InferenceSession run target in the run document / calls made (all calls take ≥ 100 µs: see context.under100usCalls)',
+      sample: perRound((get) => {
+        const traced = need(get, 'model', 'traced');
+        return (keptSpans(docOf(traced, 'model/traced'), /InferenceSession.*run$/) / resultNumber(traced, 'onnx.calls')) * 100;
+      }),
+      context: perRound((get) => {
+        const traced = need(get, 'model', 'traced');
+        return { kept: keptSpans(docOf(traced, 'model/traced'), /InferenceSession.*run$/), calls: resultNumber(traced, 'onnx.calls'), under100usCalls: resultNumber(traced, 'onnx.under100usCalls') };
+      }),
+    },
+    {
+      id: 'sharp-kept',
+      row: 5,
+      title: `default budget: sharp spans kept of ${modelCalls}`,
+      unit: '%',
+      goal: { kind: 'min', value: 100, text: 'all (calls ≥ 100 µs)' },
+      method: 'spans of sharp targets in the run document / sharp pipelines run',
+      sample: perRound((get) => {
+        const traced = need(get, 'model', 'traced');
+        return (keptSpans(docOf(traced, 'model/traced'), /^sharp#/) / resultNumber(traced, 'sharp.calls')) * 100;
+      }),
+      context: perRound((get) => {
+        const traced = need(get, 'model', 'traced');
+        return { kept: keptSpans(docOf(traced, 'model/traced'), /^sharp#/), calls: resultNumber(traced, 'sharp.calls'), under100usCalls: resultNumber(traced, 'sharp.under100usCalls') };
+      }),
+    },
+    {
+      id: 'tiny-stagescope-added',
+      row: 6,
+      title: 'tiny async fn, budget off: stagescope added/call',
+      unit: 'ns',
+      goal: { kind: 'max', value: 500, text: '≤ 500 ns' },
+      method: `${settings.tinyCalls} awaited calls timed inside the child; stagescope (custom preset, target file, STAGESCOPE_MAX_OVERHEAD_PCT=off) minus a plain process with no AsyncLocalStorage`,
+      sample: perRound((get) => resultNumber(need(get, 'tiny', 'stagescope'), 'perCallNs') - resultNumber(need(get, 'tiny', 'plain'), 'perCallNs')),
+      context: perRound((get) => ({ plainCallNs: resultNumber(need(get, 'tiny', 'plain'), 'perCallNs') })),
+    },
+    {
+      id: 'tiny-otel-added',
+      row: 6,
+      title: 'tiny async fn: OpenTelemetry SDK added/call',
+      unit: 'ns',
+      goal: { kind: 'none', text: '(reference)' },
+      method: 'NodeTracerProvider + BatchSpanProcessor (dropping exporter) + AsyncLocalStorageContextManager, tracer.startActiveSpan per call inside an active root span, minus plain',
+      sample: perRound((get) => resultNumber(need(get, 'tiny', 'otel'), 'perCallNs') - resultNumber(need(get, 'tiny', 'plain'), 'perCallNs')),
+    },
+    {
+      id: 'tiny-otel-ratio',
+      row: 6,
+      title: 'tiny async fn: OTel added / stagescope added',
+      unit: '×',
+      goal: { kind: 'min', value: 5, text: '≥ 5×' },
+      method: 'the two figures above, same round',
+      sample: perRound((get) => {
+        const plain = resultNumber(need(get, 'tiny', 'plain'), 'perCallNs');
+        const ours = resultNumber(need(get, 'tiny', 'stagescope'), 'perCallNs') - plain;
+        const otel = resultNumber(need(get, 'tiny', 'otel'), 'perCallNs') - plain;
+        if (ours <= 0) throw new Error(`stagescope added ${ours.toFixed(0)} ns/call this round: not positive, the ratio is meaningless`);
+        return otel / ours;
+      }),
+    },
+    {
+      id: 'probes-per-span',
+      row: 7,
+      title: 'probes memory+cpu+disk+network per span',
+      unit: 'µs',
+      goal: { kind: 'max', value: 3, text: '≤ 3 µs' },
+      method: `${settings.probeCalls} spans of a tiny sync function, budget off, STAGESCOPE_PROBES=memory,cpu,disk,network minus no probes, per call`,
+      sample: perRound((get) => (resultNumber(need(get, 'probes', 'on'), 'perCallNs') - resultNumber(need(get, 'probes', 'off'), 'perCallNs')) / 1e3),
+    },
+    {
+      id: 'oh-tiny-default',
+      row: 8,
+      title: 'reported OH / measured, tiny loop, default budget',
+      unit: '×',
+      goal: OH_GOAL,
+      method: "run document overheadNs / (traced − plain script time), both timed inside the child from the script's first statement (start-up excluded)",
+      sample: perRound((get) => {
+        const traced = need(get, 'tiny', 'stagescope-default');
+        return ohRatio(reportedOverheadNs(docOf(traced, 'tiny/stagescope-default'), 'tiny/stagescope-default'), resultNumber(traced, 'scriptNs') - resultNumber(need(get, 'tiny', 'plain'), 'scriptNs'), 'tiny loop, default budget');
+      }),
+      context: perRound((get) => {
+        const traced = need(get, 'tiny', 'stagescope-default');
+        return { reportedMs: reportedOverheadNs(docOf(traced, 'tiny'), 'tiny') / 1e6, ...addedScriptMs(traced, need(get, 'tiny', 'plain')) };
+      }),
+    },
+    {
+      id: 'oh-tiny-off',
+      row: 8,
+      title: 'reported OH / measured, tiny loop, budget off',
+      unit: '×',
+      goal: OH_GOAL,
+      method: 'as above, budget off (every call recorded)',
+      sample: perRound((get) => {
+        const traced = need(get, 'tiny', 'stagescope');
+        return ohRatio(reportedOverheadNs(docOf(traced, 'tiny/stagescope'), 'tiny/stagescope'), resultNumber(traced, 'scriptNs') - resultNumber(need(get, 'tiny', 'plain'), 'scriptNs'), 'tiny loop, budget off');
+      }),
+      context: perRound((get) => {
+        const traced = need(get, 'tiny', 'stagescope');
+        return { reportedMs: reportedOverheadNs(docOf(traced, 'tiny'), 'tiny') / 1e6, ...addedScriptMs(traced, need(get, 'tiny', 'plain')) };
+      }),
+    },
+    {
+      id: 'oh-ocr-loop',
+      row: 8,
+      title: `reported OH / measured, ${settings.ocrIterations}-iteration OCR loop`,
+      unit: '×',
+      goal: OH_GOAL,
+      method: 'run document overheadNs / (traced − plain script time: loading the libraries, creating the sessions, the reads), default settings',
+      sample: perRound((get) => {
+        const traced = need(get, 'ocr-loop', 'traced');
+        return ohRatio(reportedOverheadNs(docOf(traced, 'ocr-loop/traced'), 'ocr-loop/traced'), resultNumber(traced, 'scriptNs') - resultNumber(need(get, 'ocr-loop', 'plain'), 'scriptNs'), 'OCR loop');
+      }),
+      context: perRound((get) => {
+        const traced = need(get, 'ocr-loop', 'traced');
+        const plain = need(get, 'ocr-loop', 'plain');
+        return { reportedMs: reportedOverheadNs(docOf(traced, 'ocr'), 'ocr') / 1e6, ...addedScriptMs(traced, plain), plainMs: resultNumber(plain, 'scriptNs') / 1e6 };
+      }),
+    },
+    {
+      id: 'startup-reported',
+      row: 8,
+      title: 'start-up reported / measured (--import ocr)',
+      unit: '×',
+      goal: { kind: 'range', min: 0.75, max: 1.25, text: 'shown, 0.75–1.25×' },
+      method: "the run document's start-up figure (model loop, --import stagescope/register/ocr) / measured start-up (row 1: --import − bare node wall, same round)",
+      sample: perRound((get) => {
+        const doc = docOf(need(get, 'model', 'traced'), 'model/traced');
+        const measuredNs = need(get, 'startup', 'import').wallNs - need(get, 'startup', 'bare').wallNs;
+        if (doc.startup === null) throw new Error(STARTUP_NOT_REPORTED);
+        return ohRatio(doc.startup.ns, measuredNs, 'start-up');
+      }),
+      context: perRound((get) => ({ measuredMs: (need(get, 'startup', 'import').wallNs - need(get, 'startup', 'bare').wallNs) / 1e6 })),
+    },
+  ];
+}

@@ -1,0 +1,40 @@
+/**
+ * How much work each experiment of bench:cost does. Full: the real run
+ * (~4 minutes on the project's 2-core machine); quick (`--quick`): the same
+ * experiments with small N, to check the benchmark itself works.
+ */
+export interface CostSettings {
+  quick: boolean;
+  /** Interleaved repeats of each experiment. */
+  repeats: { startup: number; example: number; model: number; tiny: number; probes: number; ocrLoop: number };
+  /** Timed calls of InferenceSession.run and of the sharp pipeline, after `modelWarmCalls` untimed ones. */
+  modelCalls: number;
+  modelWarmCalls: number;
+  /** Timed awaited calls of the tiny async function (plus N/10 warm-up calls). */
+  tinyCalls: number;
+  /** Timed calls of the tiny sync function in the probes experiment. */
+  probeCalls: number;
+  /** OCR reads in the OH-vs-measured experiment. */
+  ocrIterations: number;
+}
+
+export const FULL_SETTINGS: CostSettings = {
+  quick: false,
+  repeats: { startup: 10, example: 5, model: 4, tiny: 5, probes: 5, ocrLoop: 3 },
+  // 1,500 + 50 = 1,550 calls: the loop issue 9's table was measured on.
+  modelCalls: 1500,
+  modelWarmCalls: 50,
+  tinyCalls: 200_000,
+  probeCalls: 20_000,
+  ocrIterations: 30,
+};
+
+export const QUICK_SETTINGS: CostSettings = {
+  quick: true,
+  repeats: { startup: 3, example: 2, model: 2, tiny: 2, probes: 2, ocrLoop: 2 },
+  modelCalls: 100,
+  modelWarmCalls: 10,
+  tinyCalls: 20_000,
+  probeCalls: 2000,
+  ocrIterations: 3,
+};

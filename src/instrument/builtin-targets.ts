@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { presetDataDir, presetsDir } from '../paths.js';
+import { loadTargetFile } from './target-file.js';
+import { resolveTarget, type ResolvedTarget } from './target.js';
+
+/** One entry of a built-in list as `scripts/build-preset-data.mjs` writes it. */
+interface BuiltInEntry {
+  line: number;
+  fieldLines: Record<string, number>;
+  spec: unknown;
+}
+
+/**
+ * A preset's built-in target list (`presets/<name>.yaml`), read from the JSON
+ * made of it at build time (`build/presets/<name>.json`): no YAML parser on the
+ * start-up path. Messages still name the YAML file and line. Without the data
+ * file (a source checkout that was not built with `npm run build`) the YAML is
+ * read as a user file would be.
+ */
+export function loadBuiltInTargets(fileName: string): ResolvedTarget[] {
+  const yamlPath = path.join(presetsDir, fileName);
+  let entries: BuiltInEntry[];
+  try {
+    const data = JSON.parse(readFileSync(path.join(presetDataDir, fileName.replace(/\.ya?ml$/, '.json')), 'utf8')) as { targets: BuiltInEntry[] };
+    entries = data.targets;
+  } catch {
+    return loadTargetFile(yamlPath, { optional: true }).targets;
+  }
+  return entries.map((entry) => resolveTarget(entry.spec, (field) => `${yamlPath}:${(field === undefined ? undefined : entry.fieldLines[field]) ?? entry.line}`, { optional: true }));
+}

@@ -1,0 +1,161 @@
+import { nowNs } from '../core/clock.js';
+import { storage } from '../core/context.js';
+import { Tracer } from '../core/tracer.js';
+import { wrapFunction, type CountedSwitch, type TargetSwitch } from './wrap.js';
+
+/**
+ * What stagescope's wrapper costs per call on this machine, this process, now.
+ *
+ * Why calibrated and not measured on every call: the wrapper takes two clock
+ * readings per call (the span's start and end). Measuring its own cost would take
+ * two to four more — at ~50 ns per reading on a VM clock, more than the rest of
+ * the wrapper — and would still miss what happens outside it (the promise
+ * reaction that ends an async span, the garbage of the span handle). So the
+ * wrapper counts calls, and the cost per call is measured the way a benchmark
+ * measures it: the same wrapper around a no-op, against the bare no-op,
+ * interleaved, median of rounds. Overhead = calls × cost per call + measured
+ * hook and probe time (hooks and probes are timed where they run).
+ *
+ * What this does not see: a cold CPU cache makes the first calls of a pipeline
+ * step slower than this warm figure; and AsyncLocalStorage's cost on every
+ * `await` in the process (Node < 24), which is reported on its own.
+ */
+export interface WrapperCosts {
+  /** Added per recorded call of a function that returns a value, ns. */
+  recordSyncNs: number;
+  /** Added per recorded call of a function that returns a promise (includes the reaction that ends the span), ns. */
+  recordAsyncNs: number;
+  /** Added per call that went straight through (disabled, sampled out, suppressed), ns. */
+  passThroughNs: number;
+  /** Of `recordSyncNs`, the part between the span's two clock readings (inflates a span's own duration), ns. */
+  insideSpanNs: number;
+  /** Wall time the calibration took, ns. */
+  calibrationNs: number;
+}
+
+let syncCached: (Omit<WrapperCosts, 'recordAsyncNs' | 'calibrationNs'> & { calibrationNs: number }) | undefined;
+let asyncCached: { recordAsyncNs: number; calibrationNs: number } | undefined;
+
+const SYNC_CALLS = 1_000;
+const ASYNC_CALLS = 500;
+const ROUNDS = 5;
+
+/**
+ * Until the asynchronous calibration has run (it needs to await), an async call
+ * is estimated at the synchronous cost plus this much for the promise reaction
+ * that ends its span: the upper end of what bench:cost measured for a `.then`
+ * with two closures on Node 20–24 (30–170 ns).
+ */
+const REACTION_ESTIMATE_NS = 170;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function syncPart(): NonNullable<typeof syncCached> {
+  if (syncCached === undefined) {
+    const startedNs = nowNs();
+    const costs = calibrateSync();
+    syncCached = { ...costs, calibrationNs: nowNs() - startedNs };
+  }
+  return syncCached;
+}
+
+/**
+ * The calibrated costs, measured once per process (~5–10 ms) the first time they
+ * are asked for: when a run with wrapped calls ends, never at start-up.
+ */
+export async function wrapperCosts(): Promise<WrapperCosts> {
+  const sync = syncPart();
+  if (asyncCached === undefined) {
+    const startedNs = nowNs();
+    const recordAsyncNs = await calibrateAsync();
+    asyncCached = { recordAsyncNs, calibrationNs: nowNs() - startedNs };
+  }
+  return { ...sync, recordAsyncNs: asyncCached.recordAsyncNs, calibrationNs: sync.calibrationNs + asyncCached.calibrationNs };
+}
+
+/**
+ * The costs without awaiting (an overhead budget's check, the `exit` path): the
+ * synchronous calibration (~2–4 ms, once), and the asynchronous figure if it was
+ * measured already, else the synchronous cost plus `REACTION_ESTIMATE_NS`.
+ */
+export function wrapperCostsSync(): WrapperCosts {
+  const sync = syncPart();
+  return {
+    ...sync,
+    recordAsyncNs: asyncCached?.recordAsyncNs ?? sync.recordSyncNs + REACTION_ESTIMATE_NS,
+    calibrationNs: sync.calibrationNs + (asyncCached?.calibrationNs ?? 0),
+  };
+}
+
+function scratch(): { tracer: Tracer; sw: CountedSwitch; off: TargetSwitch } {
+  const tracer = new Tracer({ maxSpans: 4096 });
+  const sw = { enabled: true } as TargetSwitch;
+  const off: TargetSwitch = { enabled: false };
+  return { tracer, sw: sw as CountedSwitch, off };
+}
+
+function spec(sw: TargetSwitch): Parameters<typeof wrapFunction>[1] {
+  return { name: 'calibrate', stage: null, target: 'stagescope#calibrate', record: true, callback: false, hook: undefined, onResult: undefined, switch: sw };
+}
+
+function calibrateSync(): Omit<WrapperCosts, 'recordAsyncNs' | 'calibrationNs'> {
+  const { tracer, sw, off } = scratch();
+  const plain = (x: number): number => x + 1;
+  const recorded = wrapFunction(plain, spec(sw), tracer);
+  const passing = wrapFunction((x: number): number => x + 1, spec(off), tracer);
+  const root = tracer.startSpan('calibration', { parent: null });
+  const record: number[] = [];
+  const pass: number[] = [];
+  const inside: number[] = [];
+  storage.run(root, () => {
+    let sink = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const t0 = nowNs();
+      for (let i = 0; i < SYNC_CALLS; i++) sink = plain(sink);
+      const t1 = nowNs();
+      const callsBefore = sw.calls ?? 0;
+      const durationBefore = sw.durationNs ?? 0;
+      for (let i = 0; i < SYNC_CALLS; i++) sink = recorded(sink);
+      const t2 = nowNs();
+      for (let i = 0; i < SYNC_CALLS; i++) sink = passing(sink);
+      const t3 = nowNs();
+      const plainNs = (t1 - t0) / SYNC_CALLS;
+      record.push(Math.max(0, (t2 - t1) / SYNC_CALLS - plainNs));
+      pass.push(Math.max(0, (t3 - t2) / SYNC_CALLS - plainNs));
+      const calls = (sw.calls ?? 0) - callsBefore;
+      if (calls > 0) inside.push(Math.max(0, ((sw.durationNs ?? 0) - durationBefore) / calls - plainNs));
+    }
+    if (sink < 0) throw new Error('unreachable');
+  });
+  return { recordSyncNs: median(record), passThroughNs: median(pass), insideSpanNs: median(inside) };
+}
+
+async function calibrateAsync(): Promise<number> {
+  const { tracer, sw } = scratch();
+  const plain = async (x: number): Promise<number> => x + 1;
+  const recorded = wrapFunction(plain, spec(sw), tracer);
+  const root = tracer.startSpan('calibration', { parent: null });
+  return storage.run(root, async () => {
+    const added: number[] = [];
+    let sink = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const t0 = nowNs();
+      for (let i = 0; i < ASYNC_CALLS; i++) sink = await plain(sink);
+      const t1 = nowNs();
+      for (let i = 0; i < ASYNC_CALLS; i++) sink = await recorded(sink);
+      const t2 = nowNs();
+      added.push(Math.max(0, (t2 - t1 - (t1 - t0)) / ASYNC_CALLS));
+    }
+    return median(added);
+  });
+}
+
+
+/** The costs if the full calibration (synchronous and asynchronous) has run in this process, else undefined; never measures. */
+export function knownWrapperCosts(): WrapperCosts | undefined {
+  if (syncCached === undefined || asyncCached === undefined) return undefined;
+  return { ...syncCached, recordAsyncNs: asyncCached.recordAsyncNs, calibrationNs: syncCached.calibrationNs + asyncCached.calibrationNs };
+}

@@ -1,0 +1,29 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Modules a preset needs only at the end of a run (renderers, writers), only
+ * with an option (probes), or only under one driver (the API's `run()`): loaded
+ * on first use instead of when stagescope starts. Start-up is paid by every
+ * traced process, even `node --import stagescope/register/ocr -e 0`; these
+ * modules and what they import were most of the 190 ms of `import('stagescope')`
+ * measured in issue "Cost of observation".
+ *
+ * `require` of an ES module is synchronous (Node ≥ 20.19 / 22.12), which the
+ * `exit` path needs; a module already loaded by `import` is the same instance.
+ */
+const load = createRequire(import.meta.url);
+
+function once<T>(specifier: string): () => T {
+  let module: T | undefined;
+  return () => (module ??= load(specifier) as T);
+}
+
+export const lazyModules = {
+  textTree: once<typeof import('../render/text-tree.js')>('../render/text-tree.js'),
+  probeAnnotation: once<typeof import('../render/probe-annotation.js')>('../render/probe-annotation.js'),
+  writeOutputs: once<typeof import('../io/write-outputs.js')>('../io/write-outputs.js'),
+  atomicWrite: once<typeof import('../io/atomic-write.js')>('../io/atomic-write.js'),
+  probeSession: once<typeof import('../probes/probe-session.js')>('../probes/probe-session.js'),
+  probeRegistry: once<typeof import('../probes/registry.js')>('../probes/registry.js'),
+  runScript: once<typeof import('../driver/run-script.js')>('../driver/run-script.js'),
+};

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { launch, observe, scenario, spanNames, TRACED_MODES, withoutInternalFrames, type Observed } from './matrix.js';
+
+/** Plain and traced must look the same from outside; stderr compared without stagescope's own lines. */
+function assertSameBehaviour(mode: string, plain: Observed, traced: Observed, options: { exactStderr?: boolean } = {}): void {
+  assert.equal(traced.stdout, plain.stdout, `${mode}: stdout`);
+  assert.equal(traced.code, plain.code, `${mode}: exit code (stderr: ${traced.stderr})`);
+  assert.equal(traced.signal, plain.signal, `${mode}: signal`);
+  if (options.exactStderr ?? true) assert.equal(traced.stderr, plain.stderr, `${mode}: stderr`);
+  else assert.equal(withoutInternalFrames(traced.stderr), withoutInternalFrames(plain.stderr), `${mode}: stderr (without Node's internal frames)`);
+}
+
+describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => {
+  it('a script that starts its exported main itself (setImmediate(main)) runs it once', async () => {
+    const script = scenario('main-self-start.mjs');
+    const plain = await observe(launch('plain', script));
+    assert.equal(plain.stdout, 'main ran ok\n');
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script));
+      assertSameBehaviour(mode, plain, traced);
+      assert.deepEqual(spanNames(traced.doc), ['run', 'asyncWork'], `${mode}: one traced main`);
+    }
+  });
+
+  it('an exported main that the script never starts is called only when asked (--call-main)', async () => {
+    const script = scenario('main-exported.cjs');
+    const plain = await observe(launch('plain', script));
+    assert.equal(plain.stdout, '');
+    const notAsked = await observe(launch('cli', script));
+    assertSameBehaviour('cli', plain, notAsked);
+    assert.ok(notAsked.stagescopeLines.some((line) => line.includes('SS_MAIN_NOT_CALLED')), 'a hint says how to call main');
+    const asked = await observe(launch('cli', script, [], { cliOptions: ['--call-main'] }));
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.equal(asked.stdout, 'main ran 5\n');
+    assert.deepEqual(spanNames(asked.doc), ['run', 'syncAdd']);
+    const viaEnv = await observe(launch('import', script, [], { env: { STAGESCOPE_CALL_MAIN: '1' } }));
+    assert.equal(viaEnv.stdout, 'main ran 5\n');
+  });
+
+  it('an uncaught error from a timer: same message, stack and exit code; the run records it', async () => {
+    const script = scenario('late-throw.mjs');
+    const plain = await observe(launch('plain', script));
+    assert.equal(plain.code, 1);
+    assert.match(plain.stderr, /TypeError: late type error/);
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script));
+      assertSameBehaviour(mode, plain, traced);
+      assert.equal(traced.doc?.error?.message, 'late type error', `${mode}: error recorded`);
+      assert.equal(traced.doc?.exitCode, 1, `${mode}: exit code recorded`);
+      assert.deepEqual(spanNames(traced.doc), ['run', 'asyncWork']);
+    }
+  });
+
+  it('a library rethrowing from uncaughtException (exit 7): same output, and the partial run is saved', async () => {
+    const script = scenario('rethrow-uncaught.mjs');
+    const plain = await observe(launch('plain', script));
+    assert.equal(plain.code, 7);
+    for (const mode of ['cli', 'import'] as const) {
+      const traced = await observe(launch(mode, script));
+      assertSameBehaviour(mode, plain, traced);
+      assert.ok(traced.doc !== undefined, `${mode}: run document saved`);
+      assert.equal(traced.doc.error?.message, 'late failure');
+      assert.deepEqual(spanNames(traced.doc), ['run', 'syncAdd']);
+      assert.ok(traced.doc.diagnostics.some((d) => d.code === 'SS_RUN_SNAPSHOT'), `${mode}: says it is a snapshot`);
+    }
+  });
+
+  it("the app's beforeExit listener runs once, also when a call graph is drawn at the end", async () => {
+    const script = scenario('before-exit.mjs');
+    const plain = await observe(launch('plain', script));
+    assert.equal(plain.stdout, 'work done\nbeforeExit 1\n');
+    for (const mode of ['cli', 'import'] as const) {
+      const svgLaunch = launch(mode, script, [], { cliOptions: ['--svg', '/dev/null'], env: mode === 'import' ? { STAGESCOPE_SVG: '/dev/null' } : {} });
+      const traced = await observe(svgLaunch);
+      assertSameBehaviour(mode, plain, traced);
+    }
+    const api = await observe(launch('api', script));
+    assertSameBehaviour('api', plain, api);
+  });
+
+  it('process.exit(4) mid-run: code and output are the script\'s, the document has the exit code', async () => {
+    const script = scenario('exit-code.cjs');
+    const plain = await observe(launch('plain', script));
+    assert.equal(plain.code, 4);
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script));
+      assertSameBehaviour(mode, plain, traced);
+      assert.equal(traced.doc?.exitCode, 4, `${mode}: exit code recorded`);
+      assert.deepEqual(spanNames(traced.doc), ['run', 'syncAdd', 'asyncWork']);
+    }
+  });
+});

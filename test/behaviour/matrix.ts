@@ -1,0 +1,122 @@
+/**
+ * The reliability matrix: run one scenario script plain (`node script`) and
+ * traced three ways (the CLI, `node --import stagescope/register`, the API
+ * driver), and compare what an observer of the process sees: stdout, stderr
+ * (stagescope's own `stagescope:` lines removed), exit code and signal. The
+ * run document is parsed back for the traced modes.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RunDocument } from '../../src/core/run-document.js';
+import { cliPath, fixture, repoRoot, tempDir } from '../helpers.js';
+
+export type Mode = 'plain' | 'cli' | 'import' | 'api';
+export const TRACED_MODES: readonly Exclude<Mode, 'plain'>[] = ['cli', 'import', 'api'];
+
+export const targets = fixture('targets/fake.yaml');
+
+export function scenario(name: string): string {
+  return fixture('behaviour', name);
+}
+
+export interface Launch {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  /** The run document (traced modes). */
+  json: string | undefined;
+}
+
+export interface LaunchOptions {
+  /** `stagescope run` options before `--` (cli mode). */
+  cliOptions?: string[];
+  /** Extra STAGESCOPE_* variables (import mode) or env for every mode. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The command line of one scenario in one mode. */
+export function launch(mode: Mode, script: string, args: string[] = [], options: LaunchOptions = {}): Launch {
+  const json = mode === 'plain' ? undefined : path.join(tempDir('stagescope-behaviour-'), 'run.json');
+  const env = { ...options.env };
+  switch (mode) {
+    case 'plain':
+      return { argv: [script, ...args], env, json };
+    case 'cli':
+      return { argv: [cliPath, 'run', '--targets', targets, '--json', json!, '--quiet', ...(options.cliOptions ?? []), '--', script, ...args], env, json };
+    case 'import':
+      return { argv: ['--import', 'stagescope/register', script, ...args], env: { STAGESCOPE_TARGETS: targets, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1', ...env }, json };
+    case 'api':
+      return { argv: [scenario('api-driver.mjs'), json!, script, ...args], env, json };
+  }
+}
+
+export interface Observed {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** stderr without stagescope's own lines. */
+  stderr: string;
+  /** stagescope's own stderr lines. */
+  stagescopeLines: string[];
+  doc: RunDocument | undefined;
+  pid: number;
+}
+
+export interface RunOptions {
+  /** Called once `ready` appears on stdout, with the pid of the process started. */
+  onReady?: (pid: number) => void;
+  timeoutMs?: number;
+}
+
+/** Start it, wait for it to end, observe. */
+export function observe(spec: Launch, options: RunOptions = {}): Promise<Observed> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, spec.argv, {
+      cwd: repoRoot,
+      env: { ...process.env, NODE_OPTIONS: '', ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    let ready = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!ready && /^ready\b/m.test(stdout)) {
+        ready = true;
+        options.onReady?.(child.pid!);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const lines = stderr.split(/(?<=\n)/);
+      const own = lines.filter((line) => line.startsWith('stagescope:'));
+      const doc = spec.json !== undefined && existsSync(spec.json) ? (JSON.parse(readFileSync(spec.json, 'utf8')) as RunDocument) : undefined;
+      resolve({ code, signal, stdout, stderr: lines.filter((line) => !line.startsWith('stagescope:')).join(''), stagescopeLines: own.map((line) => line.trimEnd()), doc, pid: child.pid! });
+    });
+  });
+}
+
+/** Node prints the frames of its own module runner; where the API driver starts the script they differ by design. */
+export function withoutInternalFrames(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !/^\s+at .*(node:internal|\/build\/src\/|api-driver\.mjs)/.test(line))
+    .join('\n');
+}
+
+/** The names of a document's spans, in start order. */
+export function spanNames(doc: RunDocument | undefined): string[] {
+  return (doc?.spans ?? []).slice().sort((a, b) => a.startNs - b.startNs).map((span) => span.name);
+}
+
+/** Has the process with this pid ended? (signal 0 probes without signalling) */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}

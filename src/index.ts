@@ -84,7 +84,7 @@ export type { ServeOptions, PageOptions } from './serve/options.js';
 export { RequestTreeStore, type RequestStoreOptions, type RouteSummary, type StagePercentiles } from './serve/store.js';
 export { OverheadBudget, type OverheadBudgetOptions } from './instrument/overhead-budget.js';
 export { requestToRunDocument } from './serve/request-document.js';
-export type { AdaptiveEvent } from './core/run-document.js';
+export type { AdaptiveEvent, ReachSource } from './core/run-document.js';
 export type {
   FinishedRequest,
   RemoteParent,

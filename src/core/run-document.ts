@@ -58,10 +58,28 @@ export interface RunDocument {
   samplerOverheadNs?: number;
   /** Adaptive tracing decisions (overhead budget), oldest first; absent when none. */
   adaptive?: AdaptiveEvent[];
+  /** Process id of the process that wrote the document (spans without a `pid` ran here). */
+  pid?: number;
+  /** Worker threads and child processes whose spans were merged in (docs/workers-and-processes.md); absent when none. */
+  reach?: ReachSource[];
   /** What the overhead budget did, in sum (the root line shows it); absent when it did nothing. */
   budget?: BudgetSummary;
   /** How `overheadNs` was made up, and stagescope's start-up; absent in documents from older versions. */
   overhead?: OverheadBreakdown;
+}
+
+/** A worker thread or child process whose spans a run document holds. */
+export interface ReachSource {
+  kind: 'worker' | 'process';
+  /** Span id (in this document) of the source's root span. */
+  rootId: string;
+  pid: number;
+  /** Worker thread id (0 for a child process's main thread). */
+  threadId: number;
+  /** Worker file or child command. */
+  label: string;
+  /** False when the source never reported its end (terminated worker, killed child): its open spans are `unfinished`. */
+  complete: boolean;
 }
 
 /** The overhead budget's decisions in sum. */
@@ -96,6 +114,8 @@ export interface OverheadBreakdown {
   perCall?: { syncNs: number; asyncNs: number; passThroughNs: number; insideSpanNs: number };
   /** Loading stagescope and patching before the script ran (not part of `durationNs` or `overheadNs`), ns; absent when unknown. */
   startupNs?: number;
+  /** Overhead of the worker threads and child processes merged in (their own `overheadNs`), ns; absent when none. */
+  reachNs?: number;
 }
 
 export interface BuildRunOptions {

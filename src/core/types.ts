@@ -44,4 +44,12 @@ export interface SpanRecord {
   error: SpanError | null;
   metrics: Metrics;
   attributes: Attributes;
+  /**
+   * Worker thread the span ran in (`worker_threads.threadId`). Absent for the
+   * main thread of the process that wrote the document; set on spans merged in
+   * from a Worker (docs/workers-and-processes.md).
+   */
+  threadId?: number;
+  /** Process the span ran in. Absent for the process that wrote the document; set on spans merged in from a child process. */
+  pid?: number;
 }

@@ -33,7 +33,9 @@
  * functions are swapped through the setters (namespaces cannot be assigned).
  * CommonJS builds are left to the `Module._load` hook.
  */
+import { fileURLToPath } from 'node:url';
 import { init, initSync, parse } from 'es-module-lexer';
+import { packageEntryOfFile } from '../reach/package-of-file.js';
 
 interface HookData {
   /** package name → export names to expose as replaceable `let` bindings */
@@ -104,6 +106,12 @@ function noteResolved(specifier: string, result: ResolveResult): ResolveResult {
     // the library reaches it by a relative import, so match the resolved file.
     const file = packageFileOfUrl(result.url);
     if (file !== undefined && Object.prototype.hasOwnProperty.call(packages, file)) entries.set(result.url, file);
+    else if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) {
+      // A package's entry reached by a path (`import '../../dist/x.mjs'`, a linked
+      // copy): match it by the nearest package.json name.
+      const name = packageEntryOfFile(fileURLToPath(result.url.split('?')[0]!));
+      if (name !== undefined && Object.prototype.hasOwnProperty.call(packages, name)) entries.set(result.url, name);
+    }
   }
   return result;
 }

@@ -1,6 +1,7 @@
 import Module, { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { reportDiagnostic } from '../core/diagnostics.js';
+import { nearestPackage, packageEntryOfFile } from '../reach/package-of-file.js';
 
 /**
  * Process-wide module hooks, installed once and shared (through a global symbol)
@@ -101,6 +102,11 @@ function installCjsHook(): void {
         moduleName = undefined;
       }
     }
+    if ((moduleName === undefined || !state.watched.has(moduleName)) && isPathRequest(request)) {
+      // `require('../..')`, a linked copy outside node_modules, a demo loading
+      // `../dist/x.js`: match the file by the package it is an entry of.
+      moduleName = watchedPackageOfRequest(request, parent, isMain);
+    }
     if (moduleName !== undefined && state.watched.has(moduleName)) {
       let location = request;
       try {
@@ -112,6 +118,28 @@ function installCjsHook(): void {
     }
     return exports;
   };
+}
+
+/** A relative or absolute specifier (`../..`, `./dist/x.js`, `/abs/file.js`), not a bare package name or builtin. */
+function isPathRequest(request: string): boolean {
+  return request.startsWith('.') || path.isAbsolute(request);
+}
+
+/**
+ * The watched package a path request loads an entry of (nearest package.json
+ * `name`, cached per directory; see reach/package-of-file.ts), or undefined.
+ * Costs a cached resolve per relative load, paid only when the specifier itself
+ * did not already name a watched package.
+ */
+function watchedPackageOfRequest(request: string, parent: unknown, isMain: boolean): string | undefined {
+  let file: string;
+  try {
+    file = path.isAbsolute(request) ? request : (Module as ModuleInternals)._resolveFilename(request, parent, isMain);
+  } catch {
+    return undefined;
+  }
+  const name = packageEntryOfFile(file);
+  return name !== undefined && state.watched.has(name) ? name : undefined;
 }
 
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
@@ -231,6 +259,8 @@ export function findPreloaded(moduleName: string, basedirs: readonly string[]): 
 /** Can `moduleName` be resolved from any of `basedirs` (CJS or ESM conditions)? */
 export function isResolvable(moduleName: string, basedirs: readonly string[]): boolean {
   for (const basedir of basedirs) {
+    // A script inside the package's own checkout (tesseract.js's examples/node) loads it by path.
+    if (nearestPackage(basedir)?.name === moduleName) return true;
     const req = createRequire(path.join(basedir, '__stagescope__.js'));
     try {
       req.resolve(moduleName);

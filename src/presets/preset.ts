@@ -25,6 +25,8 @@ import { lazyModules } from './lazy-modules.js';
 import { setActiveTracer } from '../api/active-tracer.js';
 import { resolveModelRule, setActiveModelRules, type ModelStageRule, type ModelStageSpec } from './model-rules.js';
 import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
+import { startReach, type ReachSession } from '../reach/reach-session.js';
+import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 
 export interface PresetOptions {
   /**
@@ -124,9 +126,13 @@ export class Preset {
   #releaseModels: () => void = () => undefined;
   /** Null without probes: the probe modules are not even loaded then. */
   readonly #probes: ProbeSession | null;
+  /** The options as given: workers and child processes get their portable part (reach/link.ts). */
+  readonly #givenOptions: PresetOptions;
+  #reach: ReachSession | null = null;
 
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
     this.name = name;
+    this.#givenOptions = options;
     const targets: ResolvedTarget[] = [];
     const models: ModelStageRule[] = (options.models ?? []).map((entry, index) => resolveModelRule(entry, `options.models[${index}]`));
     const builtInModels: ModelStageRule[] = [];
@@ -192,6 +198,7 @@ export class Preset {
     this.#releaseActive = setActiveTracer(this.tracer);
     this.#releaseModels = setActiveModelRules(this.models);
     this.#probes?.start(root);
+    this.#reach = startReach(this, this.#givenOptions);
     for (const callback of this.#afterStart) callback(root);
     warmUpContext(root);
     const loadStartMs = (globalThis as { [LOAD_START_KEY]?: number })[LOAD_START_KEY];
@@ -284,6 +291,7 @@ export class Preset {
     this.#probes?.stop();
     this.tracer.ambientRoot = null;
     this.instrumenter.disable();
+    reportUnmatchedPackages(this.instrumenter);
     const diagnostics = takeDiagnostics().map(({ code, message }) => ({ code, message }));
     const doc = buildRunDocument({
       preset: this.name,
@@ -302,6 +310,11 @@ export class Preset {
     doc.overheadNs = overhead.wrapperNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs;
     const budget = this.budget.summary();
     if (budget.sampled + budget.disabled > 0) doc.budget = budget;
+    // Workers' and child processes' spans (and their overhead: `overhead.reachNs`).
+    doc.pid = process.pid;
+    const ownOverheadNs = doc.overheadNs;
+    this.#reach?.finishInto(doc, root);
+    if (doc.overheadNs > ownOverheadNs) overhead.reachNs = doc.overheadNs - ownOverheadNs;
     if (this.budget.events.length > 0) doc.adaptive = this.budget.events.map((event) => ({ ...event, atNs: Math.max(0, event.atNs - root.startNs) }));
     this.#document = doc;
     this.#emit(doc);

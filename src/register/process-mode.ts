@@ -10,6 +10,7 @@ import { loadedMainExports, parseCallMain, shouldCallMain, sourceDeclaresMain } 
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
 import { parseProbeList } from '../probes/probe-names.js';
+import { startLinkedModeIfLinked } from '../reach/linked-mode.js';
 
 /**
  * `node --import stagescope/register/<preset> script.mjs`: trace the whole process.
@@ -55,6 +56,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOpti
 }
 
 export function startProcessMode(presetName: string): void {
+  // A Worker or child process of a traced run: traced for that run, never printing its own tree.
+  if (startLinkedModeIfLinked()) return;
   let preset: Preset;
   let options: PresetOptions;
   try {

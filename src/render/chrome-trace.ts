@@ -68,6 +68,8 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
     endNs: number;
   }
   const stacks: Open[][] = [];
+  // Spans of another thread or process (workers, child processes) never share a track with this thread's.
+  const laneOfTrack: string[] = [];
   const result = new Map<string, TrackAssignment>();
   const isAncestor = (candidate: SpanRecord, span: SpanRecord): boolean => {
     const seen = new Set<string>();
@@ -83,6 +85,7 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
     // Close what has ended on every track by now.
     for (const stack of stacks) while (stack.length > 0 && stack[stack.length - 1]!.endNs <= startNs) stack.pop();
     const fits = (tid: number): boolean => {
+      if (laneOfTrack[tid] !== laneKey(span)) return false;
       const stack = stacks[tid]!;
       const top = stack[stack.length - 1];
       return top === undefined || isAncestor(top.span, span);
@@ -92,6 +95,7 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
     if (tid < 0) {
       tid = stacks.length;
       stacks.push([]);
+      laneOfTrack.push(laneKey(span));
     }
     const stack = stacks[tid]!;
     const top = stack[stack.length - 1];
@@ -100,6 +104,11 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
     result.set(span.id, { tid, endNs: clippedEndNs });
   }
   return result;
+}
+
+/** Thread/process a span ran in: '' for the document's own main thread. */
+function laneKey(span: SpanRecord): string {
+  return span.pid === undefined && span.threadId === undefined ? '' : `${span.pid ?? ''}/${span.threadId ?? ''}`;
 }
 
 function parentOf(span: SpanRecord, byId: ReadonlyMap<string, SpanRecord>): SpanRecord | undefined {
@@ -153,7 +162,8 @@ export function renderChromeTrace(doc: RunDocument): ChromeTrace {
   const label = `stagescope${doc.preset === null ? '' : ` ${doc.preset}`}${doc.command.length > 0 ? `: ${doc.command.join(' ')}` : ''}`;
   events.push({ name: 'process_name', ph: 'M', pid: TRACE_PID, tid: 0, args: { name: label } });
   for (const [tid, span] of [...firstOnTrack].sort((a, b) => a[0] - b[0])) {
-    const name = tid === 0 ? `main (${span.name})` : `concurrent ${tid}: ${span.name}`;
+    const where = span.pid !== undefined ? `process ${span.pid}${span.threadId ? ` worker ${span.threadId}` : ''}: ` : span.threadId !== undefined ? `worker ${span.threadId}: ` : '';
+    const name = tid === 0 ? `main (${span.name})` : where !== '' ? `${where}${span.name}` : `concurrent ${tid}: ${span.name}`;
     events.push({ name: 'thread_name', ph: 'M', pid: TRACE_PID, tid: tid + 1, args: { name } });
     events.push({ name: 'thread_sort_index', ph: 'M', pid: TRACE_PID, tid: tid + 1, args: { sort_index: tid } });
   }

@@ -1,0 +1,105 @@
+import path from 'node:path';
+import type { PresetOptions } from '../presets/preset.js';
+import type { TargetSpec } from '../instrument/target.js';
+
+/** Environment variable that makes a node child process a linked child (JSON {@link ReachLink}). */
+export const REACH_ENV = 'STAGESCOPE_REACH';
+/** `worker_threads` environment-data key that makes a Worker a linked worker (a {@link ReachLink}). */
+export const REACH_DATA_KEY = 'stagescope.reach.v1';
+
+/**
+ * The preset options a worker or child process gets: plain data only (they
+ * cross a thread or process boundary as JSON). Outputs (`json`, `svg`, `gantt`,
+ * `trace`, printing) are never passed: only the run's own process writes them.
+ */
+export interface PortableOptions {
+  targets?: Array<string | TargetSpec>;
+  builtInTargets?: boolean;
+  maxSpans?: number;
+  /** null means Infinity (the budget off): JSON has no Infinity. */
+  maxOverheadPct?: number | null;
+  probes?: string[];
+  /** Preset-specific switches (`ops`, `kernels` …): primitive values only. */
+  extra?: Record<string, string | number | boolean>;
+}
+
+/** What a traced thread or process hands to a worker or child it starts. */
+export interface ReachLink {
+  /** Unique per started worker/child. */
+  linkId: string;
+  kind: 'worker' | 'process';
+  /** Span the worker/child was started under, as an id of the merging process's run document. */
+  parentSpanId: string;
+  /** BroadcastChannel worker batches go to (the process main thread's session). */
+  channel: string;
+  /** Directory child processes write their run documents to (made on first use). */
+  dir: string;
+  preset: string;
+  options: PortableOptions;
+  /** Where the parent resolves packages from (the traced script's folder first). */
+  basedirs: string[];
+  /** Worker file or child command line, for the merged root span's name. */
+  label: string;
+}
+
+/** Keys handled one by one below, or outputs that never cross: not copied into `extra`. */
+const PORTED_OR_OUTPUT_KEYS = new Set(['json', 'quiet', 'output', 'svg', 'gantt', 'trace', 'treeDepth', 'compact', 'targets', 'builtInTargets', 'maxSpans', 'maxOverheadPct', 'probes']);
+
+/** The portable part of a preset's options (target file paths made absolute; custom probe objects dropped). */
+export function portableOptions(options: PresetOptions): PortableOptions {
+  const portable: PortableOptions = {};
+  if (options.targets !== undefined) {
+    portable.targets = options.targets.map((entry) => (typeof entry === 'string' ? path.resolve(entry) : { ...entry }));
+  }
+  if (options.builtInTargets !== undefined) portable.builtInTargets = options.builtInTargets;
+  if (options.maxSpans !== undefined) portable.maxSpans = options.maxSpans;
+  if (options.maxOverheadPct !== undefined) portable.maxOverheadPct = Number.isFinite(options.maxOverheadPct) ? options.maxOverheadPct : null;
+  const probes: string[] = [];
+  for (const probe of options.probes ?? []) if (typeof probe === 'string') probes.push(probe);
+  if (probes.length > 0) portable.probes = probes;
+  const extra: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (PORTED_OR_OUTPUT_KEYS.has(key)) continue;
+    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) extra[key] = value;
+  }
+  if (Object.keys(extra).length > 0) portable.extra = extra;
+  return portable;
+}
+
+/** Preset options for a linked worker/child: the portable ones, printing nothing. */
+export function linkedPresetOptions(portable: PortableOptions): PresetOptions {
+  const options: PresetOptions & Record<string, unknown> = { ...portable.extra, quiet: true, output: { write: () => true } };
+  if (portable.targets !== undefined) options.targets = portable.targets;
+  if (portable.builtInTargets !== undefined) options.builtInTargets = portable.builtInTargets;
+  if (portable.maxSpans !== undefined) options.maxSpans = portable.maxSpans;
+  if (portable.maxOverheadPct !== undefined) options.maxOverheadPct = portable.maxOverheadPct ?? Infinity;
+  if (portable.probes !== undefined) options.probes = portable.probes as PresetOptions['probes'];
+  return options;
+}
+
+/** Parse a link from the environment or environment data; undefined when absent or malformed. */
+export function parseLink(value: unknown): ReachLink | undefined {
+  let data = value;
+  if (typeof value === 'string') {
+    try {
+      data = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  const link = data as Partial<ReachLink> | null | undefined;
+  if (link === null || typeof link !== 'object') return undefined;
+  if (typeof link.linkId !== 'string' || typeof link.parentSpanId !== 'string' || typeof link.preset !== 'string') return undefined;
+  if (typeof link.channel !== 'string' || typeof link.dir !== 'string' || (link.kind !== 'worker' && link.kind !== 'process')) return undefined;
+  return {
+    linkId: link.linkId,
+    kind: link.kind,
+    parentSpanId: link.parentSpanId,
+    channel: link.channel,
+    dir: link.dir,
+    preset: link.preset,
+    options: link.options ?? {},
+    basedirs: Array.isArray(link.basedirs) ? link.basedirs.filter((dir): dir is string => typeof dir === 'string') : [],
+    label: typeof link.label === 'string' ? link.label : '',
+  };
+}

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { packageEntryOfFile, packageNameOfFile } from '../src/reach/package-of-file.js';
+import { fixture, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from './helpers.js';
+
+const targets = fixture('targets/linked.yaml');
+const lib = fixture('linked-lib');
+
+describe('libraries loaded by a relative path (nearest package.json)', () => {
+  it('names the package a file belongs to, and only its entries as the package', () => {
+    assert.equal(packageNameOfFile(path.join(lib, 'lib/internal.js')), 'fake-linked-lib');
+    assert.equal(packageNameOfFile(path.join(lib, 'examples/node/recognize.js')), 'fake-linked-lib');
+    assert.equal(packageEntryOfFile(path.join(lib, 'lib/index.js')), 'fake-linked-lib', 'main / exports require');
+    assert.equal(packageEntryOfFile(path.join(lib, 'lib/index.mjs')), 'fake-linked-lib', 'exports import');
+    assert.equal(packageEntryOfFile(path.join(lib, 'lib/internal.js')), undefined, 'an internal file is not the package');
+    const faceApi = path.join(repoRoot, 'node_modules/@vladmandic/face-api/dist');
+    assert.equal(packageEntryOfFile(path.join(faceApi, 'face-api.node.js')), '@vladmandic/face-api');
+    assert.equal(packageEntryOfFile(path.join(faceApi, 'face-api.node-wasm.js')), '@vladmandic/face-api', 'a sibling build of main (face-api demo loads ../dist/)');
+    assert.equal(packageEntryOfFile('relative/file.js'), undefined);
+  });
+
+  for (const script of ['recognize.js', 'recognize.mjs']) {
+    it(`traces a library its own example loads by a relative path (${script}), output unchanged`, async () => {
+      const file = path.join(lib, 'examples/node', script);
+      const plain = await runNode([file]);
+      const json = path.join(tempDir(), 'run.json');
+      const traced = await runCli(['run', '--targets', targets, '--json', json, '--quiet', '--', file]);
+      assert.equal(traced.code, 0, traced.stderr);
+      assert.equal(traced.stdout, plain.stdout);
+      assert.equal(traced.stderr, '', 'no "module cannot be found" warning for a script inside the package');
+      const doc = readRun(json);
+      assert.equal(doc.wrappedCalls, 1);
+      const [span] = spanIndex(doc).named('recognize');
+      assert.deepEqual([span?.stage, span?.target], ['recognition', 'fake-linked-lib#recognize']);
+    });
+  }
+
+  it('says so when the package was loaded but never matched (only an internal file)', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runCli(['run', '--targets', targets, '--json', json, '--quiet', '--', path.join(lib, 'examples/node/internal.js')]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '[c.png]\n');
+    const doc = readRun(json);
+    assert.equal(doc.wrappedCalls, 0);
+    const diagnostic = doc.diagnostics.find((d) => d.code === 'SS_PACKAGE_NOT_MATCHED');
+    assert.ok(diagnostic !== undefined, JSON.stringify(doc.diagnostics));
+    assert.match(diagnostic.message, /fake-linked-lib was loaded \(.*lib\/internal\.js\)/);
+    assert.match(result.stderr, /warning \[SS_PACKAGE_NOT_MATCHED\]/);
+  });
+});

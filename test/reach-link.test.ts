@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { linkedPresetOptions, parseLink, portableOptions, REACH_ENV, type ReachLink } from '../src/reach/link.js';
+import { linkedEnvPairs } from '../src/reach/spawn-patch.js';
+
+const link: ReachLink = {
+  linkId: '1-0-1',
+  kind: 'process',
+  parentSpanId: '2',
+  channel: 'c',
+  dir: '/tmp/d',
+  preset: 'onnx',
+  options: {},
+  basedirs: ['/app'],
+  label: 'child.mjs',
+};
+
+describe('what a traced run hands to its workers and children (reach links)', () => {
+  it('passes the preset\'s portable options, never its outputs, and prints nothing in the worker/child', () => {
+    const portable = portableOptions({
+      targets: ['rel/targets.yaml', { module: 'x', export: 'y' }],
+      json: 'run.json',
+      svg: 'g.svg',
+      gantt: 'g2.svg',
+      trace: 't.json',
+      quiet: false,
+      compact: true,
+      maxSpans: 50,
+      maxOverheadPct: Infinity,
+      probes: ['cpu', { name: 'custom', start: () => undefined, end: () => undefined }],
+      ops: true,
+    } as Parameters<typeof portableOptions>[0] & { ops: boolean });
+    assert.deepEqual(JSON.parse(JSON.stringify(portable)), {
+      targets: [path.resolve('rel/targets.yaml'), { module: 'x', export: 'y' }],
+      maxSpans: 50,
+      maxOverheadPct: null,
+      probes: ['cpu'],
+      extra: { ops: true },
+    });
+    const options = linkedPresetOptions(JSON.parse(JSON.stringify(portable)) as typeof portable) as Record<string, unknown>;
+    assert.equal(options.maxOverheadPct, Infinity);
+    assert.equal(options.quiet, true);
+    assert.equal(options.ops, true);
+    for (const key of ['json', 'svg', 'gantt', 'trace']) assert.equal(options[key], undefined, key);
+  });
+
+  it('a node child gets the link and the register module in NODE_OPTIONS, keeping its own options', () => {
+    const pairs = linkedEnvPairs(['PATH=/bin', 'NODE_OPTIONS=--max-old-space-size=100', `${REACH_ENV}={"old":true}`, 'A=b=c'], link);
+    assert.deepEqual(pairs.slice(0, 2), ['PATH=/bin', 'A=b=c']);
+    const nodeOptions = pairs.find((pair) => pair.startsWith('NODE_OPTIONS='))!;
+    assert.match(nodeOptions, /^NODE_OPTIONS=--max-old-space-size=100 --import=file:\/\/\S+\/reach\/register-linked\.js$/);
+    const reach = pairs.filter((pair) => pair.startsWith(`${REACH_ENV}=`));
+    assert.equal(reach.length, 1, 'an inherited link is replaced, not doubled');
+    assert.deepEqual(parseLink(reach[0]!.slice(REACH_ENV.length + 1)), link);
+    // Already there (a grandchild of a linked child): not added twice.
+    const again = linkedEnvPairs(pairs, link);
+    assert.equal(again.find((pair) => pair.startsWith('NODE_OPTIONS=')), nodeOptions);
+  });
+
+  it('ignores a malformed link (the process then runs as if untraced)', () => {
+    assert.equal(parseLink('not json'), undefined);
+    assert.equal(parseLink({ linkId: 1 }), undefined);
+    assert.equal(parseLink(undefined), undefined);
+  });
+});

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { RunDocument } from '../src/core/run-document.js';
+import type { SpanRecord } from '../src/core/types.js';
+import { assertChildrenWithinParents, fixture, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from './helpers.js';
+
+const targets = fixture('targets/reach.yaml');
+const script = fixture('scripts/reach/workers.mjs');
+
+/** The worker subtrees of the workers.mjs fixture, checked the same way whatever the driver. */
+function assertWorkerTree(doc: RunDocument): void {
+  const index = spanIndex(doc);
+  const [pipeline] = index.named('pipeline').filter((span) => span.threadId === undefined);
+  assert.ok(pipeline !== undefined, 'the main thread\'s pipeline span');
+  const workers = index.children(pipeline).filter((span) => span.name.startsWith('worker '));
+  assert.deepEqual(workers.map((span) => span.name), ['worker reach/quick-worker.mjs', 'worker reach/pool-worker.mjs', 'worker reach/nested-worker.mjs']);
+  const threadIds = new Set(workers.map((span) => span.threadId));
+  assert.equal(threadIds.size, 3, 'each worker has its own thread id');
+  for (const worker of workers) {
+    assert.equal(typeof worker.threadId, 'number');
+    assert.equal(worker.attributes.threadId, worker.threadId);
+    assert.equal(worker.traceId, index.root.traceId, 'one trace: the worker joins the run');
+    for (const child of index.children(worker)) assert.equal(child.threadId, worker.threadId, `${child.name} carries its worker's thread id`);
+  }
+  const [quick, pooled, outer] = workers as [SpanRecord, SpanRecord, SpanRecord];
+  // The quick worker ended at once after three calls: every span still arrived.
+  assert.deepEqual(index.children(quick).map((span) => span.name), ['infer', 'infer', 'infer']);
+  assert.equal(quick.status, 'ok');
+  // The pooled worker was terminated while idle (no exit handler runs in it): its task is there, and
+  // its span ends when the main thread saw the thread stop.
+  assert.deepEqual(index.children(pooled).map((span) => `${span.name} ${span.status}`), ['inferAsync ok']);
+  assert.deepEqual([pooled.status, pooled.attributes.terminated, pooled.attributes.exitCode], ['ok', true, 1]);
+  assert.equal(quick.attributes.terminated, undefined);
+  // A worker's own worker is parented under the span current in that worker.
+  const [outerPipeline] = index.children(outer);
+  assert.equal(outerPipeline?.name, 'pipeline');
+  const inner = index.children(outerPipeline!);
+  assert.deepEqual(inner.map((span) => span.name), ['worker reach/quick-worker.mjs']);
+  assert.notEqual(inner[0]!.threadId, outer.threadId);
+  assert.deepEqual(index.children(inner[0]!).map((span) => span.name), ['infer']);
+  assert.equal(doc.reach?.filter((source) => source.kind === 'worker').length, 4);
+  // main: infer, pipeline; quick: 3 infer; pooled: inferAsync; outer: pipeline; inner: infer
+  assert.equal(doc.wrappedCalls, 2 + 3 + 1 + 1 + 1, "wrapped calls of every thread are counted");
+  assert.equal(new Set(doc.spans.map((span) => span.id)).size, doc.spans.length, 'span ids are unique across threads');
+  assertChildrenWithinParents(doc, 1_000_000);
+}
+
+describe('worker threads (reach)', () => {
+  it('stagescope run: worker spans join the run under the span that created the worker; the app sees the same messages and output', async () => {
+    const plain = await runNode([script]);
+    assert.equal(plain.code, 0, plain.stderr);
+    const json = path.join(tempDir(), 'run.json');
+    const traced = await runCli(['run', '--targets', targets, '--json', json, '--', script]);
+    assert.equal(traced.code, plain.code, traced.stderr);
+    assert.equal(traced.stdout, plain.stdout, 'every message the main thread received, in order, as without stagescope');
+    assert.equal(traced.stderr.match(/● run \(/g)?.length, 1, 'one printed tree: workers print none');
+    assert.match(traced.stderr, /└─ worker reach\/nested-worker\.mjs/);
+    assertWorkerTree(readRun(json));
+  });
+
+  it('node --import stagescope/register: the same', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runNode(['--import', path.join(repoRoot, 'build/src/register/index.js'), script], {
+      env: { STAGESCOPE_TARGETS: targets, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    assertWorkerTree(readRun(json));
+  });
+
+  it('the API driver: the same, with the preset\'s own options in the workers', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const driver = path.join(tempDir(), 'driver.mjs');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      driver,
+      `import { Preset } from ${JSON.stringify(path.join(repoRoot, 'build/src/index.js'))};\n` +
+        `await new Preset('custom', [], { targets: [${JSON.stringify(targets)}], json: ${JSON.stringify(json)}, quiet: true }).run(${JSON.stringify(script)});\n`,
+    );
+    const result = await runNode([driver]);
+    assert.equal(result.code, 0, result.stderr);
+    assertWorkerTree(readRun(json));
+  });
+
+  it('worker spans kept until the run ends are bounded by --max-spans; what was dropped is counted', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runCli(['run', '--targets', targets, '--json', json, '--quiet', '--max-spans', '2', '--', script]);
+    assert.equal(result.code, 0, result.stderr);
+    const doc = readRun(json);
+    const foreign = doc.spans.filter((span) => span.threadId !== undefined && !span.name.startsWith('worker '));
+    assert.ok(foreign.length <= 2, `at most --max-spans worker spans kept (${foreign.length})`);
+    assert.ok(doc.droppedSpans > 0);
+  });
+
+  it('a worker the app starts with eval: true, or any worker of an untraced process, prints nothing', async () => {
+    const result = await runCli(['run', '--targets', targets, '--quiet', '--', fixture('scripts/reach/eval-worker.mjs')]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'eval worker says 42\n');
+    assert.equal(result.stderr, '');
+  });
+
+  it('the onnx worker pool example: InferenceSession runs of every worker, classification stage, own thread ids', async () => {
+    const example = path.join(repoRoot, 'examples/workers/pool.mjs');
+    const plain = await runNode([example, '4', '2']);
+    const json = path.join(tempDir(), 'run.json');
+    const traced = await runCli(['run', '--preset', 'onnx', '--json', json, '--quiet', '--', example, '4', '2']);
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, plain.stdout);
+    assert.equal(plain.stdout, 'task 0: label 0\ntask 1: label 180\ntask 2: label 0\ntask 3: label 180\n', 'the workers\' results reach the app as they would without stagescope');
+    const doc = readRun(json);
+    const index = spanIndex(doc);
+    const workers = index.children(index.root).filter((span) => span.name === 'worker workers/classify-worker.mjs');
+    assert.equal(workers.length, 2);
+    const runs = index.named(/^InferenceSession\.run /);
+    assert.equal(runs.length, 4, 'every task\'s run, whichever worker did it');
+    for (const span of runs) {
+      assert.equal(span.stage, 'classification');
+      assert.ok(workers.some((worker) => worker.id === span.parentId && worker.threadId === span.threadId));
+    }
+    assert.equal(index.named(/^InferenceSession\.create /).length, 2);
+  });
+});

@@ -38,7 +38,8 @@ export async function runScript(
 ): Promise<RunDocument> {
   const scriptPath = resolveScriptPath(script, callerDirectory());
   process.argv = [process.argv[0]!, scriptPath, ...args];
-  const root = preset.start([path.relative(process.cwd(), scriptPath) || scriptPath, ...args], path.dirname(scriptPath));
+  const command = [path.relative(process.cwd(), scriptPath) || scriptPath, ...args];
+  const root = preset.start(command, path.dirname(scriptPath));
 
   let resolveDrained!: () => void;
   const drained = new Promise<void>((resolve) => (resolveDrained = resolve));
@@ -52,7 +53,6 @@ export async function runScript(
     },
   });
   // A fire-and-forget promise that rejects kills the process; remember why.
-  const command = [path.relative(process.cwd(), scriptPath) || scriptPath, ...args];
   const onUncaught = (error: unknown): void => {
     preset.setError(error);
     // A listener that rethrows kills the process with exit code 7 and no `exit` event.

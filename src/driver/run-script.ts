@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { storage } from '../core/context.js';
 import type { RunDocument } from '../core/run-document.js';
 import type { Preset } from '../presets/preset.js';
+import { saveRunSnapshot, uncaughtMayEndSilently } from './crash-snapshot.js';
 import { watchLifecycle } from './lifecycle.js';
 import { shouldCallMain, type CallMainMode } from './main-export.js';
 import { callerDirectory, isEsmFile, resolveScriptPath } from './script-file.js';
@@ -37,7 +38,8 @@ export async function runScript(
 ): Promise<RunDocument> {
   const scriptPath = resolveScriptPath(script, callerDirectory());
   process.argv = [process.argv[0]!, scriptPath, ...args];
-  const root = preset.start([path.relative(process.cwd(), scriptPath) || scriptPath, ...args], path.dirname(scriptPath));
+  const command = [path.relative(process.cwd(), scriptPath) || scriptPath, ...args];
+  const root = preset.start(command, path.dirname(scriptPath));
 
   let resolveDrained!: () => void;
   const drained = new Promise<void>((resolve) => (resolveDrained = resolve));
@@ -51,7 +53,12 @@ export async function runScript(
     },
   });
   // A fire-and-forget promise that rejects kills the process; remember why.
-  const onUncaught = (error: unknown): void => preset.setError(error);
+  const onUncaught = (error: unknown): void => {
+    preset.setError(error);
+    // A listener that rethrows kills the process with exit code 7 and no `exit` event.
+    const json = preset.jsonFile;
+    if (json !== undefined && uncaughtMayEndSilently()) saveRunSnapshot(preset, command, json, error);
+  };
   process.on('uncaughtExceptionMonitor', onUncaught);
 
   try {

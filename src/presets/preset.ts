@@ -173,6 +173,11 @@ export class Preset {
     return this.#root;
   }
 
+  /** Where the run document is written (option `json`), if anywhere. */
+  get jsonFile(): string | undefined {
+    return this.#options.json;
+  }
+
   /** The run document, once the run has finished. */
   get document(): RunDocument | null {
     return this.#document;

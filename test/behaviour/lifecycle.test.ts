@@ -57,7 +57,7 @@ describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => 
     const script = scenario('rethrow-uncaught.mjs');
     const plain = await observe(launch('plain', script));
     assert.equal(plain.code, 7);
-    for (const mode of ['cli', 'import'] as const) {
+    for (const mode of TRACED_MODES) {
       const traced = await observe(launch(mode, script));
       assertSameBehaviour(mode, plain, traced);
       assert.ok(traced.doc !== undefined, `${mode}: run document saved`);

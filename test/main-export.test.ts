@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { sourceDeclaresMain, sourceMayCallMain } from '../src/driver/main-export.js';
+
+describe('main(): called by stagescope only when certain the script does not start it', () => {
+  it('any use of main besides its declaration and export means "may call it"', () => {
+    const mayCall = [
+      'export async function main() {}\nmain();',
+      'export async function main() {}\nsetImmediate(main);',
+      'export async function main() {}\nPromise.resolve().then(main);',
+      'export async function main() {}\nawait main.call(null);',
+      'async function main() {}\nif (require.main === module) main();\nmodule.exports = { main };',
+      'exports.main = async () => {};\nexports.main();',
+      'export const main = async () => {};\nqueueMicrotask(() => void main());',
+      'export async function main() {}\nconst start = `${main()}`;',
+    ];
+    for (const source of mayCall) assert.equal(sourceMayCallMain(source), true, source);
+  });
+
+  it('declaration and export only (comments and strings aside) means "certainly not"', () => {
+    const certain = [
+      'export async function main(args) { console.log(args); }',
+      'async function main() {}\nexport { main };',
+      'const main = async () => {};\nexport { main as main };',
+      'async function main() {}\nexports.main = main;',
+      'module.exports.main = async function main() {};',
+      'export default async function main() {}',
+      '// call main() yourself\nexport async function main() { console.log("main() ran"); }',
+    ];
+    for (const source of certain) assert.equal(sourceMayCallMain(source), false, source);
+  });
+
+  it('knows when there is no main to call', () => {
+    assert.equal(sourceDeclaresMain('console.log("no main here") // main()'), false);
+    assert.equal(sourceDeclaresMain('export function main() {}'), true);
+    assert.equal(sourceDeclaresMain('exports.main = () => {};'), true);
+  });
+});

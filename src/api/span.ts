@@ -1,4 +1,4 @@
-import { types } from 'node:util';
+import { isPromise } from 'node:util/types';
 import { nowNs } from '../core/clock.js';
 import { storage, SUPPRESSED } from '../core/context.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
@@ -85,7 +85,7 @@ export function runInSpan<T>(
     end(tracer, span, error, true);
     throw error;
   }
-  if (types.isPromise(result)) {
+  if (isPromise(result)) {
     // A separate reaction that handles both outcomes: the app's promise is
     // returned as it is and no unhandled rejection is created.
     (result as Promise<unknown>).then(

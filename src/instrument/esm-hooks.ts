@@ -43,6 +43,7 @@ interface HookData {
 }
 
 const ORIGINAL_QUERY = 'stagescope-original';
+const BUILTIN_KEY = Symbol.for('stagescope.builtin.v1');
 let packages: Record<string, string[]> = {};
 /** facade URL → package name, recorded at resolve time */
 const entries = new Map<string, string>();
@@ -88,6 +89,9 @@ export function resolveSync(
   context: { parentURL?: string; conditions: string[] },
   nextResolve: (specifier: string, context?: unknown) => ResolveResult,
 ): ResolveResult {
+  // Builtins the main thread waits for (workers, child processes: module-hooks' onFirstBuiltinLoad).
+  const builtinSeen = (globalThis as { [key: symbol]: ((specifier: string) => void) | undefined })[BUILTIN_KEY];
+  if (builtinSeen !== undefined) builtinSeen(specifier);
   return noteResolved(specifier, nextResolve(specifier, context));
 }
 

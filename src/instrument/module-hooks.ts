@@ -45,11 +45,15 @@ interface HookState {
   esmRegistered: Map<string, string>;
   /** `module.registerHooks` was called (in-thread hooks; later packages are added to them). */
   inThreadHooks?: boolean;
+  /** Builtin name (without `node:`) → callbacks to run once, the first time it is loaded. */
+  builtinListeners?: Map<string, (() => void)[]>;
 }
 
 const STATE_KEY = Symbol.for('stagescope.module-hooks.v1');
 const ESM_KEY = Symbol.for('stagescope.esm.v1');
-type GlobalWithState = typeof globalThis & { [STATE_KEY]?: HookState; [ESM_KEY]?: { onLoad: Function } };
+/** Called by the in-thread ESM resolve hook for every specifier (see `onFirstBuiltinLoad`). */
+const BUILTIN_KEY = Symbol.for('stagescope.builtin.v1');
+type GlobalWithState = typeof globalThis & { [STATE_KEY]?: HookState; [ESM_KEY]?: { onLoad: Function }; [BUILTIN_KEY]?: (specifier: string) => void };
 const g = globalThis as GlobalWithState;
 /** For the in-thread ESM hooks, loaded only when a package is watched. */
 const requireHere = createRequire(import.meta.url);
@@ -90,6 +94,7 @@ function installCjsHook(): void {
   internals._load = function stagescopeLoad(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
     // eslint-disable-next-line prefer-rest-params
     const exports = Reflect.apply(originalLoad, this, arguments);
+    if (state.builtinListeners !== undefined && state.builtinListeners.size > 0) builtinLoaded(request);
     // `require('pkg')` passes the bare name; an ESM `import 'pkg'` of a CJS package
     // passes the resolved file name. Map both to the package name.
     let moduleName = state.watched.has(request) ? request : packageOfAbsolutePath(request);
@@ -118,6 +123,47 @@ function installCjsHook(): void {
     }
     return exports;
   };
+}
+
+/**
+ * Run `listener` once, the first time the script loads one of the builtins
+ * `names` (`child_process`, with or without `node:`), before the loader hands it
+ * over. Returns false when such a load could go unseen (no in-thread ESM hooks:
+ * an `import 'node:child_process'` would not pass here); the caller must then
+ * not wait for it.
+ */
+export function onFirstBuiltinLoad(names: readonly string[], listener: () => void): boolean {
+  if (!state.cjsInstalled || !state.inThreadHooks) return false;
+  const listeners = (state.builtinListeners ??= new Map());
+  let fired = false;
+  const once = (): void => {
+    if (fired) return;
+    fired = true;
+    for (const name of names) listeners.delete(name);
+    listener();
+  };
+  for (const name of names) {
+    const list = listeners.get(name);
+    if (list === undefined) listeners.set(name, [once]);
+    else list.push(once);
+  }
+  g[BUILTIN_KEY] ??= builtinLoaded;
+  return true;
+}
+
+/** A module request or ESM specifier was seen: run the listeners of a watched builtin. */
+function builtinLoaded(request: string): void {
+  const name = request.startsWith('node:') ? request.slice(5) : request;
+  const list = state.builtinListeners?.get(name);
+  if (list === undefined) return;
+  state.builtinListeners!.delete(name);
+  for (const listener of list) {
+    try {
+      listener();
+    } catch (error) {
+      reportDiagnostic('SS_PATCH_FAILED', `preparing for ${name} failed: ${String(error)}`, error);
+    }
+  }
 }
 
 /** A relative or absolute specifier (`../..`, `./dist/x.js`, `/abs/file.js`), not a bare package name or builtin. */

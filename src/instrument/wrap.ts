@@ -1,4 +1,4 @@
-import { types } from 'node:util';
+import { isPromise } from 'node:util/types';
 import { nowNs } from '../core/clock.js';
 import { storage, SUPPRESSED, type ContextValue } from '../core/context.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
@@ -178,7 +178,7 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     } finally {
       storage.enterWith(store as ContextValue);
     }
-    if (types.isPromise(result)) {
+    if (isPromise(result)) {
       sw.asyncCalls++;
       span.trace.asyncCalls++;
       (result as Promise<unknown>).then(
@@ -253,7 +253,7 @@ function hookedCall(
   }
   if (spec.callback && callArgs !== args) {
     // the callback ends the span; a promise returned as well is left alone
-  } else if (types.isPromise(result)) {
+  } else if (isPromise(result)) {
     sw.asyncCalls++;
     trace.asyncCalls++;
     (result as Promise<unknown>).then(
@@ -321,7 +321,7 @@ function passThroughWithResult(
 ): unknown {
   const result = newTarget === undefined ? Reflect.apply(fn, thisArg, args) : Reflect.construct(fn, args, newTarget);
   if (onResult === undefined) return result;
-  if (types.isPromise(result)) {
+  if (isPromise(result)) {
     (result as Promise<unknown>).then(
       (value) => safe('factory result', target, () => onResult(value)),
       () => undefined, // the app's own promise still rejects for the app; ours must not be unhandled

@@ -25,7 +25,7 @@ import { lazyModules } from './lazy-modules.js';
 import { setActiveTracer } from '../api/active-tracer.js';
 import { resolveModelRule, setActiveModelRules, type ModelStageRule, type ModelStageSpec } from './model-rules.js';
 import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
-import { startReach, type ReachSession } from '../reach/reach-session.js';
+import { startReachLazily, type LazyReach } from '../reach/lazy-reach.js';
 import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 
 export interface PresetOptions {
@@ -128,7 +128,7 @@ export class Preset {
   readonly #probes: ProbeSession | null;
   /** The options as given: workers and child processes get their portable part (reach/link.ts). */
   readonly #givenOptions: PresetOptions;
-  #reach: ReachSession | null = null;
+  #reach: LazyReach | null = null;
 
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
     this.name = name;
@@ -203,7 +203,7 @@ export class Preset {
     this.#releaseActive = setActiveTracer(this.tracer);
     this.#releaseModels = setActiveModelRules(this.models);
     this.#probes?.start(root);
-    this.#reach = startReach(this, this.#givenOptions);
+    this.#reach = startReachLazily(this, this.#givenOptions);
     for (const callback of this.#afterStart) callback(root);
     warmUpContext(root);
     const loadStartMs = (globalThis as { [LOAD_START_KEY]?: number })[LOAD_START_KEY];

@@ -10,7 +10,9 @@ import { loadedMainExports, parseCallMain, shouldCallMain, sourceDeclaresMain } 
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
 import { parseProbeList } from '../probes/probe-names.js';
-import { startLinkedModeIfLinked } from '../reach/linked-mode.js';
+import { isMainThread } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { REACH_ENV } from '../reach/link.js';
 
 /**
  * `node --import stagescope/register/<preset> script.mjs`: trace the whole process.
@@ -57,7 +59,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOpti
 
 export function startProcessMode(presetName: string): void {
   // A Worker or child process of a traced run: traced for that run, never printing its own tree.
-  if (startLinkedModeIfLinked()) return;
+  // Only a worker or a child of a traced run loads the linked mode (start-up cost otherwise).
+  if ((!isMainThread || process.env[REACH_ENV] !== undefined) && linkedMode().startLinkedModeIfLinked()) return;
   let preset: Preset;
   let options: PresetOptions;
   try {
@@ -136,4 +139,8 @@ async function callExportedMain(scriptPath: string, root: Span, onError: (error:
   } catch (error) {
     onError(error);
   }
+}
+
+function linkedMode(): typeof import('../reach/linked-mode.js') {
+  return createRequire(import.meta.url)('../reach/linked-mode.js') as typeof import('../reach/linked-mode.js');
 }

@@ -7,15 +7,15 @@ import { reportDiagnostic } from './diagnostics.js';
  * the queue once, when the run ends, before the run document is built.
  *
  * Bounded: a process that never ends a run (a server) keeps at most
- * `MAX_DEFERRED` tasks; older ones are dropped (their attribute stays absent).
+ * `MAX_DEFERRED` tasks; later ones are dropped (their attribute stays absent).
+ * Dropping the newest keeps this O(1) on the call path.
  */
 const MAX_DEFERRED = 10_000;
 
 let queue: (() => void)[] = [];
 
 export function deferToReport(task: () => void): void {
-  if (queue.length >= MAX_DEFERRED) queue.shift();
-  queue.push(task);
+  if (queue.length < MAX_DEFERRED) queue.push(task);
 }
 
 /** Run and clear the queued tasks; a failing task is reported, the others still run. */

@@ -125,8 +125,12 @@ function safe(what: string, target: string, fn: () => void): void {
   try {
     fn();
   } catch (error) {
-    reportDiagnostic('SS_HOOK_FAILED', `${what} for target ${target} threw: ${String(error)}`, error);
+    hookFailed(what, target, error);
   }
+}
+
+function hookFailed(what: string, target: string, error: unknown): void {
+  reportDiagnostic('SS_HOOK_FAILED', `${what} for target ${target} threw: ${String(error)}`, error);
 }
 
 /**
@@ -220,12 +224,19 @@ function hookedCall(
     reportDiagnostic('SS_SPAN_FAILED', `could not start a span for ${target}: ${String(error)}`, error);
     return newTarget === undefined ? fn.apply(thisArg, args) : Reflect.construct(fn, args, newTarget);
   }
+  // The recorder keeps the span's copied fields, not the handle, unless a hook
+  // that changes the span after its end asks for it (Span.retain; or Span.amend()).
+  span.retain = false;
   const trace = span.trace;
   trace.wrappedCalls++;
   const call: CallContext = { span, thisArg, args };
   if (hook?.onStart !== undefined) {
     const hookStartNs = nowNs();
-    safe('hook onStart', target, () => hook.onStart!(call));
+    try {
+      hook.onStart(call);
+    } catch (error) {
+      hookFailed('hook onStart', target, error);
+    }
     const hookNs = nowNs() - hookStartNs;
     // The hook ran inside the span's clock readings: move the span's start past it.
     span.startNs += hookNs;
@@ -238,13 +249,16 @@ function hookedCall(
     callArgs = args.slice();
     callArgs[callArgs.length - 1] = wrapCallback(args[args.length - 1] as Function, span, call, spec, sw, tracer, store);
   }
-  const invoke = (finalArgs: readonly unknown[]): unknown =>
-    newTarget === undefined ? Reflect.apply(fn, thisArg, finalArgs as unknown[]) : Reflect.construct(fn, finalArgs as unknown[], newTarget);
-
   let result: unknown;
   storage.enterWith(span);
   try {
-    result = hook?.aroundCall !== undefined ? hook.aroundCall(call, invoke) : invoke(callArgs);
+    if (hook?.aroundCall !== undefined) {
+      const invoke = (finalArgs: readonly unknown[]): unknown =>
+        newTarget === undefined ? Reflect.apply(fn, thisArg, finalArgs as unknown[]) : Reflect.construct(fn, finalArgs as unknown[], newTarget);
+      result = hook.aroundCall(call, invoke);
+    } else {
+      result = newTarget === undefined ? fn.apply(thisArg, callArgs) : Reflect.construct(fn, callArgs, newTarget);
+    }
   } catch (error) {
     endHookedCall(span, call, spec, sw, tracer, nowNs(), undefined, error, true);
     throw error;
@@ -290,7 +304,11 @@ function endHookedCall(
   const hook = spec.hook;
   if (hook?.onEnd !== undefined) {
     // After the span's end reading: the hook's time is overhead, not the call's.
-    safe('hook onEnd', spec.target, () => hook.onEnd!({ span: call.span, thisArg: call.thisArg, args: call.args, result, error, failed }));
+    try {
+      hook.onEnd({ span: call.span, thisArg: call.thisArg, args: call.args, result, error, failed });
+    } catch (hookError) {
+      hookFailed('hook onEnd', spec.target, hookError);
+    }
     const hookNs = nowNs() - endNs;
     span.trace.overheadNs += hookNs;
     sw.overheadNs += hookNs;

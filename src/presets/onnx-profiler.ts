@@ -120,7 +120,12 @@ export class OnnxProfiler {
   /** A traced `run` of a profiled session ended (in call order); `failed` if it rejected. */
   addRun(session: unknown, span: Span, failed = false): void {
     if (typeof session !== 'object' || session === null) return;
-    this.#bySession.get(session)?.runs.push({ span, failed });
+    const entry = this.#bySession.get(session);
+    if (entry === undefined) return;
+    // Its kernels and op shares are added when the profile is collected, after the
+    // span ended: the recorder must keep this handle (see Span.retain).
+    span.retain = true;
+    entry.runs.push({ span, failed });
   }
 
   /** End profiling of one session (before `release()`), merge its kernels, delete its file. */

@@ -224,8 +224,8 @@ function optionsOf(thisArg: unknown): SharpOptions | undefined {
   return typeof options === 'object' && options !== null ? (options as SharpOptions) : undefined;
 }
 
-/** Operation names without their per-call geometry, so crops of every size are one call-graph node. */
-const GEOMETRY_OP = /^(extract|resize)\(.*\)$/;
+/** Operations whose per-call geometry is left out of the name, so crops of every size are one call-graph node. */
+const GEOMETRY_OP = /^(?:extract|resize)\(/;
 
 /** Sizes of input files, stat'ed once each when the run is reported (never on the call path). */
 const inputSizes = new Map<string, number | null>();
@@ -250,14 +250,24 @@ function deferInputSize(span: Span, options: SharpOptions): void {
   });
 }
 
+/**
+ * Name the span and give it the pipeline's attributes. On the app's call path
+ * (every toBuffer), so: the attributes object `describeSharpOptions` made is
+ * the span's own (no copy), and the stable name is built without regexes.
+ */
 function label(call: CallContext, method: string, options: SharpOptions): void {
   const { ops, attributes } = describeSharpOptions(options);
   deferInputSize(call.span, options);
-  const stableOps = ops.map((op) => op.replace(GEOMETRY_OP, '$1'));
-  call.span.name = ops.length > 0 ? `sharp.${method} ${stableOps.join(' ')}` : `sharp.${method}`;
-  for (const [key, value] of Object.entries(attributes)) call.span.setAttribute(key, value);
-  if (ops.length > 0) call.span.setAttribute('ops', ops.join(' '));
-  call.span.setAttribute('output', method);
+  let stable = '';
+  for (const op of ops) {
+    const base = GEOMETRY_OP.test(op) ? op.slice(0, op.indexOf('(')) : op;
+    stable = stable === '' ? base : `${stable} ${base}`;
+  }
+  call.span.name = stable === '' ? `sharp.${method}` : `sharp.${method} ${stable}`;
+  if (ops.length > 0) attributes.ops = ops.join(' ');
+  attributes.output = method;
+  const span = call.span;
+  span.attributes = span.attributes === null ? attributes : Object.assign(span.attributes, attributes);
 }
 
 /** What libvips reports about the image it produced (`info` of toBuffer/toFile, metadata(), stats()). */

@@ -6,6 +6,8 @@ import { STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from './palette.js
 import { buildTree, type TreeNode } from './span-tree.js';
 import { effectiveStages, stageTotals } from './stage-totals.js';
 import { escapeXml } from './svg-escape.js';
+import { layoutFlow, swatchLabel, words, type FlowGroup, type FlowParagraph } from './text/flow.js';
+import { fitText, FONT_STACK, middleFit, textWidth } from './text/measure.js';
 
 /** Options of {@link renderGantt}. Every option is optional. */
 export interface GanttOptions {
@@ -35,9 +37,6 @@ export interface GanttBar {
   row: number;
 }
 
-const FONT = 'Helvetica, Arial, sans-serif';
-/** Average glyph width of 11 px Helvetica, to decide whether a name fits on a bar. */
-const CHAR_WIDTH_PX = 6.0;
 const MARGIN_PX = 16;
 /**
  * A span that starts within 1 µs of the previous one's end is "after" it, not
@@ -154,37 +153,35 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
   // Probe values per span (memory, CPU, disk, network …) go in the bar's tooltip.
   const probes = probeAnnotation(doc);
   const title = opts.title ?? defaultTitle(doc);
-  // Header: title, legend of the stages present, notes.
-  let y = MARGIN_PX + 14;
-  const header: string[] = [];
-  header.push(`<text x="${plotLeft}" y="${y}" font-size="16" font-weight="bold">${escapeXml(title)}</text>`);
-  y += 22;
+  // Header: title, legend of the stages present, notes, stage totals; every
+  // piece placed after the measured width of the one before, wrapped at the edge.
   const used = new Set(doc.spans.map((span) => span.stage ?? 'none'));
-  let legendX = plotLeft;
-  header.push(`<text x="${legendX}" y="${y}" font-size="11">colour = stage:</text>`);
-  legendX += 92;
-  for (const stage of STAGE_ORDER.filter((entry) => used.has(entry))) {
-    const label = stage === 'none' ? 'no stage' : stage;
-    header.push(`<rect x="${legendX}" y="${y - 10}" width="12" height="12" rx="2" fill="${STAGE_COLORS[stage]}" stroke="#333" stroke-width="0.5"/>`);
-    header.push(`<text x="${legendX + 16}" y="${y}" font-size="11">${label}</text>`);
-    legendX += 16 + label.length * CHAR_WIDTH_PX + 18;
-  }
-  header.push(`<text x="${legendX + 10}" y="${y}" font-size="11" fill="#555">lanes: a span sits under its parent; concurrent spans get their own lanes · pale = no stage of its own (parent's colour) · red outline = failed · hover a bar for details</text>`);
+  const paragraphs: FlowParagraph[] = [{ groups: words(title, { fontSize: 16, bold: true }) }];
+  paragraphs.push({
+    spaceBefore: 4,
+    groups: [
+      ...words('colour = stage: ', { fontSize: 11 }),
+      ...STAGE_ORDER.filter((entry) => used.has(entry)).map((stage) => swatchLabel(STAGE_COLORS[stage], stage === 'none' ? 'no stage' : stage, { fontSize: 11 }, { stroke: '#333333' })),
+      ...words('lanes: a span sits under its parent; concurrent spans get their own lanes · pale = no stage of its own (parent\'s colour) · red outline = failed · hover a bar for details', { fontSize: 11, fill: '#555555' }),
+    ],
+  });
   const totals = stageTotals(doc);
   if (totals.length > 0) {
-    y += 18;
     // Shares of all self time (work): concurrent spans would push a share of the run past 100 %.
     const runNsForShare = Math.max(1, doc.spans.reduce((sum, span) => sum + span.selfNs, 0));
-    const parts = totals.map((entry, index) => {
-      const text = `${entry.stage} ${formatDurationNs(entry.selfNs)} (${((entry.selfNs / runNsForShare) * 100).toFixed(0)}%)`;
-      return index === 0 ? `<tspan font-weight="bold">${escapeXml(text)}</tspan>` : escapeXml(text);
+    const groups: FlowGroup[] = words('self time by stage (share of all self time): ', { fontSize: 12 });
+    totals.forEach((entry, index) => {
+      const text = `${entry.stage} ${formatDurationNs(entry.selfNs)} (${((entry.selfNs / runNsForShare) * 100).toFixed(0)}%)${index < totals.length - 1 ? ' · ' : ''}`;
+      groups.push({ parts: [{ kind: 'text', text, fontSize: 12, ...(index === 0 ? { bold: true } : {}) }] });
     });
-    header.push(`<text x="${plotLeft}" y="${y}" font-size="12">self time by stage (share of all self time): ${parts.join(' · ')}</text>`);
+    paragraphs.push({ groups });
   }
-  y += 12;
+  const headerFlow = layoutFlow(paragraphs, plotLeft, MARGIN_PX - 4, plotWidth);
+  const header = headerFlow.svg;
+  const y = headerFlow.bottom;
 
   // Time axis with "nice" ticks (1, 2, 5 × 10^k).
-  const axisY = y + 16;
+  const axisY = y + 22;
   const tickNs = niceStep(spanNs / 10);
   const rowsTop = axisY + 8;
   const rowsBottom = rowsTop + visibleRows * rowPitch;
@@ -229,16 +226,18 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
   if (deepOmitted > 0) notes.push(`${deepOmitted} span${deepOmitted === 1 ? '' : 's'} in lanes below lane ${opts.maxRows} not drawn (${rows} lanes in all; raise maxRows)`);
   if (budgetOmitted > 0) notes.push(`${budgetOmitted} span${budgetOmitted === 1 ? '' : 's'} not drawn (more than ${opts.maxBars} bars): the shortest of lane ${cutRow + 1} and all below it; raise maxBars`);
   notes.push(`${doc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`);
-  const footer: string[] = [];
-  let footY = rowsBottom + 18;
-  for (const note of notes) {
-    footer.push(`<text x="${plotLeft}" y="${footY}" font-size="11" fill="${note.includes('not drawn') ? '#b00020' : '#555'}">${escapeXml(note)}</text>`);
-    footY += 16;
-  }
+  const footerFlow = layoutFlow(
+    notes.map((note) => ({ groups: words(note, { fontSize: 11, fill: note.includes('not drawn') ? '#b00020' : '#555555' }) })),
+    plotLeft,
+    rowsBottom + 4,
+    plotWidth,
+  );
+  const footer = footerFlow.svg;
+  const footY = footerFlow.bottom + 8;
   const heightPx = footY + MARGIN_PX - 8;
 
   out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${opts.widthPx}" height="${heightPx}" viewBox="0 0 ${opts.widthPx} ${heightPx}" font-family="${FONT}">`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${opts.widthPx}" height="${heightPx}" viewBox="0 0 ${opts.widthPx} ${heightPx}" font-family="${FONT_STACK}">`);
   out.push(`<title>${escapeXml(title)}</title>`);
   out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   out.push(...header, ...axis, ...barsSvg, ...footer);
@@ -283,20 +282,18 @@ function tooltip(span: SpanRecord, probes: (span: SpanRecord) => string): string
  * ("layout anal…"). Nothing on bars too narrow for 5 characters.
  */
 export function fitLabel(full: string, name: string, widthPx: number): string {
-  const room = Math.floor((widthPx - 6) / CHAR_WIDTH_PX);
-  const fits = (text: string): boolean => [...text].length <= room;
+  const roomPx = widthPx - 6;
+  const fits = (text: string): boolean => textWidth(text, 11) <= roomPx;
   if (fits(full)) return full;
   if (fits(name)) return name;
-  if (room < 5) return '';
+  if (!fits('abcd…')) return '';
   const last = name.trim().split(/\s+/).pop() ?? '';
   if (/\.[A-Za-z0-9]{1,5}$/.test(last)) {
     const bare = last.replace(/\.[A-Za-z0-9]{1,5}$/, '');
     for (const candidate of [last, bare]) if (fits(candidate)) return candidate;
-    const chars = [...bare];
-    const head = Math.ceil((room - 1) * 0.25);
-    return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (room - 1 - head)).join('')}`;
+    return middleFit(bare, roomPx, 11);
   }
-  return `${[...name].slice(0, room - 1).join('')}…`;
+  return fitText(name, roomPx, 11);
 }
 
 function niceStep(rough: number): number {

@@ -1,5 +1,7 @@
 import type { RunDocument } from '../../core/run-document.js';
-import { renderDot, type DotOptions } from './dot.js';
+import { aggregateCallGraph } from './aggregate.js';
+import { composeCallGraphSvg, parseGraphvizSvg } from './compose.js';
+import { heatForShare, renderGraphDot, type DotOptions } from './dot.js';
 
 interface GraphvizApi {
   loadWASM(): Promise<void>;
@@ -60,7 +62,9 @@ export function dotToSvg(dot: string): string {
  * The call graph of a run as SVG (synchronous). Requires {@link loadGraphviz}.
  */
 export function renderCallGraphSvgSync(doc: RunDocument, options: DotOptions = {}): string {
-  return dotToSvg(renderDot(doc, options));
+  const graph = aggregateCallGraph(doc, options);
+  const drawing = parseGraphvizSvg(dotToSvg(renderGraphDot(doc, graph, { ...options, legend: false })));
+  return composeCallGraphSvg(doc, graph, drawing, heatForShare);
 }
 
 /**

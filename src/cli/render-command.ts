@@ -37,10 +37,34 @@ export function readRunDocument(file: string): RunDocument {
   }
   try {
     assertRunDocument(value, file);
+    assertSpanTimes(value, file);
   } catch (error) {
     throw new CliError((error as Error).message);
   }
   return withDefaults(value);
+}
+
+/**
+ * Times a picture can be drawn from: finite numbers, durations not negative.
+ * A hand-written or edited document with `-5` or `1e999` (Infinity) would
+ * otherwise be drawn as `NaN:NaN` or make a bar of infinite width. The
+ * message names the file, the span and the field.
+ */
+export function assertSpanTimes(doc: RunDocument, source: string): void {
+  const where = (index: number, span: SpanRecord): string => `${source}: spans[${index}] (id ${JSON.stringify(span.id)}, ${JSON.stringify(span.name.length > 60 ? `${span.name.slice(0, 59)}…` : span.name)})`;
+  doc.spans.forEach((span, index) => {
+    if (!Number.isFinite(span.startNs)) throw new Error(`${where(index, span)}: startNs must be a finite number of ns since the run start, got ${String(span.startNs)}`);
+    if (!Number.isFinite(span.durationNs) || span.durationNs < 0) throw new Error(`${where(index, span)}: durationNs must be a finite number ≥ 0, got ${String(span.durationNs)}`);
+    if (span.selfNs !== undefined && span.selfNs !== null && (typeof span.selfNs !== 'number' || !Number.isFinite(span.selfNs) || span.selfNs < 0)) {
+      throw new Error(`${where(index, span)}: selfNs must be a finite number ≥ 0 (or left out to be computed), got ${String(span.selfNs)}`);
+    }
+  });
+  for (const key of ['durationNs', 'overheadNs'] as const) {
+    const value = (doc as Partial<RunDocument>)[key];
+    if (value !== undefined && value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+      throw new Error(`${source}: ${key} must be a finite number ≥ 0 (or left out), got ${String(value)}`);
+    }
+  }
 }
 
 /**
@@ -62,8 +86,14 @@ export function withDefaults(doc: RunDocument): RunDocument {
     metrics: span.metrics ?? {},
     attributes: span.attributes ?? {},
   }));
+  // Push, never copy: copying the list per child made 100k siblings quadratic.
   const children = new Map<string, SpanRecord[]>();
-  for (const span of spans) if (span.parentId !== null) children.set(span.parentId, [...(children.get(span.parentId) ?? []), span]);
+  for (const span of spans) {
+    if (span.parentId === null) continue;
+    let list = children.get(span.parentId);
+    if (list === undefined) children.set(span.parentId, (list = []));
+    list.push(span);
+  }
   for (const span of spans) if (Number.isNaN(span.selfNs)) span.selfNs = selfTime(span, children.get(span.id) ?? []);
   const endNs = spans.reduce((max, span) => Math.max(max, span.startNs + span.durationNs), 0);
   return {

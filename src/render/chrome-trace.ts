@@ -1,5 +1,6 @@
 import type { RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
+import { MinHeap } from './min-heap.js';
 
 /**
  * Chrome Trace Event Format ("JSON object format"), as read by Perfetto,
@@ -77,18 +78,55 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
     }
     return false;
   };
+  // Tracks are closed lazily, when looked at: closing every track for every
+  // span made a wide concurrent level (thousands of tracks) quadratic. Idle
+  // tracks wait in a heap by id (the lowest is reused first); busy ones in a
+  // heap by the end of their outermost open event, which is when they go idle.
+  const idle = new MinHeap<number>();
+  const idleSet = new Set<number>();
+  const busy = new MinHeap<number>();
+  const close = (tid: number, atNs: number): Open[] => {
+    const stack = stacks[tid]!;
+    while (stack.length > 0 && stack[stack.length - 1]!.endNs <= atNs) stack.pop();
+    return stack;
+  };
   for (const span of ordered) {
     const startNs = span.startNs;
     const endNs = span.startNs + span.durationNs;
-    // Close what has ended on every track by now.
-    for (const stack of stacks) while (stack.length > 0 && stack[stack.length - 1]!.endNs <= startNs) stack.pop();
+    while (busy.size > 0 && busy.peekKey()! <= startNs) {
+      const tid = busy.pop()!;
+      // Stale entries (the track went idle and busy again since) are skipped.
+      if (close(tid, startNs).length === 0 && !idleSet.has(tid)) {
+        idle.push(tid, tid);
+        idleSet.add(tid);
+      }
+    }
     const fits = (tid: number): boolean => {
-      const stack = stacks[tid]!;
-      const top = stack[stack.length - 1];
+      const top = close(tid, startNs).at(-1);
       return top === undefined || isAncestor(top.span, span);
     };
     const parentTid = span.parentId === null ? undefined : result.get(span.parentId)?.tid;
-    let tid = parentTid !== undefined && fits(parentTid) ? parentTid : stacks.findIndex((_, index) => fits(index));
+    let tid = -1;
+    if (parentTid !== undefined && fits(parentTid)) tid = parentTid;
+    else {
+      // The lowest track that is idle or whose open event is an ancestor (then it is an ancestor's track).
+      const seen = new Set<number>();
+      const steps = new Set<string>();
+      for (let ancestor = parentOf(span, byId); ancestor !== undefined && !steps.has(ancestor.id); ancestor = parentOf(ancestor, byId)) {
+        steps.add(ancestor.id);
+        const ancestorTid = result.get(ancestor.id)?.tid;
+        if (ancestorTid === undefined || seen.has(ancestorTid)) continue;
+        seen.add(ancestorTid);
+        if ((tid < 0 || ancestorTid < tid) && fits(ancestorTid)) tid = ancestorTid;
+      }
+      // Drop stale heap entries: tracks reused since they were idle.
+      while (idle.size > 0 && (!idleSet.has(idle.peekKey()!) || close(idle.peekKey()!, startNs).length > 0)) {
+        const stale = idle.pop()!;
+        if (stacks[stale]!.length > 0) idleSet.delete(stale);
+      }
+      const lowestIdle = idle.peekKey();
+      if (lowestIdle !== undefined && (tid < 0 || lowestIdle < tid)) tid = lowestIdle;
+    }
     if (tid < 0) {
       tid = stacks.length;
       stacks.push([]);
@@ -96,6 +134,11 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
     const stack = stacks[tid]!;
     const top = stack[stack.length - 1];
     const clippedEndNs = top === undefined ? endNs : Math.min(endNs, top.endNs);
+    if (stack.length === 0) {
+      // The track leaves the idle set and goes idle again when this event ends.
+      idleSet.delete(tid);
+      busy.push(clippedEndNs, tid);
+    }
     stack.push({ span, endNs: clippedEndNs });
     result.set(span.id, { tid, endNs: clippedEndNs });
   }

@@ -3,6 +3,7 @@ import { probeAnnotation } from './probe-annotation.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatDurationNs } from './format.js';
 import { STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from './palette.js';
+import { LanePacker } from './lane-packer.js';
 import { buildTree, type TreeNode } from './span-tree.js';
 import { effectiveStages, stageTotals } from './stage-totals.js';
 import { escapeXml } from './svg-escape.js';
@@ -56,38 +57,59 @@ const TOUCH_TOLERANCE_NS = 1000;
 export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]; rows: number } {
   const bars: GanttBar[] = [];
   // Relative layout first (row offsets inside the subtree), absolute rows after.
+  // Both passes use explicit stacks: trees nest thousands of levels deep.
   interface Placed {
     node: TreeNode;
     height: number;
     children: { placed: Placed; offset: number }[];
   }
-  const layout = (node: TreeNode): Placed => {
-    const busyUntil: number[] = [];
+  const place = (node: TreeNode, placedOf: Map<TreeNode, Placed>): Placed => {
+    const packer = new LanePacker();
     const children: Placed['children'] = [];
     for (const child of node.children) {
-      const placed = layout(child);
-      const startNs = child.span.startNs;
-      const endNs = startNs + Math.max(child.span.durationNs, 1);
-      let offset = 0;
+      const placed = placedOf.get(child)!;
+      placedOf.delete(child);
+      const freeAtNs = child.span.startNs + TOUCH_TOLERANCE_NS;
+      const endNs = child.span.startNs + Math.max(child.span.durationNs, 1);
+      // The first row free at the child's start; a taller block also needs the rows below it free.
+      let offset = packer.firstFree(freeAtNs);
       for (;;) {
-        let free = true;
-        for (let row = offset; row < offset + placed.height; row += 1) {
-          if ((busyUntil[row] ?? -Infinity) > startNs + TOUCH_TOLERANCE_NS) {
-            free = false;
+        let blocked = -1;
+        for (let row = offset + 1; row < offset + placed.height && row < packer.rows; row += 1) {
+          if (packer.busyUntil(row) > freeAtNs) {
+            blocked = row;
             break;
           }
         }
-        if (free) break;
+        if (blocked < 0) break;
         offset += 1;
+        while (offset < packer.rows && packer.busyUntil(offset) > freeAtNs) offset += 1;
       }
-      for (let row = offset; row < offset + placed.height; row += 1) busyUntil[row] = Math.max(busyUntil[row] ?? -Infinity, endNs);
+      for (let row = offset; row < offset + placed.height; row += 1) packer.occupy(row, endNs);
       children.push({ placed, offset });
     }
-    return { node, height: 1 + busyUntil.length, children };
+    return { node, height: 1 + packer.rows, children };
   };
-  const emit = (placed: Placed, row: number): void => {
-    bars.push({ span: placed.node.span, row });
-    for (const { placed: child, offset } of placed.children) emit(child, row + 1 + offset);
+  const layout = (root: TreeNode): Placed => {
+    const placedOf = new Map<TreeNode, Placed>();
+    const stack: { node: TreeNode; expanded: boolean }[] = [{ node: root, expanded: false }];
+    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+      if (top.expanded) {
+        placedOf.set(top.node, place(top.node, placedOf));
+        continue;
+      }
+      stack.push({ node: top.node, expanded: true });
+      for (const child of top.node.children) stack.push({ node: child, expanded: false });
+    }
+    return placedOf.get(root)!;
+  };
+  const emit = (top: Placed, topRow: number): void => {
+    const stack: { placed: Placed; row: number }[] = [{ placed: top, row: topRow }];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      bars.push({ span: next.placed.node.span, row: next.row });
+      const { children } = next.placed;
+      for (let index = children.length - 1; index >= 0; index -= 1) stack.push({ placed: children[index]!.placed, row: next.row + 1 + children[index]!.offset });
+    }
   };
   let row = 0;
   for (const root of buildTree(doc)) {

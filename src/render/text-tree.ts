@@ -1,8 +1,9 @@
 import type { RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatClock, formatDurationNs, formatPercent } from './format.js';
-import { foldSiblings, summarizeGroup, type FoldedGroup } from './fold-siblings.js';
+import { foldSiblings, summarizeGroup, type FoldedGroup, type SiblingItem } from './fold-siblings.js';
 import { buildTree, type TreeNode } from './span-tree.js';
+import { escapeTerminal } from './terminal-escape.js';
 
 export interface TextTreeOptions {
   /** Deepest level shown (root = 0). Default: all. */
@@ -42,14 +43,14 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     const endMs = startMs + span.durationNs / 1e6;
     const interval = `[${clock(startMs)} - ${clock(endMs)}]`;
     const pct = `[${formatPercent(span.durationNs, rootDurationNs)}]`;
-    let text = `${interval}  ${pct} ${glyphs}${span.name}`;
+    let text = `${interval}  ${pct} ${glyphs}${escapeTerminal(span.name)}`;
     if (span.stage !== null) text += ` [${span.stage}]`;
     text += ` (${formatDurationNs(span.durationNs)}`;
     if (span.status === 'unfinished') text += ', unfinished';
     text += ')';
-    if (span.status === 'error' && span.error !== null) text += `  ✗ ${span.error.name}: ${firstLine(span.error.message)}`;
+    if (span.status === 'error' && span.error !== null) text += `  ✗ ${escapeTerminal(span.error.name)}: ${escapeTerminal(firstLine(span.error.message))}`;
     const extra = options.annotate?.(span);
-    if (extra !== undefined && extra !== '') text += `  ${extra}`;
+    if (extra !== undefined && extra !== '') text += `  ${escapeTerminal(extra)}`;
     if (isRunRoot) {
       text += `  [OH ${formatDurationNs(doc.overheadNs)}, ${doc.wrappedCalls} wrapped call${doc.wrappedCalls === 1 ? '' : 's'}`;
       if (doc.samplerOverheadNs !== undefined) text += `, background probes ${formatDurationNs(doc.samplerOverheadNs)}`;
@@ -59,49 +60,57 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     lines.push(text);
   };
 
-  const walk = (node: TreeNode, prefix: string, isLast: boolean, depth: number): void => {
-    line(node.span, `${prefix}${isLast ? '└─ ' : '├─ '}`, false);
-    if (options.maxDepth !== undefined && depth >= options.maxDepth) {
-      if (node.children.length > 0) lines.push(`${' '.repeat(39)}${prefix}${isLast ? '   ' : '│  '}… ${node.children.length} more below`);
-      return;
-    }
-    const childPrefix = prefix + (isLast ? '   ' : '│  ');
-    walkChildren(node.children, childPrefix, depth + 1);
-  };
-
   // compact: one line per folded group, at its first member's place.
   const groupLine = (group: FoldedGroup, glyphs: string): void => {
     const summary = summarizeGroup(group);
     const interval = `[${clock(startedWallMs + summary.firstStartNs / 1e6)} - ${clock(startedWallMs + summary.lastEndNs / 1e6)}]`;
-    let text = `${interval}  [${formatPercent(summary.totalNs, rootDurationNs)}] ${glyphs}${group.name}`;
+    let text = `${interval}  [${formatPercent(summary.totalNs, rootDurationNs)}] ${glyphs}${escapeTerminal(group.name)}`;
     if (summary.stage !== null) text += ` [${summary.stage}]`;
     text += ` × ${summary.count}, total ${formatDurationNs(summary.totalNs)}, p50 ${formatDurationNs(summary.p50Ns)}, max ${formatDurationNs(summary.maxNs)}`;
     if (summary.failed > 0) text += `, ${summary.failed} failed`;
     if (summary.descendants > 0) text += `  (${summary.descendants} child span${summary.descendants === 1 ? '' : 's'} folded)`;
     lines.push(text);
   };
-  const walkChildren = (children: TreeNode[], prefix: string, depth: number): void => {
-    if (options.compact !== true) {
-      children.forEach((child, index) => walk(child, prefix, index === children.length - 1, depth));
-      return;
-    }
-    const items = foldSiblings(children);
-    items.forEach((item, index) => {
+
+  // Depth-first with an explicit stack: runs nest thousands of levels deep
+  // (async recursion through a traced function), deeper than the JS call stack.
+  type Step = { kind: 'span'; node: TreeNode; prefix: string; isLast: boolean; depth: number } | { kind: 'group'; group: FoldedGroup; glyphs: string };
+  const steps: Step[] = [];
+  const pushChildren = (children: TreeNode[], prefix: string, depth: number): void => {
+    const items: SiblingItem[] = options.compact === true ? foldSiblings(children) : children.map((node) => ({ kind: 'span', node }));
+    for (let index = items.length - 1; index >= 0; index -= 1) {
+      const item = items[index]!;
       const isLast = index === items.length - 1;
-      if (item.kind === 'span') walk(item.node, prefix, isLast, depth);
-      else groupLine(item.group, `${prefix}${isLast ? '└─ ' : '├─ '}`);
-    });
+      if (item.kind === 'span') steps.push({ kind: 'span', node: item.node, prefix, isLast, depth });
+      else steps.push({ kind: 'group', group: item.group, glyphs: `${prefix}${isLast ? '└─ ' : '├─ '}` });
+    }
+  };
+  const drain = (): void => {
+    for (let step = steps.pop(); step !== undefined; step = steps.pop()) {
+      if (step.kind === 'group') {
+        groupLine(step.group, step.glyphs);
+        continue;
+      }
+      const { node, prefix, isLast, depth } = step;
+      line(node.span, `${prefix}${isLast ? '└─ ' : '├─ '}`, false);
+      if (options.maxDepth !== undefined && depth >= options.maxDepth) {
+        if (node.children.length > 0) lines.push(`${' '.repeat(39)}${prefix}${isLast ? '   ' : '│  '}… ${node.children.length} more below`);
+        continue;
+      }
+      pushChildren(node.children, prefix + (isLast ? '   ' : '│  '), depth + 1);
+    }
   };
 
   roots.forEach((root, rootIndex) => {
     line(root.span, '● ', rootIndex === 0);
     if (options.maxDepth !== undefined && options.maxDepth <= 0) return;
-    walkChildren(root.children, '  ', 1);
+    pushChildren(root.children, '  ', 1);
+    drain();
   });
   // What the overhead budget did by itself: the tree is incomplete for these targets, so say so.
   for (const event of doc.adaptive ?? []) {
     const action = event.action === 'sample' ? `sampled 1 in ${event.sampleEvery ?? '?'}` : event.action === 'disable' ? 'disabled' : 'restored';
-    lines.push(`${' '.repeat(39)}⚙ adaptive: ${event.target} ${action} at +${formatDurationNs(event.atNs)} (${firstLine(event.reason)})`);
+    lines.push(`${' '.repeat(39)}⚙ adaptive: ${escapeTerminal(event.target)} ${action} at +${formatDurationNs(event.atNs)} (${firstLine(event.reason)})`);
   }
   return lines.join('\n') + '\n';
 }

@@ -98,7 +98,7 @@ export interface CallGraph {
    */
   hottestId: string | null;
   /** Nodes merged into "other" nodes, and the share used to pick them. */
-  collapse: { nodes: number; groups: number; calls: number; selfNs: number; minShare: number } | null;
+  collapse: { nodes: number; groups: number; calls: number; selfNs: number; minShare: number; maxDepth: number | null } | null;
   options: ResolvedCallGraphOptions;
 }
 
@@ -240,7 +240,17 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
   );
   const hottest = pickHottest(candidates, resolved.highlight);
   const collapse = collapseSmallNodes(nodes, rootTotalNs, hottest, resolved);
-  const kept = collapse === null ? nodes : collapse.nodes;
+  let kept = collapse === null ? nodes : collapse.nodes;
+  let summary = collapse === null ? null : collapse.summary;
+  let hottestId = hottest?.id ?? null;
+  if (kept.length > resolved.maxNodes) {
+    // Merging small call sites was not enough (a deep chain of big ones: recursion): cut by depth.
+    const cut = cutAtDepth(kept, resolved.maxNodes);
+    kept = cut.nodes;
+    if (hottestId !== null && cut.holder.has(hottestId)) hottestId = cut.holder.get(hottestId)!;
+    const before = summary ?? { nodes: 0, groups: 0, calls: 0, selfNs: 0, minShare: resolved.minShare, maxDepth: null };
+    summary = { ...before, nodes: before.nodes + cut.summary.nodes, groups: before.groups + cut.summary.groups, calls: before.calls + cut.summary.calls, selfNs: before.selfNs + cut.summary.selfNs, maxDepth: cut.maxDepth };
+  }
   const keptIds = new Set(kept.map((node) => node.id));
   const edges: CallGraphEdge[] = [];
   for (const node of kept) {
@@ -250,8 +260,8 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
     nodes: kept,
     edges,
     rootTotalNs,
-    hottestId: hottest?.id ?? null,
-    collapse: collapse === null ? null : collapse.summary,
+    hottestId,
+    collapse: summary,
     options: resolved,
   };
 }
@@ -294,7 +304,80 @@ function collapseSmallNodes(
     result = collapseAt(nodes, byId, rootTotalNs * share, protectedIds);
   }
   if (result.summary.nodes === 0) return null;
-  return { nodes: result.nodes, summary: { ...result.summary, minShare: share } };
+  return { nodes: result.nodes, summary: { ...result.summary, minShare: share, maxDepth: null } };
+}
+
+/**
+ * Keep the levels from the root down to the deepest one that fits `maxNodes`
+ * and merge everything below each node of that level into one "… N deeper
+ * call sites" node. `holder` maps every merged node's id to the node that now
+ * stands for it (so the highlight can move there). Linear in the nodes.
+ */
+function cutAtDepth(
+  nodes: readonly CallGraphNode[],
+  maxNodes: number,
+): { nodes: CallGraphNode[]; holder: Map<string, string>; maxDepth: number; summary: { nodes: number; groups: number; calls: number; selfNs: number } } {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const depthOf = new Map<string, number>();
+  const countAt: number[] = [];
+  const parentsAt: number[] = [];
+  // Nodes come in pre-order: a parent's depth is known before its children's.
+  for (const node of nodes) {
+    const depth = node.parentId === null ? 0 : (depthOf.get(node.parentId) ?? -1) + 1;
+    depthOf.set(node.id, depth);
+    countAt[depth] = (countAt[depth] ?? 0) + 1;
+    if (node.childIds.length > 0) parentsAt[depth] = (parentsAt[depth] ?? 0) + 1;
+  }
+  let maxDepth = 0;
+  let upTo = countAt[0] ?? 0;
+  for (let depth = 1; depth < countAt.length; depth += 1) {
+    upTo += countAt[depth] ?? 0;
+    if (upTo + (parentsAt[depth] ?? 0) > maxNodes) break;
+    maxDepth = depth;
+  }
+  const out: CallGraphNode[] = [];
+  const holder = new Map<string, string>();
+  const summary = { nodes: 0, groups: 0, calls: 0, selfNs: 0 };
+  for (const node of nodes) {
+    const depth = depthOf.get(node.id)!;
+    if (depth > maxDepth) continue;
+    const copy: CallGraphNode = { ...node, childIds: depth < maxDepth ? [...node.childIds] : [] };
+    out.push(copy);
+    if (depth < maxDepth || node.childIds.length === 0) continue;
+    const children = node.childIds.map((id) => byId.get(id)!);
+    const members: CallGraphNode[] = [];
+    const stack = [...children];
+    for (let member = stack.pop(); member !== undefined; member = stack.pop()) {
+      members.push(member);
+      for (const id of member.childIds) stack.push(byId.get(id)!);
+    }
+    const stages = new Set(members.map((member) => member.stage));
+    const deeper: CallGraphNode = {
+      id: `${node.id}_deeper`,
+      path: [...node.path, 'deeper'],
+      name: `… ${members.length} deeper call site${members.length === 1 ? '' : 's'}`,
+      stage: stages.size === 1 ? [...stages][0]! : null,
+      stageInherited: members.every((member) => member.stageInherited),
+      mixedStages: stages.size > 1,
+      calls: children.reduce((sum, child) => sum + child.calls, 0),
+      errors: members.reduce((sum, member) => sum + member.errors, 0),
+      totalNs: children.reduce((sum, child) => sum + child.totalNs, 0),
+      selfNs: members.reduce((sum, member) => sum + member.selfNs, 0),
+      metrics: {},
+      targets: [],
+      parentId: node.id,
+      childIds: [],
+      collapsed: { nodes: members.length, calls: members.reduce((sum, member) => sum + (member.collapsed?.calls ?? member.calls), 0) },
+    };
+    copy.childIds = [deeper.id];
+    out.push(deeper);
+    for (const member of members) holder.set(member.id, deeper.id);
+    summary.nodes += members.length;
+    summary.groups += 1;
+    summary.calls += deeper.collapsed!.calls;
+    summary.selfNs += deeper.selfNs;
+  }
+  return { nodes: out, holder, maxDepth, summary };
 }
 
 /**

@@ -96,8 +96,9 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
   }
   plainLine('node = call site (same name path), times summed over its calls (concurrent calls can add up to more than the run) · edge = calls · thick edge = more time', 10);
   if (graph.collapse !== null) {
-    const { nodes, groups, calls, selfNs, minShare } = graph.collapse;
-    plainLine(`merged ${nodes} small call sites (${calls} calls, each under ${pct(minShare, 1)} of the run, self ${formatDurationNs(selfNs)} together) into ${groups} dashed "other" node${groups === 1 ? '' : 's'} to keep ≤ ${graph.options.maxNodes} nodes (raise with --max-nodes)`, 10);
+    const { nodes, groups, calls, selfNs, minShare, maxDepth } = graph.collapse;
+    const what = maxDepth === null ? `${nodes} small call sites (${calls} calls, each under ${pct(minShare, 1)} of the run` : `${nodes} call sites (${calls} calls: small ones and all below depth ${maxDepth}`;
+    plainLine(`merged ${what}, self ${formatDurationNs(selfNs)} together) into ${groups} dashed node${groups === 1 ? '' : 's'} to keep ≤ ${graph.options.maxNodes} nodes (raise with --max-nodes)`, 10);
   }
   plainLine(`instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics`, 9, { color: '#555555' });
   return lines;

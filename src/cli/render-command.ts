@@ -3,10 +3,12 @@ import { parseArgs } from 'node:util';
 import { assertRunDocument, selfTime, type RunDocument } from '../core/run-document.js';
 import { isStage, type SpanRecord } from '../core/types.js';
 import { describeOutputResult, wantsOutputs, writeOutputs } from '../io/write-outputs.js';
+import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
+import type { DotOptions } from '../render/call-graph/dot.js';
 import { renderTextTree } from '../render/text-tree.js';
 import { CliError } from './cli-error.js';
 
-export const RENDER_USAGE = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact]
+export const RENDER_USAGE = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact] [call-graph options]
 
 Draws a saved run (written with "stagescope run --json run.json" or the
 preset's json option) again, without running anything.
@@ -17,6 +19,9 @@ Options:
   --trace FILE    Chrome/Perfetto trace (JSON; open in ui.perfetto.dev or speedscope)
   --tree          print the text tree to stdout (the default when no file is asked for)
   --compact       fold 3+ same-named siblings in the tree (rec × 37, total, p50, max)
+  --max-nodes N   call graph: merge small call sites past N nodes (default 40)
+  --highlight self|total  call graph: highlight the most self time (default) or total time
+  --highlight-exclude STAGES  never highlight these stages (comma-separated, e.g. load)
   -h, --help      show this help
 `;
 
@@ -123,6 +128,9 @@ export async function renderCommand(argv: string[]): Promise<number> {
       trace: { type: 'string' },
       tree: { type: 'boolean', default: false },
       compact: { type: 'boolean', default: false },
+      'max-nodes': { type: 'string' },
+      highlight: { type: 'string' },
+      'highlight-exclude': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -133,6 +141,12 @@ export async function renderCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}: ${positionals.join(' ')}`}\n\n${RENDER_USAGE}`);
   }
+  let callGraph: DotOptions;
+  try {
+    callGraph = callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--');
+  } catch (error) {
+    throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
+  }
   const file = positionals[0]!;
   const doc = readRunDocument(file);
   const paths = { svg: values.svg, gantt: values.gantt, trace: values.trace };
@@ -140,7 +154,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
     process.stdout.write(renderTextTree(doc, values.compact ? { compact: true } : {}));
   }
   let failed = false;
-  for (const result of await writeOutputs(doc, paths)) {
+  for (const result of await writeOutputs(doc, paths, { callGraph })) {
     process.stderr.write(`${describeOutputResult(result)}\n`);
     if (result.status !== 'written') failed = true;
   }

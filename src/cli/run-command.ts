@@ -1,4 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import type { RunDocument } from '../core/run-document.js';
+import { describeOutputResult, writeOutputs } from '../io/write-outputs.js';
+import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
+import type { DotOptions } from '../render/call-graph/dot.js';
+import { withDefaults } from './render-command.js';
 import { splitAtDoubleDash } from './split-argv.js';
 import { parseArgs } from 'node:util';
 import { presetNames } from '../presets/registry.js';
@@ -21,6 +28,10 @@ Options:
   --svg FILE          write the call graph (SVG, slowest node highlighted) to FILE
   --gantt FILE        write a Gantt chart (SVG, one bar per span on a time axis) to FILE
   --trace FILE        write a Chrome/Perfetto trace (JSON; ui.perfetto.dev, speedscope) to FILE
+  --max-nodes N       call graph: merge small call sites past N nodes (default 40)
+  --highlight self|total  call graph: highlight the node with the most self time
+                      (default) or the most total time (with its children)
+  --highlight-exclude STAGES  never highlight these stages (comma-separated, e.g. load)
   --max-spans N       spans kept in memory (ring buffer; default 100000)
   --onnx-ops          onnx preset: op-level drill-down with onnxruntime's profiler (kernels under each run)
   --probes LIST       probes, comma-separated: memory,cpu,disk,network,eventloop,gc,system or all
@@ -49,6 +60,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       svg: { type: 'string' },
       gantt: { type: 'string' },
       trace: { type: 'string' },
+      'max-nodes': { type: 'string' },
+      highlight: { type: 'string' },
+      'highlight-exclude': { type: 'string' },
       'max-spans': { type: 'string' },
       'onnx-ops': { type: 'boolean', default: false },
       probes: { type: 'string' },
@@ -94,15 +108,55 @@ export async function runCommand(argv: string[]): Promise<number> {
     env.STAGESCOPE_MAX_OVERHEAD_PCT = maxOverheadPct;
   }
   if (values.compact) env.STAGESCOPE_COMPACT = '1';
-  if (values.svg !== undefined) env.STAGESCOPE_SVG = path.resolve(values.svg);
+  let callGraph: DotOptions;
+  try {
+    callGraph = callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--');
+  } catch (error) {
+    throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
+  }
+  // The call graph is drawn here, from the run document the child hands over:
+  // the child may exit before Graphviz (async wasm) could load in it.
+  const svgFile = values.svg === undefined ? undefined : path.resolve(values.svg);
+  const handoffDir = svgFile === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'stagescope-run-'));
+  const handoff = handoffDir === undefined ? undefined : path.join(handoffDir, 'run.json');
+  if (handoff !== undefined) env.STAGESCOPE_HANDOFF_JSON = handoff;
   if (values.gantt !== undefined) env.STAGESCOPE_GANTT = path.resolve(values.gantt);
   if (values.trace !== undefined) env.STAGESCOPE_TRACE = path.resolve(values.trace);
   traced.env = env;
 
-  const { code, signal } = await spawnTraced(traced);
+  let code: number | null;
+  let signal: NodeJS.Signals | null;
+  try {
+    ({ code, signal } = await spawnTraced(traced));
+    if (svgFile !== undefined && handoff !== undefined) await drawCallGraph(handoff, svgFile, callGraph, values.quiet === true, code, signal);
+  } finally {
+    if (handoffDir !== undefined) rmSync(handoffDir, { recursive: true, force: true });
+  }
   if (signal !== null) {
     process.kill(process.pid, signal);
     return 1;
   }
   return code ?? 1;
+}
+
+/**
+ * Draw the call graph from the child's run document. Never throws and never
+ * changes the exit code: a picture that cannot be drawn is a note on stderr.
+ */
+async function drawCallGraph(handoff: string, file: string, options: DotOptions, quiet: boolean, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  let doc;
+  try {
+    doc = withDefaults(JSON.parse(readFileSync(handoff, 'utf8')) as RunDocument);
+  } catch {
+    const ended = signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
+    process.stderr.write(`stagescope: note: call graph not written to ${file}: the traced process ${ended} before it saved its run\n`);
+    return;
+  }
+  try {
+    for (const result of await writeOutputs(doc, { svg: file }, { callGraph: options })) {
+      if (!(quiet && result.status === 'written')) process.stderr.write(`${describeOutputResult(result)}\n`);
+    }
+  } catch (error) {
+    process.stderr.write(`stagescope: error: could not draw the call graph to ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
 }

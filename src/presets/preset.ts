@@ -53,6 +53,14 @@ export interface PresetOptions {
   gantt?: string;
   /** Write a Chrome/Perfetto trace JSON here when the run ends. */
   trace?: string;
+  /** How the call graph is drawn (node cap, which node is highlighted). Default: the renderer's defaults. */
+  callGraph?: DotOptions;
+  /**
+   * Also write the run document here, silently (no message): the `stagescope
+   * run` CLI reads it to draw, in its own process, the pictures the traced
+   * process could not (it may exit before Graphviz loads). Internal; default none.
+   */
+  handoffJson?: string;
   /** Fold 3+ same-named siblings into one line in the printed tree (`rec × 37, total …`). Default false. */
   compact?: boolean;
   /**
@@ -77,6 +85,8 @@ interface ResolvedPresetOptions {
   output: { write(text: string): unknown };
   treeDepth: number | undefined;
   outputs: OutputPaths;
+  callGraph: DotOptions;
+  handoffJson: string | undefined;
   compact: boolean;
 }
 
@@ -124,6 +134,8 @@ export class Preset {
       output: options.output ?? process.stderr,
       treeDepth: options.treeDepth,
       outputs: { svg: options.svg, gantt: options.gantt, trace: options.trace },
+      callGraph: options.callGraph ?? {},
+      handoffJson: options.handoffJson,
       compact: options.compact ?? false,
     };
   }
@@ -300,7 +312,7 @@ export class Preset {
     const doc = this.#document;
     if (file === undefined || doc === null) return;
     this.#pendingSvg = undefined;
-    for (const result of await writeOutputs(doc, { svg: file })) this.#report(result);
+    for (const result of await writeOutputs(doc, { svg: file }, { callGraph: this.#options.callGraph })) this.#report(result);
   }
 
   /** Say that the pending call graph will not be written (the process is exiting: no async work possible). */
@@ -308,7 +320,19 @@ export class Preset {
     const file = this.#pendingSvg;
     if (file === undefined) return;
     this.#pendingSvg = undefined;
-    this.#report({ kind: 'svg', file, status: 'skipped', reason });
+    // Leave one command that draws it: from the run document asked for, or
+    // one saved now beside the SVG (synchronous; the process is exiting).
+    let json = this.#options.json;
+    if (json === undefined && this.#document !== null) {
+      try {
+        json = `${file}.run.json`;
+        writeFileSync(json, JSON.stringify(this.#document) + '\n');
+      } catch {
+        json = undefined;
+      }
+    }
+    const how = json === undefined ? '' : `; draw it with: stagescope render ${shellQuote(json)} --svg ${shellQuote(file)}`;
+    this.#report({ kind: 'svg', file, status: 'skipped', reason: `${reason}${how}` });
   }
 
   #finished(method: string): RunDocument {
@@ -344,10 +368,23 @@ export class Preset {
         write(`stagescope: error: could not write the run document to ${json}: ${String(error)}\n`);
       }
     }
+    const { handoffJson } = this.#options;
+    if (handoffJson !== undefined) {
+      try {
+        writeFileSync(handoffJson, JSON.stringify(doc));
+      } catch {
+        // the CLI says what it could not draw
+      }
+    }
     const { svg, gantt, trace } = this.#options.outputs;
     // The SVG needs Graphviz (async wasm load): written now only if already loaded, else by savePendingOutputs().
     const svgNow = svg !== undefined && isGraphvizLoaded() ? svg : undefined;
     if (svg !== undefined && svgNow === undefined) this.#pendingSvg = svg;
-    for (const result of writeOutputsSync(doc, { svg: svgNow, gantt, trace })) this.#report(result);
+    for (const result of writeOutputsSync(doc, { svg: svgNow, gantt, trace }, { callGraph: this.#options.callGraph })) this.#report(result);
   }
+}
+
+/** A path as one shell word (for commands printed to copy and paste). */
+function shellQuote(text: string): string {
+  return /^[\w./:@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -6,6 +6,7 @@ import { loadedMainExports, parseCallMain, shouldCallMain } from '../driver/main
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
 import { parseProbeList } from '../probes/registry.js';
+import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
 
 /**
  * `node --import stagescope/register/<preset> script.mjs`: trace the whole process.
@@ -22,6 +23,10 @@ import { parseProbeList } from '../probes/registry.js';
  *   STAGESCOPE_TRACE      write the Chrome/Perfetto trace JSON here
  *   STAGESCOPE_COMPACT=1  fold repeated siblings in the printed tree
  *   STAGESCOPE_PROBES     probes, comma-separated (memory,cpu,disk,network,eventloop,gc,system, all)
+ *   STAGESCOPE_MAX_NODES  call graph: nodes before small ones are merged (default 40)
+ *   STAGESCOPE_HIGHLIGHT  call graph: highlight the node with the most "self" (default) or "total" time
+ *   STAGESCOPE_HIGHLIGHT_EXCLUDE  call graph: stages never highlighted, comma-separated (e.g. load)
+ *   STAGESCOPE_HANDOFF_JSON  the CLI's copy of the run document (it draws the call graph from it)
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOptions {
   const options: PresetOptions = {};
@@ -38,6 +43,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOpti
     if (file !== undefined && file !== '') options[option] = file;
   }
   if (env.STAGESCOPE_COMPACT === '1' || env.STAGESCOPE_COMPACT === 'true') options.compact = true;
+  if (env.STAGESCOPE_HANDOFF_JSON !== undefined && env.STAGESCOPE_HANDOFF_JSON !== '') options.handoffJson = env.STAGESCOPE_HANDOFF_JSON;
+  const callGraph = callGraphOptionsFromStrings({ maxNodes: env.STAGESCOPE_MAX_NODES, highlight: env.STAGESCOPE_HIGHLIGHT, highlightExclude: env.STAGESCOPE_HIGHLIGHT_EXCLUDE }, 'STAGESCOPE_');
+  if (Object.keys(callGraph).length > 0) options.callGraph = callGraph;
   const budget = env.STAGESCOPE_MAX_OVERHEAD_PCT;
   if (budget !== undefined && budget !== '') {
     const pct = budget === 'off' ? Infinity : Number(budget);

@@ -95,6 +95,11 @@ describe('pictures read right in a browser with only DejaVu and Liberation fonts
     });
   }
 
+  it('call graph in the tidy layout (used past 150 nodes): 300-span run with every call site, and hostile names', async () => {
+    await expectClean('call-graph tidy big', renderCallGraphSvgSync(bigRun(), { maxNodes: 400 }));
+    await expectClean('call-graph tidy hostile', renderCallGraphSvgSync(hostileRun(), { layout: 'tidy' }));
+  });
+
   it('call graph with --highlight total and load left out states its rule and still fits', async () => {
     const svg = renderCallGraphSvgSync(runFixture('tfjs-face-run.json'), { highlight: 'total', highlightExclude: ['load'] });
     assert.match(svg, /most TOTAL time = the node with its children \(max latency\); load stage left out/);

@@ -17,6 +17,13 @@ export interface DotOptions extends CallGraphOptions {
   maxLabelChars?: number;
   /** Metrics shown per node (the tooltip has all). Default 3. */
   maxMetrics?: number;
+  /**
+   * Who lays the nodes out: `'graphviz'` (the dot engine), `'tidy'` (stagescope's
+   * own linear tree layout, left to right), or `'auto'` (default): Graphviz up to
+   * {@link TIDY_LAYOUT_THRESHOLD} nodes, tidy past it (Graphviz's layout time
+   * grows much faster than linearly: ~1 s at 1,000 nodes). DOT export is always Graphviz's.
+   */
+  layout?: 'auto' | 'graphviz' | 'tidy';
   /** Put the legend in the DOT as the graph label. Default true (DOT export); the SVG draws its own header instead. */
   legend?: boolean;
 }
@@ -38,6 +45,14 @@ export function heatForShare(share: number): string {
  * metrics Graphviz itself has for this name (graphviz-wasm has none).
  */
 const FONT = 'DejaVu Sans';
+
+/** Past this many nodes, the SVG uses the tidy layout (option `layout: 'auto'`). */
+export const TIDY_LAYOUT_THRESHOLD = 150;
+
+/** The name width (pt) that `maxLabelChars` stands for. */
+export function nameWidthPt(options: Pick<DotOptions, 'maxLabelChars'>): number {
+  return (options.maxLabelChars ?? 34) * AVERAGE_CHAR_PT;
+}
 /** Average bold glyph width at 11 pt, to turn `maxLabelChars` into a width. */
 const AVERAGE_CHAR_PT = 7;
 const CELL_PAD = 1;
@@ -82,8 +97,8 @@ export function renderGraphDot(doc: RunDocument, graph: CallGraph, options: DotO
   return lines.join('\n') + '\n';
 }
 
-/** One line of text in a label cell. */
-interface LabelRow {
+/** One line of text in a node's label. */
+export interface LabelRow {
   text: string;
   /** Font size in pt. */
   size: number;
@@ -93,7 +108,7 @@ interface LabelRow {
 }
 
 /** Width a row's cell needs: the measured text plus padding and a hair of slack. */
-function rowWidth(row: LabelRow): number {
+export function rowWidth(row: LabelRow): number {
   return textWidth(row.text, row.size, row.bold) + 2 * CELL_PAD + 2;
 }
 
@@ -159,11 +174,16 @@ function middleCut(text: string, max: number): string {
   return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
 }
 
-function nodeAttributes(node: CallGraphNode, graph: CallGraph, nameWidthPt: number, maxMetrics: number): string {
+/** Fill colour of a node: self-time heat, grey for merged nodes. */
+export function nodeFill(node: CallGraphNode, graph: CallGraph): string {
+  return node.collapsed !== null ? '#eeeeee' : heatForShare(node.selfNs / graph.rootTotalNs);
+}
+
+/** The lines of a node's label: banner (slowest), stage strip, name, self, total, metrics. */
+export function nodeRows(node: CallGraphNode, graph: CallGraph, nameWidthPt: number, maxMetrics: number): LabelRow[] {
   const total = graph.rootTotalNs;
   const hottest = node.id === graph.hottestId;
-  const fill = node.collapsed !== null ? '#eeeeee' : heatForShare(node.selfNs / total);
-  const ink = textColorOn(fill);
+  const ink = textColorOn(nodeFill(node, graph));
   const rows: LabelRow[] = [];
   if (hottest) rows.push({ text: `★ SLOWEST: most ${graph.options.highlight} time`, size: 11, bold: true, color: '#ffffff', background: HIGHLIGHT_BORDER });
   const stageName = node.mixedStages ? 'mixed stages' : node.stage === null ? 'no stage' : node.stageInherited ? `${node.stage} (parent's stage)` : node.stage;
@@ -175,6 +195,13 @@ function nodeAttributes(node: CallGraphNode, graph: CallGraph, nameWidthPt: numb
   const metrics = orderMetrics(Object.keys(node.metrics));
   for (const key of metrics.slice(0, maxMetrics)) rows.push({ text: formatMetric(key, node.metrics[key]!), size: 9, bold: false, color: ink });
   if (metrics.length > maxMetrics) rows.push({ text: `+${metrics.length - maxMetrics} more metrics (tooltip)`, size: 9, bold: false, color: ink });
+  return rows;
+}
+
+function nodeAttributes(node: CallGraphNode, graph: CallGraph, nameWidthPt: number, maxMetrics: number): string {
+  const hottest = node.id === graph.hottestId;
+  const fill = nodeFill(node, graph);
+  const rows = nodeRows(node, graph, nameWidthPt, maxMetrics);
   // Every cell as wide as the widest row: the stage strip and banner span the node.
   const widthPt = Math.max(...rows.map(rowWidth));
   const label = `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="${CELL_PAD}">${rows.map((row) => `<TR>${cell(row, widthPt)}</TR>`).join('')}</TABLE>>`;
@@ -185,7 +212,7 @@ function nodeAttributes(node: CallGraphNode, graph: CallGraph, nameWidthPt: numb
   return attributes.join(', ');
 }
 
-function tooltip(node: CallGraphNode, graph: CallGraph): string {
+export function tooltip(node: CallGraphNode, graph: CallGraph): string {
   const total = graph.rootTotalNs;
   const lines = [
     node.path.join(' → '),

@@ -5,6 +5,7 @@ import { isStage, type SpanRecord } from '../core/types.js';
 import { describeOutputResult, wantsOutputs, writeOutputs } from '../io/write-outputs.js';
 import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
+import { parseMinDuration, resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
 import { renderTextTree } from '../render/text-tree.js';
 import { CliError } from './cli-error.js';
 
@@ -19,6 +20,9 @@ Options:
   --trace FILE    Chrome/Perfetto trace (JSON; open in ui.perfetto.dev or speedscope)
   --tree          print the text tree to stdout (the default when no file is asked for)
   --compact       fold 3+ same-named siblings in the tree (rec × 37, total, p50, max)
+  --min-duration T  hide spans shorter than T (1ms, 250us, 0.5s, or 5% of the run)
+                  in the tree, the call graph and the Gantt chart; each parent's
+                  line counts what was folded into it (the trace keeps everything)
   --max-nodes N   call graph: merge small call sites past N nodes (default 40)
   --highlight self|total  call graph: highlight the most self time (default) or total time
   --highlight-exclude STAGES  never highlight these stages (comma-separated, e.g. load)
@@ -131,6 +135,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
       'max-nodes': { type: 'string' },
       highlight: { type: 'string' },
       'highlight-exclude': { type: 'string' },
+      'min-duration': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -142,19 +147,22 @@ export async function renderCommand(argv: string[]): Promise<number> {
     throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}: ${positionals.join(' ')}`}\n\n${RENDER_USAGE}`);
   }
   let callGraph: DotOptions;
+  let minDuration: MinDuration | undefined;
   try {
     callGraph = callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--');
+    minDuration = values['min-duration'] === undefined ? undefined : parseMinDuration(values['min-duration'], '--min-duration');
   } catch (error) {
     throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
   }
   const file = positionals[0]!;
   const doc = readRunDocument(file);
+  const minDurationNs = minDuration === undefined ? 0 : resolveMinDurationNs(minDuration, doc);
   const paths = { svg: values.svg, gantt: values.gantt, trace: values.trace };
   if (values.tree || values.compact || !wantsOutputs(paths)) {
-    process.stdout.write(renderTextTree(doc, values.compact ? { compact: true } : {}));
+    process.stdout.write(renderTextTree(doc, { ...(values.compact ? { compact: true } : {}), minDurationNs }));
   }
   let failed = false;
-  for (const result of await writeOutputs(doc, paths, { callGraph })) {
+  for (const result of await writeOutputs(doc, paths, { callGraph: { ...callGraph, minDurationNs }, gantt: { minDurationNs } })) {
     process.stderr.write(`${describeOutputResult(result)}\n`);
     if (result.status !== 'written') failed = true;
   }

@@ -5,6 +5,7 @@ import type { RunDocument } from '../core/run-document.js';
 import { describeOutputResult, writeOutputs } from '../io/write-outputs.js';
 import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
+import { parseMinDuration, resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
 import { withDefaults } from './render-command.js';
 import { splitAtDoubleDash } from './split-argv.js';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,8 @@ Options:
   --svg FILE          write the call graph (SVG, slowest node highlighted) to FILE
   --gantt FILE        write a Gantt chart (SVG, one bar per span on a time axis) to FILE
   --trace FILE        write a Chrome/Perfetto trace (JSON; ui.perfetto.dev, speedscope) to FILE
+  --min-duration T    hide spans shorter than T (1ms, 250us, 0.5s, or 5% of the run) in
+                      the tree and pictures; each parent's line counts what was folded
   --max-nodes N       call graph: merge small call sites past N nodes (default 40)
   --highlight self|total  call graph: highlight the node with the most self time
                       (default) or the most total time (with its children)
@@ -63,6 +66,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       'max-nodes': { type: 'string' },
       highlight: { type: 'string' },
       'highlight-exclude': { type: 'string' },
+      'min-duration': { type: 'string' },
       'max-spans': { type: 'string' },
       'onnx-ops': { type: 'boolean', default: false },
       probes: { type: 'string' },
@@ -109,8 +113,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (values.compact) env.STAGESCOPE_COMPACT = '1';
   let callGraph: DotOptions;
+  let minDuration: MinDuration | undefined;
   try {
     callGraph = callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--');
+    minDuration = values['min-duration'] === undefined ? undefined : parseMinDuration(values['min-duration'], '--min-duration');
   } catch (error) {
     throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
   }
@@ -120,6 +126,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const handoffDir = svgFile === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'stagescope-run-'));
   const handoff = handoffDir === undefined ? undefined : path.join(handoffDir, 'run.json');
   if (handoff !== undefined) env.STAGESCOPE_HANDOFF_JSON = handoff;
+  if (values['min-duration'] !== undefined) env.STAGESCOPE_MIN_DURATION = values['min-duration'];
   if (values.gantt !== undefined) env.STAGESCOPE_GANTT = path.resolve(values.gantt);
   if (values.trace !== undefined) env.STAGESCOPE_TRACE = path.resolve(values.trace);
   traced.env = env;
@@ -128,7 +135,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let signal: NodeJS.Signals | null;
   try {
     ({ code, signal } = await spawnTraced(traced));
-    if (svgFile !== undefined && handoff !== undefined) await drawCallGraph(handoff, svgFile, callGraph, values.quiet === true, code, signal);
+    if (svgFile !== undefined && handoff !== undefined) await drawCallGraph(handoff, svgFile, callGraph, minDuration, values.quiet === true, code, signal);
   } finally {
     if (handoffDir !== undefined) rmSync(handoffDir, { recursive: true, force: true });
   }
@@ -143,7 +150,7 @@ export async function runCommand(argv: string[]): Promise<number> {
  * Draw the call graph from the child's run document. Never throws and never
  * changes the exit code: a picture that cannot be drawn is a note on stderr.
  */
-async function drawCallGraph(handoff: string, file: string, options: DotOptions, quiet: boolean, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+async function drawCallGraph(handoff: string, file: string, options: DotOptions, minDuration: MinDuration | undefined, quiet: boolean, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
   let doc;
   try {
     doc = withDefaults(JSON.parse(readFileSync(handoff, 'utf8')) as RunDocument);
@@ -153,7 +160,8 @@ async function drawCallGraph(handoff: string, file: string, options: DotOptions,
     return;
   }
   try {
-    for (const result of await writeOutputs(doc, { svg: file }, { callGraph: options })) {
+    const minDurationNs = minDuration === undefined ? 0 : resolveMinDurationNs(minDuration, doc);
+    for (const result of await writeOutputs(doc, { svg: file }, { callGraph: { ...options, minDurationNs } })) {
       if (!(quiet && result.status === 'written')) process.stderr.write(`${describeOutputResult(result)}\n`);
     }
   } catch (error) {

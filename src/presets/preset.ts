@@ -15,7 +15,8 @@ import { renderTextTree, type TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { isGraphvizLoaded } from '../render/call-graph/svg.js';
 import type { GanttOptions } from '../render/gantt.js';
-import { describeOutputResult, writeOutputs, writeOutputsSync, type OutputPaths, type OutputResult } from '../io/write-outputs.js';
+import { describeOutputResult, writeOutputs, writeOutputsSync, type OutputOptions, type OutputPaths, type OutputResult } from '../io/write-outputs.js';
+import { resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
 import { ProbeSession } from '../probes/probe-session.js';
 import { resolveProbes, type ProbeSpec } from '../probes/registry.js';
 import { probeAnnotation } from '../render/probe-annotation.js';
@@ -53,6 +54,13 @@ export interface PresetOptions {
   gantt?: string;
   /** Write a Chrome/Perfetto trace JSON here when the run ends. */
   trace?: string;
+  /**
+   * Hide spans shorter than this in the printed tree, the call graph and the
+   * Gantt chart (each parent's line counts what was folded into it); the run
+   * document and the trace keep everything. A duration in ns, or a threshold
+   * such as `parseMinDuration('5%')` (a share of the run). Default none.
+   */
+  minDuration?: number | MinDuration;
   /** How the call graph is drawn (node cap, which node is highlighted). Default: the renderer's defaults. */
   callGraph?: DotOptions;
   /**
@@ -86,6 +94,7 @@ interface ResolvedPresetOptions {
   treeDepth: number | undefined;
   outputs: OutputPaths;
   callGraph: DotOptions;
+  minDuration: MinDuration | undefined;
   handoffJson: string | undefined;
   compact: boolean;
 }
@@ -135,6 +144,7 @@ export class Preset {
       treeDepth: options.treeDepth,
       outputs: { svg: options.svg, gantt: options.gantt, trace: options.trace },
       callGraph: options.callGraph ?? {},
+      minDuration: typeof options.minDuration === 'number' ? { kind: 'ns', ns: options.minDuration } : options.minDuration,
       handoffJson: options.handoffJson,
       compact: options.compact ?? false,
     };
@@ -254,6 +264,8 @@ export class Preset {
     if (annotators.length > 0) options.annotate = (span) => annotators.map((annotate) => annotate(span)).filter((text) => text !== '').join('  ');
     if (this.#options.compact) options.compact = true;
     if (this.#options.treeDepth !== undefined) options.maxDepth = this.#options.treeDepth;
+    const minDurationNs = this.#minDurationNs(view);
+    if (minDurationNs > 0) options.minDurationNs = minDurationNs;
     return renderTextTree(view, options);
   }
 
@@ -312,7 +324,7 @@ export class Preset {
     const doc = this.#document;
     if (file === undefined || doc === null) return;
     this.#pendingSvg = undefined;
-    for (const result of await writeOutputs(doc, { svg: file }, { callGraph: this.#options.callGraph })) this.#report(result);
+    for (const result of await writeOutputs(doc, { svg: file }, this.#pictureOptions(doc))) this.#report(result);
   }
 
   /** Say that the pending call graph will not be written (the process is exiting: no async work possible). */
@@ -333,6 +345,17 @@ export class Preset {
     }
     const how = json === undefined ? '' : `; draw it with: stagescope render ${shellQuote(json)} --svg ${shellQuote(file)}`;
     this.#report({ kind: 'svg', file, status: 'skipped', reason: `${reason}${how}` });
+  }
+
+  #minDurationNs(doc: RunDocument): number {
+    const threshold = this.#options.minDuration;
+    return threshold === undefined ? 0 : resolveMinDurationNs(threshold, doc);
+  }
+
+  /** Call-graph and Gantt options: the preset's, with the min-duration threshold of this run. */
+  #pictureOptions(doc: RunDocument): OutputOptions {
+    const minDurationNs = this.#minDurationNs(doc);
+    return { callGraph: { ...this.#options.callGraph, minDurationNs }, gantt: { minDurationNs } };
   }
 
   #finished(method: string): RunDocument {
@@ -380,7 +403,7 @@ export class Preset {
     // The SVG needs Graphviz (async wasm load): written now only if already loaded, else by savePendingOutputs().
     const svgNow = svg !== undefined && isGraphvizLoaded() ? svg : undefined;
     if (svg !== undefined && svgNow === undefined) this.#pendingSvg = svg;
-    for (const result of writeOutputsSync(doc, { svg: svgNow, gantt, trace }, { callGraph: this.#options.callGraph })) this.#report(result);
+    for (const result of writeOutputsSync(doc, { svg: svgNow, gantt, trace }, this.#pictureOptions(doc))) this.#report(result);
   }
 }
 

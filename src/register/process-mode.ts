@@ -7,6 +7,7 @@ import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
 import { parseProbeList } from '../probes/registry.js';
 import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
+import { parseMinDuration } from '../render/min-duration.js';
 
 /**
  * `node --import stagescope/register/<preset> script.mjs`: trace the whole process.
@@ -26,6 +27,7 @@ import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js
  *   STAGESCOPE_MAX_NODES  call graph: nodes before small ones are merged (default 40)
  *   STAGESCOPE_HIGHLIGHT  call graph: highlight the node with the most "self" (default) or "total" time
  *   STAGESCOPE_HIGHLIGHT_EXCLUDE  call graph: stages never highlighted, comma-separated (e.g. load)
+ *   STAGESCOPE_MIN_DURATION  hide spans shorter than this in the tree and pictures (1ms, 5%)
  *   STAGESCOPE_HANDOFF_JSON  the CLI's copy of the run document (it draws the call graph from it)
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOptions {
@@ -43,6 +45,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOpti
     if (file !== undefined && file !== '') options[option] = file;
   }
   if (env.STAGESCOPE_COMPACT === '1' || env.STAGESCOPE_COMPACT === 'true') options.compact = true;
+  if (env.STAGESCOPE_MIN_DURATION !== undefined && env.STAGESCOPE_MIN_DURATION !== '') options.minDuration = parseMinDuration(env.STAGESCOPE_MIN_DURATION, 'STAGESCOPE_MIN_DURATION');
   if (env.STAGESCOPE_HANDOFF_JSON !== undefined && env.STAGESCOPE_HANDOFF_JSON !== '') options.handoffJson = env.STAGESCOPE_HANDOFF_JSON;
   const callGraph = callGraphOptionsFromStrings({ maxNodes: env.STAGESCOPE_MAX_NODES, highlight: env.STAGESCOPE_HIGHLIGHT, highlightExclude: env.STAGESCOPE_HIGHLIGHT_EXCLUDE }, 'STAGESCOPE_');
   if (Object.keys(callGraph).length > 0) options.callGraph = callGraph;

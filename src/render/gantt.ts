@@ -4,6 +4,7 @@ import type { SpanRecord } from '../core/types.js';
 import { formatDurationNs } from './format.js';
 import { STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from './palette.js';
 import { LanePacker } from './lane-packer.js';
+import { hideShortSpans } from './min-duration.js';
 import { buildTree, type TreeNode } from './span-tree.js';
 import { effectiveStages, stageTotals } from './stage-totals.js';
 import { escapeXml } from './svg-escape.js';
@@ -22,6 +23,8 @@ export interface GanttOptions {
   maxBars?: number;
   /** Title line. Default "Timeline · preset … · command …". */
   title?: string;
+  /** Leave out spans shorter than this (with their subtrees), counted in the footer. Default 0. */
+  minDurationNs?: number;
 }
 
 interface ResolvedGanttOptions {
@@ -129,8 +132,9 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
  * @example
  * writeFileSync('timeline.svg', renderGantt(doc));
  */
-export function renderGantt(doc: RunDocument, options: GanttOptions = {}): string {
+export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): string {
   const opts = resolve(options);
+  const { doc, hidden } = hideShortSpans(fullDoc, options.minDurationNs ?? 0);
   const { bars, rows } = assignLanes(doc);
   // reduce, not Math.max(...spread): a spread of 100k+ arguments overflows the stack.
   const runNs = doc.spans.reduce((max, span) => Math.max(max, span.startNs + span.durationNs), Math.max(1, doc.durationNs));
@@ -247,7 +251,8 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
   const notes: string[] = [];
   if (deepOmitted > 0) notes.push(`${deepOmitted} span${deepOmitted === 1 ? '' : 's'} in lanes below lane ${opts.maxRows} not drawn (${rows} lanes in all; raise maxRows)`);
   if (budgetOmitted > 0) notes.push(`${budgetOmitted} span${budgetOmitted === 1 ? '' : 's'} not drawn (more than ${opts.maxBars} bars): the shortest of lane ${cutRow + 1} and all below it; raise maxBars`);
-  notes.push(`${doc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`);
+  if (hidden > 0) notes.push(`${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} not drawn (with their children)`);
+  notes.push(`${fullDoc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`);
   const footerFlow = layoutFlow(
     notes.map((note) => ({ groups: words(note, { fontSize: 11, fill: note.includes('not drawn') ? '#b00020' : '#555555' }) })),
     plotLeft,

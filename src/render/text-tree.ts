@@ -2,6 +2,7 @@ import type { RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatClock, formatDurationNs, formatPercent } from './format.js';
 import { foldSiblings, summarizeGroup, type FoldedGroup, type SiblingItem } from './fold-siblings.js';
+import { HIDDEN_NS_KEY, HIDDEN_SPANS_KEY, hideShortSpans } from './min-duration.js';
 import { buildTree, type TreeNode } from './span-tree.js';
 import { escapeTerminal } from './terminal-escape.js';
 
@@ -20,6 +21,11 @@ export interface TextTreeOptions {
    * duration (over 100 % when the calls overlap). Default false.
    */
   compact?: boolean;
+  /**
+   * Hide spans shorter than this (with their subtrees); each parent's line says
+   * how many were folded into it and their summed duration. Default 0 (all shown).
+   */
+  minDurationNs?: number;
 }
 
 /**
@@ -31,7 +37,8 @@ export interface TextTreeOptions {
  *
  * Every prefix column has a fixed width, so 100+ lines stay aligned.
  */
-export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}): string {
+export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = {}): string {
+  const { doc, hidden } = hideShortSpans(fullDoc, options.minDurationNs ?? 0);
   const roots = buildTree(doc);
   const startedWallMs = Date.parse(doc.startedAt);
   const clock = options.formatClock ?? formatClock;
@@ -49,6 +56,8 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     if (span.status === 'unfinished') text += ', unfinished';
     text += ')';
     if (span.status === 'error' && span.error !== null) text += `  ✗ ${escapeTerminal(span.error.name)}: ${escapeTerminal(firstLine(span.error.message))}`;
+    const foldedSpans = span.attributes[HIDDEN_SPANS_KEY];
+    if (typeof foldedSpans === 'number') text += `  (+${foldedSpans} shorter span${foldedSpans === 1 ? '' : 's'} folded, ${formatDurationNs(Number(span.attributes[HIDDEN_NS_KEY] ?? 0))})`;
     const extra = options.annotate?.(span);
     if (extra !== undefined && extra !== '') text += `  ${escapeTerminal(extra)}`;
     if (isRunRoot) {
@@ -69,6 +78,8 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     text += ` × ${summary.count}, total ${formatDurationNs(summary.totalNs)}, p50 ${formatDurationNs(summary.p50Ns)}, max ${formatDurationNs(summary.maxNs)}`;
     if (summary.failed > 0) text += `, ${summary.failed} failed`;
     if (summary.descendants > 0) text += `  (${summary.descendants} child span${summary.descendants === 1 ? '' : 's'} folded)`;
+    const shorter = group.members.reduce((sum, member) => sum + Number(member.span.attributes[HIDDEN_SPANS_KEY] ?? 0), 0);
+    if (shorter > 0) text += `  (+${shorter} shorter span${shorter === 1 ? '' : 's'} folded)`;
     lines.push(text);
   };
 
@@ -112,6 +123,7 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     const action = event.action === 'sample' ? `sampled 1 in ${event.sampleEvery ?? '?'}` : event.action === 'disable' ? 'disabled' : 'restored';
     lines.push(`${' '.repeat(39)}⚙ adaptive: ${escapeTerminal(event.target)} ${action} at +${formatDurationNs(event.atNs)} (${firstLine(event.reason)})`);
   }
+  if (hidden > 0) lines.push(`${' '.repeat(39)}${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} folded into their parents`);
   return lines.join('\n') + '\n';
 }
 

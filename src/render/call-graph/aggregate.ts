@@ -1,5 +1,6 @@
 import type { RunDocument } from '../../core/run-document.js';
 import { isStage, STAGES, type SpanRecord, type Stage } from '../../core/types.js';
+import { hideShortSpans } from '../min-duration.js';
 
 /** Options of {@link aggregateCallGraph}. Every option is optional. */
 export interface CallGraphOptions {
@@ -28,6 +29,8 @@ export interface CallGraphOptions {
    * "slowest in model loading", which hides the inference hot spot. Default none.
    */
   highlightExclude?: readonly Stage[];
+  /** Leave out spans shorter than this (with their subtrees) before aggregating; the legend counts them. Default 0. */
+  minDurationNs?: number;
 }
 
 /** What the highlighted node is the most of. */
@@ -40,6 +43,7 @@ export interface ResolvedCallGraphOptions {
   maxMinShare: number;
   highlight: HighlightMetric;
   highlightExclude: readonly Stage[];
+  minDurationNs: number;
 }
 
 /** One call site: all spans with the same name path from a root. */
@@ -97,12 +101,14 @@ export interface CallGraph {
    * site) unless the run has nothing but roots. Null for an empty run.
    */
   hottestId: string | null;
+  /** Spans left out as shorter than `minDurationNs` (0 when none). */
+  hiddenSpans: number;
   /** Nodes merged into "other" nodes, and the share used to pick them. */
   collapse: { nodes: number; groups: number; calls: number; selfNs: number; minShare: number; maxDepth: number | null } | null;
   options: ResolvedCallGraphOptions;
 }
 
-export const DEFAULT_CALL_GRAPH_OPTIONS: Readonly<ResolvedCallGraphOptions> = { maxNodes: 40, minShare: 0.005, maxMinShare: 0.05, highlight: 'self', highlightExclude: [] };
+export const DEFAULT_CALL_GRAPH_OPTIONS: Readonly<ResolvedCallGraphOptions> = { maxNodes: 40, minShare: 0.005, maxMinShare: 0.05, highlight: 'self', highlightExclude: [], minDurationNs: 0 };
 
 export function resolveCallGraphOptions(options: CallGraphOptions = {}): ResolvedCallGraphOptions {
   const resolved = { ...DEFAULT_CALL_GRAPH_OPTIONS, ...stripUndefined(options) };
@@ -114,6 +120,9 @@ export function resolveCallGraphOptions(options: CallGraphOptions = {}): Resolve
     if (!(typeof value === 'number' && value >= 0 && value <= 1)) {
       throw new Error(`stagescope: call graph option ${key} must be a share between 0 and 1 (0.005 = 0.5 %), got ${String(value)}`);
     }
+  }
+  if (!(Number.isFinite(resolved.minDurationNs) && resolved.minDurationNs >= 0)) {
+    throw new Error(`stagescope: call graph option minDurationNs must be a finite number of ns ≥ 0, got ${String(resolved.minDurationNs)}`);
   }
   if (resolved.highlight !== 'self' && resolved.highlight !== 'total') {
     throw new Error(`stagescope: call graph option highlight must be "self" or "total", got ${JSON.stringify(resolved.highlight)}`);
@@ -141,8 +150,9 @@ interface Builder {
  * if there are more than `maxNodes`, merge tiny subtrees into one "other (N
  * nodes)" node per parent. Pure: the same document gives the same graph.
  */
-export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'>, options: CallGraphOptions = {}): CallGraph {
+export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'durationNs'>, options: CallGraphOptions = {}): CallGraph {
   const resolved = resolveCallGraphOptions(options);
+  const { doc, hidden: hiddenSpans } = hideShortSpans(fullDoc as RunDocument, options.minDurationNs ?? 0);
   const byId = new Map(doc.spans.map((span) => [span.id, span]));
   const childrenOf = new Map<string | null, SpanRecord[]>();
   for (const span of doc.spans) {
@@ -261,6 +271,7 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
     edges,
     rootTotalNs,
     hottestId,
+    hiddenSpans,
     collapse: summary,
     options: resolved,
   };

@@ -100,6 +100,7 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
     const what = maxDepth === null ? `${nodes} small call sites (${calls} calls, each under ${pct(minShare, 1)} of the run` : `${nodes} call sites (${calls} calls: small ones and all below depth ${maxDepth}`;
     plainLine(`merged ${what}, self ${formatDurationNs(selfNs)} together) into ${groups} dashed node${groups === 1 ? '' : 's'} to keep ≤ ${graph.options.maxNodes} nodes (raise with --max-nodes)`, 10);
   }
+  if (graph.hiddenSpans > 0) plainLine(`${graph.hiddenSpans} span${graph.hiddenSpans === 1 ? '' : 's'} shorter than ${formatDurationNs(graph.options.minDurationNs)} left out (with their children)`, 10);
   plainLine(`instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics`, 9, { color: '#555555' });
   return lines;
 }

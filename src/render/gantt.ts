@@ -3,6 +3,7 @@ import { probeAnnotation } from './probe-annotation.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatDurationNs } from './format.js';
 import { STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from './palette.js';
+import { probeLanes } from './gantt-probe-lanes.js';
 import { LanePacker } from './lane-packer.js';
 import { hideShortSpans } from './min-duration.js';
 import { buildTree, type TreeNode } from './span-tree.js';
@@ -253,10 +254,12 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
   if (budgetOmitted > 0) notes.push(`${budgetOmitted} span${budgetOmitted === 1 ? '' : 's'} not drawn (more than ${opts.maxBars} bars): the shortest of lane ${cutRow + 1} and all below it; raise maxBars`);
   if (hidden > 0) notes.push(`${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} not drawn (with their children)`);
   notes.push(`${fullDoc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`);
+  // Probe lanes (CPU, RSS, heap, background samples) under the bars, on the same time axis.
+  const lanes = probeLanes(doc, x, plotLeft, plotWidth, rowsBottom + 8);
   const footerFlow = layoutFlow(
     notes.map((note) => ({ groups: words(note, { fontSize: 11, fill: note.includes('not drawn') ? '#b00020' : '#555555' }) })),
     plotLeft,
-    rowsBottom + 4,
+    lanes.bottom - 4,
     plotWidth,
   );
   const footer = footerFlow.svg;
@@ -267,7 +270,7 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${opts.widthPx}" height="${heightPx}" viewBox="0 0 ${opts.widthPx} ${heightPx}" font-family="${FONT_STACK}">`);
   out.push(`<title>${escapeXml(title)}</title>`);
   out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  out.push(...header, ...axis, ...barsSvg, ...footer);
+  out.push(...header, ...axis, ...barsSvg, ...lanes.svg, ...footer);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

@@ -71,6 +71,18 @@ describe('stagescope report --html', () => {
     }
   });
 
+  it('`stagescope run --html`: the CLI writes the report from the child\'s run, even after process.exit; exit code and output unchanged', async () => {
+    const dir = tempDir('stagescope-run-html-');
+    const html = path.join(dir, 'report.html');
+    const result = await runCli(['run', '--targets', fixture('targets/fake.yaml'), '--html', html, '--', fixture('scripts/exit-early.mjs')]);
+    assert.equal(result.code, 5);
+    assert.equal(result.stdout, 'sum 3\n');
+    assert.match(result.stderr, /HTML report written to/);
+    const text = readFileSync(html, 'utf8');
+    assert.match(text, /<span class="name">syncAdd<\/span>/);
+    assert.equal(text.match(/<svg\b/g)?.length, 2, 'call graph and timeline inline');
+  });
+
   it('bad input exits 2 naming what is wrong', async () => {
     const missing = await runCli(['report', fixture('runs', 'ocr-run.json')]);
     assert.equal(missing.code, 2);

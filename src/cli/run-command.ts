@@ -7,6 +7,7 @@ import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { parseMinDuration, resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
 import { withDefaults } from './render-command.js';
+import { writeHtmlReport } from './report-command.js';
 import { splitAtDoubleDash } from './split-argv.js';
 import { parseArgs } from 'node:util';
 import { presetNames } from '../presets/registry.js';
@@ -29,6 +30,7 @@ Options:
   --svg FILE          write the call graph (SVG, slowest node highlighted) to FILE
   --gantt FILE        write a Gantt chart (SVG, one bar per span on a time axis) to FILE
   --trace FILE        write a Chrome/Perfetto trace (JSON; ui.perfetto.dev, speedscope) to FILE
+  --html FILE         write one self-contained HTML report (tree, call graph, timeline) to FILE
   --min-duration T    hide spans shorter than T (1ms, 250us, 0.5s, or 5% of the run) in
                       the tree and pictures; each parent's line counts what was folded
   --max-nodes N       call graph: merge small call sites past N nodes (default 40)
@@ -67,6 +69,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       highlight: { type: 'string' },
       'highlight-exclude': { type: 'string' },
       'min-duration': { type: 'string' },
+      html: { type: 'string' },
       'max-spans': { type: 'string' },
       'onnx-ops': { type: 'boolean', default: false },
       probes: { type: 'string' },
@@ -123,7 +126,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   // The call graph is drawn here, from the run document the child hands over:
   // the child may exit before Graphviz (async wasm) could load in it.
   const svgFile = values.svg === undefined ? undefined : path.resolve(values.svg);
-  const handoffDir = svgFile === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'stagescope-run-'));
+  const htmlFile = values.html === undefined ? undefined : path.resolve(values.html);
+  const handoffDir = svgFile === undefined && htmlFile === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'stagescope-run-'));
   const handoff = handoffDir === undefined ? undefined : path.join(handoffDir, 'run.json');
   if (handoff !== undefined) env.STAGESCOPE_HANDOFF_JSON = handoff;
   if (values['min-duration'] !== undefined) env.STAGESCOPE_MIN_DURATION = values['min-duration'];
@@ -135,7 +139,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let signal: NodeJS.Signals | null;
   try {
     ({ code, signal } = await spawnTraced(traced));
-    if (svgFile !== undefined && handoff !== undefined) await drawCallGraph(handoff, svgFile, callGraph, minDuration, values.quiet === true, code, signal);
+    if (handoff !== undefined) await drawFromHandoff(handoff, { svg: svgFile, html: htmlFile }, callGraph, minDuration, values.quiet === true, code, signal);
   } finally {
     if (handoffDir !== undefined) rmSync(handoffDir, { recursive: true, force: true });
   }
@@ -147,24 +151,40 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * Draw the call graph from the child's run document. Never throws and never
- * changes the exit code: a picture that cannot be drawn is a note on stderr.
+ * Draw the call graph and the HTML report from the child's run document.
+ * Never throws and never changes the exit code: a picture that cannot be
+ * drawn is a note on stderr.
  */
-async function drawCallGraph(handoff: string, file: string, options: DotOptions, minDuration: MinDuration | undefined, quiet: boolean, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+async function drawFromHandoff(
+  handoff: string,
+  files: { svg: string | undefined; html: string | undefined },
+  options: DotOptions,
+  minDuration: MinDuration | undefined,
+  quiet: boolean,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): Promise<void> {
   let doc;
   try {
     doc = withDefaults(JSON.parse(readFileSync(handoff, 'utf8')) as RunDocument);
   } catch {
     const ended = signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-    process.stderr.write(`stagescope: note: call graph not written to ${file}: the traced process ${ended} before it saved its run\n`);
+    if (files.svg !== undefined) process.stderr.write(`stagescope: note: call graph not written to ${files.svg}: the traced process ${ended} before it saved its run\n`);
+    if (files.html !== undefined) process.stderr.write(`stagescope: note: HTML report not written to ${files.html}: the traced process ${ended} before it saved its run\n`);
     return;
   }
+  const minDurationNs = minDuration === undefined ? 0 : resolveMinDurationNs(minDuration, doc);
   try {
-    const minDurationNs = minDuration === undefined ? 0 : resolveMinDurationNs(minDuration, doc);
-    for (const result of await writeOutputs(doc, { svg: file }, { callGraph: { ...options, minDurationNs } })) {
-      if (!(quiet && result.status === 'written')) process.stderr.write(`${describeOutputResult(result)}\n`);
+    if (files.svg !== undefined) {
+      for (const result of await writeOutputs(doc, { svg: files.svg }, { callGraph: { ...options, minDurationNs } })) {
+        if (!(quiet && result.status === 'written')) process.stderr.write(`${describeOutputResult(result)}\n`);
+      }
+    }
+    if (files.html !== undefined) {
+      const message = await writeHtmlReport(doc, files.html, options);
+      if (!(quiet && !message.startsWith('stagescope: error'))) process.stderr.write(`${message}\n`);
     }
   } catch (error) {
-    process.stderr.write(`stagescope: error: could not draw the call graph to ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`stagescope: error: could not draw the pictures: ${error instanceof Error ? error.message : String(error)}\n`);
   }
 }

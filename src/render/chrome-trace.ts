@@ -53,12 +53,18 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
   const depth = (span: SpanRecord): number => {
     let known = depthOf.get(span.id);
     if (known !== undefined) return known;
+    // Walk up until a known depth; a step bound (not a visited set) guards against parent cycles without allocating.
     let value = 0;
-    const seen = new Set<string>();
-    for (let parent = parentOf(span, byId); parent !== undefined && !seen.has(parent.id); parent = parentOf(parent, byId)) {
-      seen.add(parent.id);
+    let base = 0;
+    for (let parent = parentOf(span, byId); parent !== undefined && value <= byId.size; parent = parentOf(parent, byId)) {
       value += 1;
+      const cached = depthOf.get(parent.id);
+      if (cached !== undefined) {
+        base = cached;
+        break;
+      }
     }
+    value += base;
     depthOf.set(span.id, value);
     return value;
   };
@@ -71,10 +77,10 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
   const stacks: Open[][] = [];
   const result = new Map<string, TrackAssignment>();
   const isAncestor = (candidate: SpanRecord, span: SpanRecord): boolean => {
-    const seen = new Set<string>();
-    for (let parent = parentOf(span, byId); parent !== undefined && !seen.has(parent.id); parent = parentOf(parent, byId)) {
+    let steps = 0;
+    for (let parent = parentOf(span, byId); parent !== undefined && steps <= byId.size; parent = parentOf(parent, byId)) {
       if (parent === candidate) return true;
-      seen.add(parent.id);
+      steps += 1;
     }
     return false;
   };

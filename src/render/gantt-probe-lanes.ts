@@ -52,8 +52,9 @@ export function probeLanes(doc: RunDocument, x: (ns: number) => number, left: nu
   let y = top;
   for (const lane of lanes) {
     const values = lane.bars?.map((bar) => bar[2]) ?? lane.points?.map((point) => point[1]) ?? [];
-    const max = Math.max(0, ...values);
-    const min = Math.min(0, ...values);
+    // reduce, not Math.max(...values): a run can have a million top-level spans.
+    const max = values.reduce((best, value) => Math.max(best, value), 0);
+    const min = values.reduce((best, value) => Math.min(best, value), 0);
     const scaleMax = lane.signed === true ? Math.max(Math.abs(max), Math.abs(min), 1e-9) : Math.max(max, 1e-9);
     const extreme = lane.signed === true ? (Math.abs(min) > max ? min : max) : max;
     const heading = layoutFlow([{ groups: words(`${lane.label} · ${lane.signed === true ? 'largest' : 'max'} ${lane.format(extreme)}`, { fontSize: 10, fill: '#444444' }) }], left, y, width);
@@ -63,7 +64,7 @@ export function probeLanes(doc: RunDocument, x: (ns: number) => number, left: nu
     const half = lane.signed === true ? LANE_HEIGHT_PX / 2 : LANE_HEIGHT_PX;
     svg.push(`<rect x="${round(left)}" y="${round(laneTop)}" width="${round(width)}" height="${LANE_HEIGHT_PX}" fill="#f7f7f7"/>`);
     svg.push(`<line x1="${round(left)}" y1="${round(baseline)}" x2="${round(left + width)}" y2="${round(baseline)}" stroke="#999999" stroke-width="0.5"/>`);
-    for (const [startNs, endNs, value] of lane.bars ?? []) {
+    for (const [startNs, endNs, value] of bucketBars(lane.bars ?? [], x, width)) {
       const h = (Math.abs(value) / scaleMax) * half;
       const bx = x(startNs);
       const bw = Math.max(1, x(endNs) - bx);
@@ -81,4 +82,24 @@ export function probeLanes(doc: RunDocument, x: (ns: number) => number, left: nu
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/**
+ * At most about one bar per pixel column: past twice as many bars as pixels,
+ * bars are merged per column, keeping the value farthest from zero (a peak is
+ * what the lane is read for). Keeps a million-span run's picture small.
+ */
+function bucketBars(bars: readonly [number, number, number][], x: (ns: number) => number, width: number): [number, number, number][] {
+  if (bars.length <= 2 * width) return [...bars];
+  const columns = new Map<number, [number, number, number]>();
+  for (const [startNs, endNs, value] of bars) {
+    const column = Math.floor(x(startNs));
+    const known = columns.get(column);
+    if (known === undefined) columns.set(column, [startNs, endNs, value]);
+    else {
+      known[1] = Math.max(known[1], endNs);
+      if (Math.abs(value) > Math.abs(known[2])) known[2] = value;
+    }
+  }
+  return [...columns.values()];
 }

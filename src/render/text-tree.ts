@@ -42,7 +42,7 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
   const roots = buildTree(doc);
   const startedWallMs = Date.parse(doc.startedAt);
   const clock = options.formatClock ?? formatClock;
-  const rootDurationNs = doc.durationNs > 0 ? doc.durationNs : Math.max(1, ...doc.spans.map((s) => s.startNs + s.durationNs));
+  const rootDurationNs = doc.durationNs > 0 ? doc.durationNs : doc.spans.reduce((max, s) => Math.max(max, s.startNs + s.durationNs), 1);
   const lines: string[] = [];
 
   const line = (span: SpanRecord, glyphs: string, isRunRoot: boolean): void => {

@@ -14,7 +14,7 @@ const OPEN_LEVELS = 2;
  * Past `maxSpans` spans the rest are counted, not listed.
  */
 export function treeHtml(doc: RunDocument, maxSpans = 5000): string {
-  const runNs = doc.durationNs > 0 ? doc.durationNs : Math.max(1, ...doc.spans.map((span) => span.startNs + span.durationNs));
+  const runNs = doc.durationNs > 0 ? doc.durationNs : doc.spans.reduce((max, span) => Math.max(max, span.startNs + span.durationNs), 1);
   const out: string[] = ['<div class="tree">'];
   type Step = { kind: 'open'; node: TreeNode; depth: number } | { kind: 'close' };
   const steps: Step[] = buildTree(doc)

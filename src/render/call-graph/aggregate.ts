@@ -454,7 +454,7 @@ function collapseAt(
     const small = node.childIds.map((id) => byId.get(id)!).filter((child) => child.totalNs < thresholdNs && !protectedIds.has(child.id));
     const merged = small.length >= 2 ? new Set(small) : new Set<CallGraphNode>();
     const kept = node.childIds.map((id) => byId.get(id)!).filter((child) => !merged.has(child));
-    copy.childIds.push(...kept.map((child) => child.id));
+    for (const child of kept) copy.childIds.push(child.id);
     if (merged.size > 0) steps.push({ kind: 'other', node, copy, merged });
     for (let index = kept.length - 1; index >= 0; index -= 1) steps.push({ kind: 'emit', node: kept[index]! });
   }

@@ -140,7 +140,7 @@ function autoRankdir(graph: CallGraph, nameWidthPt: number): 'TB' | 'LR' {
     const nameWidth = Math.max(...wrapText(node.name, nameWidthPt, 11, true, 3).map((line) => textWidth(line, 11, true)));
     widthPt.set(depth, (widthPt.get(depth) ?? 0) + Math.max(150, nameWidth) + 30);
   }
-  return Math.max(0, ...widthPt.values()) > 1050 ? 'LR' : 'TB';
+  return [...widthPt.values()].reduce((max, value) => Math.max(max, value), 0) > 1050 ? 'LR' : 'TB';
 }
 
 /**

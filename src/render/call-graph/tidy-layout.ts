@@ -46,7 +46,7 @@ export function tidyCallGraph(graph: CallGraph, nameWidthPt: number, maxMetrics:
     columnWidth[depth] = Math.max(columnWidth[depth] ?? 0, width);
     boxes.set(node.id, { node, rows, width, height, depth, x: 0, y: 0 });
   }
-  const labelWidth = Math.max(0, ...graph.edges.map((edge) => textWidth(`×${edge.calls}`, 10)));
+  const labelWidth = graph.edges.reduce((max, edge) => Math.max(max, textWidth(`×${edge.calls}`, 10)), 0);
   const gapX = Math.ceil(Math.max(60, labelWidth + 36));
   const columnX: number[] = [];
   let x = MARGIN;
@@ -84,7 +84,7 @@ export function tidyCallGraph(graph: CallGraph, nameWidthPt: number, maxMetrics:
     const middle = (first.y + first.height / 2 + last.y + last.height / 2) / 2;
     place(box, middle - box.height / 2);
   }
-  const heightPt = Math.ceil(Math.max(MARGIN, ...[...boxes.values()].map((box) => box.y + box.height)) + MARGIN);
+  const heightPt = Math.ceil([...boxes.values()].reduce((max, box) => Math.max(max, box.y + box.height), MARGIN) + MARGIN);
 
   const out: string[] = [];
   for (const edge of graph.edges) {

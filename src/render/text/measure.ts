@@ -90,13 +90,22 @@ export function middleFit(text: string, maxWidth: number, fontSize: number, isBo
 
 /**
  * Break `text` into lines no wider than `maxWidth`, at spaces (and after `.`,
- * `/`, `_`, `-` when a word alone is too wide); a piece that still does not fit
+ * `/`, `_`, `-` inside a word too wide for a line alone); a piece that still does not fit
  * is cut in the middle. At most `maxLines` lines: the last kept line ends in "…".
  */
 export function wrapText(text: string, maxWidth: number, fontSize: number, isBold = false, maxLines = Infinity): string[] {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (flat === '') return [''];
-  const tokens = flat.match(/[^ ./_-]+[ ./_-]*|[ ./_-]+/g) ?? [flat];
+  // Break at spaces; a word too wide for a line alone breaks after . / _ - (model file names).
+  const tokens: string[] = [];
+  for (const word of flat.split(' ')) {
+    if (textWidth(word, fontSize, isBold) <= maxWidth) tokens.push(`${word} `);
+    else {
+      const parts = word.match(/[^./_-]+[./_-]*|[./_-]+/g) ?? [word];
+      parts[parts.length - 1] += ' ';
+      tokens.push(...parts);
+    }
+  }
   const lines: string[] = [];
   let current = '';
   for (const token of tokens) {

@@ -192,7 +192,9 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
       ...words('lanes: a span sits under its parent; concurrent spans get their own lanes · pale = no stage of its own (parent\'s colour) · red outline = failed · hover a bar for details', { fontSize: 11, fill: '#555555' }),
     ],
   });
-  const totals = stageTotals(doc);
+  // One walk for both the stage totals and the bars' inherited colours (100k+ spans).
+  const inherited = effectiveStages(doc);
+  const totals = stageTotals(doc, false, inherited);
   if (totals.length > 0) {
     // Shares of all self time (work): concurrent spans would push a share of the run past 100 %.
     const runNsForShare = Math.max(1, doc.spans.reduce((sum, span) => sum + span.selfNs, 0));
@@ -224,7 +226,6 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
 
   // Bars: ordered by row then start, so the file reads top to bottom.
   const barsSvg: string[] = [];
-  const inherited = effectiveStages(doc);
   drawn.sort((a, b) => a.row - b.row || a.span.startNs - b.span.startNs);
   for (const { span, row } of drawn) {
     const bx = x(span.startNs);

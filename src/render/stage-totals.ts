@@ -52,8 +52,7 @@ export function effectiveStages(doc: Pick<RunDocument, 'spans'>): Map<string, St
  * stage ({@link effectiveStages}). Concurrent spans each count (work, not wall
  * time). Time of no stage is left out unless `includeNone` is set.
  */
-export function stageTotals(doc: Pick<RunDocument, 'spans'>, includeNone = false): StageTotal[] {
-  const stages = effectiveStages(doc);
+export function stageTotals(doc: Pick<RunDocument, 'spans'>, includeNone = false, stages: ReadonlyMap<string, Stage | null> = effectiveStages(doc)): StageTotal[] {
   const totals = new Map<StageKey, StageTotal>();
   for (const span of doc.spans) {
     const stage: StageKey = stages.get(span.id) ?? 'none';

@@ -105,10 +105,16 @@ export function layoutFlow(paragraphs: readonly FlowParagraph[], left: number, t
       const lineHeight = size * 1.4;
       const baseline = y + size * 1.05;
       let x = left;
-      let open: { style: string; x: number; text: string } | null = null;
+      // Text between swatches is one <text> with a <tspan> per style: the browser
+      // flows the styles after each other with the real font's widths (no gap
+      // from our conservative measure), while the measure still bounds the line.
+      let open: { x: number; runs: { style: string; text: string }[] } | null = null;
       const close = (): void => {
         if (open === null) return;
-        svg.push(`<text x="${round(open.x)}" y="${round(baseline)}"${open.style}>${escapeXml(open.text.trimEnd())}</text>`);
+        const runs = open.runs;
+        runs[runs.length - 1]!.text = runs[runs.length - 1]!.text.trimEnd();
+        if (runs.length === 1) svg.push(`<text x="${round(open.x)}" y="${round(baseline)}"${runs[0]!.style}>${escapeXml(runs[0]!.text)}</text>`);
+        else svg.push(`<text x="${round(open.x)}" y="${round(baseline)}">${runs.map((run) => `<tspan${run.style}>${escapeXml(run.text)}</tspan>`).join('')}</text>`);
         open = null;
       };
       for (const group of groups) {
@@ -122,10 +128,11 @@ export function layoutFlow(paragraphs: readonly FlowParagraph[], left: number, t
             svg.push(`<rect class="swatch" x="${round(x)}" y="${round(baseline - side * 0.9)}" width="${round(side)}" height="${round(side)}" rx="1.5" fill="${part.color}"${opacity}${stroke}/>`);
           } else {
             const style = textStyle(part);
-            if (open !== null && open.style === style) open.text += part.text;
+            if (open === null) open = { x, runs: [{ style, text: part.text }] };
             else {
-              close();
-              open = { style, x, text: part.text };
+              const last = open.runs[open.runs.length - 1]!;
+              if (last.style === style) last.text += part.text;
+              else open.runs.push({ style, text: part.text });
             }
           }
           x += w;

@@ -19,7 +19,13 @@ export interface FlowSwatch {
   stroke?: string;
 }
 
-export type FlowPart = FlowText | FlowSwatch;
+/** Empty room after a legend entry (in em of the line's font size); the next text starts after it. */
+export interface FlowGap {
+  kind: 'gap';
+  em: number;
+}
+
+export type FlowPart = FlowText | FlowSwatch | FlowGap;
 
 /** Parts that stay on one line together (a swatch and its label). */
 export interface FlowGroup {
@@ -46,11 +52,13 @@ export function words(text: string, style: Omit<FlowText, 'kind' | 'text'>): Flo
 
 /** A swatch followed by its label, kept on one line. */
 export function swatchLabel(color: string, label: string, style: Omit<FlowText, 'kind' | 'text'>, extra: Partial<FlowSwatch> = {}): FlowGroup {
-  return { parts: [{ kind: 'swatch', color, ...extra }, { kind: 'text', text: `${label}   `, ...style }] };
+  // A gap, not trailing spaces: spaces collapse in SVG when the next run is a tspan of the same <text>.
+  return { parts: [{ kind: 'swatch', color, ...extra }, { kind: 'text', text: label, ...style }, { kind: 'gap', em: 1.2 }] };
 }
 
 function partWidth(part: FlowPart, lineFontSize: number): number {
   if (part.kind === 'text') return textWidth(part.text, part.fontSize, part.bold === true);
+  if (part.kind === 'gap') return part.em * lineFontSize;
   return lineFontSize * (0.9 + SWATCH_GAP);
 }
 
@@ -120,7 +128,8 @@ export function layoutFlow(paragraphs: readonly FlowParagraph[], left: number, t
       for (const group of groups) {
         for (const part of group.parts) {
           const w = partWidth(part, size);
-          if (part.kind === 'swatch') {
+          if (part.kind === 'gap') close();
+          else if (part.kind === 'swatch') {
             close();
             const side = size * 0.85;
             const stroke = part.stroke === undefined ? '' : ` stroke="${part.stroke}" stroke-width="0.5"`;

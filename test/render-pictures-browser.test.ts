@@ -8,6 +8,9 @@ import { renderComparisonSvg } from '../src/compare/comparison-svg.js';
 import type { RunDocument } from '../src/core/run-document.js';
 import { loadGraphviz, renderCallGraphSvgSync } from '../src/render/call-graph/svg.js';
 import { renderGantt } from '../src/render/gantt.js';
+import { renderRequestPage } from '../src/serve/page/render-page.js';
+import { requestToRunDocument } from '../src/serve/request-document.js';
+import type { FinishedRequest } from '../src/serve/request-events.js';
 import { paddleRun, retime } from './compare-fixtures.js';
 import { fixture, spanRecord, tempDir } from './helpers.js';
 import { checkPicture, launchChromium, NEEDS_CHROMIUM } from './picture-check.js';
@@ -94,6 +97,38 @@ describe('pictures read right in a browser with only DejaVu and Liberation fonts
       await expectClean(`gantt ${name}`, renderGantt(make()));
     });
   }
+
+  it('the serve page\'s request view: its call-graph image (from the request document, as the page draws it) reads right and loads', async () => {
+    const spans = requestRun().spans;
+    const request: FinishedRequest = {
+      id: 'req-<1>',
+      traceId: '0'.repeat(32),
+      rootSpanId: '1',
+      method: 'POST',
+      route: '/v1/ocr',
+      path: '/v1/ocr',
+      status: 200,
+      error: false,
+      startNs: 0,
+      endNs: 240e6,
+      latencyNs: 240e6,
+      startedAt: new Date(0).toISOString(),
+      overheadNs: 1000,
+      wrappedCalls: 3,
+      spans,
+      adaptive: [],
+      droppedSpans: 0,
+    };
+    const doc = requestToRunDocument(request, 'ocr');
+    const svg = renderCallGraphSvgSync(doc);
+    await expectClean('serve page call graph', svg);
+    const pageHtml = renderRequestPage({ basePath: '/stagescope', preset: 'ocr', request, tree: '', svg: { ok: true, dataUri: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` } });
+    await page.setContent(pageHtml);
+    await page.waitForFunction('document.getElementById("call-graph").complete');
+    const size = await page.evaluate<{ natural: number; shown: number; frame: number }>('(() => { const img = document.getElementById("call-graph"); return { natural: img.naturalWidth, shown: img.getBoundingClientRect().width, frame: img.parentElement.getBoundingClientRect().width }; })()');
+    assert.ok(size.natural > 0, 'the image decodes');
+    assert.ok(size.shown <= size.frame, 'the image fits its frame');
+  });
 
   it('call graph in the tidy layout (used past 150 nodes): 300-span run with every call site, and hostile names', async () => {
     await expectClean('call-graph tidy big', renderCallGraphSvgSync(bigRun(), { maxNodes: 400 }));

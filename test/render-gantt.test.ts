@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignLanes, renderGantt } from '../src/render/gantt.js';
 import { STAGE_COLORS } from '../src/render/palette.js';
+import { readFileSync } from 'node:fs';
+import type { RunDocument } from '../src/core/run-document.js';
+import { fixture } from './helpers.js';
 import { assertGolden, bigRun, ocrRun } from './render-helpers.js';
 import { allElements, parseXml, textContent, type XmlElement } from './xml-check.js';
 
@@ -94,12 +97,31 @@ describe('Gantt chart', () => {
   });
 
   it('names the slowest stage in the header', () => {
-    const texts = allElements(parseXml(renderGantt(ocrRun()))).filter((element) => element.name === 'text').map(textContent);
-    assert.ok(texts.some((text) => text.startsWith('self time by stage (share of all self time): recognition 255.0 ms')), texts.join('\n'));
+    const elements = allElements(parseXml(renderGantt(ocrRun()))).filter((element) => element.name === 'text' || element.name === 'tspan');
+    // Header pieces flow: the lead and the (bold) slowest stage are runs (tspans) of one line.
+    const header = elements.filter((element) => element.name === 'text').map(textContent).join(' ');
+    assert.match(header, /self time by stage \(share of all self time\): recognition 255\.0 ms \(38%\)/);
+    const slowest = elements.find((element) => textContent(element).startsWith('recognition 255.0 ms'));
+    assert.equal(slowest?.attributes['font-weight'], 'bold');
   });
 
   it('validates its options, naming the option', () => {
     assert.throws(() => renderGantt(ocrRun(), { widthPx: 50 }), /widthPx must be at least 200/);
     assert.throws(() => renderGantt(ocrRun(), { maxRows: 0 }), /maxRows must be a positive integer/);
+  });
+
+  it('draws probe lanes (CPU, RSS peak, heap change, background samples) under the bars when probes were on, none without', () => {
+    const texts = (svg: string): string => allElements(parseXml(svg)).filter((element) => element.name === 'text').map(textContent).join(' | ');
+    const withProbes = texts(renderGantt(JSON.parse(readFileSync(fixture('runs', 'tesseract-scheduler-run.json'), 'utf8')) as RunDocument));
+    assert.match(withProbes, /CPU \(user \+ system\) of each top-level span ≥ 20 ms, % of one core · max \d+%/);
+    assert.match(withProbes, /RSS peak during each top-level span · max [\d.]+ MiB/);
+    assert.match(withProbes, /JS heap change over each top-level span · largest -?[\d.]+ (KiB|MiB)/);
+    const doc = ocrRun();
+    doc.samples = [{ name: 'eventLoop.delayP99Ns', unit: 'ns', points: [[0, 1e6], [300e6, 4e6], [600e6, 2e6]] }];
+    assert.match(texts(renderGantt(doc)), /eventLoop\.delayP99Ns \(background samples\) · max 4\.0 ms/);
+    const bare = ocrRun();
+    bare.spans = bare.spans.map((span) => ({ ...span, metrics: {} }));
+    bare.samples = [];
+    assert.doesNotMatch(texts(renderGantt(bare)), /top-level span|background samples/);
   });
 });

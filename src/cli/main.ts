@@ -7,6 +7,7 @@ import { runCommand } from './run-command.js';
 import { renderCommand } from './render-command.js';
 import { benchCommand } from './bench-command.js';
 import { compareCommand } from './compare-command.js';
+import { reportCommand } from './report-command.js';
 
 const USAGE = `stagescope ${packageVersion} — stage trees for ML inference pipelines on Node.js
 
@@ -16,6 +17,7 @@ Usage:
   stagescope bench --preset NAME -- a.mjs [-- vs -- b.mjs]         repeat runs, report medians and noise
   stagescope render run.json [--svg g.svg] [--gantt t.svg] [--trace t.json] [--tree] [--compact]
                                                                    draw a saved run again
+  stagescope report run.json --html report.html                    one self-contained HTML report
   stagescope presets                                               list presets
   stagescope help [command]
 
@@ -28,6 +30,7 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, Command> = {
   run: runCommand,
   render: renderCommand,
+  report: reportCommand,
   compare: compareCommand,
   bench: benchCommand,
   presets: async () => {

@@ -3,10 +3,13 @@ import { parseArgs } from 'node:util';
 import { assertRunDocument, selfTime, type RunDocument } from '../core/run-document.js';
 import { isStage, type SpanRecord } from '../core/types.js';
 import { describeOutputResult, wantsOutputs, writeOutputs } from '../io/write-outputs.js';
+import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
+import type { DotOptions } from '../render/call-graph/dot.js';
+import { parseMinDuration, resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
 import { renderTextTree } from '../render/text-tree.js';
 import { CliError } from './cli-error.js';
 
-export const RENDER_USAGE = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact]
+export const RENDER_USAGE = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact] [call-graph options]
 
 Draws a saved run (written with "stagescope run --json run.json" or the
 preset's json option) again, without running anything.
@@ -17,6 +20,12 @@ Options:
   --trace FILE    Chrome/Perfetto trace (JSON; open in ui.perfetto.dev or speedscope)
   --tree          print the text tree to stdout (the default when no file is asked for)
   --compact       fold 3+ same-named siblings in the tree (rec × 37, total, p50, max)
+  --min-duration T  hide spans shorter than T (1ms, 250us, 0.5s, or 5% of the run)
+                  in the tree, the call graph and the Gantt chart; each parent's
+                  line counts what was folded into it (the trace keeps everything)
+  --max-nodes N   call graph: merge small call sites past N nodes (default 40)
+  --highlight self|total  call graph: highlight the most self time (default) or total time
+  --highlight-exclude STAGES  never highlight these stages (comma-separated, e.g. load)
   -h, --help      show this help
 `;
 
@@ -37,10 +46,34 @@ export function readRunDocument(file: string): RunDocument {
   }
   try {
     assertRunDocument(value, file);
+    assertSpanTimes(value, file);
   } catch (error) {
     throw new CliError((error as Error).message);
   }
   return withDefaults(value);
+}
+
+/**
+ * Times a picture can be drawn from: finite numbers, durations not negative.
+ * A hand-written or edited document with `-5` or `1e999` (Infinity) would
+ * otherwise be drawn as `NaN:NaN` or make a bar of infinite width. The
+ * message names the file, the span and the field.
+ */
+export function assertSpanTimes(doc: RunDocument, source: string): void {
+  const where = (index: number, span: SpanRecord): string => `${source}: spans[${index}] (id ${JSON.stringify(span.id)}, ${JSON.stringify(span.name.length > 60 ? `${span.name.slice(0, 59)}…` : span.name)})`;
+  doc.spans.forEach((span, index) => {
+    if (!Number.isFinite(span.startNs)) throw new Error(`${where(index, span)}: startNs must be a finite number of ns since the run start, got ${String(span.startNs)}`);
+    if (!Number.isFinite(span.durationNs) || span.durationNs < 0) throw new Error(`${where(index, span)}: durationNs must be a finite number ≥ 0, got ${String(span.durationNs)}`);
+    if (span.selfNs !== undefined && span.selfNs !== null && (typeof span.selfNs !== 'number' || !Number.isFinite(span.selfNs) || span.selfNs < 0)) {
+      throw new Error(`${where(index, span)}: selfNs must be a finite number ≥ 0 (or left out to be computed), got ${String(span.selfNs)}`);
+    }
+  });
+  for (const key of ['durationNs', 'overheadNs'] as const) {
+    const value = (doc as Partial<RunDocument>)[key];
+    if (value !== undefined && value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+      throw new Error(`${source}: ${key} must be a finite number ≥ 0 (or left out), got ${String(value)}`);
+    }
+  }
 }
 
 /**
@@ -62,8 +95,14 @@ export function withDefaults(doc: RunDocument): RunDocument {
     metrics: span.metrics ?? {},
     attributes: span.attributes ?? {},
   }));
+  // Push, never copy: copying the list per child made 100k siblings quadratic.
   const children = new Map<string, SpanRecord[]>();
-  for (const span of spans) if (span.parentId !== null) children.set(span.parentId, [...(children.get(span.parentId) ?? []), span]);
+  for (const span of spans) {
+    if (span.parentId === null) continue;
+    let list = children.get(span.parentId);
+    if (list === undefined) children.set(span.parentId, (list = []));
+    list.push(span);
+  }
   for (const span of spans) if (Number.isNaN(span.selfNs)) span.selfNs = selfTime(span, children.get(span.id) ?? []);
   const endNs = spans.reduce((max, span) => Math.max(max, span.startNs + span.durationNs), 0);
   return {
@@ -93,6 +132,10 @@ export async function renderCommand(argv: string[]): Promise<number> {
       trace: { type: 'string' },
       tree: { type: 'boolean', default: false },
       compact: { type: 'boolean', default: false },
+      'max-nodes': { type: 'string' },
+      highlight: { type: 'string' },
+      'highlight-exclude': { type: 'string' },
+      'min-duration': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -103,14 +146,23 @@ export async function renderCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}: ${positionals.join(' ')}`}\n\n${RENDER_USAGE}`);
   }
+  let callGraph: DotOptions;
+  let minDuration: MinDuration | undefined;
+  try {
+    callGraph = callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--');
+    minDuration = values['min-duration'] === undefined ? undefined : parseMinDuration(values['min-duration'], '--min-duration');
+  } catch (error) {
+    throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
+  }
   const file = positionals[0]!;
   const doc = readRunDocument(file);
+  const minDurationNs = minDuration === undefined ? 0 : resolveMinDurationNs(minDuration, doc);
   const paths = { svg: values.svg, gantt: values.gantt, trace: values.trace };
   if (values.tree || values.compact || !wantsOutputs(paths)) {
-    process.stdout.write(renderTextTree(doc, values.compact ? { compact: true } : {}));
+    process.stdout.write(renderTextTree(doc, { ...(values.compact ? { compact: true } : {}), minDurationNs }));
   }
   let failed = false;
-  for (const result of await writeOutputs(doc, paths)) {
+  for (const result of await writeOutputs(doc, paths, { callGraph: { ...callGraph, minDurationNs }, gantt: { minDurationNs } })) {
     process.stderr.write(`${describeOutputResult(result)}\n`);
     if (result.status !== 'written') failed = true;
   }

@@ -1,5 +1,13 @@
-import { constants } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os, { constants } from 'node:os';
 import path from 'node:path';
+import type { RunDocument } from '../core/run-document.js';
+import { describeOutputResult, writeOutputs } from '../io/write-outputs.js';
+import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
+import type { DotOptions } from '../render/call-graph/dot.js';
+import { parseMinDuration, resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
+import { withDefaults } from './render-command.js';
+import { writeHtmlReport } from './report-command.js';
 import { splitAtDoubleDash } from './split-argv.js';
 import { parseArgs } from 'node:util';
 import { presetNames } from '../presets/registry.js';
@@ -24,6 +32,13 @@ Options:
   --svg FILE          write the call graph (SVG, slowest node highlighted) to FILE
   --gantt FILE        write a Gantt chart (SVG, one bar per span on a time axis) to FILE
   --trace FILE        write a Chrome/Perfetto trace (JSON; ui.perfetto.dev, speedscope) to FILE
+  --html FILE         write one self-contained HTML report (tree, call graph, timeline) to FILE
+  --min-duration T    hide spans shorter than T (1ms, 250us, 0.5s, or 5% of the run) in
+                      the tree and pictures; each parent's line counts what was folded
+  --max-nodes N       call graph: merge small call sites past N nodes (default 40)
+  --highlight self|total  call graph: highlight the node with the most self time
+                      (default) or the most total time (with its children)
+  --highlight-exclude STAGES  never highlight these stages (comma-separated, e.g. load)
   --max-spans N       spans kept in memory (ring buffer; default 100000)
   --onnx-ops          onnx preset: op-level drill-down with onnxruntime's profiler (kernels under each run)
   --probes LIST       probes, comma-separated: memory,cpu,disk,network,eventloop,gc,system or all
@@ -56,6 +71,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       svg: { type: 'string' },
       gantt: { type: 'string' },
       trace: { type: 'string' },
+      'max-nodes': { type: 'string' },
+      highlight: { type: 'string' },
+      'highlight-exclude': { type: 'string' },
+      'min-duration': { type: 'string' },
+      html: { type: 'string' },
       'max-spans': { type: 'string' },
       'onnx-ops': { type: 'boolean', default: false },
       probes: { type: 'string' },
@@ -103,12 +123,34 @@ export async function runCommand(argv: string[]): Promise<number> {
     env.STAGESCOPE_MAX_OVERHEAD_PCT = maxOverheadPct;
   }
   if (values.compact) env.STAGESCOPE_COMPACT = '1';
-  if (values.svg !== undefined) env.STAGESCOPE_SVG = path.resolve(values.svg);
+  let callGraph: DotOptions;
+  let minDuration: MinDuration | undefined;
+  try {
+    callGraph = callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--');
+    minDuration = values['min-duration'] === undefined ? undefined : parseMinDuration(values['min-duration'], '--min-duration');
+  } catch (error) {
+    throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
+  }
+  // The call graph is drawn here, from the run document the child hands over:
+  // the child may exit before Graphviz (async wasm) could load in it.
+  const svgFile = values.svg === undefined ? undefined : path.resolve(values.svg);
+  const htmlFile = values.html === undefined ? undefined : path.resolve(values.html);
+  const handoffDir = svgFile === undefined && htmlFile === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'stagescope-run-'));
+  const handoff = handoffDir === undefined ? undefined : path.join(handoffDir, 'run.json');
+  if (handoff !== undefined) env.STAGESCOPE_HANDOFF_JSON = handoff;
+  if (values['min-duration'] !== undefined) env.STAGESCOPE_MIN_DURATION = values['min-duration'];
   if (values.gantt !== undefined) env.STAGESCOPE_GANTT = path.resolve(values.gantt);
   if (values.trace !== undefined) env.STAGESCOPE_TRACE = path.resolve(values.trace);
   traced.env = env;
 
-  const { code, signal } = await spawnTraced(traced);
+  let code: number | null;
+  let signal: NodeJS.Signals | null;
+  try {
+    ({ code, signal } = await spawnTraced(traced));
+    if (handoff !== undefined) await drawFromHandoff(handoff, { svg: svgFile, html: htmlFile }, callGraph, minDuration, values.quiet === true, code, signal);
+  } finally {
+    if (handoffDir !== undefined) rmSync(handoffDir, { recursive: true, force: true });
+  }
   if (signal !== null) {
     // Die of the same signal, so a shell or supervisor sees what the script did
     // (the forwarding listeners are gone by now, so the default action applies).
@@ -116,4 +158,43 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 128 + (osSignals[signal] ?? 0);
   }
   return code ?? 1;
+}
+
+/**
+ * Draw the call graph and the HTML report from the child's run document.
+ * Never throws and never changes the exit code: a picture that cannot be
+ * drawn is a note on stderr.
+ */
+async function drawFromHandoff(
+  handoff: string,
+  files: { svg: string | undefined; html: string | undefined },
+  options: DotOptions,
+  minDuration: MinDuration | undefined,
+  quiet: boolean,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): Promise<void> {
+  let doc;
+  try {
+    doc = withDefaults(JSON.parse(readFileSync(handoff, 'utf8')) as RunDocument);
+  } catch {
+    const ended = signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
+    if (files.svg !== undefined) process.stderr.write(`stagescope: note: call graph not written to ${files.svg}: the traced process ${ended} before it saved its run\n`);
+    if (files.html !== undefined) process.stderr.write(`stagescope: note: HTML report not written to ${files.html}: the traced process ${ended} before it saved its run\n`);
+    return;
+  }
+  const minDurationNs = minDuration === undefined ? 0 : resolveMinDurationNs(minDuration, doc);
+  try {
+    if (files.svg !== undefined) {
+      for (const result of await writeOutputs(doc, { svg: files.svg }, { callGraph: { ...options, minDurationNs } })) {
+        if (!(quiet && result.status === 'written')) process.stderr.write(`${describeOutputResult(result)}\n`);
+      }
+    }
+    if (files.html !== undefined) {
+      const message = await writeHtmlReport(doc, files.html, options);
+      if (!(quiet && !message.startsWith('stagescope: error'))) process.stderr.write(`${message}\n`);
+    }
+  } catch (error) {
+    process.stderr.write(`stagescope: error: could not draw the pictures: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
 }

@@ -2,6 +2,8 @@ import { escapeControlChars } from './terminal-text.js';
 import { formatDurationNs } from '../render/format.js';
 import { stageColor } from '../render/palette.js';
 import { escapeXml } from '../render/svg-escape.js';
+import { layoutFlow, swatchLabel, words, type FlowGroup } from '../render/text/flow.js';
+import { FONT_STACK, middleFit, textWidth } from '../render/text/measure.js';
 import { formatChange, type Comparison, type ComparisonRow, type ComparisonSide } from './compare-runs.js';
 import { quantile } from './stats.js';
 import { VERDICT_MARKS } from './comparison-table.js';
@@ -19,9 +21,7 @@ const SLOWER_COLOR = '#c0392b';
 const FASTER_COLOR = '#1e8449';
 const NOISE_COLOR = '#7f7f7f';
 const TOTAL_COLOR = '#6e6e6e';
-const FONT = 'font-family="Helvetica, Arial, sans-serif"';
-/** Average glyph width of 12 px Helvetica/Arial: enough to size the label column without a font engine. */
-const CHAR_PX = 5.9;
+const FONT = `font-family="${FONT_STACK}"`;
 const BAR_PX = 13;
 const ROW_PX = BAR_PX * 2 + 14;
 
@@ -48,12 +48,18 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
 
   const labelOf = (row: ComparisonRow): string => (row.kind === 'total' ? 'total (run)' : escapeControlChars(row.label));
   const indentOf = (row: ComparisonRow): number => (row.kind === 'path' ? Math.max(0, row.depth - 1) * 12 : 0);
-  const cut = (text: string): string => (text.length > labelChars ? `${text.slice(0, labelChars - 1)}…` : text);
-  const labelPx = Math.ceil(Math.max(120, ...[...total, ...stages, ...paths].map((row) => cut(labelOf(row)).length * CHAR_PX + indentOf(row))) + 16);
-  const changePx = 150;
-  const valuePx = 70;
+  const shownRows = [...total, ...stages, ...paths];
+  // Label column: as wide as the longest label (measured), at most ~40 % of the picture; longer labels are cut in the middle.
+  const labelCapPx = Math.max(160, Math.min(widthPx * 0.4, labelChars * 7.5));
+  const labelPx = Math.ceil(Math.min(labelCapPx, Math.max(120, ...shownRows.map((row) => textWidth(labelOf(row), 12) + indentOf(row)))) + 16);
+  const cut = (row: ComparisonRow): string => middleFit(labelOf(row), labelPx - 16 - indentOf(row), 12);
+  const changeTextOf = (row: ComparisonRow): string => `${VERDICT_MARKS[row.verdict]} ${formatChange(row)}${row.verdict === 'unchanged' ? ' (noise)' : row.verdict === 'inconclusive' ? ' (too few runs)' : ''}`;
+  const changePx = Math.ceil(Math.max(90, ...shownRows.map((row) => textWidth(changeTextOf(row), 13, true))) + 12);
+  const valueText = (side: ComparisonSide, solid: boolean): string => `${solid ? 'B' : 'A'} ${formatDurationNs(side.medianNs)}`;
+  const valuePx = Math.ceil(Math.max(40, ...shownRows.flatMap((row) => [row.a, row.b].map((side) => (side === null ? textWidth('not present', 11) : textWidth(valueText(side, true), 11))))) + 10);
   const barLeft = labelPx + 8;
-  const barMaxPx = Math.max(200, widthPx - barLeft - valuePx - changePx - 16);
+  // Whiskers can reach past the median bar: keep room for them inside the bar area.
+  const barMaxPx = Math.max(120, widthPx - barLeft - valuePx - changePx - 16);
 
   const out: string[] = [];
   let y = 0;
@@ -61,39 +67,38 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
     out.push(`<text x="${x.toFixed(1)}" y="${yy.toFixed(1)}" ${attrs}>${escapeXml(content)}</text>`);
   };
 
-  // Header: title, summary, legend.
-  y += 24;
-  text(16, y, `stagescope compare — B vs A`, 'font-size="17" font-weight="bold"');
-  y += 22;
-  text(16, y, comparison.summary, 'font-size="14"');
-  y += 24;
-  out.push(`<rect x="16" y="${y - 10}" width="22" height="11" fill="#bbbbbb" fill-opacity="0.45" stroke="#666" stroke-width="1"/>`);
-  text(44, y, `A: ${comparison.labelA} (${comparison.runsA} run${comparison.runsA === 1 ? '' : 's'})`, 'font-size="12"');
-  const legendBx = Math.min(widthPx / 2, 60 + (comparison.labelA.length + 12) * CHAR_PX);
-  out.push(`<rect x="${legendBx.toFixed(1)}" y="${y - 10}" width="22" height="11" fill="#666"/>`);
-  text(legendBx + 28, y, `B: ${comparison.labelB} (${comparison.runsB} run${comparison.runsB === 1 ? '' : 's'})`, 'font-size="12"');
-  y += 18;
-  const legendNotes = [
-    'bar colour = stage; light = A, solid = B',
-    ...(comparison.runsA > 1 || comparison.runsB > 1 ? ['whisker = middle half of the runs (p25–p75)'] : []),
-  ];
-  text(16, y, legendNotes.join(' · '), `font-size="11" fill="#444"`);
-  let lx = 16 + legendNotes.join(' · ').length * 5.4 + 20;
+  // Header: title, summary, legend; pieces flow after each other's measured width and wrap.
   const legendStages = [...new Set(stages.map((row) => row.stage))];
-  for (const stage of legendStages) {
-    out.push(`<rect x="${lx.toFixed(1)}" y="${y - 9}" width="10" height="10" fill="${stageColor(stage)}"/>`);
-    text(lx + 14, y, stage ?? 'no stage', 'font-size="11" fill="#444"');
-    lx += 14 + (stage ?? 'no stage').length * 5.6 + 12;
-  }
-  y += 14;
-  text(16, y, `▲ slower / ▼ faster beyond noise (${comparison.noiseMethod === 'too-few-runs' ? `too few runs for a claim: ${comparison.runsA} vs ${comparison.runsB}` : `Mann-Whitney, Holm-corrected over ${comparison.testedRows} rows, p < ${comparison.options.alpha} and ≥ ${comparison.options.thresholdPercent}%`}), ≈ within noise, ? inconclusive`, `font-size="11" fill="#444"`);
-  y += 10;
+  const noiseRule =
+    comparison.noiseMethod === 'too-few-runs'
+      ? `too few runs for a claim: ${comparison.runsA} vs ${comparison.runsB}`
+      : `Mann-Whitney, Holm-corrected over ${comparison.testedRows} rows, p < ${comparison.options.alpha} and ≥ ${comparison.options.thresholdPercent}%`;
+  const legendGroups: FlowGroup[] = [
+    swatchLabel('#bbbbbb', `A: ${comparison.labelA} (${comparison.runsA} run${comparison.runsA === 1 ? '' : 's'})`, { fontSize: 12 }, { opacity: 0.45, stroke: '#666666' }),
+    swatchLabel('#666666', `B: ${comparison.labelB} (${comparison.runsB} run${comparison.runsB === 1 ? '' : 's'})`, { fontSize: 12 }),
+  ];
+  const notes = ['bar colour = stage; light = A, solid = B', ...(comparison.runsA > 1 || comparison.runsB > 1 ? ['whisker = middle half of the runs (p25–p75)'] : [])].join(' · ');
+  const flow = layoutFlow(
+    [
+      { groups: words('stagescope compare — B vs A', { fontSize: 17, bold: true }) },
+      { groups: words(comparison.summary, { fontSize: 14 }), spaceBefore: 2 },
+      { groups: legendGroups, spaceBefore: 4 },
+      { groups: [...words(`${notes} `, { fontSize: 11, fill: '#444444' }), ...legendStages.map((stage) => swatchLabel(stageColor(stage), stage ?? 'no stage', { fontSize: 11, fill: '#444444' }))] },
+      { groups: words(`▲ slower / ▼ faster beyond noise (${noiseRule}), ≈ within noise, ? inconclusive`, { fontSize: 11, fill: '#444444' }) },
+    ],
+    16,
+    8,
+    widthPx - 32,
+  );
+  out.push(...flow.svg);
+  y = flow.bottom;
 
   const section = (title: string, rows: ComparisonRow[], note?: string): void => {
     if (rows.length === 0) return;
     y += 24;
-    text(16, y, title, 'font-size="13" font-weight="bold"');
-    if (note !== undefined) text(16 + title.length * 7.6 + 12, y, note, 'font-size="11" fill="#666"');
+    const heading = layoutFlow([{ groups: [...words(`${title}  `, { fontSize: 13, bold: true }), ...(note === undefined ? [] : words(note, { fontSize: 11, fill: '#666666' }))] }], 16, y - 14, widthPx - 32);
+    out.push(...heading.svg);
+    y = heading.bottom - 4.5;
     out.push(`<line x1="16" y1="${y + 5}" x2="${widthPx - 16}" y2="${y + 5}" stroke="#ddd"/>`);
     y += 10;
     const scaleNs = Math.max(1, ...rows.map((row) => Math.max(sideMax(row.a), sideMax(row.b))));
@@ -102,7 +107,7 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
       const top = y + 6;
       // The total is not a stage: a neutral grey, darker than the `no stage` colour.
       const color = row.kind === 'total' ? TOTAL_COLOR : stageColor(row.stage);
-      const label = cut(labelOf(row));
+      const label = cut(row);
       const full = row.kind === 'path' ? row.names.join(' → ') : labelOf(row);
       out.push(`<g><title>${escapeXml(`${full}\nA ${row.a === null ? '—' : formatDurationNs(row.a.medianNs)}, B ${row.b === null ? '—' : formatDurationNs(row.b.medianNs)}, ${row.reason}`)}</title>`);
       text(16 + indentOf(row), top + BAR_PX + 4, label, `font-size="12"${row.kind === 'stage' ? ' font-style="italic"' : ''}`);
@@ -125,12 +130,12 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
           out.push(`<path d="M${lo.toFixed(1)} ${mid - 3}v6M${lo.toFixed(1)} ${mid}H${hi.toFixed(1)}M${hi.toFixed(1)} ${mid - 3}v6" stroke="#222" stroke-width="1.2" fill="none"/>`);
           labelX = Math.max(labelX, hi + 5);
         }
-        text(labelX, barTop + BAR_PX - 2, `${solid ? 'B' : 'A'} ${formatDurationNs(side.medianNs)}`, 'font-size="11" fill="#333"');
+        text(labelX, barTop + BAR_PX - 2, valueText(side, solid), 'font-size="11" fill="#333"');
       };
       bar(row.a, top, false);
       bar(row.b, top + BAR_PX + 2, true);
       const changeColor = row.verdict === 'slower' || row.verdict === 'added' ? SLOWER_COLOR : row.verdict === 'faster' || row.verdict === 'removed' ? FASTER_COLOR : NOISE_COLOR;
-      const changeText = `${VERDICT_MARKS[row.verdict]} ${formatChange(row)}${row.verdict === 'unchanged' ? ' (noise)' : row.verdict === 'inconclusive' ? ' (too few runs)' : ''}`;
+      const changeText = changeTextOf(row);
       text(widthPx - 16, top + BAR_PX + 4, changeText, `font-size="13" text-anchor="end" fill="${changeColor}"${row.changed ? ' font-weight="bold"' : ''}`);
       out.push('</g>');
       y += ROW_PX;

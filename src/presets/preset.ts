@@ -16,10 +16,11 @@ import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
 import type { TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import type { GanttOptions } from '../render/gantt.js';
-import type { OutputPaths, OutputResult } from '../io/write-outputs.js';
+import type { OutputOptions, OutputPaths, OutputResult } from '../io/write-outputs.js';
 import type { ProbeSession } from '../probes/probe-session.js';
 import type { ProbeSpec } from '../probes/registry.js';
 import type { RunScriptOptions } from '../driver/run-script.js';
+import { resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
 import { lazyModules } from './lazy-modules.js';
 import { setActiveTracer } from '../api/active-tracer.js';
@@ -69,6 +70,21 @@ export interface PresetOptions {
   gantt?: string;
   /** Write a Chrome/Perfetto trace JSON here when the run ends. */
   trace?: string;
+  /**
+   * Hide spans shorter than this in the printed tree, the call graph and the
+   * Gantt chart (each parent's line counts what was folded into it); the run
+   * document and the trace keep everything. A duration in ns, or a threshold
+   * such as `parseMinDuration('5%')` (a share of the run). Default none.
+   */
+  minDuration?: number | MinDuration;
+  /** How the call graph is drawn (node cap, which node is highlighted). Default: the renderer's defaults. */
+  callGraph?: DotOptions;
+  /**
+   * Also write the run document here, silently (no message): the `stagescope
+   * run` CLI reads it to draw, in its own process, the pictures the traced
+   * process could not (it may exit before Graphviz loads). Internal; default none.
+   */
+  handoffJson?: string;
   /** Fold 3+ same-named siblings into one line in the printed tree (`rec × 37, total …`). Default false. */
   compact?: boolean;
   /**
@@ -93,6 +109,9 @@ interface ResolvedPresetOptions {
   output: { write(text: string): unknown };
   treeDepth: number | undefined;
   outputs: OutputPaths;
+  callGraph: DotOptions;
+  minDuration: MinDuration | undefined;
+  handoffJson: string | undefined;
   compact: boolean;
 }
 
@@ -164,6 +183,9 @@ export class Preset {
       output: options.output ?? process.stderr,
       treeDepth: options.treeDepth,
       outputs: { svg: options.svg, gantt: options.gantt, trace: options.trace },
+      callGraph: options.callGraph ?? {},
+      minDuration: typeof options.minDuration === 'number' ? { kind: 'ns', ns: options.minDuration } : options.minDuration,
+      handoffJson: options.handoffJson,
       compact: options.compact ?? false,
     };
   }
@@ -338,6 +360,8 @@ export class Preset {
     if (annotators.length > 0) options.annotate = (span) => annotators.map((annotate) => annotate(span)).filter((text) => text !== '').join('  ');
     if (this.#options.compact) options.compact = true;
     if (this.#options.treeDepth !== undefined) options.maxDepth = this.#options.treeDepth;
+    const minDurationNs = this.#minDurationNs(view);
+    if (minDurationNs > 0) options.minDurationNs = minDurationNs;
     return lazyModules.textTree().renderTextTree(view, options);
   }
 
@@ -396,7 +420,7 @@ export class Preset {
     const doc = this.#document;
     if (file === undefined || doc === null) return;
     this.#pendingSvg = undefined;
-    for (const result of await lazyModules.writeOutputs().writeOutputs(doc, { svg: file })) this.#report(result);
+    for (const result of await lazyModules.writeOutputs().writeOutputs(doc, { svg: file }, this.#pictureOptions(doc))) this.#report(result);
   }
 
   /** Say that the pending call graph will not be written (the process is exiting: no async work possible). */
@@ -404,7 +428,30 @@ export class Preset {
     const file = this.#pendingSvg;
     if (file === undefined) return;
     this.#pendingSvg = undefined;
-    this.#report({ kind: 'svg', file, status: 'skipped', reason });
+    // Leave one command that draws it: from the run document asked for, or
+    // one saved now beside the SVG (synchronous; the process is exiting).
+    let json = this.#options.json;
+    if (json === undefined && this.#document !== null) {
+      try {
+        json = `${file}.run.json`;
+        lazyModules.atomicWrite().writeFileAtomicSync(json, JSON.stringify(this.#document) + '\n');
+      } catch {
+        json = undefined;
+      }
+    }
+    const how = json === undefined ? '' : `; draw it with: stagescope render ${shellQuote(json)} --svg ${shellQuote(file)}`;
+    this.#report({ kind: 'svg', file, status: 'skipped', reason: `${reason}${how}` });
+  }
+
+  #minDurationNs(doc: RunDocument): number {
+    const threshold = this.#options.minDuration;
+    return threshold === undefined ? 0 : resolveMinDurationNs(threshold, doc);
+  }
+
+  /** Call-graph and Gantt options: the preset's, with the min-duration threshold of this run. */
+  #pictureOptions(doc: RunDocument): OutputOptions {
+    const minDurationNs = this.#minDurationNs(doc);
+    return { callGraph: { ...this.#options.callGraph, minDurationNs }, gantt: { minDurationNs } };
   }
 
   #finished(method: string): RunDocument {
@@ -440,8 +487,21 @@ export class Preset {
         write(`stagescope: error: could not write the run document to ${json}: ${String(error)}\n`);
       }
     }
+    const { handoffJson } = this.#options;
+    if (handoffJson !== undefined) {
+      try {
+        lazyModules.atomicWrite().writeFileAtomicSync(handoffJson, JSON.stringify(doc));
+      } catch {
+        // the CLI says what it could not draw
+      }
+    }
     const { svg, gantt, trace } = this.#options.outputs;
     // Synchronous, on every exit path: without Graphviz loaded here, the SVG is drawn by a child process.
-    for (const result of lazyModules.writeOutputs().writeOutputsSync(doc, { svg, gantt, trace })) this.#report(result);
+    for (const result of lazyModules.writeOutputs().writeOutputsSync(doc, { svg, gantt, trace }, this.#pictureOptions(doc))) this.#report(result);
   }
+}
+
+/** A path as one shell word (for commands printed to copy and paste). */
+function shellQuote(text: string): string {
+  return /^[\w./:@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

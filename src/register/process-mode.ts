@@ -13,6 +13,8 @@ import { parseProbeList } from '../probes/probe-names.js';
 import { isMainThread } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { REACH_ENV } from '../reach/link.js';
+import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
+import { parseMinDuration } from '../render/min-duration.js';
 
 /**
  * `node --import stagescope/register/<preset> script.mjs`: trace the whole process.
@@ -32,6 +34,11 @@ import { REACH_ENV } from '../reach/link.js';
  *   STAGESCOPE_CALL_MAIN=1  call the script's exported main(argv) after its top level ran
  *                         (default: only when certain the script does not start main itself)
  *   STAGESCOPE_PARENT_FD  fd of the CLI's control pipe (set by `stagescope run`; see driver/parent-link.ts)
+ *   STAGESCOPE_MAX_NODES  call graph: nodes before small ones are merged (default 40)
+ *   STAGESCOPE_HIGHLIGHT  call graph: highlight the node with the most "self" (default) or "total" time
+ *   STAGESCOPE_HIGHLIGHT_EXCLUDE  call graph: stages never highlighted, comma-separated (e.g. load)
+ *   STAGESCOPE_MIN_DURATION  hide spans shorter than this in the tree and pictures (1ms, 5%)
+ *   STAGESCOPE_HANDOFF_JSON  the CLI's copy of the run document (it draws the call graph from it)
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOptions {
   const options: PresetOptions = {};
@@ -48,6 +55,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOpti
     if (file !== undefined && file !== '') options[option] = file;
   }
   if (env.STAGESCOPE_COMPACT === '1' || env.STAGESCOPE_COMPACT === 'true') options.compact = true;
+  if (env.STAGESCOPE_MIN_DURATION !== undefined && env.STAGESCOPE_MIN_DURATION !== '') options.minDuration = parseMinDuration(env.STAGESCOPE_MIN_DURATION, 'STAGESCOPE_MIN_DURATION');
+  if (env.STAGESCOPE_HANDOFF_JSON !== undefined && env.STAGESCOPE_HANDOFF_JSON !== '') options.handoffJson = env.STAGESCOPE_HANDOFF_JSON;
+  const callGraph = callGraphOptionsFromStrings({ maxNodes: env.STAGESCOPE_MAX_NODES, highlight: env.STAGESCOPE_HIGHLIGHT, highlightExclude: env.STAGESCOPE_HIGHLIGHT_EXCLUDE }, 'STAGESCOPE_');
+  if (Object.keys(callGraph).length > 0) options.callGraph = callGraph;
   const budget = env.STAGESCOPE_MAX_OVERHEAD_PCT;
   if (budget !== undefined && budget !== '') {
     const pct = budget === 'off' ? Infinity : Number(budget);

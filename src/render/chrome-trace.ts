@@ -1,5 +1,6 @@
 import type { RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
+import { MinHeap } from './min-heap.js';
 
 /**
  * Chrome Trace Event Format ("JSON object format"), as read by Perfetto,
@@ -52,12 +53,18 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
   const depth = (span: SpanRecord): number => {
     let known = depthOf.get(span.id);
     if (known !== undefined) return known;
+    // Walk up until a known depth; a step bound (not a visited set) guards against parent cycles without allocating.
     let value = 0;
-    const seen = new Set<string>();
-    for (let parent = parentOf(span, byId); parent !== undefined && !seen.has(parent.id); parent = parentOf(parent, byId)) {
-      seen.add(parent.id);
+    let base = 0;
+    for (let parent = parentOf(span, byId); parent !== undefined && value <= byId.size; parent = parentOf(parent, byId)) {
       value += 1;
+      const cached = depthOf.get(parent.id);
+      if (cached !== undefined) {
+        base = cached;
+        break;
+      }
     }
+    value += base;
     depthOf.set(span.id, value);
     return value;
   };
@@ -72,26 +79,64 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
   const laneOfTrack: string[] = [];
   const result = new Map<string, TrackAssignment>();
   const isAncestor = (candidate: SpanRecord, span: SpanRecord): boolean => {
-    const seen = new Set<string>();
-    for (let parent = parentOf(span, byId); parent !== undefined && !seen.has(parent.id); parent = parentOf(parent, byId)) {
+    let steps = 0;
+    for (let parent = parentOf(span, byId); parent !== undefined && steps <= byId.size; parent = parentOf(parent, byId)) {
       if (parent === candidate) return true;
-      seen.add(parent.id);
+      steps += 1;
     }
     return false;
+  };
+  // Tracks are closed lazily, when looked at: closing every track for every
+  // span made a wide concurrent level (thousands of tracks) quadratic. Idle
+  // tracks wait in a heap by id (the lowest is reused first); busy ones in a
+  // heap by the end of their outermost open event, which is when they go idle.
+  const idle = new MinHeap<number>();
+  const idleSet = new Set<number>();
+  const busy = new MinHeap<number>();
+  const close = (tid: number, atNs: number): Open[] => {
+    const stack = stacks[tid]!;
+    while (stack.length > 0 && stack[stack.length - 1]!.endNs <= atNs) stack.pop();
+    return stack;
   };
   for (const span of ordered) {
     const startNs = span.startNs;
     const endNs = span.startNs + span.durationNs;
-    // Close what has ended on every track by now.
-    for (const stack of stacks) while (stack.length > 0 && stack[stack.length - 1]!.endNs <= startNs) stack.pop();
+    while (busy.size > 0 && busy.peekKey()! <= startNs) {
+      const tid = busy.pop()!;
+      // Stale entries (the track went idle and busy again since) are skipped.
+      if (close(tid, startNs).length === 0 && !idleSet.has(tid)) {
+        idle.push(tid, tid);
+        idleSet.add(tid);
+      }
+    }
     const fits = (tid: number): boolean => {
       if (laneOfTrack[tid] !== laneKey(span)) return false;
-      const stack = stacks[tid]!;
-      const top = stack[stack.length - 1];
+      const top = close(tid, startNs).at(-1);
       return top === undefined || isAncestor(top.span, span);
     };
     const parentTid = span.parentId === null ? undefined : result.get(span.parentId)?.tid;
-    let tid = parentTid !== undefined && fits(parentTid) ? parentTid : stacks.findIndex((_, index) => fits(index));
+    let tid = -1;
+    if (parentTid !== undefined && fits(parentTid)) tid = parentTid;
+    else {
+      // The lowest track that is idle or whose open event is an ancestor (then it is an ancestor's track).
+      const seen = new Set<number>();
+      const steps = new Set<string>();
+      for (let ancestor = parentOf(span, byId); ancestor !== undefined && !steps.has(ancestor.id); ancestor = parentOf(ancestor, byId)) {
+        steps.add(ancestor.id);
+        const ancestorTid = result.get(ancestor.id)?.tid;
+        if (ancestorTid === undefined || seen.has(ancestorTid)) continue;
+        seen.add(ancestorTid);
+        if ((tid < 0 || ancestorTid < tid) && fits(ancestorTid)) tid = ancestorTid;
+      }
+      // Drop stale heap entries: tracks reused since they were idle.
+      while (idle.size > 0 && (!idleSet.has(idle.peekKey()!) || close(idle.peekKey()!, startNs).length > 0)) {
+        const stale = idle.pop()!;
+        if (stacks[stale]!.length > 0) idleSet.delete(stale);
+      }
+      const lowestIdle = idle.peekKey();
+      // An idle track of another thread or process is not this span's (a new track then).
+      if (lowestIdle !== undefined && (tid < 0 || lowestIdle < tid) && laneOfTrack[lowestIdle] === laneKey(span)) tid = lowestIdle;
+    }
     if (tid < 0) {
       tid = stacks.length;
       stacks.push([]);
@@ -100,6 +145,11 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
     const stack = stacks[tid]!;
     const top = stack[stack.length - 1];
     const clippedEndNs = top === undefined ? endNs : Math.min(endNs, top.endNs);
+    if (stack.length === 0) {
+      // The track leaves the idle set and goes idle again when this event ends.
+      idleSet.delete(tid);
+      busy.push(clippedEndNs, tid);
+    }
     stack.push({ span, endNs: clippedEndNs });
     result.set(span.id, { tid, endNs: clippedEndNs });
   }
@@ -167,7 +217,8 @@ export function renderChromeTrace(doc: RunDocument): ChromeTrace {
     events.push({ name: 'thread_name', ph: 'M', pid: TRACE_PID, tid: tid + 1, args: { name } });
     events.push({ name: 'thread_sort_index', ph: 'M', pid: TRACE_PID, tid: tid + 1, args: { sort_index: tid } });
   }
-  events.push(...complete);
+  // A loop, not push(...complete): a spread of a million arguments overflows the stack.
+  for (const event of complete) events.push(event);
   for (const series of doc.samples ?? []) {
     for (const [atNs, value] of series.points) {
       if (!Number.isFinite(atNs) || !Number.isFinite(value)) continue;

@@ -56,7 +56,16 @@ export function summarizeGroup(group: FoldedGroup): FoldedSummary {
   let descendants = 0;
   let firstStartNs = Infinity;
   let lastEndNs = -Infinity;
-  const count = (node: TreeNode): number => node.children.reduce((sum, child) => sum + 1 + count(child), 0);
+  // Iterative: folded members can have deep subtrees.
+  const count = (top: TreeNode): number => {
+    let found = 0;
+    const stack = [...top.children];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      found += 1;
+      for (const child of node.children) stack.push(child);
+    }
+    return found;
+  };
   for (const { span, children } of group.members) {
     stages.set(span.stage, (stages.get(span.stage) ?? 0) + 1);
     if (span.status === 'error') failed += 1;

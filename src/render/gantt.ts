@@ -3,9 +3,14 @@ import { probeAnnotation } from './probe-annotation.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatDurationNs } from './format.js';
 import { STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from './palette.js';
+import { probeLanes } from './gantt-probe-lanes.js';
+import { LanePacker } from './lane-packer.js';
+import { hideShortSpans } from './min-duration.js';
 import { buildTree, type TreeNode } from './span-tree.js';
 import { effectiveStages, stageTotals } from './stage-totals.js';
 import { escapeXml } from './svg-escape.js';
+import { layoutFlow, swatchLabel, words, type FlowGroup, type FlowParagraph } from './text/flow.js';
+import { fitText, FONT_STACK, middleFit, textWidth } from './text/measure.js';
 
 /** Options of {@link renderGantt}. Every option is optional. */
 export interface GanttOptions {
@@ -19,6 +24,8 @@ export interface GanttOptions {
   maxBars?: number;
   /** Title line. Default "Timeline · preset … · command …". */
   title?: string;
+  /** Leave out spans shorter than this (with their subtrees), counted in the footer. Default 0. */
+  minDurationNs?: number;
 }
 
 interface ResolvedGanttOptions {
@@ -35,9 +42,6 @@ export interface GanttBar {
   row: number;
 }
 
-const FONT = 'Helvetica, Arial, sans-serif';
-/** Average glyph width of 11 px Helvetica, to decide whether a name fits on a bar. */
-const CHAR_WIDTH_PX = 6.0;
 const MARGIN_PX = 16;
 /**
  * A span that starts within 1 µs of the previous one's end is "after" it, not
@@ -57,38 +61,59 @@ const TOUCH_TOLERANCE_NS = 1000;
 export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]; rows: number } {
   const bars: GanttBar[] = [];
   // Relative layout first (row offsets inside the subtree), absolute rows after.
+  // Both passes use explicit stacks: trees nest thousands of levels deep.
   interface Placed {
     node: TreeNode;
     height: number;
     children: { placed: Placed; offset: number }[];
   }
-  const layout = (node: TreeNode): Placed => {
-    const busyUntil: number[] = [];
+  const place = (node: TreeNode, placedOf: Map<TreeNode, Placed>): Placed => {
+    const packer = new LanePacker();
     const children: Placed['children'] = [];
     for (const child of node.children) {
-      const placed = layout(child);
-      const startNs = child.span.startNs;
-      const endNs = startNs + Math.max(child.span.durationNs, 1);
-      let offset = 0;
+      const placed = placedOf.get(child)!;
+      placedOf.delete(child);
+      const freeAtNs = child.span.startNs + TOUCH_TOLERANCE_NS;
+      const endNs = child.span.startNs + Math.max(child.span.durationNs, 1);
+      // The first row free at the child's start; a taller block also needs the rows below it free.
+      let offset = packer.firstFree(freeAtNs);
       for (;;) {
-        let free = true;
-        for (let row = offset; row < offset + placed.height; row += 1) {
-          if ((busyUntil[row] ?? -Infinity) > startNs + TOUCH_TOLERANCE_NS) {
-            free = false;
+        let blocked = -1;
+        for (let row = offset + 1; row < offset + placed.height && row < packer.rows; row += 1) {
+          if (packer.busyUntil(row) > freeAtNs) {
+            blocked = row;
             break;
           }
         }
-        if (free) break;
+        if (blocked < 0) break;
         offset += 1;
+        while (offset < packer.rows && packer.busyUntil(offset) > freeAtNs) offset += 1;
       }
-      for (let row = offset; row < offset + placed.height; row += 1) busyUntil[row] = Math.max(busyUntil[row] ?? -Infinity, endNs);
+      for (let row = offset; row < offset + placed.height; row += 1) packer.occupy(row, endNs);
       children.push({ placed, offset });
     }
-    return { node, height: 1 + busyUntil.length, children };
+    return { node, height: 1 + packer.rows, children };
   };
-  const emit = (placed: Placed, row: number): void => {
-    bars.push({ span: placed.node.span, row });
-    for (const { placed: child, offset } of placed.children) emit(child, row + 1 + offset);
+  const layout = (root: TreeNode): Placed => {
+    const placedOf = new Map<TreeNode, Placed>();
+    const stack: { node: TreeNode; expanded: boolean }[] = [{ node: root, expanded: false }];
+    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+      if (top.expanded) {
+        placedOf.set(top.node, place(top.node, placedOf));
+        continue;
+      }
+      stack.push({ node: top.node, expanded: true });
+      for (const child of top.node.children) stack.push({ node: child, expanded: false });
+    }
+    return placedOf.get(root)!;
+  };
+  const emit = (top: Placed, topRow: number): void => {
+    const stack: { placed: Placed; row: number }[] = [{ placed: top, row: topRow }];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      bars.push({ span: next.placed.node.span, row: next.row });
+      const { children } = next.placed;
+      for (let index = children.length - 1; index >= 0; index -= 1) stack.push({ placed: children[index]!.placed, row: next.row + 1 + children[index]!.offset });
+    }
   };
   let row = 0;
   for (const root of buildTree(doc)) {
@@ -108,8 +133,9 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
  * @example
  * writeFileSync('timeline.svg', renderGantt(doc));
  */
-export function renderGantt(doc: RunDocument, options: GanttOptions = {}): string {
+export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): string {
   const opts = resolve(options);
+  const { doc, hidden } = hideShortSpans(fullDoc, options.minDurationNs ?? 0);
   const { bars, rows } = assignLanes(doc);
   // reduce, not Math.max(...spread): a spread of 100k+ arguments overflows the stack.
   const runNs = doc.spans.reduce((max, span) => Math.max(max, span.startNs + span.durationNs), Math.max(1, doc.durationNs));
@@ -154,37 +180,37 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
   // Probe values per span (memory, CPU, disk, network …) go in the bar's tooltip.
   const probes = probeAnnotation(doc);
   const title = opts.title ?? defaultTitle(doc);
-  // Header: title, legend of the stages present, notes.
-  let y = MARGIN_PX + 14;
-  const header: string[] = [];
-  header.push(`<text x="${plotLeft}" y="${y}" font-size="16" font-weight="bold">${escapeXml(title)}</text>`);
-  y += 22;
+  // Header: title, legend of the stages present, notes, stage totals; every
+  // piece placed after the measured width of the one before, wrapped at the edge.
   const used = new Set(doc.spans.map((span) => span.stage ?? 'none'));
-  let legendX = plotLeft;
-  header.push(`<text x="${legendX}" y="${y}" font-size="11">colour = stage:</text>`);
-  legendX += 92;
-  for (const stage of STAGE_ORDER.filter((entry) => used.has(entry))) {
-    const label = stage === 'none' ? 'no stage' : stage;
-    header.push(`<rect x="${legendX}" y="${y - 10}" width="12" height="12" rx="2" fill="${STAGE_COLORS[stage]}" stroke="#333" stroke-width="0.5"/>`);
-    header.push(`<text x="${legendX + 16}" y="${y}" font-size="11">${label}</text>`);
-    legendX += 16 + label.length * CHAR_WIDTH_PX + 18;
-  }
-  header.push(`<text x="${legendX + 10}" y="${y}" font-size="11" fill="#555">lanes: a span sits under its parent; concurrent spans get their own lanes · pale = no stage of its own (parent's colour) · red outline = failed · hover a bar for details</text>`);
-  const totals = stageTotals(doc);
+  const paragraphs: FlowParagraph[] = [{ groups: words(title, { fontSize: 16, bold: true }) }];
+  paragraphs.push({
+    spaceBefore: 4,
+    groups: [
+      ...words('colour = stage: ', { fontSize: 11 }),
+      ...STAGE_ORDER.filter((entry) => used.has(entry)).map((stage) => swatchLabel(STAGE_COLORS[stage], stage === 'none' ? 'no stage' : stage, { fontSize: 11 }, { stroke: '#333333' })),
+      ...words('lanes: a span sits under its parent; concurrent spans get their own lanes · pale = no stage of its own (parent\'s colour) · red outline = failed · hover a bar for details', { fontSize: 11, fill: '#555555' }),
+    ],
+  });
+  // One walk for both the stage totals and the bars' inherited colours (100k+ spans).
+  const inherited = effectiveStages(doc);
+  const totals = stageTotals(doc, false, inherited);
   if (totals.length > 0) {
-    y += 18;
     // Shares of all self time (work): concurrent spans would push a share of the run past 100 %.
     const runNsForShare = Math.max(1, doc.spans.reduce((sum, span) => sum + span.selfNs, 0));
-    const parts = totals.map((entry, index) => {
-      const text = `${entry.stage} ${formatDurationNs(entry.selfNs)} (${((entry.selfNs / runNsForShare) * 100).toFixed(0)}%)`;
-      return index === 0 ? `<tspan font-weight="bold">${escapeXml(text)}</tspan>` : escapeXml(text);
+    const groups: FlowGroup[] = words('self time by stage (share of all self time): ', { fontSize: 12 });
+    totals.forEach((entry, index) => {
+      const text = `${entry.stage} ${formatDurationNs(entry.selfNs)} (${((entry.selfNs / runNsForShare) * 100).toFixed(0)}%)${index < totals.length - 1 ? ' · ' : ''}`;
+      groups.push({ parts: [{ kind: 'text', text, fontSize: 12, ...(index === 0 ? { bold: true } : {}) }] });
     });
-    header.push(`<text x="${plotLeft}" y="${y}" font-size="12">self time by stage (share of all self time): ${parts.join(' · ')}</text>`);
+    paragraphs.push({ groups });
   }
-  y += 12;
+  const headerFlow = layoutFlow(paragraphs, plotLeft, MARGIN_PX - 4, plotWidth);
+  const header = headerFlow.svg;
+  const y = headerFlow.bottom;
 
   // Time axis with "nice" ticks (1, 2, 5 × 10^k).
-  const axisY = y + 16;
+  const axisY = y + 22;
   const tickNs = niceStep(spanNs / 10);
   const rowsTop = axisY + 8;
   const rowsBottom = rowsTop + visibleRows * rowPitch;
@@ -200,7 +226,6 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
 
   // Bars: ordered by row then start, so the file reads top to bottom.
   const barsSvg: string[] = [];
-  const inherited = effectiveStages(doc);
   drawn.sort((a, b) => a.row - b.row || a.span.startNs - b.span.startNs);
   for (const { span, row } of drawn) {
     const bx = x(span.startNs);
@@ -228,20 +253,25 @@ export function renderGantt(doc: RunDocument, options: GanttOptions = {}): strin
   const notes: string[] = [];
   if (deepOmitted > 0) notes.push(`${deepOmitted} span${deepOmitted === 1 ? '' : 's'} in lanes below lane ${opts.maxRows} not drawn (${rows} lanes in all; raise maxRows)`);
   if (budgetOmitted > 0) notes.push(`${budgetOmitted} span${budgetOmitted === 1 ? '' : 's'} not drawn (more than ${opts.maxBars} bars): the shortest of lane ${cutRow + 1} and all below it; raise maxBars`);
-  notes.push(`${doc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`);
-  const footer: string[] = [];
-  let footY = rowsBottom + 18;
-  for (const note of notes) {
-    footer.push(`<text x="${plotLeft}" y="${footY}" font-size="11" fill="${note.includes('not drawn') ? '#b00020' : '#555'}">${escapeXml(note)}</text>`);
-    footY += 16;
-  }
+  if (hidden > 0) notes.push(`${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} not drawn (with their children)`);
+  notes.push(`${fullDoc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`);
+  // Probe lanes (CPU, RSS, heap, background samples) under the bars, on the same time axis.
+  const lanes = probeLanes(doc, x, plotLeft, plotWidth, rowsBottom + 8);
+  const footerFlow = layoutFlow(
+    notes.map((note) => ({ groups: words(note, { fontSize: 11, fill: note.includes('not drawn') ? '#b00020' : '#555555' }) })),
+    plotLeft,
+    lanes.bottom - 4,
+    plotWidth,
+  );
+  const footer = footerFlow.svg;
+  const footY = footerFlow.bottom + 8;
   const heightPx = footY + MARGIN_PX - 8;
 
   out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${opts.widthPx}" height="${heightPx}" viewBox="0 0 ${opts.widthPx} ${heightPx}" font-family="${FONT}">`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${opts.widthPx}" height="${heightPx}" viewBox="0 0 ${opts.widthPx} ${heightPx}" font-family="${FONT_STACK}">`);
   out.push(`<title>${escapeXml(title)}</title>`);
   out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  out.push(...header, ...axis, ...barsSvg, ...footer);
+  out.push(...header, ...axis, ...barsSvg, ...lanes.svg, ...footer);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
@@ -283,20 +313,18 @@ function tooltip(span: SpanRecord, probes: (span: SpanRecord) => string): string
  * ("layout anal…"). Nothing on bars too narrow for 5 characters.
  */
 export function fitLabel(full: string, name: string, widthPx: number): string {
-  const room = Math.floor((widthPx - 6) / CHAR_WIDTH_PX);
-  const fits = (text: string): boolean => [...text].length <= room;
+  const roomPx = widthPx - 6;
+  const fits = (text: string): boolean => textWidth(text, 11) <= roomPx;
   if (fits(full)) return full;
   if (fits(name)) return name;
-  if (room < 5) return '';
+  if (!fits('abcd…')) return '';
   const last = name.trim().split(/\s+/).pop() ?? '';
   if (/\.[A-Za-z0-9]{1,5}$/.test(last)) {
     const bare = last.replace(/\.[A-Za-z0-9]{1,5}$/, '');
     for (const candidate of [last, bare]) if (fits(candidate)) return candidate;
-    const chars = [...bare];
-    const head = Math.ceil((room - 1) * 0.25);
-    return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (room - 1 - head)).join('')}`;
+    return middleFit(bare, roomPx, 11);
   }
-  return `${[...name].slice(0, room - 1).join('')}…`;
+  return fitText(name, roomPx, 11);
 }
 
 function niceStep(rough: number): number {

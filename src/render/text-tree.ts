@@ -1,8 +1,10 @@
 import type { BudgetSummary, RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatClock, formatDurationNs, formatPercent } from './format.js';
-import { foldSiblings, summarizeGroup, type FoldedGroup } from './fold-siblings.js';
+import { foldSiblings, summarizeGroup, type FoldedGroup, type SiblingItem } from './fold-siblings.js';
+import { HIDDEN_NS_KEY, HIDDEN_SPANS_KEY, hideShortSpans } from './min-duration.js';
 import { buildTree, type TreeNode } from './span-tree.js';
+import { escapeTerminal } from './terminal-escape.js';
 
 export interface TextTreeOptions {
   /** Deepest level shown (root = 0). Default: all. */
@@ -19,6 +21,11 @@ export interface TextTreeOptions {
    * duration (over 100 % when the calls overlap). Default false.
    */
   compact?: boolean;
+  /**
+   * Hide spans shorter than this (with their subtrees); each parent's line says
+   * how many were folded into it and their summed duration. Default 0 (all shown).
+   */
+  minDurationNs?: number;
 }
 
 /**
@@ -30,11 +37,12 @@ export interface TextTreeOptions {
  *
  * Every prefix column has a fixed width, so 100+ lines stay aligned.
  */
-export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}): string {
+export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = {}): string {
+  const { doc, hidden } = hideShortSpans(fullDoc, options.minDurationNs ?? 0);
   const roots = buildTree(doc);
   const startedWallMs = Date.parse(doc.startedAt);
   const clock = options.formatClock ?? formatClock;
-  const rootDurationNs = doc.durationNs > 0 ? doc.durationNs : Math.max(1, ...doc.spans.map((s) => s.startNs + s.durationNs));
+  const rootDurationNs = doc.durationNs > 0 ? doc.durationNs : doc.spans.reduce((max, s) => Math.max(max, s.startNs + s.durationNs), 1);
   const lines: string[] = [];
 
   const line = (span: SpanRecord, glyphs: string, isRunRoot: boolean): void => {
@@ -42,14 +50,16 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     const endMs = startMs + span.durationNs / 1e6;
     const interval = `[${clock(startMs)} - ${clock(endMs)}]`;
     const pct = `[${formatPercent(span.durationNs, rootDurationNs)}]`;
-    let text = `${interval}  ${pct} ${glyphs}${span.name}`;
+    let text = `${interval}  ${pct} ${glyphs}${escapeTerminal(span.name)}`;
     if (span.stage !== null) text += ` [${span.stage}]`;
     text += ` (${formatDurationNs(span.durationNs)}`;
     if (span.status === 'unfinished') text += ', unfinished';
     text += ')';
-    if (span.status === 'error' && span.error !== null) text += `  ✗ ${span.error.name}: ${firstLine(span.error.message)}`;
+    if (span.status === 'error' && span.error !== null) text += `  ✗ ${escapeTerminal(span.error.name)}: ${escapeTerminal(firstLine(span.error.message))}`;
+    const foldedSpans = span.attributes[HIDDEN_SPANS_KEY];
+    if (typeof foldedSpans === 'number') text += `  (+${foldedSpans} shorter span${foldedSpans === 1 ? '' : 's'} folded, ${formatDurationNs(Number(span.attributes[HIDDEN_NS_KEY] ?? 0))})`;
     const extra = options.annotate?.(span);
-    if (extra !== undefined && extra !== '') text += `  ${extra}`;
+    if (extra !== undefined && extra !== '') text += `  ${escapeTerminal(extra)}`;
     if (isRunRoot) {
       text += `  [OH ${formatDurationNs(doc.overheadNs)}, ${doc.wrappedCalls} wrapped call${doc.wrappedCalls === 1 ? '' : 's'}`;
       const passThroughCalls = doc.overhead?.passThroughCalls ?? 0;
@@ -63,52 +73,63 @@ export function renderTextTree(doc: RunDocument, options: TextTreeOptions = {}):
     lines.push(text);
   };
 
-  const walk = (node: TreeNode, prefix: string, isLast: boolean, depth: number): void => {
-    line(node.span, `${prefix}${isLast ? '└─ ' : '├─ '}`, false);
-    if (options.maxDepth !== undefined && depth >= options.maxDepth) {
-      if (node.children.length > 0) lines.push(`${' '.repeat(39)}${prefix}${isLast ? '   ' : '│  '}… ${node.children.length} more below`);
-      return;
-    }
-    const childPrefix = prefix + (isLast ? '   ' : '│  ');
-    walkChildren(node.children, childPrefix, depth + 1);
-  };
-
   // compact: one line per folded group, at its first member's place.
   const groupLine = (group: FoldedGroup, glyphs: string): void => {
     const summary = summarizeGroup(group);
     const interval = `[${clock(startedWallMs + summary.firstStartNs / 1e6)} - ${clock(startedWallMs + summary.lastEndNs / 1e6)}]`;
-    let text = `${interval}  [${formatPercent(summary.totalNs, rootDurationNs)}] ${glyphs}${group.name}`;
+    let text = `${interval}  [${formatPercent(summary.totalNs, rootDurationNs)}] ${glyphs}${escapeTerminal(group.name)}`;
     if (summary.stage !== null) text += ` [${summary.stage}]`;
     text += ` × ${summary.count}, total ${formatDurationNs(summary.totalNs)}, p50 ${formatDurationNs(summary.p50Ns)}, max ${formatDurationNs(summary.maxNs)}`;
     if (summary.failed > 0) text += `, ${summary.failed} failed`;
     if (summary.descendants > 0) text += `  (${summary.descendants} child span${summary.descendants === 1 ? '' : 's'} folded)`;
+    const shorter = group.members.reduce((sum, member) => sum + Number(member.span.attributes[HIDDEN_SPANS_KEY] ?? 0), 0);
+    if (shorter > 0) text += `  (+${shorter} shorter span${shorter === 1 ? '' : 's'} folded)`;
     lines.push(text);
   };
-  const walkChildren = (children: TreeNode[], prefix: string, depth: number): void => {
-    if (options.compact !== true) {
-      children.forEach((child, index) => walk(child, prefix, index === children.length - 1, depth));
-      return;
-    }
-    const items = foldSiblings(children);
-    items.forEach((item, index) => {
+
+  // Depth-first with an explicit stack: runs nest thousands of levels deep
+  // (async recursion through a traced function), deeper than the JS call stack.
+  type Step = { kind: 'span'; node: TreeNode; prefix: string; isLast: boolean; depth: number } | { kind: 'group'; group: FoldedGroup; glyphs: string };
+  const steps: Step[] = [];
+  const pushChildren = (children: TreeNode[], prefix: string, depth: number): void => {
+    const items: SiblingItem[] = options.compact === true ? foldSiblings(children) : children.map((node) => ({ kind: 'span', node }));
+    for (let index = items.length - 1; index >= 0; index -= 1) {
+      const item = items[index]!;
       const isLast = index === items.length - 1;
-      if (item.kind === 'span') walk(item.node, prefix, isLast, depth);
-      else groupLine(item.group, `${prefix}${isLast ? '└─ ' : '├─ '}`);
-    });
+      if (item.kind === 'span') steps.push({ kind: 'span', node: item.node, prefix, isLast, depth });
+      else steps.push({ kind: 'group', group: item.group, glyphs: `${prefix}${isLast ? '└─ ' : '├─ '}` });
+    }
+  };
+  const drain = (): void => {
+    for (let step = steps.pop(); step !== undefined; step = steps.pop()) {
+      if (step.kind === 'group') {
+        groupLine(step.group, step.glyphs);
+        continue;
+      }
+      const { node, prefix, isLast, depth } = step;
+      line(node.span, `${prefix}${isLast ? '└─ ' : '├─ '}`, false);
+      if (options.maxDepth !== undefined && depth >= options.maxDepth) {
+        if (node.children.length > 0) lines.push(`${' '.repeat(39)}${prefix}${isLast ? '   ' : '│  '}… ${node.children.length} more below`);
+        continue;
+      }
+      pushChildren(node.children, prefix + (isLast ? '   ' : '│  '), depth + 1);
+    }
   };
 
   roots.forEach((root, rootIndex) => {
     line(root.span, '● ', rootIndex === 0);
     if (options.maxDepth !== undefined && options.maxDepth <= 0) return;
-    walkChildren(root.children, '  ', 1);
+    pushChildren(root.children, '  ', 1);
+    drain();
   });
   // What the overhead budget did by itself: the tree is incomplete for these targets, so say so.
   for (const event of doc.adaptive ?? []) {
     const action = event.action === 'sample' ? `sampled 1 in ${event.sampleEvery ?? '?'}` : event.action === 'disable' ? 'disabled' : 'restored';
     const skipped = doc.budget?.skippedByTarget?.[event.target];
     const unrecorded = skipped === undefined || event.action === 'restore' ? '' : `, ${skipped} call${skipped === 1 ? '' : 's'} not recorded`;
-    lines.push(`${' '.repeat(39)}⚙ adaptive: ${event.target} ${action} at +${formatDurationNs(event.atNs)}${unrecorded} (${firstLine(event.reason)})`);
+    lines.push(`${' '.repeat(39)}⚙ adaptive: ${escapeTerminal(event.target)} ${action} at +${formatDurationNs(event.atNs)}${unrecorded} (${firstLine(event.reason)})`);
   }
+  if (hidden > 0) lines.push(`${' '.repeat(39)}${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} folded into their parents`);
   return lines.join('\n') + '\n';
 }
 

@@ -1,5 +1,6 @@
 import type { RunDocument } from '../../core/run-document.js';
-import type { SpanRecord, Stage } from '../../core/types.js';
+import { isStage, STAGES, type SpanRecord, type Stage } from '../../core/types.js';
+import { hideShortSpans } from '../min-duration.js';
 
 /** Options of {@link aggregateCallGraph}. Every option is optional. */
 export interface CallGraphOptions {
@@ -17,13 +18,32 @@ export interface CallGraphOptions {
   minShare?: number;
   /** Upper bound for the raised share. Default 0.05 (5 %): bigger nodes always stay. */
   maxMinShare?: number;
+  /**
+   * Which node is "slowest": `'self'` (default) = most time spent in the node
+   * itself, not in its children (where the time goes); `'total'` = longest
+   * total time including children (HiQ's max-latency node).
+   */
+  highlight?: HighlightMetric;
+  /**
+   * Stages never highlighted, e.g. `['load']`: a one-shot script is always
+   * "slowest in model loading", which hides the inference hot spot. Default none.
+   */
+  highlightExclude?: readonly Stage[];
+  /** Leave out spans shorter than this (with their subtrees) before aggregating; the legend counts them. Default 0. */
+  minDurationNs?: number;
 }
+
+/** What the highlighted node is the most of. */
+export type HighlightMetric = 'self' | 'total';
 
 /** Options with every value filled in. */
 export interface ResolvedCallGraphOptions {
   maxNodes: number;
   minShare: number;
   maxMinShare: number;
+  highlight: HighlightMetric;
+  highlightExclude: readonly Stage[];
+  minDurationNs: number;
 }
 
 /** One call site: all spans with the same name path from a root. */
@@ -81,12 +101,14 @@ export interface CallGraph {
    * site) unless the run has nothing but roots. Null for an empty run.
    */
   hottestId: string | null;
+  /** Spans left out as shorter than `minDurationNs` (0 when none). */
+  hiddenSpans: number;
   /** Nodes merged into "other" nodes, and the share used to pick them. */
-  collapse: { nodes: number; groups: number; calls: number; selfNs: number; minShare: number } | null;
+  collapse: { nodes: number; groups: number; calls: number; selfNs: number; minShare: number; maxDepth: number | null } | null;
   options: ResolvedCallGraphOptions;
 }
 
-export const DEFAULT_CALL_GRAPH_OPTIONS: Readonly<ResolvedCallGraphOptions> = { maxNodes: 40, minShare: 0.005, maxMinShare: 0.05 };
+export const DEFAULT_CALL_GRAPH_OPTIONS: Readonly<ResolvedCallGraphOptions> = { maxNodes: 40, minShare: 0.005, maxMinShare: 0.05, highlight: 'self', highlightExclude: [], minDurationNs: 0 };
 
 export function resolveCallGraphOptions(options: CallGraphOptions = {}): ResolvedCallGraphOptions {
   const resolved = { ...DEFAULT_CALL_GRAPH_OPTIONS, ...stripUndefined(options) };
@@ -98,6 +120,15 @@ export function resolveCallGraphOptions(options: CallGraphOptions = {}): Resolve
     if (!(typeof value === 'number' && value >= 0 && value <= 1)) {
       throw new Error(`stagescope: call graph option ${key} must be a share between 0 and 1 (0.005 = 0.5 %), got ${String(value)}`);
     }
+  }
+  if (!(Number.isFinite(resolved.minDurationNs) && resolved.minDurationNs >= 0)) {
+    throw new Error(`stagescope: call graph option minDurationNs must be a finite number of ns ≥ 0, got ${String(resolved.minDurationNs)}`);
+  }
+  if (resolved.highlight !== 'self' && resolved.highlight !== 'total') {
+    throw new Error(`stagescope: call graph option highlight must be "self" or "total", got ${JSON.stringify(resolved.highlight)}`);
+  }
+  for (const stage of resolved.highlightExclude) {
+    if (!isStage(stage)) throw new Error(`stagescope: call graph option highlightExclude: unknown stage ${JSON.stringify(stage)} (stages: ${STAGES.join(', ')})`);
   }
   return resolved;
 }
@@ -119,8 +150,9 @@ interface Builder {
  * if there are more than `maxNodes`, merge tiny subtrees into one "other (N
  * nodes)" node per parent. Pure: the same document gives the same graph.
  */
-export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'>, options: CallGraphOptions = {}): CallGraph {
+export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'durationNs'>, options: CallGraphOptions = {}): CallGraph {
   const resolved = resolveCallGraphOptions(options);
+  const { doc, hidden: hiddenSpans } = hideShortSpans(fullDoc as RunDocument, options.minDurationNs ?? 0);
   const byId = new Map(doc.spans.map((span) => [span.id, span]));
   const childrenOf = new Map<string | null, SpanRecord[]>();
   for (const span of doc.spans) {
@@ -132,7 +164,14 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
   }
 
   const roots = new Map<string, Builder>();
-  const visit = (span: SpanRecord, siblings: Map<string, Builder>, parent: Builder | null, inheritedStage: Stage | null): void => {
+  // Iterative (an explicit stack): runs nest thousands of levels deep.
+  interface Visit {
+    span: SpanRecord;
+    siblings: Map<string, Builder>;
+    parent: Builder | null;
+    inheritedStage: Stage | null;
+  }
+  const visit = ({ span, siblings, parent, inheritedStage }: Visit, stack: Visit[]): void => {
     let builder = siblings.get(span.name);
     if (builder === undefined) {
       builder = {
@@ -179,34 +218,49 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
       else node.metrics[key] = (previous ?? 0) + value; // means are divided by the count once all spans are in
       builder.metricCounts.set(key, (builder.metricCounts.get(key) ?? 0) + 1);
     }
-    for (const child of childrenOf.get(span.id) ?? []) visit(child, builder.children, builder, stage);
+    for (const child of childrenOf.get(span.id) ?? []) stack.push({ span: child, siblings: builder.children, parent: builder, inheritedStage: stage });
   };
-  for (const span of childrenOf.get(null) ?? []) visit(span, roots, null, null);
+  const visits: Visit[] = (childrenOf.get(null) ?? []).map((span) => ({ span, siblings: roots, parent: null, inheritedStage: null }));
+  for (let next = visits.pop(); next !== undefined; next = visits.pop()) visit(next, visits);
 
   // Number nodes depth-first in first-start order, so ids and output are stable.
   const nodes: CallGraphNode[] = [];
   const builders = new Map<string, Builder>();
-  const number = (builder: Builder, parentId: string | null): void => {
+  // Pre-order with an explicit stack (children pushed in reverse start order).
+  const pending: { builder: Builder; parent: CallGraphNode | null }[] = orderByStart(roots).reverse().map((builder) => ({ builder, parent: null }));
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { builder, parent } = next;
     const { node } = builder;
     node.id = `n${nodes.length}`;
-    node.parentId = parentId;
+    node.parentId = parent === null ? null : parent.id;
+    parent?.childIds.push(node.id);
     node.stage = mostFrequent(builder.stageCounts);
     for (const [key, count] of builder.metricCounts) if (metricMerge(key) === 'mean') node.metrics[key] = node.metrics[key]! / count;
     node.stageInherited = node.stage !== null && builder.inheritedCounts * 2 > node.calls;
     node.targets.sort();
     nodes.push(node);
     builders.set(node.id, builder);
-    for (const child of orderByStart(builder.children)) {
-      number(child, node.id);
-      node.childIds.push(child.node.id);
-    }
-  };
-  for (const root of orderByStart(roots)) number(root, null);
+    const children = orderByStart(builder.children);
+    for (let index = children.length - 1; index >= 0; index -= 1) pending.push({ builder: children[index]!, parent: node });
+  }
 
   const rootTotalNs = doc.durationNs > 0 ? doc.durationNs : doc.spans.reduce((max, span) => Math.max(max, span.startNs + span.durationNs), 1);
-  const hottest = pickHottest(nodes.some((node) => node.parentId !== null) ? nodes.filter((node) => node.parentId !== null) : nodes);
+  const candidates = (nodes.some((node) => node.parentId !== null) ? nodes.filter((node) => node.parentId !== null) : nodes).filter(
+    (node) => node.stage === null || !resolved.highlightExclude.includes(node.stage),
+  );
+  const hottest = pickHottest(candidates, resolved.highlight);
   const collapse = collapseSmallNodes(nodes, rootTotalNs, hottest, resolved);
-  const kept = collapse === null ? nodes : collapse.nodes;
+  let kept = collapse === null ? nodes : collapse.nodes;
+  let summary = collapse === null ? null : collapse.summary;
+  let hottestId = hottest?.id ?? null;
+  if (kept.length > resolved.maxNodes) {
+    // Merging small call sites was not enough (a deep chain of big ones: recursion): cut by depth.
+    const cut = cutAtDepth(kept, resolved.maxNodes);
+    kept = cut.nodes;
+    if (hottestId !== null && cut.holder.has(hottestId)) hottestId = cut.holder.get(hottestId)!;
+    const before = summary ?? { nodes: 0, groups: 0, calls: 0, selfNs: 0, minShare: resolved.minShare, maxDepth: null };
+    summary = { ...before, nodes: before.nodes + cut.summary.nodes, groups: before.groups + cut.summary.groups, calls: before.calls + cut.summary.calls, selfNs: before.selfNs + cut.summary.selfNs, maxDepth: cut.maxDepth };
+  }
   const keptIds = new Set(kept.map((node) => node.id));
   const edges: CallGraphEdge[] = [];
   for (const node of kept) {
@@ -216,8 +270,9 @@ export function aggregateCallGraph(doc: Pick<RunDocument, 'spans' | 'durationNs'
     nodes: kept,
     edges,
     rootTotalNs,
-    hottestId: hottest?.id ?? null,
-    collapse: collapse === null ? null : collapse.summary,
+    hottestId,
+    hiddenSpans,
+    collapse: summary,
     options: resolved,
   };
 }
@@ -233,10 +288,11 @@ export function metricMerge(key: string): 'sum' | 'max' | 'mean' {
   return 'sum';
 }
 
-/** Greatest self time; ties go to the earlier node (stable). */
-function pickHottest(nodes: readonly CallGraphNode[]): CallGraphNode | null {
+/** Greatest self (or total) time; ties go to the earlier node (stable). */
+function pickHottest(nodes: readonly CallGraphNode[], metric: HighlightMetric): CallGraphNode | null {
+  const value = (node: CallGraphNode): number => (metric === 'self' ? node.selfNs : node.totalNs);
   let best: CallGraphNode | null = null;
-  for (const node of nodes) if (best === null || node.selfNs > best.selfNs) best = node;
+  for (const node of nodes) if (best === null || value(node) > value(best)) best = node;
   return best;
 }
 
@@ -259,7 +315,80 @@ function collapseSmallNodes(
     result = collapseAt(nodes, byId, rootTotalNs * share, protectedIds);
   }
   if (result.summary.nodes === 0) return null;
-  return { nodes: result.nodes, summary: { ...result.summary, minShare: share } };
+  return { nodes: result.nodes, summary: { ...result.summary, minShare: share, maxDepth: null } };
+}
+
+/**
+ * Keep the levels from the root down to the deepest one that fits `maxNodes`
+ * and merge everything below each node of that level into one "… N deeper
+ * call sites" node. `holder` maps every merged node's id to the node that now
+ * stands for it (so the highlight can move there). Linear in the nodes.
+ */
+function cutAtDepth(
+  nodes: readonly CallGraphNode[],
+  maxNodes: number,
+): { nodes: CallGraphNode[]; holder: Map<string, string>; maxDepth: number; summary: { nodes: number; groups: number; calls: number; selfNs: number } } {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const depthOf = new Map<string, number>();
+  const countAt: number[] = [];
+  const parentsAt: number[] = [];
+  // Nodes come in pre-order: a parent's depth is known before its children's.
+  for (const node of nodes) {
+    const depth = node.parentId === null ? 0 : (depthOf.get(node.parentId) ?? -1) + 1;
+    depthOf.set(node.id, depth);
+    countAt[depth] = (countAt[depth] ?? 0) + 1;
+    if (node.childIds.length > 0) parentsAt[depth] = (parentsAt[depth] ?? 0) + 1;
+  }
+  let maxDepth = 0;
+  let upTo = countAt[0] ?? 0;
+  for (let depth = 1; depth < countAt.length; depth += 1) {
+    upTo += countAt[depth] ?? 0;
+    if (upTo + (parentsAt[depth] ?? 0) > maxNodes) break;
+    maxDepth = depth;
+  }
+  const out: CallGraphNode[] = [];
+  const holder = new Map<string, string>();
+  const summary = { nodes: 0, groups: 0, calls: 0, selfNs: 0 };
+  for (const node of nodes) {
+    const depth = depthOf.get(node.id)!;
+    if (depth > maxDepth) continue;
+    const copy: CallGraphNode = { ...node, childIds: depth < maxDepth ? [...node.childIds] : [] };
+    out.push(copy);
+    if (depth < maxDepth || node.childIds.length === 0) continue;
+    const children = node.childIds.map((id) => byId.get(id)!);
+    const members: CallGraphNode[] = [];
+    const stack = [...children];
+    for (let member = stack.pop(); member !== undefined; member = stack.pop()) {
+      members.push(member);
+      for (const id of member.childIds) stack.push(byId.get(id)!);
+    }
+    const stages = new Set(members.map((member) => member.stage));
+    const deeper: CallGraphNode = {
+      id: `${node.id}_deeper`,
+      path: [...node.path, 'deeper'],
+      name: `… ${members.length} deeper call site${members.length === 1 ? '' : 's'}`,
+      stage: stages.size === 1 ? [...stages][0]! : null,
+      stageInherited: members.every((member) => member.stageInherited),
+      mixedStages: stages.size > 1,
+      calls: children.reduce((sum, child) => sum + child.calls, 0),
+      errors: members.reduce((sum, member) => sum + member.errors, 0),
+      totalNs: children.reduce((sum, child) => sum + child.totalNs, 0),
+      selfNs: members.reduce((sum, member) => sum + member.selfNs, 0),
+      metrics: {},
+      targets: [],
+      parentId: node.id,
+      childIds: [],
+      collapsed: { nodes: members.length, calls: members.reduce((sum, member) => sum + (member.collapsed?.calls ?? member.calls), 0) },
+    };
+    copy.childIds = [deeper.id];
+    out.push(deeper);
+    for (const member of members) holder.set(member.id, deeper.id);
+    summary.nodes += members.length;
+    summary.groups += 1;
+    summary.calls += deeper.collapsed!.calls;
+    summary.selfNs += deeper.selfNs;
+  }
+  return { nodes: out, holder, maxDepth, summary };
 }
 
 /**
@@ -275,46 +404,60 @@ function collapseAt(
 ): { nodes: CallGraphNode[]; summary: { nodes: number; groups: number; calls: number; selfNs: number } } {
   const out: CallGraphNode[] = [];
   const summary = { nodes: 0, groups: 0, calls: 0, selfNs: 0 };
-  const subtree = (node: CallGraphNode): CallGraphNode[] => [node, ...node.childIds.flatMap((id) => subtree(byId.get(id)!))];
-  const emit = (node: CallGraphNode): void => {
+  const subtree = (top: CallGraphNode): CallGraphNode[] => {
+    const found: CallGraphNode[] = [];
+    const stack = [top];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      found.push(node);
+      for (let index = node.childIds.length - 1; index >= 0; index -= 1) stack.push(byId.get(node.childIds[index]!)!);
+    }
+    return found;
+  };
+  // Pre-order with an explicit stack; a parent's "other" node comes after its kept children's subtrees.
+  type Step = { kind: 'emit'; node: CallGraphNode } | { kind: 'other'; node: CallGraphNode; copy: CallGraphNode; merged: Set<CallGraphNode> };
+  const steps: Step[] = [];
+  const roots = nodes.filter((node) => node.parentId === null);
+  for (let index = roots.length - 1; index >= 0; index -= 1) steps.push({ kind: 'emit', node: roots[index]! });
+  for (let step = steps.pop(); step !== undefined; step = steps.pop()) {
+    if (step.kind === 'other') {
+      const { node, copy, merged } = step;
+      const members = [...merged].flatMap(subtree);
+      const stages = new Set(members.map((member) => member.stage));
+      const other: CallGraphNode = {
+        id: `${node.id}_other`,
+        path: [...node.path, 'other'],
+        name: `other (${members.length} nodes)`,
+        stage: stages.size === 1 ? [...stages][0]! : null,
+        stageInherited: members.every((member) => member.stageInherited),
+        mixedStages: stages.size > 1,
+        calls: [...merged].reduce((sum, member) => sum + member.calls, 0),
+        errors: members.reduce((sum, member) => sum + member.errors, 0),
+        totalNs: [...merged].reduce((sum, member) => sum + member.totalNs, 0),
+        selfNs: members.reduce((sum, member) => sum + member.selfNs, 0),
+        metrics: {},
+        targets: [],
+        parentId: node.id,
+        childIds: [],
+        collapsed: { nodes: members.length, calls: members.reduce((sum, member) => sum + member.calls, 0) },
+      };
+      copy.childIds.push(other.id);
+      out.push(other);
+      summary.nodes += members.length;
+      summary.groups += 1;
+      summary.calls += other.collapsed!.calls;
+      summary.selfNs += other.selfNs;
+      continue;
+    }
+    const { node } = step;
     const copy: CallGraphNode = { ...node, childIds: [] };
     out.push(copy);
     const small = node.childIds.map((id) => byId.get(id)!).filter((child) => child.totalNs < thresholdNs && !protectedIds.has(child.id));
     const merged = small.length >= 2 ? new Set(small) : new Set<CallGraphNode>();
-    for (const id of node.childIds) {
-      const child = byId.get(id)!;
-      if (merged.has(child)) continue;
-      copy.childIds.push(child.id);
-      emit(child);
-    }
-    if (merged.size === 0) return;
-    const members = [...merged].flatMap(subtree);
-    const stages = new Set(members.map((member) => member.stage));
-    const other: CallGraphNode = {
-      id: `${node.id}_other`,
-      path: [...node.path, 'other'],
-      name: `other (${members.length} nodes)`,
-      stage: stages.size === 1 ? [...stages][0]! : null,
-      stageInherited: members.every((member) => member.stageInherited),
-      mixedStages: stages.size > 1,
-      calls: [...merged].reduce((sum, member) => sum + member.calls, 0),
-      errors: members.reduce((sum, member) => sum + member.errors, 0),
-      totalNs: [...merged].reduce((sum, member) => sum + member.totalNs, 0),
-      selfNs: members.reduce((sum, member) => sum + member.selfNs, 0),
-      metrics: {},
-      targets: [],
-      parentId: node.id,
-      childIds: [],
-      collapsed: { nodes: members.length, calls: members.reduce((sum, member) => sum + member.calls, 0) },
-    };
-    copy.childIds.push(other.id);
-    out.push(other);
-    summary.nodes += members.length;
-    summary.groups += 1;
-    summary.calls += other.collapsed!.calls;
-    summary.selfNs += other.selfNs;
-  };
-  for (const node of nodes) if (node.parentId === null) emit(node);
+    const kept = node.childIds.map((id) => byId.get(id)!).filter((child) => !merged.has(child));
+    for (const child of kept) copy.childIds.push(child.id);
+    if (merged.size > 0) steps.push({ kind: 'other', node, copy, merged });
+    for (let index = kept.length - 1; index >= 0; index -= 1) steps.push({ kind: 'emit', node: kept[index]! });
+  }
   return { nodes: out, summary };
 }
 

@@ -1,21 +1,31 @@
 import type { RunDocument } from '../../core/run-document.js';
 import { formatBytes, formatDurationNs } from '../format.js';
-import { heatColor, STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from '../palette.js';
-import { stageTotals } from '../stage-totals.js';
+import { heatColor, stageColor, textColorOn } from '../palette.js';
 import { escapeDotHtml, quoteDot } from '../svg-escape.js';
+import { textWidth, wrapText } from '../text/measure.js';
+import { HEAT_FULL_SHARE, HIGHLIGHT_BORDER, legendLines, pct } from './legend.js';
 import { aggregateCallGraph, metricMerge, type CallGraph, type CallGraphNode, type CallGraphOptions } from './aggregate.js';
 
 /** Options of {@link renderDot}: the aggregation options plus presentation. */
 export interface DotOptions extends CallGraphOptions {
   /**
    * Layout direction. `'auto'` (default) lays out top-to-bottom, or left-to-right
-   * when one level has more than 6 nodes (a wide fan-out reads better as rows).
+   * when one level would be wider than a screen (a wide fan-out reads better as rows).
    */
   rankdir?: 'TB' | 'LR' | 'auto';
-  /** Characters per line of a node's name; longer names wrap (up to 3 lines), then are cut in the middle with "…" (the tooltip has all). Default 34. */
+  /** Characters per line of a node's name (at an average glyph width); longer names wrap (up to 3 lines), then are cut in the middle with "…" (the tooltip has all). Default 34. */
   maxLabelChars?: number;
   /** Metrics shown per node (the tooltip has all). Default 3. */
   maxMetrics?: number;
+  /**
+   * Who lays the nodes out: `'graphviz'` (the dot engine), `'tidy'` (stagescope's
+   * own linear tree layout, left to right), or `'auto'` (default): Graphviz up to
+   * {@link TIDY_LAYOUT_THRESHOLD} nodes, tidy past it (Graphviz's layout time
+   * grows much faster than linearly: ~1 s at 1,000 nodes). DOT export is always Graphviz's.
+   */
+  layout?: 'auto' | 'graphviz' | 'tidy';
+  /** Put the legend in the DOT as the graph label. Default true (DOT export); the SVG draws its own header instead. */
+  legend?: boolean;
 }
 
 /**
@@ -24,20 +34,35 @@ export interface DotOptions extends CallGraphOptions {
  * spreads the small shares most nodes have. 40 % of the run and more is the
  * hottest colour.
  */
-const HEAT_FULL_SHARE = 0.4;
 export function heatForShare(share: number): string {
   return heatColor(Math.sqrt(Math.max(0, share) / HEAT_FULL_SHARE));
 }
 
-const HIGHLIGHT_BORDER = '#6a00a8';
-const FONT = 'Helvetica';
+/**
+ * The font Graphviz is told about. Every text cell carries an explicit minimum
+ * width measured with stagescope's own metrics (DejaVu Sans / Liberation Sans,
+ * the wider of the two) and is left-aligned, so the boxes fit the text whatever
+ * metrics Graphviz itself has for this name (graphviz-wasm has none).
+ */
+const FONT = 'DejaVu Sans';
+
+/** Past this many nodes, the SVG uses the tidy layout (option `layout: 'auto'`). */
+export const TIDY_LAYOUT_THRESHOLD = 150;
+
+/** The name width (pt) that `maxLabelChars` stands for. */
+export function nameWidthPt(options: Pick<DotOptions, 'maxLabelChars'>): number {
+  return (options.maxLabelChars ?? 34) * AVERAGE_CHAR_PT;
+}
+/** Average bold glyph width at 11 pt, to turn `maxLabelChars` into a width. */
+const AVERAGE_CHAR_PT = 7;
+const CELL_PAD = 1;
 
 /**
  * The call graph of a run in Graphviz DOT. Nodes are call sites (same name
  * path), filled by self-time heat, with a stage chip; edges carry call counts;
- * the node with the greatest SELF time gets a thick purple frame and a
- * "slowest" banner; a legend (the graph label) explains all of it and what was
- * merged into "other" nodes. Pure; every user string is escaped.
+ * the slowest node (most self time by default, see `highlight`) gets a thick
+ * purple frame and a "slowest" banner; a legend (the graph label) explains all
+ * of it and what was merged into "other" nodes. Pure; every user string is escaped.
  *
  * @example
  * const dot = renderDot(doc); // then dotToSvg(dot) or `dot -Tsvg`
@@ -51,39 +76,71 @@ export function renderDot(doc: RunDocument, options: DotOptions = {}): string {
 export function renderGraphDot(doc: RunDocument, graph: CallGraph, options: DotOptions = {}): string {
   const maxLabelChars = options.maxLabelChars ?? 34;
   const maxMetrics = options.maxMetrics ?? 3;
-  const rankdir = options.rankdir === undefined || options.rankdir === 'auto' ? autoRankdir(graph, maxLabelChars) : options.rankdir;
+  const nameWidthPt = maxLabelChars * AVERAGE_CHAR_PT;
+  const rankdir = options.rankdir === undefined || options.rankdir === 'auto' ? autoRankdir(graph, nameWidthPt) : options.rankdir;
   const lines: string[] = [];
   lines.push('digraph stagescope {');
   lines.push(`  graph [rankdir=${rankdir}, fontname=${quoteDot(FONT)}, fontsize=11, nodesep=0.25, ranksep=0.4, bgcolor="white", labelloc="t", labeljust="l", pad=0.3];`);
   lines.push(`  node [shape=box, style="rounded,filled", fontname=${quoteDot(FONT)}, fontsize=11, margin="0.08,0.04", color="#555555", penwidth=1];`);
   lines.push(`  edge [fontname=${quoteDot(FONT)}, fontsize=10, color="#666666", arrowsize=0.7];`);
-  lines.push(`  label=<${legend(doc, graph)}>;`);
-  for (const node of graph.nodes) lines.push(`  ${node.id} [${nodeAttributes(node, graph, maxLabelChars, maxMetrics)}];`);
+  if (options.legend !== false) lines.push(`  label=<${legendTable(doc, graph)}>;`);
+  const byId = new Map(graph.nodes.map((node) => [node.id, node]));
+  for (const node of graph.nodes) lines.push(`  ${node.id} [${nodeAttributes(node, graph, nameWidthPt, maxMetrics)}];`);
   for (const edge of graph.edges) {
-    const child = graph.nodes.find((node) => node.id === edge.to);
+    const child = byId.get(edge.to);
     const share = child === undefined ? 0 : child.totalNs / graph.rootTotalNs;
     const width = (1 + Math.min(1, share) * 4).toFixed(2);
-    lines.push(`  ${edge.from} -> ${edge.to} [label=${quoteDot(`×${edge.calls}`)}, penwidth=${width}];`);
+    const label = `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="${CELL_PAD}"><TR>${cell({ text: `×${edge.calls}`, size: 10, bold: false, color: '#333333' }, 0)}</TR></TABLE>>`;
+    lines.push(`  ${edge.from} -> ${edge.to} [label=${label}, penwidth=${width}];`);
   }
   lines.push('}');
   return lines.join('\n') + '\n';
 }
 
+/** One line of text in a node's label. */
+export interface LabelRow {
+  text: string;
+  /** Font size in pt. */
+  size: number;
+  bold: boolean;
+  color: string;
+  background?: string;
+}
+
+/** Width a row's cell needs: the measured text plus padding and a hair of slack. */
+export function rowWidth(row: LabelRow): number {
+  return textWidth(row.text, row.size, row.bold) + 2 * CELL_PAD + 2;
+}
+
 /**
- * Top-to-bottom unless the widest level would not fit a screen (~1400 px):
+ * One left-aligned cell at least `widthPt` wide (and as wide as its text).
+ * Left alignment matters: Graphviz writes centred text as a `start`-anchored
+ * run at an x computed from ITS metrics, so a wider browser font spills to the
+ * right; a left-aligned run starts at the cell's edge whatever the font.
+ */
+function cell(row: LabelRow, widthPt: number): string {
+  const width = Math.ceil(Math.max(widthPt, rowWidth(row)));
+  const height = Math.ceil(row.size * 1.25 + 2 * CELL_PAD);
+  const background = row.background === undefined ? '' : ` BGCOLOR="${row.background}"`;
+  const text = escapeDotHtml(row.text);
+  return `<TD ALIGN="LEFT" BALIGN="LEFT" WIDTH="${width}" HEIGHT="${height}"${background}><FONT POINT-SIZE="${row.size}" COLOR="${row.color}">${row.bold ? `<B>${text}</B>` : text}</FONT></TD>`;
+}
+
+/**
+ * Top-to-bottom unless the widest level would not fit a screen (~1050 pt):
  * then left-to-right, which stacks siblings vertically (long model names and
  * wide fan-outs read better as rows than as a very wide strip).
  */
-function autoRankdir(graph: CallGraph, maxLabelChars: number): 'TB' | 'LR' {
+function autoRankdir(graph: CallGraph, nameWidthPt: number): 'TB' | 'LR' {
   const depthOf = new Map<string, number>();
-  const widthPx = new Map<number, number>();
+  const widthPt = new Map<number, number>();
   for (const node of graph.nodes) {
     const depth = node.parentId === null ? 0 : (depthOf.get(node.parentId) ?? 0) + 1;
     depthOf.set(node.id, depth);
-    const longest = Math.max(24, ...wrapName(node.name, maxLabelChars).map((line) => [...line].length));
-    widthPx.set(depth, (widthPx.get(depth) ?? 0) + longest * 8 + 40);
+    const nameWidth = Math.max(...wrapText(node.name, nameWidthPt, 11, true, 3).map((line) => textWidth(line, 11, true)));
+    widthPt.set(depth, (widthPt.get(depth) ?? 0) + Math.max(150, nameWidth) + 30);
   }
-  return Math.max(0, ...widthPx.values()) > 1400 ? 'LR' : 'TB';
+  return [...widthPt.values()].reduce((max, value) => Math.max(max, value), 0) > 1050 ? 'LR' : 'TB';
 }
 
 /**
@@ -117,27 +174,37 @@ function middleCut(text: string, max: number): string {
   return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
 }
 
-function nodeAttributes(node: CallGraphNode, graph: CallGraph, maxLabelChars: number, maxMetrics: number): string {
+/** Fill colour of a node: self-time heat, grey for merged nodes. */
+export function nodeFill(node: CallGraphNode, graph: CallGraph): string {
+  return node.collapsed !== null ? '#eeeeee' : heatForShare(node.selfNs / graph.rootTotalNs);
+}
+
+/** The lines of a node's label: banner (slowest), stage strip, name, self, total, metrics. */
+export function nodeRows(node: CallGraphNode, graph: CallGraph, nameWidthPt: number, maxMetrics: number): LabelRow[] {
   const total = graph.rootTotalNs;
   const hottest = node.id === graph.hottestId;
-  const fill = node.collapsed !== null ? '#eeeeee' : heatForShare(node.selfNs / total);
-  const ink = textColorOn(fill);
-  const rows: string[] = [];
-  if (hottest) {
-    rows.push(`<TR><TD BGCOLOR="${HIGHLIGHT_BORDER}"><FONT COLOR="#ffffff"><B>★ SLOWEST: most self time</B></FONT></TD></TR>`);
-  }
+  const ink = textColorOn(nodeFill(node, graph));
+  const rows: LabelRow[] = [];
+  if (hottest) rows.push({ text: `★ SLOWEST: most ${graph.options.highlight} time`, size: 11, bold: true, color: '#ffffff', background: HIGHLIGHT_BORDER });
   const stageName = node.mixedStages ? 'mixed stages' : node.stage === null ? 'no stage' : node.stageInherited ? `${node.stage} (parent's stage)` : node.stage;
-  rows.push(`<TR><TD ALIGN="LEFT" BGCOLOR="${stageColor(node.stage)}"><FONT POINT-SIZE="9" COLOR="${textColorOn(stageColor(node.stage))}">${escapeDotHtml(stageName)}</FONT></TD></TR>`);
-  for (const line of wrapName(node.name, maxLabelChars)) rows.push(`<TR><TD><FONT COLOR="${ink}"><B>${escapeDotHtml(line)}</B></FONT></TD></TR>`);
-  rows.push(`<TR><TD><FONT COLOR="${ink}">self ${formatDurationNs(node.selfNs)} (${pct(node.selfNs, total)})</FONT></TD></TR>`);
+  rows.push({ text: stageName, size: 9, bold: false, color: textColorOn(stageColor(node.stage)), background: stageColor(node.stage) });
+  for (const line of wrapText(node.name, nameWidthPt, 11, true, 3)) rows.push({ text: line, size: 11, bold: true, color: ink });
+  rows.push({ text: `self ${formatDurationNs(node.selfNs)} (${pct(node.selfNs, total)})`, size: 11, bold: false, color: ink });
   const errors = node.errors > 0 ? ` · ${node.errors} failed` : '';
-  rows.push(`<TR><TD><FONT COLOR="${ink}" POINT-SIZE="10">total ${formatDurationNs(node.totalNs)} (${pct(node.totalNs, total)}) · ${node.calls} call${node.calls === 1 ? '' : 's'}${errors}</FONT></TD></TR>`);
+  rows.push({ text: `total ${formatDurationNs(node.totalNs)} (${pct(node.totalNs, total)}) · ${node.calls} call${node.calls === 1 ? '' : 's'}${errors}`, size: 10, bold: false, color: ink });
   const metrics = orderMetrics(Object.keys(node.metrics));
-  for (const key of metrics.slice(0, maxMetrics)) {
-    rows.push(`<TR><TD><FONT COLOR="${ink}" POINT-SIZE="9">${escapeDotHtml(formatMetric(key, node.metrics[key]!))}</FONT></TD></TR>`);
-  }
-  if (metrics.length > maxMetrics) rows.push(`<TR><TD><FONT COLOR="${ink}" POINT-SIZE="9">+${metrics.length - maxMetrics} more metrics (tooltip)</FONT></TD></TR>`);
-  const label = `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">${rows.join('')}</TABLE>>`;
+  for (const key of metrics.slice(0, maxMetrics)) rows.push({ text: formatMetric(key, node.metrics[key]!), size: 9, bold: false, color: ink });
+  if (metrics.length > maxMetrics) rows.push({ text: `+${metrics.length - maxMetrics} more metrics (tooltip)`, size: 9, bold: false, color: ink });
+  return rows;
+}
+
+function nodeAttributes(node: CallGraphNode, graph: CallGraph, nameWidthPt: number, maxMetrics: number): string {
+  const hottest = node.id === graph.hottestId;
+  const fill = nodeFill(node, graph);
+  const rows = nodeRows(node, graph, nameWidthPt, maxMetrics);
+  // Every cell as wide as the widest row: the stage strip and banner span the node.
+  const widthPt = Math.max(...rows.map(rowWidth));
+  const label = `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="${CELL_PAD}">${rows.map((row) => `<TR>${cell(row, widthPt)}</TR>`).join('')}</TABLE>>`;
   const attributes = [`label=${label}`, `fillcolor=${quoteDot(fill)}`, `tooltip=${quoteDot(tooltip(node, graph))}`];
   if (hottest) attributes.push(`color=${quoteDot(HIGHLIGHT_BORDER)}`, 'penwidth=5');
   if (node.collapsed !== null) attributes.push('style="rounded,filled,dashed"');
@@ -145,7 +212,7 @@ function nodeAttributes(node: CallGraphNode, graph: CallGraph, maxLabelChars: nu
   return attributes.join(', ');
 }
 
-function tooltip(node: CallGraphNode, graph: CallGraph): string {
+export function tooltip(node: CallGraphNode, graph: CallGraph): string {
   const total = graph.rootTotalNs;
   const lines = [
     node.path.join(' → '),
@@ -160,49 +227,20 @@ function tooltip(node: CallGraphNode, graph: CallGraph): string {
   return lines.join('\n');
 }
 
-function legend(doc: RunDocument, graph: CallGraph): string {
-  const total = graph.rootTotalNs;
-  const hottest = graph.nodes.find((node) => node.id === graph.hottestId);
-  const row = (html: string): string => `<TR><TD ALIGN="LEFT">${html}</TD></TR>`;
+/**
+ * The legend as a Graphviz HTML table for the DOT export: one single-style run
+ * per row (Graphviz places the pieces of a mixed row with its own metrics, so
+ * they would overlap in a wider font), long lines wrapped at ~1000 pt.
+ */
+function legendTable(doc: RunDocument, graph: CallGraph): string {
   const rows: string[] = [];
-  const command = doc.command.length > 0 ? ` · ${escapeDotHtml(truncate(doc.command.join(' '), 80))}` : '';
-  rows.push(row(`<FONT POINT-SIZE="15"><B>Call graph</B></FONT><FONT POINT-SIZE="11">  · preset ${escapeDotHtml(doc.preset ?? 'none')}${command} · run ${formatDurationNs(total)} · ${doc.spans.length} spans</FONT>`));
-  if (hottest !== undefined) {
-    rows.push(row(`<FONT COLOR="${HIGHLIGHT_BORDER}"><B>★ Slowest node (most SELF time = time spent in the node itself, not in its children): ${escapeDotHtml(truncate(hottest.name, 60))} — self ${formatDurationNs(hottest.selfNs)} (${pct(hottest.selfNs, total)} of run), ${hottest.calls} call${hottest.calls === 1 ? '' : 's'}</B></FONT>`));
+  for (const line of legendLines(doc, graph, heatForShare)) {
+    const size = line.fontSize;
+    for (const text of wrapText(line.plain, 1000, size, line.bold)) {
+      rows.push(`<TR>${cell({ text, size, bold: line.bold, color: line.color ?? '#000000' }, 0)}</TR>`);
+    }
   }
-  const totals = stageTotals(doc);
-  if (totals.length > 0) {
-    // Shares of all self time (work), not of the run: concurrent spans would push a share of the run past 100 %.
-    const workNs = Math.max(1, doc.spans.reduce((sum, span) => sum + span.selfNs, 0));
-    const text = totals.map((entry, index) => {
-      const item = `${entry.stage} ${formatDurationNs(entry.selfNs)} (${pct(entry.selfNs, workNs)})`;
-      return index === 0 ? `<B>${item}</B>` : item;
-    });
-    rows.push(row(`<FONT POINT-SIZE="11">self time by stage (share of all self time): ${text.join(' · ')}</FONT>`));
-  }
-  const roots = graph.nodes.filter((node) => node.parentId === null);
-  if (hottest !== undefined && hottest.parentId !== null && roots.length > 0) {
-    const rootSelfNs = roots.reduce((sum, node) => sum + node.selfNs, 0);
-    rows.push(row(`<FONT POINT-SIZE="10">not highlighted: the run's own time outside any traced call (self of ${escapeDotHtml(truncate(roots.map((node) => node.name).join(', '), 40))}) ${formatDurationNs(rootSelfNs)} (${pct(rootSelfNs, total)}): script code, or libraries no target covers</FONT>`));
-  }
-  // Swatches are coloured block glyphs in running text: table cells would be
-  // stretched to the legend's full width by Graphviz.
-  const heat = [0, 0.01, 0.05, 0.1, 0.2, HEAT_FULL_SHARE]
-    .map((share) => `<FONT COLOR="${heatForShare(share)}">███</FONT> ${share === HEAT_FULL_SHARE ? '≥' : ''}${Math.round(share * 100)}%`)
-    .join('   ');
-  rows.push(row(`<FONT POINT-SIZE="11">fill = self time as share of the run:   ${heat}</FONT>`));
-  const usedStages = new Set(graph.nodes.map((node) => node.stage ?? 'none'));
-  const stages = STAGE_ORDER.filter((stage) => usedStages.has(stage))
-    .map((stage) => `<FONT COLOR="${STAGE_COLORS[stage]}">███</FONT> ${stage === 'none' ? 'no stage' : stage}`)
-    .join('   ');
-  rows.push(row(`<FONT POINT-SIZE="11">top strip = stage:   ${stages}</FONT>`));
-  rows.push(row(`<FONT POINT-SIZE="10">node = call site (same name path), times summed over its calls (concurrent calls can add up to more than the run) · edge = calls · thick edge = more time</FONT>`));
-  if (graph.collapse !== null) {
-    const { nodes, groups, calls, selfNs, minShare } = graph.collapse;
-    rows.push(row(`<FONT POINT-SIZE="10">merged ${nodes} small call sites (${calls} calls, each under ${pct(minShare, 1)} of the run, self ${formatDurationNs(selfNs)} together) into ${groups} dashed "other" node${groups === 1 ? '' : 's'} to keep ≤ ${graph.options.maxNodes} nodes</FONT>`));
-  }
-  rows.push(row(`<FONT POINT-SIZE="9" COLOR="#555555">instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics</FONT>`));
-  return `<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">${rows.join('')}</TABLE>`;
+  return `<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="${CELL_PAD}">${rows.join('')}</TABLE>`;
 }
 
 /** Metrics people look for first (CPU, heap, RSS), then the rest alphabetically. */
@@ -223,12 +261,3 @@ export function formatMetric(key: string, value: number): string {
   return `${key} ${Number.isInteger(value) ? String(value) : value.toPrecision(4)}`;
 }
 
-function pct(part: number, whole: number): string {
-  const share = whole > 0 ? (part / whole) * 100 : 0;
-  return `${share < 10 ? share.toFixed(1) : share.toFixed(0)}%`;
-}
-
-function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}

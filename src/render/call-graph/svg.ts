@@ -1,5 +1,8 @@
 import type { RunDocument } from '../../core/run-document.js';
-import { renderDot, type DotOptions } from './dot.js';
+import { aggregateCallGraph } from './aggregate.js';
+import { composeCallGraphSvg, parseGraphvizSvg } from './compose.js';
+import { heatForShare, nameWidthPt, renderGraphDot, TIDY_LAYOUT_THRESHOLD, type DotOptions } from './dot.js';
+import { tidyCallGraph } from './tidy-layout.js';
 
 interface GraphvizApi {
   loadWASM(): Promise<void>;
@@ -60,7 +63,11 @@ export function dotToSvg(dot: string): string {
  * The call graph of a run as SVG (synchronous). Requires {@link loadGraphviz}.
  */
 export function renderCallGraphSvgSync(doc: RunDocument, options: DotOptions = {}): string {
-  return dotToSvg(renderDot(doc, options));
+  const graph = aggregateCallGraph(doc, options);
+  const layout = options.layout ?? 'auto';
+  const tidy = layout === 'tidy' || (layout === 'auto' && graph.nodes.length > TIDY_LAYOUT_THRESHOLD);
+  const drawing = tidy ? tidyCallGraph(graph, nameWidthPt(options), options.maxMetrics ?? 3) : parseGraphvizSvg(dotToSvg(renderGraphDot(doc, graph, { ...options, legend: false })));
+  return composeCallGraphSvg(doc, graph, drawing, heatForShare);
 }
 
 /**
@@ -71,6 +78,9 @@ export function renderCallGraphSvgSync(doc: RunDocument, options: DotOptions = {
  * writeFileSync('graph.svg', await renderCallGraphSvg(doc));
  */
 export async function renderCallGraphSvg(doc: RunDocument, options: DotOptions = {}): Promise<string> {
+  // The tidy layout needs no Graphviz: do not pay for loading it.
+  const graph = options.layout === 'tidy' ? null : aggregateCallGraph(doc, options);
+  if (options.layout === 'tidy' || (options.layout !== 'graphviz' && graph !== null && graph.nodes.length > TIDY_LAYOUT_THRESHOLD)) return renderCallGraphSvgSync(doc, options);
   await loadGraphviz();
   return renderCallGraphSvgSync(doc, options);
 }

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fixture, repoRoot, runCli, runNode, tempDir } from './helpers.js';
+import { allElements, parseXml, textContent } from './xml-check.js';
+
+const targets = fixture('targets/fake.yaml');
+
+function nodeNames(svg: string): string[] {
+  return allElements(parseXml(svg))
+    .filter((element) => element.name === 'g' && element.attributes.class === 'node')
+    .flatMap((node) => allElements(node).filter((element) => element.name === 'text').map(textContent));
+}
+
+describe('the call graph is always written', () => {
+  it('`stagescope run --svg`: a script that calls process.exit still gets its call graph (drawn by the CLI); output and exit code unchanged', async () => {
+    const dir = tempDir('stagescope-always-');
+    const svg = path.join(dir, 'graph.svg');
+    const plain = await runNode([fixture('scripts/exit-early.mjs')]);
+    const traced = await runCli(['run', '--targets', targets, '--svg', svg, '--quiet', '--', fixture('scripts/exit-early.mjs')]);
+    assert.equal(traced.code, 5);
+    assert.equal(plain.code, 5);
+    assert.equal(traced.stdout, plain.stdout);
+    assert.doesNotMatch(traced.stderr, /not written/, traced.stderr);
+    assert.ok(nodeNames(readFileSync(svg, 'utf8')).includes('syncAdd'), 'the traced call is in the picture');
+    assert.deepEqual(readFileSync(svg, 'utf8').match(/<svg\b/g)?.length, 1);
+  });
+
+  it('`stagescope run --svg`: a child killed by SIGKILL gets a one-line note, not a crash; the signal is the child\'s', async () => {
+    const dir = tempDir('stagescope-killed-');
+    const svg = path.join(dir, 'graph.svg');
+    const traced = await runCli(['run', '--targets', targets, '--svg', svg, '--quiet', '--', fixture('scripts/killed.mjs')]);
+    assert.equal(traced.signal, 'SIGKILL');
+    assert.match(traced.stderr, new RegExp(`call graph not written to ${svg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the traced process was killed by SIGKILL before it saved its run`));
+    assert.ok(!existsSync(svg));
+  });
+
+  it('`node --import`: when the process exits before Graphviz loads, the note gives one command that draws it, and that command works', async () => {
+    const dir = tempDir('stagescope-import-');
+    const svg = path.join(dir, 'graph.svg');
+    const register = path.join(repoRoot, 'build/src/register/index.js');
+    const result = await runNode(['--import', register, fixture('scripts/exit-early.mjs')], { env: { STAGESCOPE_PRESET: 'custom', STAGESCOPE_TARGETS: targets, STAGESCOPE_SVG: svg, STAGESCOPE_QUIET: '1' } });
+    assert.equal(result.code, 5);
+    const command = /draw it with: stagescope render (\S+) --svg (\S+)/.exec(result.stderr);
+    assert.ok(command !== null, result.stderr);
+    assert.equal(command[2], svg);
+    const drawn = await runCli(['render', command[1]!, '--svg', command[2]!]);
+    assert.equal(drawn.code, 0, drawn.stderr);
+    assert.ok(nodeNames(readFileSync(svg, 'utf8')).includes('syncAdd'));
+  });
+
+  it('`--highlight total` and `--highlight-exclude load` pick the node and say so; bad values exit 2 naming the option', async () => {
+    const dir = tempDir('stagescope-highlight-');
+    const svg = path.join(dir, 'graph.svg');
+    const run = fixture('runs', 'tfjs-face-run.json');
+    const result = await runCli(['render', run, '--svg', svg, '--highlight', 'total', '--highlight-exclude', 'load']);
+    assert.equal(result.code, 0, result.stderr);
+    const header = allElements(parseXml(readFileSync(svg, 'utf8'))).find((element) => element.name === 'g' && element.attributes.class === 'header')!;
+    const text = allElements(header).filter((element) => element.name === 'text').map(textContent).join(' ');
+    assert.match(text, /★ Slowest node \(most TOTAL time = the node with its children \(max latency\); load stage left out\): faceRecognitionNet\.computeFaceDescriptor/);
+    const bad = await runCli(['render', run, '--svg', svg, '--highlight', 'max']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--highlight must be "self" \(most time in the node itself\) or "total"/);
+    const badNodes = await runCli(['render', run, '--svg', svg, '--max-nodes', '1']);
+    assert.equal(badNodes.code, 2);
+    assert.match(badNodes.stderr, /--max-nodes must be an integer ≥ 2/);
+  });
+});

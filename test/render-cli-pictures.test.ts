@@ -36,17 +36,13 @@ describe('the call graph is always written', () => {
     assert.ok(!existsSync(svg));
   });
 
-  it('`node --import`: when the process exits before Graphviz loads, the note gives one command that draws it, and that command works', async () => {
+  it('`node --import`: a process that exits before Graphviz could load still gets its call graph (drawn synchronously by a child process), with the exit code kept', async () => {
     const dir = tempDir('stagescope-import-');
     const svg = path.join(dir, 'graph.svg');
     const register = path.join(repoRoot, 'build/src/register/index.js');
     const result = await runNode(['--import', register, fixture('scripts/exit-early.mjs')], { env: { STAGESCOPE_PRESET: 'custom', STAGESCOPE_TARGETS: targets, STAGESCOPE_SVG: svg, STAGESCOPE_QUIET: '1' } });
     assert.equal(result.code, 5);
-    const command = /draw it with: stagescope render (\S+) --svg (\S+)/.exec(result.stderr);
-    assert.ok(command !== null, result.stderr);
-    assert.equal(command[2], svg);
-    const drawn = await runCli(['render', command[1]!, '--svg', command[2]!]);
-    assert.equal(drawn.code, 0, drawn.stderr);
+    assert.doesNotMatch(result.stderr, /not written/);
     assert.ok(nodeNames(readFileSync(svg, 'utf8')).includes('syncAdd'));
   });
 

@@ -1,6 +1,7 @@
 import type { Stage } from '../core/types.js';
 import { activeSlot } from './active-tracer.js';
 import { runInSpan, type ManualSpanOptions } from './span.js';
+import { copyFunctionProperties } from '../instrument/wrap.js';
 
 /** Options of {@link traced}. */
 export interface TracedOptions extends ManualSpanOptions {
@@ -60,17 +61,3 @@ export function tracedOriginal(fn: unknown): Function | undefined {
   return typeof fn === 'function' ? (fn as TracedFunction)[ORIGINAL] : undefined;
 }
 
-/** Same prototype, `name`, `length`, `prototype` and static properties as the original. */
-function copyFunctionProperties(original: Function, wrapper: Function): void {
-  Object.setPrototypeOf(wrapper, Object.getPrototypeOf(original));
-  for (const key of Reflect.ownKeys(original)) {
-    if (key === 'arguments' || key === 'caller') continue;
-    const descriptor = Object.getOwnPropertyDescriptor(original, key);
-    if (descriptor === undefined) continue;
-    try {
-      Object.defineProperty(wrapper, key, descriptor);
-    } catch {
-      // a non-configurable own property of the wrapper itself
-    }
-  }
-}

@@ -3,11 +3,10 @@ import { parseArgs } from 'node:util';
 import { assertRunDocument, selfTime, type RunDocument } from '../core/run-document.js';
 import { isStage, type SpanRecord } from '../core/types.js';
 import { describeOutputResult, wantsOutputs, writeOutputs } from '../io/write-outputs.js';
-import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
-import type { DotOptions } from '../render/call-graph/dot.js';
-import { parseMinDuration, resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
+import { resolveMinDurationNs } from '../render/min-duration.js';
 import { renderTextTree } from '../render/text-tree.js';
 import { CliError } from './cli-error.js';
+import { pictureArgs } from './picture-args.js';
 
 export const RENDER_USAGE = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact] [call-graph options]
 
@@ -146,14 +145,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}: ${positionals.join(' ')}`}\n\n${RENDER_USAGE}`);
   }
-  let callGraph: DotOptions;
-  let minDuration: MinDuration | undefined;
-  try {
-    callGraph = callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--');
-    minDuration = values['min-duration'] === undefined ? undefined : parseMinDuration(values['min-duration'], '--min-duration');
-  } catch (error) {
-    throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
-  }
+  const { callGraph, minDuration } = pictureArgs(values);
   const file = positionals[0]!;
   const doc = readRunDocument(file);
   const minDurationNs = minDuration === undefined ? 0 : resolveMinDurationNs(minDuration, doc);

@@ -3,9 +3,8 @@ import os, { constants } from 'node:os';
 import path from 'node:path';
 import type { RunDocument } from '../core/run-document.js';
 import { describeOutputResult, writeOutputs } from '../io/write-outputs.js';
-import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
-import { parseMinDuration, resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
+import { resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
 import { withDefaults } from './render-command.js';
 import { writeHtmlReport } from './report-command.js';
 import { splitAtDoubleDash } from './split-argv.js';
@@ -14,6 +13,7 @@ import { presetNames } from '../presets/registry.js';
 import { parseProbeList, UnknownProbeError } from '../probes/registry.js';
 import { CliError } from './cli-error.js';
 import { spawnTraced, validateTracedRun, type TracedRunOptions } from './spawn-traced.js';
+import { pictureArgs } from './picture-args.js';
 
 export const RUN_USAGE = `Usage: stagescope run [options] -- <script> [script args...]
 
@@ -123,14 +123,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     env.STAGESCOPE_MAX_OVERHEAD_PCT = maxOverheadPct;
   }
   if (values.compact) env.STAGESCOPE_COMPACT = '1';
-  let callGraph: DotOptions;
-  let minDuration: MinDuration | undefined;
-  try {
-    callGraph = callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--');
-    minDuration = values['min-duration'] === undefined ? undefined : parseMinDuration(values['min-duration'], '--min-duration');
-  } catch (error) {
-    throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
-  }
+  const { callGraph, minDuration } = pictureArgs(values);
   // The call graph is drawn here, from the run document the child hands over:
   // the child may exit before Graphviz (async wasm) could load in it.
   const svgFile = values.svg === undefined ? undefined : path.resolve(values.svg);

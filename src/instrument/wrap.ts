@@ -387,7 +387,7 @@ function wrapCallback(
  * `prototype` and other own properties (a function with static helpers attached,
  * like sharp's, keeps them). Descriptors are copied as they are, getters included.
  */
-function copyFunctionProperties(original: Function, wrapped: Function): void {
+export function copyFunctionProperties(original: Function, wrapped: Function): void {
   Object.setPrototypeOf(wrapped, Object.getPrototypeOf(original));
   for (const key of Reflect.ownKeys(original)) {
     if (key === 'arguments' || key === 'caller') continue;

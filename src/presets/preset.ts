@@ -394,7 +394,17 @@ export class Preset {
    * await driver.saveSvg('callgraph.svg');
    */
   async saveSvg(file: string, options: DotOptions = {}): Promise<void> {
-    const [result] = await lazyModules.writeOutputs().writeOutputs(this.#finished('saveSvg'), { svg: file }, { callGraph: options });
+    const doc = this.#finished('saveSvg');
+    // Loading Graphviz's wasm holds no event-loop handle on Node 22+: a script
+    // whose last work is `await preset.saveSvg()` would exit with code 13
+    // (unsettled top-level await) before the file is written.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    let result: OutputResult | undefined;
+    try {
+      [result] = await lazyModules.writeOutputs().writeOutputs(doc, { svg: file }, { callGraph: options });
+    } finally {
+      clearInterval(keepAlive);
+    }
     if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 

@@ -20,6 +20,10 @@ let loading: Promise<GraphvizApi> | null = null;
  * process write the SVG from its synchronous `exit` handler.
  */
 export function loadGraphviz(): Promise<void> {
+  // Compiling the wasm holds no event-loop handle on Node 22+: a script whose
+  // last work is `await preset.saveSvg()` would exit (code 13, unsettled
+  // top-level await) before Graphviz is ready. A timer keeps it alive until then.
+  const keepAlive = loading === undefined ? setInterval(() => undefined, 1 << 30) : undefined;
   loading ??= import('graphviz-wasm').then(async (module) => {
     const api = module.default as GraphvizApi;
     // The Emscripten wrapper binds console.warn/console.log once, when loadWASM
@@ -40,6 +44,7 @@ export function loadGraphviz(): Promise<void> {
     graphviz = api;
     return api;
   });
+  if (keepAlive !== undefined) void loading.finally(() => clearInterval(keepAlive)).catch(() => undefined);
   return loading.then(() => undefined);
 }
 

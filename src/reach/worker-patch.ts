@@ -65,7 +65,7 @@ export function installWorkerPatch(active: WorkerLinker): void {
       setEnvironmentData(REACH_DATA_KEY, link as never);
       let worker: object;
       try {
-        worker = Reflect.construct(target, patchedArgs, constructAs) as object;
+        worker = constructLinked(target, args, patchedArgs, constructAs);
       } finally {
         setEnvironmentData(REACH_DATA_KEY, previous as never);
       }
@@ -99,4 +99,30 @@ function workerLabel(filename: unknown): string {
   const text = filename instanceof URL ? filename.pathname : typeof filename === 'string' ? filename : String(filename);
   const parts = text.split(/[\\/]/);
   return parts.slice(-2).join('/');
+}
+
+/**
+ * Construct the worker with our `--import` added to its execArgv. An explicit
+ * execArgv is checked by Node, which refuses process-wide flags that a worker
+ * merely inheriting them would never see (under Node 24's test runner,
+ * `process.execArgv` holds such flags): then the flags Node names are left out
+ * and the worker is made again; if Node still refuses, the app's own arguments
+ * are used and the worker runs untraced. The app never sees our error.
+ */
+function constructLinked(target: WorkerClass, args: unknown[], patchedArgs: unknown[], constructAs: Function): object {
+  try {
+    return Reflect.construct(target, patchedArgs, constructAs) as object;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    const message = String((error as Error).message);
+    const invalid = new Set(message.slice(message.indexOf(':') + 1).split(', ').map((flag) => flag.trim()));
+    const options = patchedArgs[1] as WorkerOptions;
+    const execArgv = (options.execArgv ?? []).filter((arg) => !invalid.has(arg));
+    try {
+      return Reflect.construct(target, [patchedArgs[0], { ...options, execArgv }, ...patchedArgs.slice(2)], constructAs) as object;
+    } catch {
+      reportDiagnostic('SS_REACH_WORKER_FAILED', `a worker thread could not be given stagescope's --import (${message}); it runs untraced`);
+      return Reflect.construct(target, args, constructAs) as object;
+    }
+  }
 }

@@ -104,9 +104,10 @@ export class Recorder {
     this.#parentIds[row] = span.parent === null ? 0 : span.parent.idNumber;
     this.#startNs[row] = span.startNs;
     this.#traces[row] = span.trace;
-    this.#targetIds[row] = span.target === null ? -1 : this.intern(span.target);
+    this.#targetIds[row] = span.targetId >= 0 ? span.targetId : span.target === null ? -1 : this.intern(span.target);
     this.#live[row] = span;
-    this.#write(span, row);
+    // The rest of the row is written when the span ends (commit): until then
+    // readers get the live handle itself (see spans()).
   }
 
   /**
@@ -133,7 +134,7 @@ export class Recorder {
   #write(span: Span, row: number): void {
     this.#endNs[row] = span.endNs;
     this.#nameIds[row] = span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);
-    this.#stages[row] = STAGE_CODES.get(span.stage) ?? 0;
+    this.#stages[row] = span.stage === null ? 0 : (STAGE_CODES.get(span.stage) ?? 0);
     this.#statuses[row] = span.status === 'ok' ? 1 : span.status === 'error' ? 2 : 0;
     this.#extras[row] =
       span.error === null && span.metrics === null && span.attributes === null

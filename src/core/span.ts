@@ -48,6 +48,8 @@ export class Span {
   row = -1;
   /** The recorder's interned id of `name` when the span started (-1: intern at the end). */
   nameId = -1;
+  /** The recorder's interned id of `target` (-1: intern when recorded). */
+  targetId = -1;
   /**
    * Keep this handle in the recorder after the span ends (default): code that
    * holds it may still change it (a hook adding a late attribute, a child added

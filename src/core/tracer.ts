@@ -88,12 +88,13 @@ export class Tracer {
    * Probes read their start values before the span's clock reading, so their own
    * cost is not inside the span's duration (it is counted as overhead).
    */
-  startSpanFast(name: string, nameId: number, stage: Stage | null, target: string | null, current: ContextValue | undefined): Span {
+  startSpanFast(name: string, nameId: number, stage: Stage | null, target: string | null, current: ContextValue | undefined, targetId = -1): Span {
     const parent = current === undefined || current === SUPPRESSED ? this.ambientRoot : current;
     const trace = parent === null ? this.#newTrace(undefined) : parent.trace;
     // startNs -1 until the clock is read, after the probes (see `isRetroactive`)
     const span = new Span(trace, parent, name, stage, target, -1);
     span.nameId = nameId;
+    span.targetId = targetId;
     if (trace.root === null) trace.root = span;
     if (this.probes.length > 0) this.#startProbes(span);
     span.startNs = nowNs();

@@ -157,6 +157,7 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
   const simple = hook === undefined && !spec.callback && spec.onResult === undefined;
   // The recorder's id for the span name, looked up once (names are interned).
   const nameId = tracer === null ? -1 : tracer.recorder.intern(spec.name);
+  const targetId = tracer === null ? -1 : tracer.recorder.intern(target);
 
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     // Fast path: disabled target, stagescope's own code running, or a call the
@@ -167,9 +168,9 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
       return new.target === undefined ? fn.apply(this, args) : Reflect.construct(fn, args, new.target);
     }
     if (!spec.record) return passThroughWithResult(fn, this, args, new.target, spec.onResult, target);
-    if (!simple || new.target !== undefined) return hookedCall(fn, this, args, new.target, spec, sw, tracer, nameId, store);
+    if (!simple || new.target !== undefined) return hookedCall(fn, this, args, new.target, spec, sw, tracer, nameId, targetId, store);
 
-    const span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store);
+    const span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store, targetId);
     span.retain = false; // nothing else holds it: the recorder's copy is enough
     span.trace.wrappedCalls++;
     let result: unknown;
@@ -214,12 +215,13 @@ function hookedCall(
   sw: CountedSwitch,
   tracer: Tracer,
   nameId: number,
+  targetId: number,
   store: ContextValue | undefined,
 ): unknown {
   const { hook, target, onResult } = spec;
   let span: Span;
   try {
-    span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store);
+    span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store, targetId);
   } catch (error) {
     reportDiagnostic('SS_SPAN_FAILED', `could not start a span for ${target}: ${String(error)}`, error);
     return newTarget === undefined ? fn.apply(thisArg, args) : Reflect.construct(fn, args, newTarget);

@@ -59,7 +59,15 @@ function gitCommit(): string {
 function parseOptions(argv: string[]): { quick: boolean; only: string[] | null; out: string | null } {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
   }
@@ -67,7 +75,13 @@ function parseOptions(argv: string[]): { quick: boolean; only: string[] | null; 
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const only = values.only === undefined ? null : values.only.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const only =
+    values.only === undefined
+      ? null
+      : values.only
+          .split(',')
+          .map((id) => id.trim())
+          .filter((id) => id !== '');
   return { quick: values.quick ?? false, only, out: values.out ?? null };
 }
 
@@ -98,7 +112,12 @@ async function main(): Promise<number> {
   }
   // Only a full run of every experiment replaces the committed result the docs are generated from.
   const partial = settings.quick || options.only !== null;
-  const out = path.resolve(options.out ?? (partial ? path.join(os.tmpdir(), `stagescope-bench-cost-${settings.quick ? 'quick' : 'partial'}.json`) : path.join(repoRoot, 'benchmarks/results/cost.json')));
+  const out = path.resolve(
+    options.out ??
+      (partial
+        ? path.join(os.tmpdir(), `stagescope-bench-cost-${settings.quick ? 'quick' : 'partial'}.json`)
+        : path.join(repoRoot, 'benchmarks/results/cost.json')),
+  );
   mkdirSync(path.dirname(out), { recursive: true });
   const figures = buildFigures(settings);
   const rounds = Math.max(...experiments.map((experiment) => experiment.repeats));
@@ -113,7 +132,14 @@ async function main(): Promise<number> {
     startedAt: new Date().toISOString(),
     finishedAt: null,
     wallSeconds: 0,
-    environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', stagescopeCommit: gitCommit() },
+    environment: {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      stagescopeCommit: gitCommit(),
+    },
     loadAverage: { start: os.loadavg(), end: null, perRound: [], min: os.loadavg()[0]!, max: os.loadavg()[0]! },
     rounds,
     settings: { ...settings },
@@ -124,20 +150,32 @@ async function main(): Promise<number> {
     doc.experiments[experiment.id] = {
       title: experiment.title,
       repeats: experiment.repeats,
-      variants: Object.fromEntries(Object.entries(experiment.variants).map(([name, spec]) => [name, { command: spec.args.map((arg) => (path.isAbsolute(arg) ? path.relative(repoRoot, arg) : arg)), env: spec.env ?? {}, runs: [] as ChildRecord[] }])),
+      variants: Object.fromEntries(
+        Object.entries(experiment.variants).map(([name, spec]) => [
+          name,
+          { command: spec.args.map((arg) => (path.isAbsolute(arg) ? path.relative(repoRoot, arg) : arg)), env: spec.env ?? {}, runs: [] as ChildRecord[] },
+        ]),
+      ),
     };
   }
-  const samples = new Map<string, { values: number[]; errors: Set<string>; context: Map<string, number[]> }>(figures.map((figure) => [figure.id, { values: [], errors: new Set(), context: new Map() }]));
+  const samples = new Map<string, { values: number[]; errors: Set<string>; context: Map<string, number[]> }>(
+    figures.map((figure) => [figure.id, { values: [], errors: new Set(), context: new Map() }]),
+  );
   const warmups = experiments.filter((experiment) => experiment.warmup).reduce((sum, experiment) => sum + Object.keys(experiment.variants).length, 0);
   let total = warmups;
-  for (let round = 0; round < rounds; round++) for (const experiment of experiments) if (runsInRound(experiment.repeats, round, rounds)) total += Object.keys(experiment.variants).length;
+  for (let round = 0; round < rounds; round++)
+    for (const experiment of experiments) if (runsInRound(experiment.repeats, round, rounds)) total += Object.keys(experiment.variants).length;
   let done = 0;
   let failures = 0;
   const step = (what: string, seconds: number | null, failed = false): void => {
     done++;
-    progress(`[${String(done).padStart(String(total).length)}/${total}] ${what}${seconds === null ? '' : ` ${seconds.toFixed(2)} s`}${failed ? ' FAILED' : ''}`);
+    progress(
+      `[${String(done).padStart(String(total).length)}/${total}] ${what}${seconds === null ? '' : ` ${seconds.toFixed(2)} s`}${failed ? ' FAILED' : ''}`,
+    );
   };
-  progress(`${settings.quick ? 'quick' : 'full'} run: ${experiments.map((experiment) => experiment.id).join(', ')}; ${rounds} rounds, ${total} child processes; load average ${os.loadavg()[0]!.toFixed(2)}`);
+  progress(
+    `${settings.quick ? 'quick' : 'full'} run: ${experiments.map((experiment) => experiment.id).join(', ')}; ${rounds} rounds, ${total} child processes; load average ${os.loadavg()[0]!.toFixed(2)}`,
+  );
 
   try {
     for (const experiment of experiments) {
@@ -264,6 +302,6 @@ function results(figures: FigureDef[], samples: Map<string, { values: number[]; 
 try {
   process.exitCode = await main();
 } catch (error) {
-  process.stderr.write(`bench:cost: ${error instanceof UsageError ? error.message : (error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(`bench:cost: ${error instanceof UsageError ? error.message : ((error as Error).stack ?? String(error))}\n`);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 }

@@ -79,7 +79,11 @@ function variant(name: string, probes: SpanProbe[]): Variant {
 
 function perSpanCosts(): { name: string; medianNs: number; addedNs: number }[] {
   const spanProbeNames = PROBE_NAMES.filter((name) => resolveProbes([name]).spanProbes.length > 0);
-  const variants = [variant('off', []), ...spanProbeNames.map((name) => variant(name, resolveProbes([name]).spanProbes)), variant('all', resolveProbes(['all']).spanProbes)];
+  const variants = [
+    variant('off', []),
+    ...spanProbeNames.map((name) => variant(name, resolveProbes([name]).spanProbes)),
+    variant('all', resolveProbes(['all']).spanProbes),
+  ];
   const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (const v of variants) v.round(); // warm-up: JIT and lazy initialisation
   for (let round = 0; round < ROUNDS; round++) for (const v of variants) samples.get(v.name)!.push(v.round());
@@ -136,11 +140,21 @@ console.log(
 );
 const perSpan = perSpanCosts();
 console.log('Per-span cost (wrapped sync no-op; median ns per call; added = probe on − probes off):\n');
-console.log(table(['probe', 'ns per call', 'added ns per span'], perSpan.map((row) => [row.name, row.medianNs.toFixed(0), row.name === 'off' ? '—' : row.addedNs.toFixed(0)])));
+console.log(
+  table(
+    ['probe', 'ns per call', 'added ns per span'],
+    perSpan.map((row) => [row.name, row.medianNs.toFixed(0), row.name === 'off' ? '—' : row.addedNs.toFixed(0)]),
+  ),
+);
 
 const samplers = await samplerCosts(3);
 console.log('\nBackground samplers (main-thread time they spend, per second of run):\n');
-console.log(table(['sampler', 'per second', 'share of one core'], samplers.map((row) => [row.name, fmtNs(row.perSecondNs), `${((row.perSecondNs / 1e9) * 100).toFixed(3)}%`])));
+console.log(
+  table(
+    ['sampler', 'per second', 'share of one core'],
+    samplers.map((row) => [row.name, fmtNs(row.perSecondNs), `${((row.perSecondNs / 1e9) * 100).toFixed(3)}%`]),
+  ),
+);
 
 const examples = [
   ['tesseract.js', path.join(repoRoot, 'examples/ocr/tesseract.mjs')],
@@ -179,5 +193,7 @@ for (const [label, script] of examples) {
   }
 }
 rmSync(tmp, { recursive: true, force: true });
-console.log(`\nWhole runs (median of ${RUNS} fresh processes each; OH = time inside wrappers incl. per-span probes; background = samplers, GC observer, network handlers):\n`);
+console.log(
+  `\nWhole runs (median of ${RUNS} fresh processes each; OH = time inside wrappers incl. per-span probes; background = samplers, GC observer, network handlers):\n`,
+);
 console.log(table(['example', 'preset', 'wrapped calls', 'run', 'OH', 'background', 'total / run'], rows));

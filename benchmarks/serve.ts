@@ -175,11 +175,25 @@ function table(results: Result[]): string {
     const p99 = percentile(sorted, 0.99);
     if (r.variant === 'baseline') baseline.set(r.route, { rps, p99, cpu: r.serverCpuUsPerRequest });
     const base = baseline.get(r.route);
-    const rel = (value: number, of: number | undefined): string => (of === undefined || r.variant === 'baseline' ? '' : `${(((value - of) / of) * 100).toFixed(1).replace(/^(?!-)/, '+')}%`);
+    const rel = (value: number, of: number | undefined): string =>
+      of === undefined || r.variant === 'baseline' ? '' : `${(((value - of) / of) * 100).toFixed(1).replace(/^(?!-)/, '+')}%`;
     const cpu = r.serverCpuUsPerRequest;
     const cpuText = Number.isNaN(cpu) ? '–' : cpu >= 1000 ? `${(cpu / 1000).toFixed(1)} ms` : `${cpu.toFixed(0)} µs`;
-    const cpuDelta = base === undefined || r.variant === 'baseline' || Number.isNaN(cpu) ? '' : `${cpu - base.cpu >= 0 ? '+' : ''}${(cpu - base.cpu).toFixed(0)} µs`;
-    rows.push([r.route, r.variant, String(r.requests), String(r.errors), rps.toFixed(1), rel(rps, base?.rps), formatMs(percentile(sorted, 0.5)), formatMs(p99), rel(p99, base?.p99), cpuText, cpuDelta]);
+    const cpuDelta =
+      base === undefined || r.variant === 'baseline' || Number.isNaN(cpu) ? '' : `${cpu - base.cpu >= 0 ? '+' : ''}${(cpu - base.cpu).toFixed(0)} µs`;
+    rows.push([
+      r.route,
+      r.variant,
+      String(r.requests),
+      String(r.errors),
+      rps.toFixed(1),
+      rel(rps, base?.rps),
+      formatMs(percentile(sorted, 0.5)),
+      formatMs(p99),
+      rel(p99, base?.p99),
+      cpuText,
+      cpuDelta,
+    ]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
@@ -196,7 +210,9 @@ async function main(): Promise<void> {
   for (const variant of variants) {
     if (VARIANTS[variant] === undefined) throw new Error(`BENCH_VARIANTS: unknown variant "${variant}" (known: ${Object.keys(VARIANTS).join(', ')})`);
   }
-  console.log(`bench:serve — ${CONCURRENCY} concurrent keep-alive clients on loopback, ≤${SECONDS} s per route and variant, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(
+    `bench:serve — ${CONCURRENCY} concurrent keep-alive clients on loopback, ≤${SECONDS} s per route and variant, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}`,
+  );
   const servers = new Map<string, { child: ChildProcess; port: number; agent: http.Agent }>();
   const results: Result[] = [];
   try {
@@ -220,7 +236,15 @@ async function main(): Promise<void> {
       for (const variant of variants) {
         const a = acc.get(variant)!;
         console.log(`  ${variant.padEnd(10)} ${route.name.padEnd(15)} ${a.latenciesMs.length} requests in ${a.seconds.toFixed(1)} s`);
-        results.push({ route: route.name, variant, requests: a.latenciesMs.length, errors: a.errors, seconds: a.seconds, latenciesMs: a.latenciesMs, serverCpuUsPerRequest: a.cpuUs / Math.max(1, a.latenciesMs.length) });
+        results.push({
+          route: route.name,
+          variant,
+          requests: a.latenciesMs.length,
+          errors: a.errors,
+          seconds: a.seconds,
+          latenciesMs: a.latenciesMs,
+          serverCpuUsPerRequest: a.cpuUs / Math.max(1, a.latenciesMs.length),
+        });
       }
     }
   } finally {
@@ -231,9 +255,14 @@ async function main(): Promise<void> {
     }
   }
   // group by route so each route's variants sit together
-  results.sort((a, b) => routes.findIndex((r) => r.name === a.route) - routes.findIndex((r) => r.name === b.route) || variants.indexOf(a.variant) - variants.indexOf(b.variant));
+  results.sort(
+    (a, b) =>
+      routes.findIndex((r) => r.name === a.route) - routes.findIndex((r) => r.name === b.route) || variants.indexOf(a.variant) - variants.indexOf(b.variant),
+  );
   console.log(`\n${table(results)}`);
-  console.log('\nserver CPU/req: user+system CPU of the server process per request (/proc/<pid>/stat), independent of what else the machine runs; req/s and latency are not.');
+  console.log(
+    '\nserver CPU/req: user+system CPU of the server process per request (/proc/<pid>/stat), independent of what else the machine runs; req/s and latency are not.',
+  );
 }
 
 await main();

@@ -85,13 +85,7 @@ export { RequestTreeStore, type RequestStoreOptions, type RouteSummary, type Sta
 export { OverheadBudget, type OverheadBudgetOptions } from './instrument/overhead-budget.js';
 export { requestToRunDocument } from './serve/request-document.js';
 export type { AdaptiveEvent, ReachSource } from './core/run-document.js';
-export type {
-  FinishedRequest,
-  RemoteParent,
-  RequestEventSource,
-  RequestFinishedListener,
-  TraceContextPropagator,
-} from './serve/request-events.js';
+export type { FinishedRequest, RemoteParent, RequestEventSource, RequestFinishedListener, TraceContextPropagator } from './serve/request-events.js';
 
 // Exporters live in the `stagescope/export` subpath (they load prom-client, pino and
 // the OpenTelemetry SDK); only the light W3C trace-context helpers are here.

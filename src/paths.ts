@@ -10,6 +10,4 @@ export const presetsDir: string = fileURLToPath(new URL('../../presets/', import
 /** The same lists as JSON data, made by `scripts/build-preset-data.mjs` (`build/presets/*.json`). */
 export const presetDataDir: string = fileURLToPath(new URL('../presets/', import.meta.url));
 
-export const packageVersion: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const packageVersion: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

@@ -11,11 +11,28 @@ const targets = fixture('targets/fake.yaml');
 describe('manual spans: span() and traced()', () => {
   it('with no preset running they are plain calls: same value, same promise, same error', async () => {
     const value = { a: 1 };
-    assert.equal(span('x', () => value), value);
+    assert.equal(
+      span('x', () => value),
+      value,
+    );
     const promise = Promise.resolve(2);
-    assert.equal(span('x', { stage: 'detection' }, () => promise), promise);
-    assert.throws(() => span('x', () => { throw new SyntaxError('mine'); }), { name: 'SyntaxError', message: 'mine' });
-    await assert.rejects(span('x', async () => { throw new URIError('later'); }), { name: 'URIError' });
+    assert.equal(
+      span('x', { stage: 'detection' }, () => promise),
+      promise,
+    );
+    assert.throws(
+      () =>
+        span('x', () => {
+          throw new SyntaxError('mine');
+        }),
+      { name: 'SyntaxError', message: 'mine' },
+    );
+    await assert.rejects(
+      span('x', async () => {
+        throw new URIError('later');
+      }),
+      { name: 'URIError' },
+    );
     assert.throws(() => span('x', {} as never), /span\("x"\): the last argument must be the function to run, got undefined/);
   });
 
@@ -46,7 +63,15 @@ describe('manual spans: span() and traced()', () => {
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, plain.stdout);
-    assert.deepEqual(JSON.parse(plain.stdout), { boxes: 'det:img', same: true, sum: 5, text: 'DET:IMG', name: 'decode', length: 1, caught: 'RangeError: own failure' });
+    assert.deepEqual(JSON.parse(plain.stdout), {
+      boxes: 'det:img',
+      same: true,
+      sum: 5,
+      text: 'DET:IMG',
+      name: 'decode',
+      length: 1,
+      caught: 'RangeError: own failure',
+    });
     const doc = readRun(json);
     const { root, named, byId } = spanIndex(doc);
     const [plates] = named('find plates');
@@ -84,7 +109,14 @@ describe('entry-script targets', () => {
     const dir = path.dirname(script);
     const target = (module: string) => resolveTarget({ module, export: 'decode' }, 't.yaml:1');
     const reported = reportEntryScriptTargets(
-      [target('manual-spans.mjs'), target('./manual-spans.mjs'), target('./manual-spans'), target('manual-spans'), target('fake-cjs-lib'), target('./other.mjs')],
+      [
+        target('manual-spans.mjs'),
+        target('./manual-spans.mjs'),
+        target('./manual-spans'),
+        target('manual-spans'),
+        target('fake-cjs-lib'),
+        target('./other.mjs'),
+      ],
       script,
       dir,
     );

@@ -38,7 +38,10 @@ describe('writeFileAtomicSync (every output file: --json, --svg, --gantt, --trac
     writeFileSync(file, '{"previous":"valid"}\n');
     const writer = `import('${path.join(repoRoot, 'build/src/io/atomic-write.js')}').then((m) => m.writeFileAtomicSync(${JSON.stringify(file)}, 'x'.repeat(4 * 1024 * 1024)))`;
     // ulimit -f 64: at most 64 blocks of 512 bytes per file; the 4 MiB write fails part-way.
-    const result = await runNode(['-e', `require('node:child_process').execFileSync('bash', ['-c', 'ulimit -f 64; exec "$0" -e "$1"', process.execPath, ${JSON.stringify(writer)}], { stdio: 'inherit' })`]);
+    const result = await runNode([
+      '-e',
+      `require('node:child_process').execFileSync('bash', ['-c', 'ulimit -f 64; exec "$0" -e "$1"', process.execPath, ${JSON.stringify(writer)}], { stdio: 'inherit' })`,
+    ]);
     assert.notEqual(result.code, 0, 'the write failed');
     assert.match(result.stderr, /EFBIG/, 'because of the size limit');
     assert.equal(readFileSync(file, 'utf8'), '{"previous":"valid"}\n');

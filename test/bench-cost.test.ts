@@ -51,7 +51,18 @@ function costDocument(fields: Partial<CostDocument> = {}): CostDocument {
     figures: [
       figureResult({ id: 'startup-import-ratio', row: 1, title: 'startup --import ocr / bare node' }),
       figureResult({ id: 'tiny-otel-ratio', row: 6, title: 'OTel | stagescope', verdict: 'miss', display: { figure: '3.10× (2.90–3.40)', goal: '≥ 5×' } }),
-      figureResult({ id: 'startup-reported', row: 8, title: 'start-up reported', verdict: 'error', samples: [], median: null, min: null, max: null, errors: ['the run document reports no start-up figure'], display: { figure: '—', goal: 'shown' } }),
+      figureResult({
+        id: 'startup-reported',
+        row: 8,
+        title: 'start-up reported',
+        verdict: 'error',
+        samples: [],
+        median: null,
+        min: null,
+        max: null,
+        errors: ['the run document reports no start-up figure'],
+        display: { figure: '—', goal: 'shown' },
+      }),
     ],
     experiments: {},
     ...fields,
@@ -60,7 +71,18 @@ function costDocument(fields: Partial<CostDocument> = {}): CostDocument {
 
 /** A doc summary as runChild would return it, from a hand-made run document. */
 function docSummary(extra: Record<string, unknown> = {}, spans: unknown[] = []): RunDocSummary {
-  return summarizeRunDoc({ format: 'stagescope.run/1', overheadNs: 2_000_000, wrappedCalls: 3, durationNs: 9e6, droppedSpans: 0, spans: [{ id: '1', parentId: null, target: null, attributes: {}, metrics: {} }, ...spans], ...extra }, 'run.json');
+  return summarizeRunDoc(
+    {
+      format: 'stagescope.run/1',
+      overheadNs: 2_000_000,
+      wrappedCalls: 3,
+      durationNs: 9e6,
+      droppedSpans: 0,
+      spans: [{ id: '1', parentId: null, target: null, attributes: {}, metrics: {} }, ...spans],
+      ...extra,
+    },
+    'run.json',
+  );
 }
 
 function outcome(result: Record<string, unknown> | null, doc: RunDocSummary | null = null, wallNs = 1e8): ChildOutcome {
@@ -150,7 +172,13 @@ describe('bench:cost: goals, schedule, figures', () => {
   test('kept spans: counted per target from the run document, as % of the calls made', () => {
     const runSpan = (id: number) => ({ id: String(id), parentId: '1', target: 'onnxruntime-node#InferenceSession.prototype.run' });
     const sharpSpan = (id: number) => ({ id: String(id), parentId: '1', target: 'sharp#default.prototype._pipeline' });
-    const doc = docSummary({}, [runSpan(2), runSpan(3), runSpan(4), sharpSpan(5), { id: '6', parentId: '1', target: 'onnxruntime-node#InferenceSession.create' }]);
+    const doc = docSummary({}, [
+      runSpan(2),
+      runSpan(3),
+      runSpan(4),
+      sharpSpan(5),
+      { id: '6', parentId: '1', target: 'onnxruntime-node#InferenceSession.create' },
+    ]);
     assert.equal(keptSpans(doc, /InferenceSession.*run$/), 3);
     assert.equal(keptSpans(doc, /^sharp#/), 1);
     const get = lookupFrom({ 'model/traced': outcome({ onnx: { calls: 4, under100usCalls: 0 }, sharp: { calls: 4, under100usCalls: 0 } }, doc) });
@@ -166,21 +194,41 @@ describe('bench:cost: goals, schedule, figures', () => {
     const onRoot = summarizeRunDoc({ format: 'stagescope.run/1', spans: [{ id: '1', parentId: null, attributes: { 'stagescope.startupNs': 7 } }] }, 'r.json');
     assert.deepEqual(onRoot.startup, { path: 'root.attributes.stagescope.startupNs', ns: 7 });
     assert.deepEqual(docSummary({ processAlsNs: 12 }).reportedNs, { durationNs: 9e6, overheadNs: 2e6, processAlsNs: 12 });
-    assert.throws(() => summarizeRunDoc({ format: 'stagescope.bench/1' }, 'b.json'), /b\.json: format is "stagescope\.bench\/1", expected "stagescope\.run\/1"/);
+    assert.throws(
+      () => summarizeRunDoc({ format: 'stagescope.bench/1' }, 'b.json'),
+      /b\.json: format is "stagescope\.bench\/1", expected "stagescope\.run\/1"/,
+    );
   });
 
   test('runChild: parses the result line, times the process, and names the command and stderr when it fails', () => {
     const dir = tempDir('stagescope-bench-cost-');
     const docFile = path.join(dir, 'run.json');
-    const ok = runChild({ args: ['-e', 'console.log("noise"); console.log("bench-cost-result " + JSON.stringify({ a: { b: 2 } }))'], expectsResult: true, runDocument: false, timeoutMs: 30_000 }, repoRoot, docFile);
+    const ok = runChild(
+      {
+        args: ['-e', 'console.log("noise"); console.log("bench-cost-result " + JSON.stringify({ a: { b: 2 } }))'],
+        expectsResult: true,
+        runDocument: false,
+        timeoutMs: 30_000,
+      },
+      repoRoot,
+      docFile,
+    );
     assert.equal(resultNumber(ok, 'a.b'), 2);
     assert.ok(ok.wallNs > 0);
     assert.throws(() => resultNumber(ok, 'a.c'), /no number at "a\.c"/);
     assert.throws(
-      () => runChild({ args: ['-e', 'console.error("boom here"); process.exit(3)'], expectsResult: false, runDocument: false, timeoutMs: 30_000 }, repoRoot, docFile),
+      () =>
+        runChild(
+          { args: ['-e', 'console.error("boom here"); process.exit(3)'], expectsResult: false, runDocument: false, timeoutMs: 30_000 },
+          repoRoot,
+          docFile,
+        ),
       (error: unknown) => error instanceof ChildFailed && /exited with code 3/.test(error.message) && /boom here/.test(error.message),
     );
-    assert.throws(() => runChild({ args: ['-e', '0'], expectsResult: true, runDocument: false, timeoutMs: 30_000 }, repoRoot, docFile), /printed no "bench-cost-result" line/);
+    assert.throws(
+      () => runChild({ args: ['-e', '0'], expectsResult: true, runDocument: false, timeoutMs: 30_000 }, repoRoot, docFile),
+      /printed no "bench-cost-result" line/,
+    );
   });
 
   test('cleanEnv: a plain baseline inherits no --import and no STAGESCOPE_* settings', () => {
@@ -229,7 +277,15 @@ describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
     assert.ok(once.startsWith(`# Overhead\n\nIntro stays.\n\n${START}\n`));
     assert.ok(once.endsWith(`${END}\n\nOutro stays.\n`));
     assert.doesNotMatch(once, /old table/);
-    const rows = once.split('\n').filter((line) => /^\| \d/.test(line)).map((line) => line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim()));
+    const rows = once
+      .split('\n')
+      .filter((line) => /^\| \d/.test(line))
+      .map((line) =>
+        line
+          .split(/(?<!\\)\|/)
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
     assert.deepEqual(rows, [
       ['1', 'startup --import ocr / bare node', '1.20× (1.10–1.25)', '≤ 1.3×', 'ok'],
       ['6', 'OTel \\| stagescope', '3.10× (2.90–3.40)', '≥ 5×', '**miss**'],
@@ -287,14 +343,13 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
     const result = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--quick', '--only', 'probes', '--out', out], { timeoutMs: 180_000 });
     assert.equal(result.code, 0, result.stderr);
     // 2 warm-up children, then 2 rounds of 2 variants taking turns (off on, then on off).
-    assert.deepEqual(result.stderr.split('\n').filter((line) => /\] /.test(line)).map((line) => line.replace(/^bench:cost \[ ?\d+\/6\] /, '').replace(/ [\d.]+ s$/, '')), [
-      'warm-up probes/off',
-      'warm-up probes/on',
-      'round 1/2 probes/off',
-      'round 1/2 probes/on',
-      'round 2/2 probes/on',
-      'round 2/2 probes/off',
-    ]);
+    assert.deepEqual(
+      result.stderr
+        .split('\n')
+        .filter((line) => /\] /.test(line))
+        .map((line) => line.replace(/^bench:cost \[ ?\d+\/6\] /, '').replace(/ [\d.]+ s$/, '')),
+      ['warm-up probes/off', 'warm-up probes/on', 'round 1/2 probes/off', 'round 1/2 probes/on', 'round 2/2 probes/on', 'round 2/2 probes/off'],
+    );
     assert.match(result.stdout, /\n7 +probes memory\+cpu\+disk\+network per span +\S+ µs \(\S+–\S+\) +≤ 3 µs +(ok|BORDERLINE|MISS)\n/);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as CostDocument;
     assert.equal(doc.format, COST_FORMAT);
@@ -302,9 +357,18 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
     assert.equal(doc.quick, true);
     assert.equal(doc.partial, true);
     assert.equal(doc.loadAverage.perRound.length, 2);
-    assert.deepEqual(doc.figures.map((f) => [f.id, f.samples.length, f.errors]), [['probes-per-span', 2, []]]);
+    assert.deepEqual(
+      doc.figures.map((f) => [f.id, f.samples.length, f.errors]),
+      [['probes-per-span', 2, []]],
+    );
     const runs = doc.experiments.probes!.variants.on!.runs;
-    assert.deepEqual(runs.map((run) => [run.round, run.result?.n]), [[1, 2000], [2, 2000]]);
+    assert.deepEqual(
+      runs.map((run) => [run.round, run.result?.n]),
+      [
+        [1, 2000],
+        [2, 2000],
+      ],
+    );
     assert.ok(doc.experiments.probes!.variants.on!.env.STAGESCOPE_PROBES === 'memory,cpu,disk,network');
   });
 

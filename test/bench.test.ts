@@ -16,12 +16,13 @@ describe('stagescope bench', () => {
     const result = await runCli(['bench', '--preset', 'custom', '--targets', TARGETS, '--repeat', '3', '--warmup', '1', '--json', json, '--', SCRIPT]);
     assert.equal(result.code, 0, result.stderr);
     // Not a TTY here: one plain progress line per run, warm-up included.
-    assert.deepEqual(result.stderr.split('\n').filter((line) => line.startsWith('bench: ')).map((line) => line.replace(/ [\d.]+ s$/, '')), [
-      'bench: 1/4 warm-up pipeline.mjs',
-      'bench: 2/4 pipeline.mjs',
-      'bench: 3/4 pipeline.mjs',
-      'bench: 4/4 pipeline.mjs',
-    ]);
+    assert.deepEqual(
+      result.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('bench: '))
+        .map((line) => line.replace(/ [\d.]+ s$/, '')),
+      ['bench: 1/4 warm-up pipeline.mjs', 'bench: 2/4 pipeline.mjs', 'bench: 3/4 pipeline.mjs', 'bench: 4/4 pipeline.mjs'],
+    );
     assert.doesNotMatch(result.stdout, /"boxes"/, "the script's own output is hidden");
     assert.match(result.stdout, /pipeline\.mjs: 3 runs, preset custom\n +median +p95 +min +max +IQR +calls\n/);
     assert.match(result.stdout, /\n {4}recognition +\S+ \S+/);
@@ -37,7 +38,10 @@ describe('stagescope bench', () => {
     for (const run of variant!.runs) assert.equal(run.exitCode, 0);
     const total = variant!.summary.find((row) => row.kind === 'total')!;
     assert.equal(total.samplesNs.length, 3);
-    assert.deepEqual(total.samplesNs, variant!.runs.map((run) => run.durationNs));
+    assert.deepEqual(
+      total.samplesNs,
+      variant!.runs.map((run) => run.durationNs),
+    );
     for (const row of variant!.summary) {
       assert.ok(row.minNs <= row.medianNs && row.medianNs <= row.p95Ns && row.p95Ns <= row.maxNs, `${row.key}: min ≤ median ≤ p95 ≤ max`);
       assert.ok(row.iqrNs >= 0 && row.iqrNs <= row.maxNs - row.minNs, `${row.key}: 0 ≤ IQR ≤ range`);
@@ -58,36 +62,92 @@ describe('stagescope bench', () => {
     const dir = tempDir('stagescope-bench-');
     const svg = path.join(dir, 'ab.svg');
     const json = path.join(dir, 'ab.json');
-    const result = await runCli(['bench', '--preset', 'custom', '--targets', TARGETS, '--repeat', '2', '--warmup', '0', '--label-a', 'first', '--label-b', 'second', '--json', json, '--svg', svg, '--', SCRIPT, 'x', '--', 'vs', '--', SCRIPT, 'y']);
-    assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(result.stderr.split('\n').filter((line) => line.startsWith('bench: ')).map((line) => line.replace(/ [\d.]+ s$/, '')), [
-      'bench: 1/4 first',
-      'bench: 2/4 second',
-      'bench: 3/4 first',
-      'bench: 4/4 second',
+    const result = await runCli([
+      'bench',
+      '--preset',
+      'custom',
+      '--targets',
+      TARGETS,
+      '--repeat',
+      '2',
+      '--warmup',
+      '0',
+      '--label-a',
+      'first',
+      '--label-b',
+      'second',
+      '--json',
+      json,
+      '--svg',
+      svg,
+      '--',
+      SCRIPT,
+      'x',
+      '--',
+      'vs',
+      '--',
+      SCRIPT,
+      'y',
     ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      result.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('bench: '))
+        .map((line) => line.replace(/ [\d.]+ s$/, '')),
+      ['bench: 1/4 first', 'bench: 2/4 second', 'bench: 3/4 first', 'bench: 4/4 second'],
+    );
     assert.match(result.stdout, /\nA: first \(2 runs\)\nB: second \(2 runs\)\n/);
     assert.match(result.stdout, /\nsummary: /);
     const doc = JSON.parse(readFileSync(json, 'utf8')) as BenchDocument;
     assert.equal(doc.schedule, 'interleaved');
-    assert.deepEqual(doc.variants.map((v) => [v.label, v.command, v.runs.length]), [
-      ['first', [SCRIPT, 'x'], 2],
-      ['second', [SCRIPT, 'y'], 2],
-    ]);
+    assert.deepEqual(
+      doc.variants.map((v) => [v.label, v.command, v.runs.length]),
+      [
+        ['first', [SCRIPT, 'x'], 2],
+        ['second', [SCRIPT, 'y'], 2],
+      ],
+    );
     assert.match(readFileSync(svg, 'utf8'), /^<svg /);
   });
 
   test('benchScript API: one variant, runs and summary', async () => {
-    const doc = await benchScript({ preset: 'custom', targets: [fixture('targets', 'fake.yaml')], command: [fixture('scripts', 'pipeline.mjs')], repeat: 2, warmup: 0, cwd: repoRoot });
+    const doc = await benchScript({
+      preset: 'custom',
+      targets: [fixture('targets', 'fake.yaml')],
+      command: [fixture('scripts', 'pipeline.mjs')],
+      repeat: 2,
+      warmup: 0,
+      cwd: repoRoot,
+    });
     assert.equal(doc.format, 'stagescope.bench/1');
     assert.equal(doc.variants[0]!.runs.length, 2);
     assert.ok(doc.variants[0]!.summary.some((row) => row.key === 'stage:detection'));
   });
 
   test('a failing script stops the bench with exit 1 and its stderr', async () => {
-    const result = await runCli(['bench', '--preset', 'custom', '--targets', TARGETS, '--repeat', '2', '--warmup', '0', '--', 'test/fixtures/scripts/pipeline.mjs', '--', 'vs', '--', fixture('compare', 'fail.mjs')]);
+    const result = await runCli([
+      'bench',
+      '--preset',
+      'custom',
+      '--targets',
+      TARGETS,
+      '--repeat',
+      '2',
+      '--warmup',
+      '0',
+      '--',
+      'test/fixtures/scripts/pipeline.mjs',
+      '--',
+      'vs',
+      '--',
+      fixture('compare', 'fail.mjs'),
+    ]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /bench: fail\.mjs exited with code 3 \(run 1\); a benchmark needs runs that succeed\. Its stderr ended with:\nthis script always fails/);
+    assert.match(
+      result.stderr,
+      /bench: fail\.mjs exited with code 3 \(run 1\); a benchmark needs runs that succeed\. Its stderr ended with:\nthis script always fails/,
+    );
   });
 
   test('bad options: exit 2, naming the option', async () => {
@@ -107,7 +167,10 @@ describe('stagescope bench', () => {
   });
 
   test('splitVariants splits on the three-word separator only', () => {
-    assert.deepEqual(splitVariants(['a.mjs', '--x', '--', 'vs', '--', 'b.mjs', 'vs']), [['a.mjs', '--x'], ['b.mjs', 'vs']]);
+    assert.deepEqual(splitVariants(['a.mjs', '--x', '--', 'vs', '--', 'b.mjs', 'vs']), [
+      ['a.mjs', '--x'],
+      ['b.mjs', 'vs'],
+    ]);
     assert.deepEqual(splitVariants(['a.mjs', '--', 'y']), [['a.mjs', '--', 'y']]);
   });
 });

@@ -9,7 +9,12 @@ function aliasBomb(): string {
   const file = path.join(tempDir(), 'bomb.yaml');
   const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
   const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
-  for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(',')}]`);
+  for (let i = 1; i < names.length; i++)
+    lines.push(
+      `${names[i]}: &${names[i]} [${Array(9)
+        .fill(`*${names[i - 1]}`)
+        .join(',')}]`,
+    );
   lines.push('targets: [*g]');
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
@@ -42,14 +47,24 @@ describe('bad input exits 2 with a message (no stack), output failures never cha
     assert.equal(result.stderr, 'stagescope: could not write the Markdown table to /dev/full: no space left on the device\n');
   });
 
-  it('--json, --gantt and --trace that cannot be written leave the script\'s exit code and output alone', async () => {
+  it("--json, --gantt and --trace that cannot be written leave the script's exit code and output alone", async () => {
     const missing = path.join(tempDir(), 'no-such-dir');
     const result = await runCli([
-      'run', '--targets', fixture('targets/fake.yaml'), '--quiet',
-      '--json', path.join(missing, 'run.json'), '--gantt', '/dev/full', '--trace', path.join(missing, 't.json'),
-      '--', fixture('scripts/exit-code.mjs'), 'a',
+      'run',
+      '--targets',
+      fixture('targets/fake.yaml'),
+      '--quiet',
+      '--json',
+      path.join(missing, 'run.json'),
+      '--gantt',
+      '/dev/full',
+      '--trace',
+      path.join(missing, 't.json'),
+      '--',
+      fixture('scripts/exit-code.mjs'),
+      'a',
     ]);
-    assert.equal(result.code, 3, 'the script\'s own exit code');
+    assert.equal(result.code, 3, "the script's own exit code");
     assert.equal(result.stdout, `${JSON.stringify({ argv: ['a'], sum: 3 })}\n`);
     assert.match(result.stderr, /could not write the run document to .*no-such-dir\/run\.json/);
     assert.match(result.stderr, /could not write the Gantt chart to \/dev\/full/);

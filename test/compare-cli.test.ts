@@ -26,7 +26,10 @@ describe('stagescope compare (CLI)', () => {
     return file;
   };
   const runA = write('a.json', paddleRun());
-  const runB = write('b.json', retime(paddleRun(), (span) => (span.stage === 'recognition' ? 1.5 : 1)));
+  const runB = write(
+    'b.json',
+    retime(paddleRun(), (span) => (span.stage === 'recognition' ? 1.5 : 1)),
+  );
   const benchA = write('bench-a.json', benchDoc('before', noisyRuns(6, 61)));
   const benchB = write('bench-b.json', benchDoc('after', noisyRuns(6, 62, { slowStage: 'recognition', slowFactor: 1.5 })));
 

@@ -76,7 +76,10 @@ export function noisyRuns(count: number, seed: number, options: { slowStage?: St
   const random = seededRandom(seed);
   const base = paddleRun();
   return Array.from({ length: count }, () =>
-    retime(base, (span) => noiseFactor(random, options.sigma ?? 0.08) * (span.stage !== null && span.stage === options.slowStage ? options.slowFactor ?? 1 : 1)),
+    retime(
+      base,
+      (span) => noiseFactor(random, options.sigma ?? 0.08) * (span.stage !== null && span.stage === options.slowStage ? (options.slowFactor ?? 1) : 1),
+    ),
   );
 }
 
@@ -88,12 +91,16 @@ export function noisyRuns(count: number, seed: number, options: { slowStage?: St
 export function assertWellFormedXml(xml: string): void {
   const entity = '&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);';
   const attr = `\\s+[A-Za-z_:][\\w:.-]*\\s*=\\s*(?:"(?:[^"<&]|${entity})*"|'(?:[^'<&]|${entity})*')`;
-  const token = new RegExp(`<!--[\\s\\S]*?-->|<\\?[\\s\\S]*?\\?>|<(/?)([A-Za-z_:][\\w:.-]*)((?:${attr})*)\\s*(/?)>|(<|&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);))`, 'g');
+  const token = new RegExp(
+    `<!--[\\s\\S]*?-->|<\\?[\\s\\S]*?\\?>|<(/?)([A-Za-z_:][\\w:.-]*)((?:${attr})*)\\s*(/?)>|(<|&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);))`,
+    'g',
+  );
   const stack: string[] = [];
   let roots = 0;
   for (const match of xml.matchAll(token)) {
     const [, closing, name, , selfClosing, bad] = match;
-    if (bad !== undefined) throw new Error(`not well-formed XML: raw "${bad}" at offset ${match.index}: ${xml.slice(match.index ?? 0, (match.index ?? 0) + 60)}`);
+    if (bad !== undefined)
+      throw new Error(`not well-formed XML: raw "${bad}" at offset ${match.index}: ${xml.slice(match.index ?? 0, (match.index ?? 0) + 60)}`);
     if (name === undefined) continue;
     if (closing === '/') {
       const open = stack.pop();

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hodgesLehmannShift, holmAdjust } from '../src/compare/stats.js';
 import { escapeControlChars } from '../src/compare/terminal-text.js';
-import { compareRuns, measureRun, renderComparisonMarkdown, renderComparisonTable, renderBenchTable, summarizeRuns, RUN_FORMAT, type RunDocument } from '../src/index.js';
+import {
+  compareRuns,
+  measureRun,
+  renderComparisonMarkdown,
+  renderComparisonTable,
+  renderBenchTable,
+  summarizeRuns,
+  RUN_FORMAT,
+  type RunDocument,
+} from '../src/index.js';
 import { noiseFactor, seededRandom } from './compare-fixtures.js';
 import { runNode, spanRecord } from './helpers.js';
 
@@ -13,11 +22,30 @@ function wideRun(models: number, durationOf: (index: number) => number): RunDocu
   let cursor = 0;
   for (let i = 0; i < models; i++) {
     const durationNs = Math.round(durationOf(i));
-    spans.push(spanRecord({ id: String(i + 2), parentId: '1', name: `InferenceSession.run model_${i}.onnx`, startNs: cursor, durationNs, selfNs: durationNs, stage: stages[i % 3]! }));
+    spans.push(
+      spanRecord({
+        id: String(i + 2),
+        parentId: '1',
+        name: `InferenceSession.run model_${i}.onnx`,
+        startNs: cursor,
+        durationNs,
+        selfNs: durationNs,
+        stage: stages[i % 3]!,
+      }),
+    );
     cursor += durationNs;
   }
   const root = spanRecord({ id: '1', parentId: null, name: 'run', startNs: 0, durationNs: cursor + 1_000_000, selfNs: 1_000_000 });
-  return { format: RUN_FORMAT, preset: 'test', command: ['wide.mjs'], startedAt: new Date(0).toISOString(), durationNs: root.durationNs, overheadNs: 0, wrappedCalls: models, spans: [root, ...spans] } as unknown as RunDocument;
+  return {
+    format: RUN_FORMAT,
+    preset: 'test',
+    command: ['wide.mjs'],
+    startedAt: new Date(0).toISOString(),
+    durationNs: root.durationNs,
+    overheadNs: 0,
+    wrappedCalls: models,
+    spans: [root, ...spans],
+  } as unknown as RunDocument;
 }
 
 /** `count` runs of the same 40-model configuration with heavy (σ = 0.3) multiplicative noise. */
@@ -32,10 +60,16 @@ describe('compare is honest across many rows', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const comparison = compareRuns(sameConfig(10, seed), sameConfig(10, seed + 1000));
       assert.equal(comparison.noiseMethod, 'mann-whitney');
-      assert.equal(comparison.testedRows, 46, "total + 4 stages (with no stage) + run + 40 model paths");
-      assert.deepEqual(comparison.rows.filter((row) => row.changed).map((row) => `${row.label} ${row.reason}`), [], `seed ${seed}`);
+      assert.equal(comparison.testedRows, 46, 'total + 4 stages (with no stage) + run + 40 model paths');
+      assert.deepEqual(
+        comparison.rows.filter((row) => row.changed).map((row) => `${row.label} ${row.reason}`),
+        [],
+        `seed ${seed}`,
+      );
       // What the old per-row test would have claimed: over the threshold and raw p < 0.05.
-      uncorrected += comparison.rows.filter((row) => row.pValue !== null && row.pValue < 0.05 && Math.abs(row.deltaNs) >= 0.1 * row.a!.medianNs && Math.abs(row.deltaNs) >= 1e6).length;
+      uncorrected += comparison.rows.filter(
+        (row) => row.pValue !== null && row.pValue < 0.05 && Math.abs(row.deltaNs) >= 0.1 * row.a!.medianNs && Math.abs(row.deltaNs) >= 1e6,
+      ).length;
     }
     assert.ok(uncorrected >= 3, `without the correction ${uncorrected} rows would have been flagged (the test has teeth)`);
   });
@@ -53,10 +87,16 @@ describe('compare is honest across many rows', () => {
     const trueShiftNs = 10e6; // base 10 ms (5 + 5 % 7), twice as long
     assert.ok(row.shift !== null && row.shift.lowNs !== null && row.shift.highNs !== null);
     assert.ok(row.shift.lowNs > 0, 'the interval excludes 0');
-    assert.ok(row.shift.lowNs <= trueShiftNs * 1.5 && row.shift.highNs >= trueShiftNs * 0.5, `interval [${row.shift.lowNs}, ${row.shift.highNs}] near ${trueShiftNs}`);
+    assert.ok(
+      row.shift.lowNs <= trueShiftNs * 1.5 && row.shift.highNs >= trueShiftNs * 0.5,
+      `interval [${row.shift.lowNs}, ${row.shift.highNs}] near ${trueShiftNs}`,
+    );
     const table = renderComparisonTable(comparison);
     assert.match(table, /shift B−A \[95% CI\]/);
-    assert.match(table, /▲ +InferenceSession\.run model_5\.onnx .* \+[\d.]+ ms \[\+[\d.]+ ms, \+[\d.]+ ms\] +slower \(Mann-Whitney p=[\d.e-]+, adjusted [\d.e-]+\)/);
+    assert.match(
+      table,
+      /▲ +InferenceSession\.run model_5\.onnx .* \+[\d.]+ ms \[\+[\d.]+ ms, \+[\d.]+ ms\] +slower \(Mann-Whitney p=[\d.e-]+, adjusted [\d.e-]+\)/,
+    );
     assert.match(table, /Holm correction over the 46 rows tested/);
     assert.match(renderComparisonMarkdown(comparison), /\| shift B−A \[95% CI\] \|/);
   });
@@ -80,7 +120,10 @@ describe('statistics', () => {
 
   test('Holm adjusted p-values, in input order, monotone in the p-value order', () => {
     // sorted 0.005 ×4 = 0.02, 0.01 ×3 = 0.03, 0.03 ×2 = 0.06, 0.04 ×1 → max(0.06, 0.04) = 0.06
-    assert.deepEqual(holmAdjust([0.01, 0.04, 0.03, 0.005]).map((p) => Number(p.toFixed(6))), [0.03, 0.06, 0.06, 0.02]);
+    assert.deepEqual(
+      holmAdjust([0.01, 0.04, 0.03, 0.005]).map((p) => Number(p.toFixed(6))),
+      [0.03, 0.06, 0.06, 0.02],
+    );
     assert.deepEqual(holmAdjust([0.5, 0.9]), [1, 1]);
     assert.deepEqual(holmAdjust([]), []);
   });
@@ -97,8 +140,19 @@ describe('span names cannot forge lines in the compare table', () => {
     assert.ok(!table.includes('\u001b'), 'no raw escape sequence');
     const lines = table.split('\n');
     assert.ok(!lines.some((line) => line.startsWith('▲ recognition')), 'no forged row');
-    assert.ok(lines.some((line) => line.includes('det\\n▲ recognition  1 ms  9 ms  FORGED\\x1b[2K')), 'the name is on its own row, escaped');
-    const bench = renderBenchTable({ format: 'stagescope.bench/1', startedAt: '', repeat: 1, warmup: 0, schedule: 'sequential', environment: { node: '', platform: '', arch: '', stagescope: '' }, variants: [{ label: 'x\ny', preset: null, command: [], runs: [a], summary: summarizeRuns([a]) }] });
+    assert.ok(
+      lines.some((line) => line.includes('det\\n▲ recognition  1 ms  9 ms  FORGED\\x1b[2K')),
+      'the name is on its own row, escaped',
+    );
+    const bench = renderBenchTable({
+      format: 'stagescope.bench/1',
+      startedAt: '',
+      repeat: 1,
+      warmup: 0,
+      schedule: 'sequential',
+      environment: { node: '', platform: '', arch: '', stagescope: '' },
+      variants: [{ label: 'x\ny', preset: null, command: [], runs: [a], summary: summarizeRuns([a]) }],
+    });
     assert.ok(!bench.includes('\u001b') && !bench.includes('FORGED\n') && bench.includes('x\\ny'), bench);
   });
 });
@@ -126,12 +180,17 @@ describe('deep trees', () => {
   test('path order and keys are the tree order (depth first, siblings by start)', () => {
     const doc = wideRun(3, () => 1e6);
     doc.spans.push(spanRecord({ id: '99', parentId: '2', name: 'inner', startNs: 0, durationNs: 10, selfNs: 10 }));
-    assert.deepEqual(measureRun(doc).filter((m) => m.kind === 'path').map((m) => m.key), [
-      'path:["run"]',
-      'path:["run","InferenceSession.run model_0.onnx"]',
-      'path:["run","InferenceSession.run model_0.onnx","inner"]',
-      'path:["run","InferenceSession.run model_1.onnx"]',
-      'path:["run","InferenceSession.run model_2.onnx"]',
-    ]);
+    assert.deepEqual(
+      measureRun(doc)
+        .filter((m) => m.kind === 'path')
+        .map((m) => m.key),
+      [
+        'path:["run"]',
+        'path:["run","InferenceSession.run model_0.onnx"]',
+        'path:["run","InferenceSession.run model_0.onnx","inner"]',
+        'path:["run","InferenceSession.run model_1.onnx"]',
+        'path:["run","InferenceSession.run model_2.onnx"]',
+      ],
+    );
   });
 });

@@ -47,11 +47,17 @@ describe('measureRun', () => {
   test('aligns by stage and by model-labelled call path, summing repeated calls', () => {
     const measures = measureRun(paddleRun());
     const byKey = new Map(measures.map((m) => [m.kind === 'path' ? m.names.join(' / ') : m.key, m]));
-    assert.deepEqual(measures.filter((m) => m.kind === 'stage').map((m) => m.label), ['load', 'detection', 'classification', 'recognition', 'no stage']);
+    assert.deepEqual(
+      measures.filter((m) => m.kind === 'stage').map((m) => m.label),
+      ['load', 'detection', 'classification', 'recognition', 'no stage'],
+    );
     const rec = byKey.get(`run / ${REC_PATH}`)!;
     assert.equal(rec.calls, 4);
     const recSpans = paddleRun().spans.filter((span) => span.name === REC_PATH);
-    assert.equal(rec.durationNs, recSpans.reduce((sum, span) => sum + span.durationNs, 0));
+    assert.equal(
+      rec.durationNs,
+      recSpans.reduce((sum, span) => sum + span.durationNs, 0),
+    );
     assert.equal(byKey.get('stage:recognition')!.durationNs, rec.durationNs);
     assert.equal(byKey.get('total')!.durationNs, paddleRun().durationNs);
   });
@@ -59,7 +65,14 @@ describe('measureRun', () => {
   test('a stage nested in the same stage is counted once', () => {
     const doc = paddleRun();
     const rec = doc.spans.find((span) => span.name === REC_PATH)!;
-    doc.spans.push({ ...rec, id: '999', parentId: rec.id, name: 'inner rec op', durationNs: Math.round(rec.durationNs / 2), selfNs: Math.round(rec.durationNs / 2) });
+    doc.spans.push({
+      ...rec,
+      id: '999',
+      parentId: rec.id,
+      name: 'inner rec op',
+      durationNs: Math.round(rec.durationNs / 2),
+      selfNs: Math.round(rec.durationNs / 2),
+    });
     const stage = measureRun(doc).find((m) => m.key === 'stage:recognition')!;
     assert.equal(stage.calls, 4);
   });
@@ -87,7 +100,10 @@ describe('compareRuns with repeated runs (bench samples)', () => {
 
   test('the same pipeline twice, with noise only: nothing changed', () => {
     const comparison = compareRuns(noisyRuns(7, 11), noisyRuns(7, 12));
-    assert.deepEqual(comparison.rows.filter((row) => row.changed).map((row) => row.key), []);
+    assert.deepEqual(
+      comparison.rows.filter((row) => row.changed).map((row) => row.key),
+      [],
+    );
     assert.match(comparison.summary, /^nothing changed beyond noise; total [+-][\d.]+% \(within noise\)$/);
   });
 
@@ -127,7 +143,10 @@ describe('compareRuns with repeated runs (bench samples)', () => {
     const fromRuns = compareRuns(a, b);
     assert.equal(fromDoc.labelA, 'before');
     assert.equal(fromDoc.labelB, 'after');
-    assert.deepEqual(fromDoc.rows.map((row) => [row.key, row.verdict]), fromRuns.rows.map((row) => [row.key, row.verdict]));
+    assert.deepEqual(
+      fromDoc.rows.map((row) => [row.key, row.verdict]),
+      fromRuns.rows.map((row) => [row.key, row.verdict]),
+    );
     assert.throws(() => compareRuns(doc, doc), /2 variants/);
   });
 });
@@ -163,7 +182,11 @@ describe('compareRuns with single runs', () => {
     assert.equal(verdicts.get('InferenceSession.run other_det.onnx'), 'added');
     assert.equal(verdicts.get('InferenceSession.run ch_PP-OCRv4_det_infer.onnx'), 'removed');
     const order = comparison.rows.map((row) => row.label);
-    assert.equal(Math.abs(order.indexOf('InferenceSession.run other_det.onnx') - order.indexOf('InferenceSession.run ch_PP-OCRv4_det_infer.onnx')), 1, 'the new path sits next to the one it replaced');
+    assert.equal(
+      Math.abs(order.indexOf('InferenceSession.run other_det.onnx') - order.indexOf('InferenceSession.run ch_PP-OCRv4_det_infer.onnx')),
+      1,
+      'the new path sits next to the one it replaced',
+    );
   });
 
   test('bad options fail naming the option', () => {
@@ -191,7 +214,10 @@ describe('renderers', () => {
     const stageLine = (name: string): string => lines.find((line) => line.slice(2).startsWith(`${name} `))!;
     assert.match(stageLine('recognition'), /^▲ recognition .* \+\d+% .* slower \(Mann-Whitney p=/);
     for (const stage of ['load', 'detection', 'classification']) assert.match(stageLine(stage), /^≈ /);
-    assert.ok(lines.some((line) => line.startsWith(`▲   ${REC_PATH}`)), 'paths are indented by depth');
+    assert.ok(
+      lines.some((line) => line.startsWith(`▲   ${REC_PATH}`)),
+      'paths are indented by depth',
+    );
     // Columns line up: the A column ends at the same offset on every data row.
     const header = lines[3]!;
     const aEnd = header.indexOf('A') + 1;
@@ -214,7 +240,12 @@ describe('renderers', () => {
   });
 
   test('SVG: well-formed XML, names escaped, one bar pair per row, delta labels and legend', () => {
-    const svg = renderComparisonSvg(compareRuns(hostileRun(), retime(hostileRun(), (span) => (span.stage === 'recognition' ? 1.5 : 1))));
+    const svg = renderComparisonSvg(
+      compareRuns(
+        hostileRun(),
+        retime(hostileRun(), (span) => (span.stage === 'recognition' ? 1.5 : 1)),
+      ),
+    );
     assertWellFormedXml(svg);
     assert.ok(!svg.includes('<script'), 'a span name never becomes markup');
     assert.ok(svg.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; | co'));

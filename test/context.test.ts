@@ -12,14 +12,25 @@ function spec(name: string): WrapSpec {
 
 /** A tiny traced "library": detect → (cls, rec) with real async gaps. */
 function makeLibrary(tracer: Tracer) {
-  const classify = wrapFunction(async (box: string) => { await sleep(2); return `cls(${box})`; }, spec('classify'), tracer);
+  const classify = wrapFunction(
+    async (box: string) => {
+      await sleep(2);
+      return `cls(${box})`;
+    },
+    spec('classify'),
+    tracer,
+  );
   const recognize = wrapFunction((box: string) => new Promise<string>((resolve) => setTimeout(() => resolve(`rec(${box})`), 3)), spec('recognize'), tracer);
-  const page = wrapFunction(async (name: string) => {
-    await sleep(1);
-    const cls = await classify(name);
-    const rec = await recognize(name);
-    return [cls, rec];
-  }, spec('page'), tracer);
+  const page = wrapFunction(
+    async (name: string) => {
+      await sleep(1);
+      const cls = await classify(name);
+      const rec = await recognize(name);
+      return [cls, rec];
+    },
+    spec('page'),
+    tracer,
+  );
   return { classify, recognize, page };
 }
 
@@ -49,7 +60,10 @@ describe('parentage through AsyncLocalStorage', () => {
     const pages = spans.filter((span) => span.name === 'page');
     assert.equal(pages.length, 3);
     for (const pageSpan of pages) {
-      const children = spans.filter((span) => span.parent === pageSpan).map((span) => span.name).sort();
+      const children = spans
+        .filter((span) => span.parent === pageSpan)
+        .map((span) => span.name)
+        .sort();
       assert.deepEqual(children, ['classify', 'recognize'], 'each page has its own two children');
       assert.equal(pageSpan.parent, root);
     }
@@ -71,9 +85,20 @@ describe('parentage through AsyncLocalStorage', () => {
   it('keeps the context in setTimeout and setImmediate callbacks started inside a span', async () => {
     const tracer = new Tracer();
     const inner = wrapFunction(() => 1, spec('inner'), tracer);
-    const outer = wrapFunction(() => new Promise<void>((resolve) => {
-      setTimeout(() => { inner(); setImmediate(() => { inner(); resolve(); }); }, 1);
-    }), spec('outer'), tracer);
+    const outer = wrapFunction(
+      () =>
+        new Promise<void>((resolve) => {
+          setTimeout(() => {
+            inner();
+            setImmediate(() => {
+              inner();
+              resolve();
+            });
+          }, 1);
+        }),
+      spec('outer'),
+      tracer,
+    );
     await outer();
     const spans = tracer.recorder.spans();
     const inners = spans.filter((span) => span.name === 'inner');

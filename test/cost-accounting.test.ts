@@ -53,7 +53,20 @@ describe('cost of observation', () => {
 
   it('a tiny hot target is cut by the budget; the root line counts the calls left unrecorded', async () => {
     const json = path.join(tempDir(), 'run.json');
-    const result = await runCli(['run', '--preset', 'custom', '--targets', path.join(repoRoot, 'test/fixtures/targets/hot.yaml'), '--json', json, '--', path.join(repoRoot, 'test/fixtures/scripts/hot-loop.mjs')], { cwd: path.join(repoRoot, 'test/fixtures') });
+    const result = await runCli(
+      [
+        'run',
+        '--preset',
+        'custom',
+        '--targets',
+        path.join(repoRoot, 'test/fixtures/targets/hot.yaml'),
+        '--json',
+        json,
+        '--',
+        path.join(repoRoot, 'test/fixtures/scripts/hot-loop.mjs'),
+      ],
+      { cwd: path.join(repoRoot, 'test/fixtures') },
+    );
     assert.equal(result.code, 0, result.stderr);
     const doc = readRun(json);
     assert.ok(doc.budget !== undefined && doc.budget.sampled + doc.budget.disabled === 1);
@@ -63,6 +76,9 @@ describe('cost of observation', () => {
     const rootLine = result.stderr.split('\n')[0] ?? '';
     assert.match(rootLine, new RegExp(`⚙ 1 (target sampled|disabled) \\(${doc.budget.skippedCalls} calls not recorded\\)`));
     assert.equal(doc.budget.skippedByTarget?.['serve-hot-lib#tiny'], doc.budget.skippedCalls);
-    assert.match(result.stderr, new RegExp(`⚙ adaptive: serve-hot-lib#tiny (sampled 1 in \\d+|disabled) at \\+[^,]+, ${doc.budget.skippedCalls} calls not recorded`));
+    assert.match(
+      result.stderr,
+      new RegExp(`⚙ adaptive: serve-hot-lib#tiny (sampled 1 in \\d+|disabled) at \\+[^,]+, ${doc.budget.skippedCalls} calls not recorded`),
+    );
   });
 });

@@ -8,7 +8,7 @@ const run = (script: string, options: string[] = [], args: string[] = []) =>
   runCli(['run', '--targets', targets, ...options, '--', fixture('scripts', script), ...args]);
 
 describe('stagescope run (driver + CLI)', () => {
-  it('keeps the script\'s stdout, argv and exit code its own; the tree goes to stderr', async () => {
+  it("keeps the script's stdout, argv and exit code its own; the tree goes to stderr", async () => {
     const result = await run('exit-code.mjs', [], ['--flag', 'value with space']);
     assert.equal(result.code, 3);
     assert.equal(result.stdout, `${JSON.stringify({ argv: ['--flag', 'value with space'], sum: 3 })}\n`);
@@ -32,11 +32,14 @@ describe('stagescope run (driver + CLI)', () => {
     const result = await run('iife.cjs', ['--json', json, '--quiet']);
     assert.equal(result.code, 0, result.stderr);
     const doc = readRun(json);
-    assert.deepEqual(doc.spans.map((span) => span.name), ['run', 'asyncWork', 'Engine.create', 'Engine.run']);
+    assert.deepEqual(
+      doc.spans.map((span) => span.name),
+      ['run', 'asyncWork', 'Engine.create', 'Engine.run'],
+    );
     assert.ok(doc.spans.every((span) => span.status === 'ok'));
   });
 
-  it('a script that throws still gets its partial tree; the error and exit code are the script\'s', async () => {
+  it("a script that throws still gets its partial tree; the error and exit code are the script's", async () => {
     const json = path.join(tempDir(), 'run.json');
     const result = await run('throws.mjs', ['--json', json]);
     assert.equal(result.code, 1);
@@ -45,7 +48,10 @@ describe('stagescope run (driver + CLI)', () => {
     const doc = readRun(json);
     assert.equal(doc.exitCode, 1);
     assert.equal(doc.error?.message, 'script failed on purpose');
-    assert.deepEqual(doc.spans.map((span) => span.name), ['run', 'Engine.create', 'Engine.run']);
+    assert.deepEqual(
+      doc.spans.map((span) => span.name),
+      ['run', 'Engine.create', 'Engine.run'],
+    );
   });
 
   it('process.exit() mid-run still writes the tree and the JSON, with the exit code', async () => {
@@ -54,10 +60,13 @@ describe('stagescope run (driver + CLI)', () => {
     assert.equal(result.code, 4);
     const doc = readRun(json);
     assert.equal(doc.exitCode, 4);
-    assert.deepEqual(doc.spans.map((span) => span.name), ['run', 'Engine.create', 'Engine.run']);
+    assert.deepEqual(
+      doc.spans.map((span) => span.name),
+      ['run', 'Engine.create', 'Engine.run'],
+    );
   });
 
-  it('an unhandled rejection in background work: Node\'s own error and exit code, plus the partial tree', async () => {
+  it("an unhandled rejection in background work: Node's own error and exit code, plus the partial tree", async () => {
     const json = path.join(tempDir(), 'run.json');
     const result = await run('unhandled.mjs', ['--json', json, '--quiet']);
     assert.equal(result.code, 1);
@@ -104,7 +113,20 @@ describe('stagescope run --max-overhead-pct', () => {
     assert.ok((budgeted.adaptive ?? []).length > 0, 'the default budget cut the hot target');
     assert.ok(budgeted.spans.length < 5001);
     const offJson = path.join(tempDir(), 'run.json');
-    const off = await runCli(['run', '--preset', 'custom', '--targets', hot, '--max-overhead-pct', 'off', '--json', offJson, '--quiet', '--', fixture('scripts/hot-loop.mjs')]);
+    const off = await runCli([
+      'run',
+      '--preset',
+      'custom',
+      '--targets',
+      hot,
+      '--max-overhead-pct',
+      'off',
+      '--json',
+      offJson,
+      '--quiet',
+      '--',
+      fixture('scripts/hot-loop.mjs'),
+    ]);
     assert.equal(off.code, 0, off.stderr);
     assert.equal(off.stdout, '5000\n');
     const unbudgeted = readRun(offJson);

@@ -5,14 +5,7 @@ import { nowNs, nsToEpochNs } from '../src/core/clock.js';
 import { buildRunDocument } from '../src/core/run-document.js';
 import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
-import {
-  extractTraceparent,
-  formatTraceparent,
-  OtlpSpanExporter,
-  toOtelSpanId,
-  W3CTraceContextPropagator,
-  type OtlpProtocol,
-} from '../src/export/index.js';
+import { extractTraceparent, formatTraceparent, OtlpSpanExporter, toOtelSpanId, W3CTraceContextPropagator, type OtlpProtocol } from '../src/export/index.js';
 import { fixture } from './helpers.js';
 import { startReceiver, type LoopbackReceiver } from './export-receiver.js';
 
@@ -99,7 +92,11 @@ function treeFromProtobuf(body: Buffer): Tree {
       endTimeUnixNano: String(span.endTimeUnixNano),
       attributes: attributes(span.attributes),
       status: { code: (span.status as { code: number }).code, message: (span.status as { message: string }).message },
-      events: (span.events as Record<string, unknown>[]).map((event) => ({ name: event.name as string, timeUnixNano: String(event.timeUnixNano), attributes: attributes(event.attributes) })),
+      events: (span.events as Record<string, unknown>[]).map((event) => ({
+        name: event.name as string,
+        timeUnixNano: String(event.timeUnixNano),
+        attributes: attributes(event.attributes),
+      })),
     })),
   };
 }
@@ -185,7 +182,9 @@ describe('OTLP export through the OpenTelemetry SDK to a loopback receiver', () 
   let receiver: LoopbackReceiver;
   before(async () => {
     receiver = await startReceiver((req) =>
-      req.headers['content-type'] === 'application/x-protobuf' ? { status: 200, type: 'application/x-protobuf', body: new Uint8Array() } : { status: 200, type: 'application/json', body: '{}' },
+      req.headers['content-type'] === 'application/x-protobuf'
+        ? { status: 200, type: 'application/x-protobuf', body: new Uint8Array() }
+        : { status: 200, type: 'application/json', body: '{}' },
     );
   });
   after(() => receiver.close());
@@ -212,7 +211,13 @@ describe('OTLP export through the OpenTelemetry SDK to a loopback receiver', () 
 
   it('both encodings carry the same tree apart from the ids of their own traces', () => {
     const strip = (tree: Tree | undefined): unknown =>
-      tree?.spans.map((span) => ({ name: span.name, kind: span.kind, attributes: Object.keys(span.attributes).sort(), status: span.status.code, events: span.events.length }));
+      tree?.spans.map((span) => ({
+        name: span.name,
+        kind: span.kind,
+        attributes: Object.keys(span.attributes).sort(),
+        status: span.status.code,
+        events: span.events.length,
+      }));
     assert.ok(trees['http/protobuf'] && trees['http/json']);
     assert.deepEqual(strip(trees['http/protobuf']), strip(trees['http/json']));
   });
@@ -257,7 +262,12 @@ describe('OTLP export through the OpenTelemetry SDK to a loopback receiver', () 
 
 describe('W3C traceparent', () => {
   it('extracts a valid header and rejects invalid ones', () => {
-    assert.deepEqual(extractTraceparent(`00-${REMOTE_TRACE_ID}-${REMOTE_SPAN_ID}-01`), { traceId: REMOTE_TRACE_ID, spanId: REMOTE_SPAN_ID, sampled: true, traceFlags: 1 });
+    assert.deepEqual(extractTraceparent(`00-${REMOTE_TRACE_ID}-${REMOTE_SPAN_ID}-01`), {
+      traceId: REMOTE_TRACE_ID,
+      spanId: REMOTE_SPAN_ID,
+      sampled: true,
+      traceFlags: 1,
+    });
     assert.equal(extractTraceparent(`00-${REMOTE_TRACE_ID}-${REMOTE_SPAN_ID}-00`)?.sampled, false);
     assert.equal(extractTraceparent([`  00-${REMOTE_TRACE_ID}-${REMOTE_SPAN_ID}-01 `])?.traceId, REMOTE_TRACE_ID);
     // A future version may append fields after a dash.

@@ -28,7 +28,11 @@ describe('Prometheus HTTP series are bounded in combination', () => {
     // 20 kept triples + the one folded series.
     assert.equal(seriesCount(text, 'stagescope_http_requests_total'), 21);
     const values = [...text.matchAll(/^stagescope_http_requests_total\{([^}]*)\} (\d+)/gm)].map((m) => ({ labels: m[1]!, count: Number(m[2]) }));
-    assert.equal(values.reduce((sum, v) => sum + v.count, 0), requests, 'every request is still counted');
+    assert.equal(
+      values.reduce((sum, v) => sum + v.count, 0),
+      requests,
+      'every request is still counted',
+    );
     const folded = values.find((v) => v.labels === 'route="other",method="other",status="other"');
     assert.ok(folded !== undefined && folded.count > 0);
     // The histogram follows the same bound: at most 21 (route, method) pairs × (buckets + sum + count).

@@ -122,95 +122,102 @@ describe('Prometheus metrics (prom-client)', () => {
 
 const prometheusBinary = findOnPath('prometheus');
 
-describe('a real Prometheus server scrapes the endpoint', { skip: prometheusBinary === null ? 'the prometheus binary is not installed (Debian: apt-get install -y prometheus)' : false }, () => {
-  let metrics: PrometheusMetrics;
-  let endpoint: MetricsServer;
-  let prometheus: ChildProcess | null = null;
-  let prometheusPort = 0;
-  let prometheusLog = '';
+describe(
+  'a real Prometheus server scrapes the endpoint',
+  { skip: prometheusBinary === null ? 'the prometheus binary is not installed (Debian: apt-get install -y prometheus)' : false },
+  () => {
+    let metrics: PrometheusMetrics;
+    let endpoint: MetricsServer;
+    let prometheus: ChildProcess | null = null;
+    let prometheusPort = 0;
+    let prometheusLog = '';
 
-  before(async () => {
-    metrics = populatedMetrics();
-    endpoint = await serveMetrics({ registry: metrics.registry, port: 0 });
-    prometheusPort = await closedPort();
-    const dir = tempDir('stagescope-prometheus-');
-    const config = path.join(dir, 'prometheus.yml');
-    writeFileSync(
-      config,
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        '  evaluation_interval: 1s',
-        'scrape_configs:',
-        '  - job_name: stagescope',
-        '    static_configs:',
-        `      - targets: ['127.0.0.1:${endpoint.port}']`,
-        '',
-      ].join('\n'),
-    );
-    prometheus = spawn(
-      prometheusBinary!,
-      [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`, '--log.level=warn'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    prometheus.stdout!.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
-    prometheus.stderr!.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
-  });
+    before(async () => {
+      metrics = populatedMetrics();
+      endpoint = await serveMetrics({ registry: metrics.registry, port: 0 });
+      prometheusPort = await closedPort();
+      const dir = tempDir('stagescope-prometheus-');
+      const config = path.join(dir, 'prometheus.yml');
+      writeFileSync(
+        config,
+        [
+          'global:',
+          '  scrape_interval: 1s',
+          '  evaluation_interval: 1s',
+          'scrape_configs:',
+          '  - job_name: stagescope',
+          '    static_configs:',
+          `      - targets: ['127.0.0.1:${endpoint.port}']`,
+          '',
+        ].join('\n'),
+      );
+      prometheus = spawn(
+        prometheusBinary!,
+        [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`, '--log.level=warn'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      prometheus.stdout!.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
+      prometheus.stderr!.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
+    });
 
-  after(async () => {
-    if (prometheus !== null && prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-      prometheus.kill('SIGTERM');
-      const timer = setTimeout(() => prometheus?.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await endpoint?.close();
-    metrics?.close();
-  });
-
-  /** Poll the query API until `accept` likes the result (bounded: 30 s). */
-  async function queryUntil(query: string, accept: (result: { metric: Record<string, string>; value: [number, string] }[]) => boolean): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    const deadline = Date.now() + 30_000;
-    let last = '';
-    while (Date.now() < deadline) {
-      if (prometheus?.exitCode !== null) throw new Error(`prometheus exited (${String(prometheus?.exitCode)}): ${prometheusLog}`);
-      try {
-        const response = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/query?query=${encodeURIComponent(query)}`);
-        last = await response.text();
-        if (response.ok) {
-          const body = JSON.parse(last) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-          if (body.status === 'success' && accept(body.data.result)) return body.data.result;
-        }
-      } catch (error) {
-        last = String(error); // not listening yet
+    after(async () => {
+      if (prometheus !== null && prometheus.exitCode === null) {
+        const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
+        prometheus.kill('SIGTERM');
+        const timer = setTimeout(() => prometheus?.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await endpoint?.close();
+      metrics?.close();
+    });
+
+    /** Poll the query API until `accept` likes the result (bounded: 30 s). */
+    async function queryUntil(
+      query: string,
+      accept: (result: { metric: Record<string, string>; value: [number, string] }[]) => boolean,
+    ): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+      const deadline = Date.now() + 30_000;
+      let last = '';
+      while (Date.now() < deadline) {
+        if (prometheus?.exitCode !== null) throw new Error(`prometheus exited (${String(prometheus?.exitCode)}): ${prometheusLog}`);
+        try {
+          const response = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/query?query=${encodeURIComponent(query)}`);
+          last = await response.text();
+          if (response.ok) {
+            const body = JSON.parse(last) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+            if (body.status === 'success' && accept(body.data.result)) return body.data.result;
+          }
+        } catch (error) {
+          last = String(error); // not listening yet
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      throw new Error(`Prometheus query ${query} did not return the expected series within 30 s; last answer: ${last}\nlog: ${prometheusLog}`);
     }
-    throw new Error(`Prometheus query ${query} did not return the expected series within 30 s; last answer: ${last}\nlog: ${prometheusLog}`);
-  }
 
-  it('its query API returns the stage histogram series with preset, stage and target labels', async () => {
-    const result = await queryUntil('stagescope_stage_duration_seconds_count', (series) => series.length >= 2);
-    const detection = result.find((series) => series.metric.stage === 'detection');
-    assert.ok(detection, JSON.stringify(result));
-    assert.equal(detection.metric.preset, 'onnx');
-    assert.equal(detection.metric.target, DET);
-    assert.equal(detection.metric.job, 'stagescope');
-    assert.equal(Number(detection.value[1]), 5);
-    const buckets = await queryUntil('stagescope_stage_duration_seconds_bucket{stage="detection"}', (series) => series.length > 5);
-    assert.ok(buckets.some((series) => series.metric.le === '+Inf' && Number(series.value[1]) === 5));
-    const p99 = await queryUntil('histogram_quantile(0.99, sum by (le, stage) (stagescope_stage_duration_seconds_bucket))', (series) => series.length >= 2);
-    assert.ok(p99.every((series) => Number.isFinite(Number(series.value[1]))));
-  });
+    it('its query API returns the stage histogram series with preset, stage and target labels', async () => {
+      const result = await queryUntil('stagescope_stage_duration_seconds_count', (series) => series.length >= 2);
+      const detection = result.find((series) => series.metric.stage === 'detection');
+      assert.ok(detection, JSON.stringify(result));
+      assert.equal(detection.metric.preset, 'onnx');
+      assert.equal(detection.metric.target, DET);
+      assert.equal(detection.metric.job, 'stagescope');
+      assert.equal(Number(detection.value[1]), 5);
+      const buckets = await queryUntil('stagescope_stage_duration_seconds_bucket{stage="detection"}', (series) => series.length > 5);
+      assert.ok(buckets.some((series) => series.metric.le === '+Inf' && Number(series.value[1]) === 5));
+      const p99 = await queryUntil('histogram_quantile(0.99, sum by (le, stage) (stagescope_stage_duration_seconds_bucket))', (series) => series.length >= 2);
+      assert.ok(p99.every((series) => Number.isFinite(Number(series.value[1]))));
+    });
 
-  it('and the golden signals per route', async () => {
-    const traffic = await queryUntil('sum by (route) (stagescope_http_requests_total)', (series) => series.length === 1);
-    assert.equal(traffic[0]!.metric.route, '/predict');
-    assert.equal(Number(traffic[0]!.value[1]), 2);
-    const errors = await queryUntil('stagescope_http_request_errors_total', (series) => series.length === 1);
-    assert.equal(Number(errors[0]!.value[1]), 1);
-    await queryUntil('stagescope_event_loop_delay_seconds{stat="p99"}', (series) => series.length === 1);
-    await queryUntil('stagescope_heap_used_bytes', (series) => series.length === 1 && Number(series[0]!.value[1]) > 0);
-  });
-});
+    it('and the golden signals per route', async () => {
+      const traffic = await queryUntil('sum by (route) (stagescope_http_requests_total)', (series) => series.length === 1);
+      assert.equal(traffic[0]!.metric.route, '/predict');
+      assert.equal(Number(traffic[0]!.value[1]), 2);
+      const errors = await queryUntil('stagescope_http_request_errors_total', (series) => series.length === 1);
+      assert.equal(Number(errors[0]!.value[1]), 1);
+      await queryUntil('stagescope_event_loop_delay_seconds{stat="p99"}', (series) => series.length === 1);
+      await queryUntil('stagescope_heap_used_bytes', (series) => series.length === 1 && Number(series[0]!.value[1]) > 0);
+    });
+  },
+);

@@ -18,7 +18,13 @@ export interface LoopbackReceiver {
   close: () => Promise<void>;
 }
 
-export async function startReceiver(respond: (req: ReceivedRequest) => { status: number; type: string; body: string | Uint8Array } = () => ({ status: 200, type: 'application/json', body: '{}' })): Promise<LoopbackReceiver> {
+export async function startReceiver(
+  respond: (req: ReceivedRequest) => { status: number; type: string; body: string | Uint8Array } = () => ({
+    status: 200,
+    type: 'application/json',
+    body: '{}',
+  }),
+): Promise<LoopbackReceiver> {
   const requests: ReceivedRequest[] = [];
   const waiters: (() => void)[] = [];
   const server = http.createServer((req, res) => {

@@ -67,9 +67,12 @@ describe('exporter down: the app is unaffected', () => {
     hanging.enqueue(1);
     await hanging.shutdown();
     assert.equal(hanging.stats.dropped, 1);
-    const throwing = new BufferedTransport<number>(() => {
-      throw new Error('boom');
-    }, { name: 'throw', maxRetries: 1, initialBackoffMs: 1 });
+    const throwing = new BufferedTransport<number>(
+      () => {
+        throw new Error('boom');
+      },
+      { name: 'throw', maxRetries: 1, initialBackoffMs: 1 },
+    );
     throwing.enqueue(1);
     await throwing.shutdown();
     assert.deepEqual(throwing.stats, { queued: 0, inFlight: 0, sent: 0, dropped: 1, failedAttempts: 2 });

@@ -75,8 +75,10 @@ describe('exporters subscribed to the serving middleware, with W3C traceparent i
 
     await waitForRequests(scope.store, 1);
     await otlp.flush();
-    const spans = receiver.requests.flatMap(
-      (req) => (JSON.parse(req.body.toString('utf8')) as { resourceSpans: { scopeSpans: { spans: JsonSpan[] }[] }[] }).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+    const spans = receiver.requests.flatMap((req) =>
+      (JSON.parse(req.body.toString('utf8')) as { resourceSpans: { scopeSpans: { spans: JsonSpan[] }[] }[] }).resourceSpans.flatMap((rs) =>
+        rs.scopeSpans.flatMap((ss) => ss.spans),
+      ),
     );
     const root = spans.find((span) => span.spanId === out.spanId);
     assert.ok(root, 'the exported root span has the id the response header named');
@@ -107,8 +109,10 @@ describe('exporters subscribed to the serving middleware, with W3C traceparent i
     assert.notEqual(out.traceId, REMOTE_TRACE_ID);
     await waitForRequests(scope.store, 2);
     await otlp.flush();
-    const spans = receiver.requests.flatMap(
-      (req) => (JSON.parse(req.body.toString('utf8')) as { resourceSpans: { scopeSpans: { spans: JsonSpan[] }[] }[] }).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+    const spans = receiver.requests.flatMap((req) =>
+      (JSON.parse(req.body.toString('utf8')) as { resourceSpans: { scopeSpans: { spans: JsonSpan[] }[] }[] }).resourceSpans.flatMap((rs) =>
+        rs.scopeSpans.flatMap((ss) => ss.spans),
+      ),
     );
     const root = spans.find((span) => span.spanId === out.spanId);
     assert.ok(root);

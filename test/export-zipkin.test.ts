@@ -55,7 +55,21 @@ function assertZipkinV2(span: Record<string, unknown>): void {
     assert.ok(Number.isSafeInteger(annotation.timestamp));
     assert.equal(typeof annotation.value, 'string');
   }
-  const allowed = new Set(['traceId', 'id', 'parentId', 'name', 'kind', 'timestamp', 'duration', 'localEndpoint', 'remoteEndpoint', 'tags', 'annotations', 'debug', 'shared']);
+  const allowed = new Set([
+    'traceId',
+    'id',
+    'parentId',
+    'name',
+    'kind',
+    'timestamp',
+    'duration',
+    'localEndpoint',
+    'remoteEndpoint',
+    'tags',
+    'annotations',
+    'debug',
+    'shared',
+  ]);
   for (const key of Object.keys(span)) assert.ok(allowed.has(key), `field ${key} is in the v2 model`);
 }
 

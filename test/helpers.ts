@@ -86,7 +86,9 @@ export function assertChildrenWithinParents(doc: RunDocument, slackNs = 50_000):
     const parent = byId.get(span.parentId);
     if (parent === undefined) throw new Error(`span ${span.id} (${span.name}) has a missing parent ${span.parentId}`);
     if (span.startNs + slackNs < parent.startNs || span.startNs + span.durationNs > parent.startNs + parent.durationNs + slackNs) {
-      throw new Error(`span ${span.name} [${span.startNs}, +${span.durationNs}] is outside its parent ${parent.name} [${parent.startNs}, +${parent.durationNs}]`);
+      throw new Error(
+        `span ${span.name} [${span.startNs}, +${span.durationNs}] is outside its parent ${parent.name} [${parent.startNs}, +${parent.durationNs}]`,
+      );
     }
   }
 }

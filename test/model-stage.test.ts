@@ -78,19 +78,29 @@ describe('models: rules', () => {
     assert.equal(resolveModelStage('crnn.onnx', []), 'recognition');
   });
 
-  it('are a preset option too (before the target files\' rules), validated at construction', () => {
-    const preset = new OnnxLatency({ models: [{ match: 'plate*.onnx', stage: 'detection' }], targets: [fixture('targets/models.yaml')], builtInTargets: false });
-    assert.deepEqual(preset.models.map((rule) => `${rule.match}→${rule.stage} (${rule.source})`), [
-      'plate*.onnx→detection (options.models[0])',
-      `plate-detector*.onnx→detection (${fixture('targets/models.yaml')}:3)`,
-      `best.onnx→recognition (${fixture('targets/models.yaml')}:4)`,
-    ]);
+  it("are a preset option too (before the target files' rules), validated at construction", () => {
+    const preset = new OnnxLatency({
+      models: [{ match: 'plate*.onnx', stage: 'detection' }],
+      targets: [fixture('targets/models.yaml')],
+      builtInTargets: false,
+    });
+    assert.deepEqual(
+      preset.models.map((rule) => `${rule.match}→${rule.stage} (${rule.source})`),
+      [
+        'plate*.onnx→detection (options.models[0])',
+        `plate-detector*.onnx→detection (${fixture('targets/models.yaml')}:3)`,
+        `best.onnx→recognition (${fixture('targets/models.yaml')}:4)`,
+      ],
+    );
     assert.throws(() => new OnnxLatency({ models: [{ match: 'x.onnx', stage: 'ocr' as never }] }), /options\.models\[0\]: field "stage": "ocr" is not a stage/);
   });
 
   it('are read from YAML and JSON target files, with or without targets', () => {
     const yaml = parseTargetFile("targets: []\nmodels:\n  - { match: 'plate*.onnx', stage: detection }\n", 't.yaml');
-    assert.deepEqual(yaml.models.map((rule) => [rule.match, rule.stage, rule.source]), [['plate*.onnx', 'detection', 't.yaml:3']]);
+    assert.deepEqual(
+      yaml.models.map((rule) => [rule.match, rule.stage, rule.source]),
+      [['plate*.onnx', 'detection', 't.yaml:3']],
+    );
     const json = parseTargetFile('{"models": [{"match": "best.onnx", "stage": "recognition"}]}', 'm.json');
     assert.equal(json.models[0]?.stage, 'recognition');
     assert.equal(json.targets.length, 0);
@@ -98,7 +108,11 @@ describe('models: rules', () => {
   });
 
   it('bad entries name the file, the line and the fix', () => {
-    const bad = (text: string, message: RegExp): void => assert.throws(() => parseTargetFile(text, 'x.yaml'), (error: unknown) => error instanceof TargetError && message.test(error.message));
+    const bad = (text: string, message: RegExp): void =>
+      assert.throws(
+        () => parseTargetFile(text, 'x.yaml'),
+        (error: unknown) => error instanceof TargetError && message.test(error.message),
+      );
     bad("models:\n  - { match: 'a*.onnx', stage: detect }\n", /^x\.yaml:2: field "stage": "detect" is not a stage \(one of load, preprocess, detection/);
     bad('models:\n  - { stage: detection }\n', /^x\.yaml:2: field "match" is required: a glob on the model's file name/);
     bad("models:\n  - match: 'a.onnx'\n    stage: detection\n    note: x\n", /^x\.yaml:4: unknown field "note" in a models entry/);
@@ -140,10 +154,14 @@ describe('models: on a tfjs run', () => {
   it('a preset option rule stages a Layers model call by its name (over the built-in guess)', async () => {
     const script = path.join(repoRoot, 'examples/tfjs/classifier.cjs');
     const json = path.join(tempDir(), 'tfjs.json');
-    const driven = await runNode(['--input-type=module', '-e', [
-      `import { TfjsLatency } from ${JSON.stringify(path.join(repoRoot, 'build/src/index.js'))};`,
-      `await new TfjsLatency({ quiet: true, json: ${JSON.stringify(json)}, models: [{ match: 'digit_*', stage: 'recognition' }] }).run(${JSON.stringify(script)});`,
-    ].join('\n')]);
+    const driven = await runNode([
+      '--input-type=module',
+      '-e',
+      [
+        `import { TfjsLatency } from ${JSON.stringify(path.join(repoRoot, 'build/src/index.js'))};`,
+        `await new TfjsLatency({ quiet: true, json: ${JSON.stringify(json)}, models: [{ match: 'digit_*', stage: 'recognition' }] }).run(${JSON.stringify(script)});`,
+      ].join('\n'),
+    ]);
     assert.equal(driven.code, 0, driven.stderr);
     const predict = readRun(json).spans.find((span) => span.name === 'Sequential.predict digit_classifier');
     assert.equal(predict?.stage, 'recognition', 'the rule wins over the built-in "classifier" guess');

@@ -59,10 +59,27 @@ describe('module hooks patch the copy the script loads', () => {
 
   it('patches a class in a file inside a package (not exported by its entry), CJS and ESM, from its first call', async () => {
     const json = path.join(tempDir(), 'run.json');
-    const result = await runCli(['run', '--preset', 'custom', '--targets', fixture('targets/internal.yaml'), '--json', json, '--quiet', '--', fixture('scripts/internal.mjs')]);
+    const result = await runCli([
+      'run',
+      '--preset',
+      'custom',
+      '--targets',
+      fixture('targets/internal.yaml'),
+      '--json',
+      json,
+      '--quiet',
+      '--',
+      fixture('scripts/internal.mjs'),
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, '["cjs:a","esm:b"]\n');
-    assert.deepEqual(shape(readRun(json)), ['run', '  Engine.create [load]', '  Engine.run [recognition]', '  Engine.create [load]', '  Engine.run [recognition]']);
+    assert.deepEqual(shape(readRun(json)), [
+      'run',
+      '  Engine.create [load]',
+      '  Engine.run [recognition]',
+      '  Engine.create [load]',
+      '  Engine.run [recognition]',
+    ]);
   });
 
   it('patches a library loaded before the driver started, and restores it exactly afterwards', async () => {

@@ -16,7 +16,11 @@ describe('libraries loaded by a relative path (nearest package.json)', () => {
     assert.equal(packageEntryOfFile(path.join(lib, 'lib/internal.js')), undefined, 'an internal file is not the package');
     const faceApi = path.join(repoRoot, 'node_modules/@vladmandic/face-api/dist');
     assert.equal(packageEntryOfFile(path.join(faceApi, 'face-api.node.js')), '@vladmandic/face-api');
-    assert.equal(packageEntryOfFile(path.join(faceApi, 'face-api.node-wasm.js')), '@vladmandic/face-api', 'a sibling build of main (face-api demo loads ../dist/)');
+    assert.equal(
+      packageEntryOfFile(path.join(faceApi, 'face-api.node-wasm.js')),
+      '@vladmandic/face-api',
+      'a sibling build of main (face-api demo loads ../dist/)',
+    );
     assert.equal(packageEntryOfFile('relative/file.js'), undefined);
   });
 

@@ -5,12 +5,25 @@ import { patchProperty } from '../src/instrument/patch.js';
 import { isWrapped, wrapFunction, type WrapSpec } from '../src/instrument/wrap.js';
 
 const tracer = new Tracer();
-const spec: WrapSpec = { name: 'x', stage: null, target: 'test#x', record: true, callback: false, hook: undefined, onResult: undefined, switch: { enabled: true } };
+const spec: WrapSpec = {
+  name: 'x',
+  stage: null,
+  target: 'test#x',
+  record: true,
+  callback: false,
+  hook: undefined,
+  onResult: undefined,
+  switch: { enabled: true },
+};
 const wrap = (original: Function): Function => wrapFunction(original, spec, tracer);
 
 describe('patchProperty', () => {
   it('patches a prototype method and undo restores the original function object and descriptor', () => {
-    class Session { async run(): Promise<number> { return 1; } }
+    class Session {
+      async run(): Promise<number> {
+        return 1;
+      }
+    }
     const original = Session.prototype.run;
     const before = Object.getOwnPropertyDescriptor(Session.prototype, 'run');
     const result = patchProperty(Session.prototype, 'run', wrap);
@@ -29,7 +42,11 @@ describe('patchProperty', () => {
   });
 
   it('patches a static method and an exported function', () => {
-    class Engine { static create(): Engine { return new Engine(); } }
+    class Engine {
+      static create(): Engine {
+        return new Engine();
+      }
+    }
     const exportsObject = { helper: (a: number, b: number) => a + b };
     const original = exportsObject.helper;
     const staticResult = patchProperty(Engine, 'create', wrap);
@@ -42,7 +59,11 @@ describe('patchProperty', () => {
   });
 
   it('an inherited method is shadowed by an own property and undo removes it', () => {
-    class Base { step(): string { return 'base'; } }
+    class Base {
+      step(): string {
+        return 'base';
+      }
+    }
     class Child extends Base {}
     const result = patchProperty(Child.prototype, 'step', wrap);
     assert.ok(result.ok);
@@ -53,7 +74,9 @@ describe('patchProperty', () => {
   });
 
   it('refuses with a reason instead of throwing', () => {
-    class Model { run(): void {} }
+    class Model {
+      run(): void {}
+    }
     const frozen = Object.freeze({ fn: () => 1 });
     const reexport = {};
     Object.defineProperty(reexport, 'fn', { enumerable: true, get: () => () => 1 }); // tslib __exportStar style

@@ -17,7 +17,10 @@ function names(spans: SpanRecord[]): string[] {
 }
 
 /** Run `script` plainly and under `node --import stagescope/register/ocr`, side by side. */
-async function plainAndTraced(script: string, args: string[] = []): Promise<{ plain: string; traced: string; doc: RunDocument; tracedStderr: string; plainStderr: string }> {
+async function plainAndTraced(
+  script: string,
+  args: string[] = [],
+): Promise<{ plain: string; traced: string; doc: RunDocument; tracedStderr: string; plainStderr: string }> {
   const json = path.join(tempDir(), 'run.json');
   const [plain, traced] = await Promise.all([
     runNode([script, ...args]),
@@ -33,7 +36,10 @@ function assertRecognizeSubtree(doc: RunDocument, recognize: SpanRecord): void {
   assert.equal(recognize.stage, 'recognition');
   const phases = children(recognize);
   assert.deepEqual(names(phases), RECOGNIZE_PHASES);
-  assert.deepEqual(phases.map((phase) => phase.stage), ['detection', 'recognition', 'postprocess']);
+  assert.deepEqual(
+    phases.map((phase) => phase.stage),
+    ['detection', 'recognition', 'postprocess'],
+  );
   // contiguous: each phase starts where the previous one ended, from call start to call end
   assert.equal(phases[0]!.startNs, recognize.startNs);
   for (let i = 1; i < phases.length; i++) assert.equal(phases[i]!.startNs, phases[i - 1]!.startNs + phases[i - 1]!.durationNs);
@@ -62,17 +68,23 @@ describe('tesseract phases from progress events (pure)', () => {
 
   test('recognize: before first, between first and last, after last event', () => {
     const phases = recognizePhases({ firstNs: 30, lastNs: 80, count: 5, lastProgress: 1 }, 10, 100);
-    assert.deepEqual(phases.map((phase) => [phase.name, phase.startNs, phase.endNs]), [
-      [RECOGNIZE_PHASES[0], 10, 30],
-      [RECOGNIZE_PHASES[1], 30, 80],
-      [RECOGNIZE_PHASES[2], 80, 100],
-    ]);
+    assert.deepEqual(
+      phases.map((phase) => [phase.name, phase.startNs, phase.endNs]),
+      [
+        [RECOGNIZE_PHASES[0], 10, 30],
+        [RECOGNIZE_PHASES[1], 30, 80],
+        [RECOGNIZE_PHASES[2], 80, 100],
+      ],
+    );
     assert.equal(phases[1]!.attributes.progressEvents, 5);
   });
 
   test('recognize: a single event splits the call but makes no "recognizing text" phase', () => {
     const phases = recognizePhases({ firstNs: 50, lastNs: 50, count: 1, lastProgress: 0 }, 10, 100);
-    assert.deepEqual(phases.map((phase) => phase.name), [RECOGNIZE_PHASES[0], RECOGNIZE_PHASES[2]]);
+    assert.deepEqual(
+      phases.map((phase) => phase.name),
+      [RECOGNIZE_PHASES[0], RECOGNIZE_PHASES[2]],
+    );
   });
 
   test('init: one phase per status, first to last event; events outside the call ignored', () => {
@@ -90,21 +102,28 @@ describe('tesseract phases from progress events (pure)', () => {
       100,
       { workerStart: true },
     );
-    assert.deepEqual(phases.map((phase) => [phase.name, phase.startNs, phase.endNs]), [
-      ['start worker thread (no progress events)', 10, 20],
-      ['loading tesseract core', 20, 25],
-      ['initializing api', 30, 90],
-    ]);
+    assert.deepEqual(
+      phases.map((phase) => [phase.name, phase.startNs, phase.endNs]),
+      [
+        ['start worker thread (no progress events)', 10, 20],
+        ['loading tesseract core', 20, 25],
+        ['initializing api', 30, 90],
+      ],
+    );
   });
 });
 
 describe('OcrLatency on tesseract.js', () => {
-  test('class API in process: tree, the caller\'s logger gets every event, the options object is untouched', async () => {
+  test("class API in process: tree, the caller's logger gets every event, the options object is untouched", async () => {
     const preset = new OcrLatency({ quiet: true });
     preset.start(['in-process'], repoRoot);
     const require = createRequire(path.join(repoRoot, 'package.json'));
     const { createWorker } = require('tesseract.js') as {
-      createWorker: (langs: string, oem: number, options: object) => Promise<{ recognize(image: string): Promise<{ data: { text: string } }>; terminate(): Promise<unknown> }>;
+      createWorker: (
+        langs: string,
+        oem: number,
+        options: object,
+      ) => Promise<{ recognize(image: string): Promise<{ data: { text: string } }>; terminate(): Promise<unknown> }>;
     };
     const received: { status: string; progress: number }[] = [];
     const logger = (event: { status: string; progress: number }): void => {

@@ -60,13 +60,19 @@ describe('OnnxLatency on the PaddleOCR det → cls → rec example', () => {
       assert.equal(doc.preset, 'onnx');
       assertChildrenWithinParents(doc);
       const top = children(root);
-      assert.ok(top.every((span) => MODEL.test(span.name)), `only session spans under the root: ${top.map((span) => span.name).join(', ')}`);
+      assert.ok(
+        top.every((span) => MODEL.test(span.name)),
+        `only session spans under the root: ${top.map((span) => span.name).join(', ')}`,
+      );
       const creates = top.filter((span) => span.name.startsWith('InferenceSession.create'));
-      assert.deepEqual(creates.map((span) => [span.stage, span.attributes.modelStage]), [
-        ['load', 'detection'],
-        ['load', 'classification'],
-        ['load', 'recognition'],
-      ]);
+      assert.deepEqual(
+        creates.map((span) => [span.stage, span.attributes.modelStage]),
+        [
+          ['load', 'detection'],
+          ['load', 'classification'],
+          ['load', 'recognition'],
+        ],
+      );
       const det = runsOf(doc, 'ch_PP-OCRv4_det_infer.onnx');
       const cls = runsOf(doc, 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
       const rec = runsOf(doc, 'ch_PP-OCRv4_rec_infer.onnx');
@@ -106,7 +112,11 @@ describe('OnnxLatency on the PaddleOCR det → cls → rec example', () => {
     assert.match(ops.stderr, /\d+ kernels = \d+% of the run, 3 slowest shown/);
     assert.ok(ops.stderr.split('\n').length < 60, 'kernels trimmed in the text tree');
     // (other libraries drop their own files in TMPDIR; only stagescope's folder matters)
-    assert.deepEqual(readdirSync(profileTmp).filter((name) => name.startsWith('stagescope-onnx-')), [], "onnxruntime's profile files and their folder are removed");
+    assert.deepEqual(
+      readdirSync(profileTmp).filter((name) => name.startsWith('stagescope-onnx-')),
+      [],
+      "onnxruntime's profile files and their folder are removed",
+    );
   });
 });
 
@@ -116,7 +126,9 @@ describe('OnnxLatency op-level drill-down', () => {
     const profileTmp = tempDir('stagescope-onnx-tmp-');
     const userProfile = path.join(dir, 'mine');
     const script = path.join(dir, 'overloads.cjs');
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
 const { createRequire } = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -154,7 +166,8 @@ new Uint8Array(padded).set(new Uint8Array(arrayBuffer), 8);
   await sessions[0].release();
   own.endProfiling();
 })();
-`);
+`,
+    );
     const env = { STAGESCOPE_ONNX_OPS: '1', STAGESCOPE_QUIET: '1', STAGESCOPE_JSON: path.join(dir, 'run.json'), TMPDIR: profileTmp, MINE_PREFIX: userProfile };
     const [plain, traced] = await Promise.all([
       runNode([script], { env: { MINE_PREFIX: path.join(dir, 'plain') } }),
@@ -162,11 +175,18 @@ new Uint8Array(padded).set(new Uint8Array(arrayBuffer), 8);
     ]);
     assert.equal(traced.code, 0, traced.stderr);
     assert.equal(traced.stdout, plain.stdout, 'same results, same (unmutated) options');
-    assert.equal(traced.stdout, `rejected: 'options' must be an object.\n{"graphOptimizationLevel":"all"} ["enableProfiling","profileFilePrefix"] true 1\nbad rank rejected\n`);
+    assert.equal(
+      traced.stdout,
+      `rejected: 'options' must be an object.\n{"graphOptimizationLevel":"all"} ["enableProfiling","profileFilePrefix"] true 1\nbad rank rejected\n`,
+    );
     const doc = readRun(path.join(dir, 'run.json'));
     assert.deepEqual(doc.diagnostics, [], 'the released session was collected before release, not again at the end');
     const creates = doc.spans.filter((span) => span.name.startsWith('InferenceSession.create'));
-    assert.deepEqual(creates.map((span) => span.attributes.profiling ?? false), [true, true, true, true, true, true, false, false], 'profiling injected except where the user has their own or the call is invalid');
+    assert.deepEqual(
+      creates.map((span) => span.attributes.profiling ?? false),
+      [true, true, true, true, true, true, false, false],
+      'profiling injected except where the user has their own or the call is invalid',
+    );
     const runs = doc.spans.filter((span) => span.name.startsWith('InferenceSession.run')).sort((a, b) => a.startNs - b.startNs);
     assert.equal(runs.length, 9);
     assert.deepEqual(
@@ -179,7 +199,10 @@ new Uint8Array(padded).set(new Uint8Array(arrayBuffer), 8);
     assert.equal(doc.spans.filter((span) => span.name.startsWith('InferenceSession.release')).length, 1);
     // the user's own profile file is theirs: still there; ours are gone
     assert.equal(readdirSync(dir).filter((file) => file.startsWith('mine_') && file.endsWith('.json')).length, 1);
-    assert.deepEqual(readdirSync(profileTmp).filter((name) => name.startsWith('stagescope-onnx-')), []);
+    assert.deepEqual(
+      readdirSync(profileTmp).filter((name) => name.startsWith('stagescope-onnx-')),
+      [],
+    );
   });
 });
 
@@ -198,7 +221,10 @@ describe('OnnxLatency op-level drill-down with a small span buffer', () => {
     assert.equal(kernelsOf(doc, runs[1]!).length, 0, 'the second does not');
     assert.equal(runs[1]!.attributes.kernelsLeftOut, true);
     assert.match(String(runs[1]!.attributes.opShares), /(^| · )Conv \d/, 'its aggregate is still there');
-    assert.deepEqual(doc.diagnostics.map((diagnostic) => diagnostic.code), ['SS_ONNX_OPS_TRUNCATED']);
+    assert.deepEqual(
+      doc.diagnostics.map((diagnostic) => diagnostic.code),
+      ['SS_ONNX_OPS_TRUNCATED'],
+    );
     assert.match(result.stderr, /not kept \(span buffer full\)/);
     assert.match(result.stderr, /warning \[SS_ONNX_OPS_TRUNCATED\] .*--max-spans/);
   });
@@ -210,7 +236,19 @@ describe('onnxruntime profile parsing and placement', () => {
     { cat: 'Session', name: 'session_initialization', ts: 110, dur: 500, ph: 'X', args: {} },
     { cat: 'Session', name: 'SequentialExecutor::Execute', ts: 1010, dur: 80, ph: 'X', args: {} },
     { cat: 'Session', name: 'model_run', ts: 1000, dur: 100, ph: 'X', args: {} },
-    { cat: 'Node', name: 'conv1_kernel_time', ts: 1012, dur: 50, ph: 'X', args: { op_name: 'Conv', provider: 'CPUExecutionProvider', input_type_shape: [{ float: [1, 3, 8, 8] }, { float: [4, 3, 3, 3] }], output_type_shape: [{ float: [1, 4, 8, 8] }] } },
+    {
+      cat: 'Node',
+      name: 'conv1_kernel_time',
+      ts: 1012,
+      dur: 50,
+      ph: 'X',
+      args: {
+        op_name: 'Conv',
+        provider: 'CPUExecutionProvider',
+        input_type_shape: [{ float: [1, 3, 8, 8] }, { float: [4, 3, 3, 3] }],
+        output_type_shape: [{ float: [1, 4, 8, 8] }],
+      },
+    },
     { cat: 'Node', name: 'relu1_kernel_time', ts: 1065, dur: 20, ph: 'X', args: { op_name: 'Relu' } },
     { cat: 'Session', name: 'model_run', ts: 2000, dur: 60, ph: 'X', args: {} },
     { cat: 'Node', name: 'conv1_kernel_time', ts: 2010, dur: 30, ph: 'X', args: { op_name: 'Conv' } },
@@ -218,10 +256,13 @@ describe('onnxruntime profile parsing and placement', () => {
 
   it('finds runs by model_run and assigns kernels to them', () => {
     const runs = parseOnnxProfile(profile);
-    assert.deepEqual(runs.map((run) => [run.startUs, run.durationUs, run.kernels.map((kernel) => `${kernel.opType} ${kernel.node}`)]), [
-      [1000, 100, ['Conv conv1', 'Relu relu1']],
-      [2000, 60, ['Conv conv1']],
-    ]);
+    assert.deepEqual(
+      runs.map((run) => [run.startUs, run.durationUs, run.kernels.map((kernel) => `${kernel.opType} ${kernel.node}`)]),
+      [
+        [1000, 100, ['Conv conv1', 'Relu relu1']],
+        [2000, 60, ['Conv conv1']],
+      ],
+    );
     assert.equal(runs[0]!.kernels[0]!.inputShapes, 'float[1x3x8x8] float[4x3x3x3]');
     assert.equal(runs[0]!.kernels[0]!.outputShapes, 'float[1x4x8x8]');
     assert.throws(() => parseOnnxProfile('{"not": "an array"}'), /array/);
@@ -236,7 +277,7 @@ describe('onnxruntime profile parsing and placement', () => {
     ];
     const placed = placeProfileRuns(runs, spans);
     // offset from run 2 (tightest end): 6.12 ms − 2.06 ms = 4.06 ms
-    const [first, second] = placed as [typeof placed[number], typeof placed[number]];
+    const [first, second] = placed as [(typeof placed)[number], (typeof placed)[number]];
     assert.equal(second.kernels[0]!.startNs, 4_060_000 + 2_010_000);
     assert.equal(first.kernels[0]!.startNs, 4_060_000 + 1_012_000, 'the same offset for run 1, inside its own bounds');
     for (const [index, run] of placed.entries()) {

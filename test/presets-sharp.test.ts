@@ -47,23 +47,31 @@ describe('SharpLatency', () => {
     assertChildrenWithinParents(cjsDoc);
 
     // ESM build and CJS build: different files, both patched.
-    const dual = await runNode(['--import', register, '--input-type=module', '-e', [
-      `import { createRequire } from 'node:module';`,
-      `import esm from 'sharp';`,
-      `const cjs = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('sharp');`,
-      `const img = ${JSON.stringify(path.join(repoRoot, 'test/fixtures/images/hello.png'))};`,
-      `console.log(esm.prototype === cjs.prototype ? 'same' : 'different');`,
-      `await esm(img).resize(10, 10).raw().toBuffer();`,
-      `await cjs(img).resize(20, 20).raw().toBuffer();`,
-      `await esm(img).resize(6).png().toUint8Array();`,
-    ].join('\n')], { env: { STAGESCOPE_JSON: path.join(dir, 'dual.json'), STAGESCOPE_QUIET: '1' } });
+    const dual = await runNode(
+      [
+        '--import',
+        register,
+        '--input-type=module',
+        '-e',
+        [
+          `import { createRequire } from 'node:module';`,
+          `import esm from 'sharp';`,
+          `const cjs = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('sharp');`,
+          `const img = ${JSON.stringify(path.join(repoRoot, 'test/fixtures/images/hello.png'))};`,
+          `console.log(esm.prototype === cjs.prototype ? 'same' : 'different');`,
+          `await esm(img).resize(10, 10).raw().toBuffer();`,
+          `await cjs(img).resize(20, 20).raw().toBuffer();`,
+          `await esm(img).resize(6).png().toUint8Array();`,
+        ].join('\n'),
+      ],
+      { env: { STAGESCOPE_JSON: path.join(dir, 'dual.json'), STAGESCOPE_QUIET: '1' } },
+    );
     assert.equal(dual.code, 0, dual.stderr);
     assert.equal(dual.stdout.trim(), 'different', 'sharp 0.35 really has two prototypes');
-    assert.deepEqual(sharpSpans(readRun(path.join(dir, 'dual.json'))).map((span) => span.name), [
-      'sharp.toBuffer resize raw',
-      'sharp.toBuffer resize raw',
-      'sharp.toUint8Array resize png',
-    ]);
+    assert.deepEqual(
+      sharpSpans(readRun(path.join(dir, 'dual.json'))).map((span) => span.name),
+      ['sharp.toBuffer resize raw', 'sharp.toBuffer resize raw', 'sharp.toUint8Array resize png'],
+    );
   });
 
   it('names every pipeline after its operations and records them as attributes', async () => {
@@ -91,25 +99,52 @@ describe('SharpLatency', () => {
       assert.equal(span.status, 'ok');
       assert.equal(span.parentId, spanIndex(doc).root.id);
     }
-    const [metadata, modelInput, strip, thumbnail, rotated, stream, stats] = spans as [SpanRecord, SpanRecord, SpanRecord, SpanRecord, SpanRecord, SpanRecord, SpanRecord];
+    const [metadata, modelInput, strip, thumbnail, rotated, stream, stats] = spans as [
+      SpanRecord,
+      SpanRecord,
+      SpanRecord,
+      SpanRecord,
+      SpanRecord,
+      SpanRecord,
+      SpanRecord,
+    ];
     assert.deepEqual(
       { input: metadata.attributes.input, inputFile: metadata.attributes.inputFile, outputSize: metadata.attributes.outputSize },
       { input: 'file', inputFile: 'hello.png', outputSize: '400x80' },
     );
     assert.equal(typeof metadata.attributes.inputBytes, 'number');
     assert.deepEqual(pick(modelInput.attributes, ['output', 'resizeWidth', 'resizeHeight', 'kernel', 'fit', 'greyscale', 'format', 'outputBytes']), {
-      output: 'toBuffer', resizeWidth: 192, resizeHeight: 48, kernel: 'lanczos3', fit: 'fill', greyscale: true, format: 'raw', outputBytes: 192 * 48,
+      output: 'toBuffer',
+      resizeWidth: 192,
+      resizeHeight: 48,
+      kernel: 'lanczos3',
+      fit: 'fill',
+      greyscale: true,
+      format: 'raw',
+      outputBytes: 192 * 48,
     });
     assert.deepEqual(pick(strip.attributes, ['extract', 'format', 'outputSize']), { extract: '0,0,400x20', format: 'png', outputSize: '400x20' });
     assert.deepEqual(pick(thumbnail.attributes, ['output', 'outputFile', 'outputSize', 'outputFormat']), {
-      output: 'toFile', outputFile: 'hello-thumb.png', outputSize: '128x26', outputFormat: 'png',
+      output: 'toFile',
+      outputFile: 'hello-thumb.png',
+      outputSize: '128x26',
+      outputFormat: 'png',
     });
     // callback style: the span lasts until sharp calls back, not until toBuffer returns
-    assert.deepEqual(pick(rotated.attributes, ['rotateDegrees', 'flop', 'format', 'outputSize']), { rotateDegrees: 180, flop: true, format: 'raw', outputSize: '400x80' });
+    assert.deepEqual(pick(rotated.attributes, ['rotateDegrees', 'flop', 'format', 'outputSize']), {
+      rotateDegrees: 180,
+      flop: true,
+      format: 'raw',
+      outputSize: '400x80',
+    });
     assert.equal(rotated.attributes.pending, undefined);
     // stream output: ends at sharp's 'info' event, input size known by then
     assert.deepEqual(pick(stream.attributes, ['output', 'input', 'inputBytes', 'format', 'outputSize']), {
-      output: 'stream', input: 'stream', inputBytes: metadata.attributes.inputBytes, format: 'jpeg', outputSize: '256x51',
+      output: 'stream',
+      input: 'stream',
+      inputBytes: metadata.attributes.inputBytes,
+      format: 'jpeg',
+      outputSize: '256x51',
     });
     assert.equal(stream.attributes.pending, undefined);
     assert.equal(stats.attributes.inputFile, 'hello.png');
@@ -118,25 +153,31 @@ describe('SharpLatency', () => {
   it('records failures without changing them (promise, callback, stream)', async () => {
     const dir = tempDir();
     const script = path.join(dir, 'fail.mjs');
-    writeFileSync(script, [
-      `import { createRequire } from 'node:module';`,
-      `const sharp = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('sharp');`,
-      `const missing = ${JSON.stringify(path.join(dir, 'missing.png'))};`,
-      `await sharp(missing).resize(4).toBuffer().catch((e) => console.log('promise', e.message));`,
-      `await new Promise((r) => sharp(missing).toBuffer((e, data) => { console.log('callback', e.message, data); r(); }));`,
-      `await new Promise((r) => sharp(missing).resize(2).png().on('error', (e) => { console.log('stream', e.message); r(); }).resume());`,
-    ].join('\n'));
+    writeFileSync(
+      script,
+      [
+        `import { createRequire } from 'node:module';`,
+        `const sharp = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('sharp');`,
+        `const missing = ${JSON.stringify(path.join(dir, 'missing.png'))};`,
+        `await sharp(missing).resize(4).toBuffer().catch((e) => console.log('promise', e.message));`,
+        `await new Promise((r) => sharp(missing).toBuffer((e, data) => { console.log('callback', e.message, data); r(); }));`,
+        `await new Promise((r) => sharp(missing).resize(2).png().on('error', (e) => { console.log('stream', e.message); r(); }).resume());`,
+      ].join('\n'),
+    );
     const plain = await runNode([script]);
     const traced = await runNode(['--import', register, script], { env: { STAGESCOPE_JSON: path.join(dir, 'run.json'), STAGESCOPE_QUIET: '1' } });
     assert.equal(traced.code, plain.code);
     assert.equal(traced.stdout, plain.stdout);
     assert.match(plain.stdout, /promise .*\ncallback .*undefined\nstream /);
     const spans = sharpSpans(readRun(path.join(dir, 'run.json')));
-    assert.deepEqual(spans.map((span) => [span.name, span.status]), [
-      ['sharp.toBuffer resize', 'error'],
-      ['sharp.toBuffer', 'error'],
-      ['sharp.stream resize png', 'error'],
-    ]);
+    assert.deepEqual(
+      spans.map((span) => [span.name, span.status]),
+      [
+        ['sharp.toBuffer resize', 'error'],
+        ['sharp.toBuffer', 'error'],
+        ['sharp.stream resize png', 'error'],
+      ],
+    );
   });
 
   it('patches the sharp 0.33 copy that @gutenye/ocr-node brings', async (t) => {
@@ -147,25 +188,27 @@ describe('SharpLatency', () => {
     }
     const dir = tempDir();
     const script = path.join(dir, 'old.cjs');
-    writeFileSync(script, [
-      `const { createRequire } = require('node:module');`,
-      `const sharp = createRequire(${JSON.stringify(nested)})('sharp');`,
-      `const img = ${JSON.stringify(path.join(repoRoot, 'test/fixtures/images/receipt.png'))};`,
-      `(async () => {`,
-      `  console.log(createRequire(${JSON.stringify(nested)})('sharp/package.json').version);`,
-      `  await sharp(img).metadata();`,
-      `  await sharp(img).extract({ left: 0, top: 0, width: 96, height: 24 }).resize(192, 48).raw().toBuffer();`,
-      `  await new Promise((r) => sharp(img).rotate(90).toBuffer(r));`,
-      `})();`,
-    ].join('\n'));
+    writeFileSync(
+      script,
+      [
+        `const { createRequire } = require('node:module');`,
+        `const sharp = createRequire(${JSON.stringify(nested)})('sharp');`,
+        `const img = ${JSON.stringify(path.join(repoRoot, 'test/fixtures/images/receipt.png'))};`,
+        `(async () => {`,
+        `  console.log(createRequire(${JSON.stringify(nested)})('sharp/package.json').version);`,
+        `  await sharp(img).metadata();`,
+        `  await sharp(img).extract({ left: 0, top: 0, width: 96, height: 24 }).resize(192, 48).raw().toBuffer();`,
+        `  await new Promise((r) => sharp(img).rotate(90).toBuffer(r));`,
+        `})();`,
+      ].join('\n'),
+    );
     const result = await runNode(['--import', register, script], { env: { STAGESCOPE_JSON: path.join(dir, 'run.json'), STAGESCOPE_QUIET: '1' } });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^0\.33\./);
-    assert.deepEqual(sharpSpans(readRun(path.join(dir, 'run.json'))).map((span) => span.name), [
-      'sharp.metadata',
-      'sharp.toBuffer extract resize raw',
-      'sharp.toBuffer rotate(90)',
-    ]);
+    assert.deepEqual(
+      sharpSpans(readRun(path.join(dir, 'run.json'))).map((span) => span.name),
+      ['sharp.metadata', 'sharp.toBuffer extract resize raw', 'sharp.toBuffer rotate(90)'],
+    );
   });
 });
 

@@ -40,20 +40,29 @@ describe('TfjsLatency kernel layout (pure)', () => {
       { name: 'Softmax', kernelTimeMs: Number.NaN, depth: 0 },
     ];
     const roots = nestKernels(kernels);
-    assert.deepEqual(roots.map((node) => node.name), ['Reshape', 'fusedMatMul__op', 'Softmax']);
-    assert.deepEqual(roots[1]!.children.map((node) => node.name), ['_FusedMatMul', 'Reshape']);
+    assert.deepEqual(
+      roots.map((node) => node.name),
+      ['Reshape', 'fusedMatMul__op', 'Softmax'],
+    );
+    assert.deepEqual(
+      roots[1]!.children.map((node) => node.name),
+      ['_FusedMatMul', 'Reshape'],
+    );
 
     // Fits: laid out back to back from the parent's start, unscaled.
     const roomy = layoutKernels(1_000, 1_000 + 10e6, roots);
     assert.equal(roomy.scale, 1);
     assert.equal(roomy.totalKernelNs, 5.5e6);
-    assert.deepEqual(roomy.slots.map((slot) => [slot.node.name, slot.startNs, slot.endNs]), [
-      ['Reshape', 1_000, 501_000],
-      ['fusedMatMul__op', 501_000, 5_501_000],
-      ['_FusedMatMul', 501_000, 3_501_000],
-      ['Reshape', 3_501_000, 4_501_000],
-      ['Softmax', 5_501_000, 5_501_000],
-    ]);
+    assert.deepEqual(
+      roomy.slots.map((slot) => [slot.node.name, slot.startNs, slot.endNs]),
+      [
+        ['Reshape', 1_000, 501_000],
+        ['fusedMatMul__op', 501_000, 5_501_000],
+        ['_FusedMatMul', 501_000, 3_501_000],
+        ['Reshape', 3_501_000, 4_501_000],
+        ['Softmax', 5_501_000, 5_501_000],
+      ],
+    );
 
     // Does not fit (a parent of 2 ms): scaled down, never past the parent's end.
     const tight = layoutKernels(0, 2e6, roots);
@@ -68,12 +77,15 @@ describe('TfjsLatency kernel layout (pure)', () => {
 
     // Per-type aggregate uses self time: the op is not counted twice with its kernels.
     const shares = aggregateKernelTypes(roots);
-    assert.deepEqual(shares.map((share) => [share.name, share.count, Math.round(share.share * 100)]), [
-      ['_FusedMatMul', 1, 55],
-      ['Reshape', 2, 27],
-      ['fusedMatMul__op', 1, 18],
-      ['Softmax', 1, 0],
-    ]);
+    assert.deepEqual(
+      shares.map((share) => [share.name, share.count, Math.round(share.share * 100)]),
+      [
+        ['_FusedMatMul', 1, 55],
+        ['Reshape', 2, 27],
+        ['fusedMatMul__op', 1, 18],
+        ['Softmax', 1, 0],
+      ],
+    );
   });
 });
 
@@ -129,7 +141,10 @@ describe('TfjsLatency', () => {
       const forward = inner.filter((span) => span.name === `${net}.forwardInput`);
       assert.equal(forward.length, 1, `${stage.name} runs its network once`);
       assert.equal(forward[0]!.stage, stage.stage);
-      assert.ok(inner.some((span) => /^Tensor\.(data|dataSync|array|arraySync)$/.test(span.name)), `${stage.name} reads its outputs back`);
+      assert.ok(
+        inner.some((span) => /^Tensor\.(data|dataSync|array|arraySync)$/.test(span.name)),
+        `${stage.name} reads its outputs back`,
+      );
     }
     const [detector] = named('tinyFaceDetector.locateFaces');
     assert.equal(detector!.attributes.results, faces);
@@ -158,7 +173,11 @@ describe('TfjsLatency', () => {
       assert.ok(sumNs <= forward.durationNs, `${forward.name}: kernels ${sumNs} ns ≤ call ${forward.durationNs} ns`);
       for (const kernel of kernelsOf) assert.equal(typeof kernel.attributes.kernelTimeMs, 'number');
     }
-    assert.equal(kdoc.spans.some((span) => String(span.attributes.kernels ?? '').startsWith('skipped')), false, 'no profile was nested');
+    assert.equal(
+      kdoc.spans.some((span) => String(span.attributes.kernels ?? '').startsWith('skipped')),
+      false,
+      'no profile was nested',
+    );
     // Kernel spans only under network passes (the model calls), never under stages themselves.
     for (const span of kdoc.spans.filter((s) => s.target === KERNEL_TARGET)) {
       let parent = k.byId.get(span.parentId!)!;
@@ -174,10 +193,14 @@ describe('TfjsLatency', () => {
     const json = path.join(dir, 'classifier.json');
     const [plain, driven] = await Promise.all([
       runNode([classifierScript]),
-      runNode(['--input-type=module', '-e', [
-        `import { TfjsLatency } from ${JSON.stringify(path.join(repoRoot, 'build/src/index.js'))};`,
-        `await new TfjsLatency({ kernels: true, quiet: true, json: ${JSON.stringify(json)} }).run(${JSON.stringify(classifierScript)});`,
-      ].join('\n')]),
+      runNode([
+        '--input-type=module',
+        '-e',
+        [
+          `import { TfjsLatency } from ${JSON.stringify(path.join(repoRoot, 'build/src/index.js'))};`,
+          `await new TfjsLatency({ kernels: true, quiet: true, json: ${JSON.stringify(json)} }).run(${JSON.stringify(classifierScript)});`,
+        ].join('\n'),
+      ]),
     ]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(driven.code, 0, driven.stderr);
@@ -187,18 +210,21 @@ describe('TfjsLatency', () => {
     assert.equal(doc.preset, 'tfjs');
     assertChildrenWithinParents(doc, 0);
     const { root, children, named } = spanIndex(doc);
-    assert.deepEqual(children(root).map((span) => `${span.name} [${span.stage ?? '-'}]`), [
-      'tf.setBackend [load]',
-      'tf.ready [load]',
-      'Sequential.predict digit_classifier [classification]',
-      'Tensor.array [-]',
-      'loadGraphModel [load]',
-      'GraphModel.predict [-]',
-      'Tensor.arraySync [-]',
-      'GraphModel.executeAsync [-]',
-      'Tensor.dataSync [-]',
-      'Tensor.dataSync [-]',
-    ]);
+    assert.deepEqual(
+      children(root).map((span) => `${span.name} [${span.stage ?? '-'}]`),
+      [
+        'tf.setBackend [load]',
+        'tf.ready [load]',
+        'Sequential.predict digit_classifier [classification]',
+        'Tensor.array [-]',
+        'loadGraphModel [load]',
+        'GraphModel.predict [-]',
+        'Tensor.arraySync [-]',
+        'GraphModel.executeAsync [-]',
+        'Tensor.dataSync [-]',
+        'Tensor.dataSync [-]',
+      ],
+    );
     // One span per user call: GraphModel.predict's inner execute and Sequential's inner
     // LayersModel.predict are not separate spans; array() is one span, not array + data.
     assert.equal(named(/^GraphModel\.execute$|^LayersModel\.predict/).length, 0);
@@ -208,7 +234,10 @@ describe('TfjsLatency', () => {
     assert.equal(sequential!.attributes.inputs, 'float32[2x16]');
     assert.equal(sequential!.attributes.outputs, 'float32[2x10]');
     const [graphPredict] = named('GraphModel.predict');
-    assert.deepEqual(children(graphPredict!).map((span) => span.name), ['BatchMatMul', 'Add', 'Softmax']);
+    assert.deepEqual(
+      children(graphPredict!).map((span) => span.name),
+      ['BatchMatMul', 'Add', 'Softmax'],
+    );
     const [executeAsync] = named('GraphModel.executeAsync');
     assert.match(String(executeAsync!.attributes.kernelWindow), /async call/);
     // The layers model's fused matmul op holds its kernel as a child.
@@ -218,24 +247,29 @@ describe('TfjsLatency', () => {
     assert.match(String(sequential!.attributes.kernelTypes), /_FusedMatMul \d+%/);
   });
 
-  it('never nests tfjs profiles: a call inside the script\'s own tf.profile is left unprofiled and says so', async () => {
+  it("never nests tfjs profiles: a call inside the script's own tf.profile is left unprofiled and says so", async () => {
     const dir = tempDir();
     const script = path.join(dir, 'user-profile.cjs');
-    writeFileSync(script, [
-      `const tf = require(${JSON.stringify(path.join(repoRoot, 'node_modules/@tensorflow/tfjs'))});`,
-      `(async () => {`,
-      `  await tf.setBackend('cpu');`,
-      `  const model = tf.sequential({ name: 'probe' });`,
-      `  model.add(tf.layers.dense({ inputShape: [4], units: 2, kernelInitializer: 'ones' }));`,
-      `  const x = tf.ones([1, 4]);`,
-      `  const info = await tf.profile(() => model.predict(x));`,
-      `  console.log('user profile', info.kernels.map((k) => k.name).join(','), typeof info.kernels[0].kernelTimeMs);`,
-      `  console.log('after', model.predict(x).dataSync().join(','));`,
-      `})();`,
-    ].join('\n'));
+    writeFileSync(
+      script,
+      [
+        `const tf = require(${JSON.stringify(path.join(repoRoot, 'node_modules/@tensorflow/tfjs'))});`,
+        `(async () => {`,
+        `  await tf.setBackend('cpu');`,
+        `  const model = tf.sequential({ name: 'probe' });`,
+        `  model.add(tf.layers.dense({ inputShape: [4], units: 2, kernelInitializer: 'ones' }));`,
+        `  const x = tf.ones([1, 4]);`,
+        `  const info = await tf.profile(() => model.predict(x));`,
+        `  console.log('user profile', info.kernels.map((k) => k.name).join(','), typeof info.kernels[0].kernelTimeMs);`,
+        `  console.log('after', model.predict(x).dataSync().join(','));`,
+        `})();`,
+      ].join('\n'),
+    );
     const [plain, traced] = await Promise.all([
       runNode([script]),
-      runNode(['--import', 'stagescope/register/tfjs', script], { env: { STAGESCOPE_TFJS_KERNELS: '1', STAGESCOPE_QUIET: '1', STAGESCOPE_JSON: path.join(dir, 'run.json') } }),
+      runNode(['--import', 'stagescope/register/tfjs', script], {
+        env: { STAGESCOPE_TFJS_KERNELS: '1', STAGESCOPE_QUIET: '1', STAGESCOPE_JSON: path.join(dir, 'run.json') },
+      }),
     ]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(traced.code, 0, traced.stderr);

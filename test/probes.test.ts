@@ -70,7 +70,10 @@ describe('disk probe', { skip: !linux && 'needs /proc/self/io (Linux)' }, () => 
     // storage layer (write_bytes): ext4 (this machine) counts the dirtied pages, K rounded up to 4 KiB;
     // tmpfs and some overlay setups count 0. Either is right; anything else is not.
     const diskWriteBytes = span('write-file').metrics.diskWriteBytes;
-    assert.ok(diskWriteBytes === 0 || (diskWriteBytes !== undefined && diskWriteBytes >= bytes && diskWriteBytes <= bytes + 256 * 1024), `diskWriteBytes ${diskWriteBytes}`);
+    assert.ok(
+      diskWriteBytes === 0 || (diskWriteBytes !== undefined && diskWriteBytes >= bytes && diskWriteBytes <= bytes + 256 * 1024),
+      `diskWriteBytes ${diskWriteBytes}`,
+    );
     // stagescope's own /proc reads (memory and cpu probes) are not the app's reads
     assertBetween(span('write-file').metrics.syscallReadBytes, 0, 64, 'syscallReadBytes while only writing');
   });
@@ -89,7 +92,12 @@ describe('network probe', () => {
     // http and fetch: body plus a request or status line and headers (< 512 bytes here)
     const http = facts.http as Record<'a' | 'b' | 'c', { sent: number; reply: number }>;
     for (const key of ['a', 'b', 'c'] as const) {
-      assertBetween(span(`http-${key}`).metrics.netSentBytes, http[key].sent, http[key].sent + 512, `http-${key} sent (one kept-alive socket shared by a, b, c)`);
+      assertBetween(
+        span(`http-${key}`).metrics.netSentBytes,
+        http[key].sent,
+        http[key].sent + 512,
+        `http-${key} sent (one kept-alive socket shared by a, b, c)`,
+      );
       assertBetween(span(`http-${key}`).metrics.netReceivedBytes, http[key].reply, http[key].reply + 512, `http-${key} received`);
     }
     const fetched = facts.fetch as Record<'a' | 'b', { sent: number; reply: number }>;
@@ -133,8 +141,10 @@ describe('system sampler', () => {
   test('writes sample series and its own cost into the run document and the root line', async () => {
     const { doc } = await runStages('system', 'system,eventloop');
     const names = new Set((doc.samples ?? []).map((series) => series.name));
-    for (const name of ['process.rssBytes', 'process.heapUsedBytes', 'eventLoop.delayMaxNs']) assert.ok(names.has(name), `series ${name} in ${[...names].join(', ')}`);
-    if (linux) for (const name of ['system.cpuLoadPercent', 'system.memoryUsedBytes', 'system.netSentBytesPerSec']) assert.ok(names.has(name), `series ${name}`);
+    for (const name of ['process.rssBytes', 'process.heapUsedBytes', 'eventLoop.delayMaxNs'])
+      assert.ok(names.has(name), `series ${name} in ${[...names].join(', ')}`);
+    if (linux)
+      for (const name of ['system.cpuLoadPercent', 'system.memoryUsedBytes', 'system.netSentBytesPerSec']) assert.ok(names.has(name), `series ${name}`);
     for (const series of doc.samples ?? []) {
       for (const [atNs, value] of series.points) {
         assert.ok(atNs >= 0 && atNs <= doc.durationNs + 50e6, `${series.name}: point at ${atNs} outside the run`);
@@ -162,11 +172,17 @@ describe('system sampler', () => {
 describe('probe registry and presets', () => {
   test('names resolve to probes; "all" is every built-in; objects pass through', () => {
     const all = resolveProbes(['all']);
-    assert.deepEqual(all.spanProbes.map((probe) => probe.name), ['memory', 'cpu', 'disk', 'network', 'eventloop', 'gc']);
+    assert.deepEqual(
+      all.spanProbes.map((probe) => probe.name),
+      ['memory', 'cpu', 'disk', 'network', 'eventloop', 'gc'],
+    );
     assert.deepEqual(all.samplers.map((sampler) => sampler.name).sort(), ['eventloop-delay', 'system']);
     const custom = { name: 'mine', start: () => 1, end: () => undefined };
     const mixed = resolveProbes(['cpu', custom, 'cpu']);
-    assert.deepEqual(mixed.spanProbes.map((probe) => probe.name), ['cpu', 'mine']);
+    assert.deepEqual(
+      mixed.spanProbes.map((probe) => probe.name),
+      ['cpu', 'mine'],
+    );
     assert.deepEqual(parseProbeList(' memory, cpu ,,disk'), ['memory', 'cpu', 'disk']);
   });
 
@@ -190,21 +206,47 @@ describe('probe registry and presets', () => {
   test('an unknown probe name fails at construction, naming the option and the known names', () => {
     assert.throws(
       () => new Preset('x', [], { probes: ['memory', 'rss' as 'memory'] }),
-      (error: unknown) => error instanceof UnknownProbeError && /options\.probes\[1\] is "rss"/.test(error.message) && PROBE_NAMES.every((name) => error.message.includes(name)),
+      (error: unknown) =>
+        error instanceof UnknownProbeError && /options\.probes\[1\] is "rss"/.test(error.message) && PROBE_NAMES.every((name) => error.message.includes(name)),
     );
-    assert.throws(() => parseProbeList('cpu,gpu', 'STAGESCOPE_PROBES'), /STAGESCOPE_PROBES: unknown probe "gpu" \(known: memory, cpu, disk, network, eventloop, gc, system, all\)/);
+    assert.throws(
+      () => parseProbeList('cpu,gpu', 'STAGESCOPE_PROBES'),
+      /STAGESCOPE_PROBES: unknown probe "gpu" \(known: memory, cpu, disk, network, eventloop, gc, system, all\)/,
+    );
   });
 
   test('CLI: --probes adds metrics and a probe column to the tree; a bad name exits 2', async () => {
     const out = path.join(tmp, 'cli.json');
-    const result = await runCli(['run', '--preset', 'custom', '--targets', fixture('targets', 'fake.yaml'), '--probes', 'memory,cpu,eventloop', '--json', out, '--', fixture('scripts', 'pipeline.mjs')]);
+    const result = await runCli([
+      'run',
+      '--preset',
+      'custom',
+      '--targets',
+      fixture('targets', 'fake.yaml'),
+      '--probes',
+      'memory,cpu,eventloop',
+      '--json',
+      out,
+      '--',
+      fixture('scripts', 'pipeline.mjs'),
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const doc = readRun(out);
-    const run = doc.spans.find((span) => span.name === 'Engine.prototype.run' || /run/.test(span.name) && span.parentId !== null);
+    const run = doc.spans.find((span) => span.name === 'Engine.prototype.run' || (/run/.test(span.name) && span.parentId !== null));
     assert.ok(run, doc.spans.map((span) => span.name).join(', '));
     assert.ok(run.metrics.heapUsedDeltaBytes !== undefined && run.metrics.cpuUserNs !== undefined, JSON.stringify(run.metrics));
     assert.match(result.stderr, /● run .*cpu \d+%.*\[OH .*background probes/);
-    const bad = await runCli(['run', '--preset', 'custom', '--targets', fixture('targets', 'fake.yaml'), '--probes', 'memory,bogus', '--', fixture('scripts', 'pipeline.mjs')]);
+    const bad = await runCli([
+      'run',
+      '--preset',
+      'custom',
+      '--targets',
+      fixture('targets', 'fake.yaml'),
+      '--probes',
+      'memory,bogus',
+      '--',
+      fixture('scripts', 'pipeline.mjs'),
+    ]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--probes: unknown probe "bogus" \(known: memory, cpu, disk, network, eventloop, gc, system, all\)/);
   });
@@ -228,7 +270,16 @@ describe('probe annotation', () => {
       diagnostics: [],
       samplerOverheadNs: 2000,
       spans: [
-        { ...base, id: '1', parentId: null, name: 'run', startNs: 0, durationNs: 100e6, selfNs: 50e6, metrics: { cpuUserNs: 40e6, cpuSystemNs: 10e6, netSentBytes: 24 } },
+        {
+          ...base,
+          id: '1',
+          parentId: null,
+          name: 'run',
+          startNs: 0,
+          durationNs: 100e6,
+          selfNs: 50e6,
+          metrics: { cpuUserNs: 40e6, cpuSystemNs: 10e6, netSentBytes: 24 },
+        },
         {
           ...base,
           id: '2',

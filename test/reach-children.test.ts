@@ -9,32 +9,44 @@ import { fixture, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from 
 const targets = fixture('targets/reach.yaml');
 
 describe('child processes (reach)', () => {
-  it('fork and spawn of node: the children\'s spans join the run under the span that started them, with their pids', async () => {
+  it("fork and spawn of node: the children's spans join the run under the span that started them, with their pids", async () => {
     const script = fixture('scripts/reach/children.mjs');
     const plain = await runNode([script]);
     assert.equal(plain.code, 0, plain.stderr);
     const json = path.join(tempDir(), 'run.json');
     const traced = await runCli(['run', '--targets', targets, '--json', json, '--', script]);
     assert.equal(traced.code, plain.code, traced.stderr);
-    assert.equal(traced.stdout, plain.stdout, 'IPC messages and the children\'s output as without stagescope');
+    assert.equal(traced.stdout, plain.stdout, "IPC messages and the children's output as without stagescope");
     assert.equal(traced.stderr.match(/● run \(/g)?.length, 1, 'children print no tree of their own');
     const doc = readRun(json);
     const index = spanIndex(doc);
     assert.equal(typeof doc.pid, 'number');
     const [pipeline] = index.named('pipeline');
     const children = index.children(pipeline!);
-    assert.deepEqual(children.map((span) => span.name), ['process reach/child.mjs forked', 'process reach/child.mjs spawned']);
+    assert.deepEqual(
+      children.map((span) => span.name),
+      ['process reach/child.mjs forked', 'process reach/child.mjs spawned'],
+    );
     const pids = new Set<number | undefined>();
     for (const child of children) {
       assert.equal(typeof child.pid, 'number');
       assert.notEqual(child.pid, doc.pid);
       assert.equal(child.attributes.pid, child.pid);
       pids.add(child.pid);
-      assert.deepEqual(index.children(child).map((span) => `${span.name} ${span.pid === child.pid}`), ['inferAsync true', 'infer true']);
+      assert.deepEqual(
+        index.children(child).map((span) => `${span.name} ${span.pid === child.pid}`),
+        ['inferAsync true', 'infer true'],
+      );
     }
     assert.equal(pids.size, 2);
-    assert.equal(doc.wrappedCalls, 2 + 2 + 2, 'the children\'s wrapped calls are counted');
-    assert.deepEqual(doc.reach?.map((source) => [source.kind, source.complete]), [['process', true], ['process', true]]);
+    assert.equal(doc.wrappedCalls, 2 + 2 + 2, "the children's wrapped calls are counted");
+    assert.deepEqual(
+      doc.reach?.map((source) => [source.kind, source.complete]),
+      [
+        ['process', true],
+        ['process', true],
+      ],
+    );
     assert.deepEqual(doc.diagnostics, []);
   });
 
@@ -57,7 +69,7 @@ describe('child processes (reach)', () => {
     assert.deepEqual(after, []);
   });
 
-  it('a detached child that outlives the run never overwrites the parent\'s --json and is reported as missing', async () => {
+  it("a detached child that outlives the run never overwrites the parent's --json and is reported as missing", async () => {
     const json = path.join(tempDir(), 'run.json');
     const result = await runCli(['run', '--targets', targets, '--json', json, '--quiet', '--', fixture('scripts/reach/detached.mjs')]);
     assert.equal(result.code, 0, result.stderr);
@@ -67,14 +79,22 @@ describe('child processes (reach)', () => {
     // Give the child time to finish its work and exit (it sleeps 1.5 s), then look again.
     await sleep(3000);
     const again = readRun(json);
-    assert.deepEqual(again, doc, 'the run document is still the parent\'s');
-    assert.deepEqual(spanIndex(again).named(/infer/).map((span) => span.name), ['infer']);
+    assert.deepEqual(again, doc, "the run document is still the parent's");
+    assert.deepEqual(
+      spanIndex(again)
+        .named(/infer/)
+        .map((span) => span.name),
+      ['infer'],
+    );
     const dir = doc.spans.length > 0 ? path.join(os.tmpdir(), `stagescope-reach-${doc.pid}-`) : '';
-    assert.ok(!readdirSync(os.tmpdir()).some((name) => path.join(os.tmpdir(), name).startsWith(dir)), 'no temp directory left behind, not even by the late child');
+    assert.ok(
+      !readdirSync(os.tmpdir()).some((name) => path.join(os.tmpdir(), name).startsWith(dir)),
+      'no temp directory left behind, not even by the late child',
+    );
     assert.ok(existsSync(json));
   });
 
-  it('the onnx fork example: each child\'s session load and run, classification stage, under its process span', async () => {
+  it("the onnx fork example: each child's session load and run, classification stage, under its process span", async () => {
     const example = path.join(repoRoot, 'examples/fork/parent.mjs');
     const plain = await runNode([example]);
     const json = path.join(tempDir(), 'run.json');
@@ -83,13 +103,19 @@ describe('child processes (reach)', () => {
     assert.equal(traced.stdout, plain.stdout);
     const index = spanIndex(readRun(json));
     const processes = index.children(index.root);
-    assert.deepEqual(processes.map((span) => span.name), ['process fork/child.mjs upright', 'process fork/child.mjs rotated']);
+    assert.deepEqual(
+      processes.map((span) => span.name),
+      ['process fork/child.mjs upright', 'process fork/child.mjs rotated'],
+    );
     for (const child of processes) {
       const calls = index.children(child);
-      assert.deepEqual(calls.map((span) => [span.name.split(' ')[0], span.stage, span.pid === child.pid]), [
-        ['InferenceSession.create', 'load', true],
-        ['InferenceSession.run', 'classification', true],
-      ]);
+      assert.deepEqual(
+        calls.map((span) => [span.name.split(' ')[0], span.stage, span.pid === child.pid]),
+        [
+          ['InferenceSession.create', 'load', true],
+          ['InferenceSession.run', 'classification', true],
+        ],
+      );
     }
   });
 });

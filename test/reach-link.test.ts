@@ -17,7 +17,7 @@ const link: ReachLink = {
 };
 
 describe('what a traced run hands to its workers and children (reach links)', () => {
-  it('passes the preset\'s portable options, never its outputs, and prints nothing in the worker/child', () => {
+  it("passes the preset's portable options, never its outputs, and prints nothing in the worker/child", () => {
     const portable = portableOptions({
       targets: ['rel/targets.yaml', { module: 'x', export: 'y' }],
       json: 'run.json',
@@ -55,7 +55,10 @@ describe('what a traced run hands to its workers and children (reach links)', ()
     assert.deepEqual(parseLink(reach[0]!.slice(REACH_ENV.length + 1)), link);
     // Already there (a grandchild of a linked child): not added twice.
     const again = linkedEnvPairs(pairs, link);
-    assert.equal(again.find((pair) => pair.startsWith('NODE_OPTIONS=')), nodeOptions);
+    assert.equal(
+      again.find((pair) => pair.startsWith('NODE_OPTIONS=')),
+      nodeOptions,
+    );
   });
 
   it('ignores a malformed link (the process then runs as if untraced)', () => {

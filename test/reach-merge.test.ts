@@ -63,11 +63,14 @@ describe('merging worker and child spans into a run (reach)', () => {
       },
     ]);
     const worker = doc.spans.find((span) => span.id === 'w3:1')!;
-    assert.deepEqual([worker.name, worker.parentId, worker.startNs, worker.durationNs, worker.threadId, worker.traceId], ['worker pool.mjs', '2', 200, 300, 3, 'T']);
+    assert.deepEqual(
+      [worker.name, worker.parentId, worker.startNs, worker.durationNs, worker.threadId, worker.traceId],
+      ['worker pool.mjs', '2', 200, 300, 3, 'T'],
+    );
     const infer = doc.spans.find((span) => span.id === 'w3:2')!;
     assert.deepEqual([infer.parentId, infer.startNs, infer.threadId], ['w3:1', 210, 3]);
     assert.equal(worker.selfNs, 200);
-    assert.equal(doc.spans.find((span) => span.id === '2')!.selfNs, 500, 'the parent\'s self time no longer counts the worker\'s interval');
+    assert.equal(doc.spans.find((span) => span.id === '2')!.selfNs, 500, "the parent's self time no longer counts the worker's interval");
     assert.deepEqual([doc.overheadNs, doc.wrappedCalls], [15, 2]);
     assert.deepEqual(doc.diagnostics, [{ code: 'SS_X', message: '(in worker pool.mjs) something' }]);
     assert.deepEqual(doc.reach, [{ kind: 'worker', rootId: 'w3:1', pid: 100, threadId: 3, label: 'pool.mjs', complete: true }]);
@@ -75,7 +78,9 @@ describe('merging worker and child spans into a run (reach)', () => {
 
   it('a source that never reported its end keeps its spans: a made-up unfinished root ending with its last span', () => {
     const doc = runDoc();
-    mergeForeignRuns(doc, [{ shiftNs: 100, batches: [batch({ spans: [spanRecord({ id: 'w3:5', parentId: 'w3:1', name: 'infer', startNs: 50, durationNs: 20 })] })] }]);
+    mergeForeignRuns(doc, [
+      { shiftNs: 100, batches: [batch({ spans: [spanRecord({ id: 'w3:5', parentId: 'w3:1', name: 'infer', startNs: 50, durationNs: 20 })] })] },
+    ]);
     const root = doc.spans.find((span) => span.id === 'w3:1')!;
     assert.deepEqual([root.status, root.startNs, root.durationNs, root.parentId], ['unfinished', 100, 70, '2']);
     assert.equal(doc.reach?.[0]?.complete, false);
@@ -109,22 +114,53 @@ describe('merging worker and child spans into a run (reach)', () => {
       { shiftNs: 0, batches: [child('b', 8)] },
     ]);
     const roots = doc.spans.filter((span) => span.name === 'process child.mjs');
-    assert.deepEqual(roots.map((span) => [span.pid, span.parentId, span.attributes.orphaned]), [[7, '1', true], [8, '1', true]]);
+    assert.deepEqual(
+      roots.map((span) => [span.pid, span.parentId, span.attributes.orphaned]),
+      [
+        [7, '1', true],
+        [8, '1', true],
+      ],
+    );
     assert.equal(doc.diagnostics.length, 1);
   });
 
   it('a nested worker whose parent reported later is still parented under it', () => {
     const doc = runDoc();
     mergeForeignRuns(doc, [
-      { shiftNs: 0, batches: [batch({ linkId: 'inner', threadId: 4, rootId: 'w4:1', parentSpanId: 'w3:2', final: true, spans: [spanRecord({ id: 'w4:1', parentId: null, name: 'run', startNs: 0, durationNs: 5 })] })] },
-      { shiftNs: 0, batches: [batch({ final: true, spans: [spanRecord({ id: 'w3:1', parentId: null, name: 'run', startNs: 0, durationNs: 10 }), spanRecord({ id: 'w3:2', parentId: 'w3:1', name: 'pipeline', startNs: 0, durationNs: 8 })] })] },
+      {
+        shiftNs: 0,
+        batches: [
+          batch({
+            linkId: 'inner',
+            threadId: 4,
+            rootId: 'w4:1',
+            parentSpanId: 'w3:2',
+            final: true,
+            spans: [spanRecord({ id: 'w4:1', parentId: null, name: 'run', startNs: 0, durationNs: 5 })],
+          }),
+        ],
+      },
+      {
+        shiftNs: 0,
+        batches: [
+          batch({
+            final: true,
+            spans: [
+              spanRecord({ id: 'w3:1', parentId: null, name: 'run', startNs: 0, durationNs: 10 }),
+              spanRecord({ id: 'w3:2', parentId: 'w3:1', name: 'pipeline', startNs: 0, durationNs: 8 }),
+            ],
+          }),
+        ],
+      },
     ]);
     assert.equal(doc.spans.find((span) => span.id === 'w4:1')!.parentId, 'w3:2');
   });
 
   it('the Perfetto trace draws each thread and process on tracks of its own', () => {
     const doc = runDoc();
-    mergeForeignRuns(doc, [{ shiftNs: 150, batches: [batch({ final: true, spans: [spanRecord({ id: 'w3:1', parentId: null, name: 'run', startNs: 0, durationNs: 100 })] })] }]);
+    mergeForeignRuns(doc, [
+      { shiftNs: 150, batches: [batch({ final: true, spans: [spanRecord({ id: 'w3:1', parentId: null, name: 'run', startNs: 0, durationNs: 100 })] })] },
+    ]);
     const trace = renderChromeTrace(doc);
     const events = trace.traceEvents.filter((event) => event.ph === 'X');
     const tidOf = (name: string): number | undefined => events.find((event) => event.name === name)?.tid;

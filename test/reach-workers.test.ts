@@ -12,9 +12,12 @@ const script = fixture('scripts/reach/workers.mjs');
 function assertWorkerTree(doc: RunDocument): void {
   const index = spanIndex(doc);
   const [pipeline] = index.named('pipeline').filter((span) => span.threadId === undefined);
-  assert.ok(pipeline !== undefined, 'the main thread\'s pipeline span');
+  assert.ok(pipeline !== undefined, "the main thread's pipeline span");
   const workers = index.children(pipeline).filter((span) => span.name.startsWith('worker '));
-  assert.deepEqual(workers.map((span) => span.name), ['worker reach/quick-worker.mjs', 'worker reach/pool-worker.mjs', 'worker reach/nested-worker.mjs']);
+  assert.deepEqual(
+    workers.map((span) => span.name),
+    ['worker reach/quick-worker.mjs', 'worker reach/pool-worker.mjs', 'worker reach/nested-worker.mjs'],
+  );
   const threadIds = new Set(workers.map((span) => span.threadId));
   assert.equal(threadIds.size, 3, 'each worker has its own thread id');
   for (const worker of workers) {
@@ -25,23 +28,35 @@ function assertWorkerTree(doc: RunDocument): void {
   }
   const [quick, pooled, outer] = workers as [SpanRecord, SpanRecord, SpanRecord];
   // The quick worker ended at once after three calls: every span still arrived.
-  assert.deepEqual(index.children(quick).map((span) => span.name), ['infer', 'infer', 'infer']);
+  assert.deepEqual(
+    index.children(quick).map((span) => span.name),
+    ['infer', 'infer', 'infer'],
+  );
   assert.equal(quick.status, 'ok');
   // The pooled worker was terminated while idle (no exit handler runs in it): its task is there, and
   // its span ends when the main thread saw the thread stop.
-  assert.deepEqual(index.children(pooled).map((span) => `${span.name} ${span.status}`), ['inferAsync ok']);
+  assert.deepEqual(
+    index.children(pooled).map((span) => `${span.name} ${span.status}`),
+    ['inferAsync ok'],
+  );
   assert.deepEqual([pooled.status, pooled.attributes.terminated, pooled.attributes.exitCode], ['ok', true, 1]);
   assert.equal(quick.attributes.terminated, undefined);
   // A worker's own worker is parented under the span current in that worker.
   const [outerPipeline] = index.children(outer);
   assert.equal(outerPipeline?.name, 'pipeline');
   const inner = index.children(outerPipeline!);
-  assert.deepEqual(inner.map((span) => span.name), ['worker reach/quick-worker.mjs']);
+  assert.deepEqual(
+    inner.map((span) => span.name),
+    ['worker reach/quick-worker.mjs'],
+  );
   assert.notEqual(inner[0]!.threadId, outer.threadId);
-  assert.deepEqual(index.children(inner[0]!).map((span) => span.name), ['infer']);
+  assert.deepEqual(
+    index.children(inner[0]!).map((span) => span.name),
+    ['infer'],
+  );
   assert.equal(doc.reach?.filter((source) => source.kind === 'worker').length, 4);
   // main: infer, pipeline; quick: 3 infer; pooled: inferAsync; outer: pipeline; inner: infer
-  assert.equal(doc.wrappedCalls, 2 + 3 + 1 + 1 + 1, "wrapped calls of every thread are counted");
+  assert.equal(doc.wrappedCalls, 2 + 3 + 1 + 1 + 1, 'wrapped calls of every thread are counted');
   assert.equal(new Set(doc.spans.map((span) => span.id)).size, doc.spans.length, 'span ids are unique across threads');
   assertChildrenWithinParents(doc, 1_000_000);
 }
@@ -69,7 +84,7 @@ describe('worker threads (reach)', () => {
     assertWorkerTree(readRun(json));
   });
 
-  it('the API driver: the same, with the preset\'s own options in the workers', async () => {
+  it("the API driver: the same, with the preset's own options in the workers", async () => {
     const json = path.join(tempDir(), 'run.json');
     const driver = path.join(tempDir(), 'driver.mjs');
     const { writeFileSync } = await import('node:fs');
@@ -107,13 +122,17 @@ describe('worker threads (reach)', () => {
     const traced = await runCli(['run', '--preset', 'onnx', '--json', json, '--quiet', '--', example, '4', '2']);
     assert.equal(traced.code, 0, traced.stderr);
     assert.equal(traced.stdout, plain.stdout);
-    assert.equal(plain.stdout, 'task 0: label 0\ntask 1: label 180\ntask 2: label 0\ntask 3: label 180\n', 'the workers\' results reach the app as they would without stagescope');
+    assert.equal(
+      plain.stdout,
+      'task 0: label 0\ntask 1: label 180\ntask 2: label 0\ntask 3: label 180\n',
+      "the workers' results reach the app as they would without stagescope",
+    );
     const doc = readRun(json);
     const index = spanIndex(doc);
     const workers = index.children(index.root).filter((span) => span.name === 'worker workers/classify-worker.mjs');
     assert.equal(workers.length, 2);
     const runs = index.named(/^InferenceSession\.run /);
-    assert.equal(runs.length, 4, 'every task\'s run, whichever worker did it');
+    assert.equal(runs.length, 4, "every task's run, whichever worker did it");
     for (const span of runs) {
       assert.equal(span.stage, 'classification');
       assert.ok(workers.some((worker) => worker.id === span.parentId && worker.threadId === span.threadId));

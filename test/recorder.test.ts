@@ -27,7 +27,14 @@ describe('Recorder', () => {
     [child, parent, x, y].forEach((span) => tracer.endSpan(span));
     tracer.endSpan(root);
     // buffer now holds child, x, y: root and parent were dropped
-    const doc = buildRunDocument({ preset: null, command: [], root, spans: [root, ...tracer.recorder.spans()], droppedSpans: tracer.recorder.droppedSpans, stagescopeVersion: 'test' });
+    const doc = buildRunDocument({
+      preset: null,
+      command: [],
+      root,
+      spans: [root, ...tracer.recorder.spans()],
+      droppedSpans: tracer.recorder.droppedSpans,
+      stagescopeVersion: 'test',
+    });
     assert.equal(doc.droppedSpans, 2);
     const byName = new Map(doc.spans.map((span) => [span.name, span]));
     assert.equal(byName.has('parent'), false);

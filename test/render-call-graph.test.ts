@@ -32,9 +32,15 @@ describe('call graph: aggregation', () => {
     assert.equal(rec.selfNs, 134 * MS);
     assert.equal(rec.stage, 'recognition');
     const recSpans = ocrRun().spans.filter((span) => span.name === 'InferenceSession.run rec.onnx');
-    assert.equal(rec.metrics.cpuUserNs, recSpans.reduce((sum, span) => sum + span.metrics.cpuUserNs!, 0));
+    assert.equal(
+      rec.metrics.cpuUserNs,
+      recSpans.reduce((sum, span) => sum + span.metrics.cpuUserNs!, 0),
+    );
     const page = byPath.get('run > ocr page receipt.png')!;
-    assert.deepEqual(graph.edges.find((edge) => edge.from === page.id && edge.to === rec.id), { from: page.id, to: rec.id, calls: 4 });
+    assert.deepEqual(
+      graph.edges.find((edge) => edge.from === page.id && edge.to === rec.id),
+      { from: page.id, to: rec.id, calls: 4 },
+    );
     const workers = byPath.get('run > Promise.all <script>alert("x")</script> & \'quoted\' > tesseract worker.recognize')!;
     assert.equal(workers.calls, 3);
     assert.equal(workers.errors, 1);
@@ -75,7 +81,10 @@ describe('call graph: aggregation', () => {
     const calls = graph.nodes.reduce((sum, node) => sum + (node.collapsed?.calls ?? node.calls), 0);
     assert.equal(calls, doc.spans.length, 'every span is counted exactly once');
     const hottest = full.nodes.find((node) => node.id === full.hottestId)!;
-    assert.ok(graph.nodes.some((node) => node.id === hottest.id && node.id === graph.hottestId), 'the hottest node is never merged');
+    assert.ok(
+      graph.nodes.some((node) => node.id === hottest.id && node.id === graph.hottestId),
+      'the hottest node is never merged',
+    );
     const dot = renderDot(doc);
     assert.match(dot, new RegExp(`merged ${graph.collapse.nodes} small call sites`));
     assert.match(dot, /other \(\d+ nodes\)/);
@@ -131,12 +140,20 @@ describe('call graph: DOT and SVG', () => {
     const svg = dotToSvg(dot);
     const root = parseXml(svg); // throws if the SVG is not well-formed XML
     assert.ok(!allElements(root).some((element) => element.name === 'script' || element.name === 'b'), 'no element made from a span name');
-    const texts = allElements(root).filter((element) => element.name === 'text').map(textContent);
+    const texts = allElements(root)
+      .filter((element) => element.name === 'text')
+      .map(textContent);
     assert.ok(texts.includes('<script>alert("x")</script> &'), texts.join(' | '));
     assert.ok(texts.includes("'quoted'"), texts.join(' | '));
-    assert.ok(texts.some((text) => text.includes('back\\slash "q"')), texts.join(' | '));
+    assert.ok(
+      texts.some((text) => text.includes('back\\slash "q"')),
+      texts.join(' | '),
+    );
     const titles = allElements(root).map((element) => element.attributes['xlink:title'] ?? '');
-    assert.ok(titles.some((title) => title.startsWith('run → Promise.all <script>alert("x")</script> & \'quoted\'\n')), 'tooltip keeps the full name');
+    assert.ok(
+      titles.some((title) => title.startsWith('run → Promise.all <script>alert("x")</script> & \'quoted\'\n')),
+      'tooltip keeps the full name',
+    );
   });
 
   it('draws a 3-node run and a 300-span run as well-formed SVG with the hottest node framed', async () => {

@@ -31,7 +31,10 @@ function validateTrace(trace: unknown): void {
     }
     assert.ok(typeof event.ts === 'number' && Number.isFinite(event.ts) && event.ts >= 0, `${where}: ts`);
     if (event.ph === 'C') {
-      assert.ok(event.args !== undefined && Object.values(event.args).every((arg) => typeof arg === 'number' && Number.isFinite(arg)), `${where}: counter args`);
+      assert.ok(
+        event.args !== undefined && Object.values(event.args).every((arg) => typeof arg === 'number' && Number.isFinite(arg)),
+        `${where}: counter args`,
+      );
       continue;
     }
     assert.ok(typeof event.dur === 'number' && Number.isFinite(event.dur) && event.dur >= 0, `${where}: dur`);
@@ -46,7 +49,10 @@ function validateTrace(trace: unknown): void {
     for (const event of events) {
       while (open.length > 0 && open[open.length - 1]!.end <= event.start) open.pop();
       const parent = open[open.length - 1];
-      assert.ok(parent === undefined || event.end <= parent.end, `track ${key}: "${event.name}" [${event.start}, ${event.end}] partially overlaps "${parent?.name}" [${parent?.start}, ${parent?.end}]`);
+      assert.ok(
+        parent === undefined || event.end <= parent.end,
+        `track ${key}: "${event.name}" [${event.start}, ${event.end}] partially overlaps "${parent?.name}" [${parent?.start}, ${parent?.end}]`,
+      );
       open.push(event);
     }
   }
@@ -103,17 +109,27 @@ describe('Chrome/Perfetto trace', () => {
     assert.equal(det.ts, 190_000);
     assert.equal(det.dur, 60_000);
     assert.equal(det.cat, 'detection');
-    assert.deepEqual(det.args, { stage: 'detection', target: 'onnxruntime-node#InferenceSession.prototype.run', status: 'ok', selfUs: 22_000, attributes: { model: 'det.onnx' }, metrics: { cpuUserNs: 58_000_000 } });
+    assert.deepEqual(det.args, {
+      stage: 'detection',
+      target: 'onnxruntime-node#InferenceSession.prototype.run',
+      status: 'ok',
+      selfUs: 22_000,
+      attributes: { model: 'det.onnx' },
+      metrics: { cpuUserNs: 58_000_000 },
+    });
     const failed = complete.find((event) => (event.args as { status: string }).status === 'error')!;
     assert.equal((failed.args as { error: string }).error, 'Error: worker terminated');
     const threadNames = trace.traceEvents.filter((event) => event.name === 'thread_name');
     assert.deepEqual(new Set(threadNames.map((event) => event.tid)), new Set(complete.map((event) => event.tid)), 'every track is named');
     const counters = trace.traceEvents.filter((event) => event.ph === 'C');
-    assert.equal(counters.length, doc.samples!.reduce((sum, series) => sum + series.points.length, 0));
+    assert.equal(
+      counters.length,
+      doc.samples!.reduce((sum, series) => sum + series.points.length, 0),
+    );
     assert.deepEqual(new Set(counters.map((event) => event.name)), new Set(['rssBytes (bytes)', 'cpuPercent (%)']));
   });
 
-  it('puts concurrent spans on separate tracks, keeps sequential ones and children on their parent\'s track', () => {
+  it("puts concurrent spans on separate tracks, keeps sequential ones and children on their parent's track", () => {
     const trace = renderChromeTrace(ocrRun());
     const tidsOf = (name: string): number[] => trace.traceEvents.filter((event) => event.ph === 'X' && event.name === name).map((event) => event.tid!);
     assert.equal(new Set(tidsOf('tesseract worker.recognize')).size, 3, 'three overlapping workers, three tracks');
@@ -140,7 +156,22 @@ describe('Chrome/Perfetto trace', () => {
   it('a trace written by `stagescope run --trace` from a concurrent run validates; pictures come with it', async () => {
     const dir = tempDir();
     const files = { trace: path.join(dir, 't.json'), gantt: path.join(dir, 'g.svg'), svg: path.join(dir, 'c.svg'), json: path.join(dir, 'run.json') };
-    const result = await runCli(['run', '--targets', fixture('targets/fake.yaml'), '--trace', files.trace, '--gantt', files.gantt, '--svg', files.svg, '--json', files.json, '--compact', '--', fixture('scripts/concurrent-render.mjs')]);
+    const result = await runCli([
+      'run',
+      '--targets',
+      fixture('targets/fake.yaml'),
+      '--trace',
+      files.trace,
+      '--gantt',
+      files.gantt,
+      '--svg',
+      files.svg,
+      '--json',
+      files.json,
+      '--compact',
+      '--',
+      fixture('scripts/concurrent-render.mjs'),
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'done\n');
     assert.match(result.stderr, /worker\.recognize \[recognition\] × 6, total [\d.]+ ms, p50 [\d.]+ ms, max [\d.]+ ms/);

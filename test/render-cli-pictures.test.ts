@@ -10,7 +10,11 @@ const targets = fixture('targets/fake.yaml');
 function nodeNames(svg: string): string[] {
   return allElements(parseXml(svg))
     .filter((element) => element.name === 'g' && element.attributes.class === 'node')
-    .flatMap((node) => allElements(node).filter((element) => element.name === 'text').map(textContent));
+    .flatMap((node) =>
+      allElements(node)
+        .filter((element) => element.name === 'text')
+        .map(textContent),
+    );
 }
 
 describe('the call graph is always written', () => {
@@ -27,12 +31,15 @@ describe('the call graph is always written', () => {
     assert.deepEqual(readFileSync(svg, 'utf8').match(/<svg\b/g)?.length, 1);
   });
 
-  it('`stagescope run --svg`: a child killed by SIGKILL gets a one-line note, not a crash; the signal is the child\'s', async () => {
+  it("`stagescope run --svg`: a child killed by SIGKILL gets a one-line note, not a crash; the signal is the child's", async () => {
     const dir = tempDir('stagescope-killed-');
     const svg = path.join(dir, 'graph.svg');
     const traced = await runCli(['run', '--targets', targets, '--svg', svg, '--quiet', '--', fixture('scripts/killed.mjs')]);
     assert.equal(traced.signal, 'SIGKILL');
-    assert.match(traced.stderr, new RegExp(`call graph not written to ${svg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the traced process was killed by SIGKILL before it saved its run`));
+    assert.match(
+      traced.stderr,
+      new RegExp(`call graph not written to ${svg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the traced process was killed by SIGKILL before it saved its run`),
+    );
     assert.ok(!existsSync(svg));
   });
 
@@ -40,7 +47,9 @@ describe('the call graph is always written', () => {
     const dir = tempDir('stagescope-import-');
     const svg = path.join(dir, 'graph.svg');
     const register = path.join(repoRoot, 'build/src/register/index.js');
-    const result = await runNode(['--import', register, fixture('scripts/exit-early.mjs')], { env: { STAGESCOPE_PRESET: 'custom', STAGESCOPE_TARGETS: targets, STAGESCOPE_SVG: svg, STAGESCOPE_QUIET: '1' } });
+    const result = await runNode(['--import', register, fixture('scripts/exit-early.mjs')], {
+      env: { STAGESCOPE_PRESET: 'custom', STAGESCOPE_TARGETS: targets, STAGESCOPE_SVG: svg, STAGESCOPE_QUIET: '1' },
+    });
     assert.equal(result.code, 5);
     assert.doesNotMatch(result.stderr, /not written/);
     assert.ok(nodeNames(readFileSync(svg, 'utf8')).includes('syncAdd'));
@@ -53,8 +62,14 @@ describe('the call graph is always written', () => {
     const result = await runCli(['render', run, '--svg', svg, '--highlight', 'total', '--highlight-exclude', 'load']);
     assert.equal(result.code, 0, result.stderr);
     const header = allElements(parseXml(readFileSync(svg, 'utf8'))).find((element) => element.name === 'g' && element.attributes.class === 'header')!;
-    const text = allElements(header).filter((element) => element.name === 'text').map(textContent).join(' ');
-    assert.match(text, /★ Slowest node \(most TOTAL time = the node with its children \(max latency\); load stage left out\): faceRecognitionNet\.computeFaceDescriptor/);
+    const text = allElements(header)
+      .filter((element) => element.name === 'text')
+      .map(textContent)
+      .join(' ');
+    assert.match(
+      text,
+      /★ Slowest node \(most TOTAL time = the node with its children \(max latency\); load stage left out\): faceRecognitionNet\.computeFaceDescriptor/,
+    );
     const bad = await runCli(['render', run, '--svg', svg, '--highlight', 'max']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--highlight must be "self" \(most time in the node itself\) or "total"/);

@@ -38,7 +38,15 @@ describe('stagescope render', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /● run \(600\.0 ms\)/);
     assert.match(result.stdout, /InferenceSession\.run rec\.onnx \[recognition\] × 4/);
-    assert.equal(result.stderr, [`stagescope: call graph written to ${files.svg}`, `stagescope: Gantt chart written to ${files.gantt}`, `stagescope: trace (Perfetto/chrome://tracing/speedscope) written to ${files.trace}`, ''].join('\n'));
+    assert.equal(
+      result.stderr,
+      [
+        `stagescope: call graph written to ${files.svg}`,
+        `stagescope: Gantt chart written to ${files.gantt}`,
+        `stagescope: trace (Perfetto/chrome://tracing/speedscope) written to ${files.trace}`,
+        '',
+      ].join('\n'),
+    );
     parseXml(readFileSync(files.svg, 'utf8'));
     parseXml(readFileSync(files.gantt, 'utf8'));
     assert.ok(Array.isArray((JSON.parse(readFileSync(files.trace, 'utf8')) as { traceEvents: unknown[] }).traceEvents));
@@ -47,7 +55,16 @@ describe('stagescope render', () => {
   it('draws a minimal hand-written run document (only format and span id, name, startNs, durationNs)', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'minimal.json');
-    writeFileSync(file, JSON.stringify({ format: 'stagescope.run/1', spans: [{ id: '1', name: 'run', startNs: 0, durationNs: 2e6 }, { id: '2', parentId: '1', name: 'step', startNs: 1e5, durationNs: 1e6 }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'stagescope.run/1',
+        spans: [
+          { id: '1', name: 'run', startNs: 0, durationNs: 2e6 },
+          { id: '2', parentId: '1', name: 'step', startNs: 1e5, durationNs: 1e6 },
+        ],
+      }),
+    );
     const files = { svg: path.join(dir, 'g.svg'), gantt: path.join(dir, 't.svg'), trace: path.join(dir, 't.json') };
     const result = await runCli(['render', file, '--svg', files.svg, '--gantt', files.gantt, '--trace', files.trace, '--tree']);
     assert.equal(result.code, 0, result.stderr);
@@ -109,7 +126,19 @@ describe('pictures from a traced run', () => {
   it('process.exit: every picture is written (the CLI draws the call graph from the run document)', async () => {
     const dir = tempDir();
     const files = { svg: path.join(dir, 'g.svg'), gantt: path.join(dir, 't.svg'), trace: path.join(dir, 't.json') };
-    const result = await runCli(['run', '--targets', fixture('targets/fake.yaml'), '--svg', files.svg, '--gantt', files.gantt, '--trace', files.trace, '--', fixture('scripts/process-exit.cjs')]);
+    const result = await runCli([
+      'run',
+      '--targets',
+      fixture('targets/fake.yaml'),
+      '--svg',
+      files.svg,
+      '--gantt',
+      files.gantt,
+      '--trace',
+      files.trace,
+      '--',
+      fixture('scripts/process-exit.cjs'),
+    ]);
     assert.equal(result.code, 4);
     assert.doesNotMatch(result.stderr, /not written/);
     assert.match(result.stderr, /stagescope: call graph written to .*g\.svg/);

@@ -12,7 +12,11 @@ import { allElements, parseXml, textContent, type XmlElement } from './xml-check
 function bars(svg: string): { title: string; rect: XmlElement; label: string }[] {
   return allElements(parseXml(svg))
     .filter((element) => element.name === 'g' && element.children[0]?.name === 'title' && element.children[1]?.name === 'rect')
-    .map((element) => ({ title: textContent(element.children[0]!), rect: element.children[1]!, label: element.children[2] === undefined ? '' : textContent(element.children[2]) }));
+    .map((element) => ({
+      title: textContent(element.children[0]!),
+      rect: element.children[1]!,
+      label: element.children[2] === undefined ? '' : textContent(element.children[2]),
+    }));
 }
 
 describe('Gantt chart', () => {
@@ -45,14 +49,20 @@ describe('Gantt chart', () => {
         list.sort((a, b) => a.span.startNs - b.span.startNs);
         for (let index = 1; index < list.length; index += 1) {
           const previous = list[index - 1]!.span;
-          assert.ok(list[index]!.span.startNs + 1000 >= previous.startNs + previous.durationNs, `lane ${row}: ${previous.name} overlaps ${list[index]!.span.name}`);
+          assert.ok(
+            list[index]!.span.startNs + 1000 >= previous.startNs + previous.durationNs,
+            `lane ${row}: ${previous.name} overlaps ${list[index]!.span.name}`,
+          );
         }
       }
     }
     const { bars: placed } = assignLanes(ocrRun());
     const rows = (name: string): number[] => placed.filter((bar) => bar.span.name === name).map((bar) => bar.row);
     // det → cls → rec … run one after another: one lane.
-    assert.equal(new Set([...rows('InferenceSession.run det.onnx'), ...rows('InferenceSession.run cls.onnx'), ...rows('InferenceSession.run rec.onnx')]).size, 1);
+    assert.equal(
+      new Set([...rows('InferenceSession.run det.onnx'), ...rows('InferenceSession.run cls.onnx'), ...rows('InferenceSession.run rec.onnx')]).size,
+      1,
+    );
     // Three parallel tesseract workers: three lanes.
     assert.equal(new Set(rows('tesseract worker.recognize')).size, 3);
   });
@@ -69,11 +79,14 @@ describe('Gantt chart', () => {
       assert.match(bar.title, /\nstage: recognition\nduration: \d+\.\d ms/);
     }
     const conv = drawn.find((bar) => bar.title.startsWith('Conv\n'))!;
-    assert.equal(conv.rect.attributes.fill, STAGE_COLORS.detection, 'a span without a stage takes its parent\'s colour');
+    assert.equal(conv.rect.attributes.fill, STAGE_COLORS.detection, "a span without a stage takes its parent's colour");
     assert.equal(conv.rect.attributes['fill-opacity'], '0.6');
     const root = drawn.find((bar) => bar.title.startsWith('run\n'))!;
     assert.equal(root.label, 'run 600.0 ms');
-    assert.equal(drawn.find((bar) => bar.title.startsWith('tesseract worker.recognize\n') && bar.title.includes('status: error'))!.rect.attributes.stroke, '#d62728');
+    assert.equal(
+      drawn.find((bar) => bar.title.startsWith('tesseract worker.recognize\n') && bar.title.includes('status: error'))!.rect.attributes.stroke,
+      '#d62728',
+    );
   });
 
   it('escapes names: <script>, & and quotes render as text', () => {
@@ -89,9 +102,17 @@ describe('Gantt chart', () => {
     const svg = renderGantt(doc, { maxRows: 3, maxBars: 50 });
     const drawn = bars(svg);
     assert.ok(drawn.length <= 50);
-    const texts = allElements(parseXml(svg)).filter((element) => element.name === 'text').map(textContent);
-    assert.ok(texts.some((text) => /^\d+ spans in lanes below lane 3 not drawn \(\d+ lanes in all; raise maxRows\)$/.test(text)), texts.join('\n'));
-    assert.ok(texts.some((text) => /^\d+ spans not drawn \(more than 50 bars\): the shortest of lane \d+ and all below it; raise maxBars$/.test(text)), texts.join('\n'));
+    const texts = allElements(parseXml(svg))
+      .filter((element) => element.name === 'text')
+      .map(textContent);
+    assert.ok(
+      texts.some((text) => /^\d+ spans in lanes below lane 3 not drawn \(\d+ lanes in all; raise maxRows\)$/.test(text)),
+      texts.join('\n'),
+    );
+    assert.ok(
+      texts.some((text) => /^\d+ spans not drawn \(more than 50 bars\): the shortest of lane \d+ and all below it; raise maxBars$/.test(text)),
+      texts.join('\n'),
+    );
     // The default draws the whole 300-span run, well-formed.
     assert.equal(bars(renderGantt(doc)).length, doc.spans.length);
   });
@@ -99,7 +120,10 @@ describe('Gantt chart', () => {
   it('names the slowest stage in the header', () => {
     const elements = allElements(parseXml(renderGantt(ocrRun()))).filter((element) => element.name === 'text' || element.name === 'tspan');
     // Header pieces flow: the lead and the (bold) slowest stage are runs (tspans) of one line.
-    const header = elements.filter((element) => element.name === 'text').map(textContent).join(' ');
+    const header = elements
+      .filter((element) => element.name === 'text')
+      .map(textContent)
+      .join(' ');
     assert.match(header, /self time by stage \(share of all self time\): recognition 255\.0 ms \(38%\)/);
     const slowest = elements.find((element) => textContent(element).startsWith('recognition 255.0 ms'));
     assert.equal(slowest?.attributes['font-weight'], 'bold');
@@ -111,13 +135,27 @@ describe('Gantt chart', () => {
   });
 
   it('draws probe lanes (CPU, RSS peak, heap change, background samples) under the bars when probes were on, none without', () => {
-    const texts = (svg: string): string => allElements(parseXml(svg)).filter((element) => element.name === 'text').map(textContent).join(' | ');
+    const texts = (svg: string): string =>
+      allElements(parseXml(svg))
+        .filter((element) => element.name === 'text')
+        .map(textContent)
+        .join(' | ');
     const withProbes = texts(renderGantt(JSON.parse(readFileSync(fixture('runs', 'tesseract-scheduler-run.json'), 'utf8')) as RunDocument));
     assert.match(withProbes, /CPU \(user \+ system\) of each top-level span ≥ 20 ms, % of one core · max \d+%/);
     assert.match(withProbes, /RSS peak during each top-level span · max [\d.]+ MiB/);
     assert.match(withProbes, /JS heap change over each top-level span · largest -?[\d.]+ (KiB|MiB)/);
     const doc = ocrRun();
-    doc.samples = [{ name: 'eventLoop.delayP99Ns', unit: 'ns', points: [[0, 1e6], [300e6, 4e6], [600e6, 2e6]] }];
+    doc.samples = [
+      {
+        name: 'eventLoop.delayP99Ns',
+        unit: 'ns',
+        points: [
+          [0, 1e6],
+          [300e6, 4e6],
+          [600e6, 2e6],
+        ],
+      },
+    ];
     assert.match(texts(renderGantt(doc)), /eventLoop\.delayP99Ns \(background samples\) · max 4\.0 ms/);
     const bare = ocrRun();
     bare.spans = bare.spans.map((span) => ({ ...span, metrics: {} }));

@@ -24,7 +24,14 @@ export function bigRun(): RunDocument {
   };
   const MS = 1e6;
   const spans: SpanRecord[] = [];
-  const add = (parent: SpanRecord | null, name: string, stage: Stage | null, startNs: number, durationNs: number, extra: Partial<SpanRecord> = {}): SpanRecord => {
+  const add = (
+    parent: SpanRecord | null,
+    name: string,
+    stage: Stage | null,
+    startNs: number,
+    durationNs: number,
+    extra: Partial<SpanRecord> = {},
+  ): SpanRecord => {
     const span = spanRecord({
       id: String(spans.length + 1),
       parentId: parent?.id ?? null,
@@ -57,7 +64,7 @@ export function bigRun(): RunDocument {
     const det = add(pageSpan, 'InferenceSession.run det.onnx', 'detection', t, detDuration);
     let opT = t + 0.5 * MS;
     for (let op = 0; op < 8; op += 1) {
-      const d = (detDuration - 1 * MS) / 8 * (0.5 + random() * 0.5);
+      const d = ((detDuration - 1 * MS) / 8) * (0.5 + random() * 0.5);
       add(det, `Conv_${op}`, 'detection', opT, d, { attributes: { op_name: 'Conv' } });
       opT += d;
     }

@@ -18,7 +18,10 @@ describe('--min-duration: hide short spans, count them on the parent', () => {
     assert.deepEqual(parseMinDuration('0.5s', '--min-duration'), { kind: 'ns', ns: 5e8 });
     assert.deepEqual(parseMinDuration('5%', '--min-duration'), { kind: 'share', share: 0.05 });
     assert.equal(resolveMinDurationNs({ kind: 'share', share: 0.05 }, ocrRun()), 30 * MS);
-    assert.throws(() => parseMinDuration('fast', '--min-duration'), /--min-duration must be a duration \(800ns, 250us, 1ms, 0\.5s\) or a share of the run \(5%\), got "fast"/);
+    assert.throws(
+      () => parseMinDuration('fast', '--min-duration'),
+      /--min-duration must be a duration \(800ns, 250us, 1ms, 0\.5s\) or a share of the run \(5%\), got "fast"/,
+    );
     assert.throws(() => parseMinDuration('150%', 'STAGESCOPE_MIN_DURATION'), /STAGESCOPE_MIN_DURATION as a share of the run must be at most 100%/);
   });
 
@@ -28,8 +31,14 @@ describe('--min-duration: hide short spans, count them on the parent', () => {
     assert.ok(hidden > 0 && hidden < doc.spans.length);
     assert.equal(view.spans.length + hidden, doc.spans.length);
     const shownIds = new Set(view.spans.map((span) => span.id));
-    assert.ok(view.spans.every((span) => span.parentId === null || span.durationNs >= 10 * MS), 'nothing shorter is shown (roots excepted)');
-    assert.ok(view.spans.every((span) => span.parentId === null || shownIds.has(span.parentId)), 'no orphan: a hidden span takes its subtree');
+    assert.ok(
+      view.spans.every((span) => span.parentId === null || span.durationNs >= 10 * MS),
+      'nothing shorter is shown (roots excepted)',
+    );
+    assert.ok(
+      view.spans.every((span) => span.parentId === null || shownIds.has(span.parentId)),
+      'no orphan: a hidden span takes its subtree',
+    );
     const counted = view.spans.reduce((sum, span) => sum + Number(span.attributes[HIDDEN_SPANS_KEY] ?? 0), 0);
     assert.equal(counted, hidden);
     assert.equal(doc.spans.length, ocrRun().spans.length, 'the input is not modified');
@@ -44,14 +53,17 @@ describe('--min-duration: hide short spans, count them on the parent', () => {
     assert.match(tree, /\(\+\d+ shorter spans? folded, [\d.]+ ms\)/);
     assert.equal(lines[lines.length - 1]!.trim(), `${hidden} spans shorter than 10.0 ms folded into their parents`);
     const gantt = renderGantt(doc, { minDurationNs: 10 * MS });
-    const texts = allElements(parseXml(gantt)).filter((element) => element.name === 'text').map(textContent).join(' ');
+    const texts = allElements(parseXml(gantt))
+      .filter((element) => element.name === 'text')
+      .map(textContent)
+      .join(' ');
     assert.match(texts, new RegExp(`${hidden} spans shorter than 10\\.0 ms not drawn \\(with their children\\)`));
     const graph = aggregateCallGraph(doc, { minDurationNs: 10 * MS });
     assert.equal(graph.hiddenSpans, hidden);
     assert.ok(graph.nodes.length < aggregateCallGraph(doc).nodes.length);
   });
 
-  it('`stagescope run --min-duration 1h` folds the traced call into the root line; the script\'s output is unchanged', async () => {
+  it("`stagescope run --min-duration 1h` folds the traced call into the root line; the script's output is unchanged", async () => {
     const result = await runCli(['run', '--targets', fixture('targets/fake.yaml'), '--min-duration', '3600s', '--', fixture('scripts/exit-code.mjs')]);
     assert.equal(result.code, 3);
     assert.match(result.stderr, /● run \([^)]*\) {2}\(\+1 shorter span folded, [\d.]+ (ns|µs|ms)\)/);

@@ -48,8 +48,24 @@ function requestRun(): RunDocument {
   const spans = [
     spanRecord({ id: '1', parentId: null, name: 'POST /v1/ocr?lang=' + 'eng+'.repeat(20) + '<x>', startNs: 0, durationNs: 240 * MS, selfNs: 20 * MS }),
     spanRecord({ id: '2', parentId: '1', name: 'sharp.resize', stage: 'preprocess', startNs: 2 * MS, durationNs: 10 * MS, selfNs: 10 * MS }),
-    spanRecord({ id: '3', parentId: '1', name: 'InferenceSession.run ch_PP-OCRv4_det_infer.onnx', stage: 'detection', startNs: 14 * MS, durationNs: 80 * MS, selfNs: 80 * MS }),
-    spanRecord({ id: '4', parentId: '1', name: 'InferenceSession.run ch_PP-OCRv4_rec_infer.onnx', stage: 'recognition', startNs: 100 * MS, durationNs: 130 * MS, selfNs: 130 * MS }),
+    spanRecord({
+      id: '3',
+      parentId: '1',
+      name: 'InferenceSession.run ch_PP-OCRv4_det_infer.onnx',
+      stage: 'detection',
+      startNs: 14 * MS,
+      durationNs: 80 * MS,
+      selfNs: 80 * MS,
+    }),
+    spanRecord({
+      id: '4',
+      parentId: '1',
+      name: 'InferenceSession.run ch_PP-OCRv4_rec_infer.onnx',
+      stage: 'recognition',
+      startNs: 100 * MS,
+      durationNs: 130 * MS,
+      selfNs: 130 * MS,
+    }),
   ];
   return { ...ocrRun(), preset: 'ocr', command: [], durationNs: 240 * MS, spans };
 }
@@ -77,7 +93,11 @@ describe('pictures read right in a browser with only DejaVu and Liberation fonts
 
   const expectClean = async (name: string, svg: string): Promise<void> => {
     const problems = await checkPicture(page, svg, path.join(shotsDir, `${name.replace(/[^a-z0-9]+/gi, '-')}.png`));
-    assert.deepEqual(problems, [], `${name}: ${problems.length} problems:\n${problems.map((problem) => `${problem.kind}: ${JSON.stringify(problem.text)}${problem.other === undefined ? '' : ` × ${JSON.stringify(problem.other)}`}`).join('\n')}`);
+    assert.deepEqual(
+      problems,
+      [],
+      `${name}: ${problems.length} problems:\n${problems.map((problem) => `${problem.kind}: ${JSON.stringify(problem.text)}${problem.other === undefined ? '' : ` × ${JSON.stringify(problem.other)}`}`).join('\n')}`,
+    );
   };
 
   it('the checker finds overlapping text, text outside a node and outside the picture (it can fail)', async () => {
@@ -98,7 +118,7 @@ describe('pictures read right in a browser with only DejaVu and Liberation fonts
     });
   }
 
-  it('the serve page\'s request view: its call-graph image (from the request document, as the page draws it) reads right and loads', async () => {
+  it("the serve page's request view: its call-graph image (from the request document, as the page draws it) reads right and loads", async () => {
     const spans = requestRun().spans;
     const request: FinishedRequest = {
       id: 'req-<1>',
@@ -122,10 +142,18 @@ describe('pictures read right in a browser with only DejaVu and Liberation fonts
     const doc = requestToRunDocument(request, 'ocr');
     const svg = renderCallGraphSvgSync(doc);
     await expectClean('serve page call graph', svg);
-    const pageHtml = renderRequestPage({ basePath: '/stagescope', preset: 'ocr', request, tree: '', svg: { ok: true, dataUri: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` } });
+    const pageHtml = renderRequestPage({
+      basePath: '/stagescope',
+      preset: 'ocr',
+      request,
+      tree: '',
+      svg: { ok: true, dataUri: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` },
+    });
     await page.setContent(pageHtml);
     await page.waitForFunction('document.getElementById("call-graph").complete');
-    const size = await page.evaluate<{ natural: number; shown: number; frame: number }>('(() => { const img = document.getElementById("call-graph"); return { natural: img.naturalWidth, shown: img.getBoundingClientRect().width, frame: img.parentElement.getBoundingClientRect().width }; })()');
+    const size = await page.evaluate<{ natural: number; shown: number; frame: number }>(
+      '(() => { const img = document.getElementById("call-graph"); return { natural: img.naturalWidth, shown: img.getBoundingClientRect().width, frame: img.parentElement.getBoundingClientRect().width }; })()',
+    );
     assert.ok(size.natural > 0, 'the image decodes');
     assert.ok(size.shown <= size.frame, 'the image fits its frame');
   });
@@ -145,7 +173,13 @@ describe('pictures read right in a browser with only DejaVu and Liberation fonts
     const a = paddleRun();
     const b = retime(a, (span) => (span.stage === 'recognition' ? 1.4 : 1));
     await expectClean('compare paddle', renderComparisonSvg(compareRuns(a, b)));
-    const rename = (doc: RunDocument): RunDocument => ({ ...doc, spans: doc.spans.map((span, index) => ({ ...span, name: `${span.name} ${HOSTILE[index % HOSTILE.length]!}` })) });
-    await expectClean('compare hostile', renderComparisonSvg(compareRuns(rename(a), rename(b), { labelA: 'baseline '.repeat(14), labelB: 'candidate-'.repeat(30) })));
+    const rename = (doc: RunDocument): RunDocument => ({
+      ...doc,
+      spans: doc.spans.map((span, index) => ({ ...span, name: `${span.name} ${HOSTILE[index % HOSTILE.length]!}` })),
+    });
+    await expectClean(
+      'compare hostile',
+      renderComparisonSvg(compareRuns(rename(a), rename(b), { labelA: 'baseline '.repeat(14), labelB: 'candidate-'.repeat(30) })),
+    );
   });
 });

@@ -15,14 +15,33 @@ import { ocrRun } from './render-helpers.js';
 import { allElements, parseXml } from './xml-check.js';
 
 function runOf(spans: SpanRecord[], durationNs: number): RunDocument {
-  return { ...ocrRun(), format: RUN_FORMAT, preset: 'custom', command: ['deep.mjs'], startedAt: new Date(0).toISOString(), durationNs, overheadNs: 0, wrappedCalls: spans.length, spans };
+  return {
+    ...ocrRun(),
+    format: RUN_FORMAT,
+    preset: 'custom',
+    command: ['deep.mjs'],
+    startedAt: new Date(0).toISOString(),
+    durationNs,
+    overheadNs: 0,
+    wrappedCalls: spans.length,
+    spans,
+  };
 }
 
 /** An async recursion through a traced function: each level one span inside the one before. */
 function deepRun(levels: number): RunDocument {
   const spans: SpanRecord[] = [];
   for (let level = 0; level < levels; level += 1) {
-    spans.push(spanRecord({ id: String(level + 1), parentId: level === 0 ? null : String(level), name: level === 0 ? 'run' : `recurse depth ${level}`, startNs: level * 10, durationNs: (levels - level) * 20, selfNs: 20 }));
+    spans.push(
+      spanRecord({
+        id: String(level + 1),
+        parentId: level === 0 ? null : String(level),
+        name: level === 0 ? 'run' : `recurse depth ${level}`,
+        startNs: level * 10,
+        durationNs: (levels - level) * 20,
+        selfNs: 20,
+      }),
+    );
   }
   return runOf(spans, levels * 20);
 }
@@ -32,7 +51,17 @@ function wideRun(count: number, concurrent: boolean): RunDocument {
   const spans: SpanRecord[] = [spanRecord({ id: '1', parentId: null, name: 'run', startNs: 0, durationNs: count * 1000 + 1e6, selfNs: 0 })];
   for (let index = 0; index < count; index += 1) {
     const startNs = index * (concurrent ? 10 : 1000);
-    spans.push(spanRecord({ id: String(index + 2), parentId: '1', name: `op ${index % 40}`, stage: 'recognition', startNs, durationNs: concurrent ? count * 20 : 900, selfNs: concurrent ? count * 20 : 900 }));
+    spans.push(
+      spanRecord({
+        id: String(index + 2),
+        parentId: '1',
+        name: `op ${index % 40}`,
+        stage: 'recognition',
+        startNs,
+        durationNs: concurrent ? count * 20 : 900,
+        selfNs: concurrent ? count * 20 : 900,
+      }),
+    );
   }
   return runOf(spans, count * 1000 + 1e6);
 }
@@ -83,7 +112,11 @@ describe('render: deep and wide runs', () => {
       assert.equal(tracks.size, concurrent ? 100_000 : 1);
       const graph = aggregateCallGraph(doc);
       assert.ok(graph.nodes.length <= 40, `${graph.nodes.length} nodes`);
-      assert.equal(graph.nodes.filter((node) => node.parentId !== null).reduce((sum, node) => sum + node.calls, 0), 100_000, 'every call counted');
+      assert.equal(
+        graph.nodes.filter((node) => node.parentId !== null).reduce((sum, node) => sum + node.calls, 0),
+        100_000,
+        'every call counted',
+      );
     }
   });
 
@@ -94,8 +127,27 @@ describe('render: deep and wide runs', () => {
       spans.push(spanRecord({ id: pageId, parentId: '1', name: `page ${page}`, startNs: page * 1e8, durationNs: 9e7 }));
       for (let model = 0; model < 10; model += 1) {
         const modelId = String(spans.length + 1);
-        spans.push(spanRecord({ id: modelId, parentId: pageId, name: `InferenceSession.run model_${model}.onnx`, stage: 'detection', startNs: page * 1e8 + model * 9e6, durationNs: 8e6 }));
-        for (let op = 0; op < 9; op += 1) spans.push(spanRecord({ id: String(spans.length + 1), parentId: modelId, name: `op ${op}`, startNs: page * 1e8 + model * 9e6 + op * 8e5, durationNs: 7e5, selfNs: 7e5 }));
+        spans.push(
+          spanRecord({
+            id: modelId,
+            parentId: pageId,
+            name: `InferenceSession.run model_${model}.onnx`,
+            stage: 'detection',
+            startNs: page * 1e8 + model * 9e6,
+            durationNs: 8e6,
+          }),
+        );
+        for (let op = 0; op < 9; op += 1)
+          spans.push(
+            spanRecord({
+              id: String(spans.length + 1),
+              parentId: modelId,
+              name: `op ${op}`,
+              startNs: page * 1e8 + model * 9e6 + op * 8e5,
+              durationNs: 7e5,
+              selfNs: 7e5,
+            }),
+          );
       }
     }
     const doc = runOf(spans, 1e9);
@@ -124,11 +176,21 @@ describe('render: deep and wide runs', () => {
     const doc = runOf(
       [
         spanRecord({ id: '1', parentId: null, name: 'run', startNs: 0, durationNs: 100 }),
-        spanRecord({ id: '2', parentId: '1', name: 'evil\n[00:00:00.000 - 00:00:00.000]  [100.00%]   └─ forged\u001b[31m\u202e', startNs: 1, durationNs: 10, status: 'error', error: { name: 'Error', message: 'bad\u0007thing' } }),
+        spanRecord({
+          id: '2',
+          parentId: '1',
+          name: 'evil\n[00:00:00.000 - 00:00:00.000]  [100.00%]   └─ forged\u001b[31m\u202e',
+          startNs: 1,
+          durationNs: 10,
+          status: 'error',
+          error: { name: 'Error', message: 'bad\u0007thing' },
+        }),
       ],
       100,
     );
-    const lines = renderTextTree(doc, { formatClock: () => 'T' }).trimEnd().split('\n');
+    const lines = renderTextTree(doc, { formatClock: () => 'T' })
+      .trimEnd()
+      .split('\n');
     assert.equal(lines.length, 2);
     assert.ok(lines[1]!.includes('evil\\n[00:00:00.000'), lines[1]);
     assert.ok(lines[1]!.includes('forged\\u001b[31m\\u202e'), lines[1]);
@@ -140,9 +202,21 @@ describe('render: deep and wide runs', () => {
   it('`stagescope render` rejects negative and non-finite times with the file, span and field (exit 2), never NaN:NaN', async () => {
     const dir = tempDir('stagescope-bad-times-');
     const cases: [string, string, RegExp][] = [
-      ['negative.json', JSON.stringify(runOf([spanRecord({ id: '1', parentId: null, name: 'run', startNs: 0, durationNs: -5 })], 10)), /negative\.json: spans\[0\] \(id "1", "run"\): durationNs must be a finite number ≥ 0, got -5/],
-      ['infinite.json', JSON.stringify(runOf([spanRecord({ id: '1', parentId: null, name: 'run', startNs: 0, durationNs: 5 })], 10)).replace('"startNs":0', '"startNs":1e999'), /infinite\.json: spans\[0\] \(id "1", "run"\): startNs must be a finite number of ns since the run start, got Infinity/],
-      ['run-duration.json', JSON.stringify({ ...runOf([], 10), durationNs: -1 }), /run-duration\.json: durationNs must be a finite number ≥ 0 \(or left out\), got -1/],
+      [
+        'negative.json',
+        JSON.stringify(runOf([spanRecord({ id: '1', parentId: null, name: 'run', startNs: 0, durationNs: -5 })], 10)),
+        /negative\.json: spans\[0\] \(id "1", "run"\): durationNs must be a finite number ≥ 0, got -5/,
+      ],
+      [
+        'infinite.json',
+        JSON.stringify(runOf([spanRecord({ id: '1', parentId: null, name: 'run', startNs: 0, durationNs: 5 })], 10)).replace('"startNs":0', '"startNs":1e999'),
+        /infinite\.json: spans\[0\] \(id "1", "run"\): startNs must be a finite number of ns since the run start, got Infinity/,
+      ],
+      [
+        'run-duration.json',
+        JSON.stringify({ ...runOf([], 10), durationNs: -1 }),
+        /run-duration\.json: durationNs must be a finite number ≥ 0 \(or left out\), got -1/,
+      ],
     ];
     for (const [name, text, message] of cases) {
       const file = path.join(dir, name);

@@ -14,64 +14,74 @@ const shotsDir = process.env.STAGESCOPE_PICTURES_DIR ?? tempDir('stagescope-repo
 function hostileRun(): RunDocument {
   const doc = JSON.parse(readFileSync(fixture('runs', 'tesseract-scheduler-run.json'), 'utf8')) as RunDocument;
   doc.command = ['<img src=x onerror=alert(1)>.mjs'];
-  doc.spans = doc.spans.map((span, index) => (index === 2 ? { ...span, name: '</summary><script>window.__pwned = 1</script><b>x</b>' } : index === 3 ? { ...span, name: 'a & b "quoted" \'single\' <style>body{display:none}</style>' } : span));
+  doc.spans = doc.spans.map((span, index) =>
+    index === 2
+      ? { ...span, name: '</summary><script>window.__pwned = 1</script><b>x</b>' }
+      : index === 3
+        ? { ...span, name: 'a & b "quoted" \'single\' <style>body{display:none}</style>' }
+        : span,
+  );
   return doc;
 }
 
 describe('stagescope report --html', () => {
-  it('writes one file that renders offline in Chromium: no requests, no console errors, every name escaped, tree folds, Gantt zooms', { skip: NEEDS_CHROMIUM }, async () => {
-    const dir = tempDir('stagescope-report-');
-    const runFile = path.join(dir, 'run.json');
-    writeFileSync(runFile, JSON.stringify(hostileRun()));
-    const html = path.join(dir, 'report.html');
-    const result = await runCli(['report', runFile, '--html', html]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /HTML report written to/);
-    const text = readFileSync(html, 'utf8');
-    assert.equal(text.match(/<script>/g)?.length, 1, 'only the report\'s own script');
-    assert.doesNotMatch(text, /\b(src|href)=["']?(https?:|\/\/)/i, 'no external resource');
+  it(
+    'writes one file that renders offline in Chromium: no requests, no console errors, every name escaped, tree folds, Gantt zooms',
+    { skip: NEEDS_CHROMIUM },
+    async () => {
+      const dir = tempDir('stagescope-report-');
+      const runFile = path.join(dir, 'run.json');
+      writeFileSync(runFile, JSON.stringify(hostileRun()));
+      const html = path.join(dir, 'report.html');
+      const result = await runCli(['report', runFile, '--html', html]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /HTML report written to/);
+      const text = readFileSync(html, 'utf8');
+      assert.equal(text.match(/<script>/g)?.length, 1, "only the report's own script");
+      assert.doesNotMatch(text, /\b(src|href)=["']?(https?:|\/\/)/i, 'no external resource');
 
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text());
-      });
-      page.on('pageerror', (error) => errors.push(error.message));
-      page.on('request', (request) => requests.push(request.url()));
-      const url = pathToFileURL(html).href;
-      await page.goto(url);
-      await page.screenshot({ path: path.join(shotsDir, 'report.png'), fullPage: false });
-      assert.deepEqual(errors, []);
-      assert.deepEqual(requests, [url], 'the report loads nothing but itself');
-      assert.equal(await page.evaluate('window.__pwned'), undefined, 'a span name never runs as script');
-      const body = await page.locator('body').innerText();
-      assert.ok(body.includes('</summary><script>window.__pwned = 1</script><b>x</b>'), 'the hostile name shows literally');
-      assert.ok(body.includes('a & b "quoted" \'single\' <style>body{display:none}</style>'));
-      assert.ok(body.includes('<img src=x onerror=alert(1)>.mjs'));
-      for (const id of ['facts', 'stages', 'tree', 'call-graph', 'gantt']) assert.equal(await page.locator(`#${id}`).count(), 1, id);
-      assert.equal(await page.locator('#call-graph svg g.node').count() > 0, true, 'call graph drawn');
-      // Fold: a closed <details> opens on click and shows its children.
-      const closed = (await page.locator('.tree details:not([open])').first().elementHandle())!;
-      assert.equal(await closed.getAttribute('open'), null);
-      await (await closed.$('summary'))!.click();
-      assert.equal(await closed.getAttribute('open'), '');
-      // Zoom: the timeline doubles, then fits again.
-      const width = async (): Promise<number> => Number(await page.locator('#gantt-frame svg').getAttribute('width'));
-      const before = await width();
-      await page.click('button[data-zoom=in]');
-      assert.equal(await width(), before * 2);
-      await page.click('button[data-zoom=reset]');
-      assert.equal(await width(), before);
-      assert.deepEqual(errors, []);
-    } finally {
-      await browser.close();
-    }
-  });
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        const errors: string[] = [];
+        const requests: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text());
+        });
+        page.on('pageerror', (error) => errors.push(error.message));
+        page.on('request', (request) => requests.push(request.url()));
+        const url = pathToFileURL(html).href;
+        await page.goto(url);
+        await page.screenshot({ path: path.join(shotsDir, 'report.png'), fullPage: false });
+        assert.deepEqual(errors, []);
+        assert.deepEqual(requests, [url], 'the report loads nothing but itself');
+        assert.equal(await page.evaluate('window.__pwned'), undefined, 'a span name never runs as script');
+        const body = await page.locator('body').innerText();
+        assert.ok(body.includes('</summary><script>window.__pwned = 1</script><b>x</b>'), 'the hostile name shows literally');
+        assert.ok(body.includes('a & b "quoted" \'single\' <style>body{display:none}</style>'));
+        assert.ok(body.includes('<img src=x onerror=alert(1)>.mjs'));
+        for (const id of ['facts', 'stages', 'tree', 'call-graph', 'gantt']) assert.equal(await page.locator(`#${id}`).count(), 1, id);
+        assert.equal((await page.locator('#call-graph svg g.node').count()) > 0, true, 'call graph drawn');
+        // Fold: a closed <details> opens on click and shows its children.
+        const closed = (await page.locator('.tree details:not([open])').first().elementHandle())!;
+        assert.equal(await closed.getAttribute('open'), null);
+        await (await closed.$('summary'))!.click();
+        assert.equal(await closed.getAttribute('open'), '');
+        // Zoom: the timeline doubles, then fits again.
+        const width = async (): Promise<number> => Number(await page.locator('#gantt-frame svg').getAttribute('width'));
+        const before = await width();
+        await page.click('button[data-zoom=in]');
+        assert.equal(await width(), before * 2);
+        await page.click('button[data-zoom=reset]');
+        assert.equal(await width(), before);
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
-  it('`stagescope run --html`: the CLI writes the report from the child\'s run, even after process.exit; exit code and output unchanged', async () => {
+  it("`stagescope run --html`: the CLI writes the report from the child's run, even after process.exit; exit code and output unchanged", async () => {
     const dir = tempDir('stagescope-run-html-');
     const html = path.join(dir, 'report.html');
     const result = await runCli(['run', '--targets', fixture('targets/fake.yaml'), '--html', html, '--', fixture('scripts/exit-early.mjs')]);

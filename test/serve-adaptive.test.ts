@@ -57,7 +57,10 @@ describe('the overhead budget samples or disables a too-hot target by itself, an
 
     const [tree] = scope.store.recent();
     assert.ok(tree !== undefined);
-    assert.ok(tree.adaptive.some((event) => event.target === HOT), 'the decision is recorded in the request it happened in');
+    assert.ok(
+      tree.adaptive.some((event) => event.target === HOT),
+      'the decision is recorded in the request it happened in',
+    );
     const tinySpans = tree.spans.filter((span) => span.name === 'tiny').length;
     assert.ok(tinySpans < 100_000 && tinySpans >= 1024, `far fewer than 100k tiny spans (${tinySpans})`);
     assert.equal(tree.spans.filter((span) => span.name === 'slow').length, 2048, 'every slow call is in the tree');
@@ -77,7 +80,10 @@ describe('the overhead budget samples or disables a too-hot target by itself, an
     });
     const doc = preset.finish(0);
     assert.equal(sum, 100_000);
-    assert.ok((doc.adaptive ?? []).some((event) => event.target === HOT && (event.action === 'disable' || event.action === 'sample')), JSON.stringify(doc.adaptive));
+    assert.ok(
+      (doc.adaptive ?? []).some((event) => event.target === HOT && (event.action === 'disable' || event.action === 'sample')),
+      JSON.stringify(doc.adaptive),
+    );
     assert.ok(doc.spans.filter((span) => span.name === 'tiny').length < 100_000);
     assert.match(preset.renderTree(), /⚙ adaptive: serve-hot-lib#tiny (disabled|sampled 1 in \d+)/);
   });

@@ -27,7 +27,13 @@ if (process.env.STAGESCOPE_TEST_ROLE === 'memory-child') {
     const gc = (globalThis as { gc?: () => void }).gc!;
     gc();
     gc();
-    process.send!({ heapUsedBytes: process.memoryUsage().heapUsed, stored: scope.store.size, total: scope.store.total, evicted: scope.store.evicted, storeBytes: scope.store.bytes });
+    process.send!({
+      heapUsedBytes: process.memoryUsage().heapUsed,
+      stored: scope.store.size,
+      total: scope.store.total,
+      evicted: scope.store.evicted,
+      storeBytes: scope.store.bytes,
+    });
   });
   await preset.run(SERVER);
   // The server closed on SIGTERM (its own handler) and the run ended: this child is
@@ -57,12 +63,20 @@ function exited(child: ChildProcess): Promise<number | null> {
 describe('examples/serve: an unmodified ONNX OCR server, traced by a one-line driver', () => {
   it('each request gets its own det → cls → rec tree and the headers; the startup tree prints at shutdown', async () => {
     assert.doesNotMatch(readFileSync(SERVER, 'utf8'), /from ['"]stagescope|require\(['"]stagescope/, 'the server file does not import stagescope');
-    const child = spawn(process.execPath, [DRIVER], { cwd: repoRoot, env: { ...process.env, PORT: '0', NODE_ENV: 'development' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DRIVER], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: '0', NODE_ENV: 'development' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       const port = await portOf(child);
-      const ocr = await request(port, '/ocr', { method: 'POST', headers: { 'x-request-id': 'ocr-1', 'content-type': 'image/png' }, body: HELLO as unknown as string });
+      const ocr = await request(port, '/ocr', {
+        method: 'POST',
+        headers: { 'x-request-id': 'ocr-1', 'content-type': 'image/png' },
+        body: HELLO as unknown as string,
+      });
       assert.equal(ocr.status, 200, ocr.body);
       assert.equal((JSON.parse(ocr.body) as { lines: { text: string }[] }).lines[0]?.text, 'Hello stagescope');
       assert.equal(ocr.headers['x-request-id'], 'ocr-1');
@@ -80,9 +94,18 @@ describe('examples/serve: an unmodified ONNX OCR server, traced by a one-line dr
       assertTree(tree);
       assert.equal(tree.spans[0]!.name, 'POST /ocr');
       const runs = tree.spans.filter((span) => span.name.startsWith('InferenceSession.run'));
-      assert.deepEqual(runs.map((span) => span.stage), ['detection', 'classification', 'recognition']);
-      assert.ok(runs.every((span) => span.parentId === tree!.rootSpanId), 'the model runs nest under the request root');
-      assert.ok(tree.spans.some((span) => span.stage === 'preprocess'), 'sharp preprocessing is in the tree');
+      assert.deepEqual(
+        runs.map((span) => span.stage),
+        ['detection', 'classification', 'recognition'],
+      );
+      assert.ok(
+        runs.every((span) => span.parentId === tree!.rootSpanId),
+        'the model runs nest under the request root',
+      );
+      assert.ok(
+        tree.spans.some((span) => span.stage === 'preprocess'),
+        'sharp preprocessing is in the tree',
+      );
       const page = await request(port, '/stagescope/tracing');
       assert.equal(page.status, 405);
     } finally {
@@ -130,7 +153,9 @@ describe('examples/serve: an unmodified ONNX OCR server, traced by a one-line dr
       const end = await heap();
       agent.destroy();
       const growthBytes = end.heapUsedBytes - warm.heapUsedBytes;
-      console.log(`# heap after GC: ${(warm.heapUsedBytes / 2 ** 20).toFixed(1)} MiB after 2k requests, ${(end.heapUsedBytes / 2 ** 20).toFixed(1)} MiB after 10k; store ${end.stored} kept, ${end.evicted} evicted, ~${(end.storeBytes / 1024).toFixed(0)} KiB`);
+      console.log(
+        `# heap after GC: ${(warm.heapUsedBytes / 2 ** 20).toFixed(1)} MiB after 2k requests, ${(end.heapUsedBytes / 2 ** 20).toFixed(1)} MiB after 10k; store ${end.stored} kept, ${end.evicted} evicted, ~${(end.storeBytes / 1024).toFixed(0)} KiB`,
+      );
       assert.ok(end.total >= 10_000, `the store saw every request (${end.total})`);
       assert.equal(end.stored, 500, 'the store holds its bound');
       assert.ok(end.evicted >= 9_000);

@@ -58,11 +58,21 @@ describe('serving: bounds, page access, request ids', () => {
     const port = await serveWith(scope);
     await Promise.all(Array.from({ length: 40 }, (_, i) => request(port, `/predict/${i}`)));
     await waitForRequests(scope.store, 40);
-    assert.deepEqual(scope.store.recent(1)[0]!.spans.map((span) => span.name).slice(1), ['syncAdd', 'Engine.run'], 'request trees keep their spans');
+    assert.deepEqual(
+      scope.store
+        .recent(1)[0]!
+        .spans.map((span) => span.name)
+        .slice(1),
+      ['syncAdd', 'Engine.run'],
+      'request trees keep their spans',
+    );
     const doc = preset.finish(0);
     assert.equal(doc.droppedSpans, 0, 'no run span dropped for requests');
     // serveWith's own Engine.create ran outside any request, so it belongs to the run too.
-    assert.deepEqual(doc.spans.map((span) => span.name), ['run', 'Engine.create', 'Engine.create']);
+    assert.deepEqual(
+      doc.spans.map((span) => span.name),
+      ['run', 'Engine.create', 'Engine.create'],
+    );
   });
 
   it('a page without token answers loopback clients with a loopback Host only, and warns once', async () => {
@@ -95,7 +105,11 @@ describe('serving: bounds, page access, request ids', () => {
       body: `token=${'x'.repeat(5000)}`,
     });
     assert.equal(big.status, 413);
-    const small = await request(port, '/stagescope/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${TOKEN}` });
+    const small = await request(port, '/stagescope/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${TOKEN}`,
+    });
     assert.equal(small.status, 303, 'a normal login still works');
   });
 

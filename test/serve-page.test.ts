@@ -83,7 +83,10 @@ describe('the stagescope page', () => {
     assert.equal((await request(port, '/stagescope/tracing?enabled=0', { method: 'POST' })).status, 401);
     const crossSite = await request(port, '/stagescope/tracing?enabled=0', { method: 'POST', headers: { ...AUTH, origin: 'http://evil.example' } });
     assert.equal(crossSite.status, 403);
-    assert.ok(scope.targetStates().every((t) => t.enabled), 'nothing was switched by refused requests');
+    assert.ok(
+      scope.targetStates().every((t) => t.enabled),
+      'nothing was switched by refused requests',
+    );
 
     const off = await request(port, '/stagescope/tracing?enabled=0', { method: 'POST', headers: AUTH });
     assert.equal(off.status, 200, off.body);
@@ -92,11 +95,21 @@ describe('the stagescope page', () => {
     const reply = await request(port, '/off');
     await waitForRequests(scope.store, before + 1);
     const offTree = scope.store.get(String(reply.headers['x-request-id']))!;
-    assert.deepEqual(offTree.spans.map((s) => s.name), ['GET /off', HOSTILE_NAME], 'library targets off; the manual span stays');
+    assert.deepEqual(
+      offTree.spans.map((s) => s.name),
+      ['GET /off', HOSTILE_NAME],
+      'library targets off; the manual span stays',
+    );
 
     const one = await request(port, `/stagescope/tracing?enabled=1&target=${encodeURIComponent('fake-cjs-lib#syncAdd')}`, { method: 'POST', headers: AUTH });
     assert.equal(one.status, 200);
-    assert.deepEqual(scope.targetStates().filter((t) => t.enabled).map((t) => t.id), ['fake-cjs-lib#syncAdd']);
+    assert.deepEqual(
+      scope
+        .targetStates()
+        .filter((t) => t.enabled)
+        .map((t) => t.id),
+      ['fake-cjs-lib#syncAdd'],
+    );
     const unknown = await request(port, '/stagescope/tracing?enabled=1&target=nope%23x', { method: 'POST', headers: AUTH });
     assert.equal(unknown.status, 404);
     assert.equal((await request(port, '/stagescope/tracing?enabled=1', { method: 'POST', headers: AUTH })).status, 200);
@@ -124,44 +137,59 @@ describe('the stagescope page', () => {
     }
   });
 
-  it('renders in headless Chromium: log in, list, click into a request, no script runs', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (apt-get install chromium)` }, async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const dialogs: string[] = [];
-    try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      page.on('dialog', (dialog) => {
-        dialogs.push(dialog.message());
-        void dialog.dismiss();
+  it(
+    'renders in headless Chromium: log in, list, click into a request, no script runs',
+    { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (apt-get install chromium)` },
+    async () => {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
-      const base = `http://127.0.0.1:${port}/stagescope`;
-      const refused = await page.goto(base);
-      assert.equal(refused?.status(), 401);
-      await page.goto(`${base}/login`);
-      await page.fill('input[name=token]', TOKEN);
-      await Promise.all([page.waitForURL(base), page.click('button[type=submit]')]);
-      const recentText = await page.locator('#recent').innerText();
-      assert.ok(recentText.includes(HOSTILE_ROUTE), 'the hostile route shows literally');
-      const dir = tempDir('stagescope-page-');
-      await page.screenshot({ path: path.join(dir, 'index.png'), fullPage: true });
-      await page.locator('#recent a', { hasText: /./ }).filter({ has: page.locator('xpath=..') }).first();
-      const hostileRow = page.locator('#recent tr', { hasText: HOSTILE_ROUTE });
-      await Promise.all([page.waitForURL(/\/stagescope\/requests\//), hostileRow.locator('a').click()]);
-      const tree = await page.locator('#tree').innerText();
-      assert.ok(tree.includes(`GET ${HOSTILE_ROUTE}`), tree);
-      assert.ok(tree.includes(HOSTILE_NAME), tree);
-      assert.match(tree, /Engine\.run \[detection\]/);
-      const graphWidth = await page.locator('#call-graph').evaluate((img) => (img as { naturalWidth: number }).naturalWidth);
-      assert.ok(graphWidth > 0, 'the call-graph image loaded');
-      await page.screenshot({ path: path.join(dir, 'request.png'), fullPage: true });
-      console.log(`# screenshots: ${dir}/index.png ${dir}/request.png`);
-      assert.deepEqual(dialogs, [], 'no script ran');
-      assert.equal(await page.evaluate('typeof window.__pwned'), 'undefined');
-    } finally {
-      await browser.close();
-    }
-  });
+      const dialogs: string[] = [];
+      try {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        page.on('dialog', (dialog) => {
+          dialogs.push(dialog.message());
+          void dialog.dismiss();
+        });
+        const base = `http://127.0.0.1:${port}/stagescope`;
+        const refused = await page.goto(base);
+        assert.equal(refused?.status(), 401);
+        await page.goto(`${base}/login`);
+        await page.fill('input[name=token]', TOKEN);
+        await Promise.all([page.waitForURL(base), page.click('button[type=submit]')]);
+        const recentText = await page.locator('#recent').innerText();
+        assert.ok(recentText.includes(HOSTILE_ROUTE), 'the hostile route shows literally');
+        const dir = tempDir('stagescope-page-');
+        await page.screenshot({ path: path.join(dir, 'index.png'), fullPage: true });
+        await page
+          .locator('#recent a', { hasText: /./ })
+          .filter({ has: page.locator('xpath=..') })
+          .first();
+        const hostileRow = page.locator('#recent tr', { hasText: HOSTILE_ROUTE });
+        await Promise.all([page.waitForURL(/\/stagescope\/requests\//), hostileRow.locator('a').click()]);
+        const tree = await page.locator('#tree').innerText();
+        assert.ok(tree.includes(`GET ${HOSTILE_ROUTE}`), tree);
+        assert.ok(tree.includes(HOSTILE_NAME), tree);
+        assert.match(tree, /Engine\.run \[detection\]/);
+        const graphWidth = await page.locator('#call-graph').evaluate((img) => (img as { naturalWidth: number }).naturalWidth);
+        assert.ok(graphWidth > 0, 'the call-graph image loaded');
+        await page.screenshot({ path: path.join(dir, 'request.png'), fullPage: true });
+        console.log(`# screenshots: ${dir}/index.png ${dir}/request.png`);
+        assert.deepEqual(dialogs, [], 'no script ran');
+        assert.equal(await page.evaluate('typeof window.__pwned'), 'undefined');
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

@@ -41,12 +41,14 @@ before(async () => {
           const viaFetch = await fetch(`http://127.0.0.1:${port}/ocr/fetch?token=secret`);
           const fetched = await viaFetch.text();
           const viaHttp = await new Promise<string>((resolve, reject) => {
-            http.get({ host: '127.0.0.1', port, path: '/ocr/http' }, (response) => {
-              let body = '';
-              response.setEncoding('utf8');
-              response.on('data', (chunk: string) => (body += chunk));
-              response.on('end', () => resolve(body));
-            }).on('error', reject);
+            http
+              .get({ host: '127.0.0.1', port, path: '/ocr/http' }, (response) => {
+                let body = '';
+                response.setEncoding('utf8');
+                response.on('data', (chunk: string) => (body += chunk));
+                response.on('end', () => resolve(body));
+              })
+              .on('error', reject);
           });
           res.end(`${fetched}+${viaHttp}`);
         } else if (req.url === '/cors') {
@@ -77,10 +79,13 @@ describe('W3C trace context across services', () => {
     await waitForRequests(scope.store, 3);
     const gateway = finished.find((r) => r.path === '/gateway')!;
     const clients = gateway.spans.filter((span) => span.attributes['http.request.method'] === 'GET' && span.attributes['server.address'] !== undefined);
-    assert.deepEqual(clients.map((span) => [span.name, span.target, span.attributes['url.path']]), [
-      ['GET', 'undici#request', '/ocr/fetch'],
-      ['GET', 'node:http#request', '/ocr/http'],
-    ]);
+    assert.deepEqual(
+      clients.map((span) => [span.name, span.target, span.attributes['url.path']]),
+      [
+        ['GET', 'undici#request', '/ocr/fetch'],
+        ['GET', 'node:http#request', '/ocr/http'],
+      ],
+    );
     for (const client of clients) {
       assert.equal(client.parentId, gateway.rootSpanId, 'a client span is a child of the span that made the call');
       assert.equal(client.attributes['server.address'], '127.0.0.1');
@@ -89,17 +94,26 @@ describe('W3C trace context across services', () => {
       assert.equal(client.attributes['http.response.body.size'], 2);
       assert.equal(client.status, 'ok');
     }
-    for (const [path, client] of [['/ocr/fetch', clients[0]!], ['/ocr/http', clients[1]!]] as const) {
+    for (const [path, client] of [
+      ['/ocr/fetch', clients[0]!],
+      ['/ocr/http', clients[1]!],
+    ] as const) {
       const downstream = byPath(path, gateway.traceId);
       assert.ok(downstream !== undefined, `${path} joined the gateway's trace`);
       assert.equal(downstream.parentSpanContext?.spanId, toOtelSpanId(gateway.traceId, client.id), `${path}'s remote parent is the client span`);
       assert.notEqual(downstream.sampled, false);
-      assert.ok(downstream.spans.some((span) => span.name === 'asyncWork'), 'the downstream request has its own tree');
+      assert.ok(
+        downstream.spans.some((span) => span.name === 'asyncWork'),
+        'the downstream request has its own tree',
+      );
     }
     // the page's and browsers' view: exposed headers
     assert.deepEqual(String(reply.headers['access-control-expose-headers']).split(', '), ['x-request-id', 'x-latency', 'traceparent']);
     await pipeline.flush();
-    assert.ok(exported.some((span) => span.traceId === gateway.traceId && span.name === 'GET'), 'sampled traces are exported, client spans included');
+    assert.ok(
+      exported.some((span) => span.traceId === gateway.traceId && span.name === 'GET'),
+      'sampled traces are exported, client spans included',
+    );
   });
 
   it('an incoming traceparent with flags 00 is measured but not exported, and stays 00 downstream', async () => {
@@ -110,21 +124,28 @@ describe('W3C trace context across services', () => {
     assert.match(String(reply.headers.traceparent), new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`), 'the response keeps flags 00');
     await waitForRequests(scope.store, before + 3);
     const mine = finished.filter((r) => r.traceId === traceId);
-    assert.deepEqual(mine.map((r) => [r.path, r.sampled]).sort(), [['/gateway', false], ['/ocr/fetch', false], ['/ocr/http', false]]);
+    assert.deepEqual(mine.map((r) => [r.path, r.sampled]).sort(), [
+      ['/gateway', false],
+      ['/ocr/fetch', false],
+      ['/ocr/http', false],
+    ]);
     const gateway = mine.find((r) => r.path === '/gateway')!;
     assert.equal(gateway.spans[0]?.attributes['trace.sampled'], false);
-    assert.ok(gateway.spans.some((span) => span.name === 'GET'), 'still measured locally');
+    assert.ok(
+      gateway.spans.some((span) => span.name === 'GET'),
+      'still measured locally',
+    );
     await pipeline.flush();
     assert.equal(exported.filter((span) => span.traceId === traceId).length, 0, 'nothing of the unsampled trace is exported');
   });
 
-  it('access-control-expose-headers: merged with the app\'s own value, never duplicated', async () => {
+  it("access-control-expose-headers: merged with the app's own value, never duplicated", async () => {
     const reply = await request(port, '/cors');
     assert.equal(reply.headers['access-control-expose-headers'], 'X-Custom, X-Request-Id, x-latency, traceparent');
   });
 
   it('calls outside any span are left alone (no client span, no header)', async () => {
-    const reply = JSON.parse((await (await fetch(`http://127.0.0.1:${port}/echo`)).text())) as { traceparent: string | null };
+    const reply = JSON.parse(await (await fetch(`http://127.0.0.1:${port}/echo`)).text()) as { traceparent: string | null };
     const viaHttp = JSON.parse((await request(port, '/echo')).body) as { traceparent: string | null };
     assert.deepEqual([reply.traceparent, viaHttp.traceparent], [null, null]);
   });

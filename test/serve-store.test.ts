@@ -7,10 +7,27 @@ import { isSaneRequestId, requestIdFrom } from '../src/serve/request-id.js';
 import { estimateRequestBytes, RequestTreeStore, stageTimesNs } from '../src/serve/store.js';
 
 function span(id: string, parentId: string | null, stage: SpanRecord['stage'], startNs: number, durationNs: number, name = `s${id}`): SpanRecord {
-  return { id, parentId, traceId: 't', name, stage, target: null, startNs, durationNs, selfNs: durationNs, status: 'ok', error: null, metrics: {}, attributes: {} };
+  return {
+    id,
+    parentId,
+    traceId: 't',
+    name,
+    stage,
+    target: null,
+    startNs,
+    durationNs,
+    selfNs: durationNs,
+    status: 'ok',
+    error: null,
+    metrics: {},
+    attributes: {},
+  };
 }
 
-function finished(id: string, options: { route?: string; latencyNs?: number; status?: number; spans?: SpanRecord[]; nameLength?: number } = {}): FinishedRequest {
+function finished(
+  id: string,
+  options: { route?: string; latencyNs?: number; status?: number; spans?: SpanRecord[]; nameLength?: number } = {},
+): FinishedRequest {
   const latencyNs = options.latencyNs ?? 1e6;
   return {
     id,
@@ -40,7 +57,10 @@ describe('the request store', () => {
     assert.equal(store.size, 10);
     assert.equal(store.evicted, 15);
     assert.equal(store.total, 25);
-    assert.deepEqual(store.recent(3).map((r) => r.id), ['r24', 'r23', 'r22']);
+    assert.deepEqual(
+      store.recent(3).map((r) => r.id),
+      ['r24', 'r23', 'r22'],
+    );
     assert.equal(store.get('r0'), undefined);
     assert.equal(store.get('r20')?.id, 'r20');
   });
@@ -64,7 +84,11 @@ describe('the request store', () => {
     const other = routes.find((r) => r.route === '(other routes)');
     assert.equal(other?.count, 7);
     assert.equal(routes.find((r) => r.route === '/route0')?.errors, 1);
-    assert.equal(routes.reduce((sum, r) => sum + r.count, 0), 10, 'aggregates cover every request, not only the kept ones');
+    assert.equal(
+      routes.reduce((sum, r) => sum + r.count, 0),
+      10,
+      'aggregates cover every request, not only the kept ones',
+    );
   });
 
   it('per-stage times count the outermost span of a stage once', () => {

@@ -10,10 +10,14 @@ import { repoRoot } from './helpers.js';
 describe('export paths', () => {
   it('parses methods, statics, functions and factory products', () => {
     assert.deepEqual(parseExportPath('InferenceSession.prototype.run'), [
-      { kind: 'property', name: 'InferenceSession' }, { kind: 'property', name: 'prototype' }, { kind: 'property', name: 'run' },
+      { kind: 'property', name: 'InferenceSession' },
+      { kind: 'property', name: 'prototype' },
+      { kind: 'property', name: 'run' },
     ]);
     assert.deepEqual(parseExportPath('createWorker().recognize'), [
-      { kind: 'property', name: 'createWorker' }, { kind: 'call' }, { kind: 'property', name: 'recognize' },
+      { kind: 'property', name: 'createWorker' },
+      { kind: 'call' },
+      { kind: 'property', name: 'recognize' },
     ]);
     assert.equal(defaultName('InferenceSession.prototype.run'), 'InferenceSession.run');
     assert.equal(defaultName('createWorker().recognize'), 'createWorker.recognize');
@@ -40,8 +44,12 @@ describe('target files', () => {
   });
 
   it('names the file, the line of the offending field, and the field (YAML)', () => {
-    const text = 'targets:\n  - module: onnxruntime-node\n    export: InferenceSession.create\n  - module: onnxruntime-node\n    export: InferenceSession.prototype.run\n    stage: detect\n';
-    assert.throws(() => parseTargetFile(text, 'my.yaml'), /^TargetError: my\.yaml:6: field "stage": "detect" is not a stage \(one of load, preprocess, detection/);
+    const text =
+      'targets:\n  - module: onnxruntime-node\n    export: InferenceSession.create\n  - module: onnxruntime-node\n    export: InferenceSession.prototype.run\n    stage: detect\n';
+    assert.throws(
+      () => parseTargetFile(text, 'my.yaml'),
+      /^TargetError: my\.yaml:6: field "stage": "detect" is not a stage \(one of load, preprocess, detection/,
+    );
   });
 
   it('names the line of an invalid entry in JSON and CSV, and syntax errors', () => {
@@ -54,7 +62,10 @@ describe('target files', () => {
   });
 
   it('validates API targets with a location', () => {
-    assert.throws(() => resolveTarget({ module: 'x y', export: 'f' }, 'options.targets[2]'), /options\.targets\[2\]: field "module": "x y" is not a package name/);
+    assert.throws(
+      () => resolveTarget({ module: 'x y', export: 'f' }, 'options.targets[2]'),
+      /options\.targets\[2\]: field "module": "x y" is not a package name/,
+    );
     assert.throws(() => resolveTarget('pkg#fn', 'options.targets[0]'), /must be an object/);
   });
 

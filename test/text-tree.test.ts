@@ -15,9 +15,20 @@ function span(id: string, parentId: string | null, name: string, startMs: number
 
 function doc(spans: SpanRecord[], extra: Partial<RunDocument> = {}): RunDocument {
   return {
-    format: RUN_FORMAT, preset: 'onnx', command: ['paddle-onnx.mjs'], startedAt: '2026-01-02T12:00:01.120Z',
-    durationNs: spans[0]!.durationNs, overheadNs: 41_000, wrappedCalls: 12, droppedSpans: 0, exitCode: 0, error: null,
-    environment: { node: 'v20', platform: 'linux', arch: 'x64', stagescope: 'test' }, diagnostics: [], spans, ...extra,
+    format: RUN_FORMAT,
+    preset: 'onnx',
+    command: ['paddle-onnx.mjs'],
+    startedAt: '2026-01-02T12:00:01.120Z',
+    durationNs: spans[0]!.durationNs,
+    overheadNs: 41_000,
+    wrappedCalls: 12,
+    droppedSpans: 0,
+    exitCode: 0,
+    error: null,
+    environment: { node: 'v20', platform: 'linux', arch: 'x64', stagescope: 'test' },
+    diagnostics: [],
+    spans,
+    ...extra,
   };
 }
 
@@ -29,7 +40,11 @@ const ocrRun = doc([
   span('2', '1', 'InferenceSession.create ch_PP-OCRv4_det_infer.onnx', 1, 169, { stage: 'load' }),
   span('3', '1', 'InferenceSession.run ch_PP-OCRv4_det_infer.onnx', 171, 120, { stage: 'detection' }),
   span('4', '3', 'sharp.toBuffer resize(960x640) raw', 172, 12.5, { stage: 'preprocess' }),
-  span('5', '1', 'InferenceSession.run ch_PP-OCRv4_rec_infer.onnx', 292, 99.9, { stage: 'recognition', status: 'error', error: { name: 'Error', message: 'input dims mismatch\nat line 2' } }),
+  span('5', '1', 'InferenceSession.run ch_PP-OCRv4_rec_infer.onnx', 292, 99.9, {
+    stage: 'recognition',
+    status: 'error',
+    error: { name: 'Error', message: 'input dims mismatch\nat line 2' },
+  }),
   span('6', '5', 'postprocess', 300, 0.0004, { status: 'unfinished' }),
 ]);
 

@@ -10,7 +10,11 @@ const DIR = path.join(repoRoot, 'examples/two-services');
 const HELLO = readFileSync(fixture('images/hello.png'));
 
 function start(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; port: Promise<number>; stderr: () => string } {
-  const child = spawn(process.execPath, [path.join(DIR, script)], { cwd: repoRoot, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(DIR, script)], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -25,7 +29,8 @@ function start(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; p
   return { child, port, stderr: () => err };
 }
 
-const exited = (child: ChildProcess): Promise<number | null> => (child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code))));
+const exited = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 interface OtlpJsonSpan {
   traceId: string;
@@ -67,7 +72,9 @@ describe('examples/two-services: a gateway and the OCR service, one trace over O
     await receiver.close();
     const spans: (OtlpJsonSpan & { service: string })[] = [];
     for (const received of receiver.requests) {
-      const body = JSON.parse(received.body.toString('utf8')) as { resourceSpans: { resource: { attributes: OtlpJsonSpan['attributes'] }; scopeSpans: { spans: OtlpJsonSpan[] }[] }[] };
+      const body = JSON.parse(received.body.toString('utf8')) as {
+        resourceSpans: { resource: { attributes: OtlpJsonSpan['attributes'] }; scopeSpans: { spans: OtlpJsonSpan[] }[] }[];
+      };
       for (const resource of body.resourceSpans) {
         const service = resource.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
         for (const scope of resource.scopeSpans) for (const span of scope.spans) spans.push({ ...span, service });
@@ -83,7 +90,9 @@ describe('examples/two-services: a gateway and the OCR service, one trace over O
     assert.ok(ocrRoot !== undefined, 'OCR service root exported');
     assert.equal(ocrRoot.traceId, gatewayRoot.traceId, 'one trace across both services');
     assert.equal(ocrRoot.parentSpanId, client.spanId, 'the OCR request is a child of the gateway client span');
-    const ocrStages = spans.filter((s) => s.service === 'ocr-service' && s.traceId === gatewayRoot.traceId).map((s) => s.attributes.find((a) => a.key === 'stagescope.stage')?.value.stringValue);
+    const ocrStages = spans
+      .filter((s) => s.service === 'ocr-service' && s.traceId === gatewayRoot.traceId)
+      .map((s) => s.attributes.find((a) => a.key === 'stagescope.stage')?.value.stringValue);
     assert.ok(ocrStages.includes('detection') && ocrStages.includes('recognition'), `OCR stages in the trace: ${ocrStages.join(', ')}`);
   });
 });

@@ -7,7 +7,17 @@ import { Tracer } from '../src/core/tracer.js';
 import { isWrapped, originalOf, wrapFunction, type TargetHook, type TargetSwitch, type WrapSpec } from '../src/instrument/wrap.js';
 
 function spec(name: string, extra: Partial<WrapSpec> = {}): WrapSpec {
-  return { name, stage: null, target: `test#${name}`, record: true, callback: false, hook: undefined, onResult: undefined, switch: { enabled: true }, ...extra };
+  return {
+    name,
+    stage: null,
+    target: `test#${name}`,
+    record: true,
+    callback: false,
+    hook: undefined,
+    onResult: undefined,
+    switch: { enabled: true },
+    ...extra,
+  };
 }
 
 function finished(tracer: Tracer): Span[] {
@@ -34,9 +44,21 @@ describe('wrapFunction', () => {
 
   it('records a sync call with the same return value and this', () => {
     const tracer = new Tracer();
-    const target = { factor: 3, scale(x: number) { return { value: x * this.factor }; } };
+    const target = {
+      factor: 3,
+      scale(x: number) {
+        return { value: x * this.factor };
+      },
+    };
     const result = { value: 0 };
-    target.scale = wrapFunction(function (this: { factor: number }, x: number) { result.value = x * this.factor; return result; }, spec('scale'), tracer);
+    target.scale = wrapFunction(
+      function (this: { factor: number }, x: number) {
+        result.value = x * this.factor;
+        return result;
+      },
+      spec('scale'),
+      tracer,
+    );
     assert.equal(target.scale(2), result, 'same object identity');
     assert.equal(result.value, 6);
     const [span] = finished(tracer);
@@ -63,8 +85,17 @@ describe('wrapFunction', () => {
   it('rethrows the same sync error object and records it', () => {
     const tracer = new Tracer();
     const error = new TypeError('boom');
-    const fail = wrapFunction(() => { throw error; }, spec('fail'), tracer);
-    assert.throws(() => fail(), (thrown) => thrown === error);
+    const fail = wrapFunction(
+      () => {
+        throw error;
+      },
+      spec('fail'),
+      tracer,
+    );
+    assert.throws(
+      () => fail(),
+      (thrown) => thrown === error,
+    );
     const [span] = finished(tracer);
     assert.equal(span?.status, 'error');
     assert.equal(span?.error?.name, 'TypeError');
@@ -74,11 +105,20 @@ describe('wrapFunction', () => {
   it('passes a rejection through unchanged and creates no unhandled rejection', async () => {
     const tracer = new Tracer();
     const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
     process.on('unhandledRejection', onUnhandled);
     try {
       const error = new RangeError('async boom');
-      const fail = wrapFunction(async () => { await sleep(1); throw error; }, spec('fail'), tracer);
+      const fail = wrapFunction(
+        async () => {
+          await sleep(1);
+          throw error;
+        },
+        spec('fail'),
+        tracer,
+      );
       await assert.rejects(fail(), (thrown) => thrown === error);
       await sleep(5);
       const [span] = finished(tracer);
@@ -97,7 +137,9 @@ describe('wrapFunction', () => {
     // "Known limitations", says so; this test pins the behaviour so a change is seen.
     const tracer = new Tracer();
     const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
     process.on('unhandledRejection', onUnhandled);
     try {
       const error = new Error('ignored by the app');
@@ -130,7 +172,9 @@ describe('wrapFunction', () => {
 
   it('supports new on a wrapped function and keeps instanceof', () => {
     const tracer = new Tracer();
-    function Thing(this: { made: boolean }) { this.made = true; }
+    function Thing(this: { made: boolean }) {
+      this.made = true;
+    }
     const Wrapped = wrapFunction(Thing, spec('Thing'), tracer) as unknown as new () => { made: boolean };
     const instance = new Wrapped();
     assert.equal(instance.made, true);
@@ -144,7 +188,10 @@ describe('wrapFunction', () => {
     assert.equal(fn(1), 2);
     assert.equal(finished(tracer).length, 0);
     sw.enabled = true;
-    assert.equal(suppressTracing(() => fn(1)), 2);
+    assert.equal(
+      suppressTracing(() => fn(1)),
+      2,
+    );
     assert.equal(finished(tracer).length, 0);
     assert.equal(fn(1), 2);
     assert.equal(finished(tracer).length, 1);
@@ -152,7 +199,14 @@ describe('wrapFunction', () => {
 
   it('a hook that throws is reported, never thrown into the app', () => {
     const tracer = new Tracer();
-    const hook: TargetHook = { onStart() { throw new Error('hook bug'); }, onEnd() { throw new Error('hook bug 2'); } };
+    const hook: TargetHook = {
+      onStart() {
+        throw new Error('hook bug');
+      },
+      onEnd() {
+        throw new Error('hook bug 2');
+      },
+    };
     const fn = wrapFunction(() => 42, spec('answer', { hook }), tracer);
     assert.equal(fn(), 42);
     assert.equal(finished(tracer)[0]?.status, 'ok');
@@ -161,8 +215,12 @@ describe('wrapFunction', () => {
   it('hooks can label the span from the call', async () => {
     const tracer = new Tracer();
     const hook: TargetHook = {
-      onStart(call) { call.span.name = `run ${String(call.args[0])}`; },
-      onEnd(call) { call.span.setAttribute('result', String(call.result)); },
+      onStart(call) {
+        call.span.name = `run ${String(call.args[0])}`;
+      },
+      onEnd(call) {
+        call.span.setAttribute('result', String(call.result));
+      },
     };
     const fn = wrapFunction(async (model: string) => `${model}!`, spec('run', { hook }), tracer);
     await fn('det');
@@ -207,23 +265,46 @@ describe('wrapFunction', () => {
       { ...spec('withCallback'), callback: true },
       tracer,
     );
-    await new Promise<void>((resolve) => withCallback(() => { inner(); resolve(); }));
+    await new Promise<void>((resolve) =>
+      withCallback(() => {
+        inner();
+        resolve();
+      }),
+    );
     const [outer, child] = tracer.recorder.spans();
     assert.equal(outer?.name, 'withCallback');
     assert.equal(child?.name, 'inner');
-    assert.notEqual(child?.parent?.id, outer?.id, 'the callback runs in the caller\'s context');
+    assert.notEqual(child?.parent?.id, outer?.id, "the callback runs in the caller's context");
     assert.ok(child!.startNs >= outer!.endNs, 'the callback runs after the span ended');
   });
 
   it('keeps to one extra stack frame: a traced sync recursion reaches most of the plain depth', () => {
     const tracer = new Tracer({ maxSpans: 1000 });
     let reached = 0;
-    const plain = (n: number): number => { reached = n; return plain(n + 1) + 1; };
-    try { plain(0); } catch { /* stack overflow */ }
+    const plain = (n: number): number => {
+      reached = n;
+      return plain(n + 1) + 1;
+    };
+    try {
+      plain(0);
+    } catch {
+      /* stack overflow */
+    }
     const plainDepth = reached;
-    const traced: (n: number) => number = wrapFunction((n: number): number => { reached = n; return traced(n + 1) + 1; }, spec('deep'), tracer);
+    const traced: (n: number) => number = wrapFunction(
+      (n: number): number => {
+        reached = n;
+        return traced(n + 1) + 1;
+      },
+      spec('deep'),
+      tracer,
+    );
     reached = 0;
-    try { traced(0); } catch { /* stack overflow */ }
+    try {
+      traced(0);
+    } catch {
+      /* stack overflow */
+    }
     assert.ok(reached > plainDepth / 4, `traced depth ${reached} vs plain ${plainDepth}`);
   });
 });

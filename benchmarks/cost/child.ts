@@ -59,17 +59,30 @@ export function runChild(spec: ChildSpec, cwd: string, docFile: string): ChildOu
   if (spec.runDocument) env.STAGESCOPE_JSON = docFile;
   rmSync(docFile, { force: true });
   const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, spec.args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: spec.timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(process.execPath, spec.args, {
+    cwd,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: spec.timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const wallNs = Number(process.hrtime.bigint() - start);
   const command = `node ${spec.args.map((arg) => path.relative(cwd, arg) || arg).join(' ')}`;
   if (child.error !== undefined) throw new ChildFailed(`${command}: ${child.error.message}`);
   if (child.status !== 0) {
-    const how = child.signal !== null ? `was killed by ${child.signal}${child.signal === 'SIGTERM' ? ` (timeout ${spec.timeoutMs / 1000} s?)` : ''}` : `exited with code ${child.status}`;
+    const how =
+      child.signal !== null
+        ? `was killed by ${child.signal}${child.signal === 'SIGTERM' ? ` (timeout ${spec.timeoutMs / 1000} s?)` : ''}`
+        : `exited with code ${child.status}`;
     throw new ChildFailed(`${command} ${how}; its stderr ended with:\n${tail(child.stderr, 8)}`);
   }
   let result: Record<string, unknown> | null = null;
   if (spec.expectsResult) {
-    const line = child.stdout.split('\n').reverse().find((candidate) => candidate.startsWith(RESULT_PREFIX));
+    const line = child.stdout
+      .split('\n')
+      .reverse()
+      .find((candidate) => candidate.startsWith(RESULT_PREFIX));
     if (line === undefined) throw new ChildFailed(`${command} printed no "${RESULT_PREFIX.trim()}" line; its stdout ended with:\n${tail(child.stdout, 4)}`);
     const parsed: unknown = JSON.parse(line.slice(RESULT_PREFIX.length));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ChildFailed(`${command}: its result is not a JSON object: ${line}`);

@@ -55,7 +55,10 @@ export interface CostDocument {
   settings: Record<string, unknown>;
   figures: FigureResult[];
   /** Raw data: every child of every experiment and round. */
-  experiments: Record<string, { title: string; repeats: number; variants: Record<string, { command: string[]; env: Record<string, string>; runs: ChildRecord[] }> }>;
+  experiments: Record<
+    string,
+    { title: string; repeats: number; variants: Record<string, { command: string[]; env: Record<string, string>; runs: ChildRecord[] }> }
+  >;
 }
 
 /** Write JSON atomically (temp file in the same folder, then rename): readers never see a half-written file. */

@@ -30,7 +30,13 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
   const tinyTargets = child('tiny.targets.json');
   const example = path.join(paths.repoRoot, 'examples/ocr/paddle-onnx.mjs');
   const quiet = { STAGESCOPE_QUIET: '1' };
-  const spec = (args: string[], options: Partial<ChildSpec> = {}): ChildSpec => ({ args, expectsResult: true, runDocument: false, timeoutMs: 3 * MINUTE_MS, ...options });
+  const spec = (args: string[], options: Partial<ChildSpec> = {}): ChildSpec => ({
+    args,
+    expectsResult: true,
+    runDocument: false,
+    timeoutMs: 3 * MINUTE_MS,
+    ...options,
+  });
   const wallOnly = { expectsResult: false };
   const tinyArgs = [child('tiny-loop.mjs'), `n=${settings.tinyCalls}`];
   const modelArgs = [child('model-loop.mjs'), `n=${settings.modelCalls}`, `warm=${settings.modelWarmCalls}`];

@@ -151,8 +151,20 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       method: '`stagescope run --preset ocr -- examples/ocr/paddle-onnx.mjs` vs plain `node`, whole processes',
       sample: perRound((get) => (need(get, 'example', 'cli').wallNs / need(get, 'example', 'plain').wallNs - 1) * 100),
     },
-    modelAdded('onnx-run-added', 3, 'InferenceSession.run (cls), added per call, warm', 'onnx', `InferenceSession.run on the cls model, ${settings.modelCalls} timed calls after ${settings.modelWarmCalls} warm-up`),
-    modelAdded('sharp-added', 4, 'sharp resize().raw().toBuffer() 64×64, added per call', 'sharp', '`sharp(file).resize(32, 32).raw().toBuffer()`, same processes as row 3'),
+    modelAdded(
+      'onnx-run-added',
+      3,
+      'InferenceSession.run (cls), added per call, warm',
+      'onnx',
+      `InferenceSession.run on the cls model, ${settings.modelCalls} timed calls after ${settings.modelWarmCalls} warm-up`,
+    ),
+    modelAdded(
+      'sharp-added',
+      4,
+      'sharp resize().raw().toBuffer() 64×64, added per call',
+      'sharp',
+      '`sharp(file).resize(32, 32).raw().toBuffer()`, same processes as row 3',
+    ),
     {
       id: 'onnx-run-kept',
       row: 5,
@@ -166,7 +178,11 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       }),
       context: perRound((get) => {
         const traced = need(get, 'model', 'traced');
-        return { kept: keptSpans(docOf(traced, 'model/traced'), /InferenceSession.*run$/), calls: resultNumber(traced, 'onnx.calls'), under100usCalls: resultNumber(traced, 'onnx.under100usCalls') };
+        return {
+          kept: keptSpans(docOf(traced, 'model/traced'), /InferenceSession.*run$/),
+          calls: resultNumber(traced, 'onnx.calls'),
+          under100usCalls: resultNumber(traced, 'onnx.under100usCalls'),
+        };
       }),
     },
     {
@@ -182,7 +198,11 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       }),
       context: perRound((get) => {
         const traced = need(get, 'model', 'traced');
-        return { kept: keptSpans(docOf(traced, 'model/traced'), /^sharp#/), calls: resultNumber(traced, 'sharp.calls'), under100usCalls: resultNumber(traced, 'sharp.under100usCalls') };
+        return {
+          kept: keptSpans(docOf(traced, 'model/traced'), /^sharp#/),
+          calls: resultNumber(traced, 'sharp.calls'),
+          under100usCalls: resultNumber(traced, 'sharp.under100usCalls'),
+        };
       }),
     },
     {
@@ -201,7 +221,8 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       title: 'tiny async fn: OpenTelemetry SDK added/call',
       unit: 'ns',
       goal: { kind: 'none', text: '(reference)' },
-      method: 'NodeTracerProvider + BatchSpanProcessor (dropping exporter) + AsyncLocalStorageContextManager, tracer.startActiveSpan per call inside an active root span, minus plain',
+      method:
+        'NodeTracerProvider + BatchSpanProcessor (dropping exporter) + AsyncLocalStorageContextManager, tracer.startActiveSpan per call inside an active root span, minus plain',
       sample: perRound((get) => resultNumber(need(get, 'tiny', 'otel'), 'perCallNs') - resultNumber(need(get, 'tiny', 'plain'), 'perCallNs')),
     },
     {
@@ -237,7 +258,11 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       method: "run document overheadNs / (traced − plain script time), both timed inside the child from the script's first statement (start-up excluded)",
       sample: perRound((get) => {
         const traced = need(get, 'tiny', 'stagescope-default');
-        return ohRatio(reportedOverheadNs(docOf(traced, 'tiny/stagescope-default'), 'tiny/stagescope-default'), resultNumber(traced, 'scriptNs') - resultNumber(need(get, 'tiny', 'plain'), 'scriptNs'), 'tiny loop, default budget');
+        return ohRatio(
+          reportedOverheadNs(docOf(traced, 'tiny/stagescope-default'), 'tiny/stagescope-default'),
+          resultNumber(traced, 'scriptNs') - resultNumber(need(get, 'tiny', 'plain'), 'scriptNs'),
+          'tiny loop, default budget',
+        );
       }),
       context: perRound((get) => {
         const traced = need(get, 'tiny', 'stagescope-default');
@@ -253,7 +278,11 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       method: 'as above, budget off (every call recorded)',
       sample: perRound((get) => {
         const traced = need(get, 'tiny', 'stagescope');
-        return ohRatio(reportedOverheadNs(docOf(traced, 'tiny/stagescope'), 'tiny/stagescope'), resultNumber(traced, 'scriptNs') - resultNumber(need(get, 'tiny', 'plain'), 'scriptNs'), 'tiny loop, budget off');
+        return ohRatio(
+          reportedOverheadNs(docOf(traced, 'tiny/stagescope'), 'tiny/stagescope'),
+          resultNumber(traced, 'scriptNs') - resultNumber(need(get, 'tiny', 'plain'), 'scriptNs'),
+          'tiny loop, budget off',
+        );
       }),
       context: perRound((get) => {
         const traced = need(get, 'tiny', 'stagescope');
@@ -269,12 +298,20 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       method: 'run document overheadNs / (traced − plain script time: loading the libraries, creating the sessions, the reads), default settings',
       sample: perRound((get) => {
         const traced = need(get, 'ocr-loop', 'traced');
-        return ohRatio(reportedOverheadNs(docOf(traced, 'ocr-loop/traced'), 'ocr-loop/traced'), resultNumber(traced, 'scriptNs') - resultNumber(need(get, 'ocr-loop', 'plain'), 'scriptNs'), 'OCR loop');
+        return ohRatio(
+          reportedOverheadNs(docOf(traced, 'ocr-loop/traced'), 'ocr-loop/traced'),
+          resultNumber(traced, 'scriptNs') - resultNumber(need(get, 'ocr-loop', 'plain'), 'scriptNs'),
+          'OCR loop',
+        );
       }),
       context: perRound((get) => {
         const traced = need(get, 'ocr-loop', 'traced');
         const plain = need(get, 'ocr-loop', 'plain');
-        return { reportedMs: reportedOverheadNs(docOf(traced, 'ocr'), 'ocr') / 1e6, ...addedScriptMs(traced, plain), plainMs: resultNumber(plain, 'scriptNs') / 1e6 };
+        return {
+          reportedMs: reportedOverheadNs(docOf(traced, 'ocr'), 'ocr') / 1e6,
+          ...addedScriptMs(traced, plain),
+          plainMs: resultNumber(plain, 'scriptNs') / 1e6,
+        };
       }),
     },
     {
@@ -283,7 +320,8 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       title: 'start-up reported / measured (--import ocr)',
       unit: '×',
       goal: { kind: 'range', min: 0.75, max: 1.25, text: 'shown, 0.75–1.25×' },
-      method: "the run document's start-up figure (model loop, --import stagescope/register/ocr) / measured start-up (row 1: --import − bare node wall, same round)",
+      method:
+        "the run document's start-up figure (model loop, --import stagescope/register/ocr) / measured start-up (row 1: --import − bare node wall, same round)",
       sample: perRound((get) => {
         const doc = docOf(need(get, 'model', 'traced'), 'model/traced');
         const measuredNs = need(get, 'startup', 'import').wallNs - need(get, 'startup', 'bare').wallNs;

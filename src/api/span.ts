@@ -112,6 +112,9 @@ function end(tracer: Tracer, span: Span, error: unknown, failed: boolean): void 
 function checkedStage(name: string, stage: unknown): Stage | null {
   if (stage === undefined || stage === null) return null;
   if (isStage(stage)) return stage;
-  reportDiagnostic('SS_SPAN_BAD_STAGE', `span "${String(name)}": stage ${JSON.stringify(stage)} is not a stage (one of ${STAGES.join(', ')}); the span has none`);
+  reportDiagnostic(
+    'SS_SPAN_BAD_STAGE',
+    `span "${String(name)}": stage ${JSON.stringify(stage)} is not a stage (one of ${STAGES.join(', ')}); the span has none`,
+  );
   return null;
 }

@@ -60,4 +60,3 @@ export function traced<F extends (...args: never[]) => unknown>(fn: F, options: 
 export function tracedOriginal(fn: unknown): Function | undefined {
   return typeof fn === 'function' ? (fn as TracedFunction)[ORIGINAL] : undefined;
 }
-

@@ -50,7 +50,17 @@ export function summarizeRuns(runs: readonly RunDocument[]): BenchRow[] {
     for (const measure of measureRun(run)) {
       let row = rows.get(measure.key);
       if (row === undefined) {
-        row = { key: measure.key, kind: measure.kind, label: measure.label, names: measure.names, depth: measure.depth, stage: measure.stage, samplesNs: new Array<number>(runs.length).fill(0), calls: 0, ...summarizeSamples([]) };
+        row = {
+          key: measure.key,
+          kind: measure.kind,
+          label: measure.label,
+          names: measure.names,
+          depth: measure.depth,
+          stage: measure.stage,
+          samplesNs: new Array<number>(runs.length).fill(0),
+          calls: 0,
+          ...summarizeSamples([]),
+        };
         rows.set(measure.key, row);
         calls.set(measure.key, new Array<number>(runs.length).fill(0));
       }

@@ -96,7 +96,9 @@ export async function benchScript(options: BenchOptions): Promise<BenchDocument>
         if (result.signal !== null) throw new BenchRunError(`bench: ${labels[index]} was stopped by ${result.signal} (run ${round + 1})`);
         if (result.code !== 0) {
           const tail = result.stderr.trim().split('\n').slice(-15).join('\n');
-          throw new BenchRunError(`bench: ${labels[index]} exited with code ${result.code} (run ${round + 1}); a benchmark needs runs that succeed${tail === '' ? '' : `. Its stderr ended with:\n${tail}`}`);
+          throw new BenchRunError(
+            `bench: ${labels[index]} exited with code ${result.code} (run ${round + 1}); a benchmark needs runs that succeed${tail === '' ? '' : `. Its stderr ended with:\n${tail}`}`,
+          );
         }
         const run = readRunFile(json, labels[index]!);
         done += 1;

@@ -33,7 +33,11 @@ export function renderBenchVariantTable(variant: BenchVariant, options: { nameWi
   }
   const rows = body.filter((line): line is string[] => Array.isArray(line));
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column]!.length)));
-  const format = (cells: string[]): string => cells.map((cell, column) => (column === 0 ? `  ${cell.padEnd(widths[0]!)}` : cell.padStart(widths[column]!))).join('  ').trimEnd();
+  const format = (cells: string[]): string =>
+    cells
+      .map((cell, column) => (column === 0 ? `  ${cell.padEnd(widths[0]!)}` : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   const runs = variant.runs.length;
   const lines = [`${escapeControlChars(variant.label)}: ${runs} run${runs === 1 ? '' : 's'}, preset ${variant.preset ?? 'none'}`, format(header)];
   for (const line of body) lines.push(typeof line === 'string' ? line : format(line));

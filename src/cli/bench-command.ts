@@ -91,13 +91,15 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const commands = splitVariants([...positionals, ...rest]);
-  if (commands.some((command) => command.length === 0)) throw new CliError(`no script given${commands.length > 1 ? ' on one side of "-- vs --"' : ''}\n\n${benchUsage()}`);
+  if (commands.some((command) => command.length === 0))
+    throw new CliError(`no script given${commands.length > 1 ? ' on one side of "-- vs --"' : ''}\n\n${benchUsage()}`);
   if (commands.length > 2) throw new CliError('bench compares at most two scripts: use "-- vs --" once');
   const repeat = integerOption('--repeat', values.repeat!, 1);
   const warmup = integerOption('--warmup', values.warmup!, 0);
   const maxSpans = values['max-spans'] === undefined ? undefined : integerOption('--max-spans', values['max-spans'], 1);
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
-  if (threshold !== undefined && !(Number.isFinite(threshold) && threshold >= 0)) throw new CliError(`--threshold must be a percentage ≥ 0, e.g. 10, got "${values.threshold}"`);
+  if (threshold !== undefined && !(Number.isFinite(threshold) && threshold >= 0))
+    throw new CliError(`--threshold must be a percentage ≥ 0, e.g. 10, got "${values.threshold}"`);
   if ((values.md !== undefined || values.svg !== undefined) && commands.length < 2) {
     throw new CliError('--md and --svg draw a comparison: give two scripts with "-- a.mjs -- vs -- b.mjs", or save with --json and use "stagescope compare"');
   }

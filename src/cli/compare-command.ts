@@ -65,7 +65,10 @@ export async function compareCommand(argv: string[]): Promise<number> {
   }
   const options: CompareOptions = {
     thresholdPercent: numberOption('--threshold', values.threshold, (v) => v >= 0, 'a percentage ≥ 0, e.g. 10'),
-    minDeltaNs: mapDefined(numberOption('--min-delta-ms', values['min-delta-ms'], (v) => v >= 0, 'milliseconds ≥ 0, e.g. 1'), (ms) => ms * 1e6),
+    minDeltaNs: mapDefined(
+      numberOption('--min-delta-ms', values['min-delta-ms'], (v) => v >= 0, 'milliseconds ≥ 0, e.g. 1'),
+      (ms) => ms * 1e6,
+    ),
     alpha: numberOption('--alpha', values.alpha, (v) => v > 0 && v < 1, 'a probability between 0 and 1, e.g. 0.05'),
     labelA: values['label-a'],
     labelB: values['label-b'],
@@ -92,14 +95,18 @@ function sidesOf(files: ComparableFile[]): [Comparable, Comparable] {
   const side = (file: ComparableFile): Comparable => {
     if (file.kind === 'run') return file.run;
     if (file.bench.variants.length !== 1) {
-      throw new CliError(`${file.file}: this bench document has ${file.bench.variants.length} variants (${file.bench.variants.map((v) => v.label).join(' vs ')}); compare it on its own: stagescope compare ${file.file}`);
+      throw new CliError(
+        `${file.file}: this bench document has ${file.bench.variants.length} variants (${file.bench.variants.map((v) => v.label).join(' vs ')}); compare it on its own: stagescope compare ${file.file}`,
+      );
     }
     return file.bench.variants[0]!;
   };
   if (files.length === 2) return [side(files[0]!), side(files[1]!)];
   const only = files[0]!;
   if (only.kind !== 'bench' || only.bench.variants.length !== 2) {
-    throw new CliError(`${only.file}: one file can only be compared when it is a bench document with two variants (stagescope bench -- a.mjs -- vs -- b.mjs); otherwise pass two files`);
+    throw new CliError(
+      `${only.file}: one file can only be compared when it is a bench document with two variants (stagescope bench -- a.mjs -- vs -- b.mjs); otherwise pass two files`,
+    );
   }
   return only.bench.variants as [BenchVariant, BenchVariant];
 }
@@ -130,7 +137,14 @@ export function writeOutput(file: string, content: string, what: string): void {
     writeFileAtomicSync(file, content);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    const reason =
+      code === 'ENOSPC'
+        ? 'no space left on the device'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : (error as Error).message;
     throw new CliError(`could not write the ${what} to ${file}: ${reason}`);
   }
   process.stderr.write(`stagescope: ${what} written to ${file}\n`);

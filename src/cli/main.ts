@@ -66,8 +66,14 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const known = error instanceof CliError || error instanceof TargetError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';
-    process.stderr.write(`stagescope: ${known ? (error as Error).message.replace(/^stagescope: /, '') : (error instanceof Error ? error.stack ?? error.message : String(error))}\n`);
+    const known =
+      error instanceof CliError ||
+      error instanceof TargetError ||
+      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+      (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';
+    process.stderr.write(
+      `stagescope: ${known ? (error as Error).message.replace(/^stagescope: /, '') : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = known ? 2 : 1;
   },
 );

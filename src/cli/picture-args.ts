@@ -12,7 +12,10 @@ export function pictureArgs(values: {
 }): { callGraph: DotOptions; minDuration: MinDuration | undefined } {
   try {
     return {
-      callGraph: callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--'),
+      callGraph: callGraphOptionsFromStrings(
+        { maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] },
+        '--',
+      ),
       minDuration: values['min-duration'] === undefined ? undefined : parseMinDuration(values['min-duration'], '--min-duration'),
     };
   } catch (error) {

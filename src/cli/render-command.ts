@@ -35,7 +35,11 @@ export function readRunDocument(file: string): RunDocument {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${file}: no such file (save a run with "stagescope run --json ${file} -- script.mjs")` : `${file}: cannot read: ${(error as Error).message}`);
+    throw new CliError(
+      code === 'ENOENT'
+        ? `${file}: no such file (save a run with "stagescope run --json ${file} -- script.mjs")`
+        : `${file}: cannot read: ${(error as Error).message}`,
+    );
   }
   let value: unknown;
   try {
@@ -59,10 +63,13 @@ export function readRunDocument(file: string): RunDocument {
  * message names the file, the span and the field.
  */
 export function assertSpanTimes(doc: RunDocument, source: string): void {
-  const where = (index: number, span: SpanRecord): string => `${source}: spans[${index}] (id ${JSON.stringify(span.id)}, ${JSON.stringify(span.name.length > 60 ? `${span.name.slice(0, 59)}…` : span.name)})`;
+  const where = (index: number, span: SpanRecord): string =>
+    `${source}: spans[${index}] (id ${JSON.stringify(span.id)}, ${JSON.stringify(span.name.length > 60 ? `${span.name.slice(0, 59)}…` : span.name)})`;
   doc.spans.forEach((span, index) => {
-    if (!Number.isFinite(span.startNs)) throw new Error(`${where(index, span)}: startNs must be a finite number of ns since the run start, got ${String(span.startNs)}`);
-    if (!Number.isFinite(span.durationNs) || span.durationNs < 0) throw new Error(`${where(index, span)}: durationNs must be a finite number ≥ 0, got ${String(span.durationNs)}`);
+    if (!Number.isFinite(span.startNs))
+      throw new Error(`${where(index, span)}: startNs must be a finite number of ns since the run start, got ${String(span.startNs)}`);
+    if (!Number.isFinite(span.durationNs) || span.durationNs < 0)
+      throw new Error(`${where(index, span)}: durationNs must be a finite number ≥ 0, got ${String(span.durationNs)}`);
     if (span.selfNs !== undefined && span.selfNs !== null && (typeof span.selfNs !== 'number' || !Number.isFinite(span.selfNs) || span.selfNs < 0)) {
       throw new Error(`${where(index, span)}: selfNs must be a finite number ≥ 0 (or left out to be computed), got ${String(span.selfNs)}`);
     }
@@ -143,7 +150,9 @@ export async function renderCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) {
-    throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}: ${positionals.join(' ')}`}\n\n${RENDER_USAGE}`);
+    throw new CliError(
+      `${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}: ${positionals.join(' ')}`}\n\n${RENDER_USAGE}`,
+    );
   }
   const { callGraph, minDuration } = pictureArgs(values);
   const file = positionals[0]!;

@@ -50,11 +50,15 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stdout.write(REPORT_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}`}\n\n${REPORT_USAGE}`);
+  if (positionals.length !== 1)
+    throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}`}\n\n${REPORT_USAGE}`);
   if (values.html === undefined) throw new CliError(`--html FILE is required (where to write the report)\n\n${REPORT_USAGE}`);
   let callGraph: DotOptions;
   try {
-    callGraph = callGraphOptionsFromStrings({ maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] }, '--');
+    callGraph = callGraphOptionsFromStrings(
+      { maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] },
+      '--',
+    );
   } catch (error) {
     throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
   }

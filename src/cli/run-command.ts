@@ -172,8 +172,10 @@ async function drawFromHandoff(
     doc = withDefaults(JSON.parse(readFileSync(handoff, 'utf8')) as RunDocument);
   } catch {
     const ended = signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-    if (files.svg !== undefined) process.stderr.write(`stagescope: note: call graph not written to ${files.svg}: the traced process ${ended} before it saved its run\n`);
-    if (files.html !== undefined) process.stderr.write(`stagescope: note: HTML report not written to ${files.html}: the traced process ${ended} before it saved its run\n`);
+    if (files.svg !== undefined)
+      process.stderr.write(`stagescope: note: call graph not written to ${files.svg}: the traced process ${ended} before it saved its run\n`);
+    if (files.html !== undefined)
+      process.stderr.write(`stagescope: note: HTML report not written to ${files.html}: the traced process ${ended} before it saved its run\n`);
     return;
   }
   const minDurationNs = minDuration === undefined ? 0 : resolveMinDurationNs(minDuration, doc);

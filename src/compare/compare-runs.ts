@@ -205,7 +205,9 @@ function toSide(input: Comparable, label: string | undefined, fallback: string):
   } else if ((input as BenchDocument).format === BENCH_FORMAT) {
     const doc = input as BenchDocument;
     if (doc.variants.length !== 1) {
-      throw new Error(`compare: this bench document has ${doc.variants.length} variants (${doc.variants.map((v) => v.label).join(', ')}); pass a single variant (doc.variants[i]) or use compareBenchVariants(doc)`);
+      throw new Error(
+        `compare: this bench document has ${doc.variants.length} variants (${doc.variants.map((v) => v.label).join(', ')}); pass a single variant (doc.variants[i]) or use compareBenchVariants(doc)`,
+      );
     }
     const variant = doc.variants[0]!;
     ({ runs, summary } = variant);
@@ -246,7 +248,10 @@ function mergedOrder(orderA: readonly string[], orderB: readonly string[]): stri
   }
   // Keep the kinds grouped (total, stages, paths) even if B brought a new stage.
   const rank = (key: string): number => (key === 'total' ? 0 : key.startsWith('stage:') ? 1 : 2);
-  return merged.map((key, index) => ({ key, index })).sort((x, y) => rank(x.key) - rank(y.key) || x.index - y.index).map((entry) => entry.key);
+  return merged
+    .map((key, index) => ({ key, index }))
+    .sort((x, y) => rank(x.key) - rank(y.key) || x.index - y.index)
+    .map((entry) => entry.key);
 }
 
 /** Enough runs when complete separation of the runs would pass `alpha` on its own (4 vs 4 or more). */
@@ -329,14 +334,20 @@ function summaryLine(rows: readonly ComparisonRow[]): string {
   const changedStages = rows
     .filter((row) => row.kind === 'stage' && row.changed)
     .sort((x, y) => Math.abs(y.deltaNs) - Math.abs(x.deltaNs))
-    .map((row) => (row.verdict === 'added' ? `${row.label} only in B` : row.verdict === 'removed' ? `${row.label} only in A` : `${row.label} ${formatChange(row)}`));
+    .map((row) =>
+      row.verdict === 'added' ? `${row.label} only in B` : row.verdict === 'removed' ? `${row.label} only in A` : `${row.label} ${formatChange(row)}`,
+    );
   const total = rows.find((row) => row.kind === 'total');
-  const totalText = total === undefined ? '' : `total ${formatChange(total)}${total.changed ? '' : total.verdict === 'inconclusive' ? ' (inconclusive)' : ' (within noise)'}`;
+  const totalText =
+    total === undefined ? '' : `total ${formatChange(total)}${total.changed ? '' : total.verdict === 'inconclusive' ? ' (inconclusive)' : ' (within noise)'}`;
   const inconclusive = rows.filter((row) => row.kind === 'stage' && row.verdict === 'inconclusive').map((row) => `${row.label} ${formatChange(row)}`);
   const undecided = inconclusive.length === 0 ? '' : `inconclusive, too few runs to tell: ${inconclusive.join(', ')}`;
   if (changedStages.length === 0) {
     const changedPaths = rows.filter((row) => row.kind === 'path' && row.changed).length;
-    const head = changedPaths === 0 ? 'nothing changed beyond noise' : `none of the stages changed beyond noise (${changedPaths} call path${changedPaths === 1 ? '' : 's'} did)`;
+    const head =
+      changedPaths === 0
+        ? 'nothing changed beyond noise'
+        : `none of the stages changed beyond noise (${changedPaths} call path${changedPaths === 1 ? '' : 's'} did)`;
     return [head, undecided, totalText].filter((part) => part !== '').join('; ');
   }
   return [[...changedStages, totalText].filter((part) => part !== '').join(', '), undecided].filter((part) => part !== '').join('; ');
@@ -344,7 +355,10 @@ function summaryLine(rows: readonly ComparisonRow[]): string {
 
 function notesFor(method: NoiseMethod, runsA: number, runsB: number, options: ResolvedCompareOptions, testedRows: number, needed: number): string[] {
   const limit = `${trimNumber(options.thresholdPercent)}% of A and ${trimNumber(options.minDeltaNs / 1e6)} ms`;
-  const values = runsA > 1 || runsB > 1 ? `Values are medians over runs (A: ${runsA}, B: ${runsB}); a path's value is the sum of its calls in a run.` : "A path's value is the sum of its calls' durations.";
+  const values =
+    runsA > 1 || runsB > 1
+      ? `Values are medians over runs (A: ${runsA}, B: ${runsB}); a path's value is the sum of its calls in a run.`
+      : "A path's value is the sum of its calls' durations.";
   const more = `Run \`stagescope bench --repeat ${Math.max(needed, 5)}\` on both sides for a claim.`;
   switch (method) {
     case 'too-few-runs':
@@ -362,7 +376,9 @@ function notesFor(method: NoiseMethod, runsA: number, runsB: number, options: Re
         `Effect = Hodges-Lehmann shift of B against A (median of the pairwise run differences) with its ${trimNumber((1 - options.alpha) * 100)}% rank-based interval.`,
       ];
       if (smallestPValue(runsA, runsB) >= options.alpha / Math.max(1, testedRows)) {
-        notes.push(`${runsA} vs ${runsB} runs cannot show a single changed row among ${testedRows} (the smallest possible p is ${formatP(smallestPValue(runsA, runsB))}): such rows are marked inconclusive. ${more}`);
+        notes.push(
+          `${runsA} vs ${runsB} runs cannot show a single changed row among ${testedRows} (the smallest possible p is ${formatP(smallestPValue(runsA, runsB))}): such rows are marked inconclusive. ${more}`,
+        );
       }
       return notes;
     }
@@ -377,7 +393,9 @@ export function formatP(pValue: number): string {
 export function formatShift(shift: ShiftEstimate | null, formatNs: (ns: number) => string): string {
   if (shift === null || !Number.isFinite(shift.shiftNs)) return '';
   const signed = (ns: number): string => `${ns >= 0 ? '+' : '-'}${formatNs(Math.abs(ns))}`;
-  return shift.lowNs === null || shift.highNs === null ? `${signed(shift.shiftNs)} [n/a]` : `${signed(shift.shiftNs)} [${signed(shift.lowNs)}, ${signed(shift.highNs)}]`;
+  return shift.lowNs === null || shift.highNs === null
+    ? `${signed(shift.shiftNs)} [n/a]`
+    : `${signed(shift.shiftNs)} [${signed(shift.lowNs)}, ${signed(shift.highNs)}]`;
 }
 
 function trimNumber(value: number): string {

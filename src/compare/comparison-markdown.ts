@@ -33,8 +33,22 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   for (const row of comparison.rows) {
     const cells = comparisonCells(row, showSpread);
     const indent = row.kind === 'path' ? '&nbsp;&nbsp;'.repeat(row.depth) : '';
-    const name = row.kind === 'stage' ? `*${escapeMarkdownCell(cells.name)}*` : row.kind === 'total' ? `**${escapeMarkdownCell(cells.name)}**` : escapeMarkdownCell(cells.name);
-    const values = [cells.a, cells.b, cells.delta, cells.change, cells.ratio, cells.calls, ...(showSpread ? [cells.spread, cells.effect] : []), cells.verdict].map(escapeMarkdownCell);
+    const name =
+      row.kind === 'stage'
+        ? `*${escapeMarkdownCell(cells.name)}*`
+        : row.kind === 'total'
+          ? `**${escapeMarkdownCell(cells.name)}**`
+          : escapeMarkdownCell(cells.name);
+    const values = [
+      cells.a,
+      cells.b,
+      cells.delta,
+      cells.change,
+      cells.ratio,
+      cells.calls,
+      ...(showSpread ? [cells.spread, cells.effect] : []),
+      cells.verdict,
+    ].map(escapeMarkdownCell);
     lines.push(`| ${cells.mark} | ${indent}${name} | ${values.join(' | ')} |`);
   }
   lines.push('', ...comparison.notes.map((note) => `${escapeMarkdownCell(note).replace(/\\`/g, '`')}  `));

@@ -53,10 +53,16 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
   const labelCapPx = Math.max(160, Math.min(widthPx * 0.4, labelChars * 7.5));
   const labelPx = Math.ceil(Math.min(labelCapPx, Math.max(120, ...shownRows.map((row) => textWidth(labelOf(row), 12) + indentOf(row)))) + 16);
   const cut = (row: ComparisonRow): string => middleFit(labelOf(row), labelPx - 16 - indentOf(row), 12);
-  const changeTextOf = (row: ComparisonRow): string => `${VERDICT_MARKS[row.verdict]} ${formatChange(row)}${row.verdict === 'unchanged' ? ' (noise)' : row.verdict === 'inconclusive' ? ' (too few runs)' : ''}`;
+  const changeTextOf = (row: ComparisonRow): string =>
+    `${VERDICT_MARKS[row.verdict]} ${formatChange(row)}${row.verdict === 'unchanged' ? ' (noise)' : row.verdict === 'inconclusive' ? ' (too few runs)' : ''}`;
   const changePx = Math.ceil(Math.max(90, ...shownRows.map((row) => textWidth(changeTextOf(row), 13, true))) + 12);
   const valueText = (side: ComparisonSide, solid: boolean): string => `${solid ? 'B' : 'A'} ${formatDurationNs(side.medianNs)}`;
-  const valuePx = Math.ceil(Math.max(40, ...shownRows.flatMap((row) => [row.a, row.b].map((side) => (side === null ? textWidth('not present', 11) : textWidth(valueText(side, true), 11))))) + 10);
+  const valuePx = Math.ceil(
+    Math.max(
+      40,
+      ...shownRows.flatMap((row) => [row.a, row.b].map((side) => (side === null ? textWidth('not present', 11) : textWidth(valueText(side, true), 11)))),
+    ) + 10,
+  );
   const barLeft = labelPx + 8;
   // Whiskers can reach past the median bar: keep room for them inside the bar area.
   const barMaxPx = Math.max(120, widthPx - barLeft - valuePx - changePx - 16);
@@ -74,16 +80,29 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
       ? `too few runs for a claim: ${comparison.runsA} vs ${comparison.runsB}`
       : `Mann-Whitney, Holm-corrected over ${comparison.testedRows} rows, p < ${comparison.options.alpha} and ≥ ${comparison.options.thresholdPercent}%`;
   const legendGroups: FlowGroup[] = [
-    swatchLabel('#bbbbbb', `A: ${comparison.labelA} (${comparison.runsA} run${comparison.runsA === 1 ? '' : 's'})`, { fontSize: 12 }, { opacity: 0.45, stroke: '#666666' }),
+    swatchLabel(
+      '#bbbbbb',
+      `A: ${comparison.labelA} (${comparison.runsA} run${comparison.runsA === 1 ? '' : 's'})`,
+      { fontSize: 12 },
+      { opacity: 0.45, stroke: '#666666' },
+    ),
     swatchLabel('#666666', `B: ${comparison.labelB} (${comparison.runsB} run${comparison.runsB === 1 ? '' : 's'})`, { fontSize: 12 }),
   ];
-  const notes = ['bar colour = stage; light = A, solid = B', ...(comparison.runsA > 1 || comparison.runsB > 1 ? ['whisker = middle half of the runs (p25–p75)'] : [])].join(' · ');
+  const notes = [
+    'bar colour = stage; light = A, solid = B',
+    ...(comparison.runsA > 1 || comparison.runsB > 1 ? ['whisker = middle half of the runs (p25–p75)'] : []),
+  ].join(' · ');
   const flow = layoutFlow(
     [
       { groups: words('stagescope compare — B vs A', { fontSize: 17, bold: true }) },
       { groups: words(comparison.summary, { fontSize: 14 }), spaceBefore: 2 },
       { groups: legendGroups, spaceBefore: 4 },
-      { groups: [...words(`${notes} `, { fontSize: 11, fill: '#444444' }), ...legendStages.map((stage) => swatchLabel(stageColor(stage), stage ?? 'no stage', { fontSize: 11, fill: '#444444' }))] },
+      {
+        groups: [
+          ...words(`${notes} `, { fontSize: 11, fill: '#444444' }),
+          ...legendStages.map((stage) => swatchLabel(stageColor(stage), stage ?? 'no stage', { fontSize: 11, fill: '#444444' })),
+        ],
+      },
       { groups: words(`▲ slower / ▼ faster beyond noise (${noiseRule}), ≈ within noise, ? inconclusive`, { fontSize: 11, fill: '#444444' }) },
     ],
     16,
@@ -96,7 +115,12 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
   const section = (title: string, rows: ComparisonRow[], note?: string): void => {
     if (rows.length === 0) return;
     y += 24;
-    const heading = layoutFlow([{ groups: [...words(`${title}  `, { fontSize: 13, bold: true }), ...(note === undefined ? [] : words(note, { fontSize: 11, fill: '#666666' }))] }], 16, y - 14, widthPx - 32);
+    const heading = layoutFlow(
+      [{ groups: [...words(`${title}  `, { fontSize: 13, bold: true }), ...(note === undefined ? [] : words(note, { fontSize: 11, fill: '#666666' }))] }],
+      16,
+      y - 14,
+      widthPx - 32,
+    );
     out.push(...heading.svg);
     y = heading.bottom - 4.5;
     out.push(`<line x1="16" y1="${y + 5}" x2="${widthPx - 16}" y2="${y + 5}" stroke="#ddd"/>`);
@@ -109,7 +133,9 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
       const color = row.kind === 'total' ? TOTAL_COLOR : stageColor(row.stage);
       const label = cut(row);
       const full = row.kind === 'path' ? row.names.join(' → ') : labelOf(row);
-      out.push(`<g><title>${escapeXml(`${full}\nA ${row.a === null ? '—' : formatDurationNs(row.a.medianNs)}, B ${row.b === null ? '—' : formatDurationNs(row.b.medianNs)}, ${row.reason}`)}</title>`);
+      out.push(
+        `<g><title>${escapeXml(`${full}\nA ${row.a === null ? '—' : formatDurationNs(row.a.medianNs)}, B ${row.b === null ? '—' : formatDurationNs(row.b.medianNs)}, ${row.reason}`)}</title>`,
+      );
       text(16 + indentOf(row), top + BAR_PX + 4, label, `font-size="12"${row.kind === 'stage' ? ' font-style="italic"' : ''}`);
       const bar = (side: ComparisonSide | null, barTop: number, solid: boolean): void => {
         if (side === null) {
@@ -127,14 +153,17 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
           const lo = barLeft + px(quantile(side.samplesNs, 0.25));
           const hi = barLeft + px(quantile(side.samplesNs, 0.75));
           const mid = barTop + BAR_PX / 2;
-          out.push(`<path d="M${lo.toFixed(1)} ${mid - 3}v6M${lo.toFixed(1)} ${mid}H${hi.toFixed(1)}M${hi.toFixed(1)} ${mid - 3}v6" stroke="#222" stroke-width="1.2" fill="none"/>`);
+          out.push(
+            `<path d="M${lo.toFixed(1)} ${mid - 3}v6M${lo.toFixed(1)} ${mid}H${hi.toFixed(1)}M${hi.toFixed(1)} ${mid - 3}v6" stroke="#222" stroke-width="1.2" fill="none"/>`,
+          );
           labelX = Math.max(labelX, hi + 5);
         }
         text(labelX, barTop + BAR_PX - 2, valueText(side, solid), 'font-size="11" fill="#333"');
       };
       bar(row.a, top, false);
       bar(row.b, top + BAR_PX + 2, true);
-      const changeColor = row.verdict === 'slower' || row.verdict === 'added' ? SLOWER_COLOR : row.verdict === 'faster' || row.verdict === 'removed' ? FASTER_COLOR : NOISE_COLOR;
+      const changeColor =
+        row.verdict === 'slower' || row.verdict === 'added' ? SLOWER_COLOR : row.verdict === 'faster' || row.verdict === 'removed' ? FASTER_COLOR : NOISE_COLOR;
       const changeText = changeTextOf(row);
       text(widthPx - 16, top + BAR_PX + 4, changeText, `font-size="13" text-anchor="end" fill="${changeColor}"${row.changed ? ' font-weight="bold"' : ''}`);
       out.push('</g>');
@@ -143,7 +172,11 @@ export function renderComparisonSvg(comparison: Comparison, options: ComparisonS
   };
   section('total', total);
   section('stages', stages, 'self time by stage; untagged spans count to their parent’s stage');
-  section('call paths', paths, hiddenPaths > 0 ? `longest ${paths.length} of ${allPaths.length}; ${hiddenPaths} shorter not shown` : 'indented by depth; calls of a path summed');
+  section(
+    'call paths',
+    paths,
+    hiddenPaths > 0 ? `longest ${paths.length} of ${allPaths.length}; ${hiddenPaths} shorter not shown` : 'indented by depth; calls of a path summed',
+  );
   y += 16;
 
   const heightPx = Math.ceil(y);

@@ -32,7 +32,16 @@ export interface ComparisonCells {
 export function comparisonCells(row: ComparisonRow, showSpread: boolean): ComparisonCells {
   const value = (side: ComparisonRow['a']): string => (side === null ? '—' : formatDurationNs(side.medianNs));
   const spread = (side: ComparisonRow['a']): string => (side === null ? '—' : `±${formatDurationNs(side.iqrNs / 2)}`);
-  const verdictWord = row.verdict === 'unchanged' ? (row.reason.startsWith('under ') ? 'unchanged' : 'within noise') : row.verdict === 'added' ? 'only in B' : row.verdict === 'removed' ? 'only in A' : row.verdict;
+  const verdictWord =
+    row.verdict === 'unchanged'
+      ? row.reason.startsWith('under ')
+        ? 'unchanged'
+        : 'within noise'
+      : row.verdict === 'added'
+        ? 'only in B'
+        : row.verdict === 'removed'
+          ? 'only in A'
+          : row.verdict;
   return {
     mark: VERDICT_MARKS[row.verdict],
     // Span names come from the traced program: one line each, whatever they contain.
@@ -45,7 +54,12 @@ export function comparisonCells(row: ComparisonRow, showSpread: boolean): Compar
     calls: `${row.a?.calls ?? 0}/${row.b?.calls ?? 0}`,
     spread: showSpread ? `${spread(row.a)} / ${spread(row.b)}` : '',
     effect: showSpread ? formatShift(row.shift, formatDurationNs) : '',
-    verdict: row.verdict === 'added' || row.verdict === 'removed' ? verdictWord : row.verdict === 'unchanged' && verdictWord === 'unchanged' ? `within threshold (${row.reason})` : `${verdictWord} (${row.reason})`,
+    verdict:
+      row.verdict === 'added' || row.verdict === 'removed'
+        ? verdictWord
+        : row.verdict === 'unchanged' && verdictWord === 'unchanged'
+          ? `within threshold (${row.reason})`
+          : `${verdictWord} (${row.reason})`,
   };
 }
 
@@ -58,12 +72,24 @@ export function comparisonCells(row: ComparisonRow, showSpread: boolean): Compar
 export function renderComparisonTable(comparison: Comparison, options: ComparisonTableOptions = {}): string {
   const nameWidth = options.nameWidth ?? 64;
   const showSpread = comparison.runsA > 1 || comparison.runsB > 1;
-  const header: ComparisonCells = { mark: ' ', name: '', a: 'A', b: 'B', delta: 'Δ', change: 'change', ratio: 'B/A', calls: 'calls A/B', spread: showSpread ? '±½IQR A / B' : '', effect: showSpread ? `shift B−A [${trimPercent(comparison.options.alpha)} CI]` : '', verdict: 'verdict' };
+  const header: ComparisonCells = {
+    mark: ' ',
+    name: '',
+    a: 'A',
+    b: 'B',
+    delta: 'Δ',
+    change: 'change',
+    ratio: 'B/A',
+    calls: 'calls A/B',
+    spread: showSpread ? '±½IQR A / B' : '',
+    effect: showSpread ? `shift B−A [${trimPercent(comparison.options.alpha)} CI]` : '',
+    verdict: 'verdict',
+  };
   type Line = { cells: ComparisonCells; indent: number } | { section: string };
   const lines: Line[] = [];
   const sections: [string, ComparisonRow[]][] = [
     ['', comparison.rows.filter((row) => row.kind === 'total')],
-    ['stages (self time; untagged spans count to their parent\'s stage)', comparison.rows.filter((row) => row.kind === 'stage')],
+    ["stages (self time; untagged spans count to their parent's stage)", comparison.rows.filter((row) => row.kind === 'stage')],
   ];
   if (options.paths ?? true) sections.push(['call paths (root → … → span name)', comparison.rows.filter((row) => row.kind === 'path')]);
   for (const [title, rows] of sections) {
@@ -77,7 +103,10 @@ export function renderComparisonTable(comparison: Comparison, options: Compariso
   const width = (pick: (cells: ComparisonCells) => string, name = false): number =>
     Math.max(name ? 0 : pick(header).length, ...rowLines.map((line) => (name ? nameOf(line) : pick(line.cells)).length));
   const widths = {
-    name: Math.max(4, width((c) => c.name, true)),
+    name: Math.max(
+      4,
+      width((c) => c.name, true),
+    ),
     a: width((c) => c.a),
     b: width((c) => c.b),
     delta: width((c) => c.delta),

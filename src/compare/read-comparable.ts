@@ -15,13 +15,19 @@ export function readComparableFile(file: string): ComparableFile {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${file}: file not found (write one with \`stagescope run --json ${file}\` or \`stagescope bench --json ${file}\`)` : `${file}: cannot read (${(error as Error).message})`);
+    throw new Error(
+      code === 'ENOENT'
+        ? `${file}: file not found (write one with \`stagescope run --json ${file}\` or \`stagescope bench --json ${file}\`)`
+        : `${file}: cannot read (${(error as Error).message})`,
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message}); expected a run document from \`stagescope run --json\` or a bench document from \`stagescope bench --json\``);
+    throw new Error(
+      `${file}: not valid JSON (${(error as Error).message}); expected a run document from \`stagescope run --json\` or a bench document from \`stagescope bench --json\``,
+    );
   }
   const format = (value as { format?: unknown } | null)?.format;
   if (format === BENCH_FORMAT) {

@@ -79,7 +79,18 @@ export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Meas
     let measure = paths.get(key);
     const names = measure?.names ?? [...parentNames, span.name];
     if (measure === undefined) {
-      measure = { key, kind: 'path', label: span.name, names, depth: names.length - 1, stage: span.stage, durationNs: 0, selfNs: 0, calls: 0, firstStartNs: span.startNs };
+      measure = {
+        key,
+        kind: 'path',
+        label: span.name,
+        names,
+        depth: names.length - 1,
+        stage: span.stage,
+        durationNs: 0,
+        selfNs: 0,
+        calls: 0,
+        firstStartNs: span.startNs,
+      };
       paths.set(key, measure);
       order.push(key);
     }
@@ -99,13 +110,35 @@ export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Meas
   }
 
   const measures: Measure[] = [
-    { key: 'total', kind: 'total', label: 'total', names: [], depth: 0, stage: null, durationNs: doc.durationNs, selfNs: doc.durationNs, calls: 1, firstStartNs: 0 },
+    {
+      key: 'total',
+      kind: 'total',
+      label: 'total',
+      names: [],
+      depth: 0,
+      stage: null,
+      durationNs: doc.durationNs,
+      selfNs: doc.durationNs,
+      calls: 1,
+      firstStartNs: 0,
+    },
   ];
   for (const stage of [...STAGES, 'none' as const]) {
     const total = stageTotals.get(stage);
     if (total === undefined) continue;
     const label = stage === 'none' ? 'no stage' : stage;
-    measures.push({ key: `stage:${stage}`, kind: 'stage', label, names: [], depth: 0, stage: stage === 'none' ? null : stage, durationNs: total.durationNs, selfNs: total.durationNs, calls: total.calls, firstStartNs: total.firstStartNs });
+    measures.push({
+      key: `stage:${stage}`,
+      kind: 'stage',
+      label,
+      names: [],
+      depth: 0,
+      stage: stage === 'none' ? null : stage,
+      durationNs: total.durationNs,
+      selfNs: total.durationNs,
+      calls: total.calls,
+      firstStartNs: total.firstStartNs,
+    });
   }
   for (const key of order) measures.push(paths.get(key)!);
   return measures;

@@ -140,7 +140,11 @@ export interface BuildRunOptions {
 export function buildRunDocument(options: BuildRunOptions): RunDocument {
   const { root } = options;
   const atNs = options.atNs ?? nowNs();
-  const records = toSpanRecords(root, options.spans.filter((span) => span.trace === root.trace), atNs);
+  const records = toSpanRecords(
+    root,
+    options.spans.filter((span) => span.trace === root.trace),
+    atNs,
+  );
   const rootId = root.id;
   const rootRecord = records.find((record) => record.id === rootId);
   return {

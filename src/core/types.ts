@@ -1,12 +1,5 @@
 /** Pipeline stages a span can belong to (DESIGN.md, "The run document"). */
-export const STAGES = [
-  'load',
-  'preprocess',
-  'detection',
-  'classification',
-  'recognition',
-  'postprocess',
-] as const;
+export const STAGES = ['load', 'preprocess', 'detection', 'classification', 'recognition', 'postprocess'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export function isStage(value: unknown): value is Stage {

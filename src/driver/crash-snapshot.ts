@@ -37,7 +37,8 @@ export function saveRunSnapshot(preset: Preset, command: string[], file: string,
       diagnostics: [
         {
           code: SNAPSHOT_DIAGNOSTIC_CODE,
-          message: 'saved when an uncaught error reached an uncaughtException listener (the process may have died there with exit code 7, which runs no exit handler); spans still open are marked unfinished',
+          message:
+            'saved when an uncaught error reached an uncaughtException listener (the process may have died there with exit code 7, which runs no exit handler); spans still open are marked unfinished',
         },
       ],
       stagescopeVersion: packageVersion,

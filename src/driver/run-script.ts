@@ -30,12 +30,7 @@ async function loadAsMain(scriptPath: string, root: Parameters<typeof storage.ru
   return storage.run(root, () => load(scriptPath, null, true));
 }
 
-export async function runScript(
-  preset: Preset,
-  script: string | URL,
-  args: readonly string[],
-  options: RunScriptOptions,
-): Promise<RunDocument> {
+export async function runScript(preset: Preset, script: string | URL, args: readonly string[], options: RunScriptOptions): Promise<RunDocument> {
   const scriptPath = resolveScriptPath(script, callerDirectory());
   process.argv = [process.argv[0]!, scriptPath, ...args];
   const command = [path.relative(process.cwd(), scriptPath) || scriptPath, ...args];

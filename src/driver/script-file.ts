@@ -16,9 +16,7 @@ export function resolveScriptPath(script: string | URL, callerDir: string | unde
   const candidates = [path.resolve(script)];
   if (callerDir !== undefined && !path.isAbsolute(script)) candidates.push(path.resolve(callerDir, script));
   for (const candidate of candidates) if (existsSync(candidate)) return candidate;
-  throw new ScriptNotFoundError(
-    `stagescope: script not found: ${script} (looked for ${[...new Set(candidates)].join(' and ')})`,
-  );
+  throw new ScriptNotFoundError(`stagescope: script not found: ${script} (looked for ${[...new Set(candidates)].join(' and ')})`);
 }
 
 /** Is this file loaded as ESM by Node (.mjs, or .js under "type": "module")? */

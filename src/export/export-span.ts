@@ -46,7 +46,7 @@ export interface ExportSpanOptions {
 export function exportSpanFromLive(span: Span, options: ExportSpanOptions = {}, atNs?: number): ExportSpan {
   const salt = options.spanIdSalt ?? PROCESS_SPAN_ID_SALT;
   const traceId = span.trace.id;
-  const endNs = span.endNs >= 0 ? span.endNs : atNs ?? span.startNs;
+  const endNs = span.endNs >= 0 ? span.endNs : (atNs ?? span.startNs);
   const remote = span.parent === null ? span.trace.remoteParentId : null;
   return {
     traceId,

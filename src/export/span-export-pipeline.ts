@@ -26,7 +26,11 @@ export class SpanExportPipeline {
   constructor(name: string, send: SendExportSpans, options: SpanExporterOptions = {}) {
     this.#idOptions = options.spanIdSalt === undefined ? {} : { spanIdSalt: options.spanIdSalt };
     this.#transport = new BufferedTransport<Span | ExportSpan>(
-      (batch, signal) => send(batch.map((item) => (isLiveSpan(item) ? exportSpanFromLive(item, this.#idOptions) : item)), signal),
+      (batch, signal) =>
+        send(
+          batch.map((item) => (isLiveSpan(item) ? exportSpanFromLive(item, this.#idOptions) : item)),
+          signal,
+        ),
       { ...options, name },
     );
   }

@@ -57,7 +57,8 @@ export function extractTraceparent(header: string | readonly string[] | null | u
  * @throws RangeError naming the argument when an id is not valid W3C hex.
  */
 export function formatTraceparent(traceId: string, spanId: string, sampled = true): string {
-  if (!isValidTraceId(traceId)) throw new RangeError(`formatTraceparent: traceId must be 32 lowercase hex chars, not all zeros (got ${JSON.stringify(traceId)})`);
+  if (!isValidTraceId(traceId))
+    throw new RangeError(`formatTraceparent: traceId must be 32 lowercase hex chars, not all zeros (got ${JSON.stringify(traceId)})`);
   if (!isValidSpanId(spanId)) throw new RangeError(`formatTraceparent: spanId must be 16 lowercase hex chars, not all zeros (got ${JSON.stringify(spanId)})`);
   return `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
 }

@@ -28,7 +28,10 @@ export function loadBuiltInTargets(fileName: string): { targets: ResolvedTarget[
     const file = loadTargetFile(yamlPath, { optional: true });
     return { targets: file.targets, models: file.models };
   }
-  const at = (entry: BuiltInEntry) => (field: string | undefined): string => `${yamlPath}:${(field === undefined ? undefined : entry.fieldLines[field]) ?? entry.line}`;
+  const at =
+    (entry: BuiltInEntry) =>
+    (field: string | undefined): string =>
+      `${yamlPath}:${(field === undefined ? undefined : entry.fieldLines[field]) ?? entry.line}`;
   return {
     targets: data.targets.map((entry) => resolveTarget(entry.spec, at(entry), { optional: true })),
     models: (data.models ?? []).map((entry) => resolveModelRule(entry.spec, at(entry))),

@@ -134,7 +134,15 @@ function transformLoaded(url: string, result: LoadResult): LoadResult {
   }
   const inPlace = inPlaceSource(packageName, url, source, exports);
   if (inPlace !== undefined) return { format: 'module', source: inPlace, shortCircuit: true };
-  return { format: 'module', source: facadeSource(packageName, url, exports.map((entry) => entry.name)), shortCircuit: true };
+  return {
+    format: 'module',
+    source: facadeSource(
+      packageName,
+      url,
+      exports.map((entry) => entry.name),
+    ),
+    shortCircuit: true,
+  };
 }
 
 interface ExportEntry {

@@ -31,9 +31,7 @@ export function parseExportPath(path: string): PathStep[] {
       calls++;
     }
     if (!IDENTIFIER.test(part)) {
-      throw new ExportPathError(
-        `"${path}": "${rawPart}" is not a property name (expected e.g. Class.prototype.method, fn, or factory().method)`,
-      );
+      throw new ExportPathError(`"${path}": "${rawPart}" is not a property name (expected e.g. Class.prototype.method, fn, or factory().method)`);
     }
     steps.push({ kind: 'property', name: part });
     for (let i = 0; i < calls; i++) steps.push({ kind: 'call' });

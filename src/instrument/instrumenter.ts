@@ -3,15 +3,7 @@ import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Tracer } from '../core/tracer.js';
 import type { PathStep } from './export-path.js';
 import { getTargetHook, isKnownHookName, targetHookNames } from './hook-registry.js';
-import {
-  addLoadListener,
-  findPreloaded,
-  isResolvable,
-  loadedInstances,
-  removeLoadListener,
-  watchModules,
-  type LoadedModule,
-} from './module-hooks.js';
+import { addLoadListener, findPreloaded, isResolvable, loadedInstances, removeLoadListener, watchModules, type LoadedModule } from './module-hooks.js';
 import { MANUAL_SPAN_HINT } from '../api/entry-script-targets.js';
 import { patchProperty, type Patch } from './patch.js';
 import type { ResolvedTarget } from './target.js';
@@ -206,13 +198,7 @@ export class Instrumenter {
   }
 
   /** Walk property steps to the function to wrap, then wrap it. */
-  #applyPlan(
-    owner: Record<string, unknown>,
-    node: PlanNode,
-    loaded: LoadedModule,
-    prefix: string,
-    atNamespace: boolean,
-  ): void {
+  #applyPlan(owner: Record<string, unknown>, node: PlanNode, loaded: LoadedModule, prefix: string, atNamespace: boolean): void {
     for (const [name, child] of node.children) {
       const target = (child.target ?? findTarget(child))!;
       if (child.target !== undefined || child.call !== undefined) {

@@ -206,7 +206,10 @@ export function packageFileOfPath(file: string): string | undefined {
   if (!path.isAbsolute(file)) return undefined;
   const index = file.lastIndexOf(NODE_MODULES);
   if (index < 0) return undefined;
-  return file.slice(index + NODE_MODULES.length).split(path.sep).join('/');
+  return file
+    .slice(index + NODE_MODULES.length)
+    .split(path.sep)
+    .join('/');
 }
 
 /** Does a module name name a file inside a package (`pkg/dir/file.js`) rather than a package or export subpath? */
@@ -245,7 +248,11 @@ function installEsmHook(): void {
     if (typeof register !== 'function') return;
     register(new URL('./esm-hooks.js', import.meta.url), { data: { packages: pending } });
   } catch (error) {
-    reportDiagnostic('SS_ESM_HOOK_FAILED', `could not register the ESM loader hook (ESM builds of ${Object.keys(pending).join(', ')} will not be traced): ${String(error)}`, error);
+    reportDiagnostic(
+      'SS_ESM_HOOK_FAILED',
+      `could not register the ESM loader hook (ESM builds of ${Object.keys(pending).join(', ')} will not be traced): ${String(error)}`,
+      error,
+    );
   }
 }
 

@@ -216,7 +216,9 @@ export class OverheadBudget {
 
 function validPct(value: number): number {
   if (typeof value !== 'number' || !(value > 0)) {
-    throw new RangeError(`stagescope: option maxOverheadPct must be a number > 0 (percent of the measured work; Infinity turns the budget off), got ${String(value)}`);
+    throw new RangeError(
+      `stagescope: option maxOverheadPct must be a number > 0 (percent of the measured work; Infinity turns the budget off), got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -162,7 +162,6 @@ async function calibrateAsync(): Promise<number> {
   });
 }
 
-
 /** The costs if the full calibration (synchronous and asynchronous) has run in this process, else undefined; never measures. */
 export function knownWrapperCosts(): WrapperCosts | undefined {
   if (syncCached === undefined || asyncCached === undefined) return undefined;

@@ -55,7 +55,9 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
     const top = doc.toJS() as Record<string, unknown>;
     for (const key of Object.keys(top)) {
       if (!['targets', 'preset', 'description', 'models'].includes(key)) {
-        throw new TargetError(`${filePath}:${lineOf(list.get(key, true) as YamlNode)}: unknown top-level field "${key}" (expected targets, preset, description, models)`);
+        throw new TargetError(
+          `${filePath}:${lineOf(list.get(key, true) as YamlNode)}: unknown top-level field "${key}" (expected targets, preset, description, models)`,
+        );
       }
     }
     const models = list.get('models', true) as YamlNode | null | undefined;
@@ -98,7 +100,8 @@ function plainValue(node: YamlNode): unknown {
 /** Errors about one field point at that field's line; others at the entry's. */
 function fieldLocation(node: YamlNode, filePath: string, lineOf: (node: YamlNode | null | undefined) => number): (field: string | undefined) => string {
   return (field) => {
-    const pair = field !== undefined && yamlParser().isMap(node) ? node.items.find((entry) => (entry.key as { value?: unknown } | null)?.value === field) : undefined;
+    const pair =
+      field !== undefined && yamlParser().isMap(node) ? node.items.find((entry) => (entry.key as { value?: unknown } | null)?.value === field) : undefined;
     return `${filePath}:${lineOf((pair?.key as YamlNode | undefined) ?? node)}`;
   };
 }

@@ -57,11 +57,7 @@ const KNOWN_FIELDS = new Set(['module', 'export', 'name', 'stage', 'hook', 'call
  * Check one raw entry (from a file or the API) and resolve it. `where` names the
  * file and line for messages. Throws TargetError naming the field and the fix.
  */
-export function resolveTarget(
-  raw: unknown,
-  location: string | ((field: string | undefined) => string),
-  defaults: { optional?: boolean } = {},
-): ResolvedTarget {
+export function resolveTarget(raw: unknown, location: string | ((field: string | undefined) => string), defaults: { optional?: boolean } = {}): ResolvedTarget {
   // `location(field)` gives the line of that field when the source knows it.
   const at = typeof location === 'string' ? () => location : location;
   const where = at(undefined);

@@ -70,7 +70,10 @@ export async function writeOutputs(doc: RunDocument, paths: OutputPaths, options
     } catch (error) {
       // Reported through the result of the SVG below (skipped, with the reason).
       const rest = writeOutputsSync(doc, { ...paths, svg: undefined }, options);
-      return [{ kind: 'svg', file: paths.svg, status: 'failed', error: `could not load Graphviz (wasm): ${error instanceof Error ? error.message : String(error)}` }, ...rest];
+      return [
+        { kind: 'svg', file: paths.svg, status: 'failed', error: `could not load Graphviz (wasm): ${error instanceof Error ? error.message : String(error)}` },
+        ...rest,
+      ];
     }
   }
   return writeOutputsSync(doc, paths, options);
@@ -93,7 +96,8 @@ export function writeSvgInChildSync(doc: RunDocument, file: string, options: Dot
     });
     if (child.error !== undefined) return { kind: 'svg', file, status: 'failed', error: `could not start the call-graph renderer: ${child.error.message}` };
     if (child.status !== 0) {
-      const reason = child.stderr.toString('utf8').trim() || (child.signal !== null ? `renderer killed by ${child.signal}` : `renderer exit code ${String(child.status)}`);
+      const reason =
+        child.stderr.toString('utf8').trim() || (child.signal !== null ? `renderer killed by ${child.signal}` : `renderer exit code ${String(child.status)}`);
       return { kind: 'svg', file, status: 'failed', error: reason };
     }
     return { kind: 'svg', file, status: 'written' };

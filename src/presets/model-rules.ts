@@ -46,7 +46,9 @@ export function resolveModelRule(raw: unknown, location: string | ((field: strin
     throw new TargetError(`${at('match')}: field "match" is required: a glob on the model's file name, e.g. 'plate-detector*.onnx', got ${describe(match)}`);
   }
   if (/[/\\]/.test(match)) {
-    throw new TargetError(`${at('match')}: field "match": ${JSON.stringify(match)} has a folder in it; the glob is matched against the model's file name only (e.g. 'plate-detector*.onnx')`);
+    throw new TargetError(
+      `${at('match')}: field "match": ${JSON.stringify(match)} has a folder in it; the glob is matched against the model's file name only (e.g. 'plate-detector*.onnx')`,
+    );
   }
   const stage = entry.stage;
   if (!isStage(stage)) {
@@ -56,7 +58,9 @@ export function resolveModelRule(raw: unknown, location: string | ((field: strin
   try {
     pattern = globToRegExp(match.trim());
   } catch (error) {
-    throw new TargetError(`${at('match')}: field "match": ${JSON.stringify(match)} is not a valid glob (${error instanceof Error ? error.message : String(error)})`);
+    throw new TargetError(
+      `${at('match')}: field "match": ${JSON.stringify(match)} is not a valid glob (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   return { match: match.trim(), stage, pattern, source: where };
 }
@@ -71,7 +75,10 @@ export function globToRegExp(glob: string): RegExp {
     else if (ch === '[') {
       const close = glob.indexOf(']', i + 2);
       if (close < 0) throw new Error('unclosed "["');
-      const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+      const body = glob
+        .slice(i + 1, close)
+        .replace(/^!/, '^')
+        .replace(/\\/g, '\\\\');
       source += `[${body}]`;
       i = close;
     } else source += ch.replace(/[.+^${}()|\\]/g, '\\$&');

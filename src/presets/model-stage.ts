@@ -10,13 +10,51 @@ import type { Stage } from '../core/types.js';
  * named after their classification backbone (`ssd_mobilenet_v2`, `crnn_resnet34`).
  */
 const DETECTION_PREFIXES = [
-  'detect', 'yolo', 'ssd', 'retinaface', 'retinanet', 'rcnn', 'fasterrcnn', 'maskrcnn', 'efficientdet', 'rtdetr',
-  'blazeface', 'scrfd', 'centerface', 'centernet', 'ultraface', 'mtcnn', 'dbnet', 'craft', 'yunet', 'rtmdet', 'damoyolo',
+  'detect',
+  'yolo',
+  'ssd',
+  'retinaface',
+  'retinanet',
+  'rcnn',
+  'fasterrcnn',
+  'maskrcnn',
+  'efficientdet',
+  'rtdetr',
+  'blazeface',
+  'scrfd',
+  'centerface',
+  'centernet',
+  'ultraface',
+  'mtcnn',
+  'dbnet',
+  'craft',
+  'yunet',
+  'rtmdet',
+  'damoyolo',
 ];
 const DETECTION_EXACT = ['det', 'detr', 'east', 'db', 'dbpp', 'fcos', 'ppyoloe'];
 const CLASSIFICATION_PREFIXES = [
-  'classif', 'angle', 'resnet', 'resnext', 'mobilenet', 'efficientnet', 'vgg', 'inception', 'densenet', 'squeezenet',
-  'shufflenet', 'googlenet', 'alexnet', 'convnext', 'regnet', 'mnasnet', 'ghostnet', 'deit', 'emotion', 'expression', 'gender',
+  'classif',
+  'angle',
+  'resnet',
+  'resnext',
+  'mobilenet',
+  'efficientnet',
+  'vgg',
+  'inception',
+  'densenet',
+  'squeezenet',
+  'shufflenet',
+  'googlenet',
+  'alexnet',
+  'convnext',
+  'regnet',
+  'mnasnet',
+  'ghostnet',
+  'deit',
+  'emotion',
+  'expression',
+  'gender',
 ];
 const CLASSIFICATION_EXACT = ['cls', 'vit', 'swin', 'age'];
 const RECOGNITION_PREFIXES = ['recogn', 'crnn', 'svtr', 'parseq', 'trocr', 'abinet', 'arcface', 'facenet', 'sface', 'lprnet', 'insightface'];
@@ -45,7 +83,10 @@ function matches(parts: readonly string[], prefixes: readonly string[], exact: r
  * Null when nothing matches (give it a stage with a `models:` rule).
  */
 export function stageFromModelName(name: string): Stage | null {
-  const base = path.basename(name).toLowerCase().replace(/\.(onnx|ort|json|bin|pb|tflite)$/, '');
+  const base = path
+    .basename(name)
+    .toLowerCase()
+    .replace(/\.(onnx|ort|json|bin|pb|tflite)$/, '');
   const parts = base.split(/[^a-z0-9]+/).filter((part) => part !== '');
   if (matches(parts, DETECTION_PREFIXES, DETECTION_EXACT)) return 'detection';
   // Recognition before classification: recognizers are named after their backbone too (`crnn_mobilenet_v3`, `arcface_resnet100`).

@@ -81,7 +81,9 @@ export function parseOnnxProfile(text: string): ProfileRun[] {
     throw new OnnxProfileError(`not JSON: ${String(error)}`);
   }
   if (!Array.isArray(events)) throw new OnnxProfileError('expected a JSON array of trace events');
-  const timed = (events as TraceEvent[]).filter((event) => typeof event === 'object' && event !== null && isTimed(event)) as Array<TraceEvent & { ts: number; dur: number; name: string }>;
+  const timed = (events as TraceEvent[]).filter((event) => typeof event === 'object' && event !== null && isTimed(event)) as Array<
+    TraceEvent & { ts: number; dur: number; name: string }
+  >;
 
   const marker = RUN_EVENTS.find((name) => timed.some((event) => event.cat === 'Session' && event.name === name));
   const runs: ProfileRun[] = timed
@@ -89,9 +91,7 @@ export function parseOnnxProfile(text: string): ProfileRun[] {
     .sort((a, b) => a.ts - b.ts)
     .map((event) => ({ startUs: event.ts, durationUs: event.dur, kernels: [] }));
 
-  const kernels = timed
-    .filter((event) => event.cat === 'Node' && event.name.endsWith(KERNEL_SUFFIX))
-    .sort((a, b) => a.ts - b.ts);
+  const kernels = timed.filter((event) => event.cat === 'Node' && event.name.endsWith(KERNEL_SUFFIX)).sort((a, b) => a.ts - b.ts);
   let runIndex = 0;
   for (const event of kernels) {
     while (runIndex < runs.length && event.ts > runs[runIndex]!.startUs + runs[runIndex]!.durationUs) runIndex++;

@@ -162,7 +162,10 @@ export class OnnxProfiler {
       }
       const file = this.#findFile(entry.prefix);
       if (file === undefined) {
-        reportDiagnostic('SS_ONNX_PROFILE_MISSING', `onnxruntime wrote no profile for ${entry.label} (expected ${entry.prefix}_*.json); no op-level spans for it`);
+        reportDiagnostic(
+          'SS_ONNX_PROFILE_MISSING',
+          `onnxruntime wrote no profile for ${entry.label} (expected ${entry.prefix}_*.json); no op-level spans for it`,
+        );
         return;
       }
       let text: string;

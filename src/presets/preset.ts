@@ -357,7 +357,12 @@ export class Preset {
     if (this.#probes?.enabled === true) annotators.push(lazyModules.probeAnnotation().probeAnnotation(view));
     for (const decorator of this.#treeDecorators) if (decorator.annotate !== undefined) annotators.push(decorator.annotate(view));
     const options: TextTreeOptions = {};
-    if (annotators.length > 0) options.annotate = (span) => annotators.map((annotate) => annotate(span)).filter((text) => text !== '').join('  ');
+    if (annotators.length > 0)
+      options.annotate = (span) =>
+        annotators
+          .map((annotate) => annotate(span))
+          .filter((text) => text !== '')
+          .join('  ');
     if (this.#options.compact) options.compact = true;
     if (this.#options.treeDepth !== undefined) options.maxDepth = this.#options.treeDepth;
     const minDurationNs = this.#minDurationNs(view);
@@ -405,19 +410,22 @@ export class Preset {
     } finally {
       clearInterval(keepAlive);
     }
-    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
+    if (result?.status !== 'written')
+      throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 
   /** Write the Gantt chart (SVG) of the finished run: one bar per span on a time axis, coloured by stage. */
   saveGantt(file: string, options: GanttOptions = {}): void {
     const [result] = lazyModules.writeOutputs().writeOutputsSync(this.#finished('saveGantt'), { gantt: file }, { gantt: options });
-    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
+    if (result?.status !== 'written')
+      throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 
   /** Write a Chrome/Perfetto trace (JSON) of the finished run: open it in ui.perfetto.dev or speedscope. */
   saveTrace(file: string): void {
     const [result] = lazyModules.writeOutputs().writeOutputsSync(this.#finished('saveTrace'), { trace: file });
-    if (result?.status !== 'written') throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
+    if (result?.status !== 'written')
+      throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
   }
 
   /**

@@ -20,10 +20,30 @@ export type PresetFactory = (options: PresetOptions) => Preset;
  * `custom` has no built-in targets: bring your own with --targets.
  */
 const presets = new Map<string, { factory: PresetFactory; description: string }>([
-  ['ocr', { factory: (options) => new (ocr())(options), description: 'OCR pipelines: tesseract.js (init and recognition phases, schedulers), PaddleOCR via @gutenye/ocr-node or onnxruntime-node, sharp pre-processing' }],
+  [
+    'ocr',
+    {
+      factory: (options) => new (ocr())(options),
+      description:
+        'OCR pipelines: tesseract.js (init and recognition phases, schedulers), PaddleOCR via @gutenye/ocr-node or onnxruntime-node, sharp pre-processing',
+    },
+  ],
   ['onnx', { factory: (options) => new (onnx())(options), description: 'onnxruntime-node sessions (create, run, release), labelled by model and stage' }],
-  ['sharp', { factory: (options) => new (sharp())(options), description: 'sharp pipelines (toBuffer, toFile, streams, metadata, stats) with the queued operations as attributes' }],
-  ['tfjs', { factory: (options) => new (tfjs())(options), description: 'TensorFlow.js model loads, predict/execute, image tensors and readbacks with the backend; face-api nets as stages (STAGESCOPE_TFJS_KERNELS=1: per-kernel children)' }],
+  [
+    'sharp',
+    {
+      factory: (options) => new (sharp())(options),
+      description: 'sharp pipelines (toBuffer, toFile, streams, metadata, stats) with the queued operations as attributes',
+    },
+  ],
+  [
+    'tfjs',
+    {
+      factory: (options) => new (tfjs())(options),
+      description:
+        'TensorFlow.js model loads, predict/execute, image tensors and readbacks with the backend; face-api nets as stages (STAGESCOPE_TFJS_KERNELS=1: per-kernel children)',
+    },
+  ],
   ['custom', { factory: (options) => new Preset('custom', [], options), description: 'no built-in targets: pass your own with --targets FILE' }],
 ]);
 

@@ -97,4 +97,3 @@ export class GcProbe implements SpanProbe {
     span.addMetric('gcPauseNs', pauseNs);
   }
 }
-

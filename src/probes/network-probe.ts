@@ -115,7 +115,9 @@ export class NetworkProbe implements SpanProbe {
   }
 
   #onHttpRequest(message: unknown): void {
-    const request = (message as { request?: { socket?: CountingSocket | null; once?(event: 'socket', listener: (socket: CountingSocket) => void): unknown } } | null)?.request;
+    const request = (
+      message as { request?: { socket?: CountingSocket | null; once?(event: 'socket', listener: (socket: CountingSocket) => void): unknown } } | null
+    )?.request;
     const span = this.#spanHere();
     if (request === undefined || span === null) return;
     if (request.socket !== undefined && request.socket !== null) this.#assign(request.socket, span);

@@ -239,7 +239,10 @@ export function parseNetDev(text: string): [number, number] {
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
     if (colon < 0 || line.slice(0, colon).trim() === 'lo') continue;
-    const fields = line.slice(colon + 1).trim().split(/\s+/);
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/);
     if (fields.length < 9) continue;
     receivedBytes += Number(fields[0]);
     sentBytes += Number(fields[8]);

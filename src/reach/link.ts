@@ -43,7 +43,21 @@ export interface ReachLink {
 }
 
 /** Keys handled one by one below, or outputs that never cross: not copied into `extra`. */
-const PORTED_OR_OUTPUT_KEYS = new Set(['json', 'quiet', 'output', 'svg', 'gantt', 'trace', 'treeDepth', 'compact', 'targets', 'builtInTargets', 'maxSpans', 'maxOverheadPct', 'probes']);
+const PORTED_OR_OUTPUT_KEYS = new Set([
+  'json',
+  'quiet',
+  'output',
+  'svg',
+  'gantt',
+  'trace',
+  'treeDepth',
+  'compact',
+  'targets',
+  'builtInTargets',
+  'maxSpans',
+  'maxOverheadPct',
+  'probes',
+]);
 
 /** The portable part of a preset's options (target file paths made absolute; custom probe objects dropped). */
 export function portableOptions(options: PresetOptions): PortableOptions {

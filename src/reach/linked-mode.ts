@@ -119,10 +119,18 @@ function startLinkedWorker(link: ReachLink): void {
     // Totals so far on every batch (cumulative): a terminated worker never sends a final one.
     // Until the final batch (the worker's own calibrated figure), overheadNs is the measured
     // part only (hooks, probes, this shipping): a lower bound.
-    const batch: ReachBatch = { ...batchHeader(link, prefix + root.id, rootStart), spans, final: final !== null, overheadNs: Math.round(root.trace.overheadNs), wrappedCalls: root.trace.wrappedCalls };
+    const batch: ReachBatch = {
+      ...batchHeader(link, prefix + root.id, rootStart),
+      spans,
+      final: final !== null,
+      overheadNs: Math.round(root.trace.overheadNs),
+      wrappedCalls: root.trace.wrappedCalls,
+    };
     if (final !== null) {
       // Spans still open at exit, as the final document has them (unfinished).
-      const open = final.spans.filter((span) => span.status === 'unfinished').map((span) => ({ ...span, id: prefix + span.id, parentId: span.parentId === null ? null : prefix + span.parentId, threadId }));
+      const open = final.spans
+        .filter((span) => span.status === 'unfinished')
+        .map((span) => ({ ...span, id: prefix + span.id, parentId: span.parentId === null ? null : prefix + span.parentId, threadId }));
       batch.spans.push(...open);
       batch.diagnostics = final.diagnostics;
       batch.overheadNs = final.overheadNs;

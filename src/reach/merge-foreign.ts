@@ -33,14 +33,33 @@ export function mergeForeignRuns(doc: RunDocument, runs: readonly ForeignRun[]):
     const byId = new Map<string, SpanRecord>();
     for (const batch of run.batches) for (const span of batch.spans) byId.set(span.id, span);
     const final = run.batches.find((batch) => batch.final);
-    const records = [...byId.values()].map((span) => ({ ...span, startNs: span.startNs + run.shiftNs, attributes: { ...span.attributes }, metrics: { ...span.metrics } }));
+    const records = [...byId.values()].map((span) => ({
+      ...span,
+      startNs: span.startNs + run.shiftNs,
+      attributes: { ...span.attributes },
+      metrics: { ...span.metrics },
+    }));
     for (const record of records) {
       if (first.kind === 'worker') record.threadId ??= first.threadId;
       else record.pid ??= first.pid;
     }
     let root = records.find((record) => record.id === first.rootId);
     if (root === undefined) {
-      root = { id: first.rootId, parentId: null, traceId: rootRecord?.traceId ?? '', name: 'run', stage: null, target: null, startNs: run.shiftNs, durationNs: 0, selfNs: 0, status: 'unfinished', error: null, metrics: {}, attributes: {} };
+      root = {
+        id: first.rootId,
+        parentId: null,
+        traceId: rootRecord?.traceId ?? '',
+        name: 'run',
+        stage: null,
+        target: null,
+        startNs: run.shiftNs,
+        durationNs: 0,
+        selfNs: 0,
+        status: 'unfinished',
+        error: null,
+        metrics: {},
+        attributes: {},
+      };
       if (first.kind === 'worker') root.threadId = first.threadId;
       else root.pid = first.pid;
       records.unshift(root);
@@ -87,7 +106,14 @@ export function mergeForeignRuns(doc: RunDocument, runs: readonly ForeignRun[]):
         doc.diagnostics.push({ code: diagnostic.code, message: `(in ${first.kind} ${first.label}) ${diagnostic.message}` });
       }
     }
-    const source: ReachSource = { kind: first.kind, rootId: root.id, pid: first.pid, threadId: first.threadId, label: first.label, complete: final !== undefined };
+    const source: ReachSource = {
+      kind: first.kind,
+      rootId: root.id,
+      pid: first.pid,
+      threadId: first.threadId,
+      label: first.label,
+      complete: final !== undefined,
+    };
     (doc.reach ??= []).push(source);
   }
   // A nested worker's parent is a span of the worker that started it, which may have

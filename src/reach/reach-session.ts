@@ -206,7 +206,10 @@ export class ReachSession {
         batches.push(value);
         reported.add(value.linkId);
       } catch (error) {
-        this.#notes.push({ code: 'SS_REACH_CHILD_UNREADABLE', message: `the run document of a child process (${file}) could not be read: ${String(error)}; its spans are missing` });
+        this.#notes.push({
+          code: 'SS_REACH_CHILD_UNREADABLE',
+          message: `the run document of a child process (${file}) could not be read: ${String(error)}; its spans are missing`,
+        });
       }
     }
     for (const [linkId, { link, pid }] of this.#children) {

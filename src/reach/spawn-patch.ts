@@ -85,7 +85,8 @@ export function linkedEnvPairs(pairs: readonly unknown[], link: ReachLink): stri
   }
   // A file URL has no spaces (they are %20), so it needs no quoting in NODE_OPTIONS.
   const register = `--import=${LINKED_REGISTER_URL}`;
-  const options = nodeOptions === undefined || nodeOptions.trim() === '' ? register : nodeOptions.includes('register-linked.js') ? nodeOptions : `${nodeOptions} ${register}`;
+  const options =
+    nodeOptions === undefined || nodeOptions.trim() === '' ? register : nodeOptions.includes('register-linked.js') ? nodeOptions : `${nodeOptions} ${register}`;
   out.push(`NODE_OPTIONS=${options}`, `${REACH_ENV}=${JSON.stringify(link)}`);
   return out;
 }

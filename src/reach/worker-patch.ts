@@ -115,7 +115,12 @@ function constructLinked(target: WorkerClass, args: unknown[], patchedArgs: unkn
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
     const message = String((error as Error).message);
-    const invalid = new Set(message.slice(message.indexOf(':') + 1).split(', ').map((flag) => flag.trim()));
+    const invalid = new Set(
+      message
+        .slice(message.indexOf(':') + 1)
+        .split(', ')
+        .map((flag) => flag.trim()),
+    );
     const options = patchedArgs[1] as WorkerOptions;
     const execArgv = (options.execArgv ?? []).filter((arg) => !invalid.has(arg));
     try {

@@ -50,14 +50,22 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PresetOpti
     options.maxSpans = Number(env.STAGESCOPE_MAX_SPANS);
   }
   if (env.STAGESCOPE_PROBES !== undefined && env.STAGESCOPE_PROBES !== '') options.probes = parseProbeList(env.STAGESCOPE_PROBES, 'STAGESCOPE_PROBES');
-  for (const [key, option] of [['STAGESCOPE_SVG', 'svg'], ['STAGESCOPE_GANTT', 'gantt'], ['STAGESCOPE_TRACE', 'trace']] as const) {
+  for (const [key, option] of [
+    ['STAGESCOPE_SVG', 'svg'],
+    ['STAGESCOPE_GANTT', 'gantt'],
+    ['STAGESCOPE_TRACE', 'trace'],
+  ] as const) {
     const file = env[key];
     if (file !== undefined && file !== '') options[option] = file;
   }
   if (env.STAGESCOPE_COMPACT === '1' || env.STAGESCOPE_COMPACT === 'true') options.compact = true;
-  if (env.STAGESCOPE_MIN_DURATION !== undefined && env.STAGESCOPE_MIN_DURATION !== '') options.minDuration = parseMinDuration(env.STAGESCOPE_MIN_DURATION, 'STAGESCOPE_MIN_DURATION');
+  if (env.STAGESCOPE_MIN_DURATION !== undefined && env.STAGESCOPE_MIN_DURATION !== '')
+    options.minDuration = parseMinDuration(env.STAGESCOPE_MIN_DURATION, 'STAGESCOPE_MIN_DURATION');
   if (env.STAGESCOPE_HANDOFF_JSON !== undefined && env.STAGESCOPE_HANDOFF_JSON !== '') options.handoffJson = env.STAGESCOPE_HANDOFF_JSON;
-  const callGraph = callGraphOptionsFromStrings({ maxNodes: env.STAGESCOPE_MAX_NODES, highlight: env.STAGESCOPE_HIGHLIGHT, highlightExclude: env.STAGESCOPE_HIGHLIGHT_EXCLUDE }, 'STAGESCOPE_');
+  const callGraph = callGraphOptionsFromStrings(
+    { maxNodes: env.STAGESCOPE_MAX_NODES, highlight: env.STAGESCOPE_HIGHLIGHT, highlightExclude: env.STAGESCOPE_HIGHLIGHT_EXCLUDE },
+    'STAGESCOPE_',
+  );
   if (Object.keys(callGraph).length > 0) options.callGraph = callGraph;
   const budget = env.STAGESCOPE_MAX_OVERHEAD_PCT;
   if (budget !== undefined && budget !== '') {
@@ -82,7 +90,9 @@ export function startProcessMode(presetName: string): void {
     const message = error instanceof Error ? error.message : String(error);
     const targets = process.env.STAGESCOPE_TARGETS;
     // Errors that are not ours (the YAML parser refusing an alias bomb) get the context they lack.
-    const context = message.startsWith('stagescope:') ? '' : `stagescope: cannot start the ${presetName} preset${targets === undefined || targets === '' ? '' : ` (target files: ${targets})`}: `;
+    const context = message.startsWith('stagescope:')
+      ? ''
+      : `stagescope: cannot start the ${presetName} preset${targets === undefined || targets === '' ? '' : ` (target files: ${targets})`}: `;
     process.stderr.write(`${context}${message}\n`);
     process.exit(2);
   }
@@ -114,7 +124,10 @@ export function startProcessMode(presetName: string): void {
         return false;
       }
       if (!callMain && scriptPath !== undefined && preset.tracer.recorder.size <= 1 && declaresMain(scriptPath)) {
-        reportDiagnostic('SS_MAIN_NOT_CALLED', 'the script declares main() and nothing was traced; stagescope does not call main unless asked (it may run your pipeline twice otherwise): pass --call-main (STAGESCOPE_CALL_MAIN=1) if the script only exports it');
+        reportDiagnostic(
+          'SS_MAIN_NOT_CALLED',
+          'the script declares main() and nothing was traced; stagescope does not call main unless asked (it may run your pipeline twice otherwise): pass --call-main (STAGESCOPE_CALL_MAIN=1) if the script only exports it',
+        );
       }
       // Synchronous only (pictures too, see write-outputs.ts): async work here would
       // make Node emit beforeExit again and run the app's own listeners twice.

@@ -212,7 +212,12 @@ export function renderChromeTrace(doc: RunDocument): ChromeTrace {
   const label = `stagescope${doc.preset === null ? '' : ` ${doc.preset}`}${doc.command.length > 0 ? `: ${doc.command.join(' ')}` : ''}`;
   events.push({ name: 'process_name', ph: 'M', pid: TRACE_PID, tid: 0, args: { name: label } });
   for (const [tid, span] of [...firstOnTrack].sort((a, b) => a[0] - b[0])) {
-    const where = span.pid !== undefined ? `process ${span.pid}${span.threadId ? ` worker ${span.threadId}` : ''}: ` : span.threadId !== undefined ? `worker ${span.threadId}: ` : '';
+    const where =
+      span.pid !== undefined
+        ? `process ${span.pid}${span.threadId ? ` worker ${span.threadId}` : ''}: `
+        : span.threadId !== undefined
+          ? `worker ${span.threadId}: `
+          : '';
     const name = tid === 0 ? `main (${span.name})` : where !== '' ? `${where}${span.name}` : `concurrent ${tid}: ${span.name}`;
     events.push({ name: 'thread_name', ph: 'M', pid: TRACE_PID, tid: tid + 1, args: { name } });
     events.push({ name: 'thread_sort_index', ph: 'M', pid: TRACE_PID, tid: tid + 1, args: { sort_index: tid } });
@@ -222,7 +227,13 @@ export function renderChromeTrace(doc: RunDocument): ChromeTrace {
   for (const series of doc.samples ?? []) {
     for (const [atNs, value] of series.points) {
       if (!Number.isFinite(atNs) || !Number.isFinite(value)) continue;
-      events.push({ name: series.unit === '' ? series.name : `${series.name} (${series.unit})`, ph: 'C', pid: TRACE_PID, ts: us(Math.max(0, atNs)), args: { value } });
+      events.push({
+        name: series.unit === '' ? series.name : `${series.name} (${series.unit})`,
+        ph: 'C',
+        pid: TRACE_PID,
+        ts: us(Math.max(0, atNs)),
+        args: { value },
+      });
     }
   }
   return {

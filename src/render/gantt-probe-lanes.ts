@@ -36,16 +36,38 @@ export function probeLanes(doc: RunDocument, x: (ns: number) => number, left: nu
       return value === undefined || !Number.isFinite(value) ? [] : [[span.startNs, span.startNs + span.durationNs, value] as [number, number, number]];
     });
   // CPU time comes in scheduler ticks (1–4 ms): a share over a shorter span is noise.
-  const cpu = segments((span) => (span.metrics.cpuUserNs === undefined || span.durationNs < CPU_MIN_SPAN_NS ? undefined : ((span.metrics.cpuUserNs + (span.metrics.cpuSystemNs ?? 0)) / span.durationNs) * 100));
-  if (cpu.length > 0) lanes.push({ label: 'CPU (user + system) of each top-level span ≥ 20 ms, % of one core', bars: cpu, color: '#e15759', format: (value) => `${value.toFixed(0)}%` });
+  const cpu = segments((span) =>
+    span.metrics.cpuUserNs === undefined || span.durationNs < CPU_MIN_SPAN_NS
+      ? undefined
+      : ((span.metrics.cpuUserNs + (span.metrics.cpuSystemNs ?? 0)) / span.durationNs) * 100,
+  );
+  if (cpu.length > 0)
+    lanes.push({
+      label: 'CPU (user + system) of each top-level span ≥ 20 ms, % of one core',
+      bars: cpu,
+      color: '#e15759',
+      format: (value) => `${value.toFixed(0)}%`,
+    });
   const rss = segments((span) => span.metrics.rssPeakBytes);
   if (rss.length > 0) lanes.push({ label: 'RSS peak during each top-level span', bars: rss, color: '#4e79a7', format: formatBytes });
   const heap = segments((span) => span.metrics.heapUsedDeltaBytes);
-  if (heap.length > 0) lanes.push({ label: 'JS heap change over each top-level span', bars: heap, color: '#b07aa1', format: (value) => `${value >= 0 ? '+' : ''}${formatBytes(value)}`, signed: true });
+  if (heap.length > 0)
+    lanes.push({
+      label: 'JS heap change over each top-level span',
+      bars: heap,
+      color: '#b07aa1',
+      format: (value) => `${value >= 0 ? '+' : ''}${formatBytes(value)}`,
+      signed: true,
+    });
   for (const series of doc.samples ?? []) {
     const points = series.points.filter(([atNs, value]) => Number.isFinite(atNs) && Number.isFinite(value));
     if (points.length === 0) continue;
-    const format = series.unit === 'bytes' || /Bytes$/.test(series.name) ? formatBytes : series.unit === 'ns' || /Ns$/.test(series.name) ? formatDurationNs : (value: number) => `${+value.toPrecision(4)}${series.unit === '' ? '' : ` ${series.unit}`}`;
+    const format =
+      series.unit === 'bytes' || /Bytes$/.test(series.name)
+        ? formatBytes
+        : series.unit === 'ns' || /Ns$/.test(series.name)
+          ? formatDurationNs
+          : (value: number) => `${+value.toPrecision(4)}${series.unit === '' ? '' : ` ${series.unit}`}`;
     lanes.push({ label: `${series.name} (background samples)`, points, color: '#59a14f', format });
   }
   const svg: string[] = [];
@@ -57,7 +79,12 @@ export function probeLanes(doc: RunDocument, x: (ns: number) => number, left: nu
     const min = values.reduce((best, value) => Math.min(best, value), 0);
     const scaleMax = lane.signed === true ? Math.max(Math.abs(max), Math.abs(min), 1e-9) : Math.max(max, 1e-9);
     const extreme = lane.signed === true ? (Math.abs(min) > max ? min : max) : max;
-    const heading = layoutFlow([{ groups: words(`${lane.label} · ${lane.signed === true ? 'largest' : 'max'} ${lane.format(extreme)}`, { fontSize: 10, fill: '#444444' }) }], left, y, width);
+    const heading = layoutFlow(
+      [{ groups: words(`${lane.label} · ${lane.signed === true ? 'largest' : 'max'} ${lane.format(extreme)}`, { fontSize: 10, fill: '#444444' }) }],
+      left,
+      y,
+      width,
+    );
     svg.push(...heading.svg);
     const laneTop = heading.bottom + LABEL_GAP_PX;
     const baseline = lane.signed === true ? laneTop + LANE_HEIGHT_PX / 2 : laneTop + LANE_HEIGHT_PX;
@@ -69,10 +96,14 @@ export function probeLanes(doc: RunDocument, x: (ns: number) => number, left: nu
       const bx = x(startNs);
       const bw = Math.max(1, x(endNs) - bx);
       const by = value >= 0 ? baseline - h : baseline;
-      svg.push(`<rect x="${round(bx)}" y="${round(by)}" width="${round(bw)}" height="${round(h)}" fill="${lane.color}" fill-opacity="0.75"><title>${escapeXml(lane.format(value))}</title></rect>`);
+      svg.push(
+        `<rect x="${round(bx)}" y="${round(by)}" width="${round(bw)}" height="${round(h)}" fill="${lane.color}" fill-opacity="0.75"><title>${escapeXml(lane.format(value))}</title></rect>`,
+      );
     }
     if (lane.points !== undefined) {
-      const path = lane.points.map(([atNs, value], index) => `${index === 0 ? 'M' : 'L'}${round(x(atNs))},${round(baseline - (value / scaleMax) * half)}`).join(' ');
+      const path = lane.points
+        .map(([atNs, value], index) => `${index === 0 ? 'M' : 'L'}${round(x(atNs))},${round(baseline - (value / scaleMax) * half)}`)
+        .join(' ');
       svg.push(`<path d="${path}" fill="none" stroke="${lane.color}" stroke-width="1.5"/>`);
     }
     y = laneTop + LANE_HEIGHT_PX + 6;

@@ -112,7 +112,8 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
     for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
       bars.push({ span: next.placed.node.span, row: next.row });
       const { children } = next.placed;
-      for (let index = children.length - 1; index >= 0; index -= 1) stack.push({ placed: children[index]!.placed, row: next.row + 1 + children[index]!.offset });
+      for (let index = children.length - 1; index >= 0; index -= 1)
+        stack.push({ placed: children[index]!.placed, row: next.row + 1 + children[index]!.offset });
     }
   };
   let row = 0;
@@ -188,8 +189,13 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
     spaceBefore: 4,
     groups: [
       ...words('colour = stage: ', { fontSize: 11 }),
-      ...STAGE_ORDER.filter((entry) => used.has(entry)).map((stage) => swatchLabel(STAGE_COLORS[stage], stage === 'none' ? 'no stage' : stage, { fontSize: 11 }, { stroke: '#333333' })),
-      ...words('lanes: a span sits under its parent; concurrent spans get their own lanes · pale = no stage of its own (parent\'s colour) · red outline = failed · hover a bar for details', { fontSize: 11, fill: '#555555' }),
+      ...STAGE_ORDER.filter((entry) => used.has(entry)).map((stage) =>
+        swatchLabel(STAGE_COLORS[stage], stage === 'none' ? 'no stage' : stage, { fontSize: 11 }, { stroke: '#333333' }),
+      ),
+      ...words(
+        "lanes: a span sits under its parent; concurrent spans get their own lanes · pale = no stage of its own (parent's colour) · red outline = failed · hover a bar for details",
+        { fontSize: 11, fill: '#555555' },
+      ),
     ],
   });
   // One walk for both the stage totals and the bars' inherited colours (100k+ spans).
@@ -197,7 +203,10 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
   const totals = stageTotals(doc, false, inherited);
   if (totals.length > 0) {
     // Shares of all self time (work): concurrent spans would push a share of the run past 100 %.
-    const runNsForShare = Math.max(1, doc.spans.reduce((sum, span) => sum + span.selfNs, 0));
+    const runNsForShare = Math.max(
+      1,
+      doc.spans.reduce((sum, span) => sum + span.selfNs, 0),
+    );
     const groups: FlowGroup[] = words('self time by stage (share of all self time): ', { fontSize: 12 });
     totals.forEach((entry, index) => {
       const text = `${entry.stage} ${formatDurationNs(entry.selfNs)} (${((entry.selfNs / runNsForShare) * 100).toFixed(0)}%)${index < totals.length - 1 ? ' · ' : ''}`;
@@ -251,10 +260,17 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
 
   // Footer: what was left out, and the run's totals.
   const notes: string[] = [];
-  if (deepOmitted > 0) notes.push(`${deepOmitted} span${deepOmitted === 1 ? '' : 's'} in lanes below lane ${opts.maxRows} not drawn (${rows} lanes in all; raise maxRows)`);
-  if (budgetOmitted > 0) notes.push(`${budgetOmitted} span${budgetOmitted === 1 ? '' : 's'} not drawn (more than ${opts.maxBars} bars): the shortest of lane ${cutRow + 1} and all below it; raise maxBars`);
-  if (hidden > 0) notes.push(`${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} not drawn (with their children)`);
-  notes.push(`${fullDoc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`);
+  if (deepOmitted > 0)
+    notes.push(`${deepOmitted} span${deepOmitted === 1 ? '' : 's'} in lanes below lane ${opts.maxRows} not drawn (${rows} lanes in all; raise maxRows)`);
+  if (budgetOmitted > 0)
+    notes.push(
+      `${budgetOmitted} span${budgetOmitted === 1 ? '' : 's'} not drawn (more than ${opts.maxBars} bars): the shortest of lane ${cutRow + 1} and all below it; raise maxBars`,
+    );
+  if (hidden > 0)
+    notes.push(`${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} not drawn (with their children)`);
+  notes.push(
+    `${fullDoc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`,
+  );
   // Probe lanes (CPU, RSS, heap, background samples) under the bars, on the same time axis.
   const lanes = probeLanes(doc, x, plotLeft, plotWidth, rowsBottom + 8);
   const footerFlow = layoutFlow(
@@ -268,7 +284,9 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
   const heightPx = footY + MARGIN_PX - 8;
 
   out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${opts.widthPx}" height="${heightPx}" viewBox="0 0 ${opts.widthPx} ${heightPx}" font-family="${FONT_STACK}">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${opts.widthPx}" height="${heightPx}" viewBox="0 0 ${opts.widthPx} ${heightPx}" font-family="${FONT_STACK}">`,
+  );
   out.push(`<title>${escapeXml(title)}</title>`);
   out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   out.push(...header, ...axis, ...barsSvg, ...lanes.svg, ...footer);
@@ -285,7 +303,8 @@ function resolve(options: GanttOptions): ResolvedGanttOptions {
     title: options.title,
   };
   for (const key of ['widthPx', 'rowHeightPx', 'maxRows', 'maxBars'] as const) {
-    if (!(Number.isInteger(resolved[key]) && resolved[key] > 0)) throw new Error(`stagescope: Gantt option ${key} must be a positive integer, got ${String(resolved[key])}`);
+    if (!(Number.isInteger(resolved[key]) && resolved[key] > 0))
+      throw new Error(`stagescope: Gantt option ${key} must be a positive integer, got ${String(resolved[key])}`);
   }
   if (resolved.widthPx < 200) throw new Error(`stagescope: Gantt option widthPx must be at least 200, got ${resolved.widthPx}`);
   return resolved;
@@ -297,7 +316,12 @@ function defaultTitle(doc: RunDocument): string {
 }
 
 function tooltip(span: SpanRecord, probes: (span: SpanRecord) => string): string {
-  const lines = [span.name, `stage: ${span.stage ?? 'none'}`, `duration: ${formatDurationNs(span.durationNs)} (self ${formatDurationNs(span.selfNs)})`, `start: +${formatDurationNs(span.startNs)}`];
+  const lines = [
+    span.name,
+    `stage: ${span.stage ?? 'none'}`,
+    `duration: ${formatDurationNs(span.durationNs)} (self ${formatDurationNs(span.selfNs)})`,
+    `start: +${formatDurationNs(span.startNs)}`,
+  ];
   if (span.status !== 'ok') lines.push(`status: ${span.status}${span.error === null ? '' : ` (${span.error.name}: ${span.error.message})`}`);
   if (span.target !== null) lines.push(`target: ${span.target}`);
   const probeText = probes(span);

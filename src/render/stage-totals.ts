@@ -24,7 +24,11 @@ export function effectiveStages(doc: Pick<RunDocument, 'spans'>): Map<string, St
     let stage: Stage | null = null;
     // A step bound instead of a visited set: no allocation per span (100k+ spans), still safe on a parent cycle.
     let steps = 0;
-    for (let current: SpanRecord | undefined = span; current !== undefined && steps <= byId.size; current = current.parentId === null ? undefined : byId.get(current.parentId)) {
+    for (
+      let current: SpanRecord | undefined = span;
+      current !== undefined && steps <= byId.size;
+      current = current.parentId === null ? undefined : byId.get(current.parentId)
+    ) {
       steps += 1;
       const cached = result.get(current.id);
       if (cached !== undefined) {
@@ -52,7 +56,11 @@ export function effectiveStages(doc: Pick<RunDocument, 'spans'>): Map<string, St
  * stage ({@link effectiveStages}). Concurrent spans each count (work, not wall
  * time). Time of no stage is left out unless `includeNone` is set.
  */
-export function stageTotals(doc: Pick<RunDocument, 'spans'>, includeNone = false, stages: ReadonlyMap<string, Stage | null> = effectiveStages(doc)): StageTotal[] {
+export function stageTotals(
+  doc: Pick<RunDocument, 'spans'>,
+  includeNone = false,
+  stages: ReadonlyMap<string, Stage | null> = effectiveStages(doc),
+): StageTotal[] {
   const totals = new Map<StageKey, StageTotal>();
   for (const span of doc.spans) {
     const stage: StageKey = stages.get(span.id) ?? 'none';

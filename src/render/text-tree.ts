@@ -57,7 +57,8 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
     text += ')';
     if (span.status === 'error' && span.error !== null) text += `  ✗ ${escapeTerminal(span.error.name)}: ${escapeTerminal(firstLine(span.error.message))}`;
     const foldedSpans = span.attributes[HIDDEN_SPANS_KEY];
-    if (typeof foldedSpans === 'number') text += `  (+${foldedSpans} shorter span${foldedSpans === 1 ? '' : 's'} folded, ${formatDurationNs(Number(span.attributes[HIDDEN_NS_KEY] ?? 0))})`;
+    if (typeof foldedSpans === 'number')
+      text += `  (+${foldedSpans} shorter span${foldedSpans === 1 ? '' : 's'} folded, ${formatDurationNs(Number(span.attributes[HIDDEN_NS_KEY] ?? 0))})`;
     const extra = options.annotate?.(span);
     if (extra !== undefined && extra !== '') text += `  ${escapeTerminal(extra)}`;
     if (isRunRoot) {
@@ -127,9 +128,14 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
     const action = event.action === 'sample' ? `sampled 1 in ${event.sampleEvery ?? '?'}` : event.action === 'disable' ? 'disabled' : 'restored';
     const skipped = doc.budget?.skippedByTarget?.[event.target];
     const unrecorded = skipped === undefined || event.action === 'restore' ? '' : `, ${skipped} call${skipped === 1 ? '' : 's'} not recorded`;
-    lines.push(`${' '.repeat(39)}⚙ adaptive: ${escapeTerminal(event.target)} ${action} at +${formatDurationNs(event.atNs)}${unrecorded} (${firstLine(event.reason)})`);
+    lines.push(
+      `${' '.repeat(39)}⚙ adaptive: ${escapeTerminal(event.target)} ${action} at +${formatDurationNs(event.atNs)}${unrecorded} (${firstLine(event.reason)})`,
+    );
   }
-  if (hidden > 0) lines.push(`${' '.repeat(39)}${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} folded into their parents`);
+  if (hidden > 0)
+    lines.push(
+      `${' '.repeat(39)}${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} folded into their parents`,
+    );
   return lines.join('\n') + '\n';
 }
 

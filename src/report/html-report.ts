@@ -28,9 +28,15 @@ export function renderHtmlReport(doc: RunDocument, parts: HtmlReportParts): stri
   const command = doc.command.join(' ');
   const title = `stagescope report · ${doc.preset ?? 'no preset'}${command === '' ? '' : ` · ${command}`}`;
   const totals = stageTotals(doc, true);
-  const workNs = Math.max(1, totals.reduce((sum, entry) => sum + entry.selfNs, 0));
+  const workNs = Math.max(
+    1,
+    totals.reduce((sum, entry) => sum + entry.selfNs, 0),
+  );
   const totalsRows = totals
-    .map((entry) => `<tr><td><span class="chip" style="background:${STAGE_COLORS[entry.stage]};color:${textColorOn(STAGE_COLORS[entry.stage])}">${escapeHtml(entry.stage === 'none' ? 'no stage' : entry.stage)}</span></td><td class="num">${escapeHtml(formatDurationNs(entry.selfNs))}</td><td class="num">${((entry.selfNs / workNs) * 100).toFixed(1)}%</td><td class="num">${entry.spans}</td></tr>`)
+    .map(
+      (entry) =>
+        `<tr><td><span class="chip" style="background:${STAGE_COLORS[entry.stage]};color:${textColorOn(STAGE_COLORS[entry.stage])}">${escapeHtml(entry.stage === 'none' ? 'no stage' : entry.stage)}</span></td><td class="num">${escapeHtml(formatDurationNs(entry.selfNs))}</td><td class="num">${((entry.selfNs / workNs) * 100).toFixed(1)}%</td><td class="num">${entry.spans}</td></tr>`,
+    )
     .join('\n');
   const facts: [string, string][] = [
     ['preset', doc.preset ?? 'none'],
@@ -70,7 +76,10 @@ ${treeHtml(doc)}
 
 /** An SVG document as an inline element (no XML prolog or doctype). */
 function inlineSvg(svg: string): string {
-  return svg.replace(/^<\?xml[^>]*>\s*/, '').replace(/<!DOCTYPE[^>]*>\s*/i, '').replace(/<!--[\s\S]*?-->/g, '');
+  return svg
+    .replace(/^<\?xml[^>]*>\s*/, '')
+    .replace(/<!DOCTYPE[^>]*>\s*/i, '')
+    .replace(/<!--[\s\S]*?-->/g, '');
 }
 
 const STYLE = `

@@ -30,8 +30,14 @@ export function treeHtml(doc: RunDocument, maxSpans = 5000): string {
     shown += 1;
     const { node, depth } = step;
     const { span } = node;
-    const stage = span.stage === null ? '' : `<span class="chip" style="background:${stageColor(span.stage)};color:${textColorOn(stageColor(span.stage))}">${escapeHtml(span.stage)}</span>`;
-    const error = span.status === 'error' && span.error !== null ? ` <span class="err">✗ ${escapeHtml(`${span.error.name}: ${span.error.message.split('\n')[0] ?? ''}`)}</span>` : '';
+    const stage =
+      span.stage === null
+        ? ''
+        : `<span class="chip" style="background:${stageColor(span.stage)};color:${textColorOn(stageColor(span.stage))}">${escapeHtml(span.stage)}</span>`;
+    const error =
+      span.status === 'error' && span.error !== null
+        ? ` <span class="err">✗ ${escapeHtml(`${span.error.name}: ${span.error.message.split('\n')[0] ?? ''}`)}</span>`
+        : '';
     const line = `<span class="pct">${escapeHtml(formatPercent(span.durationNs, runNs))}</span> <span class="name">${escapeHtml(span.name)}</span> ${stage} <span class="dur">${escapeHtml(formatDurationNs(span.durationNs))}</span>${error}`;
     if (node.children.length === 0) {
       out.push(`<div class="leaf">${line}</div>`);

@@ -288,4 +288,3 @@ export class ServeCore {
     this.#config.store.add(request);
   }
 }
-

@@ -71,7 +71,8 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function headerName(value: string | undefined, option: string, fallback: string): string {
   if (value === undefined) return fallback;
-  if (!HEADER_NAME.test(value)) throw new TypeError(`stagescope: serve option ${option} must be an HTTP header name (a token like x-request-id), got ${JSON.stringify(value)}`);
+  if (!HEADER_NAME.test(value))
+    throw new TypeError(`stagescope: serve option ${option} must be an HTTP header name (a token like x-request-id), got ${JSON.stringify(value)}`);
   return value.toLowerCase();
 }
 
@@ -98,7 +99,9 @@ export function resolvePageOptions(page: ServeOptions['page'], env: NodeJS.Proce
   }
   const allowedHosts = given?.allowedHosts ?? [];
   if (!Array.isArray(allowedHosts) || !allowedHosts.every((host) => typeof host === 'string' && /^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(host))) {
-    throw new TypeError(`stagescope: serve option page.allowedHosts must be a list of host names without port (e.g. ["box.lan"]), got ${JSON.stringify(allowedHosts)}`);
+    throw new TypeError(
+      `stagescope: serve option page.allowedHosts must be a list of host names without port (e.g. ["box.lan"]), got ${JSON.stringify(allowedHosts)}`,
+    );
   }
   return { enabled: wanted && disabledReason === undefined, path, token, guard, allowedHosts: allowedHosts.map((host) => host.toLowerCase()), disabledReason };
 }

@@ -66,7 +66,10 @@ function wrapRequest(original: RequestFn, protocol: 'http:' | 'https:'): Request
     try {
       for (const [name, value] of Object.entries(started.headers)) {
         if (req.headersSent) {
-          reportDiagnostic('SS_OUTGOING_NOT_PROPAGATED', `an outgoing ${req.method} request had sent its headers already (headers given as an array, or "expect"); no ${name} was added`);
+          reportDiagnostic(
+            'SS_OUTGOING_NOT_PROPAGATED',
+            `an outgoing ${req.method} request had sent its headers already (headers given as an array, or "expect"); no ${name} was added`,
+          );
           break;
         }
         if (req.getHeader(name) === undefined) req.setHeader(name, value);

@@ -65,7 +65,13 @@ export function endClientSpan(config: OutgoingConfig, span: Span, status: number
     if (status !== undefined) span.setAttribute('http.response.status_code', status);
     if (bodyBytes !== undefined && Number.isFinite(bodyBytes)) span.setAttribute('http.response.body.size', bodyBytes);
     const failed = error !== undefined || status === undefined || status >= 500;
-    const failure = error ?? (status === undefined ? Object.assign(new Error('no response'), { name: 'NoResponse' }) : status >= 500 ? Object.assign(new Error(`HTTP ${status}`), { name: 'HttpError' }) : undefined);
+    const failure =
+      error ??
+      (status === undefined
+        ? Object.assign(new Error('no response'), { name: 'NoResponse' })
+        : status >= 500
+          ? Object.assign(new Error(`HTTP ${status}`), { name: 'HttpError' })
+          : undefined);
     config.tracer.endSpan(span, undefined, failure, failed);
   } catch (endError) {
     reportDiagnostic('SS_OUTGOING_FAILED', `could not end a client span: ${String(endError)}`, endError);

@@ -173,4 +173,3 @@ export class ServeScope implements RequestEventSource, PageBackend {
 export function serve(preset: Preset, options: ServeOptions = {}): ServeScope {
   return new ServeScope(preset, options);
 }
-

@@ -30,7 +30,10 @@ describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => 
     assert.equal(plain.stdout, '');
     const notAsked = await observe(launch('cli', script));
     assertSameBehaviour('cli', plain, notAsked);
-    assert.ok(notAsked.stagescopeLines.some((line) => line.includes('SS_MAIN_NOT_CALLED')), 'a hint says how to call main');
+    assert.ok(
+      notAsked.stagescopeLines.some((line) => line.includes('SS_MAIN_NOT_CALLED')),
+      'a hint says how to call main',
+    );
     const asked = await observe(launch('cli', script, [], { cliOptions: ['--call-main'] }));
     assert.equal(asked.code, 0, asked.stderr);
     assert.equal(asked.stdout, 'main ran 5\n');
@@ -63,7 +66,10 @@ describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => 
       assert.ok(traced.doc !== undefined, `${mode}: run document saved`);
       assert.equal(traced.doc.error?.message, 'late failure');
       assert.deepEqual(spanNames(traced.doc), ['run', 'syncAdd']);
-      assert.ok(traced.doc.diagnostics.some((d) => d.code === 'SS_RUN_SNAPSHOT'), `${mode}: says it is a snapshot`);
+      assert.ok(
+        traced.doc.diagnostics.some((d) => d.code === 'SS_RUN_SNAPSHOT'),
+        `${mode}: says it is a snapshot`,
+      );
     }
   });
 
@@ -80,7 +86,7 @@ describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => 
     assertSameBehaviour('api', plain, api);
   });
 
-  it('process.exit(4) mid-run: code and output are the script\'s, the document has the exit code', async () => {
+  it("process.exit(4) mid-run: code and output are the script's, the document has the exit code", async () => {
     const script = scenario('exit-code.cjs');
     const plain = await observe(launch('plain', script));
     assert.equal(plain.code, 4);

@@ -47,7 +47,11 @@ export function launch(mode: Mode, script: string, args: string[] = [], options:
     case 'cli':
       return { argv: [cliPath, 'run', '--targets', targetFile, '--json', json!, '--quiet', ...(options.cliOptions ?? []), '--', script, ...args], env, json };
     case 'import':
-      return { argv: ['--import', 'stagescope/register', script, ...args], env: { STAGESCOPE_TARGETS: targetFile, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1', ...env }, json };
+      return {
+        argv: ['--import', 'stagescope/register', script, ...args],
+        env: { STAGESCOPE_TARGETS: targetFile, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1', ...env },
+        json,
+      };
     case 'api':
       return { argv: [scenario('api-driver.mjs'), json!, script, ...args], env, json };
   }
@@ -96,7 +100,15 @@ export function observe(spec: Launch, options: RunOptions = {}): Promise<Observe
       const lines = stderr.split(/(?<=\n)/);
       const own = lines.filter((line) => line.startsWith('stagescope:'));
       const doc = spec.json !== undefined && existsSync(spec.json) ? (JSON.parse(readFileSync(spec.json, 'utf8')) as RunDocument) : undefined;
-      resolve({ code, signal, stdout, stderr: lines.filter((line) => !line.startsWith('stagescope:')).join(''), stagescopeLines: own.map((line) => line.trimEnd()), doc, pid: child.pid! });
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr: lines.filter((line) => !line.startsWith('stagescope:')).join(''),
+        stagescopeLines: own.map((line) => line.trimEnd()),
+        doc,
+        pid: child.pid!,
+      });
     });
   });
 }
@@ -111,7 +123,10 @@ export function withoutInternalFrames(stderr: string): string {
 
 /** The names of a document's spans, in start order. */
 export function spanNames(doc: RunDocument | undefined): string[] {
-  return (doc?.spans ?? []).slice().sort((a, b) => a.startNs - b.startNs).map((span) => span.name);
+  return (doc?.spans ?? [])
+    .slice()
+    .sort((a, b) => a.startNs - b.startNs)
+    .map((span) => span.name);
 }
 
 /** Has the process with this pid ended? (signal 0 probes without signalling) */

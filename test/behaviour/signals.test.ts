@@ -13,7 +13,7 @@ function signalled(mode: Mode, appMode: string, signal: NodeJS.Signals) {
   return observe(launch(mode, script, [appMode]), { onReady: (pid) => process.kill(pid, signal) });
 }
 
-describe('behaviour matrix: signals sent to the plain process, to the traced process and to the CLI\'s own pid', () => {
+describe("behaviour matrix: signals sent to the plain process, to the traced process and to the CLI's own pid", () => {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     it(`${signal} with no app handler: the process dies of it, and the run is saved`, async () => {
       const plain = await signalled('plain', 'none', signal);

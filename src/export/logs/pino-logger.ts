@@ -5,7 +5,14 @@ import type { RunDocument } from '../../core/run-document.js';
 import type { Span } from '../../core/span.js';
 import type { Tracer } from '../../core/tracer.js';
 import type { FinishedRequest, RequestEventSource } from '../../serve/request-events.js';
-import { exportSpanDurationNs, exportSpanFromLive, exportSpansFromRequest, exportSpansFromRun, type ExportSpan, type ExportSpanOptions } from '../export-span.js';
+import {
+  exportSpanDurationNs,
+  exportSpanFromLive,
+  exportSpansFromRequest,
+  exportSpansFromRun,
+  type ExportSpan,
+  type ExportSpanOptions,
+} from '../export-span.js';
 
 /** pino levels a line can be written at. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';

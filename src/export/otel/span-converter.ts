@@ -79,7 +79,9 @@ function spanAttributes(span: ExportSpan): OtelAttributes {
 export function toReadableSpan(span: ExportSpan, options: SpanConverterOptions): ReadableSpan {
   const context: SpanContext = { traceId: span.traceId, spanId: span.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: false };
   const parentSpanContext: SpanContext | undefined =
-    span.parentSpanId === null ? undefined : { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: span.parentIsRemote };
+    span.parentSpanId === null
+      ? undefined
+      : { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: span.parentIsRemote };
   const endTime = epochNsToHrTime(span.endEpochNs);
   const events: TimedEvent[] = [];
   let status: ReadableSpan['status'] = { code: SpanStatusCode.UNSET };

@@ -32,7 +32,9 @@ export class ZipkinSpanExporter extends SpanExportPipeline {
     try {
       url = new URL(urlText);
     } catch {
-      throw new Error(`ZipkinSpanExporter: option url must be an absolute http(s) URL such as http://localhost:9411/api/v2/spans, got ${JSON.stringify(urlText)}`);
+      throw new Error(
+        `ZipkinSpanExporter: option url must be an absolute http(s) URL such as http://localhost:9411/api/v2/spans, got ${JSON.stringify(urlText)}`,
+      );
     }
     const serviceName = options.serviceName ?? defaultServiceName();
     const headers = { ...options.headers, 'content-type': 'application/json' };

@@ -81,7 +81,10 @@ export function invokeWithKernels(span: Span, invoke: () => unknown): unknown {
     span.setAttribute('kernels', 'skipped: a tf.profile was already running (tfjs has one global profiler; stagescope never nests it)');
     if (!toldNested.has(span.trace)) {
       toldNested.add(span.trace);
-      reportDiagnostic('SS_TFJS_PROFILE_ACTIVE', `kernel drill-down skipped for "${span.name}": a tf.profile was already running; tfjs has one global profiler, so stagescope does not start another`);
+      reportDiagnostic(
+        'SS_TFJS_PROFILE_ACTIVE',
+        `kernel drill-down skipped for "${span.name}": a tf.profile was already running; tfjs has one global profiler, so stagescope does not start another`,
+      );
     }
     return invoke();
   }
@@ -151,7 +154,11 @@ function collect(span: Span, entry: Pending): void {
   const times = entry.records.map((record) => record.kernelTimeMs);
   Promise.all(times).then(
     (resolved) => {
-      entry.kernels = entry.records.map((record, index) => ({ name: String(record.name), kernelTimeMs: toMs(resolved[index]), depth: entry.depths[index] ?? 0 }));
+      entry.kernels = entry.records.map((record, index) => ({
+        name: String(record.name),
+        kernelTimeMs: toMs(resolved[index]),
+        depth: entry.depths[index] ?? 0,
+      }));
       if (span.ended) addKernelSpans(span, entry);
     },
     (error: unknown) => {

@@ -108,7 +108,14 @@ export interface CallGraph {
   options: ResolvedCallGraphOptions;
 }
 
-export const DEFAULT_CALL_GRAPH_OPTIONS: Readonly<ResolvedCallGraphOptions> = { maxNodes: 40, minShare: 0.005, maxMinShare: 0.05, highlight: 'self', highlightExclude: [], minDurationNs: 0 };
+export const DEFAULT_CALL_GRAPH_OPTIONS: Readonly<ResolvedCallGraphOptions> = {
+  maxNodes: 40,
+  minShare: 0.005,
+  maxMinShare: 0.05,
+  highlight: 'self',
+  highlightExclude: [],
+  minDurationNs: 0,
+};
 
 export function resolveCallGraphOptions(options: CallGraphOptions = {}): ResolvedCallGraphOptions {
   const resolved = { ...DEFAULT_CALL_GRAPH_OPTIONS, ...stripUndefined(options) };
@@ -128,7 +135,8 @@ export function resolveCallGraphOptions(options: CallGraphOptions = {}): Resolve
     throw new Error(`stagescope: call graph option highlight must be "self" or "total", got ${JSON.stringify(resolved.highlight)}`);
   }
   for (const stage of resolved.highlightExclude) {
-    if (!isStage(stage)) throw new Error(`stagescope: call graph option highlightExclude: unknown stage ${JSON.stringify(stage)} (stages: ${STAGES.join(', ')})`);
+    if (!isStage(stage))
+      throw new Error(`stagescope: call graph option highlightExclude: unknown stage ${JSON.stringify(stage)} (stages: ${STAGES.join(', ')})`);
   }
   return resolved;
 }
@@ -227,7 +235,9 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
   const nodes: CallGraphNode[] = [];
   const builders = new Map<string, Builder>();
   // Pre-order with an explicit stack (children pushed in reverse start order).
-  const pending: { builder: Builder; parent: CallGraphNode | null }[] = orderByStart(roots).reverse().map((builder) => ({ builder, parent: null }));
+  const pending: { builder: Builder; parent: CallGraphNode | null }[] = orderByStart(roots)
+    .reverse()
+    .map((builder) => ({ builder, parent: null }));
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { builder, parent } = next;
     const { node } = builder;
@@ -259,7 +269,14 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
     kept = cut.nodes;
     if (hottestId !== null && cut.holder.has(hottestId)) hottestId = cut.holder.get(hottestId)!;
     const before = summary ?? { nodes: 0, groups: 0, calls: 0, selfNs: 0, minShare: resolved.minShare, maxDepth: null };
-    summary = { ...before, nodes: before.nodes + cut.summary.nodes, groups: before.groups + cut.summary.groups, calls: before.calls + cut.summary.calls, selfNs: before.selfNs + cut.summary.selfNs, maxDepth: cut.maxDepth };
+    summary = {
+      ...before,
+      nodes: before.nodes + cut.summary.nodes,
+      groups: before.groups + cut.summary.groups,
+      calls: before.calls + cut.summary.calls,
+      selfNs: before.selfNs + cut.summary.selfNs,
+      maxDepth: cut.maxDepth,
+    };
   }
   const keptIds = new Set(kept.map((node) => node.id));
   const edges: CallGraphEdge[] = [];
@@ -306,7 +323,7 @@ function collapseSmallNodes(
   const byId = new Map(nodes.map((node) => [node.id, node]));
   // The hottest node and its ancestors always stay, whatever their share.
   const protectedIds = new Set<string>();
-  for (let node = hottest; node !== null; node = node.parentId === null ? null : byId.get(node.parentId) ?? null) protectedIds.add(node.id);
+  for (let node = hottest; node !== null; node = node.parentId === null ? null : (byId.get(node.parentId) ?? null)) protectedIds.add(node.id);
 
   let share = options.minShare;
   let result = collapseAt(nodes, byId, rootTotalNs * share, protectedIds);

@@ -20,16 +20,23 @@ export function callGraphOptionsFromStrings(values: CallGraphOptionStrings, styl
   const options: DotOptions = {};
   if (values.maxNodes !== undefined && values.maxNodes !== '') {
     const maxNodes = Number(values.maxNodes);
-    if (!(Number.isInteger(maxNodes) && maxNodes >= 2)) throw new Error(`stagescope: ${name('max-nodes')} must be an integer ≥ 2 (call-graph nodes before small ones are merged), got "${values.maxNodes}"`);
+    if (!(Number.isInteger(maxNodes) && maxNodes >= 2))
+      throw new Error(`stagescope: ${name('max-nodes')} must be an integer ≥ 2 (call-graph nodes before small ones are merged), got "${values.maxNodes}"`);
     options.maxNodes = maxNodes;
   }
   if (values.highlight !== undefined && values.highlight !== '') {
-    if (values.highlight !== 'self' && values.highlight !== 'total') throw new Error(`stagescope: ${name('highlight')} must be "self" (most time in the node itself) or "total" (most time with its children), got "${values.highlight}"`);
+    if (values.highlight !== 'self' && values.highlight !== 'total')
+      throw new Error(
+        `stagescope: ${name('highlight')} must be "self" (most time in the node itself) or "total" (most time with its children), got "${values.highlight}"`,
+      );
     options.highlight = values.highlight;
   }
   if (values.highlightExclude !== undefined && values.highlightExclude !== '') {
     const stages: Stage[] = [];
-    for (const entry of values.highlightExclude.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    for (const entry of values.highlightExclude
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '')) {
       if (!isStage(entry)) throw new Error(`stagescope: ${name('highlight-exclude')}: unknown stage "${entry}" (stages: ${STAGES.join(', ')})`);
       stages.push(entry);
     }

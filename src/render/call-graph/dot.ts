@@ -80,7 +80,9 @@ export function renderGraphDot(doc: RunDocument, graph: CallGraph, options: DotO
   const rankdir = options.rankdir === undefined || options.rankdir === 'auto' ? autoRankdir(graph, nameWidthPt) : options.rankdir;
   const lines: string[] = [];
   lines.push('digraph stagescope {');
-  lines.push(`  graph [rankdir=${rankdir}, fontname=${quoteDot(FONT)}, fontsize=11, nodesep=0.25, ranksep=0.4, bgcolor="white", labelloc="t", labeljust="l", pad=0.3];`);
+  lines.push(
+    `  graph [rankdir=${rankdir}, fontname=${quoteDot(FONT)}, fontsize=11, nodesep=0.25, ranksep=0.4, bgcolor="white", labelloc="t", labeljust="l", pad=0.3];`,
+  );
   lines.push(`  node [shape=box, style="rounded,filled", fontname=${quoteDot(FONT)}, fontsize=11, margin="0.08,0.04", color="#555555", penwidth=1];`);
   lines.push(`  edge [fontname=${quoteDot(FONT)}, fontsize=10, color="#666666", arrowsize=0.7];`);
   if (options.legend !== false) lines.push(`  label=<${legendTable(doc, graph)}>;`);
@@ -191,7 +193,12 @@ export function nodeRows(node: CallGraphNode, graph: CallGraph, nameWidthPt: num
   for (const line of wrapText(node.name, nameWidthPt, 11, true, 3)) rows.push({ text: line, size: 11, bold: true, color: ink });
   rows.push({ text: `self ${formatDurationNs(node.selfNs)} (${pct(node.selfNs, total)})`, size: 11, bold: false, color: ink });
   const errors = node.errors > 0 ? ` · ${node.errors} failed` : '';
-  rows.push({ text: `total ${formatDurationNs(node.totalNs)} (${pct(node.totalNs, total)}) · ${node.calls} call${node.calls === 1 ? '' : 's'}${errors}`, size: 10, bold: false, color: ink });
+  rows.push({
+    text: `total ${formatDurationNs(node.totalNs)} (${pct(node.totalNs, total)}) · ${node.calls} call${node.calls === 1 ? '' : 's'}${errors}`,
+    size: 10,
+    bold: false,
+    color: ink,
+  });
   const metrics = orderMetrics(Object.keys(node.metrics));
   for (const key of metrics.slice(0, maxMetrics)) rows.push({ text: formatMetric(key, node.metrics[key]!), size: 9, bold: false, color: ink });
   if (metrics.length > maxMetrics) rows.push({ text: `+${metrics.length - maxMetrics} more metrics (tooltip)`, size: 9, bold: false, color: ink });
@@ -216,14 +223,16 @@ export function tooltip(node: CallGraphNode, graph: CallGraph): string {
   const total = graph.rootTotalNs;
   const lines = [
     node.path.join(' → '),
-    `stage: ${node.mixedStages ? 'mixed' : node.stage ?? 'none'}${node.stageInherited ? ' (inherited from the parent span)' : ''}`,
+    `stage: ${node.mixedStages ? 'mixed' : (node.stage ?? 'none')}${node.stageInherited ? ' (inherited from the parent span)' : ''}`,
     `calls: ${node.calls}${node.errors > 0 ? ` (${node.errors} failed)` : ''}`,
     `self: ${formatDurationNs(node.selfNs)} (${pct(node.selfNs, total)} of run)`,
     `total: ${formatDurationNs(node.totalNs)} (${pct(node.totalNs, total)} of run)`,
   ];
-  if (node.collapsed !== null) lines.push(`merged: ${node.collapsed.nodes} call sites, ${node.collapsed.calls} calls, each under ${pct(graph.collapse?.minShare ?? 0, 1)} of the run`);
+  if (node.collapsed !== null)
+    lines.push(`merged: ${node.collapsed.nodes} call sites, ${node.collapsed.calls} calls, each under ${pct(graph.collapse?.minShare ?? 0, 1)} of the run`);
   for (const target of node.targets) lines.push(`target: ${target}`);
-  for (const key of orderMetrics(Object.keys(node.metrics))) lines.push(`${formatMetric(key, node.metrics[key]!)} (${metricMerge(key) === 'sum' ? 'sum' : metricMerge(key)} over calls)`);
+  for (const key of orderMetrics(Object.keys(node.metrics)))
+    lines.push(`${formatMetric(key, node.metrics[key]!)} (${metricMerge(key) === 'sum' ? 'sum' : metricMerge(key)} over calls)`);
   return lines.join('\n');
 }
 
@@ -260,4 +269,3 @@ export function formatMetric(key: string, value: number): string {
   if (key.endsWith('Ms')) return `${key.slice(0, -2)} ${formatDurationNs(value * 1e6)}`;
   return `${key} ${Number.isInteger(value) ? String(value) : value.toPrecision(4)}`;
 }
-

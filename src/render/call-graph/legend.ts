@@ -25,8 +25,14 @@ export interface LegendLine {
 
 /** The rule that picked the highlighted node, in words (stated on the picture). */
 export function highlightRule(graph: CallGraph): string {
-  const what = graph.options.highlight === 'self' ? 'most SELF time = time spent in the node itself, not in its children' : 'most TOTAL time = the node with its children (max latency)';
-  const excluded = graph.options.highlightExclude.length > 0 ? `; ${graph.options.highlightExclude.join(', ')} stage${graph.options.highlightExclude.length === 1 ? '' : 's'} left out` : '';
+  const what =
+    graph.options.highlight === 'self'
+      ? 'most SELF time = time spent in the node itself, not in its children'
+      : 'most TOTAL time = the node with its children (max latency)';
+  const excluded =
+    graph.options.highlightExclude.length > 0
+      ? `; ${graph.options.highlightExclude.join(', ')} stage${graph.options.highlightExclude.length === 1 ? '' : 's'} left out`
+      : '';
   return `${what}${excluded}`;
 }
 
@@ -41,7 +47,13 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
   const lines: LegendLine[] = [];
   const plainLine = (plain: string, fontSize: number, options: { bold?: boolean; color?: string; spaceBefore?: number } = {}): void => {
     const style = { fontSize, ...(options.bold === true ? { bold: true } : {}), ...(options.color === undefined ? {} : { fill: options.color }) };
-    lines.push({ plain, fontSize, bold: options.bold === true, ...(options.color === undefined ? {} : { color: options.color }), flow: { groups: words(plain, style), ...(options.spaceBefore === undefined ? {} : { spaceBefore: options.spaceBefore }) } });
+    lines.push({
+      plain,
+      fontSize,
+      bold: options.bold === true,
+      ...(options.color === undefined ? {} : { color: options.color }),
+      flow: { groups: words(plain, style), ...(options.spaceBefore === undefined ? {} : { spaceBefore: options.spaceBefore }) },
+    });
   };
   const command = doc.command.length > 0 ? ` · ${doc.command.join(' ')}` : '';
   const subtitle = `preset ${doc.preset ?? 'none'}${command} · run ${formatDurationNs(total)} · ${doc.spans.length} spans`;
@@ -52,15 +64,24 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
     flow: { groups: [...words('Call graph ', { fontSize: 15, bold: true }), ...words(`· ${subtitle}`, { fontSize: 11 })] },
   });
   if (hottest !== undefined) {
-    const metric = graph.options.highlight === 'self' ? `self ${formatDurationNs(hottest.selfNs)} (${pct(hottest.selfNs, total)} of run)` : `total ${formatDurationNs(hottest.totalNs)} (${pct(hottest.totalNs, total)} of run)`;
-    plainLine(`★ Slowest node (${highlightRule(graph)}): ${hottest.name} — ${metric}, ${hottest.calls} call${hottest.calls === 1 ? '' : 's'}`, 11, { bold: true, color: HIGHLIGHT_BORDER });
+    const metric =
+      graph.options.highlight === 'self'
+        ? `self ${formatDurationNs(hottest.selfNs)} (${pct(hottest.selfNs, total)} of run)`
+        : `total ${formatDurationNs(hottest.totalNs)} (${pct(hottest.totalNs, total)} of run)`;
+    plainLine(`★ Slowest node (${highlightRule(graph)}): ${hottest.name} — ${metric}, ${hottest.calls} call${hottest.calls === 1 ? '' : 's'}`, 11, {
+      bold: true,
+      color: HIGHLIGHT_BORDER,
+    });
   } else if (graph.options.highlightExclude.length > 0 && graph.nodes.length > 0) {
     plainLine(`no node highlighted: every call site is in an excluded stage (${graph.options.highlightExclude.join(', ')})`, 11, { color: HIGHLIGHT_BORDER });
   }
   const totals = stageTotals(doc);
   if (totals.length > 0) {
     // Shares of all self time (work), not of the run: concurrent spans would push a share of the run past 100 %.
-    const workNs = Math.max(1, doc.spans.reduce((sum, span) => sum + span.selfNs, 0));
+    const workNs = Math.max(
+      1,
+      doc.spans.reduce((sum, span) => sum + span.selfNs, 0),
+    );
     const items = totals.map((entry) => `${entry.stage} ${formatDurationNs(entry.selfNs)} (${pct(entry.selfNs, workNs)})`);
     const lead = 'self time by stage (share of all self time): ';
     const groups: FlowGroup[] = [...words(lead, { fontSize: 11 })];
@@ -74,7 +95,10 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
   const roots = graph.nodes.filter((node) => node.parentId === null);
   if (hottest !== undefined && hottest.parentId !== null && roots.length > 0) {
     const rootSelfNs = roots.reduce((sum, node) => sum + node.selfNs, 0);
-    plainLine(`not highlighted: the run's own time outside any traced call (self of ${truncate(roots.map((node) => node.name).join(', '), 40)}) ${formatDurationNs(rootSelfNs)} (${pct(rootSelfNs, total)}): script code, or libraries no target covers`, 10);
+    plainLine(
+      `not highlighted: the run's own time outside any traced call (self of ${truncate(roots.map((node) => node.name).join(', '), 40)}) ${formatDurationNs(rootSelfNs)} (${pct(rootSelfNs, total)}): script code, or libraries no target covers`,
+      10,
+    );
   }
   const heatShares = [0, 0.01, 0.05, 0.1, 0.2, HEAT_FULL_SHARE];
   const heatLabel = (share: number): string => `${share === HEAT_FULL_SHARE ? '≥' : ''}${Math.round(share * 100)}%`;
@@ -82,7 +106,12 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
     plain: `fill = self time as share of the run: ${heatShares.map(heatLabel).join(', ')} (white → dark red)`,
     fontSize: 11,
     bold: false,
-    flow: { groups: [...words('fill = self time as share of the run: ', { fontSize: 11 }), ...heatShares.map((share) => swatchLabel(heatForShare(share), heatLabel(share), { fontSize: 11 }, { stroke: '#777777' }))] },
+    flow: {
+      groups: [
+        ...words('fill = self time as share of the run: ', { fontSize: 11 }),
+        ...heatShares.map((share) => swatchLabel(heatForShare(share), heatLabel(share), { fontSize: 11 }, { stroke: '#777777' })),
+      ],
+    },
   });
   const usedStages = STAGE_ORDER.filter((stage) => graph.nodes.some((node) => (node.stage ?? 'none') === stage));
   if (usedStages.length > 0) {
@@ -91,17 +120,39 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
       plain: `top strip = stage: ${usedStages.map(label).join(', ')}`,
       fontSize: 11,
       bold: false,
-      flow: { groups: [...words('top strip = stage: ', { fontSize: 11 }), ...usedStages.map((stage) => swatchLabel(STAGE_COLORS[stage], label(stage), { fontSize: 11 }, { stroke: '#777777' }))] },
+      flow: {
+        groups: [
+          ...words('top strip = stage: ', { fontSize: 11 }),
+          ...usedStages.map((stage) => swatchLabel(STAGE_COLORS[stage], label(stage), { fontSize: 11 }, { stroke: '#777777' })),
+        ],
+      },
     });
   }
-  plainLine('node = call site (same name path), times summed over its calls (concurrent calls can add up to more than the run) · edge = calls · thick edge = more time', 10);
+  plainLine(
+    'node = call site (same name path), times summed over its calls (concurrent calls can add up to more than the run) · edge = calls · thick edge = more time',
+    10,
+  );
   if (graph.collapse !== null) {
     const { nodes, groups, calls, selfNs, minShare, maxDepth } = graph.collapse;
-    const what = maxDepth === null ? `${nodes} small call sites (${calls} calls, each under ${pct(minShare, 1)} of the run` : `${nodes} call sites (${calls} calls: small ones and all below depth ${maxDepth}`;
-    plainLine(`merged ${what}, self ${formatDurationNs(selfNs)} together) into ${groups} dashed node${groups === 1 ? '' : 's'} to keep ≤ ${graph.options.maxNodes} nodes (raise with --max-nodes)`, 10);
+    const what =
+      maxDepth === null
+        ? `${nodes} small call sites (${calls} calls, each under ${pct(minShare, 1)} of the run`
+        : `${nodes} call sites (${calls} calls: small ones and all below depth ${maxDepth}`;
+    plainLine(
+      `merged ${what}, self ${formatDurationNs(selfNs)} together) into ${groups} dashed node${groups === 1 ? '' : 's'} to keep ≤ ${graph.options.maxNodes} nodes (raise with --max-nodes)`,
+      10,
+    );
   }
-  if (graph.hiddenSpans > 0) plainLine(`${graph.hiddenSpans} span${graph.hiddenSpans === 1 ? '' : 's'} shorter than ${formatDurationNs(graph.options.minDurationNs)} left out (with their children)`, 10);
-  plainLine(`instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics`, 9, { color: '#555555' });
+  if (graph.hiddenSpans > 0)
+    plainLine(
+      `${graph.hiddenSpans} span${graph.hiddenSpans === 1 ? '' : 's'} shorter than ${formatDurationNs(graph.options.minDurationNs)} left out (with their children)`,
+      10,
+    );
+  plainLine(
+    `instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics`,
+    9,
+    { color: '#555555' },
+  );
   return lines;
 }
 

@@ -71,7 +71,9 @@ export function renderCallGraphSvgSync(doc: RunDocument, options: DotOptions = {
   const graph = aggregateCallGraph(doc, options);
   const layout = options.layout ?? 'auto';
   const tidy = layout === 'tidy' || (layout === 'auto' && graph.nodes.length > TIDY_LAYOUT_THRESHOLD);
-  const drawing = tidy ? tidyCallGraph(graph, nameWidthPt(options), options.maxMetrics ?? 3) : parseGraphvizSvg(dotToSvg(renderGraphDot(doc, graph, { ...options, legend: false })));
+  const drawing = tidy
+    ? tidyCallGraph(graph, nameWidthPt(options), options.maxMetrics ?? 3)
+    : parseGraphvizSvg(dotToSvg(renderGraphDot(doc, graph, { ...options, legend: false })));
   return composeCallGraphSvg(doc, graph, drawing, heatForShare);
 }
 
@@ -85,7 +87,8 @@ export function renderCallGraphSvgSync(doc: RunDocument, options: DotOptions = {
 export async function renderCallGraphSvg(doc: RunDocument, options: DotOptions = {}): Promise<string> {
   // The tidy layout needs no Graphviz: do not pay for loading it.
   const graph = options.layout === 'tidy' ? null : aggregateCallGraph(doc, options);
-  if (options.layout === 'tidy' || (options.layout !== 'graphviz' && graph !== null && graph.nodes.length > TIDY_LAYOUT_THRESHOLD)) return renderCallGraphSvgSync(doc, options);
+  if (options.layout === 'tidy' || (options.layout !== 'graphviz' && graph !== null && graph.nodes.length > TIDY_LAYOUT_THRESHOLD))
+    return renderCallGraphSvgSync(doc, options);
   await loadGraphviz();
   return renderCallGraphSvgSync(doc, options);
 }

@@ -106,15 +106,22 @@ export function tidyCallGraph(graph: CallGraph, nameWidthPt: number, maxMetrics:
   for (const box of boxes.values()) {
     const { node } = box;
     const hottest = node.id === graph.hottestId;
-    const stroke = hottest ? `stroke="${HIGHLIGHT_BORDER}" stroke-width="5"` : node.errors > 0 ? 'stroke="#d62728" stroke-width="2"' : 'stroke="#555555" stroke-width="1"';
+    const stroke = hottest
+      ? `stroke="${HIGHLIGHT_BORDER}" stroke-width="5"`
+      : node.errors > 0
+        ? 'stroke="#d62728" stroke-width="2"'
+        : 'stroke="#555555" stroke-width="1"';
     const dash = node.collapsed !== null ? ' stroke-dasharray="5,2"' : '';
     const parts: string[] = [`<g class="node" id="${node.id}"><title>${escapeXml(tooltip(node, graph))}</title>`];
     parts.push(`<path d="${roundedRect(box.x, box.y, box.width, box.height, 6)}" fill="${nodeFill(node, graph)}" ${stroke}${dash}/>`);
     let y = box.y + PAD_Y;
     for (const row of box.rows) {
       const h = rowHeight(row);
-      if (row.background !== undefined) parts.push(`<rect x="${r(box.x + PAD_X - 2)}" y="${r(y)}" width="${r(box.width - 2 * PAD_X + 4)}" height="${r(h)}" fill="${row.background}"/>`);
-      parts.push(`<text x="${r(box.x + PAD_X)}" y="${r(y + h - 1 - row.size * 0.22)}" font-size="${row.size}"${row.bold ? ' font-weight="bold"' : ''} fill="${row.color}">${escapeXml(row.text)}</text>`);
+      if (row.background !== undefined)
+        parts.push(`<rect x="${r(box.x + PAD_X - 2)}" y="${r(y)}" width="${r(box.width - 2 * PAD_X + 4)}" height="${r(h)}" fill="${row.background}"/>`);
+      parts.push(
+        `<text x="${r(box.x + PAD_X)}" y="${r(y + h - 1 - row.size * 0.22)}" font-size="${row.size}"${row.bold ? ' font-weight="bold"' : ''} fill="${row.color}">${escapeXml(row.text)}</text>`,
+      );
       y += h;
     }
     parts.push('</g>');

@@ -53,7 +53,13 @@ export function words(text: string, style: Omit<FlowText, 'kind' | 'text'>): Flo
 /** A swatch followed by its label, kept on one line. */
 export function swatchLabel(color: string, label: string, style: Omit<FlowText, 'kind' | 'text'>, extra: Partial<FlowSwatch> = {}): FlowGroup {
   // A gap, not trailing spaces: spaces collapse in SVG when the next run is a tspan of the same <text>.
-  return { parts: [{ kind: 'swatch', color, ...extra }, { kind: 'text', text: label, ...style }, { kind: 'gap', em: 1.2 }] };
+  return {
+    parts: [
+      { kind: 'swatch', color, ...extra },
+      { kind: 'text', text: label, ...style },
+      { kind: 'gap', em: 1.2 },
+    ],
+  };
 }
 
 function partWidth(part: FlowPart, lineFontSize: number): number {
@@ -122,7 +128,10 @@ export function layoutFlow(paragraphs: readonly FlowParagraph[], left: number, t
         const runs = open.runs;
         runs[runs.length - 1]!.text = runs[runs.length - 1]!.text.trimEnd();
         if (runs.length === 1) svg.push(`<text x="${round(open.x)}" y="${round(baseline)}"${runs[0]!.style}>${escapeXml(runs[0]!.text)}</text>`);
-        else svg.push(`<text x="${round(open.x)}" y="${round(baseline)}">${runs.map((run) => `<tspan${run.style}>${escapeXml(run.text)}</tspan>`).join('')}</text>`);
+        else
+          svg.push(
+            `<text x="${round(open.x)}" y="${round(baseline)}">${runs.map((run) => `<tspan${run.style}>${escapeXml(run.text)}</tspan>`).join('')}</text>`,
+          );
         open = null;
       };
       for (const group of groups) {
@@ -134,7 +143,9 @@ export function layoutFlow(paragraphs: readonly FlowParagraph[], left: number, t
             const side = size * 0.85;
             const stroke = part.stroke === undefined ? '' : ` stroke="${part.stroke}" stroke-width="0.5"`;
             const opacity = part.opacity === undefined ? '' : ` fill-opacity="${part.opacity}"`;
-            svg.push(`<rect class="swatch" x="${round(x)}" y="${round(baseline - side * 0.9)}" width="${round(side)}" height="${round(side)}" rx="1.5" fill="${part.color}"${opacity}${stroke}/>`);
+            svg.push(
+              `<rect class="swatch" x="${round(x)}" y="${round(baseline - side * 0.9)}" width="${round(side)}" height="${round(side)}" rx="1.5" fill="${part.color}"${opacity}${stroke}/>`,
+            );
           } else {
             const style = textStyle(part);
             if (open === null) open = { x, runs: [{ style, text: part.text }] };

@@ -40,10 +40,18 @@ export class PageGuard {
       // check stops DNS rebinding (evil.example re-pointed at 127.0.0.1 by its owner,
       // so that a browser here sends the attacker's page's requests to us).
       if (!isLoopbackAddress(req.socket.remoteAddress)) {
-        return { allowed: false, status: 403, reason: 'without page.token the page answers only clients on this machine (loopback); set page.token (or page.guard) to open it to others' };
+        return {
+          allowed: false,
+          status: 403,
+          reason: 'without page.token the page answers only clients on this machine (loopback); set page.token (or page.guard) to open it to others',
+        };
       }
       if (!this.hostAllowed(req.headers.host)) {
-        return { allowed: false, status: 403, reason: `without page.token the page answers only Host names ${[...LOOPBACK_HOSTS, ...this.#options.allowedHosts].join(', ')} (DNS rebinding protection); add the name to page.allowedHosts or set page.token` };
+        return {
+          allowed: false,
+          status: 403,
+          reason: `without page.token the page answers only Host names ${[...LOOPBACK_HOSTS, ...this.#options.allowedHosts].join(', ')} (DNS rebinding protection); add the name to page.allowedHosts or set page.token`,
+        };
       }
     }
     if (this.#tokenDigest !== undefined) {

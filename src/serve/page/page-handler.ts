@@ -115,7 +115,11 @@ export class PageHandler {
       if (access.status === 401) res.setHeader('www-authenticate', 'Bearer realm="stagescope"');
       return wantsJson(req, sub)
         ? this.#json(res, access.status, { error: access.reason })
-        : this.#html(res, access.status, renderMessagePage(this.path, preset, access.status === 401 ? 'Token needed' : 'Refused', access.reason, this.#guard.usesToken));
+        : this.#html(
+            res,
+            access.status,
+            renderMessagePage(this.path, preset, access.status === 401 ? 'Token needed' : 'Refused', access.reason, this.#guard.usesToken),
+          );
     }
 
     if (sub === '/tracing') {
@@ -151,7 +155,8 @@ export class PageHandler {
     if (sub.startsWith('/requests/')) {
       const id = safeDecode(sub.slice('/requests/'.length));
       const request = id === undefined ? undefined : store.get(id);
-      if (request === undefined) return this.#html(res, 404, renderMessagePage(this.path, preset, 'Not found', 'no such request in the store (it may have been evicted)', false));
+      if (request === undefined)
+        return this.#html(res, 404, renderMessagePage(this.path, preset, 'Not found', 'no such request in the store (it may have been evicted)', false));
       const doc = requestToRunDocument(request, preset);
       let svg: { ok: true; dataUri: string } | { ok: false; reason: string };
       try {
@@ -167,7 +172,17 @@ export class PageHandler {
       return this.#json(
         res,
         200,
-        store.recent().map((r) => ({ id: r.id, method: r.method, route: r.route, path: r.path, status: r.status, error: r.error, latencyNs: r.latencyNs, startedAt: r.startedAt, spans: r.spans.length })),
+        store.recent().map((r) => ({
+          id: r.id,
+          method: r.method,
+          route: r.route,
+          path: r.path,
+          status: r.status,
+          error: r.error,
+          latencyNs: r.latencyNs,
+          startedAt: r.startedAt,
+          spans: r.spans.length,
+        })),
       );
     }
     if (sub.startsWith('/api/requests/')) {

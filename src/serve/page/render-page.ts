@@ -76,10 +76,26 @@ dl.facts dd { margin: 0; }
 `;
 
 function page(title: string, basePath: string, preset: string, body: SafeHtml): string {
-  return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title><style>${raw(STYLE)}</style></head>
-<body><header><h1>stagescope</h1><span>preset <b>${preset}</b></span><a href="${basePath}">recent requests</a></header>
-<main>${body}</main></body></html>`.value}\n`;
+  return `<!doctype html>\n${
+    html`<html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title}</title>
+        <style>
+          ${raw(STYLE)}
+        </style>
+      </head>
+      <body>
+        <header>
+          <h1>stagescope</h1>
+          <span>preset <b>${preset}</b></span
+          ><a href="${basePath}">recent requests</a>
+        </header>
+        <main>${body}</main>
+      </body>
+    </html>`.value
+  }\n`;
 }
 
 function ms(ns: number): string {
@@ -110,44 +126,137 @@ export function renderIndexPage(model: IndexPageModel): string {
   const clock = model.formatClock ?? formatClock;
   const { basePath } = model;
   const anyOn = model.targets.some((target) => target.enabled);
-  const targets = html`
-<h2>Tracing</h2>
-<p>Overhead budget: ${Number.isFinite(model.maxOverheadPct) ? `${model.maxOverheadPct}% of the measured work per target` : 'off'}.
- ${toggleForm(basePath, undefined, true, 'enable all')} ${toggleForm(basePath, undefined, false, 'disable all')}
- ${anyOn ? '' : html`<span class="warn">all targets are off: requests get ids and latency, but no inner spans</span>`}</p>
-<table><thead><tr><th>target</th><th>stage</th><th>state</th><th class="num">recorded calls</th><th class="num" title="wrapper overhead per recorded call, in % of the work it measured">overhead / work</th><th></th></tr></thead><tbody>
-${model.targets.map(
-  (target) => html`<tr><td class="mono">${target.id}</td><td>${target.stage ?? ''}</td>
-<td>${target.enabled ? (target.sampleEvery > 1 ? html`<span class="pill sampled">sampled 1/${target.sampleEvery}</span>` : html`<span class="pill on">on</span>`) : html`<span class="pill off">off</span>`}</td>
-<td class="num">${target.calls}</td><td class="num">${target.overheadPct === null ? '–' : `${target.overheadPct.toFixed(2)}%`}</td>
-<td>${target.enabled ? toggleForm(basePath, target.id, false, 'disable') : toggleForm(basePath, target.id, true, 'enable')}</td></tr>`,
-)}
-</tbody></table>`;
+  const targets = html` <h2>Tracing</h2>
+    <p>
+      Overhead budget: ${Number.isFinite(model.maxOverheadPct) ? `${model.maxOverheadPct}% of the measured work per target` : 'off'}.
+      ${toggleForm(basePath, undefined, true, 'enable all')} ${toggleForm(basePath, undefined, false, 'disable all')}
+      ${anyOn ? '' : html`<span class="warn">all targets are off: requests get ids and latency, but no inner spans</span>`}
+    </p>
+    <table>
+      <thead>
+        <tr>
+          <th>target</th>
+          <th>stage</th>
+          <th>state</th>
+          <th class="num">recorded calls</th>
+          <th class="num" title="wrapper overhead per recorded call, in % of the work it measured">overhead / work</th>
+          <th></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${model.targets.map(
+          (target) =>
+            html`<tr>
+              <td class="mono">${target.id}</td>
+              <td>${target.stage ?? ''}</td>
+              <td>
+                ${target.enabled ? (target.sampleEvery > 1 ? html`<span class="pill sampled">sampled 1/${target.sampleEvery}</span>` : html`<span class="pill on">on</span>`) : html`<span class="pill off">off</span>`}
+              </td>
+              <td class="num">${target.calls}</td>
+              <td class="num">${target.overheadPct === null ? '–' : `${target.overheadPct.toFixed(2)}%`}</td>
+              <td>${target.enabled ? toggleForm(basePath, target.id, false, 'disable') : toggleForm(basePath, target.id, true, 'enable')}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
   const adaptive =
     model.adaptive.length === 0
       ? html``
-      : html`<h2>Adaptive decisions</h2><table><thead><tr><th>when</th><th>target</th><th>action</th><th>why</th></tr></thead><tbody>
-${model.adaptive.map(({ event, wallMs }) => html`<tr><td class="mono">${clock(wallMs)}</td><td class="mono">${event.target}</td><td>${adaptiveText(event)}</td><td>${event.reason}</td></tr>`)}
-</tbody></table>`;
+      : html`<h2>Adaptive decisions</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>when</th>
+                <th>target</th>
+                <th>action</th>
+                <th>why</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${model.adaptive.map(
+                ({ event, wallMs }) =>
+                  html`<tr>
+                    <td class="mono">${clock(wallMs)}</td>
+                    <td class="mono">${event.target}</td>
+                    <td>${adaptiveText(event)}</td>
+                    <td>${event.reason}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`;
   const routes = html`<h2>Routes</h2>
-<p class="muted">Percentiles from fixed-bucket log histograms (±2.2%), over every request since start; per stage: time in that stage's outermost spans.</p>
-<table><thead><tr><th>route</th><th class="num">requests</th><th class="num">errors</th><th>stage</th><th class="num">count</th><th class="num">p50</th><th class="num">p95</th><th class="num">p99</th><th class="num">max</th></tr></thead><tbody>
-${model.routes.map((route) =>
-  route.stages.map(
-    (stage, index) => html`<tr>${index === 0 ? html`<td rowspan="${route.stages.length}" class="mono">${route.method} ${route.route}</td><td rowspan="${route.stages.length}" class="num">${route.count}</td><td rowspan="${route.stages.length}" class="num${route.errors > 0 ? ' err' : ''}">${route.errors}</td>` : ''}
-<td>${stage.stage}</td><td class="num">${stage.count}</td><td class="num">${ms(stage.p50Ns)}</td><td class="num">${ms(stage.p95Ns)}</td><td class="num">${ms(stage.p99Ns)}</td><td class="num">${ms(stage.maxNs)}</td></tr>`,
-  ),
-)}
-</tbody></table>`;
+    <p class="muted">Percentiles from fixed-bucket log histograms (±2.2%), over every request since start; per stage: time in that stage's outermost spans.</p>
+    <table>
+      <thead>
+        <tr>
+          <th>route</th>
+          <th class="num">requests</th>
+          <th class="num">errors</th>
+          <th>stage</th>
+          <th class="num">count</th>
+          <th class="num">p50</th>
+          <th class="num">p95</th>
+          <th class="num">p99</th>
+          <th class="num">max</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${model.routes.map((route) =>
+          route.stages.map(
+            (stage, index) =>
+              html`<tr>
+                ${
+                  index === 0
+                    ? html`<td rowspan="${route.stages.length}" class="mono">${route.method} ${route.route}</td>
+                        <td rowspan="${route.stages.length}" class="num">${route.count}</td>
+                        <td rowspan="${route.stages.length}" class="num${route.errors > 0 ? ' err' : ''}">${route.errors}</td>`
+                    : ''
+                }
+                <td>${stage.stage}</td>
+                <td class="num">${stage.count}</td>
+                <td class="num">${ms(stage.p50Ns)}</td>
+                <td class="num">${ms(stage.p95Ns)}</td>
+                <td class="num">${ms(stage.p99Ns)}</td>
+                <td class="num">${ms(stage.maxNs)}</td>
+              </tr>`,
+          ),
+        )}
+      </tbody>
+    </table>`;
   const s = model.store;
   const recent = html`<h2>Recent requests</h2>
-<p class="muted">${s.size} kept of ${s.total} seen (bounds: ${s.maxRequests} requests, ${formatBytes(s.maxBytes)}; now ${formatBytes(s.bytes)}; ${s.evicted} evicted).</p>
-<table id="recent"><thead><tr><th>start</th><th>request id</th><th>method</th><th>route</th><th class="num">status</th><th class="num">latency</th><th class="num">spans</th></tr></thead><tbody>
-${model.recent.map(
-  (request) => html`<tr><td class="mono">${clock(Date.parse(request.startedAt))}</td><td class="mono"><a href="${requestHref(basePath, request.id)}">${request.id}</a></td>
-<td>${request.method}</td><td class="mono">${request.route}</td><td class="num">${statusCell(request)}</td><td class="num">${ms(request.latencyNs)}</td><td class="num">${request.spans.length}${request.adaptive.length > 0 ? html` <span class="pill sampled" title="adaptive tracing acted during this request">⚙</span>` : ''}</td></tr>`,
-)}
-</tbody></table>`;
+    <p class="muted">
+      ${s.size} kept of ${s.total} seen (bounds: ${s.maxRequests} requests, ${formatBytes(s.maxBytes)}; now ${formatBytes(s.bytes)}; ${s.evicted} evicted).
+    </p>
+    <table id="recent">
+      <thead>
+        <tr>
+          <th>start</th>
+          <th>request id</th>
+          <th>method</th>
+          <th>route</th>
+          <th class="num">status</th>
+          <th class="num">latency</th>
+          <th class="num">spans</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${model.recent.map(
+          (request) =>
+            html`<tr>
+              <td class="mono">${clock(Date.parse(request.startedAt))}</td>
+              <td class="mono"><a href="${requestHref(basePath, request.id)}">${request.id}</a></td>
+              <td>${request.method}</td>
+              <td class="mono">${request.route}</td>
+              <td class="num">${statusCell(request)}</td>
+              <td class="num">${ms(request.latencyNs)}</td>
+              <td class="num">
+                ${request.spans.length}${request.adaptive.length > 0 ? html` <span class="pill sampled" title="adaptive tracing acted during this request">⚙</span>` : ''}
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
   return page(`stagescope · ${model.preset}`, basePath, model.preset, html`${targets}${adaptive}${routes}${recent}`);
 }
 
@@ -155,16 +264,30 @@ ${model.recent.map(
 export function renderRequestPage(model: RequestPageModel): string {
   const { request } = model;
   const facts = html`<h2>Request <span class="mono">${request.id}</span></h2>
-<dl class="facts"><dt>route</dt><dd class="mono">${request.method} ${request.route}</dd>
-<dt>path</dt><dd class="mono">${request.path}</dd>
-<dt>status</dt><dd>${statusCell(request)}</dd>
-<dt>latency</dt><dd>${ms(request.latencyNs)}</dd>
-<dt>started</dt><dd class="mono">${request.startedAt}</dd>
-<dt>trace id</dt><dd class="mono">${request.traceId}</dd>
-<dt>stagescope overhead</dt><dd>${ms(request.overheadNs)} in ${request.wrappedCalls} wrapped calls${request.droppedSpans > 0 ? html` · <span class="warn">${request.droppedSpans} spans dropped (per-request bound)</span>` : ''}</dd></dl>
-${request.adaptive.length > 0 ? html`<p class="warn">${request.adaptive.map((event) => html`⚙ adaptive: ${event.target} ${adaptiveText(event)} (${event.reason})<br>`)}</p>` : ''}`;
-  const tree = html`<h2>Tree</h2><pre class="tree" id="tree">${model.tree}</pre>`;
-  const graph = html`<h2>Call graph</h2>${model.svg.ok ? html`<div class="graph"><img id="call-graph" alt="call graph of request ${request.id}" src="${model.svg.dataUri}"></div>` : html`<p class="muted">No call graph: ${model.svg.reason}</p>`}`;
+    <dl class="facts">
+      <dt>route</dt>
+      <dd class="mono">${request.method} ${request.route}</dd>
+      <dt>path</dt>
+      <dd class="mono">${request.path}</dd>
+      <dt>status</dt>
+      <dd>${statusCell(request)}</dd>
+      <dt>latency</dt>
+      <dd>${ms(request.latencyNs)}</dd>
+      <dt>started</dt>
+      <dd class="mono">${request.startedAt}</dd>
+      <dt>trace id</dt>
+      <dd class="mono">${request.traceId}</dd>
+      <dt>stagescope overhead</dt>
+      <dd>
+        ${ms(request.overheadNs)} in ${request.wrappedCalls} wrapped
+        calls${request.droppedSpans > 0 ? html` · <span class="warn">${request.droppedSpans} spans dropped (per-request bound)</span>` : ''}
+      </dd>
+    </dl>
+    ${request.adaptive.length > 0 ? html`<p class="warn">${request.adaptive.map((event) => html`⚙ adaptive: ${event.target} ${adaptiveText(event)} (${event.reason})<br />`)}</p>` : ''}`;
+  const tree = html`<h2>Tree</h2>
+    <pre class="tree" id="tree">${model.tree}</pre>`;
+  const graph = html`<h2>Call graph</h2>
+    ${model.svg.ok ? html`<div class="graph"><img id="call-graph" alt="call graph of request ${request.id}" src="${model.svg.dataUri}" /></div>` : html`<p class="muted">No call graph: ${model.svg.reason}</p>`}`;
   return page(`stagescope · ${request.method} ${request.route}`, model.basePath, model.preset, html`${facts}${tree}${graph}`);
 }
 
@@ -174,12 +297,22 @@ export function renderLoginPage(basePath: string, preset: string, message: strin
     'stagescope · log in',
     basePath,
     preset,
-    html`<h2>Log in</h2>${message === undefined ? '' : html`<p class="err">${message}</p>`}
-<form method="post" action="${basePath}/login"><label>stagescope token <input type="password" name="token" autocomplete="current-password" required></label> <button type="submit">log in</button></form>`,
+    html`<h2>Log in</h2>
+      ${message === undefined ? '' : html`<p class="err">${message}</p>`}
+      <form method="post" action="${basePath}/login">
+        <label>stagescope token <input type="password" name="token" autocomplete="current-password" required /></label> <button type="submit">log in</button>
+      </form>`,
   );
 }
 
 /** A small page for refusals and errors. Pure. */
 export function renderMessagePage(basePath: string, preset: string, title: string, message: string, loginLink: boolean): string {
-  return page(`stagescope · ${title}`, basePath, preset, html`<h2>${title}</h2><p>${message}</p>${loginLink ? html`<p><a href="${basePath}/login">log in with the token</a></p>` : ''}`);
+  return page(
+    `stagescope · ${title}`,
+    basePath,
+    preset,
+    html`<h2>${title}</h2>
+      <p>${message}</p>
+      ${loginLink ? html`<p><a href="${basePath}/login">log in with the token</a></p>` : ''}`,
+  );
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,13 +6,13 @@ import type { Preset } from '../src/presets/preset.js';
 import { resolvePageOptions } from '../src/serve/options.js';
 import { ServeScope } from '../src/serve/serve-scope.js';
 import { tempDir } from './helpers.js';
+import { launchChromium, NEEDS_CHROMIUM } from './picture-check.js';
 import { close, fakePreset, listen, request, waitForRequests, type FakeLib } from './serve-fixtures.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 const HOSTILE_ROUTE = '/<script>alert(1)</script>';
 const HOSTILE_NAME = '<img src=x onerror=alert(2)>';
-const CHROMIUM = '/usr/bin/chromium';
 
 let preset: Preset;
 let lib: FakeLib;
@@ -137,59 +136,43 @@ describe('the stagescope page', () => {
     }
   });
 
-  it(
-    'renders in headless Chromium: log in, list, click into a request, no script runs',
-    { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (apt-get install chromium)` },
-    async () => {
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+  it('renders in headless Chromium: log in, list, click into a request, no script runs', { skip: NEEDS_CHROMIUM }, async () => {
+    const browser = await launchChromium();
+    const dialogs: string[] = [];
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.dismiss();
       });
-      const dialogs: string[] = [];
-      try {
-        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-        page.on('dialog', (dialog) => {
-          dialogs.push(dialog.message());
-          void dialog.dismiss();
-        });
-        const base = `http://127.0.0.1:${port}/stagescope`;
-        const refused = await page.goto(base);
-        assert.equal(refused?.status(), 401);
-        await page.goto(`${base}/login`);
-        await page.fill('input[name=token]', TOKEN);
-        await Promise.all([page.waitForURL(base), page.click('button[type=submit]')]);
-        const recentText = await page.locator('#recent').innerText();
-        assert.ok(recentText.includes(HOSTILE_ROUTE), 'the hostile route shows literally');
-        const dir = tempDir('stagescope-page-');
-        await page.screenshot({ path: path.join(dir, 'index.png'), fullPage: true });
-        await page
-          .locator('#recent a', { hasText: /./ })
-          .filter({ has: page.locator('xpath=..') })
-          .first();
-        const hostileRow = page.locator('#recent tr', { hasText: HOSTILE_ROUTE });
-        await Promise.all([page.waitForURL(/\/stagescope\/requests\//), hostileRow.locator('a').click()]);
-        const tree = await page.locator('#tree').innerText();
-        assert.ok(tree.includes(`GET ${HOSTILE_ROUTE}`), tree);
-        assert.ok(tree.includes(HOSTILE_NAME), tree);
-        assert.match(tree, /Engine\.run \[detection\]/);
-        const graphWidth = await page.locator('#call-graph').evaluate((img) => (img as { naturalWidth: number }).naturalWidth);
-        assert.ok(graphWidth > 0, 'the call-graph image loaded');
-        await page.screenshot({ path: path.join(dir, 'request.png'), fullPage: true });
-        console.log(`# screenshots: ${dir}/index.png ${dir}/request.png`);
-        assert.deepEqual(dialogs, [], 'no script ran');
-        assert.equal(await page.evaluate('typeof window.__pwned'), 'undefined');
-      } finally {
-        await browser.close();
-      }
-    },
-  );
+      const base = `http://127.0.0.1:${port}/stagescope`;
+      const refused = await page.goto(base);
+      assert.equal(refused?.status(), 401);
+      await page.goto(`${base}/login`);
+      await page.fill('input[name=token]', TOKEN);
+      await Promise.all([page.waitForURL(base), page.click('button[type=submit]')]);
+      const recentText = await page.locator('#recent').innerText();
+      assert.ok(recentText.includes(HOSTILE_ROUTE), 'the hostile route shows literally');
+      const dir = tempDir('stagescope-page-');
+      await page.screenshot({ path: path.join(dir, 'index.png'), fullPage: true });
+      await page
+        .locator('#recent a', { hasText: /./ })
+        .filter({ has: page.locator('xpath=..') })
+        .first();
+      const hostileRow = page.locator('#recent tr', { hasText: HOSTILE_ROUTE });
+      await Promise.all([page.waitForURL(/\/stagescope\/requests\//), hostileRow.locator('a').click()]);
+      const tree = await page.locator('#tree').innerText();
+      assert.ok(tree.includes(`GET ${HOSTILE_ROUTE}`), tree);
+      assert.ok(tree.includes(HOSTILE_NAME), tree);
+      assert.match(tree, /Engine\.run \[detection\]/);
+      const graphWidth = await page.locator('#call-graph').evaluate((img) => (img as { naturalWidth: number }).naturalWidth);
+      assert.ok(graphWidth > 0, 'the call-graph image loaded');
+      await page.screenshot({ path: path.join(dir, 'request.png'), fullPage: true });
+      console.log(`# screenshots: ${dir}/index.png ${dir}/request.png`);
+      assert.deepEqual(dialogs, [], 'no script ran');
+      assert.equal(await page.evaluate('typeof window.__pwned'), 'undefined');
+    } finally {
+      await browser.close();
+    }
+  });
 });

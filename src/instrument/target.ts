@@ -62,7 +62,7 @@ export function resolveTarget(raw: unknown, location: string | ((field: string |
   const at = typeof location === 'string' ? () => location : location;
   const where = at(undefined);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new TargetError(`${where}: a target must be an object with "module" and "export", got ${describe(raw)}`);
+    throw new TargetError(`${where}: a target must be an object with "module" and "export", got ${describeValue(raw)}`);
   }
   const entry = raw as Record<string, unknown>;
   for (const key of Object.keys(entry)) {
@@ -88,7 +88,7 @@ export function resolveTarget(raw: unknown, location: string | ((field: string |
   let stage: Stage | null = null;
   if (entry.stage !== undefined && entry.stage !== null) {
     if (!isStage(entry.stage)) {
-      throw new TargetError(`${at('stage')}: field "stage": ${describe(entry.stage)} is not a stage (one of ${STAGES.join(', ')}, or null)`);
+      throw new TargetError(`${at('stage')}: field "stage": ${describeValue(entry.stage)} is not a stage (one of ${STAGES.join(', ')}, or null)`);
     }
     stage = entry.stage;
   }
@@ -110,7 +110,7 @@ export function defaultName(exportPath: string): string {
 function requireString(entry: Record<string, unknown>, field: string, where: string): string {
   const value = entry[field];
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new TargetError(`${where}: field "${field}" is required and must be a non-empty string, got ${describe(value)}`);
+    throw new TargetError(`${where}: field "${field}" is required and must be a non-empty string, got ${describeValue(value)}`);
   }
   return value.trim();
 }
@@ -118,7 +118,7 @@ function requireString(entry: Record<string, unknown>, field: string, where: str
 function optionalString(entry: Record<string, unknown>, field: string, where: string): string | undefined {
   const value = entry[field];
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new TargetError(`${where}: field "${field}" must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string') throw new TargetError(`${where}: field "${field}" must be a string, got ${describeValue(value)}`);
   return value.trim();
 }
 
@@ -128,10 +128,11 @@ function optionalBoolean(entry: Record<string, unknown>, field: string, where: s
   if (typeof value === 'boolean') return value;
   if (value === 'true') return true;
   if (value === 'false') return false;
-  throw new TargetError(`${where}: field "${field}" must be true or false, got ${describe(value)}`);
+  throw new TargetError(`${where}: field "${field}" must be true or false, got ${describeValue(value)}`);
 }
 
-function describe(value: unknown): string {
+/** A value as an error message names it (`a list`, `"det"`, `number 3`). */
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';

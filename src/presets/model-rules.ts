@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { isStage, STAGES, type Stage } from '../core/types.js';
-import { TargetError } from '../instrument/target.js';
+import { describeValue, TargetError } from '../instrument/target.js';
 import { stageFromModelName } from './model-stage.js';
 
 /**
@@ -35,7 +35,7 @@ export function resolveModelRule(raw: unknown, location: string | ((field: strin
   const at = typeof location === 'string' ? () => location : location;
   const where = at(undefined);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new TargetError(`${where}: a models entry must be an object like { match: 'plate-detector*.onnx', stage: detection }, got ${describe(raw)}`);
+    throw new TargetError(`${where}: a models entry must be an object like { match: 'plate-detector*.onnx', stage: detection }, got ${describeValue(raw)}`);
   }
   const entry = raw as Record<string, unknown>;
   for (const key of Object.keys(entry)) {
@@ -43,7 +43,9 @@ export function resolveModelRule(raw: unknown, location: string | ((field: strin
   }
   const match = entry.match;
   if (typeof match !== 'string' || match.trim() === '') {
-    throw new TargetError(`${at('match')}: field "match" is required: a glob on the model's file name, e.g. 'plate-detector*.onnx', got ${describe(match)}`);
+    throw new TargetError(
+      `${at('match')}: field "match" is required: a glob on the model's file name, e.g. 'plate-detector*.onnx', got ${describeValue(match)}`,
+    );
   }
   if (/[/\\]/.test(match)) {
     throw new TargetError(
@@ -52,7 +54,7 @@ export function resolveModelRule(raw: unknown, location: string | ((field: strin
   }
   const stage = entry.stage;
   if (!isStage(stage)) {
-    throw new TargetError(`${at('stage')}: field "stage": ${describe(stage)} is not a stage (one of ${STAGES.join(', ')})`);
+    throw new TargetError(`${at('stage')}: field "stage": ${describeValue(stage)} is not a stage (one of ${STAGES.join(', ')})`);
   }
   let pattern: RegExp;
   try {
@@ -108,13 +110,4 @@ export function resolveModelStage(name: string, rules: readonly ModelStageRule[]
     for (const rule of rules) if (rule.pattern.test(file)) return rule.stage;
   }
   return stageFromModelName(name);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
 }

@@ -27,6 +27,7 @@ interface Window {
   calls: number;
   asyncCalls: number;
   longCalls: number;
+  longDurationNs: number;
   durationNs: number;
   overheadNs: number;
 }
@@ -139,10 +140,11 @@ export class OverheadBudget {
       calls: sw.calls ?? 0,
       asyncCalls: sw.asyncCalls ?? 0,
       longCalls: sw.longCalls ?? 0,
+      longDurationNs: sw.longDurationNs ?? 0,
       durationNs: sw.durationNs ?? 0,
       overheadNs: sw.overheadNs ?? 0,
     };
-    const last = this.#windows.get(id) ?? { calls: 0, asyncCalls: 0, longCalls: 0, durationNs: 0, overheadNs: 0 };
+    const last = this.#windows.get(id) ?? { calls: 0, asyncCalls: 0, longCalls: 0, longDurationNs: 0, durationNs: 0, overheadNs: 0 };
     this.#windows.set(id, now);
     const windowCalls = now.calls - last.calls;
     if (windowCalls <= 0 || !sw.enabled || this.#maxOverheadPct === Infinity) return;
@@ -153,7 +155,11 @@ export class OverheadBudget {
     const asyncShare = (now.asyncCalls - last.asyncCalls) / windowCalls;
     const wrapperNs = costs.recordSyncNs * (1 - asyncShare) + costs.recordAsyncNs * asyncShare;
     const recordedOverheadNs = wrapperNs + (now.overheadNs - last.overheadNs) / windowCalls;
-    const workNs = Math.max(1, (now.durationNs - last.durationNs) / windowCalls - costs.insideSpanNs);
+    // Work per call of the short calls only: the few long ones of a tiny target
+    // are the process being preempted (a loaded machine made an `x + 1` look like µs).
+    const shortCalls = windowCalls - (now.longCalls - last.longCalls);
+    const shortDurationNs = now.durationNs - last.durationNs - (now.longDurationNs - last.longDurationNs);
+    const workNs = Math.max(1, shortDurationNs / Math.max(1, shortCalls) - costs.insideSpanNs);
     const sampleEvery = sw.sampleEvery ?? 1;
     const passNs = costs.passThroughNs;
     const budgetNs = (this.maxOverheadPct / 100) * workNs;

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { suppressTracing } from '../src/core/context.js';
 import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
+import { knownWrapperCosts, wrapperCosts } from '../src/instrument/overhead-model.js';
 import { isWrapped, originalOf, wrapFunction, type TargetHook, type TargetSwitch, type WrapSpec } from '../src/instrument/wrap.js';
 
 function spec(name: string, extra: Partial<WrapSpec> = {}): WrapSpec {
@@ -306,5 +307,19 @@ describe('wrapFunction', () => {
       /* stack overflow */
     }
     assert.ok(reached > plainDepth / 4, `traced depth ${reached} vs plain ${plainDepth}`);
+  });
+});
+
+describe('wrapper cost calibration', () => {
+  it('never finds a recorded call free, and a span holds at most the cost of its call', async () => {
+    // Each variant's lowest round is taken on its own: a preempted plain round
+    // once made the lowest difference 0 on a loaded CI machine, and the budget
+    // then let a hot target through.
+    const costs = await wrapperCosts();
+    assert.ok(costs.recordSyncNs > 0, `recordSyncNs ${costs.recordSyncNs}`);
+    assert.ok(costs.recordAsyncNs > 0, `recordAsyncNs ${costs.recordAsyncNs}`);
+    assert.ok(costs.insideSpanNs <= costs.recordSyncNs, `inside ${costs.insideSpanNs} > whole ${costs.recordSyncNs}`);
+    assert.ok(costs.passThroughNs >= 0);
+    assert.deepEqual(knownWrapperCosts(), costs, 'measured once per process');
   });
 });

@@ -46,6 +46,9 @@ describe('cost of observation', () => {
     assert.equal(doc.overheadNs, overhead.wrapperNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs);
     assert.ok(overhead.wrapperNs > 0 && overhead.hooksNs > 0);
     assert.ok(overhead.perCall !== undefined && overhead.perCall.asyncNs > 0);
+    // 1,101 calls: the wrapper's share is smaller than measuring it, so the run uses the estimate and pays no calibration.
+    assert.equal(overhead.perCall.calibrated, false);
+    assert.equal(overhead.calibrationNs, undefined);
     assert.equal(doc.wrappedCalls, RUNS + 1);
     assert.ok(overhead.startupNs !== undefined && overhead.startupNs > 0, 'start-up measured under the CLI');
     assert.match(result.stderr.split('\n')[0] ?? '', /\[OH [^,]+, 1101 wrapped calls, startup [\d.]+ m?s\]/);
@@ -69,7 +72,7 @@ describe('cost of observation', () => {
     );
     assert.equal(result.code, 0, result.stderr);
     const doc = readRun(json);
-    assert.ok(doc.budget !== undefined && doc.budget.sampled + doc.budget.disabled === 1);
+    assert.ok(doc.budget !== undefined && doc.budget.sampled + doc.budget.disabled === 1, JSON.stringify(doc.adaptive));
     const recorded = doc.spans.filter((span) => span.name === 'tiny').length;
     assert.equal(doc.budget.skippedCalls, 5000 - recorded, 'every call is either recorded or counted as skipped');
     assert.equal(doc.overhead?.passThroughCalls, doc.budget.skippedCalls);
@@ -80,5 +83,48 @@ describe('cost of observation', () => {
       result.stderr,
       new RegExp(`⚙ adaptive: serve-hot-lib#tiny (sampled 1 in \\d+|disabled) at \\+[^,]+, ${doc.budget.skippedCalls} calls not recorded`),
     );
+  });
+
+  it('a run of 100,000 calls or more measures the wrapper once, at its end, and says so', async () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'many.mjs');
+    const fixtures = path.join(repoRoot, 'test/fixtures');
+    writeFileSync(
+      script,
+      [
+        `import { createRequire } from 'node:module';`,
+        `const { tiny } = createRequire(${JSON.stringify(path.join(fixtures, 'package.json'))})('serve-hot-lib');`,
+        `let x = 0;`,
+        `for (let i = 0; i < 120000; i++) x = tiny(x);`,
+        `console.log(x);`,
+      ].join('\n'),
+    );
+    const json = path.join(dir, 'run.json');
+    const result = await runCli(
+      [
+        'run',
+        '--preset',
+        'custom',
+        '--targets',
+        path.join(repoRoot, 'test/fixtures/targets/hot.yaml'),
+        '--max-overhead-pct',
+        'off',
+        '--json',
+        json,
+        '--',
+        script,
+      ],
+      { cwd: fixtures },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '120000\n');
+    const doc = readRun(json);
+    assert.equal(doc.wrappedCalls, 120000);
+    const overhead = doc.overhead!;
+    assert.equal(overhead.perCall?.calibrated, true);
+    assert.ok(overhead.calibrationNs !== undefined && overhead.calibrationNs > 0);
+    assert.ok(overhead.perCall.syncNs > 0, 'a recorded call is never free');
+    // perCall is rounded to whole ns, wrapperNs is not.
+    assert.ok(Math.abs(overhead.wrapperNs - 120000 * overhead.perCall.syncNs) <= 120000 * 0.5 + 1);
   });
 });

@@ -110,8 +110,15 @@ export interface OverheadBreakdown {
   hooksNs: number;
   /** Per-span probes, measured, ns. */
   probesNs: number;
-  /** The calibrated costs per call, ns (absent when nothing was wrapped). */
-  perCall?: { syncNs: number; asyncNs: number; passThroughNs: number; insideSpanNs: number };
+  /**
+   * The costs per call, ns (absent when nothing was wrapped): `calibrated` when
+   * measured in the traced process (runs of 100 000 calls or more), else the
+   * estimate for its Node version (a smaller run's wrapper share is smaller than
+   * measuring it would cost).
+   */
+  perCall?: { syncNs: number; asyncNs: number; passThroughNs: number; insideSpanNs: number; calibrated: boolean };
+  /** Measuring the per-call costs at the run's end, ns; absent when the estimate was used or they were measured earlier. */
+  calibrationNs?: number;
   /** Loading stagescope and patching before the script ran (not part of `durationNs` or `overheadNs`), ns; absent when unknown. */
   startupNs?: number;
   /** Overhead of the worker threads and child processes merged in (their own `overheadNs`), ns; absent when none. */

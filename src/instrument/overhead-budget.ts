@@ -2,7 +2,7 @@ import { nowNs } from '../core/clock.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { AdaptiveEvent } from '../core/run-document.js';
 import type { Instrumenter } from './instrumenter.js';
-import { wrapperCostsSync } from './overhead-model.js';
+import { wrapperCostsFor } from './overhead-model.js';
 import type { TargetSwitch } from './wrap.js';
 
 export interface OverheadBudgetOptions {
@@ -35,10 +35,10 @@ interface Window {
 /**
  * What a call through a disabled or sampled-out wrapper costs (the fast path:
  * one context read and a branch): the part of the overhead that sampling cannot
- * remove. Calibrated once per process, see `overhead-model.ts`.
+ * remove. Calibrated or estimated, see `wrapperCostsFor` in `overhead-model.ts`.
  */
 export function passThroughCostNs(): number {
-  return wrapperCostsSync().passThroughNs;
+  return wrapperCostsFor(0).passThroughNs;
 }
 
 /**
@@ -151,7 +151,10 @@ export class OverheadBudget {
     // Model-sized calls are always recorded. A few long calls among a thousand tiny
     // ones are the machine preempting the process, not the target's work.
     if ((now.longCalls - last.longCalls) * 100 >= windowCalls) return;
-    const costs = wrapperCostsSync();
+    // Estimated until this target has made CALIBRATE_FROM_CALLS calls: a tiny
+    // target is far over budget either way, and calibrating at its first check
+    // would pause the app for tens of ms to decide what is already clear.
+    const costs = wrapperCostsFor(now.calls);
     const asyncShare = (now.asyncCalls - last.asyncCalls) / windowCalls;
     const wrapperNs = costs.recordSyncNs * (1 - asyncShare) + costs.recordAsyncNs * asyncShare;
     const recordedOverheadNs = wrapperNs + (now.overheadNs - last.overheadNs) / windowCalls;

@@ -4,7 +4,7 @@ import type { SpanProbe } from '../core/probe.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
 import { LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
 import { runDeferred } from '../core/deferred.js';
-import { knownWrapperCosts, wrapperCostsSync } from '../instrument/overhead-model.js';
+import { calibratedAlready, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
 import type { SpanRecord } from '../core/types.js';
 import { Tracer } from '../core/tracer.js';
@@ -247,7 +247,8 @@ export class Preset {
       probesNs,
     };
     if (trace.wrappedCalls > 0 || passThroughCalls > 0) {
-      const costs = knownWrapperCosts() ?? wrapperCostsSync();
+      const calibratedBefore = calibratedAlready();
+      const costs = wrapperCostsFor(trace.wrappedCalls + passThroughCalls);
       const syncCalls = trace.wrappedCalls - trace.asyncCalls;
       breakdown.wrapperNs = Math.round(syncCalls * costs.recordSyncNs + trace.asyncCalls * costs.recordAsyncNs);
       breakdown.passThroughNs = Math.round(passThroughCalls * costs.passThroughNs);
@@ -256,7 +257,9 @@ export class Preset {
         asyncNs: Math.round(costs.recordAsyncNs),
         passThroughNs: Math.round(costs.passThroughNs),
         insideSpanNs: Math.round(costs.insideSpanNs),
+        calibrated: costs.calibrated,
       };
+      if (costs.calibrated && !calibratedBefore && costs.calibrationNs > 0) breakdown.calibrationNs = costs.calibrationNs;
     }
     if (this.#startupNs !== undefined) breakdown.startupNs = this.#startupNs;
     return breakdown;

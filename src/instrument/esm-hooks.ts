@@ -90,8 +90,8 @@ export function resolveSync(
   nextResolve: (specifier: string, context?: unknown) => ResolveResult,
 ): ResolveResult {
   // Builtins the main thread waits for (workers, child processes: module-hooks' onFirstBuiltinLoad).
-  const builtinSeen = (globalThis as { [key: symbol]: ((specifier: string) => void) | undefined })[BUILTIN_KEY];
-  if (builtinSeen !== undefined) builtinSeen(specifier);
+  const builtinSeen = (globalThis as { [key: symbol]: ((specifier: string, parentURL?: string) => void) | undefined })[BUILTIN_KEY];
+  if (builtinSeen !== undefined) builtinSeen(specifier, context.parentURL);
   return noteResolved(specifier, nextResolve(specifier, context));
 }
 

@@ -1,5 +1,6 @@
 import Module, { createRequire, register } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import { nearestPackage, packageEntryOfFile } from '../reach/package-of-file.js';
 
@@ -53,10 +54,21 @@ const STATE_KEY = Symbol.for('stagescope.module-hooks.v1');
 const ESM_KEY = Symbol.for('stagescope.esm.v1');
 /** Called by the in-thread ESM resolve hook for every specifier (see `onFirstBuiltinLoad`). */
 const BUILTIN_KEY = Symbol.for('stagescope.builtin.v1');
-type GlobalWithState = typeof globalThis & { [STATE_KEY]?: HookState; [ESM_KEY]?: { onLoad: Function }; [BUILTIN_KEY]?: (specifier: string) => void };
+type GlobalWithState = typeof globalThis & {
+  [STATE_KEY]?: HookState;
+  [ESM_KEY]?: { onLoad: Function };
+  [BUILTIN_KEY]?: (specifier: string, parentURL?: string) => void;
+};
 const g = globalThis as GlobalWithState;
 /** For the in-thread ESM hooks, loaded only when a package is watched. */
 const requireHere = createRequire(import.meta.url);
+/**
+ * stagescope's own modules (`build/src/`), as a path and a URL: a builtin they
+ * load (the output writer's `child_process`) is not the script starting
+ * workers or children, and must not start the reach machinery at the run's end.
+ */
+const OWN_SOURCE_URL = new URL('../', import.meta.url).href;
+const OWN_SOURCE_DIR = fileURLToPath(OWN_SOURCE_URL);
 
 const state: HookState = (g[STATE_KEY] ??= {
   listeners: new Set(),
@@ -94,7 +106,10 @@ function installCjsHook(): void {
   internals._load = function stagescopeLoad(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
     // eslint-disable-next-line prefer-rest-params
     const exports = Reflect.apply(originalLoad, this, arguments);
-    if (state.builtinListeners !== undefined && state.builtinListeners.size > 0) builtinLoaded(request);
+    if (state.builtinListeners !== undefined && state.builtinListeners.size > 0) {
+      const parentFile = (parent as { filename?: unknown } | null)?.filename;
+      if (typeof parentFile !== 'string' || !parentFile.startsWith(OWN_SOURCE_DIR)) builtinLoaded(request);
+    }
     // `require('pkg')` passes the bare name; an ESM `import 'pkg'` of a CJS package
     // passes the resolved file name. Map both to the package name.
     let moduleName = state.watched.has(request) ? request : packageOfAbsolutePath(request);
@@ -151,8 +166,12 @@ export function onFirstBuiltinLoad(names: readonly string[], listener: () => voi
   return true;
 }
 
-/** A module request or ESM specifier was seen: run the listeners of a watched builtin. */
-function builtinLoaded(request: string): void {
+/**
+ * A module request or ESM specifier was seen: run the listeners of a watched
+ * builtin (unless stagescope's own code asked for it).
+ */
+function builtinLoaded(request: string, parentURL?: string): void {
+  if (parentURL !== undefined && parentURL.startsWith(OWN_SOURCE_URL)) return;
   const name = request.startsWith('node:') ? request.slice(5) : request;
   const list = state.builtinListeners?.get(name);
   if (list === undefined) return;

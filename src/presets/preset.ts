@@ -518,6 +518,8 @@ export class Preset {
     }
     const { svg, gantt, trace } = this.#options.outputs;
     // Synchronous, on every exit path: without Graphviz loaded here, the SVG is drawn by a child process.
+    // The writers (and the renderers they import) are loaded only when a picture was asked for.
+    if (svg === undefined && gantt === undefined && trace === undefined) return;
     for (const result of lazyModules.writeOutputs().writeOutputsSync(doc, { svg, gantt, trace }, this.#pictureOptions(doc))) this.#report(result);
   }
 }

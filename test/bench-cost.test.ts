@@ -150,7 +150,28 @@ describe('bench:cost: goals, schedule, figures', () => {
     });
     assert.equal(figure('onnx-run-added').sample(get), 4);
     assert.equal(figure('sharp-added').sample(get), 30);
-    assert.deepEqual(figure('onnx-run-added').context?.(get), { plainCallUs: 1200, plainCpuPerCallUs: 1000, wallAddedUs: 50 });
+    assert.deepEqual(figure('onnx-run-added').context?.(get), { plainCallUs: 1200, plainCpuPerCallUs: 1000, wallAddedUs: 50, mainThreadCpu: 0 });
+  });
+
+  test("rows 3 and 4 on Node ≥ 22: the main thread's CPU time when both variants have it (the libraries work on threads of their own)", () => {
+    const loop = (cpuPerCallNs: number, threadCpuPerCallNs: number | undefined, medianNs: number) => ({
+      calls: 10,
+      cpuPerCallNs,
+      medianNs,
+      under100usCalls: 0,
+      ...(threadCpuPerCallNs === undefined ? {} : { threadCpuPerCallNs }),
+    });
+    const get = lookupFrom({
+      'model/plain': outcome({ onnx: loop(1_000_000, 20_000, 1_200_000), sharp: loop(900_000, 30_000, 1_400_000) }),
+      'model/traced': outcome({ onnx: loop(1_040_000, 21_500, 1_250_000), sharp: loop(950_000, undefined, 1_380_000) }, docSummary()),
+      'onnx-tiny/plain': outcome({ onnxTiny: loop(9000, 7000, 6500) }),
+      'onnx-tiny/traced': outcome({ onnxTiny: loop(10_000, 8000, 7300) }, null),
+    });
+    assert.equal(figure('onnx-run-added').sample(get), 1.5, "main thread: 21.5 − 20 µs, not the process's 40 µs");
+    assert.equal(figure('onnx-run-added').context?.(get)?.mainThreadCpu, 1);
+    assert.equal(figure('sharp-added').sample(get), 50, 'one variant without the thread figure: the process CPU of both');
+    assert.equal(figure('onnx-tiny-added').sample(get), 1);
+    assert.equal(figure('onnx-tiny-added').context?.(get)?.wallAddedUs, 0.8);
   });
 
   test('figures: a failed child or a missing figure is an error with a message, not a silent gap', () => {
@@ -375,6 +396,6 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
   test('bad options: exit 2 naming the option', async () => {
     const result = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--only', 'nope']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--only: unknown experiment "nope" \(known: startup, example, model, tiny, probes, ocr-loop\)/);
+    assert.match(result.stderr, /--only: unknown experiment "nope" \(known: startup, example, model, onnx-tiny, tiny, probes, ocr-loop\)/);
   });
 });

@@ -34,12 +34,15 @@ async function timeCalls(fn, calls) {
   for (let i = 0; i < warm; i++) await fn();
   const perCallNs = new Float64Array(calls);
   const cpuStart = process.cpuUsage();
+  // Node ≥ 22: the main thread's own CPU time (the libraries' native work runs on threads of their own).
+  const threadStart = typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage() : null;
   for (let i = 0; i < calls; i++) {
     const start = process.hrtime.bigint();
     await fn();
     perCallNs[i] = Number(process.hrtime.bigint() - start);
   }
   const cpu = process.cpuUsage(cpuStart);
+  const thread = threadStart === null ? null : process.threadCpuUsage(threadStart);
   let total = 0;
   for (const ns of perCallNs) total += ns;
   return {
@@ -48,6 +51,7 @@ async function timeCalls(fn, calls) {
     medianNs: median(perCallNs),
     meanNs: total / calls,
     cpuPerCallNs: ((cpu.user + cpu.system) * 1000) / calls,
+    ...(thread === null ? {} : { threadCpuPerCallNs: ((thread.user + thread.system) * 1000) / calls }),
     under100usCalls: perCallNs.filter((ns) => ns < 100_000).length,
   };
 }

@@ -54,12 +54,12 @@ function tail(text: string, lines: number): string {
  * own work never competes with the measured process) and collect its figures.
  * Throws ChildFailed naming the command, the exit status and the end of stderr.
  */
-export function runChild(spec: ChildSpec, cwd: string, docFile: string): ChildOutcome {
+export function runChild(spec: ChildSpec, cwd: string, docFile: string, nodeBinary: string = process.execPath): ChildOutcome {
   const env = { ...cleanEnv(), ...spec.env };
   if (spec.runDocument) env.STAGESCOPE_JSON = docFile;
   rmSync(docFile, { force: true });
   const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, spec.args, {
+  const child = spawnSync(nodeBinary, spec.args, {
     cwd,
     env,
     encoding: 'utf8',

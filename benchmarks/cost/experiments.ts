@@ -40,6 +40,7 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
   const wallOnly = { expectsResult: false };
   const tinyArgs = [child('tiny-loop.mjs'), `n=${settings.tinyCalls}`];
   const modelArgs = [child('model-loop.mjs'), `n=${settings.modelCalls}`, `warm=${settings.modelWarmCalls}`];
+  const onnxTinyArgs = [child('onnx-tiny-loop.mjs'), `n=${settings.onnxTinyCalls}`];
   const probeArgs = [child('probe-loop.mjs'), `n=${settings.probeCalls}`];
   const ocrArgs = [child('ocr-loop.mjs'), `iterations=${settings.ocrIterations}`];
   // Custom preset with the tiny targets: what a user tracing their own function runs.
@@ -80,6 +81,16 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
       variants: {
         plain: spec(modelArgs),
         traced: spec(['--import', 'stagescope/register/ocr', ...modelArgs], { env: quiet, runDocument: true }),
+      },
+    },
+    {
+      id: 'onnx-tiny',
+      title: `InferenceSession.run on a one-node model (a few µs a call), ${settings.onnxTinyCalls} timed calls, default settings`,
+      repeats: settings.repeats.onnxTiny,
+      warmup: true,
+      variants: {
+        plain: spec(onnxTinyArgs),
+        traced: spec(['--import', 'stagescope/register/ocr', ...onnxTinyArgs], { env: quiet }),
       },
     },
     {

@@ -6,10 +6,12 @@
 export interface CostSettings {
   quick: boolean;
   /** Interleaved repeats of each experiment. */
-  repeats: { startup: number; example: number; model: number; tiny: number; probes: number; ocrLoop: number };
+  repeats: { startup: number; example: number; model: number; onnxTiny: number; tiny: number; probes: number; ocrLoop: number };
   /** Timed calls of InferenceSession.run and of the sharp pipeline, after `modelWarmCalls` untimed ones. */
   modelCalls: number;
   modelWarmCalls: number;
+  /** Timed calls of InferenceSession.run on the one-node model (children/tiny-onnx-model.mjs). */
+  onnxTinyCalls: number;
   /** Timed awaited calls of the tiny async function (plus N/10 warm-up calls). */
   tinyCalls: number;
   /** Timed calls of the tiny sync function in the probes experiment. */
@@ -20,10 +22,11 @@ export interface CostSettings {
 
 export const FULL_SETTINGS: CostSettings = {
   quick: false,
-  repeats: { startup: 10, example: 5, model: 4, tiny: 5, probes: 5, ocrLoop: 3 },
+  repeats: { startup: 10, example: 5, model: 4, onnxTiny: 6, tiny: 5, probes: 5, ocrLoop: 3 },
   // 1,500 + 50 = 1,550 calls: the loop issue 9's table was measured on.
   modelCalls: 1500,
   modelWarmCalls: 50,
+  onnxTinyCalls: 20_000,
   tinyCalls: 200_000,
   probeCalls: 20_000,
   ocrIterations: 30,
@@ -31,9 +34,10 @@ export const FULL_SETTINGS: CostSettings = {
 
 export const QUICK_SETTINGS: CostSettings = {
   quick: true,
-  repeats: { startup: 3, example: 2, model: 2, tiny: 2, probes: 2, ocrLoop: 2 },
+  repeats: { startup: 3, example: 2, model: 2, onnxTiny: 2, tiny: 2, probes: 2, ocrLoop: 2 },
   modelCalls: 100,
   modelWarmCalls: 10,
+  onnxTinyCalls: 2000,
   tinyCalls: 20_000,
   probeCalls: 2000,
   ocrIterations: 3,

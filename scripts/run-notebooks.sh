@@ -7,7 +7,7 @@
 # Executed copies go to build/notebooks/ (the sources in notebooks/ stay
 # without outputs). Runs scripts/setup-notebooks.sh first if the kernel spec
 # is missing, and builds the package if build/ is missing (the notebooks
-# import ../build/src/index.js).
+# import ../build/src/{index,render,compare}.js, the package's entries).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,7 +16,7 @@ export JUPYTER_PATH="$root/build/jupyter/share/jupyter${JUPYTER_PATH:+:$JUPYTER_
 if [ ! -f "$root/build/jupyter/share/jupyter/kernels/tslab/kernel.json" ]; then
   bash "$root/scripts/setup-notebooks.sh"
 fi
-if [ ! -f "$root/build/src/index.js" ]; then
+if [ ! -f "$root/build/src/index.js" ] || [ ! -f "$root/build/src/render.js" ] || [ ! -f "$root/build/src/compare.js" ]; then
   npx tsc -p tsconfig.json
 fi
 

@@ -2,92 +2,60 @@
  * stagescope: stage trees, call graphs and comparisons for ML inference
  * pipelines on Node.js, without editing them.
  *
+ * The root entry is what a driver script, a server or your own code needs:
+ * the presets, manual spans, the run document, diagnostics and serving.
+ * Renderers are in `stagescope/render`, comparison and benchmarking in
+ * `stagescope/compare`, exporters in `stagescope/export` (docs/api.md).
+ * `test/package-exports.test.ts` pins every name of every entry.
+ *
  * @example
  * import { OnnxLatency } from 'stagescope';
  * await new OnnxLatency().run('./my-classifier.mjs');
  */
-export { nowNs, nsToMs, nsToUs, nsToWallMs } from './core/clock.js';
-export { currentSpan, suppressTracing } from './core/context.js';
-export { span, type ManualSpanOptions } from './api/span.js';
-export { traced, tracedOriginal, type TracedOptions } from './api/traced.js';
-export { diagnosticChannel, type Diagnostic } from './core/diagnostics.js';
-export type { SpanProbe } from './core/probe.js';
-export { Recorder, DEFAULT_MAX_SPANS, type RecorderOptions } from './core/recorder.js';
-export { assertRunDocument, buildRunDocument, RUN_FORMAT, type RunDocument, type SampleSeries } from './core/run-document.js';
-export { Span, Trace } from './core/span.js';
-export { Tracer, type StartSpanOptions, type TracerOptions } from './core/tracer.js';
-export { STAGES, type Stage, type SpanRecord, type SpanStatus, type SpanError, type Attributes, type Metrics } from './core/types.js';
 
-export { Instrumenter, type InstrumenterOptions } from './instrument/instrumenter.js';
-export { registerTargetHook } from './instrument/hook-registry.js';
-export { loadTargetFile, parseTargetFile, type TargetFile } from './instrument/target-file.js';
-export { resolveTarget, TargetError, type ResolvedTarget, type TargetSpec } from './instrument/target.js';
-export { isWrapped, originalOf, wrapFunction, type CallContext, type CallEndContext, type TargetHook, type WrapSpec } from './instrument/wrap.js';
-
-export { renderTextTree, type TextTreeOptions } from './render/text-tree.js';
-export { formatDurationNs, formatBytes } from './render/format.js';
-export { probeAnnotation } from './render/probe-annotation.js';
-export { aggregateCallGraph, type CallGraph, type CallGraphEdge, type CallGraphNode, type CallGraphOptions } from './render/call-graph/aggregate.js';
-export { renderDot, type DotOptions } from './render/call-graph/dot.js';
-export { dotToSvg, loadGraphviz, renderCallGraphSvg, renderCallGraphSvgSync } from './render/call-graph/svg.js';
-export { assignLanes, renderGantt, type GanttOptions } from './render/gantt.js';
-export { assignTracks, renderChromeTrace, renderChromeTraceJson, type ChromeTrace, type ChromeTraceEvent } from './render/chrome-trace.js';
-export { heatColor, STAGE_COLORS, stageColor, type StageKey } from './render/palette.js';
-export { stageTotals, type StageTotal } from './render/stage-totals.js';
-export { writeOutputs, writeOutputsSync, type OutputPaths, type OutputResult } from './io/write-outputs.js';
-
-export { MemoryProbe, type MemoryProbeOptions } from './probes/memory-probe.js';
-export { CpuProbe, type CpuProbeOptions } from './probes/cpu-probe.js';
-export { DiskProbe } from './probes/disk-probe.js';
-export { NetworkProbe } from './probes/network-probe.js';
-export { EventLoopProbe } from './probes/event-loop-probe.js';
-export { EventLoopDelaySampler, type EventLoopDelaySamplerOptions } from './probes/event-loop-delay-sampler.js';
-export { GcProbe, type GcProbeOptions } from './probes/gc-probe.js';
-export { SystemSampler, type SystemSamplerOptions } from './probes/system-sampler.js';
-export type { BackgroundSampler } from './probes/background-sampler.js';
-export { PROBE_NAMES, PROBE_DESCRIPTIONS, resolveProbes, parseProbeList, UnknownProbeError, type ProbeName, type ProbeSpec } from './probes/registry.js';
-
-export {
-  compareBenchVariants,
-  compareRuns,
-  DEFAULT_COMPARE_OPTIONS,
-  type Comparable,
-  type Comparison,
-  type ComparisonRow,
-  type ComparisonSide,
-  type CompareOptions,
-  type NoiseMethod,
-  type Verdict,
-} from './compare/compare-runs.js';
-export { renderComparisonTable, type ComparisonTableOptions } from './compare/comparison-table.js';
-export { renderComparisonMarkdown } from './compare/comparison-markdown.js';
-export { renderComparisonSvg, type ComparisonSvgOptions } from './compare/comparison-svg.js';
-export { readComparableFile, type ComparableFile } from './compare/read-comparable.js';
-export { measureRun, type Measure } from './compare/stage-paths.js';
-export { mannWhitneyU, summarizeSamples, type MannWhitneyResult, type SampleSummary } from './compare/stats.js';
-export { benchScript, BenchRunError, type BenchOptions, type BenchVariantSpec } from './bench/bench-script.js';
-export { assertBenchDocument, BENCH_FORMAT, summarizeRuns, type BenchDocument, type BenchRow, type BenchVariant } from './bench/bench-document.js';
-export { renderBenchTable } from './bench/bench-table.js';
-
+// Presets: the one-line drivers, their options, and named presets for the CLI and workers.
 export { Preset, type PresetOptions } from './presets/preset.js';
 export { OcrLatency, type OcrLatencyOptions } from './presets/ocr-latency.js';
-export { attachOnnxOps, type OnnxOpsOptions } from './presets/onnx-ops.js';
 export { OnnxLatency, type OnnxLatencyOptions } from './presets/onnx-latency.js';
+export type { OnnxOpsOptions } from './presets/onnx-ops.js';
 export { SharpLatency } from './presets/sharp-latency.js';
 export { TfjsLatency, type TfjsLatencyOptions } from './presets/tfjs-latency.js';
 export { createPreset, presetNames, registerPreset, UnknownPresetError } from './presets/registry.js';
+export type { RunScriptOptions } from './driver/run-script.js';
+
+// What to trace and which stage a model plays (docs/target-files.md, docs/model-stages.md).
+export { TargetError, type ResolvedTarget, type TargetSpec } from './instrument/target.js';
 export { stageFromModelName } from './presets/model-stage.js';
-export { globToRegExp, resolveModelRule, resolveModelStage, type ModelStageRule, type ModelStageSpec } from './presets/model-rules.js';
+export type { ModelStageRule, ModelStageSpec } from './presets/model-rules.js';
+export { originalOf } from './instrument/wrap.js';
 
+// Your own spans, the current span, and code that must not be traced (docs/manual-spans.md).
+export { span, type ManualSpanOptions } from './api/span.js';
+export { traced, tracedOriginal, type TracedOptions } from './api/traced.js';
+export { currentSpan, suppressTracing } from './core/context.js';
+export { nowNs } from './core/clock.js';
+export type { Span, Trace } from './core/span.js';
+export type { Tracer, StartSpanOptions } from './core/tracer.js';
+
+// Probes (docs/probes.md): built-in names, two probes with options, and the interfaces of your own.
+export { MemoryProbe, type MemoryProbeOptions } from './probes/memory-probe.js';
+export { CpuProbe, type CpuProbeOptions } from './probes/cpu-probe.js';
+export { UnknownProbeError, type ProbeName, type ProbeSpec } from './probes/registry.js';
+export type { SpanProbe } from './core/probe.js';
+export type { BackgroundSampler } from './probes/background-sampler.js';
+
+// The run document (docs/run-document.md) and diagnostics (docs/diagnostics.md).
+export { assertRunDocument, RUN_FORMAT, type AdaptiveEvent, type ReachSource, type RunDocument, type SampleSeries } from './core/run-document.js';
+export { STAGES, type Attributes, type Metrics, type SpanError, type SpanRecord, type SpanStatus, type Stage } from './core/types.js';
+export { diagnosticChannel, type Diagnostic } from './core/diagnostics.js';
+
+// Serving (docs/serving.md). The exporters are in `stagescope/export`, which loads
+// prom-client, pino and the OpenTelemetry SDK; the W3C propagator is light and
+// is a serving option, so it is here too.
 export { ServeScope, serve } from './serve/serve-scope.js';
-export type { ServeOptions, PageOptions } from './serve/options.js';
+export type { PageOptions, ServeOptions } from './serve/options.js';
 export { RequestTreeStore, type RequestStoreOptions, type RouteSummary, type StagePercentiles } from './serve/store.js';
-export { OverheadBudget, type OverheadBudgetOptions } from './instrument/overhead-budget.js';
 export { requestToRunDocument } from './serve/request-document.js';
-export type { AdaptiveEvent, ReachSource } from './core/run-document.js';
 export type { FinishedRequest, RemoteParent, RequestEventSource, RequestFinishedListener, TraceContextPropagator } from './serve/request-events.js';
-
-// Exporters live in the `stagescope/export` subpath (they load prom-client, pino and
-// the OpenTelemetry SDK); only the light W3C trace-context helpers are here.
-export { extractTraceparent, formatTraceparent, W3CTraceContextPropagator, type TraceparentContext } from './export/traceparent.js';
-export { toOtelSpanId } from './export/span-ids.js';
+export type { OverheadBudget } from './instrument/overhead-budget.js';
+export { W3CTraceContextPropagator } from './export/traceparent.js';

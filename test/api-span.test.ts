@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { resolveTarget, span, traced, tracedOriginal } from '../src/index.js';
 import { reportEntryScriptTargets } from '../src/api/entry-script-targets.js';
+import { span, traced, tracedOriginal } from '../src/index.js';
+import { resolveTarget } from '../src/instrument/target.js';
 import { fixture, readRun, runCli, runNode, spanIndex, tempDir } from './helpers.js';
 
 const script = fixture('scripts/manual-spans.mjs');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { assertBenchDocument, benchScript, type BenchDocument } from '../src/index.js';
+import { assertBenchDocument, benchScript, type BenchDocument } from '../src/compare.js';
 import { splitVariants } from '../src/cli/bench-command.js';
 import { fixture, repoRoot, runCli, tempDir } from './helpers.js';
 

@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hodgesLehmannShift, holmAdjust } from '../src/compare/stats.js';
 import { escapeControlChars } from '../src/compare/terminal-text.js';
-import {
-  compareRuns,
-  measureRun,
-  renderComparisonMarkdown,
-  renderComparisonTable,
-  renderBenchTable,
-  summarizeRuns,
-  RUN_FORMAT,
-  type RunDocument,
-} from '../src/index.js';
+import { summarizeRuns } from '../src/bench/bench-document.js';
+import { compareRuns, measureRun, renderBenchTable, renderComparisonMarkdown, renderComparisonTable } from '../src/compare.js';
+import { RUN_FORMAT, type RunDocument } from '../src/index.js';
 import { noiseFactor, seededRandom } from './compare-fixtures.js';
 import { runNode, spanRecord } from './helpers.js';
 
@@ -161,7 +154,8 @@ describe('deep trees', () => {
   test('2,500 nested spans: measureRun, compareRuns and the table work on a small stack (no recursion)', async () => {
     // In a child with a small stack: a recursive walk of 2,500 levels overflows there, an iterative one does not.
     const code = `
-      import { compareRuns, measureRun, renderComparisonTable, RUN_FORMAT } from 'stagescope';
+      import { RUN_FORMAT } from 'stagescope';
+      import { compareRuns, measureRun, renderComparisonTable } from 'stagescope/compare';
       const depth = 2500;
       const spans = [];
       for (let i = 0; i < depth; i++) spans.push({ id: String(i + 1), parentId: i === 0 ? null : String(i), traceId: 't', name: i === 0 ? 'run' : 'recurse', stage: null, target: null, startNs: i, durationNs: 2 * (depth - i) + 1_000_000, selfNs: 2, status: 'ok', error: null, metrics: {}, attributes: {} });

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { summarizeRuns } from '../src/bench/bench-document.js';
 import {
   BENCH_FORMAT,
   compareBenchVariants,
   compareRuns,
-  mannWhitneyU,
   measureRun,
   renderComparisonMarkdown,
   renderComparisonSvg,
   renderComparisonTable,
-  summarizeRuns,
   type BenchDocument,
   type Comparison,
-  type RunDocument,
-} from '../src/index.js';
+} from '../src/compare.js';
+import { mannWhitneyU } from '../src/compare/stats.js';
+import type { RunDocument } from '../src/index.js';
 import { assertWellFormedXml, noisyRuns, paddleRun, retime } from './compare-fixtures.js';
 import { assertChildrenWithinParents } from './helpers.js';
 

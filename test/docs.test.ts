@@ -139,6 +139,10 @@ describe('package contents', () => {
     for (const required of [
       'build/src/index.js',
       'build/src/index.d.ts',
+      'build/src/render.js',
+      'build/src/render.d.ts',
+      'build/src/compare.js',
+      'build/src/compare.d.ts',
       'build/src/cli/main.js',
       'presets/onnx.yaml',
       'LICENSE',

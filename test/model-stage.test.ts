@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { OnnxLatency, parseTargetFile, resolveModelRule, resolveModelStage, stageFromModelName, TargetError } from '../src/index.js';
+import { OnnxLatency, stageFromModelName, TargetError } from '../src/index.js';
+import { parseTargetFile } from '../src/instrument/target-file.js';
+import { resolveModelRule, resolveModelStage } from '../src/presets/model-rules.js';
 import { fixture, readRun, repoRoot, runCli, runNode, tempDir } from './helpers.js';
 
 describe('built-in model → stage guesses', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { SpanExportPipeline, type ExportSpan } from '../src/export/index.js';
-import { W3CTraceContextPropagator, toOtelSpanId, type FinishedRequest } from '../src/index.js';
+import { SpanExportPipeline, toOtelSpanId, type ExportSpan } from '../src/export/index.js';
+import { W3CTraceContextPropagator, type FinishedRequest } from '../src/index.js';
 import type { Preset } from '../src/presets/preset.js';
 import { ServeScope } from '../src/serve/serve-scope.js';
 import { close, fakePreset, listen, request, waitForRequests, type FakeLib } from './serve-fixtures.js';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseExportPath } from '../src/instrument/export-path.js';
 import { loadTargetFile, parseTargetFile } from '../src/instrument/target-file.js';
-import { defaultName, resolveTarget } from '../src/instrument/target.js';
+import { defaultName, resolveTarget, resolveTargets } from '../src/instrument/target.js';
+import { loadBuiltInTargets } from '../src/instrument/builtin-targets.js';
 import { repoRoot } from './helpers.js';
 
 describe('export paths', () => {
@@ -67,6 +68,42 @@ describe('target files', () => {
       /options\.targets\[2\]: field "module": "x y" is not a package name/,
     );
     assert.throws(() => resolveTarget('pkg#fn', 'options.targets[0]'), /must be an object/);
+  });
+
+  it('a target may name several modules: one target per name, the other fields shared, bad lists named', () => {
+    const file = parseTargetFile(
+      'targets:\n  - module: [pkg, pkg/dist/wasm.js]\n    export: Net.prototype.run\n    stage: detection\n    hook: face-api.net\n',
+      'two.yaml',
+    );
+    assert.deepEqual(
+      file.targets.map((target) => [target.id, target.module, target.spec.module, target.name, target.stage, target.hook, target.source]),
+      [
+        ['pkg#Net.prototype.run', 'pkg', 'pkg', 'Net.run', 'detection', 'face-api.net', 'two.yaml:2'],
+        ['pkg/dist/wasm.js#Net.prototype.run', 'pkg/dist/wasm.js', 'pkg/dist/wasm.js', 'Net.run', 'detection', 'face-api.net', 'two.yaml:2'],
+      ],
+    );
+    assert.deepEqual(
+      resolveTargets({ module: ['a', 'b'], export: 'f' }, 'options.targets[0]').map((target) => target.id),
+      ['a#f', 'b#f'],
+    );
+    assert.throws(() => parseTargetFile('targets:\n  - module: []\n    export: f\n', 'e.yaml'), /e\.yaml:2: field "module": an empty list/);
+    assert.throws(
+      () => parseTargetFile('targets:\n  - export: f\n    module: [a, 3]\n', 'e.yaml'),
+      /e\.yaml:3: field "module": item 2 of the list is number 3, not a package name/,
+    );
+    assert.throws(() => resolveTargets({ module: ['a', 'a'], export: 'f' }, 'opts'), /opts: field "module": "a" is listed twice/);
+    assert.throws(() => resolveTargets({ module: ['a', 'x y'], export: 'f' }, 'opts'), /opts: field "module": "x y" is not a package name/);
+  });
+
+  it('face-api: each of its 16 targets reaches both the package and its wasm build (32 wrapped exports from 16 entries)', () => {
+    const { targets } = loadBuiltInTargets('face-api.yaml');
+    assert.equal(targets.length, 32);
+    const byExport = new Map<string, string[]>();
+    for (const target of targets) byExport.set(target.spec.export, [...(byExport.get(target.spec.export) ?? []), target.module]);
+    assert.equal(byExport.size, 16);
+    for (const [exportPath, modules] of byExport) {
+      assert.deepEqual(modules, ['@vladmandic/face-api', '@vladmandic/face-api/dist/face-api.node-wasm.js'], exportPath);
+    }
   });
 
   it('every built-in preset file is valid', () => {

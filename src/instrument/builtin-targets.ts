@@ -3,7 +3,7 @@ import path from 'node:path';
 import { presetDataDir, presetsDir } from '../paths.js';
 import { resolveModelRule, type ModelStageRule } from '../presets/model-rules.js';
 import { loadTargetFile } from './target-file.js';
-import { resolveTarget, type ResolvedTarget } from './target.js';
+import { resolveTargets, type ResolvedTarget } from './target.js';
 
 /** One entry of a built-in list as `scripts/build-preset-data.mjs` writes it. */
 interface BuiltInEntry {
@@ -33,7 +33,7 @@ export function loadBuiltInTargets(fileName: string): { targets: ResolvedTarget[
     (field: string | undefined): string =>
       `${yamlPath}:${(field === undefined ? undefined : entry.fieldLines[field]) ?? entry.line}`;
   return {
-    targets: data.targets.map((entry) => resolveTarget(entry.spec, at(entry), { optional: true })),
+    targets: data.targets.flatMap((entry) => resolveTargets(entry.spec, at(entry), { optional: true })),
     models: (data.models ?? []).map((entry) => resolveModelRule(entry.spec, at(entry))),
   };
 }

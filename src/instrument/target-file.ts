@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
 import { resolveModelRule, type ModelStageRule } from '../presets/model-rules.js';
-import { resolveTarget, TargetError, type ResolvedTarget } from './target.js';
+import { resolveTargets, TargetError, type ResolvedTarget } from './target.js';
 
 /**
  * Target files: JSON, YAML or CSV. JSON and YAML are both read with the YAML
@@ -79,7 +79,7 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
   }
   for (const item of list.items) {
     const node = item as YamlNode;
-    file.targets.push(resolveTarget(plainValue(node), fieldLocation(node, filePath, lineOf), defaults));
+    file.targets.push(...resolveTargets(plainValue(node), fieldLocation(node, filePath, lineOf), defaults));
   }
   return file;
 }
@@ -127,7 +127,7 @@ function parseCsv(text: string, filePath: string, defaults: { optional?: boolean
       const cell = row.cells[index]?.trim() ?? '';
       if (cell !== '') raw[field] = cell;
     });
-    targets.push(resolveTarget(raw, `${filePath}:${row.line}`, defaults));
+    targets.push(...resolveTargets(raw, `${filePath}:${row.line}`, defaults));
   }
   return targets;
 }

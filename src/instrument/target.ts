@@ -10,8 +10,12 @@ import { ExportPathError, parseExportPath, type PathStep } from './export-path.j
  *   name: 'InferenceSession.run', stage: 'detection', hook: 'onnx.session-run' }
  */
 export interface TargetSpec {
-  /** Package name (or `package/subpath`) as the script imports it. */
-  module: string;
+  /**
+   * Package name (or `package/subpath`) as the script imports it; or a list of
+   * them, when one export is reached through several module names (a package and
+   * its `dist/…wasm.js` build): the entry stands for one target per name.
+   */
+  module: string | readonly string[];
   /** Export path: `Class.prototype.method`, `Class.staticMethod`, `fn`, `factory().method`. */
   export: string;
   /** Span name; default: the export path without `prototype` and `()`. */
@@ -33,7 +37,8 @@ export interface TargetSpec {
 
 /** A validated target with its parsed path and identity. */
 export interface ResolvedTarget {
-  readonly spec: TargetSpec;
+  /** The entry as written, with `module` narrowed to this target's one name. */
+  readonly spec: TargetSpec & { module: string };
   /** `module#export`, as stored on spans. */
   readonly id: string;
   readonly module: string;
@@ -52,6 +57,31 @@ export class TargetError extends Error {
 }
 
 const KNOWN_FIELDS = new Set(['module', 'export', 'name', 'stage', 'hook', 'callback', 'enabled', 'optional']);
+
+/**
+ * Check one raw entry (from a file or the API) and resolve it: one target, or
+ * one per name when `module` is a list (`module: [pkg, pkg/dist/x.js]`), each
+ * with the entry's other fields. Throws TargetError naming the field and the fix.
+ */
+export function resolveTargets(
+  raw: unknown,
+  location: string | ((field: string | undefined) => string),
+  defaults: { optional?: boolean } = {},
+): ResolvedTarget[] {
+  const modules = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>).module : undefined;
+  if (!Array.isArray(modules)) return [resolveTarget(raw, location, defaults)];
+  const at = typeof location === 'string' ? () => location : location;
+  if (modules.length === 0) throw new TargetError(`${at('module')}: field "module": an empty list (give one package name, or a list of them)`);
+  const seen = new Set<unknown>();
+  return modules.map((module, index) => {
+    if (typeof module !== 'string') {
+      throw new TargetError(`${at('module')}: field "module": item ${index + 1} of the list is ${describeValue(module)}, not a package name`);
+    }
+    if (seen.has(module)) throw new TargetError(`${at('module')}: field "module": "${module}" is listed twice`);
+    seen.add(module);
+    return resolveTarget({ ...(raw as Record<string, unknown>), module }, location, defaults);
+  });
+}
 
 /**
  * Check one raw entry (from a file or the API) and resolve it. `where` names the
@@ -96,7 +126,7 @@ export function resolveTarget(raw: unknown, location: string | ((field: string |
   const callback = optionalBoolean(entry, 'callback', at('callback')) ?? false;
   const optional = optionalBoolean(entry, 'optional', at('optional')) ?? defaults.optional ?? false;
   optionalBoolean(entry, 'enabled', at('enabled'));
-  const spec: TargetSpec = { ...(entry as unknown as TargetSpec) };
+  const spec = { ...(entry as unknown as TargetSpec), module };
   return { spec, id: `${module}#${exportPath}`, module, steps, name, stage, hook, callback, optional, source: where };
 }
 

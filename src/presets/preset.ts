@@ -10,7 +10,7 @@ import type { SpanRecord } from '../core/types.js';
 import { Tracer } from '../core/tracer.js';
 import { Instrumenter } from '../instrument/instrumenter.js';
 import { loadTargetFile } from '../instrument/target-file.js';
-import { resolveTarget, type ResolvedTarget, type TargetSpec } from '../instrument/target.js';
+import { resolveTargets, type ResolvedTarget, type TargetSpec } from '../instrument/target.js';
 import { packageVersion } from '../paths.js';
 import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
 import type { TextTreeOptions } from '../render/text-tree.js';
@@ -167,7 +167,7 @@ export class Preset {
         const loaded = loadTargetFile(entry);
         targets.push(...loaded.targets);
         models.push(...loaded.models);
-      } else targets.push(resolveTarget(entry, `options.targets[${index}]`));
+      } else targets.push(...resolveTargets(entry, `options.targets[${index}]`));
     });
     this.targets = targets;
     // The user's rules before the built-in lists' own.

@@ -3,6 +3,7 @@ import { reportDiagnostic } from '../core/diagnostics.js';
 import type { AdaptiveEvent } from '../core/run-document.js';
 import type { Instrumenter } from './instrumenter.js';
 import { wrapperCostsSync } from './overhead-model.js';
+import { checkOverheadPct, DEFAULT_MAX_OVERHEAD_PCT } from './overhead-pct.js';
 import type { TargetSwitch } from './wrap.js';
 
 export interface OverheadBudgetOptions {
@@ -71,7 +72,7 @@ export class OverheadBudget {
 
   constructor(instrumenter: Instrumenter, options: OverheadBudgetOptions = {}) {
     this.#instrumenter = instrumenter;
-    this.#maxOverheadPct = validPct(options.maxOverheadPct ?? 1);
+    this.#maxOverheadPct = checkOverheadPct(options.maxOverheadPct ?? DEFAULT_MAX_OVERHEAD_PCT);
     this.maxSampleEvery = options.maxSampleEvery ?? 1000;
     if (!Number.isInteger(this.maxSampleEvery) || this.maxSampleEvery < 1) {
       throw new RangeError(`stagescope: option maxSampleEvery must be a positive integer, got ${String(options.maxSampleEvery)}`);
@@ -85,7 +86,7 @@ export class OverheadBudget {
   }
 
   set maxOverheadPct(value: number) {
-    this.#maxOverheadPct = validPct(value);
+    this.#maxOverheadPct = checkOverheadPct(value);
   }
 
   /** Start watching every target of the instrumenter. */
@@ -218,15 +219,6 @@ export class OverheadBudget {
       }
     }
   }
-}
-
-function validPct(value: number): number {
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new RangeError(
-      `stagescope: option maxOverheadPct must be a number > 0 (percent of the measured work; Infinity turns the budget off), got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 function formatPct(pct: number): string {

@@ -5,7 +5,7 @@ import { spawnTraced, validateTracedRun, type TracedRunOptions } from '../cli/sp
 import { assertRunDocument, type RunDocument } from '../core/run-document.js';
 import { commandLabel } from '../compare/compare-runs.js';
 import { packageVersion } from '../paths.js';
-import { checked } from '../presets/options/resolve-preset-options.js';
+import { checked } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS, type RunSettings } from '../presets/options/run-options.js';
 import { BENCH_FORMAT, summarizeRuns, type BenchDocument } from './bench-document.js';
 import type { BenchProgress } from './progress.js';

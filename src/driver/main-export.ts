@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import type { CallMainMode } from '../presets/options/setting-types.js';
+import type { CallMainMode } from '../presets/options/value-types.js';
 import { isEsmFile } from './script-file.js';
 
 /**
@@ -18,7 +18,7 @@ import { isEsmFile } from './script-file.js';
  *   where it is declared and exported, never anywhere else.
  */
 // Declared with the option table (presets/options/), which parses and checks it for every way in.
-export type { CallMainMode } from '../presets/options/setting-types.js';
+export type { CallMainMode } from '../presets/options/value-types.js';
 
 /** Remove comments and the contents of string and template literals (approximate, errs towards keeping code). */
 function codeOnly(source: string): string {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { storage } from '../core/context.js';
 import type { RunDocument } from '../core/run-document.js';
 import type { Preset } from '../presets/preset.js';
-import { checked } from '../presets/options/resolve-preset-options.js';
+import { checked } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { saveRunSnapshot, uncaughtMayEndSilently } from './crash-snapshot.js';
 import { watchLifecycle } from './lifecycle.js';

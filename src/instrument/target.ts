@@ -1,4 +1,4 @@
-import { describeValue } from '../core/describe-value.js';
+import { describeValue } from '../core/bad-value.js';
 import { isStage, STAGES, type Stage } from '../core/types.js';
 import { MANUAL_SPAN_HINT } from '../api/entry-script-targets.js';
 import { ExportPathError, parseExportPath, type PathStep } from './export-path.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { isStage, STAGES, type Stage } from '../core/types.js';
-import { describeValue } from '../core/describe-value.js';
+import { describeValue } from '../core/bad-value.js';
 import { TargetError } from '../instrument/target.js';
 import { stageFromModelName } from './model-stage.js';
 

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { OnnxOpsOptions } from './onnx-ops.js';
 import type { Preset } from './preset.js';
 import { RUN_OPTIONS } from './options/run-options.js';
-import { switchOrEnv } from './options/resolve-preset-options.js';
+import { switchOrEnv } from './options/preset-fields.js';
 
 export type { OnnxOpsOptions } from './onnx-ops.js';
 

@@ -24,7 +24,7 @@ import { lazyModules } from './lazy-modules.js';
 import { setActiveTracer } from '../api/active-tracer.js';
 import { resolveModelRule, setActiveModelRules, type ModelStageRule } from './model-rules.js';
 import type { PresetOptions } from './options/preset-options.js';
-import { resolvePresetOptions, type ResolvedPresetOptions } from './options/resolve-preset-options.js';
+import { resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
 import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
 import { startReachLazily, type LazyReach } from '../reach/lazy-reach.js';
 import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';

@@ -3,7 +3,7 @@ import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import { startKernelCapture, stopKernelCapture } from './hooks/tfjs-kernels.js';
 import { RUN_OPTIONS } from './options/run-options.js';
-import { switchOrEnv } from './options/resolve-preset-options.js';
+import { switchOrEnv } from './options/preset-fields.js';
 import { Preset, type PresetOptions } from './preset.js';
 
 export interface TfjsLatencyOptions extends PresetOptions {

@@ -1,5 +1,5 @@
 import type { RunDocument } from '../core/run-document.js';
-import { settingError } from '../core/setting-error.js';
+import { settingError } from '../core/bad-value.js';
 import type { SpanRecord } from '../core/types.js';
 
 /** A threshold as written: an absolute duration, or a share of the run. */

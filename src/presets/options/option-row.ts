@@ -56,25 +56,3 @@ export type ValueOf<R> = R extends { readonly type: ValueType<infer T> } ? T : n
 /** A row with a default: `defaultValue` is then known to be there. */
 export type DefaultedRow<T, S extends OptionScope, F extends string | null> = OptionRow<T> & { readonly scope: S; readonly field: F; readonly defaultValue: T };
 export type PlainRow<T, S extends OptionScope, F extends string | null> = OptionRow<T> & { readonly scope: S; readonly field: F };
-
-/** `T` where TypeScript must not infer it from (TS 5.4 has a built-in `NoInfer`). */
-type NotInferred<T> = [T][T extends unknown ? 0 : never];
-
-/** A row as written: `T` comes from its value type alone, so `example: 'total'` cannot widen it to `string`. */
-type RowInput<T, S extends OptionScope, F extends string | null> = Omit<OptionRow<T>, 'example' | 'defaultValue'> & {
-  scope: S;
-  field: F;
-  example: NotInferred<T>;
-  defaultValue?: NotInferred<T>;
-};
-
-/**
- * A table row, typed: `T` from the value type, scope and field kept as
- * literals (tests check each row against its API field's type), and
- * `defaultValue` known to be there when the row has one.
- */
-export function option<T, S extends OptionScope, F extends string | null>(row: RowInput<T, S, F> & { defaultValue: NotInferred<T> }): DefaultedRow<T, S, F>;
-export function option<T, S extends OptionScope, F extends string | null>(row: RowInput<T, S, F>): PlainRow<T, S, F>;
-export function option<T>(row: OptionRow<T>): OptionRow<T> {
-  return row;
-}

@@ -1,23 +1,58 @@
 import path from 'node:path';
 import { DEFAULT_MAX_SPANS } from '../../core/recorder.js';
-import { DEFAULT_MAX_OVERHEAD_PCT } from '../../instrument/overhead-pct.js';
+import { DEFAULT_MAX_OVERHEAD_PCT } from '../../instrument/overhead-budget.js';
 import { DEFAULT_CALL_GRAPH_OPTIONS } from '../../render/call-graph/call-graph-defaults.js';
-import { option, type OptionRow, type ValueOf } from './option-row.js';
-import { callMainType, minDurationType, overheadPctType, probeListType, stageListType } from './setting-types.js';
-import { fileType, integerType, listType, oneOfType, switchType, textType } from './value-types.js';
+import type { DefaultedRow, OptionRow, OptionScope, PlainRow, ValueOf } from './option-row.js';
+import {
+  callMainType,
+  fileType,
+  integerType,
+  listType,
+  minDurationType,
+  oneOfType,
+  overheadPctType,
+  probeListType,
+  stageListType,
+  switchType,
+  textType,
+} from './value-types.js';
+
+/** `T` where TypeScript must not infer it from (TS 5.4 has a built-in `NoInfer`). */
+type NotInferred<T> = [T][T extends unknown ? 0 : never];
+
+/** A row as written: `T` comes from its value type alone, so `example: 'total'` cannot widen it to `string`. */
+type RowInput<T, S extends OptionScope, F extends string | null> = Omit<OptionRow<T>, 'example' | 'defaultValue'> & {
+  scope: S;
+  field: F;
+  example: NotInferred<T>;
+  defaultValue?: NotInferred<T>;
+};
+
+/**
+ * A table row, typed: `T` from the value type, scope and field kept as
+ * literals (tests check each row against its API field's type), and
+ * `defaultValue` known to be there when the row has one.
+ */
+function option<T, S extends OptionScope, F extends string | null>(row: RowInput<T, S, F> & { defaultValue: NotInferred<T> }): DefaultedRow<T, S, F>;
+function option<T, S extends OptionScope, F extends string | null>(row: RowInput<T, S, F>): PlainRow<T, S, F>;
+function option<T>(row: OptionRow<T>): OptionRow<T> {
+  return row;
+}
 
 /**
  * THE option table: every setting of a traced run, once. From these rows come
  * the CLI's flags, their checks and `--help` (cli/option-args.ts), the
  * environment the CLI hands to the traced process and process mode reads back
- * (env-codec.ts), the API's defaults and checks (resolve-preset-options.ts),
- * and which options workers and child processes get (preset-fields.ts, used by
- * reach/link.ts). test/run-options.test.ts sends every row's example through
+ * (env-codec.ts), the API's defaults and checks, and which options workers and
+ * child processes get (preset-fields.ts; reach/link.ts). test/run-options.test.ts sends every row's example through
  * flag → env → options and back, so a setting cannot be missing from one way.
  *
  * Why in presets/: the lowest floor that can import every parser it needs
  * (probes, render, instrument, core, all below it) and the highest that every
  * user can import downward (presets, driver, reach, register, cli above it).
+ *
+ * Few modules (option-row.ts and preset-options.ts are types only): every
+ * traced process loads the table at start-up, and each module costs time there.
  *
  * Not here: `STAGESCOPE_PARENT_FD` and `STAGESCOPE_REACH` are the plumbing
  * between a run and its processes (driver/parent-link.ts, reach/link.ts), not

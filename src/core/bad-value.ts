@@ -1,4 +1,18 @@
-import { describeValue } from './describe-value.js';
+/**
+ * How an error names a bad value: `describeValue` for any value, and
+ * `settingError`, the one message for a setting (flag, env var or option)
+ * whose value is not one it takes.
+ */
+
+/** A value as an error message names it (`a list`, `"det"`, `number 3`): target files, model rules and settings alike. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
 
 /**
  * The one message for a setting with a bad value, whichever way the value came

@@ -103,7 +103,7 @@ describe('stagescope run --max-overhead-pct', () => {
   it('passes the budget to the child and rejects a bad value before running', async () => {
     const bad = await runCli(['run', '--targets', targets, '--max-overhead-pct', 'lots', '--', fixture('scripts/exit-code.mjs')]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--max-overhead-pct must be a positive number \(percent\) or "off", got "lots"/);
+    assert.match(bad.stderr, /--max-overhead-pct must be a number > 0 \(percent of the measured work; "off" or Infinity turns the budget off\), got "lots"/);
     assert.equal(bad.stdout, '');
     const hot = fixture('targets/hot.yaml');
     const defaultJson = path.join(tempDir(), 'run.json');

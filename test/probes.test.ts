@@ -207,7 +207,9 @@ describe('probe registry and presets', () => {
     assert.throws(
       () => new Preset('x', [], { probes: ['memory', 'rss' as 'memory'] }),
       (error: unknown) =>
-        error instanceof UnknownProbeError && /options\.probes\[1\] is "rss"/.test(error.message) && PROBE_NAMES.every((name) => error.message.includes(name)),
+        error instanceof UnknownProbeError &&
+        /option probes\[1\]: unknown probe "rss"/.test(error.message) &&
+        PROBE_NAMES.every((name) => error.message.includes(name)),
     );
     assert.throws(
       () => parseProbeList('cpu,gpu', 'STAGESCOPE_PROBES'),

@@ -5,6 +5,8 @@ import { spawnTraced, validateTracedRun, type TracedRunOptions } from '../cli/sp
 import { assertRunDocument, type RunDocument } from '../core/run-document.js';
 import { commandLabel } from '../compare/compare-runs.js';
 import { packageVersion } from '../paths.js';
+import { checked } from '../presets/options/preset-fields.js';
+import { RUN_OPTIONS, type RunSettings } from '../presets/options/run-options.js';
 import { BENCH_FORMAT, summarizeRuns, type BenchDocument } from './bench-document.js';
 import type { BenchProgress } from './progress.js';
 
@@ -71,12 +73,15 @@ export async function benchScript(options: BenchOptions): Promise<BenchDocument>
   if (!Number.isInteger(warmup) || warmup < 0) throw new RangeError(`bench: warmup must be an integer ≥ 0, got ${warmup}`);
   const specs = options.variants ?? (options.command === undefined ? [] : [{ command: options.command }]);
   if (specs.length < 1 || specs.length > 2) throw new RangeError(`bench: give one command, or variants with one or two commands (got ${specs.length})`);
-  const base: Omit<TracedRunOptions, 'command'> = {
+  const settings: RunSettings = {
     preset,
     targets: options.targets ?? [],
     quiet: true,
-    maxSpans: options.maxSpans === undefined ? undefined : String(options.maxSpans),
+    maxSpans: checked(RUN_OPTIONS.maxSpans, options.maxSpans),
     nodeArgs: options.nodeArgs ?? [],
+  };
+  const base: Omit<TracedRunOptions, 'command'> = {
+    settings,
     cwd: options.cwd,
     stdio: options.showOutput === true ? 'inherit' : ['ignore', 'ignore', 'pipe'],
   };
@@ -92,7 +97,7 @@ export async function benchScript(options: BenchOptions): Promise<BenchDocument>
     for (let round = 0; round < warmup + repeat; round++) {
       for (const [index, spec] of specs.entries()) {
         const json = path.join(dir, `run-${index}-${round}.json`);
-        const result = await spawnTraced({ ...base, command: spec.command, json });
+        const result = await spawnTraced({ ...base, command: spec.command, settings: { ...settings, json } });
         if (result.signal !== null) throw new BenchRunError(`bench: ${labels[index]} was stopped by ${result.signal} (run ${round + 1})`);
         if (result.code !== 0) {
           const tail = result.stderr.trim().split('\n').slice(-15).join('\n');

@@ -1,32 +1,40 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { assertRunDocument, selfTime, type RunDocument } from '../core/run-document.js';
 import { isStage, type SpanRecord } from '../core/types.js';
 import { describeOutputResult, wantsOutputs, writeOutputs } from '../io/write-outputs.js';
+import { toPresetOptions } from '../presets/options/preset-fields.js';
+import { RUN_OPTIONS } from '../presets/options/run-options.js';
+import { switchType } from '../presets/options/value-types.js';
 import { resolveMinDurationNs } from '../render/min-duration.js';
 import { renderTextTree } from '../render/text-tree.js';
 import { CliError } from './cli-error.js';
-import { pictureArgs } from './picture-args.js';
+import { flagUsage, parseFlags } from './option-args.js';
 
-export const RENDER_USAGE = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact] [call-graph options]
+const RENDER_USAGE_HEAD = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact] [call-graph options]
 
 Draws a saved run (written with "stagescope run --json run.json" or the
-preset's json option) again, without running anything.
+preset's json option) again, without running anything. The trace keeps every
+span; --min-duration folds short ones in the tree and the pictures.
 
 Options:
-  --svg FILE      call graph (SVG; the node with the most self time is highlighted)
-  --gantt FILE    Gantt chart (SVG; one bar per span on a time axis, coloured by stage)
-  --trace FILE    Chrome/Perfetto trace (JSON; open in ui.perfetto.dev or speedscope)
-  --tree          print the text tree to stdout (the default when no file is asked for)
-  --compact       fold 3+ same-named siblings in the tree (rec × 37, total, p50, max)
-  --min-duration T  hide spans shorter than T (1ms, 250us, 0.5s, or 5% of the run)
-                  in the tree, the call graph and the Gantt chart; each parent's
-                  line counts what was folded into it (the trace keeps everything)
-  --max-nodes N   call graph: merge small call sites past N nodes (default 40)
-  --highlight self|total  call graph: highlight the most self time (default) or total time
-  --highlight-exclude STAGES  never highlight these stages (comma-separated, e.g. load)
-  -h, --help      show this help
 `;
+
+/** `stagescope render`'s flags: the picture settings of `stagescope run` (option table), and `--tree`. */
+const RENDER_FLAGS = {
+  svg: RUN_OPTIONS.svg,
+  gantt: RUN_OPTIONS.gantt,
+  trace: RUN_OPTIONS.trace,
+  tree: { type: switchType, flag: { name: '--tree' }, help: 'print the text tree to stdout (the default when no file is asked for)' },
+  compact: RUN_OPTIONS.compact,
+  minDuration: RUN_OPTIONS.minDuration,
+  maxNodes: RUN_OPTIONS.maxNodes,
+  highlight: RUN_OPTIONS.highlight,
+  highlightExclude: RUN_OPTIONS.highlightExclude,
+} as const;
+
+export function renderUsage(): string {
+  return RENDER_USAGE_HEAD + flagUsage(RENDER_FLAGS);
+}
 
 /** Read and check a saved run; every failure names the file. */
 export function readRunDocument(file: string): RunDocument {
@@ -129,38 +137,24 @@ export function withDefaults(doc: RunDocument): RunDocument {
 
 /** `stagescope render`: re-draw a saved run. Bad input exits 2 with a message naming the file. */
 export async function renderCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      svg: { type: 'string' },
-      gantt: { type: 'string' },
-      trace: { type: 'string' },
-      tree: { type: 'boolean', default: false },
-      compact: { type: 'boolean', default: false },
-      'max-nodes': { type: 'string' },
-      highlight: { type: 'string' },
-      'highlight-exclude': { type: 'string' },
-      'min-duration': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(RENDER_USAGE);
+  const { help, positionals, values } = parseFlags(RENDER_FLAGS, argv);
+  if (help) {
+    process.stdout.write(renderUsage());
     return 0;
   }
   if (positionals.length !== 1) {
     throw new CliError(
-      `${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}: ${positionals.join(' ')}`}\n\n${RENDER_USAGE}`,
+      `${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}: ${positionals.join(' ')}`}\n\n${renderUsage()}`,
     );
   }
-  const { callGraph, minDuration } = pictureArgs(values);
+  const callGraph = toPresetOptions(values).callGraph ?? {};
+  const { minDuration } = values;
   const file = positionals[0]!;
   const doc = readRunDocument(file);
   const minDurationNs = minDuration === undefined ? 0 : resolveMinDurationNs(minDuration, doc);
   const paths = { svg: values.svg, gantt: values.gantt, trace: values.trace };
-  if (values.tree || values.compact || !wantsOutputs(paths)) {
-    process.stdout.write(renderTextTree(doc, { ...(values.compact ? { compact: true } : {}), minDurationNs }));
+  if (values.tree === true || values.compact === true || !wantsOutputs(paths)) {
+    process.stdout.write(renderTextTree(doc, { ...(values.compact === true ? { compact: true } : {}), minDurationNs }));
   }
   let failed = false;
   for (const result of await writeOutputs(doc, paths, { callGraph: { ...callGraph, minDurationNs }, gantt: { minDurationNs } })) {

@@ -1,26 +1,35 @@
-import { parseArgs } from 'node:util';
 import type { RunDocument } from '../core/run-document.js';
 import { writeOutputFile } from './report-write.js';
 import { renderCallGraphSvg } from '../render/call-graph/svg.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
-import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
+import { toPresetOptions } from '../presets/options/preset-fields.js';
+import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { CliError } from './cli-error.js';
+import { flagUsage, parseFlags } from './option-args.js';
 import { readRunDocument } from './render-command.js';
 
-export const REPORT_USAGE = `Usage: stagescope report run.json --html report.html [call-graph options]
+const REPORT_USAGE_HEAD = `Usage: stagescope report run.json --html report.html [call-graph options]
 
 Writes one self-contained HTML file for a saved run: facts, stage totals, the
 foldable stage tree, the call graph and a zoomable timeline with probe lanes.
 Nothing in it loads from the network: send it, attach it, open it offline.
+--html is required.
 
 Options:
-  --html FILE     where to write the report (required)
-  --max-nodes N   call graph: merge small call sites past N nodes (default 40)
-  --highlight self|total  call graph: highlight the most self time (default) or total time
-  --highlight-exclude STAGES  never highlight these stages (comma-separated, e.g. load)
-  -h, --help      show this help
 `;
+
+/** `stagescope report`'s flags: the report and call-graph settings of `stagescope run` (option table). */
+const REPORT_FLAGS = {
+  html: RUN_OPTIONS.html,
+  maxNodes: RUN_OPTIONS.maxNodes,
+  highlight: RUN_OPTIONS.highlight,
+  highlightExclude: RUN_OPTIONS.highlightExclude,
+} as const;
+
+export function reportUsage(): string {
+  return REPORT_USAGE_HEAD + flagUsage(REPORT_FLAGS);
+}
 
 /** Draw the report of a run into `file`; never throws for a picture that cannot be drawn (the report says why). */
 export async function writeHtmlReport(doc: RunDocument, file: string, callGraph: DotOptions = {}): Promise<string> {
@@ -35,33 +44,15 @@ export async function writeHtmlReport(doc: RunDocument, file: string, callGraph:
 
 /** `stagescope report`: a saved run as one HTML file. Bad input exits 2 with a message naming the file. */
 export async function reportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      html: { type: 'string' },
-      'max-nodes': { type: 'string' },
-      highlight: { type: 'string' },
-      'highlight-exclude': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(REPORT_USAGE);
+  const { help, positionals, values } = parseFlags(REPORT_FLAGS, argv);
+  if (help) {
+    process.stdout.write(reportUsage());
     return 0;
   }
   if (positionals.length !== 1)
-    throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}`}\n\n${REPORT_USAGE}`);
-  if (values.html === undefined) throw new CliError(`--html FILE is required (where to write the report)\n\n${REPORT_USAGE}`);
-  let callGraph: DotOptions;
-  try {
-    callGraph = callGraphOptionsFromStrings(
-      { maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] },
-      '--',
-    );
-  } catch (error) {
-    throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
-  }
+    throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}`}\n\n${reportUsage()}`);
+  if (values.html === undefined) throw new CliError(`--html FILE is required (where to write the report)\n\n${reportUsage()}`);
+  const callGraph = toPresetOptions(values).callGraph ?? {};
   const doc = readRunDocument(positionals[0]!);
   const message = await writeHtmlReport(doc, values.html, callGraph);
   process.stderr.write(`${message}\n`);

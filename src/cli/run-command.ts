@@ -3,19 +3,19 @@ import os, { constants } from 'node:os';
 import path from 'node:path';
 import type { RunDocument } from '../core/run-document.js';
 import { describeOutputResult, writeOutputs } from '../io/write-outputs.js';
+import { toPresetOptions } from '../presets/options/preset-fields.js';
+import { optionRows, RUN_OPTIONS, type RunSettings } from '../presets/options/run-options.js';
+import { presetNames } from '../presets/registry.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
+import { CliError } from './cli-error.js';
+import { flagUsage, parseFlags } from './option-args.js';
 import { withDefaults } from './render-command.js';
 import { writeHtmlReport } from './report-command.js';
-import { splitAtDoubleDash } from './split-argv.js';
-import { parseArgs } from 'node:util';
-import { presetNames } from '../presets/registry.js';
-import { parseProbeList, UnknownProbeError } from '../probes/registry.js';
-import { CliError } from './cli-error.js';
 import { spawnTraced, validateTracedRun, type TracedRunOptions } from './spawn-traced.js';
-import { pictureArgs } from './picture-args.js';
+import { splitAtDoubleDash } from './split-argv.js';
 
-export const RUN_USAGE = `Usage: stagescope run [options] -- <script> [script args...]
+const RUN_USAGE_HEAD = `Usage: stagescope run [options] -- <script> [script args...]
 
 Runs an unmodified Node.js script under a preset and prints its stage tree to
 stderr when the script's work is done. The script's stdout, stderr, argv and exit
@@ -23,124 +23,53 @@ code stay its own; stagescope exits with the script's exit code. SIGINT, SIGTERM
 and SIGHUP sent to stagescope reach the script once; if stagescope is killed,
 the script gets SIGTERM instead of running on.
 
+{env}
+
 Options:
-  --preset NAME       preset to use (${'{presets}'}); default custom
-  --targets FILE      extra targets (JSON, YAML or CSV); repeatable
-  --json FILE         write the run document (stagescope.run/1) to FILE
-  --quiet             do not print the tree
-  --compact           fold 3+ same-named siblings into one line (rec × 37, total, p50, max)
-  --svg FILE          write the call graph (SVG, slowest node highlighted) to FILE
-  --gantt FILE        write a Gantt chart (SVG, one bar per span on a time axis) to FILE
-  --trace FILE        write a Chrome/Perfetto trace (JSON; ui.perfetto.dev, speedscope) to FILE
-  --html FILE         write one self-contained HTML report (tree, call graph, timeline) to FILE
-  --min-duration T    hide spans shorter than T (1ms, 250us, 0.5s, or 5% of the run) in
-                      the tree and pictures; each parent's line counts what was folded
-  --max-nodes N       call graph: merge small call sites past N nodes (default 40)
-  --highlight self|total  call graph: highlight the node with the most self time
-                      (default) or the most total time (with its children)
-  --highlight-exclude STAGES  never highlight these stages (comma-separated, e.g. load)
-  --max-spans N       spans kept in memory (ring buffer; default 100000)
-  --onnx-ops          onnx preset: op-level drill-down with onnxruntime's profiler (kernels under each run)
-  --probes LIST       probes, comma-separated: memory,cpu,disk,network,eventloop,gc,system or all
-  --max-overhead-pct P  overhead budget: sample or switch off targets whose wrappers cost more
-                      than P% of the work they measure (default 1; "off" disables the budget)
-  --node-arg ARG      pass ARG to node (e.g. --node-arg=--max-old-space-size=4096); repeatable
-  --call-main         call the script's exported main(argv) after its top level ran (by
-                      default only when the script certainly does not start main itself)
-  -h, --help          show this help
 `;
 
 const osSignals: Partial<Record<string, number>> = constants.signals;
 
+/** `stagescope run --help`: every flag of the option table. */
 export function runUsage(): string {
-  return RUN_USAGE.replace('{presets}', presetNames().join(', '));
+  const cliOnly = optionRows().flatMap(([, row]) => (row.flag !== undefined && row.env === undefined ? [row.flag.name] : []));
+  const env = `Every option${cliOnly.length === 0 ? '' : ` but ${cliOnly.join(' and ')}`} has a STAGESCOPE_* variable for\n"node --import stagescope/register/<preset>" (docs/running.md).`;
+  return RUN_USAGE_HEAD.replace('{env}', env) + flagUsage(RUN_OPTIONS, { presets: presetNames().join(', ') });
+}
+
+/** `stagescope run`'s arguments: its settings (checked, by row name) and the script's command line. */
+export function parseRunArgs(argv: string[]): { help: boolean; command: string[]; settings: RunSettings } {
+  const { own, rest } = splitAtDoubleDash(argv);
+  const { help, positionals, values } = parseFlags(RUN_OPTIONS, own);
+  return { help, command: [...positionals, ...rest], settings: values };
 }
 
 /** `stagescope run`: validate options here (fail fast), then trace the script in a child node. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { own, rest } = splitAtDoubleDash(argv);
-  const { values, positionals } = parseArgs({
-    args: own,
-    allowPositionals: true,
-    options: {
-      preset: { type: 'string', default: 'custom' },
-      targets: { type: 'string', multiple: true },
-      json: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      compact: { type: 'boolean', default: false },
-      svg: { type: 'string' },
-      gantt: { type: 'string' },
-      trace: { type: 'string' },
-      'max-nodes': { type: 'string' },
-      highlight: { type: 'string' },
-      'highlight-exclude': { type: 'string' },
-      'min-duration': { type: 'string' },
-      html: { type: 'string' },
-      'max-spans': { type: 'string' },
-      'onnx-ops': { type: 'boolean', default: false },
-      probes: { type: 'string' },
-      'max-overhead-pct': { type: 'string' },
-      'node-arg': { type: 'string', multiple: true },
-      'call-main': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
+  const { help, command, settings } = parseRunArgs(argv);
+  if (help) {
     process.stdout.write(runUsage());
     return 0;
   }
-  const command = [...positionals, ...rest];
   if (command[0] === undefined) throw new CliError(`no script given\n\n${runUsage()}`);
-  const traced: TracedRunOptions = {
-    preset: values.preset!,
-    command,
-    targets: values.targets ?? [],
-    json: values.json,
-    quiet: values.quiet,
-    maxSpans: values['max-spans'],
-    nodeArgs: values['node-arg'] ?? [],
-    callMain: values['call-main'],
-  };
+  // The call graph and the HTML report are drawn here, from the run document the
+  // child hands over: the child may exit before Graphviz (async wasm) could load in it.
+  const { svg, html, ...childSettings } = settings;
+  const traced: TracedRunOptions = { command, settings: childSettings };
   validateTracedRun(traced);
-  // Settings the child reads in register/process-mode.ts (and OnnxLatency).
-  const env: Record<string, string> = {};
-  if (values['onnx-ops']) env.STAGESCOPE_ONNX_OPS = '1';
-  if (values.probes !== undefined) {
-    try {
-      parseProbeList(values.probes, '--probes');
-    } catch (error) {
-      if (error instanceof UnknownProbeError) throw new CliError(error.message.replace(/^stagescope: /, ''));
-      throw error;
-    }
-    env.STAGESCOPE_PROBES = values.probes;
-  }
-  const maxOverheadPct = values['max-overhead-pct'];
-  if (maxOverheadPct !== undefined) {
-    const pct = Number(maxOverheadPct);
-    if (maxOverheadPct !== 'off' && !(Number.isFinite(pct) && pct > 0)) {
-      throw new CliError(`--max-overhead-pct must be a positive number (percent) or "off", got "${maxOverheadPct}"`);
-    }
-    env.STAGESCOPE_MAX_OVERHEAD_PCT = maxOverheadPct;
-  }
-  if (values.compact) env.STAGESCOPE_COMPACT = '1';
-  const { callGraph, minDuration } = pictureArgs(values);
-  // The call graph is drawn here, from the run document the child hands over:
-  // the child may exit before Graphviz (async wasm) could load in it.
-  const svgFile = values.svg === undefined ? undefined : path.resolve(values.svg);
-  const htmlFile = values.html === undefined ? undefined : path.resolve(values.html);
+  const svgFile = svg === undefined ? undefined : path.resolve(svg);
+  const htmlFile = html === undefined ? undefined : path.resolve(html);
   const handoffDir = svgFile === undefined && htmlFile === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'stagescope-run-'));
   const handoff = handoffDir === undefined ? undefined : path.join(handoffDir, 'run.json');
-  if (handoff !== undefined) env.STAGESCOPE_HANDOFF_JSON = handoff;
-  if (values['min-duration'] !== undefined) env.STAGESCOPE_MIN_DURATION = values['min-duration'];
-  if (values.gantt !== undefined) env.STAGESCOPE_GANTT = path.resolve(values.gantt);
-  if (values.trace !== undefined) env.STAGESCOPE_TRACE = path.resolve(values.trace);
-  traced.env = env;
+  if (handoff !== undefined) childSettings.handoffJson = handoff;
+  const callGraph = toPresetOptions(settings).callGraph ?? {};
 
   let code: number | null;
   let signal: NodeJS.Signals | null;
   try {
     ({ code, signal } = await spawnTraced(traced));
-    if (handoff !== undefined) await drawFromHandoff(handoff, { svg: svgFile, html: htmlFile }, callGraph, minDuration, values.quiet === true, code, signal);
+    if (handoff !== undefined)
+      await drawFromHandoff(handoff, { svg: svgFile, html: htmlFile }, callGraph, settings.minDuration, settings.quiet === true, code, signal);
   } finally {
     if (handoffDir !== undefined) rmSync(handoffDir, { recursive: true, force: true });
   }

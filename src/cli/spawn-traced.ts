@@ -5,33 +5,25 @@ import type { Writable } from 'node:stream';
 import { loadTargetFile } from '../instrument/target-file.js';
 import { TargetError } from '../instrument/target.js';
 import { TERMINATING_SIGNALS } from '../driver/lifecycle.js';
+import { envFromSettings } from '../presets/options/env-codec.js';
+import { RUN_OPTIONS, type RunSettings } from '../presets/options/run-options.js';
 import { presetNames } from '../presets/registry.js';
 import { CliError } from './cli-error.js';
 
 /** How to run one script under a preset in a child `node --import stagescope/register` process. */
 export interface TracedRunOptions {
-  /** Preset name (see `stagescope presets`). */
-  preset: string;
   /** `[script, ...args]`. */
   command: string[];
-  /** Extra target files (resolved to absolute paths by {@link validateTracedRun}). */
-  targets?: string[];
-  /** Write the run document here. */
-  json?: string;
-  /** Do not print the tree (default false). */
-  quiet?: boolean;
-  /** Ring buffer size (validated as a positive integer). */
-  maxSpans?: string;
-  /** Call the script's exported `main(argv)` after its top level (default: only when certain the script does not). */
-  callMain?: boolean;
-  /** Arguments for node itself, before `--import`. */
-  nodeArgs?: string[];
+  /**
+   * The run's settings (preset, targets, outputs, probes …; option table
+   * rows): handed to the child as its STAGESCOPE_* variables, `nodeArgs` to
+   * node itself. Files are made absolute.
+   */
+  settings: RunSettings;
   /** Child stdio (default `'inherit'`: the script's output stays its own). */
   stdio?: StdioOptions;
   /** Working directory of the child (default this process's). */
   cwd?: string;
-  /** More STAGESCOPE_* settings for the child (probes, pictures, budget …). */
-  env?: Record<string, string>;
 }
 
 /** How the child ended; `stderr` is set when stdio[2] was `'pipe'`. */
@@ -52,10 +44,11 @@ export function validateTracedRun(options: TracedRunOptions): string[] {
   const scriptStat = statOrUndefined(path.resolve(options.cwd ?? '.', script));
   if (scriptStat === undefined) throw new CliError(`script not found: ${script}`);
   if (scriptStat.isDirectory()) throw new CliError(`${script} is a directory; give the script file to run (e.g. ${path.join(script, 'index.js')})`);
-  if (!presetNames().includes(options.preset)) {
-    throw new CliError(`unknown preset "${options.preset}" (known: ${presetNames().join(', ')})`);
+  const preset = options.settings.preset ?? RUN_OPTIONS.preset.defaultValue;
+  if (!presetNames().includes(preset)) {
+    throw new CliError(`unknown preset "${preset}" (known: ${presetNames().join(', ')})`);
   }
-  const targets = (options.targets ?? []).map((file) => path.resolve(file));
+  const targets = (options.settings.targets ?? []).map((file) => path.resolve(file));
   for (const file of targets) {
     // A bad file fails here, with file:line, before the script starts.
     try {
@@ -66,26 +59,16 @@ export function validateTracedRun(options: TracedRunOptions): string[] {
       throw new CliError(`${file}: cannot read the targets: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (options.preset === 'custom' && targets.length === 0) {
+  if (preset === 'custom' && targets.length === 0) {
     throw new CliError('the custom preset has no built-in targets: pass --targets FILE, or choose a preset with --preset');
-  }
-  const { maxSpans } = options;
-  if (maxSpans !== undefined && !(Number.isInteger(Number(maxSpans)) && Number(maxSpans) > 0)) {
-    throw new CliError(`--max-spans must be a positive integer, got "${maxSpans}"`);
   }
   return targets;
 }
 
-/** The environment that tells `register/index.js` in the child what to do (see register/process-mode.ts). */
+/** The environment that tells `register/index.js` in the child what to do: this one, with the run's settings on top. */
 export function tracedEnv(options: TracedRunOptions, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, ...options.env, STAGESCOPE_PRESET: options.preset };
-  const targets = (options.targets ?? []).map((file) => path.resolve(file));
-  if (targets.length > 0) env.STAGESCOPE_TARGETS = targets.join(path.delimiter);
-  if (options.json !== undefined) env.STAGESCOPE_JSON = path.resolve(options.json);
-  if (options.quiet === true) env.STAGESCOPE_QUIET = '1';
-  if (options.maxSpans !== undefined) env.STAGESCOPE_MAX_SPANS = options.maxSpans;
-  if (options.callMain === true) env.STAGESCOPE_CALL_MAIN = '1';
-  return env;
+  const { settings } = options;
+  return { ...base, ...envFromSettings({ ...settings, preset: settings.preset ?? RUN_OPTIONS.preset.defaultValue }) };
 }
 
 /** The child's fd of the control pipe (stdio index 3). */
@@ -106,7 +89,7 @@ const PARENT_FD = 3;
  */
 export function spawnTraced(options: TracedRunOptions): Promise<TracedRunResult> {
   const register = new URL('../register/index.js', import.meta.url).href;
-  const nodeArgs = [...(options.nodeArgs ?? []), '--import', register, ...options.command];
+  const nodeArgs = [...(options.settings.nodeArgs ?? []), '--import', register, ...options.command];
   const stdio = normalizeStdio(options.stdio ?? 'inherit');
   const env = { ...tracedEnv(options), STAGESCOPE_PARENT_FD: String(PARENT_FD) };
   return new Promise<TracedRunResult>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import type { CallMainMode } from '../presets/options/value-types.js';
 import { isEsmFile } from './script-file.js';
 
 /**
@@ -16,7 +17,8 @@ import { isEsmFile } from './script-file.js';
  *   the word `main` appears in its code (comments and strings removed) only
  *   where it is declared and exported, never anywhere else.
  */
-export type CallMainMode = 'auto' | boolean;
+// Declared with the option table (presets/options/), which parses and checks it for every way in.
+export type { CallMainMode } from '../presets/options/value-types.js';
 
 /** Remove comments and the contents of string and template literals (approximate, errs towards keeping code). */
 function codeOnly(source: string): string {
@@ -57,12 +59,6 @@ export function shouldCallMain(mode: CallMainMode, scriptPath: string): boolean 
   } catch {
     return false;
   }
-}
-
-export function parseCallMain(value: string | undefined): CallMainMode {
-  if (value === '1' || value === 'true') return true;
-  if (value === '0' || value === 'false') return false;
-  return 'auto';
 }
 
 /** The exports of the script already loaded as the main module (cached, not re-run). */

@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { storage } from '../core/context.js';
 import type { RunDocument } from '../core/run-document.js';
 import type { Preset } from '../presets/preset.js';
+import { checked } from '../presets/options/preset-fields.js';
+import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { saveRunSnapshot, uncaughtMayEndSilently } from './crash-snapshot.js';
 import { watchLifecycle } from './lifecycle.js';
 import { shouldCallMain, type CallMainMode } from './main-export.js';
@@ -13,6 +15,7 @@ export interface RunScriptOptions {
   /**
    * Call the script's exported `main(args)`: 'auto' (default) calls it only when
    * the script's source does not call `main(` itself (see main-export.ts).
+   * `--call-main` and `STAGESCOPE_CALL_MAIN` in the other ways to run.
    */
   callMain?: CallMainMode;
 }
@@ -31,6 +34,7 @@ async function loadAsMain(scriptPath: string, root: Parameters<typeof storage.ru
 }
 
 export async function runScript(preset: Preset, script: string | URL, args: readonly string[], options: RunScriptOptions): Promise<RunDocument> {
+  const callMain = checked(RUN_OPTIONS.callMain, options.callMain) ?? RUN_OPTIONS.callMain.defaultValue;
   const scriptPath = resolveScriptPath(script, callerDirectory());
   process.argv = [process.argv[0]!, scriptPath, ...args];
   const command = [path.relative(process.cwd(), scriptPath) || scriptPath, ...args];
@@ -59,7 +63,7 @@ export async function runScript(preset: Preset, script: string | URL, args: read
   try {
     const exports = (await loadAsMain(scriptPath, root)) as { main?: unknown } | null;
     const main = exports?.main;
-    if (typeof main === 'function' && shouldCallMain(options.callMain ?? 'auto', scriptPath)) {
+    if (typeof main === 'function' && shouldCallMain(callMain, scriptPath)) {
       await storage.run(root, () => Reflect.apply(main, exports, [args]));
     }
     await drained;

@@ -1,4 +1,5 @@
 import { nowNs } from '../core/clock.js';
+import { settingError } from '../core/bad-value.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { AdaptiveEvent } from '../core/run-document.js';
 import type { Instrumenter } from './instrumenter.js';
@@ -19,6 +20,28 @@ export interface OverheadBudgetOptions {
   maxSampleEvery?: number;
   /** Adaptive events kept for the page and documents (oldest dropped). Default 200. */
   maxEvents?: number;
+}
+
+/*
+ * The budget's one setting: the option table (presets/options/) parses
+ * `--max-overhead-pct` and `STAGESCOPE_MAX_OVERHEAD_PCT` with these, and
+ * `OverheadBudget` checks `maxOverheadPct` with them, so all three say the
+ * same thing about a bad value.
+ */
+
+/** Wrapper overhead allowed per target by default, in percent of the work its spans measure. */
+export const DEFAULT_MAX_OVERHEAD_PCT = 1;
+
+/** What the budget accepts; `"off"` is how text (a flag, an env var) spells `Infinity`. */
+export const OVERHEAD_PCT_EXPECTED = 'a number > 0 (percent of the measured work; "off" or Infinity turns the budget off)';
+
+/**
+ * `value` if it is a budget (a number > 0, `Infinity` = off); else throws the
+ * one message, naming `label` and showing `given` (the text, when it came as text).
+ */
+export function checkOverheadPct(value: unknown, label = 'option maxOverheadPct', given: unknown = value): number {
+  if (typeof value !== 'number' || !(value > 0)) throw settingError(label, OVERHEAD_PCT_EXPECTED, given);
+  return value;
 }
 
 export type AdaptiveListener = (event: AdaptiveEvent) => void;
@@ -71,7 +94,7 @@ export class OverheadBudget {
 
   constructor(instrumenter: Instrumenter, options: OverheadBudgetOptions = {}) {
     this.#instrumenter = instrumenter;
-    this.#maxOverheadPct = validPct(options.maxOverheadPct ?? 1);
+    this.#maxOverheadPct = checkOverheadPct(options.maxOverheadPct ?? DEFAULT_MAX_OVERHEAD_PCT);
     this.maxSampleEvery = options.maxSampleEvery ?? 1000;
     if (!Number.isInteger(this.maxSampleEvery) || this.maxSampleEvery < 1) {
       throw new RangeError(`stagescope: option maxSampleEvery must be a positive integer, got ${String(options.maxSampleEvery)}`);
@@ -85,7 +108,7 @@ export class OverheadBudget {
   }
 
   set maxOverheadPct(value: number) {
-    this.#maxOverheadPct = validPct(value);
+    this.#maxOverheadPct = checkOverheadPct(value);
   }
 
   /** Start watching every target of the instrumenter. */
@@ -221,15 +244,6 @@ export class OverheadBudget {
       }
     }
   }
-}
-
-function validPct(value: number): number {
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new RangeError(
-      `stagescope: option maxOverheadPct must be a number > 0 (percent of the measured work; Infinity turns the budget off), got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 function formatPct(pct: number): string {

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/bad-value.js';
 import { isStage, STAGES, type Stage } from '../core/types.js';
 import { MANUAL_SPAN_HINT } from '../api/entry-script-targets.js';
 import { ExportPathError, parseExportPath, type PathStep } from './export-path.js';
@@ -159,14 +160,4 @@ function optionalBoolean(entry: Record<string, unknown>, field: string, where: s
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new TargetError(`${where}: field "${field}" must be true or false, got ${describeValue(value)}`);
-}
-
-/** A value as an error message names it (`a list`, `"det"`, `number 3`). */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
 }

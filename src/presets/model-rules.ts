@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { isStage, STAGES, type Stage } from '../core/types.js';
-import { describeValue, TargetError } from '../instrument/target.js';
+import { describeValue } from '../core/bad-value.js';
+import { TargetError } from '../instrument/target.js';
 import { stageFromModelName } from './model-stage.js';
 
 /**

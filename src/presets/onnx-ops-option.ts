@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { OnnxOpsOptions } from './onnx-ops.js';
 import type { Preset } from './preset.js';
+import { RUN_OPTIONS } from './options/run-options.js';
+import { switchOrEnv } from './options/preset-fields.js';
 
 export type { OnnxOpsOptions } from './onnx-ops.js';
 
@@ -13,7 +15,7 @@ const load = createRequire(import.meta.url);
  * (a bad `treeKernels` throws) whether or not `ops` is on.
  */
 export function attachOnnxOpsIfAsked(preset: Preset, options: OnnxOpsOptions): boolean {
-  const ops = options.ops ?? (process.env.STAGESCOPE_ONNX_OPS === '1' || process.env.STAGESCOPE_ONNX_OPS === 'true');
+  const ops = switchOrEnv(RUN_OPTIONS.onnxOps, options.ops);
   if (!ops && options.treeKernels === undefined) return false;
   return (load('./onnx-ops.js') as typeof import('./onnx-ops.js')).attachOnnxOps(preset, options) !== null;
 }

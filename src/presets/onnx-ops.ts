@@ -1,6 +1,8 @@
 import { annotateOnnxOps, onnxOpsTreeView } from './onnx-profile-view.js';
 import { activeOnnxProfiler, OnnxProfiler, setActiveOnnxProfiler } from './onnx-profiler.js';
 import type { Preset } from './preset.js';
+import { RUN_OPTIONS } from './options/run-options.js';
+import { switchOrEnv } from './options/preset-fields.js';
 
 /** Options of the ONNX op-level drill-down, for any preset that traces onnxruntime. */
 export interface OnnxOpsOptions {
@@ -27,7 +29,7 @@ export interface OnnxOpsOptions {
  * Returns null when `ops` is off.
  */
 export function attachOnnxOps(preset: Preset, options: OnnxOpsOptions): OnnxProfiler | null {
-  const ops = options.ops ?? (process.env.STAGESCOPE_ONNX_OPS === '1' || process.env.STAGESCOPE_ONNX_OPS === 'true');
+  const ops = switchOrEnv(RUN_OPTIONS.onnxOps, options.ops);
   const treeKernels = options.treeKernels ?? 3;
   if (!Number.isInteger(treeKernels) || treeKernels < 0) {
     throw new RangeError(`stagescope: option "treeKernels" must be a whole number ≥ 0 (kernels shown per run), got ${String(options.treeKernels)}`);

@@ -1,6 +1,5 @@
 import { nowNs } from '../core/clock.js';
 import { reportDiagnostic, takeDiagnostics } from '../core/diagnostics.js';
-import type { SpanProbe } from '../core/probe.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
 import { LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
 import { runDeferred } from '../core/deferred.js';
@@ -10,109 +9,33 @@ import type { SpanRecord } from '../core/types.js';
 import { Tracer } from '../core/tracer.js';
 import { Instrumenter } from '../instrument/instrumenter.js';
 import { loadTargetFile } from '../instrument/target-file.js';
-import { resolveTargets, type ResolvedTarget, type TargetSpec } from '../instrument/target.js';
+import { resolveTargets, type ResolvedTarget } from '../instrument/target.js';
 import { packageVersion } from '../paths.js';
 import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
 import type { TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import type { GanttOptions } from '../render/gantt.js';
-import type { OutputOptions, OutputPaths, OutputResult } from '../io/write-outputs.js';
+import type { OutputOptions, OutputResult } from '../io/write-outputs.js';
 import type { ProbeSession } from '../probes/probe-session.js';
-import type { ProbeSpec } from '../probes/registry.js';
 import type { RunScriptOptions } from '../driver/run-script.js';
-import { resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
+import { resolveMinDurationNs } from '../render/min-duration.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
 import { lazyModules } from './lazy-modules.js';
 import { setActiveTracer } from '../api/active-tracer.js';
-import { resolveModelRule, setActiveModelRules, type ModelStageRule, type ModelStageSpec } from './model-rules.js';
+import { resolveModelRule, setActiveModelRules, type ModelStageRule } from './model-rules.js';
+import type { PresetOptions } from './options/preset-options.js';
+import { resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
 import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
 import { startReachLazily, type LazyReach } from '../reach/lazy-reach.js';
 import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 
-export interface PresetOptions {
-  /**
-   * More targets: target file paths (JSON, YAML, CSV) and/or target objects.
-   * Added to the preset's built-in list unless `builtInTargets` is false.
-   */
-  targets?: ReadonlyArray<string | TargetSpec>;
-  /**
-   * Which stage a model plays, by a glob on its file name, for models the built-in
-   * guesses do not know; checked in order before them, at session creation / model
-   * load (ONNX Runtime and tfjs). Target files can carry the same rules in a
-   * `models:` section (those come after these). Default none.
-   *
-   * @example
-   * new OnnxLatency({ models: [{ match: 'plate-detector*.onnx', stage: 'detection' }] })
-   */
-  models?: ReadonlyArray<ModelStageSpec>;
-  /** Include the preset's built-in targets (`presets/<name>.yaml`). Default true. */
-  builtInTargets?: boolean;
-  /** Write the run document (`stagescope.run/1`) here when the run ends. */
-  json?: string;
-  /** Do not print the tree. Warnings are still printed. Default false. */
-  quiet?: boolean;
-  /** Where the tree and warnings go. Default process.stderr (the script's stdout stays its own). */
-  output?: { write(text: string): unknown };
-  /** Spans kept in memory (ring buffer). Default 100 000. */
-  maxSpans?: number;
-  /**
-   * Probes: built-in names (`'memory' | 'cpu' | 'disk' | 'network' | 'eventloop' | 'gc' | 'system'`,
-   * or `'all'`) and/or your own `SpanProbe` / `BackgroundSampler` objects. Their values go
-   * into span metrics and `samples`, and next to each node of the tree. Default none.
-   * An unknown name throws, naming this option and the known names.
-   */
-  probes?: ReadonlyArray<ProbeSpec | SpanProbe>;
-  /** Tree depth shown. Default all. */
-  treeDepth?: number;
-  /** Write the call-graph SVG here when the run ends (Graphviz wasm, loaded after the run so it costs the run nothing). */
-  svg?: string;
-  /** Write the Gantt chart SVG here when the run ends. */
-  gantt?: string;
-  /** Write a Chrome/Perfetto trace JSON here when the run ends. */
-  trace?: string;
-  /**
-   * Hide spans shorter than this in the printed tree, the call graph and the
-   * Gantt chart (each parent's line counts what was folded into it); the run
-   * document and the trace keep everything. A duration in ns, or a threshold
-   * such as `parseMinDuration('5%')` (a share of the run). Default none.
-   */
-  minDuration?: number | MinDuration;
-  /** How the call graph is drawn (node cap, which node is highlighted). Default: the renderer's defaults. */
-  callGraph?: DotOptions;
-  /**
-   * Also write the run document here, silently (no message): the `stagescope
-   * run` CLI reads it to draw, in its own process, the pictures the traced
-   * process could not (it may exit before Graphviz loads). Internal; default none.
-   */
-  handoffJson?: string;
-  /** Fold 3+ same-named siblings into one line in the printed tree (`rec × 37, total …`). Default false. */
-  compact?: boolean;
-  /**
-   * Overhead budget per target, in percent of the work its spans measure: a target
-   * whose wrappers cost more (a tiny hot function) is sampled or disabled by itself,
-   * and the run document's `adaptive` list (and a tree line) says so. Default 1;
-   * `Infinity` turns it off.
-   */
-  maxOverheadPct?: number;
-}
+// Declared beside the option table; exported from here as it always was.
+export type { PresetOptions } from './options/preset-options.js';
 
 /** A feature's view of the text tree (see `Preset.decorateTree`). */
 export interface TreeDecorator {
   view?(doc: RunDocument): RunDocument;
   annotate?(doc: RunDocument): (span: SpanRecord) => string;
-}
-
-/** Resolved once at construction (tinybench style): every option has its value. */
-interface ResolvedPresetOptions {
-  json: string | undefined;
-  quiet: boolean;
-  output: { write(text: string): unknown };
-  treeDepth: number | undefined;
-  outputs: OutputPaths;
-  callGraph: DotOptions;
-  minDuration: MinDuration | undefined;
-  handoffJson: string | undefined;
-  compact: boolean;
 }
 
 /**
@@ -152,10 +75,11 @@ export class Preset {
   constructor(name: string, builtInFiles: readonly string[], options: PresetOptions = {}) {
     this.name = name;
     this.#givenOptions = options;
+    const resolved = resolvePresetOptions(options);
     const targets: ResolvedTarget[] = [];
     const models: ModelStageRule[] = (options.models ?? []).map((entry, index) => resolveModelRule(entry, `options.models[${index}]`));
     const builtInModels: ModelStageRule[] = [];
-    if (options.builtInTargets !== false) {
+    if (resolved.builtInTargets) {
       for (const file of builtInFiles) {
         const loaded = loadBuiltInTargets(file);
         targets.push(...loaded.targets);
@@ -172,22 +96,12 @@ export class Preset {
     this.targets = targets;
     // The user's rules before the built-in lists' own.
     this.models = [...models, ...builtInModels];
-    const probeSpecs = options.probes ?? [];
+    const probeSpecs = resolved.probes;
     this.#probes = probeSpecs.length === 0 ? null : new (lazyModules.probeSession().ProbeSession)(lazyModules.probeRegistry().resolveProbes(probeSpecs));
-    this.tracer = new Tracer({ ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }), probes: [...(this.#probes?.spanProbes ?? [])] });
+    this.tracer = new Tracer({ maxSpans: resolved.maxSpans, probes: [...(this.#probes?.spanProbes ?? [])] });
     this.instrumenter = new Instrumenter(this.tracer, targets);
-    this.budget = new OverheadBudget(this.instrumenter, options.maxOverheadPct === undefined ? {} : { maxOverheadPct: options.maxOverheadPct }).attach();
-    this.#options = {
-      json: options.json,
-      quiet: options.quiet ?? false,
-      output: options.output ?? process.stderr,
-      treeDepth: options.treeDepth,
-      outputs: { svg: options.svg, gantt: options.gantt, trace: options.trace },
-      callGraph: options.callGraph ?? {},
-      minDuration: typeof options.minDuration === 'number' ? { kind: 'ns', ns: options.minDuration } : options.minDuration,
-      handoffJson: options.handoffJson,
-      compact: options.compact ?? false,
-    };
+    this.budget = new OverheadBudget(this.instrumenter, { maxOverheadPct: resolved.maxOverheadPct }).attach();
+    this.#options = resolved;
   }
 
   /** The root span of the current run, once started. */

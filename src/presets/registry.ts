@@ -41,7 +41,7 @@ const presets = new Map<string, { factory: PresetFactory; description: string }>
     {
       factory: (options) => new (tfjs())(options),
       description:
-        'TensorFlow.js model loads, predict/execute, image tensors and readbacks with the backend; face-api nets as stages (STAGESCOPE_TFJS_KERNELS=1: per-kernel children)',
+        'TensorFlow.js model loads, predict/execute, image tensors and readbacks with the backend; face-api nets as stages (--tfjs-kernels, STAGESCOPE_TFJS_KERNELS=1: per-kernel children)',
     },
   ],
   ['custom', { factory: (options) => new Preset('custom', [], options), description: 'no built-in targets: pass your own with --targets FILE' }],

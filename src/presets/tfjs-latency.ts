@@ -2,6 +2,8 @@ import './hooks/providers.js';
 import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import { startKernelCapture, stopKernelCapture } from './hooks/tfjs-kernels.js';
+import { RUN_OPTIONS } from './options/run-options.js';
+import { switchOrEnv } from './options/preset-fields.js';
 import { Preset, type PresetOptions } from './preset.js';
 
 export interface TfjsLatencyOptions extends PresetOptions {
@@ -14,15 +16,12 @@ export interface TfjsLatencyOptions extends PresetOptions {
    * times every kernel, so calls get slower; use it to see *which* ops cost, not
    * for latency numbers. Never nested with a `tf.profile` the script runs itself.
    * Default: false, or true when the environment has STAGESCOPE_TFJS_KERNELS=1
-   * (how `node --import stagescope/register/tfjs` and `stagescope run` turn it on).
+   * (how `node --import stagescope/register/tfjs` and `stagescope run --tfjs-kernels`
+   * turn it on).
    */
   kernels?: boolean;
   /** Kernel child spans per call (the aggregate still counts all). Default 2000. */
   maxKernelSpansPerCall?: number;
-}
-
-function envFlag(value: string | undefined): boolean {
-  return value === '1' || value === 'true';
 }
 
 /**
@@ -46,7 +45,7 @@ export class TfjsLatency extends Preset {
 
   constructor(options: TfjsLatencyOptions = {}) {
     super('tfjs', ['tfjs.yaml', 'face-api.yaml'], options);
-    this.kernels = options.kernels ?? envFlag(process.env.STAGESCOPE_TFJS_KERNELS);
+    this.kernels = switchOrEnv(RUN_OPTIONS.tfjsKernels, options.kernels);
     const max = options.maxKernelSpansPerCall ?? 2000;
     if (!Number.isInteger(max) || max < 0) {
       throw new RangeError(`stagescope: TfjsLatency option maxKernelSpansPerCall must be a whole number ≥ 0, got ${String(max)}`);

@@ -12,6 +12,14 @@ export class UnknownProbeError extends Error {
   override readonly name = 'UnknownProbeError';
 }
 
+/**
+ * The one message for a probe name that is not one, wherever it came from:
+ * `label` is `--probes`, `STAGESCOPE_PROBES` or `option probes[1]`.
+ */
+export function unknownProbeError(label: string, name: string): UnknownProbeError {
+  return new UnknownProbeError(`stagescope: ${label}: unknown probe "${name}" (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
+}
+
 export function isProbeName(value: string): value is ProbeName {
   return (PROBE_NAMES as readonly string[]).includes(value);
 }
@@ -26,9 +34,7 @@ export function parseProbeList(text: string, optionName = '--probes'): (ProbeNam
     .map((name) => name.trim())
     .filter((name) => name !== '');
   for (const name of names) {
-    if (name !== 'all' && !isProbeName(name)) {
-      throw new UnknownProbeError(`stagescope: ${optionName}: unknown probe "${name}" (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
-    }
+    if (name !== 'all' && !isProbeName(name)) throw unknownProbeError(optionName, name);
   }
   return names as (ProbeName | 'all')[];
 }

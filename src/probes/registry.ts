@@ -9,7 +9,7 @@ import { MemoryProbe } from './memory-probe.js';
 import { NetworkProbe } from './network-probe.js';
 import { SystemSampler } from './system-sampler.js';
 
-import { isProbeName, PROBE_NAMES, UnknownProbeError, type ProbeName } from './probe-names.js';
+import { isProbeName, PROBE_NAMES, UnknownProbeError, unknownProbeError, type ProbeName } from './probe-names.js';
 
 export { isProbeName, parseProbeList, PROBE_NAMES, UnknownProbeError, type ProbeName } from './probe-names.js';
 
@@ -51,7 +51,7 @@ function isSpanProbe(value: object): value is SpanProbe {
  * @example
  * resolveProbes(['memory', 'cpu']).spanProbes.map((probe) => probe.name); // ['memory', 'cpu']
  */
-export function resolveProbes(specs: ReadonlyArray<ProbeSpec>, optionName = 'options.probes'): ResolvedProbes {
+export function resolveProbes(specs: ReadonlyArray<ProbeSpec>, optionName = 'option probes'): ResolvedProbes {
   const names = new Set<ProbeName>();
   const spanProbes: SpanProbe[] = [];
   const samplers: BackgroundSampler[] = [];
@@ -59,7 +59,7 @@ export function resolveProbes(specs: ReadonlyArray<ProbeSpec>, optionName = 'opt
     if (typeof spec === 'string') {
       if (spec === 'all') PROBE_NAMES.forEach((name) => names.add(name));
       else if (isProbeName(spec)) names.add(spec);
-      else throw new UnknownProbeError(`stagescope: ${optionName}[${index}] is "${spec}", not a probe (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
+      else throw unknownProbeError(`${optionName}[${index}]`, spec);
     } else if (spec !== null && typeof spec === 'object' && isSampler(spec)) {
       samplers.push(spec);
     } else if (spec !== null && typeof spec === 'object' && isSpanProbe(spec)) {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { keptPresetFields } from '../presets/options/preset-fields.js';
 import type { PresetOptions } from '../presets/preset.js';
 import type { TargetSpec } from '../instrument/target.js';
 
@@ -42,22 +43,12 @@ export interface ReachLink {
   label: string;
 }
 
-/** Keys handled one by one below, or outputs that never cross: not copied into `extra`. */
-const PORTED_OR_OUTPUT_KEYS = new Set([
-  'json',
-  'quiet',
-  'output',
-  'svg',
-  'gantt',
-  'trace',
-  'treeDepth',
-  'compact',
-  'targets',
-  'builtInTargets',
-  'maxSpans',
-  'maxOverheadPct',
-  'probes',
-]);
+/**
+ * Not copied into `extra`: the keys handled one by one below, and the options
+ * only the run's own process uses (outputs, printing, the CLI's hand-over
+ * file), as the option table marks them.
+ */
+const NOT_EXTRA_KEYS = new Set(['targets', 'builtInTargets', 'maxSpans', 'maxOverheadPct', 'probes', ...keptPresetFields()]);
 
 /** The portable part of a preset's options (target file paths made absolute; custom probe objects dropped). */
 export function portableOptions(options: PresetOptions): PortableOptions {
@@ -73,7 +64,7 @@ export function portableOptions(options: PresetOptions): PortableOptions {
   if (probes.length > 0) portable.probes = probes;
   const extra: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(options)) {
-    if (PORTED_OR_OUTPUT_KEYS.has(key)) continue;
+    if (NOT_EXTRA_KEYS.has(key)) continue;
     if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) extra[key] = value;
   }
   if (Object.keys(extra).length > 0) portable.extra = extra;

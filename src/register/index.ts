@@ -2,6 +2,6 @@
 // Start-up is measured from here (the root line's "startup"): the rest of
 // stagescope is loaded by the dynamic import below, after the mark.
 (globalThis as { [key: symbol]: unknown })[Symbol.for('stagescope.loadStartMs')] ??= performance.now();
-const { startProcessMode } = await import('./process-mode.js');
+const { presetNameFromEnv, startProcessMode } = await import('./process-mode.js');
 
-startProcessMode(process.env.STAGESCOPE_PRESET ?? 'custom');
+startProcessMode(presetNameFromEnv());

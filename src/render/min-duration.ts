@@ -1,4 +1,5 @@
 import type { RunDocument } from '../core/run-document.js';
+import { settingError } from '../core/bad-value.js';
 import type { SpanRecord } from '../core/types.js';
 
 /** A threshold as written: an absolute duration, or a share of the run. */
@@ -9,6 +10,9 @@ export const HIDDEN_SPANS_KEY = 'stagescope.hidden.spans';
 export const HIDDEN_NS_KEY = 'stagescope.hidden.ns';
 
 const UNITS_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
+
+/** What a threshold may be, in every message about one (flag, env var or option). */
+export const MIN_DURATION_EXPECTED = 'a duration (800ns, 250us, 1ms, 0.5s) or a share of the run (5%)';
 
 /**
  * Parse a threshold: `1ms`, `250us`, `0.5s`, `800ns` or a share of the run
@@ -21,11 +25,11 @@ export function parseMinDuration(text: string, option: string): MinDuration {
   const share = /^(\d+(?:\.\d+)?)\s*%$/.exec(trimmed);
   if (share !== null) {
     const value = Number(share[1]) / 100;
-    if (value > 1) throw new Error(`stagescope: ${option} as a share of the run must be at most 100%, got "${text}"`);
+    if (value > 1) throw new RangeError(`stagescope: ${option} as a share of the run must be at most 100%, got "${text}"`);
     return { kind: 'share', share: value };
   }
   const duration = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)$/.exec(trimmed);
-  if (duration === null) throw new Error(`stagescope: ${option} must be a duration (800ns, 250us, 1ms, 0.5s) or a share of the run (5%), got "${text}"`);
+  if (duration === null) throw settingError(option, MIN_DURATION_EXPECTED, text);
   return { kind: 'ns', ns: Number(duration[1]) * UNITS_NS[duration[2]!]! };
 }
 

@@ -1,6 +1,7 @@
 import type { RunDocument } from '../../core/run-document.js';
 import { isStage, STAGES, type SpanRecord, type Stage } from '../../core/types.js';
 import { hideShortSpans } from '../min-duration.js';
+import { DEFAULT_CALL_GRAPH_OPTIONS } from './call-graph-defaults.js';
 
 /** Options of {@link aggregateCallGraph}. Every option is optional. */
 export interface CallGraphOptions {
@@ -107,15 +108,6 @@ export interface CallGraph {
   collapse: { nodes: number; groups: number; calls: number; selfNs: number; minShare: number; maxDepth: number | null } | null;
   options: ResolvedCallGraphOptions;
 }
-
-export const DEFAULT_CALL_GRAPH_OPTIONS: Readonly<ResolvedCallGraphOptions> = {
-  maxNodes: 40,
-  minShare: 0.005,
-  maxMinShare: 0.05,
-  highlight: 'self',
-  highlightExclude: [],
-  minDurationNs: 0,
-};
 
 export function resolveCallGraphOptions(options: CallGraphOptions = {}): ResolvedCallGraphOptions {
   const resolved = { ...DEFAULT_CALL_GRAPH_OPTIONS, ...stripUndefined(options) };

@@ -7,6 +7,7 @@ import { commandLabel } from '../compare/compare-runs.js';
 import { packageVersion } from '../paths.js';
 import { BENCH_FORMAT, summarizeRuns, type BenchDocument } from './bench-document.js';
 import type { BenchProgress } from './progress.js';
+import { StagescopeError } from '../core/errors.js';
 
 /** One thing to benchmark: a script and its arguments. */
 export interface BenchVariantSpec {
@@ -41,9 +42,12 @@ export interface BenchOptions {
   onProgress?: BenchProgress;
 }
 
-/** A benchmarked run exited with an error; the message holds the end of its stderr. */
-export class BenchRunError extends Error {
+/** A benchmarked run exited with an error (code `SS_ERR_BENCH_RUN_FAILED`); the message holds the end of its stderr. */
+export class BenchRunError extends StagescopeError {
   override readonly name = 'BenchRunError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('SS_ERR_BENCH_RUN_FAILED', message, options);
+  }
 }
 
 /**

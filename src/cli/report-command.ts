@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { RunDocument } from '../core/run-document.js';
-import { writeOutputFile } from './report-write.js';
+import { writeOutputFile, type WrittenFile } from './report-write.js';
 import { renderCallGraphSvg } from '../render/call-graph/svg.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { callGraphOptionsFromStrings } from '../render/call-graph/cli-options.js';
@@ -23,7 +23,7 @@ Options:
 `;
 
 /** Draw the report of a run into `file`; never throws for a picture that cannot be drawn (the report says why). */
-export async function writeHtmlReport(doc: RunDocument, file: string, callGraph: DotOptions = {}): Promise<string> {
+export async function writeHtmlReportFile(doc: RunDocument, file: string, callGraph: DotOptions = {}): Promise<WrittenFile> {
   let callGraphSvg: string | { missing: string };
   try {
     callGraphSvg = await renderCallGraphSvg(doc, callGraph);
@@ -31,6 +31,17 @@ export async function writeHtmlReport(doc: RunDocument, file: string, callGraph:
     callGraphSvg = { missing: `call graph not drawn: ${error instanceof Error ? error.message : String(error)}` };
   }
   return writeOutputFile(file, renderHtmlReport(doc, { callGraphSvg }), 'HTML report');
+}
+
+/**
+ * {@link writeHtmlReportFile}, the line to print only.
+ *
+ * @deprecated Use `writeHtmlReportFile`, whose `written` says whether the file
+ * was written; kept for `run-command.ts` until it uses that (callers must not
+ * tell success from the line's text).
+ */
+export async function writeHtmlReport(doc: RunDocument, file: string, callGraph: DotOptions = {}): Promise<string> {
+  return (await writeHtmlReportFile(doc, file, callGraph)).line;
 }
 
 /** `stagescope report`: a saved run as one HTML file. Bad input exits 2 with a message naming the file. */
@@ -53,17 +64,13 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1)
     throw new CliError(`${positionals.length === 0 ? 'no run document given' : `one run document expected, got ${positionals.length}`}\n\n${REPORT_USAGE}`);
   if (values.html === undefined) throw new CliError(`--html FILE is required (where to write the report)\n\n${REPORT_USAGE}`);
-  let callGraph: DotOptions;
-  try {
-    callGraph = callGraphOptionsFromStrings(
-      { maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] },
-      '--',
-    );
-  } catch (error) {
-    throw new CliError((error as Error).message.replace(/^stagescope: /, ''));
-  }
+  // A bad value throws a StagescopeError naming the flag: main.ts prints it, exit code 2.
+  const callGraph = callGraphOptionsFromStrings(
+    { maxNodes: values['max-nodes'], highlight: values.highlight, highlightExclude: values['highlight-exclude'] },
+    '--',
+  );
   const doc = readRunDocument(positionals[0]!);
-  const message = await writeHtmlReport(doc, values.html, callGraph);
-  process.stderr.write(`${message}\n`);
-  return message.startsWith('stagescope: error') ? 1 : 0;
+  const result = await writeHtmlReportFile(doc, values.html, callGraph);
+  process.stderr.write(`${result.line}\n`);
+  return result.written ? 0 : 1;
 }

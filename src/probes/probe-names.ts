@@ -1,3 +1,5 @@
+import { StagescopeError } from '../core/errors.js';
+
 /**
  * Probe names and the parsing of a probe list, apart from the probes themselves:
  * process mode parses `STAGESCOPE_PROBES` at start-up, and loading every probe
@@ -8,8 +10,12 @@
 export const PROBE_NAMES = ['memory', 'cpu', 'disk', 'network', 'eventloop', 'gc', 'system'] as const;
 export type ProbeName = (typeof PROBE_NAMES)[number];
 
-export class UnknownProbeError extends Error {
+/** No probe has that name (code `SS_ERR_PROBE_UNKNOWN`); the message is `stagescope: ${detail}`. */
+export class UnknownProbeError extends StagescopeError {
   override readonly name = 'UnknownProbeError';
+  constructor(detail: string, options?: ErrorOptions) {
+    super('SS_ERR_PROBE_UNKNOWN', detail, { ...options, prefixed: true });
+  }
 }
 
 export function isProbeName(value: string): value is ProbeName {
@@ -27,7 +33,7 @@ export function parseProbeList(text: string, optionName = '--probes'): (ProbeNam
     .filter((name) => name !== '');
   for (const name of names) {
     if (name !== 'all' && !isProbeName(name)) {
-      throw new UnknownProbeError(`stagescope: ${optionName}: unknown probe "${name}" (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
+      throw new UnknownProbeError(`${optionName}: unknown probe "${name}" (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
     }
   }
   return names as (ProbeName | 'all')[];

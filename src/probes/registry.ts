@@ -59,14 +59,14 @@ export function resolveProbes(specs: ReadonlyArray<ProbeSpec>, optionName = 'opt
     if (typeof spec === 'string') {
       if (spec === 'all') PROBE_NAMES.forEach((name) => names.add(name));
       else if (isProbeName(spec)) names.add(spec);
-      else throw new UnknownProbeError(`stagescope: ${optionName}[${index}] is "${spec}", not a probe (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
+      else throw new UnknownProbeError(`${optionName}[${index}] is "${spec}", not a probe (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
     } else if (spec !== null && typeof spec === 'object' && isSampler(spec)) {
       samplers.push(spec);
     } else if (spec !== null && typeof spec === 'object' && isSpanProbe(spec)) {
       spanProbes.push(spec);
     } else {
       throw new UnknownProbeError(
-        `stagescope: ${optionName}[${index}] is neither a probe name (${[...PROBE_NAMES, 'all'].join(', ')}) nor a probe object (start/end) nor a sampler (start/stop/series)`,
+        `${optionName}[${index}] is neither a probe name (${[...PROBE_NAMES, 'all'].join(', ')}) nor a probe object (start/end) nor a sampler (start/stop/series)`,
       );
     }
   });

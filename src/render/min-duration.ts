@@ -1,5 +1,6 @@
 import type { RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
+import { optionError } from '../core/errors.js';
 
 /** A threshold as written: an absolute duration, or a share of the run. */
 export type MinDuration = { kind: 'ns'; ns: number } | { kind: 'share'; share: number };
@@ -12,7 +13,8 @@ const UNITS_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s:
 
 /**
  * Parse a threshold: `1ms`, `250us`, `0.5s`, `800ns` or a share of the run
- * (`5%`). A bad value throws a message naming `option` and the accepted forms.
+ * (`5%`). A bad value throws a `StagescopeError` (`SS_ERR_OPTION_INVALID`)
+ * naming `option` and the accepted forms.
  *
  * @example parseMinDuration('1ms', '--min-duration') // { kind: 'ns', ns: 1e6 }
  */
@@ -21,11 +23,11 @@ export function parseMinDuration(text: string, option: string): MinDuration {
   const share = /^(\d+(?:\.\d+)?)\s*%$/.exec(trimmed);
   if (share !== null) {
     const value = Number(share[1]) / 100;
-    if (value > 1) throw new Error(`stagescope: ${option} as a share of the run must be at most 100%, got "${text}"`);
+    if (value > 1) throw optionError(`${option} as a share of the run must be at most 100%, got "${text}"`);
     return { kind: 'share', share: value };
   }
   const duration = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)$/.exec(trimmed);
-  if (duration === null) throw new Error(`stagescope: ${option} must be a duration (800ns, 250us, 1ms, 0.5s) or a share of the run (5%), got "${text}"`);
+  if (duration === null) throw optionError(`${option} must be a duration (800ns, 250us, 1ms, 0.5s) or a share of the run (5%), got "${text}"`);
   return { kind: 'ns', ns: Number(duration[1]) * UNITS_NS[duration[2]!]! };
 }
 

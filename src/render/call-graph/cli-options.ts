@@ -1,5 +1,6 @@
 import { isStage, STAGES, type Stage } from '../../core/types.js';
 import type { DotOptions } from './dot.js';
+import { optionError } from '../../core/errors.js';
 
 /** Call-graph settings as the CLI and the environment give them: strings, possibly absent. */
 export interface CallGraphOptionStrings {
@@ -10,8 +11,9 @@ export interface CallGraphOptionStrings {
 
 /**
  * Parse `--max-nodes`, `--highlight`, `--highlight-exclude` (or their
- * `STAGESCOPE_` environment forms): a bad value throws a message that names
- * the option as the user wrote it and the values it accepts.
+ * `STAGESCOPE_` environment forms): a bad value throws a `StagescopeError`
+ * (`SS_ERR_OPTION_INVALID`) whose message names the option as the user wrote
+ * it and the values it accepts.
  *
  * @example callGraphOptionsFromStrings({ maxNodes: '200', highlightExclude: 'load' }, '--')
  */
@@ -21,13 +23,13 @@ export function callGraphOptionsFromStrings(values: CallGraphOptionStrings, styl
   if (values.maxNodes !== undefined && values.maxNodes !== '') {
     const maxNodes = Number(values.maxNodes);
     if (!(Number.isInteger(maxNodes) && maxNodes >= 2))
-      throw new Error(`stagescope: ${name('max-nodes')} must be an integer ≥ 2 (call-graph nodes before small ones are merged), got "${values.maxNodes}"`);
+      throw optionError(`${name('max-nodes')} must be an integer ≥ 2 (call-graph nodes before small ones are merged), got "${values.maxNodes}"`);
     options.maxNodes = maxNodes;
   }
   if (values.highlight !== undefined && values.highlight !== '') {
     if (values.highlight !== 'self' && values.highlight !== 'total')
-      throw new Error(
-        `stagescope: ${name('highlight')} must be "self" (most time in the node itself) or "total" (most time with its children), got "${values.highlight}"`,
+      throw optionError(
+        `${name('highlight')} must be "self" (most time in the node itself) or "total" (most time with its children), got "${values.highlight}"`,
       );
     options.highlight = values.highlight;
   }
@@ -37,7 +39,7 @@ export function callGraphOptionsFromStrings(values: CallGraphOptionStrings, styl
       .split(',')
       .map((part) => part.trim())
       .filter((part) => part !== '')) {
-      if (!isStage(entry)) throw new Error(`stagescope: ${name('highlight-exclude')}: unknown stage "${entry}" (stages: ${STAGES.join(', ')})`);
+      if (!isStage(entry)) throw optionError(`${name('highlight-exclude')}: unknown stage "${entry}" (stages: ${STAGES.join(', ')})`);
       stages.push(entry);
     }
     options.highlightExclude = stages;

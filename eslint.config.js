@@ -85,9 +85,6 @@ export default tseslint.config(
       // `let x = fallback; try { x = f() } catch { x = fallback }` is a
       // deliberate defensive pattern around user callbacks.
       'no-useless-assignment': 'warn',
-      // Messages already carry the cause's text; attaching `cause` changes the
-      // thrown error's shape, which belongs to the errors-vocabulary item.
-      'preserve-caught-error': 'warn',
       'prefer-const': 'warn',
       'no-useless-escape': 'warn',
     },

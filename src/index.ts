@@ -48,6 +48,8 @@ export type { BackgroundSampler } from './probes/background-sampler.js';
 export { assertRunDocument, RUN_FORMAT, type AdaptiveEvent, type ReachSource, type RunDocument, type SampleSeries } from './core/run-document.js';
 export { STAGES, type Attributes, type Metrics, type SpanError, type SpanRecord, type SpanStatus, type Stage } from './core/types.js';
 export { diagnosticChannel, type Diagnostic } from './core/diagnostics.js';
+export { StagescopeError } from './core/errors.js';
+export type { DiagnosticCode, ErrorCode } from './core/codes.js';
 
 // Serving (docs/serving.md). The exporters are in `stagescope/export`, which loads
 // prom-client, pino and the OpenTelemetry SDK; the W3C propagator is light and

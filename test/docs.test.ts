@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { DIAGNOSTIC_CODES, ERROR_CODES } from '../src/core/codes.js';
 import { repoRoot } from './helpers.js';
 
 // The README stays a front page and docs/ stays navigable: these pin the shape
@@ -118,12 +119,35 @@ describe('documentation', () => {
     for (const file of markdownFiles()) assert.doesNotMatch(read(file), /^variant\s+ns\/call \(median\)/m, `${file}: hand-typed bench:overhead table`);
   });
 
-  it('every SS_ diagnostic code reported in src/ is documented in docs/diagnostics.md', () => {
-    const documented = read('docs/diagnostics.md');
-    const codes = new Set(sourceFiles('src').flatMap((file) => [...read(file).matchAll(/'(SS_[A-Z_]+)'/g)].map((match) => match[1] ?? '')));
-    codes.delete('SS_NEVER'); // an unreachable sink that keeps a benchmark loop from being optimised away
-    assert.ok(codes.size > 10, `found only ${codes.size} codes in src/: is the pattern still right?`);
-    assert.deepEqual([...codes].filter((code) => !documented.includes(`\`${code}\``)).sort(), []);
+  it('the code tables of docs/diagnostics.md are generated from src/core/codes.ts (npm run docs:diagnostics)', async () => {
+    const result = await promisify(execFile)(process.execPath, ['scripts/render-diagnostics-docs.mjs', '--check'], { cwd: repoRoot }).then(
+      () => ({ failed: false, stderr: '' }),
+      (error: { stderr?: string }) => ({ failed: true, stderr: error.stderr ?? String(error) }),
+    );
+    assert.equal(result.failed, false, result.stderr);
+  });
+
+  it('every SS_ code used in src/ is declared in src/core/codes.ts, and every declared code is used in src/', () => {
+    const declared = new Set<string>([...Object.keys(DIAGNOSTIC_CODES), ...Object.keys(ERROR_CODES)]);
+    const used = new Set(
+      sourceFiles('src')
+        .filter((file) => file !== path.join('src', 'core', 'codes.ts'))
+        .flatMap((file) => [...read(file).matchAll(/'(SS_[A-Z_]+)'/g)].map((match) => match[1] ?? '')),
+    );
+    assert.ok(used.size > 10, `found only ${used.size} codes in src/: is the pattern still right?`);
+    assert.deepEqual([...used].filter((code) => !declared.has(code)).sort(), [], 'used in src/ but not declared in src/core/codes.ts');
+    assert.deepEqual([...declared].filter((code) => !used.has(code)).sort(), [], 'declared in src/core/codes.ts but used nowhere in src/');
+  });
+
+  it('every SS_ code the docs mention is a declared code', () => {
+    const declared = new Set<string>([...Object.keys(DIAGNOSTIC_CODES), ...Object.keys(ERROR_CODES)]);
+    const unknown = markdownFiles().flatMap((file) =>
+      [...read(file).matchAll(/\b(SS_[A-Z][A-Z_]*[A-Z])\b/g)]
+        .map((match) => match[1] ?? '')
+        .filter((code) => !declared.has(code))
+        .map((code) => `${file}: ${code}`),
+    );
+    assert.deepEqual(unknown, []);
   });
 });
 

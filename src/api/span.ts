@@ -2,6 +2,7 @@ import { isPromise } from 'node:util/types';
 import { nowNs } from '../core/clock.js';
 import { storage, SUPPRESSED } from '../core/context.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import { isStage, STAGES, type Attributes, type Stage } from '../core/types.js';
@@ -62,20 +63,12 @@ export function runInSpan<T>(
 ): T {
   if (storage.getStore() === SUPPRESSED) return Reflect.apply(fn, thisArg, args);
   const entryNs = nowNs();
-  let span: Span;
-  try {
-    span = tracer.startSpan(String(name), { stage: checkedStage(name, options?.stage) });
-    const attributes = options?.attributes;
-    if (attributes !== undefined && attributes !== null) {
-      for (const [key, value] of Object.entries(attributes)) {
-        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') span.setAttribute(key, value);
-      }
-    }
-    span.setAttribute('manual', true);
-  } catch (error) {
-    reportDiagnostic('SS_SPAN_FAILED', `could not start the manual span "${String(name)}": ${String(error)}`, error);
-    return Reflect.apply(fn, thisArg, args);
-  }
+  const span = guarded(
+    'SS_SPAN_FAILED',
+    () => `could not start the manual span "${String(name)}"`,
+    () => startManualSpan(tracer, name, options),
+  );
+  if (span === undefined) return Reflect.apply(fn, thisArg, args);
   const trace = span.trace;
   trace.overheadNs += nowNs() - entryNs;
   let result: T;
@@ -98,13 +91,25 @@ export function runInSpan<T>(
   return result;
 }
 
+function startManualSpan(tracer: Tracer, name: string, options: ManualSpanOptions | undefined): Span {
+  const span = tracer.startSpan(String(name), { stage: checkedStage(name, options?.stage) });
+  const attributes = options?.attributes;
+  if (attributes !== undefined && attributes !== null) {
+    for (const [key, value] of Object.entries(attributes)) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') span.setAttribute(key, value);
+    }
+  }
+  span.setAttribute('manual', true);
+  return span;
+}
+
 function end(tracer: Tracer, span: Span, error: unknown, failed: boolean): void {
   const endNs = nowNs();
-  try {
-    tracer.endSpan(span, endNs, error, failed);
-  } catch (endError) {
-    reportDiagnostic('SS_SPAN_FAILED', `could not end the manual span "${span.name}": ${String(endError)}`, endError);
-  }
+  guarded(
+    'SS_SPAN_FAILED',
+    () => `could not end the manual span "${span.name}"`,
+    () => tracer.endSpan(span, endNs, error, failed),
+  );
   span.trace.overheadNs += nowNs() - endNs;
 }
 

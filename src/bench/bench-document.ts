@@ -1,6 +1,7 @@
 import { assertRunDocument, type RunDocument } from '../core/run-document.js';
 import { measureRun, type MeasureIdentity } from '../compare/stage-paths.js';
 import { summarizeSamples, type SampleSummary } from '../compare/stats.js';
+import { documentError } from '../core/errors.js';
 
 export const BENCH_FORMAT = 'stagescope.bench/1';
 
@@ -76,16 +77,16 @@ export function summarizeRuns(runs: readonly RunDocument[]): BenchRow[] {
   return [...rows.values()];
 }
 
-/** Validate a parsed JSON value as a bench document; throws naming what is wrong. */
+/** Validate a parsed JSON value as a bench document; throws a StagescopeError (`SS_ERR_DOCUMENT_INVALID`) naming what is wrong. */
 export function assertBenchDocument(value: unknown, source: string): asserts value is BenchDocument {
   const doc = value as Partial<BenchDocument> | null;
-  if (doc === null || typeof doc !== 'object') throw new Error(`${source}: not a stagescope bench document (not a JSON object)`);
+  if (doc === null || typeof doc !== 'object') throw documentError(`${source}: not a stagescope bench document (not a JSON object)`);
   if (doc.format !== BENCH_FORMAT) {
-    throw new Error(`${source}: not a stagescope bench document (format is ${JSON.stringify(doc.format)}, expected "${BENCH_FORMAT}")`);
+    throw documentError(`${source}: not a stagescope bench document (format is ${JSON.stringify(doc.format)}, expected "${BENCH_FORMAT}")`);
   }
-  if (!Array.isArray(doc.variants) || doc.variants.length === 0) throw new Error(`${source}: bench document has no "variants"`);
+  if (!Array.isArray(doc.variants) || doc.variants.length === 0) throw documentError(`${source}: bench document has no "variants"`);
   doc.variants.forEach((variant, v) => {
-    if (!Array.isArray(variant?.runs) || variant.runs.length === 0) throw new Error(`${source}: variants[${v}] has no runs`);
+    if (!Array.isArray(variant?.runs) || variant.runs.length === 0) throw documentError(`${source}: variants[${v}] has no runs`);
     variant.runs.forEach((run, r) => assertRunDocument(run, `${source}: variants[${v}].runs[${r}]`));
   });
 }

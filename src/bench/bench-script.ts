@@ -9,6 +9,7 @@ import { checked } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS, type RunSettings } from '../presets/options/run-options.js';
 import { BENCH_FORMAT, summarizeRuns, type BenchDocument } from './bench-document.js';
 import type { BenchProgress } from './progress.js';
+import { StagescopeError } from '../core/errors.js';
 
 /** One thing to benchmark: a script and its arguments. */
 export interface BenchVariantSpec {
@@ -43,9 +44,12 @@ export interface BenchOptions {
   onProgress?: BenchProgress;
 }
 
-/** A benchmarked run exited with an error; the message holds the end of its stderr. */
-export class BenchRunError extends Error {
+/** A benchmarked run exited with an error (code `SS_ERR_BENCH_RUN_FAILED`); the message holds the end of its stderr. */
+export class BenchRunError extends StagescopeError {
   override readonly name = 'BenchRunError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('SS_ERR_BENCH_RUN_FAILED', message, options);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { splitAtDoubleDash } from './split-argv.js';
-import { benchScript, BenchRunError, type BenchVariantSpec } from '../bench/bench-script.js';
+import { benchScript, type BenchVariantSpec } from '../bench/bench-script.js';
 import { renderBenchTable } from '../bench/bench-table.js';
 import { createProgressReporter } from '../bench/progress.js';
 import { compareBenchVariants, DEFAULT_COMPARE_OPTIONS } from '../compare/compare-runs.js';
@@ -117,15 +117,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
       showOutput: values.showOutput === true,
       onProgress: progress.update,
     });
-  } catch (error) {
+  } finally {
+    // A failed run (a BenchRunError) reaches main.ts, which prints it and exits 1.
     progress.finish();
-    if (error instanceof BenchRunError) {
-      process.stderr.write(`stagescope: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
   }
-  progress.finish();
   process.stdout.write(renderBenchTable(doc));
   if (values.json !== undefined) writeOutput(values.json, `${JSON.stringify(doc)}\n`, 'bench document');
   if (doc.variants.length === 2) {

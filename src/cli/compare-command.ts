@@ -73,21 +73,14 @@ export async function compareCommand(argv: string[]): Promise<number> {
     labelA: values['label-a'],
     labelB: values['label-b'],
   };
-  const files = positionals.map(readOrFail);
+  // A file that is not a document throws a StagescopeError naming it: main.ts prints it, exit code 2.
+  const files = positionals.map((file) => readComparableFile(file));
   const [a, b] = sidesOf(files);
   const comparison = compareRuns(a, b, options);
   process.stdout.write(renderComparisonTable(comparison, { paths: !values['stages-only'] }));
   if (values.md !== undefined) writeOutput(values.md, renderComparisonMarkdown(comparison), 'Markdown table');
   if (values.svg !== undefined) writeOutput(values.svg, renderComparisonSvg(comparison), 'comparison chart');
   return values['fail-on-slower'] && hasSlowdown(comparison) ? 1 : 0;
-}
-
-function readOrFail(file: string): ComparableFile {
-  try {
-    return readComparableFile(file);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
 }
 
 /** Two files → their contents; one file → the two variants of a bench document. */

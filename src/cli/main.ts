@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { TargetError } from '../instrument/target.js';
+import { StagescopeError } from '../core/errors.js';
 import { packageVersion } from '../paths.js';
 import { presetDescriptions } from '../presets/registry.js';
 import { CliError } from './cli-error.js';
@@ -61,19 +61,25 @@ async function main(argv: string[]): Promise<number> {
   return command(rest);
 }
 
+/** node:util parseArgs' own errors: a usage mistake like ours, told by their code. */
+const PARSE_ARGS_CODES: ReadonlySet<unknown> = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE']);
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    const known =
-      error instanceof CliError ||
-      error instanceof TargetError ||
-      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
-      (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';
-    process.stderr.write(
-      `stagescope: ${known ? (error as Error).message.replace(/^stagescope: /, '') : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = known ? 2 : 1;
+    // Ours and parseArgs': one line, no stack, the exit code the error's code gives.
+    // Anything else is a bug: the stack, exit code 1.
+    if (error instanceof StagescopeError) {
+      process.stderr.write(`stagescope: ${error.detail}\n`);
+      process.exitCode = error.exitCode;
+    } else if (error instanceof Error && PARSE_ARGS_CODES.has((error as NodeJS.ErrnoException).code)) {
+      process.stderr.write(`stagescope: ${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`stagescope: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    }
   },
 );

@@ -1,3 +1,4 @@
+import { StagescopeError } from '../core/errors.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliFlag } from '../presets/options/option-row.js';
 import type { ValueType } from '../presets/options/value-types.js';
@@ -54,7 +55,7 @@ function flagValue<T>(row: FlagRow<T>, name: string, given: string | boolean | A
     return row.type.parseEach === undefined ? row.type.parse(texts.join(','), name) : row.type.parseEach(texts, name);
   } catch (error) {
     // A bad value is a usage error (exit 2), worded once by the value type; the CLI adds its own prefix.
-    throw new CliError((error instanceof Error ? error.message : String(error)).replace(/^stagescope: /, ''));
+    throw new CliError(error instanceof StagescopeError ? error.detail : error instanceof Error ? error.message : String(error));
   }
 }
 

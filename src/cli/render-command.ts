@@ -9,6 +9,7 @@ import { resolveMinDurationNs } from '../render/min-duration.js';
 import { renderTextTree } from '../render/text-tree.js';
 import { CliError } from './cli-error.js';
 import { flagUsage, parseFlags } from './option-args.js';
+import { documentError } from '../core/errors.js';
 
 const RENDER_USAGE_HEAD = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact] [call-graph options]
 
@@ -36,31 +37,28 @@ export function renderUsage(): string {
   return RENDER_USAGE_HEAD + flagUsage(RENDER_FLAGS);
 }
 
-/** Read and check a saved run; every failure names the file. */
+/** Read and check a saved run; every failure is a StagescopeError (`SS_ERR_DOCUMENT_INVALID`) naming the file. */
 export function readRunDocument(file: string): RunDocument {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
+    throw documentError(
       code === 'ENOENT'
         ? `${file}: no such file (save a run with "stagescope run --json ${file} -- script.mjs")`
         : `${file}: cannot read: ${(error as Error).message}`,
+      { cause: error },
     );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new CliError(`${file}: not JSON (${(error as Error).message}); expected a run document written by "stagescope run --json"`);
+    throw documentError(`${file}: not JSON (${(error as Error).message}); expected a run document written by "stagescope run --json"`, { cause: error });
   }
-  try {
-    assertRunDocument(value, file);
-    assertSpanTimes(value, file);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
+  assertRunDocument(value, file);
+  assertSpanTimes(value, file);
   return withDefaults(value);
 }
 
@@ -75,17 +73,17 @@ export function assertSpanTimes(doc: RunDocument, source: string): void {
     `${source}: spans[${index}] (id ${JSON.stringify(span.id)}, ${JSON.stringify(span.name.length > 60 ? `${span.name.slice(0, 59)}…` : span.name)})`;
   doc.spans.forEach((span, index) => {
     if (!Number.isFinite(span.startNs))
-      throw new Error(`${where(index, span)}: startNs must be a finite number of ns since the run start, got ${String(span.startNs)}`);
+      throw documentError(`${where(index, span)}: startNs must be a finite number of ns since the run start, got ${String(span.startNs)}`);
     if (!Number.isFinite(span.durationNs) || span.durationNs < 0)
-      throw new Error(`${where(index, span)}: durationNs must be a finite number ≥ 0, got ${String(span.durationNs)}`);
+      throw documentError(`${where(index, span)}: durationNs must be a finite number ≥ 0, got ${String(span.durationNs)}`);
     if (span.selfNs !== undefined && span.selfNs !== null && (typeof span.selfNs !== 'number' || !Number.isFinite(span.selfNs) || span.selfNs < 0)) {
-      throw new Error(`${where(index, span)}: selfNs must be a finite number ≥ 0 (or left out to be computed), got ${String(span.selfNs)}`);
+      throw documentError(`${where(index, span)}: selfNs must be a finite number ≥ 0 (or left out to be computed), got ${String(span.selfNs)}`);
     }
   });
   for (const key of ['durationNs', 'overheadNs'] as const) {
     const value = (doc as Partial<RunDocument>)[key];
     if (value !== undefined && value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
-      throw new Error(`${source}: ${key} must be a finite number ≥ 0 (or left out), got ${String(value)}`);
+      throw documentError(`${source}: ${key} must be a finite number ≥ 0 (or left out), got ${String(value)}`);
     }
   }
 }

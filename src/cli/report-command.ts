@@ -1,5 +1,5 @@
 import type { RunDocument } from '../core/run-document.js';
-import { writeOutputFile } from './report-write.js';
+import { writeOutputFile, type WrittenFile } from './report-write.js';
 import { renderCallGraphSvg } from '../render/call-graph/svg.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { toPresetOptions } from '../presets/options/preset-fields.js';
@@ -32,7 +32,7 @@ export function reportUsage(): string {
 }
 
 /** Draw the report of a run into `file`; never throws for a picture that cannot be drawn (the report says why). */
-export async function writeHtmlReport(doc: RunDocument, file: string, callGraph: DotOptions = {}): Promise<string> {
+export async function writeHtmlReportFile(doc: RunDocument, file: string, callGraph: DotOptions = {}): Promise<WrittenFile> {
   let callGraphSvg: string | { missing: string };
   try {
     callGraphSvg = await renderCallGraphSvg(doc, callGraph);
@@ -54,7 +54,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (values.html === undefined) throw new CliError(`--html FILE is required (where to write the report)\n\n${reportUsage()}`);
   const callGraph = toPresetOptions(values).callGraph ?? {};
   const doc = readRunDocument(positionals[0]!);
-  const message = await writeHtmlReport(doc, values.html, callGraph);
-  process.stderr.write(`${message}\n`);
-  return message.startsWith('stagescope: error') ? 1 : 0;
+  const result = await writeHtmlReportFile(doc, values.html, callGraph);
+  process.stderr.write(`${result.line}\n`);
+  return result.written ? 0 : 1;
 }

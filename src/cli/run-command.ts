@@ -11,7 +11,7 @@ import { resolveMinDurationNs, type MinDuration } from '../render/min-duration.j
 import { CliError } from './cli-error.js';
 import { flagUsage, parseFlags } from './option-args.js';
 import { withDefaults } from './render-command.js';
-import { writeHtmlReport } from './report-command.js';
+import { writeHtmlReportFile } from './report-command.js';
 import { spawnTraced, validateTracedRun, type TracedRunOptions } from './spawn-traced.js';
 import { splitAtDoubleDash } from './split-argv.js';
 
@@ -115,8 +115,8 @@ async function drawFromHandoff(
       }
     }
     if (files.html !== undefined) {
-      const message = await writeHtmlReport(doc, files.html, options);
-      if (!(quiet && !message.startsWith('stagescope: error'))) process.stderr.write(`${message}\n`);
+      const result = await writeHtmlReportFile(doc, files.html, options);
+      if (!(quiet && result.written)) process.stderr.write(`${result.line}\n`);
     }
   } catch (error) {
     process.stderr.write(`stagescope: error: could not draw the pictures: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,3 +1,5 @@
+import { optionError, type StagescopeError } from './errors.js';
+
 /**
  * How an error names a bad value: `describeValue` for any value, and
  * `settingError`, the one message for a setting (flag, env var or option)
@@ -19,12 +21,13 @@ export function describeValue(value: unknown): string {
  * in: `label` names the setting as the user wrote it (`--max-spans`,
  * `STAGESCOPE_MAX_SPANS`, `option maxSpans`), `expected` says what it accepts,
  * `given` is what arrived (text from a flag or env var is quoted as typed).
+ * A `StagescopeError` with code `SS_ERR_OPTION_INVALID` (the CLI exits 2).
  *
  * @example settingError('--max-spans', 'a positive integer', '0').message
  * // 'stagescope: --max-spans must be a positive integer, got "0"'
  */
-export function settingError(label: string, expected: string, given: unknown): RangeError {
-  return new RangeError(`stagescope: ${label} must be ${expected}, got ${shownValue(given)}`);
+export function settingError(label: string, expected: string, given: unknown): StagescopeError {
+  return optionError(`${label} must be ${expected}, got ${shownValue(given)}`);
 }
 
 /** Numbers bare (`got 0`, as the recorder's own check says it), everything else as `describeValue` does. */

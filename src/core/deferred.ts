@@ -1,4 +1,4 @@
-import { reportDiagnostic } from './diagnostics.js';
+import { guarded } from './guarded.js';
 
 /**
  * Work that belongs to a report, not to the call being traced: filling in an
@@ -22,11 +22,5 @@ export function deferToReport(task: () => void): void {
 export function runDeferred(): void {
   const tasks = queue;
   queue = [];
-  for (const task of tasks) {
-    try {
-      task();
-    } catch (error) {
-      reportDiagnostic('SS_DEFERRED_FAILED', `a deferred report task threw: ${String(error)}`, error);
-    }
-  }
+  for (const task of tasks) guarded('SS_DEFERRED_FAILED', 'a deferred report task threw', task);
 }

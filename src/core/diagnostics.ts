@@ -1,4 +1,5 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
+import type { DiagnosticCode } from './codes.js';
 
 /**
  * stagescope's own problems (a target that does not exist, a hook that threw) go
@@ -7,8 +8,8 @@ import diagnosticsChannel from 'node:diagnostics_channel';
  * print them once at the end of a run.
  */
 export interface Diagnostic {
-  /** Stable code, e.g. `SS_TARGET_EXPORT_MISSING`. */
-  code: string;
+  /** Stable code, e.g. `SS_TARGET_EXPORT_MISSING`; every code and its meaning are in `DIAGNOSTIC_CODES` (docs/diagnostics.md). */
+  code: DiagnosticCode;
   message: string;
   error?: unknown;
 }
@@ -19,8 +20,12 @@ const seen = new Set<string>();
 const collected: Diagnostic[] = [];
 const MAX_COLLECTED = 200;
 
-/** Report a problem once per distinct (code, message). Never throws. */
-export function reportDiagnostic(code: string, message: string, error?: unknown): void {
+/**
+ * Report a problem once per distinct (code, message). Never throws. Code that
+ * calls something that may throw uses `guarded()` (guarded.ts), which reports
+ * through here.
+ */
+export function reportDiagnostic(code: DiagnosticCode, message: string, error?: unknown): void {
   const key = `${code}\u0000${message}`;
   if (seen.has(key)) return;
   seen.add(key);

@@ -1,6 +1,7 @@
 import { nowNs, nsToWallMs } from './clock.js';
 import type { Span } from './span.js';
 import type { SpanError, SpanRecord } from './types.js';
+import { documentError } from './errors.js';
 
 export const RUN_FORMAT = 'stagescope.run/1';
 
@@ -253,17 +254,17 @@ export function selfTime(parent: SpanRecord, children: readonly SpanRecord[]): n
   return Math.max(0, parent.durationNs - covered);
 }
 
-/** Validate a parsed JSON value as a run document; throws naming what is wrong. */
+/** Validate a parsed JSON value as a run document; throws a StagescopeError (`SS_ERR_DOCUMENT_INVALID`) naming what is wrong. */
 export function assertRunDocument(value: unknown, source: string): asserts value is RunDocument {
   const doc = value as Partial<RunDocument> | null;
-  if (doc === null || typeof doc !== 'object') throw new Error(`${source}: not a stagescope run document (not a JSON object)`);
+  if (doc === null || typeof doc !== 'object') throw documentError(`${source}: not a stagescope run document (not a JSON object)`);
   if (doc.format !== RUN_FORMAT) {
-    throw new Error(`${source}: not a stagescope run document (format is ${JSON.stringify(doc.format)}, expected "${RUN_FORMAT}")`);
+    throw documentError(`${source}: not a stagescope run document (format is ${JSON.stringify(doc.format)}, expected "${RUN_FORMAT}")`);
   }
-  if (!Array.isArray(doc.spans)) throw new Error(`${source}: run document has no "spans" list`);
+  if (!Array.isArray(doc.spans)) throw documentError(`${source}: run document has no "spans" list`);
   doc.spans.forEach((span, index) => {
     if (typeof span?.id !== 'string' || typeof span.name !== 'string' || typeof span.startNs !== 'number' || typeof span.durationNs !== 'number') {
-      throw new Error(`${source}: spans[${index}] needs string id and name and numeric startNs and durationNs`);
+      throw documentError(`${source}: spans[${index}] needs string id and name and numeric startNs and durationNs`);
     }
   });
 }

@@ -1,6 +1,7 @@
 import { nowNs } from './clock.js';
 import { storage, SUPPRESSED, isSuppressed, type ContextValue } from './context.js';
 import { reportDiagnostic } from './diagnostics.js';
+import { reportGuarded } from './guarded.js';
 import type { SpanProbe } from './probe.js';
 import { Recorder, type RecorderOptions } from './recorder.js';
 import { errorToRecord, Span, Trace } from './span.js';
@@ -136,7 +137,7 @@ export class Tracer {
       try {
         listener(span);
       } catch (listenerError) {
-        reportDiagnostic('SS_LISTENER_FAILED', `a span listener threw: ${String(listenerError)}`, listenerError);
+        reportGuarded('SS_LISTENER_FAILED', 'a span listener threw', listenerError);
       }
     }
     this.recorder.commit(span);
@@ -219,7 +220,7 @@ export class Tracer {
       try {
         state[i] = probe.start(span);
       } catch (error) {
-        reportDiagnostic('SS_PROBE_FAILED', `probe "${probe.name}" failed at span start: ${String(error)}`, error);
+        reportGuarded('SS_PROBE_FAILED', () => `probe "${probe.name}" failed at span start`, error);
       }
     }
     return state;
@@ -231,7 +232,7 @@ export class Tracer {
       try {
         probe.end(span, state[i]);
       } catch (error) {
-        reportDiagnostic('SS_PROBE_FAILED', `probe "${probe.name}" failed at span end: ${String(error)}`, error);
+        reportGuarded('SS_PROBE_FAILED', () => `probe "${probe.name}" failed at span end`, error);
       }
     }
   };

@@ -1,9 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StagescopeError } from '../core/errors.js';
 
-export class ScriptNotFoundError extends Error {
+/** The script to run does not exist (code `SS_ERR_SCRIPT_NOT_FOUND`); the message is `stagescope: ${detail}`. */
+export class ScriptNotFoundError extends StagescopeError {
   override readonly name = 'ScriptNotFoundError';
+  constructor(detail: string, options?: ErrorOptions) {
+    super('SS_ERR_SCRIPT_NOT_FOUND', detail, { ...options, prefixed: true });
+  }
 }
 
 /**
@@ -16,7 +21,7 @@ export function resolveScriptPath(script: string | URL, callerDir: string | unde
   const candidates = [path.resolve(script)];
   if (callerDir !== undefined && !path.isAbsolute(script)) candidates.push(path.resolve(callerDir, script));
   for (const candidate of candidates) if (existsSync(candidate)) return candidate;
-  throw new ScriptNotFoundError(`stagescope: script not found: ${script} (looked for ${[...new Set(candidates)].join(' and ')})`);
+  throw new ScriptNotFoundError(`script not found: ${script} (looked for ${[...new Set(candidates)].join(' and ')})`);
 }
 
 /** Is this file loaded as ESM by Node (.mjs, or .js under "type": "module")? */

@@ -1,7 +1,7 @@
 import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import type { FinishedRequest, RequestEventSource } from '../serve/request-events.js';
 import { isSampled } from '../serve/trace-sampling.js';
 import { BufferedTransport, type BufferedTransportOptions, type TransportStats } from './buffered-transport.js';
@@ -87,14 +87,8 @@ export class SpanExportPipeline {
   }
 
   #enqueueConverted(convert: () => ExportSpan[]): number {
-    let spans: ExportSpan[];
-    try {
-      spans = convert();
-    } catch (error) {
-      reportDiagnostic('SS_EXPORT_CONVERT_FAILED', `could not convert spans for export: ${String(error)}`, error);
-      return 0;
-    }
-    return this.#transport.enqueueMany(spans);
+    const spans = guarded('SS_EXPORT_CONVERT_FAILED', 'could not convert spans for export', convert);
+    return spans === undefined ? 0 : this.#transport.enqueueMany(spans);
   }
 }
 

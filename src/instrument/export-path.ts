@@ -1,3 +1,5 @@
+import { StagescopeError } from '../core/errors.js';
+
 /**
  * Export paths name what to wrap inside a module, relative to its exports (CJS)
  * or namespace (ESM):
@@ -16,8 +18,12 @@ export type PathStep = { kind: 'property'; name: string } | { kind: 'call' };
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-export class ExportPathError extends Error {
+/** A target's `export` path cannot be parsed (code `SS_ERR_EXPORT_PATH_INVALID`). */
+export class ExportPathError extends StagescopeError {
   override readonly name = 'ExportPathError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('SS_ERR_EXPORT_PATH_INVALID', message, options);
+  }
 }
 
 export function parseExportPath(path: string): PathStep[] {

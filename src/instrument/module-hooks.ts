@@ -1,7 +1,7 @@
 import Module, { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import { nearestPackage, packageEntryOfFile } from '../reach/package-of-file.js';
 
 /**
@@ -85,11 +85,11 @@ function remember(loaded: LoadedModule): void {
   if (list.some((entry) => entry.exports === loaded.exports)) return;
   list.push(loaded);
   for (const listener of state.listeners) {
-    try {
-      listener.onModuleLoaded(loaded);
-    } catch (error) {
-      reportDiagnostic('SS_PATCH_FAILED', `patching ${loaded.moduleName} (${loaded.location}) failed: ${String(error)}`, error);
-    }
+    guarded(
+      'SS_PATCH_FAILED',
+      () => `patching ${loaded.moduleName} (${loaded.location}) failed`,
+      () => listener.onModuleLoaded(loaded),
+    );
   }
 }
 
@@ -176,13 +176,7 @@ function builtinLoaded(request: string, parentURL?: string): void {
   const list = state.builtinListeners?.get(name);
   if (list === undefined) return;
   state.builtinListeners!.delete(name);
-  for (const listener of list) {
-    try {
-      listener();
-    } catch (error) {
-      reportDiagnostic('SS_PATCH_FAILED', `preparing for ${name} failed: ${String(error)}`, error);
-    }
-  }
+  for (const listener of list) guarded('SS_PATCH_FAILED', () => `preparing for ${name} failed`, listener);
 }
 
 /** A relative or absolute specifier (`../..`, `./dist/x.js`, `/abs/file.js`), not a bare package name or builtin. */
@@ -253,7 +247,8 @@ function installEsmHook(): void {
   }
   if (!any) return;
   const registerHooks = (Module as unknown as { registerHooks?: (hooks: object) => unknown }).registerHooks;
-  try {
+  const what = (): string => `could not register the ESM loader hook (ESM builds of ${Object.keys(pending).join(', ')} will not be traced)`;
+  guarded('SS_ESM_HOOK_FAILED', what, () => {
     if (typeof registerHooks === 'function') {
       // Node ≥ 22.15: synchronous hooks in this thread, no hooks thread to start.
       const hooks = requireHere('./esm-hooks.js') as typeof import('./esm-hooks.js');
@@ -266,13 +261,7 @@ function installEsmHook(): void {
     }
     if (typeof register !== 'function') return;
     register(new URL('./esm-hooks.js', import.meta.url), { data: { packages: pending } });
-  } catch (error) {
-    reportDiagnostic(
-      'SS_ESM_HOOK_FAILED',
-      `could not register the ESM loader hook (ESM builds of ${Object.keys(pending).join(', ')} will not be traced): ${String(error)}`,
-      error,
-    );
-  }
+  });
 }
 
 /**

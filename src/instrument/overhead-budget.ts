@@ -1,6 +1,6 @@
 import { nowNs } from '../core/clock.js';
 import { settingError } from '../core/bad-value.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import type { AdaptiveEvent } from '../core/run-document.js';
 import type { Instrumenter } from './instrumenter.js';
 import { wrapperCostsFor } from './overhead-model.js';
@@ -236,13 +236,7 @@ export class OverheadBudget {
     if (event.action !== 'restore') this.#acted.add(event.target);
     this.#events.push(event);
     if (this.#events.length > this.maxEvents) this.#events.splice(0, this.#events.length - this.maxEvents);
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        reportDiagnostic('SS_ADAPTIVE_LISTENER_FAILED', `an adaptive-event listener threw: ${String(error)}`, error);
-      }
-    }
+    for (const listener of this.#listeners) guarded('SS_ADAPTIVE_LISTENER_FAILED', 'an adaptive-event listener threw', () => listener(event));
   }
 }
 

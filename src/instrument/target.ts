@@ -2,6 +2,7 @@ import { describeValue } from '../core/bad-value.js';
 import { isStage, STAGES, type Stage } from '../core/types.js';
 import { MANUAL_SPAN_HINT } from '../api/entry-script-targets.js';
 import { ExportPathError, parseExportPath, type PathStep } from './export-path.js';
+import { StagescopeError } from '../core/errors.js';
 
 /**
  * What to trace, as data. One entry of a target file or a preset's list.
@@ -53,8 +54,12 @@ export interface ResolvedTarget {
   readonly source: string;
 }
 
-export class TargetError extends Error {
+/** A target file, target entry or models rule is invalid (code `SS_ERR_TARGET_INVALID`); the message names file, line and field. */
+export class TargetError extends StagescopeError {
   override readonly name = 'TargetError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('SS_ERR_TARGET_INVALID', message, options);
+  }
 }
 
 const KNOWN_FIELDS = new Set(['module', 'export', 'name', 'stage', 'hook', 'callback', 'enabled', 'optional']);

@@ -1,7 +1,7 @@
 import { isPromise } from 'node:util/types';
 import { nowNs } from '../core/clock.js';
 import { storage, SUPPRESSED, type ContextValue } from '../core/context.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded, reportGuarded } from '../core/guarded.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { Stage } from '../core/types.js';
@@ -124,16 +124,14 @@ export function isWrapped(fn: unknown): boolean {
   return originalOf(fn) !== undefined;
 }
 
+/** Run a hook's or a factory callback's work: a failure is reported (`SS_HOOK_FAILED`), never thrown into the app. */
 function safe(what: string, target: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    hookFailed(what, target, error);
-  }
+  guarded('SS_HOOK_FAILED', () => `${what} for target ${target} threw`, fn);
 }
 
+/** A hook threw where the wrapper caught it inline (no closure on the call path). */
 function hookFailed(what: string, target: string, error: unknown): void {
-  reportDiagnostic('SS_HOOK_FAILED', `${what} for target ${target} threw: ${String(error)}`, error);
+  reportGuarded('SS_HOOK_FAILED', () => `${what} for target ${target} threw`, error);
 }
 
 /**
@@ -226,7 +224,7 @@ function hookedCall(
   try {
     span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store, targetId);
   } catch (error) {
-    reportDiagnostic('SS_SPAN_FAILED', `could not start a span for ${target}: ${String(error)}`, error);
+    reportGuarded('SS_SPAN_FAILED', () => `could not start a span for ${target}`, error);
     return newTarget === undefined ? fn.apply(thisArg, args) : Reflect.construct(fn, args, newTarget);
   }
   // The recorder keeps the span's copied fields, not the handle, unless a hook

@@ -1,3 +1,5 @@
+import { StagescopeError } from '../core/errors.js';
+
 /**
  * onnxruntime's profiler output, parsed. With `enableProfiling` a session writes
  * a Chrome-trace JSON array when profiling ends. Times are integers in µs,
@@ -47,8 +49,12 @@ const KERNEL_SUFFIX = '_kernel_time';
 /** What marks a run: `model_run` wraps the whole run; older builds only have the executor's event. */
 const RUN_EVENTS = ['model_run', 'SequentialExecutor::Execute', 'ParallelExecutor::Execute'];
 
-export class OnnxProfileError extends Error {
+/** onnxruntime's profile is not what was expected (code `SS_ERR_ONNX_PROFILE_INVALID`). */
+export class OnnxProfileError extends StagescopeError {
   override readonly name = 'OnnxProfileError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('SS_ERR_ONNX_PROFILE_INVALID', message, options);
+  }
 }
 
 /** `[{"float":[1,3,48,192]},{"int64":[4]}]` → `float[1x3x48x192] int64[4]`. */

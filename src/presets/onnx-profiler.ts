@@ -4,6 +4,7 @@ import path from 'node:path';
 import { nowNs } from '../core/clock.js';
 import { suppressTracing } from '../core/context.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import { parseOnnxProfile } from './onnx-profile.js';
@@ -140,12 +141,9 @@ export class OnnxProfiler {
     for (const entry of this.#sessions) {
       if (!entry.collected) this.#collect(entry, entry.session?.deref());
     }
-    if (this.#dir !== null) {
-      try {
-        rmSync(this.#dir, { recursive: true, force: true });
-      } catch (error) {
-        reportDiagnostic('SS_ONNX_PROFILE_CLEANUP', `could not remove onnxruntime's profile folder ${this.#dir}: ${String(error)}`, error);
-      }
+    const dir = this.#dir;
+    if (dir !== null) {
+      guarded('SS_ONNX_PROFILE_CLEANUP', `could not remove onnxruntime's profile folder ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
       this.#dir = null;
     }
   }
@@ -154,34 +152,34 @@ export class OnnxProfiler {
     entry.collected = true;
     if (session !== undefined) this.#held.delete(session);
     const beganNs = nowNs();
-    try {
-      if (session !== undefined) {
-        // Synchronous: onnxruntime writes the whole file before returning. A
-        // session that was garbage-collected wrote it from its destructor.
-        suppressTracing(() => (session as { endProfiling?: () => void }).endProfiling?.());
-      }
-      const file = this.#findFile(entry.prefix);
-      if (file === undefined) {
-        reportDiagnostic(
-          'SS_ONNX_PROFILE_MISSING',
-          `onnxruntime wrote no profile for ${entry.label} (expected ${entry.prefix}_*.json); no op-level spans for it`,
-        );
-        return;
-      }
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } finally {
-        unlinkSync(file);
-      }
-      this.#merge(entry, parseOnnxProfile(text));
-    } catch (error) {
-      reportDiagnostic('SS_ONNX_PROFILE_FAILED', `could not read onnxruntime's profile for ${entry.label}: ${String(error)}`, error);
-    } finally {
-      const cost = nowNs() - beganNs;
-      const trace = entry.runs[0]?.span.trace ?? this.#tracer.ambientRoot?.trace;
-      if (trace !== undefined) trace.overheadNs += cost;
+    guarded('SS_ONNX_PROFILE_FAILED', `could not read onnxruntime's profile for ${entry.label}`, () => this.#read(entry, session));
+    const cost = nowNs() - beganNs;
+    const trace = entry.runs[0]?.span.trace ?? this.#tracer.ambientRoot?.trace;
+    if (trace !== undefined) trace.overheadNs += cost;
+  }
+
+  /** End profiling a session, read its profile file (then remove it) and merge it into the traced runs. */
+  #read(entry: ProfiledSession, session: object | undefined): void {
+    if (session !== undefined) {
+      // Synchronous: onnxruntime writes the whole file before returning. A
+      // session that was garbage-collected wrote it from its destructor.
+      suppressTracing(() => (session as { endProfiling?: () => void }).endProfiling?.());
     }
+    const file = this.#findFile(entry.prefix);
+    if (file === undefined) {
+      reportDiagnostic(
+        'SS_ONNX_PROFILE_MISSING',
+        `onnxruntime wrote no profile for ${entry.label} (expected ${entry.prefix}_*.json); no op-level spans for it`,
+      );
+      return;
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } finally {
+      unlinkSync(file);
+    }
+    this.#merge(entry, parseOnnxProfile(text));
   }
 
   #findFile(prefix: string): string | undefined {

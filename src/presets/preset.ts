@@ -1,5 +1,6 @@
 import { nowNs } from '../core/clock.js';
-import { reportDiagnostic, takeDiagnostics } from '../core/diagnostics.js';
+import { takeDiagnostics } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
 import { LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
 import { runDeferred } from '../core/deferred.js';
@@ -222,11 +223,7 @@ export class Preset {
     const root = this.#root ?? this.start();
     const endNs = nowNs();
     for (const callback of this.#beforeFinish.splice(0)) {
-      try {
-        callback();
-      } catch (error) {
-        reportDiagnostic('SS_FINISH_CALLBACK_FAILED', `a before-finish callback of preset "${this.name}" threw: ${String(error)}`, error);
-      }
+      guarded('SS_FINISH_CALLBACK_FAILED', () => `a before-finish callback of preset "${this.name}" threw`, callback);
     }
     this.#releaseActive();
     this.#releaseModels();

@@ -4,6 +4,7 @@ import type { OnnxLatency } from './onnx-latency.js';
 import type { SharpLatency } from './sharp-latency.js';
 import type { TfjsLatency } from './tfjs-latency.js';
 import { Preset, type PresetOptions } from './preset.js';
+import { StagescopeError } from '../core/errors.js';
 
 // Preset classes are loaded when one is created, not all five when the registry
 // loads (start-up cost: a process traces with one preset).
@@ -59,14 +60,18 @@ export function presetDescriptions(): [string, string][] {
   return [...presets].map(([name, entry]) => [name, entry.description]);
 }
 
-export class UnknownPresetError extends Error {
+/** No preset has that name (code `SS_ERR_PRESET_UNKNOWN`); the message is `stagescope: ${detail}`. */
+export class UnknownPresetError extends StagescopeError {
   override readonly name = 'UnknownPresetError';
+  constructor(detail: string, options?: ErrorOptions) {
+    super('SS_ERR_PRESET_UNKNOWN', detail, { ...options, prefixed: true });
+  }
 }
 
 export function createPreset(name: string, options: PresetOptions = {}): Preset {
   const entry = presets.get(name);
   if (entry === undefined) {
-    throw new UnknownPresetError(`stagescope: unknown preset "${name}" (known: ${presetNames().join(', ')})`);
+    throw new UnknownPresetError(`unknown preset "${name}" (known: ${presetNames().join(', ')})`);
   }
   return entry.factory(options);
 }

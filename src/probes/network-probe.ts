@@ -1,7 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { nowNs } from '../core/clock.js';
 import { currentSpan, isSuppressed } from '../core/context.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 
@@ -92,11 +92,7 @@ export class NetworkProbe implements SpanProbe {
 
   #timed(fn: () => void): void {
     const startNs = nowNs();
-    try {
-      fn();
-    } catch (error) {
-      reportDiagnostic('SS_PROBE_FAILED', `network probe: a channel handler failed: ${String(error)}`, error);
-    }
+    guarded('SS_PROBE_FAILED', 'network probe: a channel handler failed', fn);
     this.backgroundOverheadNs += nowNs() - startNs;
   }
 

@@ -1,3 +1,5 @@
+import { StagescopeError } from '../core/errors.js';
+
 /**
  * Probe names and the parsing of a probe list, apart from the probes themselves:
  * process mode parses `STAGESCOPE_PROBES` at start-up, and loading every probe
@@ -8,8 +10,12 @@
 export const PROBE_NAMES = ['memory', 'cpu', 'disk', 'network', 'eventloop', 'gc', 'system'] as const;
 export type ProbeName = (typeof PROBE_NAMES)[number];
 
-export class UnknownProbeError extends Error {
+/** No probe has that name (code `SS_ERR_PROBE_UNKNOWN`); the message is `stagescope: ${detail}`. */
+export class UnknownProbeError extends StagescopeError {
   override readonly name = 'UnknownProbeError';
+  constructor(detail: string, options?: ErrorOptions) {
+    super('SS_ERR_PROBE_UNKNOWN', detail, { ...options, prefixed: true });
+  }
 }
 
 /**
@@ -17,7 +23,7 @@ export class UnknownProbeError extends Error {
  * `label` is `--probes`, `STAGESCOPE_PROBES` or `option probes[1]`.
  */
 export function unknownProbeError(label: string, name: string): UnknownProbeError {
-  return new UnknownProbeError(`stagescope: ${label}: unknown probe "${name}" (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
+  return new UnknownProbeError(`${label}: unknown probe "${name}" (known: ${[...PROBE_NAMES, 'all'].join(', ')})`);
 }
 
 export function isProbeName(value: string): value is ProbeName {

@@ -1,5 +1,5 @@
 import type { SpanProbe } from '../core/probe.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import { hasBackgroundCost, type BackgroundSampler } from './background-sampler.js';
@@ -31,11 +31,11 @@ export class ProbeSession {
     if (this.#running || !this.enabled) return;
     this.#running = true;
     for (const probe of this.spanProbes) {
-      guard(`probe "${probe.name}" activate`, () => probe.activate?.());
+      guarded('SS_PROBE_FAILED', `probe "${probe.name}" activate failed`, () => probe.activate?.());
       // probes that credit work done outside any span (network) credit it to the run
       if ('fallbackSpan' in probe) (probe as { fallbackSpan: Span | null }).fallbackSpan = root;
     }
-    for (const sampler of this.samplers) guard(`sampler "${sampler.name}" start`, () => sampler.start(root.startNs));
+    for (const sampler of this.samplers) guarded('SS_PROBE_FAILED', `sampler "${sampler.name}" start failed`, () => sampler.start(root.startNs));
   }
 
   /** Deactivate probes and stop samplers. Call after the root span has ended. */
@@ -43,10 +43,10 @@ export class ProbeSession {
     if (!this.#running) return;
     this.#running = false;
     for (const probe of this.spanProbes) {
-      guard(`probe "${probe.name}" deactivate`, () => probe.deactivate?.());
+      guarded('SS_PROBE_FAILED', `probe "${probe.name}" deactivate failed`, () => probe.deactivate?.());
       if ('fallbackSpan' in probe) (probe as { fallbackSpan: Span | null }).fallbackSpan = null;
     }
-    for (const sampler of this.samplers) guard(`sampler "${sampler.name}" stop`, () => sampler.stop());
+    for (const sampler of this.samplers) guarded('SS_PROBE_FAILED', `sampler "${sampler.name}" stop failed`, () => sampler.stop());
   }
 
   /**
@@ -71,13 +71,5 @@ export class ProbeSession {
     // probes that only work inside spans (memory, cpu, disk, eventloop) have no background cost to show
     if (background) doc.samplerOverheadNs = Math.round(overheadNs);
     if (samples.length > 0) doc.samples = samples;
-  }
-}
-
-function guard(what: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    reportDiagnostic('SS_PROBE_FAILED', `${what} failed: ${String(error)}`, error);
   }
 }

@@ -66,7 +66,7 @@ export function resolveProbes(specs: ReadonlyArray<ProbeSpec>, optionName = 'opt
       spanProbes.push(spec);
     } else {
       throw new UnknownProbeError(
-        `stagescope: ${optionName}[${index}] is neither a probe name (${[...PROBE_NAMES, 'all'].join(', ')}) nor a probe object (start/end) nor a sampler (start/stop/series)`,
+        `${optionName}[${index}] is neither a probe name (${[...PROBE_NAMES, 'all'].join(', ')}) nor a probe object (start/end) nor a sampler (start/stop/series)`,
       );
     }
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { nowNs } from '../core/clock.js';
 import { suppressTracing } from '../core/context.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded, reportGuarded } from '../core/guarded.js';
 import type { SampleSeries } from '../core/run-document.js';
 import { pushPoint, type BackgroundSampler } from './background-sampler.js';
 import { ProcFile, procField, statmPageBytes } from './proc-file.js';
@@ -123,12 +123,10 @@ export class SystemSampler implements BackgroundSampler {
 
   #tick(): void {
     const startNs = nowNs();
-    try {
+    guarded('SS_SAMPLER_FAILED', 'system sampler', () => {
       if (this.#files !== null) this.#sampleProc(startNs);
       else this.#sampleFallback();
-    } catch (error) {
-      reportDiagnostic('SS_SAMPLER_FAILED', `system sampler: ${String(error)}`, error);
-    }
+    });
     this.overheadNs += nowNs() - startNs;
   }
 
@@ -178,7 +176,7 @@ export class SystemSampler implements BackgroundSampler {
           this.#point('system.memoryUsedBytes', 'bytes', atNs, mem.total - mem.available);
           this.overheadNs += nowNs() - handleNs;
         })
-        .catch((error: unknown) => reportDiagnostic('SS_SAMPLER_FAILED', `system sampler (systeminformation): ${String(error)}`, error))
+        .catch((error: unknown) => reportGuarded('SS_SAMPLER_FAILED', 'system sampler (systeminformation)', error))
         .finally(() => (this.#fallbackBusy = false)),
     );
   }
@@ -190,7 +188,7 @@ export class SystemSampler implements BackgroundSampler {
       stdio: ['ignore', 'pipe', 'ignore'],
       windowsHide: true,
     });
-    child.on('error', (error) => reportDiagnostic('SS_SAMPLER_FAILED', `system sampler: nvidia-smi failed: ${String(error)}`, error));
+    child.on('error', (error) => reportGuarded('SS_SAMPLER_FAILED', 'system sampler: nvidia-smi failed', error));
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
       const startNs = nowNs();

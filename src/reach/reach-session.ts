@@ -5,7 +5,7 @@ import path from 'node:path';
 import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId } from 'node:worker_threads';
 import { nowNs } from '../core/clock.js';
 import { currentSpan } from '../core/context.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import type { RunDiagnostic, RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import type { Preset, PresetOptions } from '../presets/preset.js';
@@ -225,12 +225,14 @@ export class ReachSession {
 
 /** Start reach for a preset's run (called by `Preset.start`); never throws into the app. */
 export function startReach(preset: Preset, options: PresetOptions): ReachSession | null {
-  try {
-    const session = new ReachSession(preset, options);
-    session.start();
-    return session;
-  } catch (error) {
-    reportDiagnostic('SS_REACH_FAILED', `workers and child processes will not be traced: ${String(error)}`, error);
-    return null;
-  }
+  return guarded(
+    'SS_REACH_FAILED',
+    'workers and child processes will not be traced',
+    () => {
+      const session = new ReachSession(preset, options);
+      session.start();
+      return session;
+    },
+    null,
+  );
 }

@@ -1,6 +1,6 @@
 import { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import { REACH_ENV, type ReachLink } from './link.js';
 import { LINKED_REGISTER_URL } from './worker-patch.js';
 
@@ -38,24 +38,20 @@ export function installSpawnPatch(active: ChildLinker): void {
   const spawnOriginal = proto.spawn;
   original = spawnOriginal;
   const wrapped: SpawnMethod = function spawn(this: ChildProcess, options: SpawnInternals, ...rest: unknown[]): unknown {
-    let link: ReachLink | undefined;
-    let passed = options;
-    try {
-      if (linker !== null && options !== null && typeof options === 'object' && isNodeFile(options.file) && Array.isArray(options.envPairs)) {
-        link = linker.linkChild(childLabel(options.args));
-        if (link !== undefined) passed = { ...options, envPairs: linkedEnvPairs(options.envPairs as unknown[], link) };
-      }
-    } catch (error) {
-      reportDiagnostic('SS_REACH_CHILD_FAILED', `could not prepare a child process for tracing (it runs untraced): ${String(error)}`, error);
-      link = undefined;
-      passed = options;
-    }
-    const result = Reflect.apply(spawnOriginal, this, [passed, ...rest]);
-    if (link !== undefined) linker?.childStarted(link, this.pid);
+    const linked = guarded('SS_REACH_CHILD_FAILED', 'could not prepare a child process for tracing (it runs untraced)', () => linkedSpawn(options));
+    const result = Reflect.apply(spawnOriginal, this, [linked?.options ?? options, ...rest]);
+    if (linked !== undefined) linker?.childStarted(linked.link, this.pid);
     return result;
   };
   Object.defineProperty(wrapped, 'length', { value: spawnOriginal.length });
   proto.spawn = wrapped;
+}
+
+/** The link and the options to pass on for a node child while linking is on; undefined to leave the call alone. */
+function linkedSpawn(options: SpawnInternals): { link: ReachLink; options: SpawnInternals } | undefined {
+  if (linker === null || options === null || typeof options !== 'object' || !isNodeFile(options.file) || !Array.isArray(options.envPairs)) return undefined;
+  const link = linker.linkChild(childLabel(options.args));
+  return link === undefined ? undefined : { link, options: { ...options, envPairs: linkedEnvPairs(options.envPairs as unknown[], link) } };
 }
 
 export function uninstallSpawnPatch(): void {

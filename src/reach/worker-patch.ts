@@ -1,6 +1,7 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { getEnvironmentData, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
 import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import { REACH_DATA_KEY, type ReachLink } from './link.js';
 
 /** `--import` this in a thread or process to make it a linked worker/child. */
@@ -43,24 +44,9 @@ export function installWorkerPatch(active: WorkerLinker): void {
   const proxy: WorkerClass = new Proxy(Original, {
     construct(target, args: unknown[], newTarget: Function) {
       const constructAs = newTarget === proxy ? target : newTarget;
-      const options = args[1] as (WorkerOptions & { eval?: boolean }) | undefined;
-      let link: ReachLink | undefined;
-      let patchedArgs = args;
-      try {
-        if (linker !== null && options?.eval !== true) {
-          link = linker.linkWorker(workerLabel(args[0]));
-          if (link !== undefined) {
-            const execArgv = options?.execArgv ?? process.execArgv;
-            const withImport = execArgv.some((arg) => arg.includes('register-linked.js')) ? [...execArgv] : [...execArgv, '--import', LINKED_REGISTER_URL];
-            patchedArgs = [args[0], { ...options, execArgv: withImport }, ...args.slice(2)];
-          }
-        }
-      } catch (error) {
-        reportDiagnostic('SS_REACH_WORKER_FAILED', `could not prepare a worker thread for tracing (it runs untraced): ${String(error)}`, error);
-        link = undefined;
-        patchedArgs = args;
-      }
-      if (link === undefined) return Reflect.construct(target, args, constructAs) as object;
+      const prepared = guarded('SS_REACH_WORKER_FAILED', 'could not prepare a worker thread for tracing (it runs untraced)', () => linkedWorker(args));
+      if (prepared === undefined) return Reflect.construct(target, args, constructAs) as object;
+      const { link, patchedArgs } = prepared;
       const previous: unknown = getEnvironmentData(REACH_DATA_KEY);
       setEnvironmentData(REACH_DATA_KEY, link as never);
       let worker: object;
@@ -73,9 +59,8 @@ export function installWorkerPatch(active: WorkerLinker): void {
       // terminate()d (no exit handler runs in it). One 'exit' listener: it keeps
       // nothing alive and changes no event the app sees.
       const owner = linker;
-      const linked = link;
       try {
-        (worker as { once?: (event: string, listener: (code: number) => void) => unknown }).once?.('exit', (code: number) => owner?.workerExited(linked, code));
+        (worker as { once?: (event: string, listener: (code: number) => void) => unknown }).once?.('exit', (code: number) => owner?.workerExited(link, code));
       } catch {
         // a subclass without EventEmitter's once: the worker's end stays unknown
       }
@@ -93,6 +78,17 @@ export function uninstallWorkerPatch(): void {
   workerThreads.Worker = original;
   original = null;
   syncBuiltinESMExports();
+}
+
+/** The link and the constructor arguments (our `--import` added) for a new Worker while linking is on; undefined to leave it alone. */
+function linkedWorker(args: unknown[]): { link: ReachLink; patchedArgs: unknown[] } | undefined {
+  const options = args[1] as (WorkerOptions & { eval?: boolean }) | undefined;
+  if (linker === null || options?.eval === true) return undefined;
+  const link = linker.linkWorker(workerLabel(args[0]));
+  if (link === undefined) return undefined;
+  const execArgv = options?.execArgv ?? process.execArgv;
+  const withImport = execArgv.some((arg) => arg.includes('register-linked.js')) ? [...execArgv] : [...execArgv, '--import', LINKED_REGISTER_URL];
+  return { link, patchedArgs: [args[0], { ...options, execArgv: withImport }, ...args.slice(2)] };
 }
 
 function workerLabel(filename: unknown): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { storage } from '../core/context.js';
+import { StagescopeError } from '../core/errors.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Span } from '../core/span.js';
 import { saveRunSnapshot, uncaughtMayEndSilently } from '../driver/crash-snapshot.js';
@@ -50,9 +51,10 @@ export function startProcessMode(presetName: string): void {
     const message = error instanceof Error ? error.message : String(error);
     const targets = settingFromEnv(RUN_OPTIONS.targets) ?? [];
     // Errors that are not ours (the YAML parser refusing an alias bomb) get the context they lack.
-    const context = message.startsWith('stagescope:')
-      ? ''
-      : `stagescope: cannot start the ${presetName} preset${targets.length === 0 ? '' : ` (target files: ${targets.join(', ')})`}: `;
+    const context =
+      error instanceof StagescopeError
+        ? ''
+        : `stagescope: cannot start the ${presetName} preset${targets.length === 0 ? '' : ` (target files: ${targets.join(', ')})`}: `;
     process.stderr.write(`${context}${message}\n`);
     process.exit(2);
   }

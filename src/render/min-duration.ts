@@ -1,6 +1,7 @@
 import type { RunDocument } from '../core/run-document.js';
 import { settingError } from '../core/bad-value.js';
 import type { SpanRecord } from '../core/types.js';
+import { optionError } from '../core/errors.js';
 
 /** A threshold as written: an absolute duration, or a share of the run. */
 export type MinDuration = { kind: 'ns'; ns: number } | { kind: 'share'; share: number };
@@ -16,7 +17,8 @@ export const MIN_DURATION_EXPECTED = 'a duration (800ns, 250us, 1ms, 0.5s) or a 
 
 /**
  * Parse a threshold: `1ms`, `250us`, `0.5s`, `800ns` or a share of the run
- * (`5%`). A bad value throws a message naming `option` and the accepted forms.
+ * (`5%`). A bad value throws a `StagescopeError` (`SS_ERR_OPTION_INVALID`)
+ * naming `option` and the accepted forms.
  *
  * @example parseMinDuration('1ms', '--min-duration') // { kind: 'ns', ns: 1e6 }
  */
@@ -25,7 +27,7 @@ export function parseMinDuration(text: string, option: string): MinDuration {
   const share = /^(\d+(?:\.\d+)?)\s*%$/.exec(trimmed);
   if (share !== null) {
     const value = Number(share[1]) / 100;
-    if (value > 1) throw new RangeError(`stagescope: ${option} as a share of the run must be at most 100%, got "${text}"`);
+    if (value > 1) throw optionError(`${option} as a share of the run must be at most 100%, got "${text}"`);
     return { kind: 'share', share: value };
   }
   const duration = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)$/.exec(trimmed);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { nowNs, nsToWallMs } from '../core/clock.js';
 import { currentSpan, storage, suppressTracing } from '../core/context.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded, reportGuarded } from '../core/guarded.js';
 import { toSpanRecords, type AdaptiveEvent } from '../core/run-document.js';
 import type { Span, Trace } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
@@ -100,12 +100,9 @@ export class ServeCore {
   handle<T>(req: IncomingMessage, res: ServerResponse, next: () => T): T {
     const existing = (req as WithState)[STATE];
     if (existing !== undefined) return existing.finished ? next() : storage.run(existing.root, next);
-    let state: RequestState | undefined;
-    try {
-      if (this.#config.ignore?.(req) !== true) state = this.#start(req, res);
-    } catch (error) {
-      reportDiagnostic('SS_SERVE_START_FAILED', `could not start tracing a request: ${String(error)}`, error);
-    }
+    const state = guarded('SS_SERVE_START_FAILED', 'could not start tracing a request', () =>
+      this.#config.ignore?.(req) === true ? undefined : this.#start(req, res),
+    );
     if (state === undefined) return next();
     try {
       return storage.run(state.root, next);
@@ -143,12 +140,10 @@ export class ServeCore {
     const path = pathOf(req.url);
     let remoteParent: RequestState['remoteParent'];
     if (propagator !== undefined) {
-      try {
+      remoteParent = guarded('SS_PROPAGATOR_FAILED', "the trace-context propagator's extract threw", () => {
         const remote = propagator.extract(req.headers);
-        if (remote !== undefined) remoteParent = { traceId: remote.traceId, spanId: remote.spanId, sampled: remote.sampled };
-      } catch (error) {
-        reportDiagnostic('SS_PROPAGATOR_FAILED', `the trace-context propagator's extract threw: ${String(error)}`, error);
-      }
+        return remote === undefined ? undefined : { traceId: remote.traceId, spanId: remote.spanId, sampled: remote.sampled };
+      });
     }
     // A new trace per request; with a remote parent it joins the caller's trace
     // (the tracer validates the ids and falls back to a random trace id).
@@ -191,12 +186,10 @@ export class ServeCore {
     if (!res.headersSent) {
       res.setHeader(requestIdHeader, id);
       if (propagator !== undefined) {
-        try {
+        guarded('SS_PROPAGATOR_FAILED', "the trace-context propagator's inject threw", () => {
           const headers = propagator.inject({ traceId: root.trace.id, rootSpanId: root.id, sampled: isSampled(root.trace) });
           if (headers !== undefined) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-        } catch (error) {
-          reportDiagnostic('SS_PROPAGATOR_FAILED', `the trace-context propagator's inject threw: ${String(error)}`, error);
-        }
+        });
       }
     }
     const resolveRoute = (): string | undefined => this.#route(req, state);
@@ -213,12 +206,7 @@ export class ServeCore {
   }
 
   #route(req: IncomingMessage, state: RequestState): string | undefined {
-    try {
-      return state.routeOf?.() ?? this.#config.routeOf?.(req);
-    } catch (error) {
-      reportDiagnostic('SS_SERVE_ROUTE_FAILED', `could not read the route of a request: ${String(error)}`, error);
-      return undefined;
-    }
+    return guarded('SS_SERVE_ROUTE_FAILED', 'could not read the route of a request', () => state.routeOf?.() ?? this.#config.routeOf?.(req));
   }
 
   #collect(span: Span): void {
@@ -234,8 +222,10 @@ export class ServeCore {
     try {
       suppressTracing(() => this.#record(req, res, state, aborted, endNs));
     } catch (error) {
+      // Not guarded(): finished is set before the report, so that nothing the
+      // report runs (a diagnostic subscriber) can record this request again.
       state.finished = true;
-      reportDiagnostic('SS_SERVE_FINISH_FAILED', `could not record a finished request: ${String(error)}`, error);
+      reportGuarded('SS_SERVE_FINISH_FAILED', 'could not record a finished request', error);
     }
   }
 

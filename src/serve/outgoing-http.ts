@@ -2,6 +2,7 @@ import http, { type ClientRequest, type RequestOptions } from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import { activeOutgoing, contentLength, endClientSpan, startClientSpan, type OutgoingTarget } from './outgoing-span.js';
 
 type RequestFn = (...args: unknown[]) => ClientRequest;
@@ -63,7 +64,7 @@ function wrapRequest(original: RequestFn, protocol: 'http:' | 'https:'): Request
       endClientSpan(config, started.span, undefined, undefined, error);
       throw error;
     }
-    try {
+    guarded('SS_OUTGOING_FAILED', 'could not propagate the trace context on an outgoing request', () => {
       for (const [name, value] of Object.entries(started.headers)) {
         if (req.headersSent) {
           reportDiagnostic(
@@ -78,9 +79,7 @@ function wrapRequest(original: RequestFn, protocol: 'http:' | 'https:'): Request
         const res = (req as ClientRequest & { res?: http.IncomingMessage | null }).res ?? undefined;
         endClientSpan(config, started.span, res?.statusCode, contentLength(res?.headers['content-length']));
       });
-    } catch (error) {
-      reportDiagnostic('SS_OUTGOING_FAILED', `could not propagate the trace context on an outgoing request: ${String(error)}`, error);
-    }
+    });
     return req;
   };
 }

@@ -1,5 +1,5 @@
 import { currentSpan } from '../core/context.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { TraceContextPropagator } from './request-events.js';
@@ -42,26 +42,27 @@ export interface OutgoingTarget {
 export function startClientSpan(config: OutgoingConfig, call: OutgoingTarget): { span: Span; headers: Record<string, string> } | undefined {
   const parent = currentSpan();
   if (parent === null) return undefined;
-  try {
-    const method = call.method.toUpperCase();
-    const span = config.tracer.startSpan(method, { parent, target: call.target });
-    span.setAttribute('http.request.method', method);
-    span.setAttribute('server.address', call.host);
-    if (call.port !== undefined) span.setAttribute('server.port', call.port);
-    span.setAttribute('url.path', call.path);
-    const sampled = isSampled(span.trace);
-    if (!sampled) span.setAttribute('trace.sampled', false);
-    const headers = config.propagator.inject({ traceId: span.trace.id, rootSpanId: span.id, sampled }) ?? {};
-    return { span, headers };
-  } catch (error) {
-    reportDiagnostic('SS_OUTGOING_FAILED', `could not start a client span for an outgoing ${call.method} call: ${String(error)}`, error);
-    return undefined;
-  }
+  return guarded(
+    'SS_OUTGOING_FAILED',
+    () => `could not start a client span for an outgoing ${call.method} call`,
+    () => {
+      const method = call.method.toUpperCase();
+      const span = config.tracer.startSpan(method, { parent, target: call.target });
+      span.setAttribute('http.request.method', method);
+      span.setAttribute('server.address', call.host);
+      if (call.port !== undefined) span.setAttribute('server.port', call.port);
+      span.setAttribute('url.path', call.path);
+      const sampled = isSampled(span.trace);
+      if (!sampled) span.setAttribute('trace.sampled', false);
+      const headers = config.propagator.inject({ traceId: span.trace.id, rootSpanId: span.id, sampled }) ?? {};
+      return { span, headers };
+    },
+  );
 }
 
 /** End a client span with the response status and size (content-length when the server sent one). */
 export function endClientSpan(config: OutgoingConfig, span: Span, status: number | undefined, bodyBytes: number | undefined, error?: unknown): void {
-  try {
+  guarded('SS_OUTGOING_FAILED', 'could not end a client span', () => {
     if (status !== undefined) span.setAttribute('http.response.status_code', status);
     if (bodyBytes !== undefined && Number.isFinite(bodyBytes)) span.setAttribute('http.response.body.size', bodyBytes);
     const failed = error !== undefined || status === undefined || status >= 500;
@@ -73,9 +74,7 @@ export function endClientSpan(config: OutgoingConfig, span: Span, status: number
           ? Object.assign(new Error(`HTTP ${status}`), { name: 'HttpError' })
           : undefined);
     config.tracer.endSpan(span, undefined, failure, failed);
-  } catch (endError) {
-    reportDiagnostic('SS_OUTGOING_FAILED', `could not end a client span: ${String(endError)}`, endError);
-  }
+  });
 }
 
 /** `content-length` as a number, if it is one. */

@@ -1,5 +1,5 @@
 import { suppressTracing } from '../core/context.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
+import { guarded } from '../core/guarded.js';
 import type { SpanRecord } from '../core/types.js';
 import { LatencyHistogram } from './histogram.js';
 import type { FinishedRequest, RequestEventSource, RequestFinishedListener } from './request-events.js';
@@ -124,11 +124,7 @@ export class RequestTreeStore implements RequestEventSource {
     this.#evict();
     this.#aggregate(request);
     for (const listener of this.#listeners) {
-      try {
-        suppressTracing(() => listener(request));
-      } catch (error) {
-        reportDiagnostic('SS_REQUEST_LISTENER_FAILED', `an onRequestFinished listener threw: ${String(error)}`, error);
-      }
+      guarded('SS_REQUEST_LISTENER_FAILED', 'an onRequestFinished listener threw', () => suppressTracing(() => listener(request)));
     }
   }
 

@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { suppressTracing } from '../../core/context.js';
-import { reportDiagnostic } from '../../core/diagnostics.js';
+import { guarded } from '../../core/guarded.js';
 import type { RunDocument } from '../../core/run-document.js';
 import type { Span } from '../../core/span.js';
 import type { Tracer } from '../../core/tracer.js';
@@ -149,12 +149,8 @@ export class SpanLogger {
   }
 
   #safely(fn: () => void): void {
-    try {
-      // The logger's stream writes are I/O: never traced as part of the app.
-      suppressTracing(fn);
-    } catch (error) {
-      reportDiagnostic('SS_LOG_FAILED', `writing a stagescope log line failed: ${String(error)}`, error);
-    }
+    // The logger's stream writes are I/O: never traced as part of the app.
+    guarded('SS_LOG_FAILED', 'writing a stagescope log line failed', () => suppressTracing(fn));
   }
 }
 

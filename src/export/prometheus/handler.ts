@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { suppressTracing } from '../../core/context.js';
-import { reportDiagnostic } from '../../core/diagnostics.js';
+import { guardedAsync } from '../../core/guarded.js';
 
 /** The subset of a Node `ServerResponse` (also Express's `res`) the handler uses. */
 interface NodeResponseLike {
@@ -49,11 +49,12 @@ function respond(response: unknown, status: number, contentType: string, body: s
 export function createMetricsHandler(registry: Registry): MetricsHandler {
   return (_request, response) =>
     suppressTracing(async () => {
-      try {
+      const answered = await guardedAsync('SS_METRICS_COLLECT_FAILED', 'collecting Prometheus metrics failed', async () => {
         const body = await registry.metrics();
         respond(response, 200, registry.contentType, body);
-      } catch (error) {
-        reportDiagnostic('SS_METRICS_COLLECT_FAILED', `collecting Prometheus metrics failed: ${String(error)}`, error);
+        return true;
+      });
+      if (answered === undefined) {
         try {
           respond(response, 500, 'text/plain; charset=utf-8', 'stagescope: collecting metrics failed\n');
         } catch {

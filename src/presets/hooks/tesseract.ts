@@ -1,6 +1,6 @@
 import { nowNs } from '../../core/clock.js';
 import { storage } from '../../core/context.js';
-import { reportDiagnostic } from '../../core/diagnostics.js';
+import { guarded } from '../../core/guarded.js';
 import type { Span } from '../../core/span.js';
 import type { Stage } from '../../core/types.js';
 import { registerTargetHook } from '../../instrument/hook-registry.js';
@@ -97,11 +97,7 @@ function chainLogger(options: unknown, log: WorkerLog): Record<string, unknown> 
   const userLogger = copy.logger;
   if ('logger' in copy && typeof userLogger !== 'function') return undefined;
   copy.logger = function stagescopeLogger(this: unknown, message: unknown): unknown {
-    try {
-      recordEvent(log, message);
-    } catch (error) {
-      reportDiagnostic('SS_HOOK_FAILED', `recording a tesseract.js logger event threw: ${String(error)}`, error);
-    }
+    guarded('SS_HOOK_FAILED', 'recording a tesseract.js logger event threw', () => recordEvent(log, message));
     return typeof userLogger === 'function' ? Reflect.apply(userLogger, this, [message]) : undefined;
   };
   return copy;

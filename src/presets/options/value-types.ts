@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { settingError } from '../../core/bad-value.js';
+import { optionError } from '../../core/errors.js';
 import type { SpanProbe } from '../../core/probe.js';
 import { isStage, STAGES, type Stage } from '../../core/types.js';
 import { checkOverheadPct, OVERHEAD_PCT_EXPECTED } from '../../instrument/overhead-budget.js';
@@ -175,7 +176,7 @@ export const stageListType: ValueType<Stage[]> = {
 };
 
 function checkStage(value: unknown, label: string): Stage {
-  if (!isStage(value)) throw new RangeError(`stagescope: ${label}: unknown stage ${JSON.stringify(value)} (stages: ${STAGES.join(', ')})`);
+  if (!isStage(value)) throw optionError(`${label}: unknown stage ${JSON.stringify(value)} (stages: ${STAGES.join(', ')})`);
   return value;
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { suppressTracing } from '../../core/context.js';
-import { reportDiagnostic } from '../../core/diagnostics.js';
+import { guardedAsync } from '../../core/guarded.js';
 import type { AdaptiveEvent } from '../../core/run-document.js';
 import { renderCallGraphSvg } from '../../render/call-graph/svg.js';
 import { renderTextTree } from '../../render/text-tree.js';
@@ -71,10 +71,11 @@ export class PageHandler {
 
   /** Serve a page request. Never rejects: failures become a 500 page and a diagnostic. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
+    const served = await guardedAsync('SS_PAGE_FAILED', 'the stagescope page failed', async () => {
       await suppressTracing(() => this.#route(req, res));
-    } catch (error) {
-      reportDiagnostic('SS_PAGE_FAILED', `the stagescope page failed: ${String(error)}`, error);
+      return true;
+    });
+    if (served === undefined) {
       if (!res.headersSent) this.#send(res, 500, 'text/plain; charset=utf-8', 'stagescope page error\n');
       else res.end();
     }

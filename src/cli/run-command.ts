@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { constants } from 'node:os';
 import path from 'node:path';
 import type { RunDocument } from '../core/run-document.js';
-import { describeOutputResult, writeOutputs } from '../io/write-outputs.js';
 import { toPresetOptions } from '../presets/options/preset-fields.js';
 import { optionRows, RUN_OPTIONS, type RunSettings } from '../presets/options/run-options.js';
 import { presetNames } from '../presets/registry.js';
@@ -10,8 +9,6 @@ import type { DotOptions } from '../render/call-graph/dot.js';
 import { resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
 import { CliError } from './cli-error.js';
 import { flagUsage, parseFlags } from './option-args.js';
-import { withDefaults } from './render-command.js';
-import { writeHtmlReportFile } from './report-command.js';
 import { spawnTraced, validateTracedRun, type TracedRunOptions } from './spawn-traced.js';
 import { splitAtDoubleDash } from './split-argv.js';
 
@@ -96,6 +93,14 @@ async function drawFromHandoff(
   code: number | null,
   signal: NodeJS.Signals | null,
 ): Promise<void> {
+  // The drawing code (renderers, Graphviz, the HTML report) is loaded only here,
+  // after the script ran, and only when a picture was asked for: not on every
+  // traced run's start-up.
+  const [{ withDefaults }, { describeOutputResult, writeOutputs }, { writeHtmlReportFile }] = await Promise.all([
+    import('./render-command.js'),
+    import('../io/write-outputs.js'),
+    import('./report-command.js'),
+  ]);
   let doc;
   try {
     doc = withDefaults(JSON.parse(readFileSync(handoff, 'utf8')) as RunDocument);

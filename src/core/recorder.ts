@@ -1,12 +1,12 @@
 import { Span, type Trace } from './span.js';
 import { STAGES, type Attributes, type Metrics, type SpanError, type SpanStatus, type Stage } from './types.js';
+import { DEFAULT_MAX_SPANS } from './recorder-limits.js';
+export { DEFAULT_MAX_SPANS } from './recorder-limits.js';
 
 export interface RecorderOptions {
   /** Spans kept in memory; when full the oldest are dropped and counted. Default 100_000. */
   maxSpans?: number;
 }
-
-export const DEFAULT_MAX_SPANS = 100_000;
 
 /** Typed arrays grow by doubling from here up to `maxSpans` (a short run never allocates 100k rows). */
 const INITIAL_ROWS = 1024;

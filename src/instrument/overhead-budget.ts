@@ -1,10 +1,11 @@
 import { nowNs } from '../core/clock.js';
-import { settingError } from '../core/bad-value.js';
 import { guarded } from '../core/guarded.js';
 import type { AdaptiveEvent } from '../core/run-document.js';
 import type { Instrumenter } from './instrumenter.js';
 import { wrapperCostsFor } from './overhead-model.js';
 import type { TargetSwitch } from './wrap.js';
+import { checkOverheadPct, DEFAULT_MAX_OVERHEAD_PCT } from './overhead-pct.js';
+export { checkOverheadPct, DEFAULT_MAX_OVERHEAD_PCT, OVERHEAD_PCT_EXPECTED } from './overhead-pct.js';
 
 export interface OverheadBudgetOptions {
   /**
@@ -28,21 +29,6 @@ export interface OverheadBudgetOptions {
  * `OverheadBudget` checks `maxOverheadPct` with them, so all three say the
  * same thing about a bad value.
  */
-
-/** Wrapper overhead allowed per target by default, in percent of the work its spans measure. */
-export const DEFAULT_MAX_OVERHEAD_PCT = 1;
-
-/** What the budget accepts; `"off"` is how text (a flag, an env var) spells `Infinity`. */
-export const OVERHEAD_PCT_EXPECTED = 'a number > 0 (percent of the measured work; "off" or Infinity turns the budget off)';
-
-/**
- * `value` if it is a budget (a number > 0, `Infinity` = off); else throws the
- * one message, naming `label` and showing `given` (the text, when it came as text).
- */
-export function checkOverheadPct(value: unknown, label = 'option maxOverheadPct', given: unknown = value): number {
-  if (typeof value !== 'number' || !(value > 0)) throw settingError(label, OVERHEAD_PCT_EXPECTED, given);
-  return value;
-}
 
 export type AdaptiveListener = (event: AdaptiveEvent) => void;
 

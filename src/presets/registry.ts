@@ -3,15 +3,17 @@ import type { OcrLatency } from './ocr-latency.js';
 import type { OnnxLatency } from './onnx-latency.js';
 import type { SharpLatency } from './sharp-latency.js';
 import type { TfjsLatency } from './tfjs-latency.js';
-import { Preset, type PresetOptions } from './preset.js';
+import type { Preset, PresetOptions } from './preset.js';
 import { StagescopeError } from '../core/errors.js';
 
 // Preset classes are loaded when one is created, not all five when the registry
-// loads (start-up cost: a process traces with one preset).
+// loads (start-up cost: a process traces with one preset), and not at all by a
+// reader of names and descriptions (the CLI's parent process, which only spawns).
 const load = createRequire(import.meta.url);
 const ocr = (): typeof OcrLatency => (load('./ocr-latency.js') as typeof import('./ocr-latency.js')).OcrLatency;
 const onnx = (): typeof OnnxLatency => (load('./onnx-latency.js') as typeof import('./onnx-latency.js')).OnnxLatency;
 const sharp = (): typeof SharpLatency => (load('./sharp-latency.js') as typeof import('./sharp-latency.js')).SharpLatency;
+const base = (): typeof Preset => (load('./preset.js') as typeof import('./preset.js')).Preset;
 const tfjs = (): typeof TfjsLatency => (load('./tfjs-latency.js') as typeof import('./tfjs-latency.js')).TfjsLatency;
 
 export type PresetFactory = (options: PresetOptions) => Preset;
@@ -45,7 +47,7 @@ const presets = new Map<string, { factory: PresetFactory; description: string }>
         'TensorFlow.js model loads, predict/execute, image tensors and readbacks with the backend; face-api nets as stages (--tfjs-kernels, STAGESCOPE_TFJS_KERNELS=1: per-kernel children)',
     },
   ],
-  ['custom', { factory: (options) => new Preset('custom', [], options), description: 'no built-in targets: pass your own with --targets FILE' }],
+  ['custom', { factory: (options) => new (base())('custom', [], options), description: 'no built-in targets: pass your own with --targets FILE' }],
 ]);
 
 export function registerPreset(name: string, factory: PresetFactory, description: string): void {

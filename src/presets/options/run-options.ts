@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { DEFAULT_MAX_SPANS } from '../../core/recorder.js';
-import { DEFAULT_MAX_OVERHEAD_PCT } from '../../instrument/overhead-budget.js';
+import { DEFAULT_MAX_SPANS } from '../../core/recorder-limits.js';
+import { DEFAULT_MAX_OVERHEAD_PCT } from '../../instrument/overhead-pct.js';
 import { DEFAULT_CALL_GRAPH_OPTIONS } from '../../render/call-graph/call-graph-defaults.js';
 import type { DefaultedRow, OptionRow, OptionScope, PlainRow, ValueOf } from './option-row.js';
 import {

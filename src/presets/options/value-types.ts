@@ -3,7 +3,7 @@ import { settingError } from '../../core/bad-value.js';
 import { optionError } from '../../core/errors.js';
 import type { SpanProbe } from '../../core/probe.js';
 import { isStage, STAGES, type Stage } from '../../core/types.js';
-import { checkOverheadPct, OVERHEAD_PCT_EXPECTED } from '../../instrument/overhead-budget.js';
+import { checkOverheadPct, OVERHEAD_PCT_EXPECTED } from '../../instrument/overhead-pct.js';
 import { isProbeName, parseProbeList, PROBE_NAMES, unknownProbeError } from '../../probes/probe-names.js';
 // Type only: the registry loads every probe module, which a run without probes never needs.
 import type { ProbeSpec } from '../../probes/registry.js';

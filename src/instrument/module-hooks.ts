@@ -197,6 +197,11 @@ function watchedPackageOfRequest(request: string, parent: unknown, isMain: boole
   } catch {
     return undefined;
   }
+  // A file inside node_modules belongs to the package of its folder: when that
+  // package is not watched, no manifest needs reading (a library's own relative
+  // requires are most of a process's loads).
+  const owner = packageOfAbsolutePath(file);
+  if (owner !== undefined && !state.watched.has(owner)) return undefined;
   const name = packageEntryOfFile(file);
   return name !== undefined && state.watched.has(name) ? name : undefined;
 }

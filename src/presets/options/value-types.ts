@@ -29,6 +29,13 @@ export interface ValueType<T> {
 
 const SWITCH_EXPECTED = 'true or false (1 or 0 as text)';
 
+/** `1`/`true` → true, `0`/`false` → false, anything else undefined (the caller's error to word). */
+function switchText(text: string): boolean | undefined {
+  if (text === '1' || text === 'true') return true;
+  if (text === '0' || text === 'false') return false;
+  return undefined;
+}
+
 /**
  * On or off: `--quiet`, `STAGESCOPE_QUIET=1`, `quiet: true`. Text `0`/`false`
  * says off explicitly; anything else is an error rather than a silent "off".
@@ -36,9 +43,9 @@ const SWITCH_EXPECTED = 'true or false (1 or 0 as text)';
 export const switchType: ValueType<boolean> = {
   expected: SWITCH_EXPECTED,
   parse(text, label) {
-    if (text === '1' || text === 'true') return true;
-    if (text === '0' || text === 'false') return false;
-    throw settingError(label, SWITCH_EXPECTED, text);
+    const on = switchText(text);
+    if (on === undefined) throw settingError(label, SWITCH_EXPECTED, text);
+    return on;
   },
   format: (value) => (value ? '1' : '0'),
   check(value, label) {
@@ -85,22 +92,17 @@ export function listType<T>(element: ValueType<T>, separator: string, expected: 
 
 /** An integer ≥ `min`; `expected` words it for users (`a positive integer`, `an integer ≥ 2 (…)`). */
 export function integerType(min: number, expected: string): ValueType<number> {
-  const check = (value: unknown, label: string, given: unknown = value): number => {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw settingError(label, expected, given);
-    return value;
-  };
-  return {
-    expected,
-    parse: (text, label) => check(text.trim() === '' ? NaN : Number(text), label, text),
-    format: (value) => String(value),
-    check: (value, label) => check(value, label),
-  };
+  return boundedNumberType(min, expected, Number.isInteger);
 }
 
 /** A finite number ≥ `min` (`--threshold 10`). */
 export function numberType(min: number, expected: string): ValueType<number> {
+  return boundedNumberType(min, expected, Number.isFinite);
+}
+
+function boundedNumberType(min: number, expected: string, accepts: (value: number) => boolean): ValueType<number> {
   const check = (value: unknown, label: string, given: unknown = value): number => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw settingError(label, expected, given);
+    if (typeof value !== 'number' || !accepts(value) || value < min) throw settingError(label, expected, given);
     return value;
   };
   return {
@@ -210,10 +212,10 @@ const CALL_MAIN_EXPECTED = '1 or true (call it), 0 or false (never), or auto (on
 export const callMainType: ValueType<CallMainMode> = {
   expected: CALL_MAIN_EXPECTED,
   parse(text, label) {
-    if (text === '1' || text === 'true') return true;
-    if (text === '0' || text === 'false') return false;
     if (text === 'auto') return 'auto';
-    throw settingError(label, CALL_MAIN_EXPECTED, text);
+    const on = switchText(text);
+    if (on === undefined) throw settingError(label, CALL_MAIN_EXPECTED, text);
+    return on;
   },
   format: (mode) => (mode === 'auto' ? 'auto' : mode ? '1' : '0'),
   check(value, label) {

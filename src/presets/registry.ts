@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
-import type { OcrLatency } from './ocr-latency.js';
-import type { OnnxLatency } from './onnx-latency.js';
-import type { SharpLatency } from './sharp-latency.js';
-import type { TfjsLatency } from './tfjs-latency.js';
+import type { OcrLatency } from './ocr/ocr-latency.js';
+import type { OnnxLatency } from './onnx/onnx-latency.js';
+import type { SharpLatency } from './sharp/sharp-latency.js';
+import type { TfjsLatency } from './tfjs/tfjs-latency.js';
 import type { Preset, PresetOptions } from './preset.js';
 import { StagescopeError } from '../core/errors.js';
 
@@ -10,11 +10,11 @@ import { StagescopeError } from '../core/errors.js';
 // loads (start-up cost: a process traces with one preset), and not at all by a
 // reader of names and descriptions (the CLI's parent process, which only spawns).
 const load = createRequire(import.meta.url);
-const ocr = (): typeof OcrLatency => (load('./ocr-latency.js') as typeof import('./ocr-latency.js')).OcrLatency;
-const onnx = (): typeof OnnxLatency => (load('./onnx-latency.js') as typeof import('./onnx-latency.js')).OnnxLatency;
-const sharp = (): typeof SharpLatency => (load('./sharp-latency.js') as typeof import('./sharp-latency.js')).SharpLatency;
+const ocr = (): typeof OcrLatency => (load('./ocr/ocr-latency.js') as typeof import('./ocr/ocr-latency.js')).OcrLatency;
+const onnx = (): typeof OnnxLatency => (load('./onnx/onnx-latency.js') as typeof import('./onnx/onnx-latency.js')).OnnxLatency;
+const sharp = (): typeof SharpLatency => (load('./sharp/sharp-latency.js') as typeof import('./sharp/sharp-latency.js')).SharpLatency;
 const base = (): typeof Preset => (load('./preset.js') as typeof import('./preset.js')).Preset;
-const tfjs = (): typeof TfjsLatency => (load('./tfjs-latency.js') as typeof import('./tfjs-latency.js')).TfjsLatency;
+const tfjs = (): typeof TfjsLatency => (load('./tfjs/tfjs-latency.js') as typeof import('./tfjs/tfjs-latency.js')).TfjsLatency;
 
 export type PresetFactory = (options: PresetOptions) => Preset;
 

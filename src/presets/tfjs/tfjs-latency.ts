@@ -1,10 +1,10 @@
-import './hooks/providers.js';
-import type { RunDocument } from '../core/run-document.js';
-import type { Span } from '../core/span.js';
-import { startKernelCapture, stopKernelCapture } from './hooks/tfjs-kernels.js';
-import { RUN_OPTIONS } from './options/run-options.js';
-import { switchOrEnv } from './options/preset-fields.js';
-import { Preset, type PresetOptions } from './preset.js';
+import '../hook-providers.js';
+import type { RunDocument } from '../../core/run-document.js';
+import type { Span } from '../../core/span.js';
+import { startKernelCapture, stopKernelCapture } from './tfjs-kernels.js';
+import { RUN_OPTIONS } from '../options/run-options.js';
+import { switchOrEnv } from '../options/preset-fields.js';
+import { Preset, type PresetOptions } from '../preset.js';
 
 export interface TfjsLatencyOptions extends PresetOptions {
   /**

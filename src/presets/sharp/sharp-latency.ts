@@ -1,5 +1,5 @@
-import './hooks/providers.js';
-import { Preset, type PresetOptions } from './preset.js';
+import '../hook-providers.js';
+import { Preset, type PresetOptions } from '../preset.js';
 
 /**
  * Latency of sharp image pipelines: every `toBuffer`, `toFile`, `toUint8Array`,

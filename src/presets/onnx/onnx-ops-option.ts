@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import type { OnnxOpsOptions } from './onnx-ops.js';
-import type { Preset } from './preset.js';
-import { RUN_OPTIONS } from './options/run-options.js';
-import { switchOrEnv } from './options/preset-fields.js';
+import type { Preset } from '../preset.js';
+import { RUN_OPTIONS } from '../options/run-options.js';
+import { switchOrEnv } from '../options/preset-fields.js';
 
 export type { OnnxOpsOptions } from './onnx-ops.js';
 

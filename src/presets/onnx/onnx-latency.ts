@@ -1,6 +1,6 @@
-import './hooks/providers.js';
+import '../hook-providers.js';
 import { attachOnnxOpsIfAsked, type OnnxOpsOptions } from './onnx-ops-option.js';
-import { Preset, type PresetOptions } from './preset.js';
+import { Preset, type PresetOptions } from '../preset.js';
 
 export interface OnnxLatencyOptions extends PresetOptions, OnnxOpsOptions {}
 

@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nowNs } from '../core/clock.js';
-import { suppressTracing } from '../core/context.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
-import { guarded } from '../core/guarded.js';
-import { Span } from '../core/span.js';
-import type { Tracer } from '../core/tracer.js';
+import { nowNs } from '../../core/clock.js';
+import { suppressTracing } from '../../core/context.js';
+import { reportDiagnostic } from '../../core/diagnostics.js';
+import { guarded } from '../../core/guarded.js';
+import { Span } from '../../core/span.js';
+import type { Tracer } from '../../core/tracer.js';
 import { parseOnnxProfile } from './onnx-profile.js';
 import { formatOpShares, placeProfileRuns } from './onnx-profile-placement.js';
 
@@ -32,7 +32,7 @@ interface ProfiledSession {
  * the file. Sessions whose options already enable profiling are the user's:
  * left alone, their file too.
  *
- * The hooks in hooks/onnx.ts call it through `activeOnnxProfiler()`; presets
+ * The hooks in onnx-hooks.ts call it through `activeOnnxProfiler()`; presets
  * own its lifetime (OnnxLatency with `ops: true`).
  */
 export class OnnxProfiler {

@@ -3,7 +3,7 @@ import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
 import { resolveModelStage } from '../model-rules.js';
 import { modelLabel } from '../model-stage.js';
-import { activeOnnxProfiler } from '../onnx-profiler.js';
+import { activeOnnxProfiler } from './onnx-profiler.js';
 
 /**
  * onnxruntime hooks: a session is labelled by the model it was created from, so

@@ -1,8 +1,8 @@
-import './hooks/providers.js';
-import type { RunDocument } from '../core/run-document.js';
-import { materializeDerivedPhases } from './hooks/derived-phases.js';
-import { attachOnnxOpsIfAsked, type OnnxOpsOptions } from './onnx-ops-option.js';
-import { Preset, type PresetOptions } from './preset.js';
+import '../hook-providers.js';
+import type { RunDocument } from '../../core/run-document.js';
+import { materializeDerivedPhases } from '../derived-phases.js';
+import { attachOnnxOpsIfAsked, type OnnxOpsOptions } from '../onnx/onnx-ops-option.js';
+import { Preset, type PresetOptions } from '../preset.js';
 
 export interface OcrLatencyOptions extends PresetOptions, OnnxOpsOptions {}
 

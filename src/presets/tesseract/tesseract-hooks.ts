@@ -5,7 +5,7 @@ import type { Span } from '../../core/span.js';
 import type { Stage } from '../../core/types.js';
 import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext, TargetHook } from '../../instrument/wrap.js';
-import { addDerivedPhases } from './derived-phases.js';
+import { addDerivedPhases } from '../derived-phases.js';
 import { addJobEvent, initPhases, recognizePhases, RECOGNIZING_STATUS, type JobProgress, type Phase, type ProgressEvent } from './tesseract-progress.js';
 
 /**

@@ -1,8 +1,8 @@
 import { annotateOnnxOps, onnxOpsTreeView } from './onnx-profile-view.js';
 import { activeOnnxProfiler, OnnxProfiler, setActiveOnnxProfiler } from './onnx-profiler.js';
-import type { Preset } from './preset.js';
-import { RUN_OPTIONS } from './options/run-options.js';
-import { switchOrEnv } from './options/preset-fields.js';
+import type { Preset } from '../preset.js';
+import { RUN_OPTIONS } from '../options/run-options.js';
+import { switchOrEnv } from '../options/preset-fields.js';
 
 /** Options of the ONNX op-level drill-down, for any preset that traces onnxruntime. */
 export interface OnnxOpsOptions {

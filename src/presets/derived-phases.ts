@@ -1,6 +1,6 @@
-import type { Span } from '../../core/span.js';
-import type { Tracer } from '../../core/tracer.js';
-import type { Phase } from './tesseract-progress.js';
+import type { Span } from '../core/span.js';
+import type { Tracer } from '../core/tracer.js';
+import type { Phase } from './tesseract/tesseract-progress.js';
 
 /**
  * Child spans known only after the fact. A hook learns a call's phases from

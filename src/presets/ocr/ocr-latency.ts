@@ -1,10 +1,14 @@
-import '../hook-providers.js';
+import '../providers.js';
 import type { RunDocument } from '../../core/run-document.js';
 import { materializeDerivedPhases } from '../derived-phases.js';
-import { attachOnnxOpsIfAsked, type OnnxOpsOptions } from '../onnx/onnx-ops-option.js';
+import { attachFeatures } from '../providers.js';
+import { PRESET_DEFINITIONS } from '../registry.js';
+import type { OnnxOpsOptions } from '../onnx/onnx-ops.js';
 import { Preset, type PresetOptions } from '../preset.js';
 
 export interface OcrLatencyOptions extends PresetOptions, OnnxOpsOptions {}
+
+const DEFINITION = PRESET_DEFINITIONS.ocr;
 
 /**
  * Latency of OCR pipelines, whichever OCR stack the script uses:
@@ -20,7 +24,8 @@ export interface OcrLatencyOptions extends PresetOptions, OnnxOpsOptions {}
  *   run with onnxruntime-node directly (stage from the model file name).
  * - sharp pre-processing (decode, resize, crop, raw) as `preprocess`.
  *
- * Built-in targets: presets/tesseract.yaml, paddle.yaml, onnx.yaml, sharp.yaml.
+ * Built-in targets and features: `PRESET_DEFINITIONS.ocr` (registry.ts:
+ * presets/tesseract.yaml, paddle.yaml, onnx.yaml, sharp.yaml).
  * `ops: true` adds onnxruntime's per-kernel drill-down to the ONNX runs.
  *
  * @example
@@ -31,9 +36,9 @@ export class OcrLatency extends Preset {
   #stopPhases: () => void;
 
   constructor(options: OcrLatencyOptions = {}) {
-    super('ocr', ['tesseract.yaml', 'paddle.yaml', 'onnx.yaml', 'sharp.yaml'], options);
+    super(DEFINITION.name, DEFINITION.targetFiles, options);
     this.#stopPhases = materializeDerivedPhases(this.tracer);
-    attachOnnxOpsIfAsked(this, options);
+    attachFeatures(this, DEFINITION, options);
   }
 
   override finish(exitCode: number | null = null): RunDocument {

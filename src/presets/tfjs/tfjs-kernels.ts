@@ -4,6 +4,7 @@ import type { Span, Trace } from '../../core/span.js';
 import type { Tracer } from '../../core/tracer.js';
 import { tfEngine, type TfKernelRecord } from './tfjs-engine.js';
 import { aggregateKernelTypes, formatKernelTypes, layoutKernels, nestKernels, type KernelNode, type KernelTiming } from './tfjs-kernel-layout.js';
+import type { Preset } from '../preset.js';
 
 /**
  * Kernel-level drill-down for tfjs model calls (`TfjsLatency({ kernels: true })`).
@@ -38,6 +39,24 @@ interface Capture {
 }
 
 const captures = new WeakMap<Trace, Capture>();
+
+/** Options of the tfjs kernel drill-down (`TfjsLatencyOptions`). */
+export interface TfjsKernelsOptions {
+  kernels?: boolean;
+  maxKernelSpansPerCall?: number;
+}
+
+/**
+ * The `tfjs-kernels` feature on a preset (providers.ts checked the options and
+ * that it is on): kernels are captured while the preset runs.
+ */
+export function attachTfjsKernels(preset: Preset, maxKernelSpansPerCall: number): void {
+  preset.onStart((root) => startKernelCapture(root.trace, preset.tracer, { maxKernelSpansPerCall }));
+  preset.onBeforeFinish(() => {
+    const root = preset.root;
+    if (root !== null) stopKernelCapture(root.trace);
+  });
+}
 
 /** Kernel drill-down on for every traced tfjs model call of `trace`. */
 export function startKernelCapture(trace: Trace, tracer: Tracer, options: KernelCaptureOptions = {}): void {

@@ -1,6 +1,3 @@
-import '../providers.js';
-import type { RunDocument } from '../../core/run-document.js';
-import { materializeDerivedPhases } from '../derived-phases.js';
 import { attachFeatures } from '../providers.js';
 import { PRESET_DEFINITIONS } from '../registry.js';
 import type { OnnxOpsOptions } from '../onnx/onnx-ops.js';
@@ -33,17 +30,8 @@ const DEFINITION = PRESET_DEFINITIONS.ocr;
  * await new OcrLatency().run('./read-receipt.mjs');
  */
 export class OcrLatency extends Preset {
-  #stopPhases: () => void;
-
   constructor(options: OcrLatencyOptions = {}) {
     super(DEFINITION.name, DEFINITION.targetFiles, options);
-    this.#stopPhases = materializeDerivedPhases(this.tracer);
     attachFeatures(this, DEFINITION, options);
-  }
-
-  override finish(exitCode: number | null = null): RunDocument {
-    const doc = super.finish(exitCode);
-    this.#stopPhases();
-    return doc;
   }
 }

@@ -1,4 +1,4 @@
-import '../providers.js';
+import { attachFeatures } from '../providers.js';
 import { PRESET_DEFINITIONS } from '../registry.js';
 import { Preset, type PresetOptions } from '../preset.js';
 
@@ -19,5 +19,6 @@ const DEFINITION = PRESET_DEFINITIONS.sharp;
 export class SharpLatency extends Preset {
   constructor(options: PresetOptions = {}) {
     super(DEFINITION.name, DEFINITION.targetFiles, options);
+    attachFeatures(this, DEFINITION, {}); // no feature options in PresetOptions
   }
 }

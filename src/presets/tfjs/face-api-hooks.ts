@@ -70,7 +70,7 @@ registerTargetHook('face-api.net', {
 registerTargetHook('face-api.forward', {
   onStart: labelNetCall,
   aroundCall(call, invoke) {
-    return invokeWithKernels(call.span, () => invoke(call.args));
+    return invokeWithKernels(call, () => invoke(call.args));
   },
   onEnd(call) {
     kernelCallEnded(call.span);

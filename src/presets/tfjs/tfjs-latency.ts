@@ -1,4 +1,3 @@
-import '../providers.js';
 import { attachFeatures } from '../providers.js';
 import { PRESET_DEFINITIONS } from '../registry.js';
 import { Preset, type PresetOptions } from '../preset.js';

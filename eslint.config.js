@@ -62,7 +62,7 @@ export default tseslint.config(
   {
     // Wrapping arbitrary functions is what the instrumentation layer does: its
     // `Function` types are the honest type of "whatever the library exported".
-    files: ['src/instrument/**/*.ts', 'src/presets/hooks/**/*.ts', 'src/api/**/*.ts', 'src/reach/**/*.ts', 'test/**/*.ts'],
+    files: ['src/instrument/**/*.ts', 'src/presets/{onnx,paddle,sharp,tesseract,tfjs}/**/*.ts', 'src/api/**/*.ts', 'src/reach/**/*.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-unsafe-function-type': 'off' },
   },
   {

@@ -15,11 +15,11 @@
 
 // Presets: the one-line drivers, their options, and named presets for the CLI and workers.
 export { Preset, type PresetOptions } from './presets/preset.js';
-export { OcrLatency, type OcrLatencyOptions } from './presets/ocr-latency.js';
-export { OnnxLatency, type OnnxLatencyOptions } from './presets/onnx-latency.js';
-export type { OnnxOpsOptions } from './presets/onnx-ops.js';
-export { SharpLatency } from './presets/sharp-latency.js';
-export { TfjsLatency, type TfjsLatencyOptions } from './presets/tfjs-latency.js';
+export { OcrLatency, type OcrLatencyOptions } from './presets/ocr/ocr-latency.js';
+export { OnnxLatency, type OnnxLatencyOptions } from './presets/onnx/onnx-latency.js';
+export type { OnnxOpsOptions } from './presets/onnx/onnx-ops.js';
+export { SharpLatency } from './presets/sharp/sharp-latency.js';
+export { TfjsLatency, type TfjsLatencyOptions } from './presets/tfjs/tfjs-latency.js';
 export { createPreset, presetNames, registerPreset, UnknownPresetError } from './presets/registry.js';
 export type { RunScriptOptions } from './driver/run-script.js';
 

@@ -7,7 +7,7 @@ import { documentError, optionError, StagescopeError } from '../src/core/errors.
 import { ScriptNotFoundError } from '../src/driver/script-file.js';
 import { ExportPathError } from '../src/instrument/export-path.js';
 import { TargetError } from '../src/instrument/target.js';
-import { OnnxProfileError } from '../src/presets/onnx-profile.js';
+import { OnnxProfileError } from '../src/presets/onnx/onnx-profile.js';
 import { UnknownPresetError } from '../src/presets/registry.js';
 import { UnknownProbeError } from '../src/probes/probe-names.js';
 import { createPreset } from '../src/index.js';

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
 import { OcrLatency } from '../src/index.js';
-import { initPhases, recognizePhases, type ProgressEvent } from '../src/presets/hooks/tesseract-progress.js';
+import { initPhases, recognizePhases, type ProgressEvent } from '../src/presets/tesseract/tesseract-progress.js';
 import { assertChildrenWithinParents, fixture, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from './helpers.js';
 
 const example = (name: string): string => path.join(repoRoot, 'examples/ocr', name);

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
-import { parseOnnxProfile } from '../src/presets/onnx-profile.js';
-import { formatOpShares, placeProfileRuns } from '../src/presets/onnx-profile-placement.js';
-import { KERNEL_TARGET } from '../src/presets/onnx-profiler.js';
+import { parseOnnxProfile } from '../src/presets/onnx/onnx-profile.js';
+import { formatOpShares, placeProfileRuns } from '../src/presets/onnx/onnx-profile-placement.js';
+import { KERNEL_TARGET } from '../src/presets/onnx/onnx-profiler.js';
 import { assertChildrenWithinParents, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from './helpers.js';
 
 const paddle = path.join(repoRoot, 'examples/ocr/paddle-onnx.mjs');

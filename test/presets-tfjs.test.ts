@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
-import { aggregateKernelTypes, layoutKernels, nestKernels } from '../src/presets/hooks/tfjs-kernel-layout.js';
+import { aggregateKernelTypes, layoutKernels, nestKernels } from '../src/presets/tfjs/tfjs-kernel-layout.js';
 import { assertChildrenWithinParents, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from './helpers.js';
 
 const faceScript = path.join(repoRoot, 'examples/tfjs/face.mjs');

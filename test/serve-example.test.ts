@@ -17,7 +17,7 @@ const HELLO = readFileSync(fixture('images/hello.png'));
 // Forked with STAGESCOPE_TEST_ROLE=memory-child: the example server under the
 // ocr preset (as the driver runs it), answering heap questions over IPC.
 if (process.env.STAGESCOPE_TEST_ROLE === 'memory-child') {
-  const { OcrLatency } = await import('../src/presets/ocr-latency.js');
+  const { OcrLatency } = await import('../src/presets/ocr/ocr-latency.js');
   const { ServeScope } = await import('../src/serve/serve-scope.js');
   // A small span ring so it is full after the warm-up: what is left to grow would be a leak.
   const preset = new OcrLatency({ maxSpans: 1000, quiet: true });

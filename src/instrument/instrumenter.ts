@@ -2,7 +2,7 @@ import path from 'node:path';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Tracer } from '../core/tracer.js';
 import type { PathStep } from './export-path.js';
-import { getTargetHook, isKnownHookName, targetHookNames } from './hook-registry.js';
+import { getTargetHook, HookScope, isKnownHookName, targetHookNames } from './hook-registry.js';
 import { addLoadListener, findPreloaded, isResolvable, loadedInstances, removeLoadListener, watchModules, type LoadedModule } from './module-hooks.js';
 import { MANUAL_SPAN_HINT } from '../api/entry-script-targets.js';
 import { patchProperty, type Patch } from './patch.js';
@@ -51,6 +51,8 @@ export class Instrumenter {
   readonly tracer: Tracer;
   readonly targets: readonly ResolvedTarget[];
   readonly basedirs: string[];
+  /** What this instrumenter's hooks share (`call.scope`): the tracer and each hook family's state. */
+  readonly hookScope: HookScope;
   #plans = new Map<string, ResolvedTarget[]>();
   #switches = new Map<string, TargetSwitch>();
   #patches: Patch[] = [];
@@ -67,6 +69,7 @@ export class Instrumenter {
 
   constructor(tracer: Tracer, targets: readonly ResolvedTarget[], options: InstrumenterOptions = {}) {
     this.tracer = tracer;
+    this.hookScope = new HookScope(tracer);
     this.targets = targets;
     this.basedirs = [...new Set([...(options.basedirs ?? []), process.cwd()])];
     for (const target of targets) {
@@ -279,6 +282,7 @@ export class Instrumenter {
       record: node.target !== undefined,
       callback: node.target?.callback ?? false,
       hook,
+      scope: this.hookScope,
       onResult: callPlan === undefined ? undefined : (value: unknown) => this.#applyToProduct(value, callPlan),
       switch: this.#switches.get(target.id)!,
     };

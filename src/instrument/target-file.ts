@@ -10,13 +10,14 @@ import { resolveTargets, TargetError, type ResolvedTarget } from './target.js';
  * parser (JSON is YAML 1.2) so every entry keeps its line for error messages.
  *
  * YAML/JSON: a list of targets, or an object with a `targets:` list (preset files
- * add `preset:` and `description:`; any file may add a `models:` list of
+ * add `preset:`, the preset or list of presets that load the file, and `description:`; any file may add a `models:` list of
  * `{ match: '<glob on the model file name>', stage: <stage> }`). CSV: a header row naming the fields
  * (`module,export,name,stage,hook,callback`), one target per row.
  */
 export interface TargetFile {
   path: string;
-  preset?: string;
+  /** The `preset:` header as a list (the built-in presets that load this file; see presets/registry.ts). */
+  presets?: string[];
   description?: string;
   targets: ResolvedTarget[];
   /** `models:` rules (model file name glob → stage), in file order. */
@@ -65,7 +66,10 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
       if (!isSeq(models)) throw new TargetError(`${filePath}:${lineOf(models)}: "models:" must be a list of { match: '<glob>', stage: <stage> } entries`);
       for (const item of models.items) file.models.push(resolveModelRule(plainValue(item as YamlNode), fieldLocation(item as YamlNode, filePath, lineOf)));
     }
-    if (typeof top.preset === 'string') file.preset = top.preset;
+    if (typeof top.preset === 'string') file.presets = [top.preset];
+    else if (Array.isArray(top.preset) && top.preset.every((name) => typeof name === 'string')) file.presets = top.preset as string[];
+    else if (top.preset !== undefined)
+      throw new TargetError(`${filePath}:${lineOf(list.get('preset', true) as YamlNode)}: "preset:" must be a preset name or a list of names`);
     if (typeof top.description === 'string') file.description = top.description;
     list = list.get('targets', true) as YamlNode | null;
     if (list === undefined || list === null) {

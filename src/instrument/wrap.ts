@@ -5,12 +5,15 @@ import { guarded, reportGuarded } from '../core/guarded.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { Stage } from '../core/types.js';
+import { HookScope } from './hook-registry.js';
 
 /** What a target hook sees of one call. */
 export interface CallContext {
   readonly span: Span;
   readonly thisArg: unknown;
   readonly args: readonly unknown[];
+  /** The preset's hook scope: its tracer and each hook family's state (hook-registry.ts). */
+  readonly scope: HookScope;
 }
 
 export interface CallEndContext extends CallContext {
@@ -107,6 +110,12 @@ export interface WrapSpec {
   /** The last argument is a completion callback `(err, ...results)`. */
   callback: boolean;
   hook: TargetHook | undefined;
+  /**
+   * What the hooks of this target share with the preset's other hooks (the
+   * Instrumenter's scope). Without one, the first hooked call makes one for this
+   * spec (a target wrapped directly with `wrapFunction`).
+   */
+  scope?: HookScope | undefined;
   /** Called with the return value (or the resolved value of a returned promise). */
   onResult: ((value: unknown) => void) | undefined;
   switch: TargetSwitch;
@@ -232,7 +241,7 @@ function hookedCall(
   span.retain = false;
   const trace = span.trace;
   trace.wrappedCalls++;
-  const call: CallContext = { span, thisArg, args };
+  const call: CallContext = { span, thisArg, args, scope: (spec.scope ??= new HookScope(tracer)) };
   if (hook?.onStart !== undefined) {
     const hookStartNs = nowNs();
     try {
@@ -308,7 +317,7 @@ function endHookedCall(
   if (hook?.onEnd !== undefined) {
     // After the span's end reading: the hook's time is overhead, not the call's.
     try {
-      hook.onEnd({ span: call.span, thisArg: call.thisArg, args: call.args, result, error, failed });
+      hook.onEnd({ span: call.span, thisArg: call.thisArg, args: call.args, scope: call.scope, result, error, failed });
     } catch (hookError) {
       hookFailed('hook onEnd', spec.target, hookError);
     }

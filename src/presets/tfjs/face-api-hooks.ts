@@ -1,7 +1,7 @@
 import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
 import { describeTensor, describeTensors } from './tfjs-engine.js';
-import { recordBackend } from './tfjs.js';
+import { recordBackend } from './tfjs-hooks.js';
 import { invokeWithKernels, kernelCallEnded } from './tfjs-kernels.js';
 
 /**
@@ -70,7 +70,7 @@ registerTargetHook('face-api.net', {
 registerTargetHook('face-api.forward', {
   onStart: labelNetCall,
   aroundCall(call, invoke) {
-    return invokeWithKernels(call.span, () => invoke(call.args));
+    return invokeWithKernels(call, () => invoke(call.args));
   },
   onEnd(call) {
     kernelCallEnded(call.span);

@@ -1,10 +1,11 @@
-import './hooks/providers.js';
-import type { RunDocument } from '../core/run-document.js';
-import { materializeDerivedPhases } from './hooks/derived-phases.js';
-import { attachOnnxOpsIfAsked, type OnnxOpsOptions } from './onnx-ops-option.js';
-import { Preset, type PresetOptions } from './preset.js';
+import { attachFeatures } from '../providers.js';
+import { PRESET_DEFINITIONS } from '../registry.js';
+import type { OnnxOpsOptions } from '../onnx/onnx-ops.js';
+import { Preset, type PresetOptions } from '../preset.js';
 
 export interface OcrLatencyOptions extends PresetOptions, OnnxOpsOptions {}
+
+const DEFINITION = PRESET_DEFINITIONS.ocr;
 
 /**
  * Latency of OCR pipelines, whichever OCR stack the script uses:
@@ -20,7 +21,8 @@ export interface OcrLatencyOptions extends PresetOptions, OnnxOpsOptions {}
  *   run with onnxruntime-node directly (stage from the model file name).
  * - sharp pre-processing (decode, resize, crop, raw) as `preprocess`.
  *
- * Built-in targets: presets/tesseract.yaml, paddle.yaml, onnx.yaml, sharp.yaml.
+ * Built-in targets and features: `PRESET_DEFINITIONS.ocr` (registry.ts:
+ * presets/tesseract.yaml, paddle.yaml, onnx.yaml, sharp.yaml).
  * `ops: true` adds onnxruntime's per-kernel drill-down to the ONNX runs.
  *
  * @example
@@ -28,17 +30,8 @@ export interface OcrLatencyOptions extends PresetOptions, OnnxOpsOptions {}
  * await new OcrLatency().run('./read-receipt.mjs');
  */
 export class OcrLatency extends Preset {
-  #stopPhases: () => void;
-
   constructor(options: OcrLatencyOptions = {}) {
-    super('ocr', ['tesseract.yaml', 'paddle.yaml', 'onnx.yaml', 'sharp.yaml'], options);
-    this.#stopPhases = materializeDerivedPhases(this.tracer);
-    attachOnnxOpsIfAsked(this, options);
-  }
-
-  override finish(exitCode: number | null = null): RunDocument {
-    const doc = super.finish(exitCode);
-    this.#stopPhases();
-    return doc;
+    super(DEFINITION.name, DEFINITION.targetFiles, options);
+    attachFeatures(this, DEFINITION, options);
   }
 }

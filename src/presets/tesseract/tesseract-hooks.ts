@@ -3,9 +3,9 @@ import { storage } from '../../core/context.js';
 import { guarded } from '../../core/guarded.js';
 import type { Span } from '../../core/span.js';
 import type { Stage } from '../../core/types.js';
-import { registerTargetHook } from '../../instrument/hook-registry.js';
+import { hookState, registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext, TargetHook } from '../../instrument/wrap.js';
-import { addDerivedPhases } from './derived-phases.js';
+import { addDerivedPhases } from '../derived-phases.js';
 import { addJobEvent, initPhases, recognizePhases, RECOGNIZING_STATUS, type JobProgress, type Phase, type ProgressEvent } from './tesseract-progress.js';
 
 /**
@@ -41,12 +41,23 @@ class WorkerLog {
   constructor(readonly span: Span) {}
 }
 
-const jobs = new Map<string, JobProgress>();
-const workerLogs = new Map<string, WorkerLog>();
-const callLogs = new WeakMap<Span, WorkerLog>();
-const schedulerQueues = new WeakMap<object, { span: Span; action: string }[]>();
-/** Set while a scheduler's Proxy dispatches a job: which worker runs it. */
-let dispatchingWorkerId: string | undefined;
+/** What the tesseract hooks of one preset know (`call.scope.state(TESSERACT)`): never shared between presets. */
+class TesseractState {
+  /** Progress of recognize/detect jobs by `userJobId`, until their span ends. */
+  readonly jobs = new Map<string, JobProgress>();
+  readonly workerLogs = new Map<string, WorkerLog>();
+  readonly callLogs = new WeakMap<Span, WorkerLog>();
+  /** `addJob` spans per scheduler, in the scheduler's FIFO order. */
+  readonly schedulerQueues = new WeakMap<object, { span: Span; action: string }[]>();
+  /** Set while a scheduler's Proxy dispatches a job: which worker runs it. */
+  dispatchingWorkerId: string | undefined = undefined;
+}
+
+const TESSERACT = hookState('tesseract', () => new TesseractState());
+
+function stateOf(call: CallContext): TesseractState {
+  return call.scope.state(TESSERACT);
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null;
@@ -58,7 +69,7 @@ function workerIdOf(value: unknown): string | undefined {
   return typeof id === 'string' && id.startsWith('Worker-') ? id : undefined;
 }
 
-function recordEvent(log: WorkerLog, message: unknown): void {
+function recordEvent(state: TesseractState, log: WorkerLog, message: unknown): void {
   const atNs = nowNs();
   if (!isObject(message) || typeof message.status !== 'string') return;
   const event: ProgressEvent = {
@@ -69,10 +80,11 @@ function recordEvent(log: WorkerLog, message: unknown): void {
   };
   if (log.workerId === undefined && typeof message.workerId === 'string') {
     log.workerId = message.workerId;
-    workerLogs.set(message.workerId, log);
+    state.workerLogs.set(message.workerId, log);
   }
   if (event.status === RECOGNIZING_STATUS) {
     if (event.jobId !== undefined) {
+      const jobs = state.jobs;
       jobs.set(event.jobId, addJobEvent(jobs.get(event.jobId), event));
       if (jobs.size > MAX_PENDING_JOBS) jobs.delete(jobs.keys().next().value!);
     }
@@ -90,14 +102,14 @@ function recordEvent(log: WorkerLog, message: unknown): void {
  * are (a non-object, or an explicit non-function `logger` that tesseract.js
  * itself would trip over: stagescope must not hide that error).
  */
-function chainLogger(options: unknown, log: WorkerLog): Record<string, unknown> | undefined {
+function chainLogger(state: TesseractState, options: unknown, log: WorkerLog): Record<string, unknown> | undefined {
   if (options !== undefined && options !== null && typeof options !== 'object') return undefined;
   // The spread is what tesseract.js does to the options itself (own enumerable properties).
   const copy: Record<string, unknown> = { ...(options as object | null | undefined) };
   const userLogger = copy.logger;
   if ('logger' in copy && typeof userLogger !== 'function') return undefined;
   copy.logger = function stagescopeLogger(this: unknown, message: unknown): unknown {
-    guarded('SS_HOOK_FAILED', 'recording a tesseract.js logger event threw', () => recordEvent(log, message));
+    guarded('SS_HOOK_FAILED', 'recording a tesseract.js logger event threw', () => recordEvent(state, log, message));
     return typeof userLogger === 'function' ? Reflect.apply(userLogger, this, [message]) : undefined;
   };
   return copy;
@@ -109,7 +121,7 @@ function tagged(phases: Phase[]): Phase[] {
 }
 
 function setWorker(call: CallContext): void {
-  const id = dispatchingWorkerId ?? workerIdOf(call.thisArg);
+  const id = stateOf(call).dispatchingWorkerId ?? workerIdOf(call.thisArg);
   if (id !== undefined) call.span.setAttribute('worker', id);
 }
 
@@ -131,9 +143,10 @@ registerTargetHook('tesseract.create-worker', {
     if (typeof call.args[1] === 'number') call.span.setAttribute('oem', call.args[1]);
   },
   aroundCall(call, invoke) {
+    const state = stateOf(call);
     const log = new WorkerLog(call.span);
-    callLogs.set(call.span, log);
-    const options = chainLogger(call.args[2], log);
+    state.callLogs.set(call.span, log);
+    const options = chainLogger(state, call.args[2], log);
     if (options === undefined) return invoke(call.args);
     const args = [...call.args];
     while (args.length < 2) args.push(undefined); // undefined takes the parameter's default, as before
@@ -141,15 +154,16 @@ registerTargetHook('tesseract.create-worker', {
     return invoke(args);
   },
   onEnd(call) {
-    const log = callLogs.get(call.span);
+    const state = stateOf(call);
+    const log = state.callLogs.get(call.span);
     if (log === undefined) return;
     const id = workerIdOf(call.result);
     if (id !== undefined) {
       log.workerId = id;
-      workerLogs.set(id, log);
+      state.workerLogs.set(id, log);
       call.span.setAttribute('worker', id);
     }
-    addDerivedPhases(call.span, tagged(initPhases(log.events, call.span.startNs, nowNs(), { workerStart: true })));
+    addDerivedPhases(call.scope, call.span, tagged(initPhases(log.events, call.span.startNs, nowNs(), { workerStart: true })));
     log.events.length = 0; // consumed; later init events belong to reinitialize
   },
 });
@@ -166,9 +180,10 @@ registerTargetHook('tesseract.create-worker', {
 function oneShotHook(optionsIndex: number): TargetHook {
   return {
     aroundCall(call, invoke) {
+      const state = stateOf(call);
       const log = new WorkerLog(call.span);
-      callLogs.set(call.span, log);
-      const options = chainLogger(call.args[optionsIndex], log);
+      state.callLogs.set(call.span, log);
+      const options = chainLogger(state, call.args[optionsIndex], log);
       if (options === undefined) return invoke(call.args);
       const args = [...call.args];
       while (args.length < optionsIndex) args.push(undefined);
@@ -176,7 +191,8 @@ function oneShotHook(optionsIndex: number): TargetHook {
       return invoke(args);
     },
     onEnd(call) {
-      const log = callLogs.get(call.span);
+      const state = stateOf(call);
+      const log = state.callLogs.get(call.span);
       if (log === undefined) return;
       const endNs = nowNs();
       const init = initPhases(log.events, call.span.startNs, endNs, { workerStart: true });
@@ -184,15 +200,15 @@ function oneShotHook(optionsIndex: number): TargetHook {
       log.events.length = 0;
       if (log.workerId !== undefined) {
         call.span.setAttribute('worker', log.workerId);
-        workerLogs.delete(log.workerId); // the helper terminated it
+        state.workerLogs.delete(log.workerId); // the helper terminated it
       }
       let job: JobProgress | undefined;
       if (!call.failed && isObject(call.result) && typeof call.result.jobId === 'string') {
         call.span.setAttribute('jobId', call.result.jobId);
-        job = jobs.get(call.result.jobId);
-        jobs.delete(call.result.jobId);
+        job = state.jobs.get(call.result.jobId);
+        state.jobs.delete(call.result.jobId);
       }
-      addDerivedPhases(call.span, tagged([...init, ...recognizePhases(job, lastInitNs, endNs)]));
+      addDerivedPhases(call.scope, call.span, tagged([...init, ...recognizePhases(job, lastInitNs, endNs)]));
     },
   };
 }
@@ -211,9 +227,10 @@ registerTargetHook('tesseract.job', {
       if (typeof data.text === 'string') call.span.setAttribute('textChars', data.text.length);
       if (typeof data.confidence === 'number') call.span.setAttribute('confidence', data.confidence);
     }
+    const { jobs } = stateOf(call);
     const job = jobs.get(jobId);
     jobs.delete(jobId);
-    addDerivedPhases(call.span, tagged(recognizePhases(job, call.span.startNs, nowNs())));
+    addDerivedPhases(call.scope, call.span, tagged(recognizePhases(job, call.span.startNs, nowNs())));
   },
 });
 
@@ -225,9 +242,9 @@ registerTargetHook('tesseract.reinitialize', {
   },
   onEnd(call) {
     const id = workerIdOf(call.thisArg);
-    const log = id === undefined ? undefined : workerLogs.get(id);
+    const log = id === undefined ? undefined : stateOf(call).workerLogs.get(id);
     if (log === undefined) return;
-    addDerivedPhases(call.span, tagged(initPhases(log.events, call.span.startNs, nowNs(), { workerStart: false })));
+    addDerivedPhases(call.scope, call.span, tagged(initPhases(log.events, call.span.startNs, nowNs(), { workerStart: false })));
     log.events.length = 0;
   },
 });
@@ -238,7 +255,7 @@ registerTargetHook('tesseract.worker-terminate', {
   onStart: setWorker,
   onEnd(call) {
     const id = workerIdOf(call.thisArg);
-    if (id !== undefined) workerLogs.delete(id);
+    if (id !== undefined) stateOf(call).workerLogs.delete(id);
   },
 });
 
@@ -263,6 +280,7 @@ registerTargetHook('tesseract.scheduler-add-job', {
         workers = 0;
       }
       if (workers > 0) {
+        const { schedulerQueues } = stateOf(call);
         let queue = schedulerQueues.get(scheduler);
         if (queue === undefined) schedulerQueues.set(scheduler, (queue = []));
         queue.push({ span: call.span, action });
@@ -287,7 +305,7 @@ registerTargetHook('tesseract.scheduler-add-worker', {
     const worker = call.args[0];
     if (!isObject(scheduler) || !isObject(worker)) return invoke(call.args);
     const args = [...call.args];
-    args[0] = dispatchingProxy(scheduler, worker);
+    args[0] = dispatchingProxy(stateOf(call), scheduler, worker);
     return invoke(args);
   },
 });
@@ -295,7 +313,7 @@ registerTargetHook('tesseract.scheduler-add-worker', {
 registerTargetHook('tesseract.scheduler-terminate', {
   onStart(call) {
     // terminate() empties the scheduler's queue: the jobs still queued never run.
-    if (isObject(call.thisArg)) schedulerQueues.delete(call.thisArg);
+    if (isObject(call.thisArg)) stateOf(call).schedulerQueues.delete(call.thisArg);
   },
 });
 
@@ -304,7 +322,7 @@ registerTargetHook('tesseract.scheduler-terminate', {
  * to the worker; calling a method as a job (`w[action](...payload, jobId)`)
  * runs it inside the span of the `addJob` call that queued that job.
  */
-function dispatchingProxy(scheduler: object, worker: Record<string, unknown>): object {
+function dispatchingProxy(state: TesseractState, scheduler: object, worker: Record<string, unknown>): object {
   const methods = new Map<PropertyKey, { original: Function; dispatch: Function }>();
   return new Proxy(worker, {
     get(target, key) {
@@ -313,7 +331,7 @@ function dispatchingProxy(scheduler: object, worker: Record<string, unknown>): o
       const cached = methods.get(key);
       if (cached !== undefined && cached.original === value) return cached.dispatch;
       const dispatch = function (this: unknown, ...args: unknown[]): unknown {
-        return dispatchJob(scheduler, target, key, value, this, args);
+        return dispatchJob(state, scheduler, target, key, value, this, args);
       };
       methods.set(key, { original: value, dispatch });
       return dispatch;
@@ -321,8 +339,8 @@ function dispatchingProxy(scheduler: object, worker: Record<string, unknown>): o
   });
 }
 
-function dispatchJob(scheduler: object, worker: object, action: string, method: Function, thisArg: unknown, args: unknown[]): unknown {
-  const queue = schedulerQueues.get(scheduler);
+function dispatchJob(state: TesseractState, scheduler: object, worker: object, action: string, method: Function, thisArg: unknown, args: unknown[]): unknown {
+  const queue = state.schedulerQueues.get(scheduler);
   const head = queue?.[0];
   const jobId = args[args.length - 1];
   // The scheduler always passes its own job id (`Job-…`) last; anything else is not a queued job.
@@ -332,11 +350,11 @@ function dispatchJob(scheduler: object, worker: object, action: string, method: 
   queue.shift();
   // Time the job sat in the scheduler's queue waiting for a free worker.
   head.span.setMetric('queueWaitNs', nowNs() - head.span.startNs);
-  const previous = dispatchingWorkerId;
-  dispatchingWorkerId = workerIdOf(worker);
+  const previous = state.dispatchingWorkerId;
+  state.dispatchingWorkerId = workerIdOf(worker);
   try {
     return storage.run(head.span, () => Reflect.apply(method, thisArg, args));
   } finally {
-    dispatchingWorkerId = previous;
+    state.dispatchingWorkerId = previous;
   }
 }

@@ -1,8 +1,9 @@
 import { annotateOnnxOps, onnxOpsTreeView } from './onnx-profile-view.js';
-import { activeOnnxProfiler, OnnxProfiler, setActiveOnnxProfiler } from './onnx-profiler.js';
-import type { Preset } from './preset.js';
-import { RUN_OPTIONS } from './options/run-options.js';
-import { switchOrEnv } from './options/preset-fields.js';
+import { ONNX_STATE } from './onnx-hook-state.js';
+import { OnnxProfiler } from './onnx-profiler.js';
+import type { Preset } from '../preset.js';
+import { RUN_OPTIONS } from '../options/run-options.js';
+import { switchOrEnv } from '../options/preset-fields.js';
 
 /** Options of the ONNX op-level drill-down, for any preset that traces onnxruntime. */
 export interface OnnxOpsOptions {
@@ -36,15 +37,17 @@ export function attachOnnxOps(preset: Preset, options: OnnxOpsOptions): OnnxProf
   }
   if (!ops) return null;
   const profiler = new OnnxProfiler(preset.tracer);
+  // This preset's onnx hooks feed it (never another preset's), while the preset runs.
+  const state = preset.instrumenter.hookScope.state(ONNX_STATE);
   preset.onStart((root) => {
-    setActiveOnnxProfiler(profiler);
+    state.profiler = profiler;
     root.setAttribute('onnxOps', true);
   });
   preset.onBeforeFinish(() => {
     try {
       profiler.collectAll();
     } finally {
-      if (activeOnnxProfiler() === profiler) setActiveOnnxProfiler(null);
+      if (state.profiler === profiler) state.profiler = null;
     }
   });
   preset.decorateTree({

@@ -1,5 +1,8 @@
-import './hooks/providers.js';
-import { Preset, type PresetOptions } from './preset.js';
+import { attachFeatures } from '../providers.js';
+import { PRESET_DEFINITIONS } from '../registry.js';
+import { Preset, type PresetOptions } from '../preset.js';
+
+const DEFINITION = PRESET_DEFINITIONS.sharp;
 
 /**
  * Latency of sharp image pipelines: every `toBuffer`, `toFile`, `toUint8Array`,
@@ -7,6 +10,7 @@ import { Preset, type PresetOptions } from './preset.js';
  * the operations queued on the instance (`sharp.toBuffer resize(192x48) raw`),
  * with the input, resize kernel, crop region, rotation, flips and output format
  * as attributes. Patches both builds of sharp ≥ 0.35 (ESM and CJS) and sharp 0.33.
+ * Targets: `PRESET_DEFINITIONS.sharp` (registry.ts).
  *
  * @example
  * import { SharpLatency } from 'stagescope';
@@ -14,6 +18,7 @@ import { Preset, type PresetOptions } from './preset.js';
  */
 export class SharpLatency extends Preset {
   constructor(options: PresetOptions = {}) {
-    super('sharp', ['sharp.yaml'], options);
+    super(DEFINITION.name, DEFINITION.targetFiles, options);
+    attachFeatures(this, DEFINITION, {}); // no feature options in PresetOptions
   }
 }

@@ -5,7 +5,7 @@ import { nowNs } from '../../core/clock.js';
 import { deferToReport } from '../../core/deferred.js';
 import { errorToRecord, type Span } from '../../core/span.js';
 import type { Attributes } from '../../core/types.js';
-import { registerTargetHook } from '../../instrument/hook-registry.js';
+import { hookState, registerTargetHook, type HookScope } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
 
 /**
@@ -227,13 +227,18 @@ function optionsOf(thisArg: unknown): SharpOptions | undefined {
 /** Operations whose per-call geometry is left out of the name, so crops of every size are one call-graph node. */
 const GEOMETRY_OP = /^(?:extract|resize)\(/;
 
-/** Sizes of input files, stat'ed once each when the run is reported (never on the call path). */
-const inputSizes = new Map<string, number | null>();
+/**
+ * Sizes of input files, stat'ed once each per preset when its run is reported
+ * (never on the call path); per preset, so a file that changed between two runs
+ * in one process is not reported with its old size.
+ */
+const INPUT_SIZES = hookState('sharp', () => new Map<string, number | null>());
 
 /** Queue the span's `inputBytes` for a file input; read when the run document is built. */
-function deferInputSize(span: Span, options: SharpOptions): void {
+function deferInputSize(scope: HookScope, span: Span, options: SharpOptions): void {
   const file = options.input?.file;
   if (typeof file !== 'string' || file === '') return;
+  const inputSizes = scope.state(INPUT_SIZES);
   deferToReport(() => {
     let size = inputSizes.get(file);
     if (size === undefined) {
@@ -257,7 +262,7 @@ function deferInputSize(span: Span, options: SharpOptions): void {
  */
 function label(call: CallContext, method: string, options: SharpOptions): void {
   const { ops, attributes } = describeSharpOptions(options);
-  deferInputSize(call.span, options);
+  deferInputSize(call.scope, call.span, options);
   let stable = '';
   for (const op of ops) {
     const base = GEOMETRY_OP.test(op) ? op.slice(0, op.indexOf('(')) : op;
@@ -390,7 +395,7 @@ registerTargetHook('sharp.decode', {
       const value = attributes[key];
       if (value !== undefined) call.span.setAttribute(key, value);
     }
-    deferInputSize(call.span, options);
+    deferInputSize(call.scope, call.span, options);
   },
   onEnd(call) {
     if (!call.failed) recordInfo(call.span, call.result);

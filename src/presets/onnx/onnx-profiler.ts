@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nowNs } from '../core/clock.js';
-import { suppressTracing } from '../core/context.js';
-import { reportDiagnostic } from '../core/diagnostics.js';
-import { guarded } from '../core/guarded.js';
-import { Span } from '../core/span.js';
-import type { Tracer } from '../core/tracer.js';
+import { nowNs } from '../../core/clock.js';
+import { suppressTracing } from '../../core/context.js';
+import { reportDiagnostic } from '../../core/diagnostics.js';
+import { guarded } from '../../core/guarded.js';
+import { Span } from '../../core/span.js';
+import type { Tracer } from '../../core/tracer.js';
 import { parseOnnxProfile } from './onnx-profile.js';
 import { formatOpShares, placeProfileRuns } from './onnx-profile-placement.js';
 
@@ -32,8 +32,8 @@ interface ProfiledSession {
  * the file. Sessions whose options already enable profiling are the user's:
  * left alone, their file too.
  *
- * The hooks in hooks/onnx.ts call it through `activeOnnxProfiler()`; presets
- * own its lifetime (OnnxLatency with `ops: true`).
+ * The hooks in onnx-hooks.ts reach it through their preset's hook scope
+ * (`ONNX_STATE.profiler`); presets own its lifetime (OnnxLatency with `ops: true`).
  */
 export class OnnxProfiler {
   readonly #tracer: Tracer;
@@ -250,16 +250,4 @@ export class OnnxProfiler {
       );
     }
   }
-}
-
-let active: OnnxProfiler | null = null;
-
-/** The profiler the onnx hooks feed, if a preset turned op-level drill-down on. */
-export function activeOnnxProfiler(): OnnxProfiler | null {
-  return active;
-}
-
-/** Make `profiler` the one the hooks use (null: none). One at a time: the last preset started wins. */
-export function setActiveOnnxProfiler(profiler: OnnxProfiler | null): void {
-  active = profiler;
 }

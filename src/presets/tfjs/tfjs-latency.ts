@@ -1,10 +1,8 @@
-import './hooks/providers.js';
-import type { RunDocument } from '../core/run-document.js';
-import type { Span } from '../core/span.js';
-import { startKernelCapture, stopKernelCapture } from './hooks/tfjs-kernels.js';
-import { RUN_OPTIONS } from './options/run-options.js';
-import { switchOrEnv } from './options/preset-fields.js';
-import { Preset, type PresetOptions } from './preset.js';
+import { attachFeatures } from '../providers.js';
+import { PRESET_DEFINITIONS } from '../registry.js';
+import { Preset, type PresetOptions } from '../preset.js';
+
+const DEFINITION = PRESET_DEFINITIONS.tfjs;
 
 export interface TfjsLatencyOptions extends PresetOptions {
   /**
@@ -31,8 +29,8 @@ export interface TfjsLatencyOptions extends PresetOptions {
  * image tensor creation and readbacks (`data`, `dataSync`, `array`,
  * `arraySync`), each with the backend name; and @vladmandic/face-api's nets as
  * stages (detector and landmarks → detection, descriptor → recognition,
- * age/gender and expressions → classification). Targets: presets/tfjs.yaml and
- * presets/face-api.yaml.
+ * age/gender and expressions → classification). Targets and features:
+ * `PRESET_DEFINITIONS.tfjs` (registry.ts: presets/tfjs.yaml, presets/face-api.yaml).
  *
  * @example
  * import { TfjsLatency } from 'stagescope';
@@ -40,29 +38,11 @@ export interface TfjsLatencyOptions extends PresetOptions {
  * await new TfjsLatency({ kernels: true }).run('./face.mjs'); // + per-kernel children
  */
 export class TfjsLatency extends Preset {
+  /** True when kernel-level drill-down is on (option `kernels`, else STAGESCOPE_TFJS_KERNELS). */
   readonly kernels: boolean;
-  readonly #maxKernelSpansPerCall: number;
 
   constructor(options: TfjsLatencyOptions = {}) {
-    super('tfjs', ['tfjs.yaml', 'face-api.yaml'], options);
-    this.kernels = switchOrEnv(RUN_OPTIONS.tfjsKernels, options.kernels);
-    const max = options.maxKernelSpansPerCall ?? 2000;
-    if (!Number.isInteger(max) || max < 0) {
-      throw new RangeError(`stagescope: TfjsLatency option maxKernelSpansPerCall must be a whole number ≥ 0, got ${String(max)}`);
-    }
-    this.#maxKernelSpansPerCall = max;
-  }
-
-  override start(command: string[] = [], basedir?: string): Span {
-    const root = super.start(command, basedir);
-    root.setAttribute('tfjsKernels', this.kernels);
-    if (this.kernels) startKernelCapture(root.trace, this.tracer, { maxKernelSpansPerCall: this.#maxKernelSpansPerCall });
-    return root;
-  }
-
-  override finish(exitCode: number | null = null): RunDocument {
-    const root = this.root;
-    if (root !== null) stopKernelCapture(root.trace);
-    return super.finish(exitCode);
+    super(DEFINITION.name, DEFINITION.targetFiles, options);
+    this.kernels = attachFeatures(this, DEFINITION, options).has('tfjs-kernels');
   }
 }

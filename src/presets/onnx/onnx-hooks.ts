@@ -1,38 +1,15 @@
-import type { Stage } from '../../core/types.js';
 import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
 import { resolveModelStage } from '../model-rules.js';
 import { modelLabel } from '../model-stage.js';
-import { activeOnnxProfiler } from '../onnx-profiler.js';
+import { ONNX_STATE, type SessionInfo, type TensorShapes } from './onnx-hook-state.js';
 
 /**
  * onnxruntime hooks: a session is labelled by the model it was created from, so
  * `InferenceSession.run` reads "InferenceSession.run ch_PP-OCRv4_det_infer.onnx"
- * with stage detection, instead of three identical "run" spans.
+ * with stage detection, instead of three identical "run" spans. What they know
+ * (sessions, the op profiler) is the preset's: `call.scope.state(ONNX_STATE)`.
  */
-export interface SessionInfo {
-  label: string;
-  path: string | null;
-  stage: Stage | null;
-  /** Span names per method (`InferenceSession.run <label>`), made once per session, not per call. */
-  names: Map<string, string>;
-  /** The last feeds/results seen and their description: a loop runs the same shapes. */
-  feeds: TensorShapes;
-  results: TensorShapes;
-}
-
-/** Tensor names, types and dims of one call, and their text, reused while they repeat. */
-interface TensorShapes {
-  key: unknown[];
-  text: string | undefined;
-}
-
-const sessions = new WeakMap<object, SessionInfo>();
-
-/** What stagescope knows about an onnxruntime session (null if it was not created under tracing). */
-export function sessionInfo(session: unknown): SessionInfo | undefined {
-  return typeof session === 'object' && session !== null ? sessions.get(session) : undefined;
-}
 
 function describeTensors(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
@@ -80,7 +57,7 @@ function sameDims(cached: unknown, dims: unknown): boolean {
 }
 
 function labelSessionCall(call: CallContext, method: string): SessionInfo | undefined {
-  const info = sessions.get(call.thisArg as object);
+  const info = call.scope.state(ONNX_STATE).sessions.get(call.thisArg as object);
   if (info === undefined) return undefined;
   let name = info.names.get(method);
   if (name === undefined) info.names.set(method, (name = `InferenceSession.${method} ${info.label}`));
@@ -91,19 +68,15 @@ function labelSessionCall(call: CallContext, method: string): SessionInfo | unde
   return info;
 }
 
-/** Profile prefix of a create call whose options were given profiling (op-level drill-down). */
-const profiledCreates = new WeakMap<object, string>();
-/** Method name of a session-method call (the span name is relabelled with the model). */
-const methodOfCall = new WeakMap<object, string>();
-
 registerTargetHook('onnx.session-create', {
   aroundCall(call, invoke) {
-    const profiler = activeOnnxProfiler();
+    const state = call.scope.state(ONNX_STATE);
+    const profiler = state.profiler;
     if (profiler === null) return invoke(call.args);
     // A copy of the user's options with profiling on; the user's object is never touched.
     const prepared = profiler.createArgs(call.args, modelLabel(call.args[0]).label);
     if (prepared === undefined) return invoke(call.args);
-    profiledCreates.set(call.span, prepared.prefix);
+    state.profiledCreates.set(call.span, prepared.prefix);
     call.span.setAttribute('profiling', true);
     return invoke(prepared.args);
   },
@@ -116,15 +89,16 @@ registerTargetHook('onnx.session-create', {
     if (stage !== null) call.span.setAttribute('modelStage', stage);
   },
   onEnd(call) {
-    const prefix = profiledCreates.get(call.span);
+    const state = call.scope.state(ONNX_STATE);
+    const prefix = state.profiledCreates.get(call.span);
     if (prefix !== undefined) {
-      const profiler = activeOnnxProfiler();
+      const profiler = state.profiler;
       if (call.failed || call.result === null || typeof call.result !== 'object') profiler?.dropPrefix(prefix);
       else profiler?.adoptSession(call.result, prefix);
     }
     if (call.failed || call.result === null || typeof call.result !== 'object') return;
     const { label, path } = modelLabel(call.args[0]);
-    sessions.set(call.result, {
+    state.sessions.set(call.result, {
       label,
       path,
       stage: resolveModelStage(label),
@@ -145,9 +119,10 @@ registerTargetHook('onnx.session-run', {
     if (feeds !== undefined) call.span.setAttribute('feeds', feeds);
   },
   onEnd(call) {
-    activeOnnxProfiler()?.addRun(call.thisArg, call.span, call.failed);
+    const state = call.scope.state(ONNX_STATE);
+    state.profiler?.addRun(call.thisArg, call.span, call.failed);
     if (call.failed) return;
-    const info = sessions.get(call.thisArg as object);
+    const info = state.sessions.get(call.thisArg as object);
     const outputs = info === undefined ? describeTensors(call.result) : describeTensorsCached(call.result, info.results);
     if (outputs !== undefined) call.span.setAttribute('results', outputs);
   },
@@ -156,12 +131,13 @@ registerTargetHook('onnx.session-run', {
 registerTargetHook('onnx.session-method', {
   onStart(call) {
     const method = call.span.name.split('.').pop() ?? 'method';
-    methodOfCall.set(call.span, method);
+    call.scope.state(ONNX_STATE).methodOfCall.set(call.span, method);
     labelSessionCall(call, method);
   },
   aroundCall(call, invoke) {
     // The profile must be ended (written) while the session is still alive.
-    if (methodOfCall.get(call.span) === 'release') activeOnnxProfiler()?.collect(call.thisArg);
+    const state = call.scope.state(ONNX_STATE);
+    if (state.methodOfCall.get(call.span) === 'release') state.profiler?.collect(call.thisArg);
     return invoke(call.args);
   },
 });

@@ -1,5 +1,5 @@
-import type { RunDocument } from '../core/run-document.js';
-import type { SpanRecord } from '../core/types.js';
+import type { RunDocument } from '../../core/run-document.js';
+import type { SpanRecord } from '../../core/types.js';
 import { KERNEL_TARGET } from './onnx-profiler.js';
 
 /**

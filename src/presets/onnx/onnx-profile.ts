@@ -1,4 +1,4 @@
-import { StagescopeError } from '../core/errors.js';
+import { StagescopeError } from '../../core/errors.js';
 
 /**
  * onnxruntime's profiler output, parsed. With `enableProfiling` a session writes

@@ -82,7 +82,7 @@ function recordOutputs(call: CallEndContext): void {
 const modelCall: TargetHook = {
   onStart: labelModelCall,
   aroundCall(call, invoke) {
-    return invokeWithKernels(call.span, () => storage.run(SUPPRESSED, () => invoke(call.args)));
+    return invokeWithKernels(call, () => storage.run(SUPPRESSED, () => invoke(call.args)));
   },
   onEnd: recordOutputs,
 };
@@ -94,7 +94,7 @@ const modelCall: TargetHook = {
 const modelCallAsync: TargetHook = {
   onStart: labelModelCall,
   aroundCall(call, invoke) {
-    return invokeWithKernels(call.span, () => invoke(call.args));
+    return invokeWithKernels(call, () => invoke(call.args));
   },
   onEnd: recordOutputs,
 };

@@ -2,8 +2,11 @@ import { types } from 'node:util';
 import { reportDiagnostic } from '../../core/diagnostics.js';
 import type { Span, Trace } from '../../core/span.js';
 import type { Tracer } from '../../core/tracer.js';
+import { hookState, type HookScope } from '../../instrument/hook-registry.js';
+import type { CallContext } from '../../instrument/wrap.js';
 import { tfEngine, type TfKernelRecord } from './tfjs-engine.js';
 import { aggregateKernelTypes, formatKernelTypes, layoutKernels, nestKernels, type KernelNode, type KernelTiming } from './tfjs-kernel-layout.js';
+import type { Preset } from '../preset.js';
 
 /**
  * Kernel-level drill-down for tfjs model calls (`TfjsLatency({ kernels: true })`).
@@ -37,16 +40,36 @@ interface Capture {
   maxKernelSpansPerCall: number;
 }
 
-const captures = new WeakMap<Trace, Capture>();
+/** Traces with kernel capture on, per preset (`call.scope`): a preset's hooks never profile for another. */
+const CAPTURES = hookState('tfjs-kernels', () => new WeakMap<Trace, Capture>());
 
-/** Kernel drill-down on for every traced tfjs model call of `trace`. */
-export function startKernelCapture(trace: Trace, tracer: Tracer, options: KernelCaptureOptions = {}): void {
-  captures.set(trace, { tracer, maxKernelSpansPerCall: options.maxKernelSpansPerCall ?? 2000 });
+/** Options of the tfjs kernel drill-down (`TfjsLatencyOptions`). */
+export interface TfjsKernelsOptions {
+  kernels?: boolean;
+  maxKernelSpansPerCall?: number;
+}
+
+/**
+ * The `tfjs-kernels` feature on a preset (providers.ts checked the options and
+ * that it is on): kernels are captured while the preset runs.
+ */
+export function attachTfjsKernels(preset: Preset, maxKernelSpansPerCall: number): void {
+  const scope = preset.instrumenter.hookScope;
+  preset.onStart((root) => startKernelCapture(scope, root.trace, { maxKernelSpansPerCall }));
+  preset.onBeforeFinish(() => {
+    const root = preset.root;
+    if (root !== null) stopKernelCapture(scope, root.trace);
+  });
+}
+
+/** Kernel drill-down on for every tfjs model call of `trace` traced by `scope`'s hooks; kernels become spans of its tracer. */
+export function startKernelCapture(scope: HookScope, trace: Trace, options: KernelCaptureOptions = {}): void {
+  scope.state(CAPTURES).set(trace, { tracer: scope.tracer, maxKernelSpansPerCall: options.maxKernelSpansPerCall ?? 2000 });
 }
 
 /** Kernel drill-down off for `trace` (calls already profiled still get their children). */
-export function stopKernelCapture(trace: Trace): void {
-  captures.delete(trace);
+export function stopKernelCapture(scope: HookScope, trace: Trace): void {
+  scope.state(CAPTURES).delete(trace);
 }
 
 /** Told once per trace: a profile was already running. */
@@ -64,12 +87,13 @@ interface Pending {
 const pending = new WeakMap<Span, Pending>();
 
 /**
- * Run `invoke` (one model call, inside `span`'s context) with tfjs's profiling
+ * Run `invoke` (one model call, inside `call.span`'s context) with tfjs's profiling
  * mode on, when kernel capture is enabled for the span's trace. Returns exactly
  * what `invoke` returns, throws exactly what it throws.
  */
-export function invokeWithKernels(span: Span, invoke: () => unknown): unknown {
-  const capture = captures.get(span.trace);
+export function invokeWithKernels(call: CallContext, invoke: () => unknown): unknown {
+  const span = call.span;
+  const capture = call.scope.state(CAPTURES).get(span.trace);
   if (capture === undefined) return invoke();
   const state = tfEngine()?.state;
   const activeProfile = state?.activeProfile;

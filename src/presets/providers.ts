@@ -1,0 +1,64 @@
+import { createRequire } from 'node:module';
+import { registerHookProvider } from '../instrument/hook-registry.js';
+import type { OnnxOpsOptions } from './onnx/onnx-ops.js';
+import type { Preset } from './preset.js';
+import type { PresetDefinition, PresetFeature } from './registry.js';
+import type { TfjsKernelsOptions } from './tfjs/tfjs-kernels.js';
+import { RUN_OPTIONS } from './options/run-options.js';
+import { switchOrEnv } from './options/preset-fields.js';
+
+/**
+ * Where each built-in hook family and preset feature lives (the per-library
+ * code under onnx/, tfjs/, sharp/, tesseract/, paddle/). A hook family is loaded with `require` (Node ≥ 20.19 /
+ * 22.12 load ES modules synchronously that way) at the moment a target with one
+ * of these hooks is patched: inside the library's own `require`/`import`, which
+ * cannot wait for an asynchronous `import()`.
+ */
+const load = createRequire(import.meta.url);
+
+registerHookProvider('onnx', () => load('./onnx/onnx-hooks.js'));
+registerHookProvider('sharp', () => load('./sharp/sharp-hooks.js'));
+registerHookProvider('guten', () => load('./paddle/guten-hooks.js'));
+registerHookProvider('tesseract', () => load('./tesseract/tesseract-hooks.js'));
+registerHookProvider('tfjs', () => load('./tfjs/tfjs-hooks.js'));
+registerHookProvider('face-api', () => load('./tfjs/face-api-hooks.js'));
+
+/** The options every feature reads (each preset class's options include its features'). */
+export type PresetFeatureOptions = OnnxOpsOptions & TfjsKernelsOptions;
+
+/**
+ * Attach one feature to a preset; returns whether it is on for this run. A
+ * feature's code is loaded only when it is on: the ONNX profiler and its profile
+ * readers, or tfjs's kernel capture, are start-up cost for every run otherwise.
+ * Options are checked whether or not the feature is on (a bad `treeKernels`
+ * or `maxKernelSpansPerCall` throws).
+ */
+const FEATURES: Record<PresetFeature, (preset: Preset, options: PresetFeatureOptions) => boolean> = {
+  'onnx-ops': (preset, options) => {
+    const ops = switchOrEnv(RUN_OPTIONS.onnxOps, options.ops);
+    if (!ops && options.treeKernels === undefined) return false;
+    return (load('./onnx/onnx-ops.js') as typeof import('./onnx/onnx-ops.js')).attachOnnxOps(preset, options) !== null;
+  },
+  // Made by the tesseract hooks as their calls end; nothing to switch on.
+  'tesseract-phases': () => true,
+  'tfjs-kernels': (preset, options) => {
+    const kernels = switchOrEnv(RUN_OPTIONS.tfjsKernels, options.kernels);
+    const max = options.maxKernelSpansPerCall ?? 2000;
+    if (!Number.isInteger(max) || max < 0) {
+      throw new RangeError(`stagescope: TfjsLatency option maxKernelSpansPerCall must be a whole number ≥ 0, got ${String(max)}`);
+    }
+    preset.onStart((root) => root.setAttribute('tfjsKernels', kernels));
+    if (kernels) (load('./tfjs/tfjs-kernels.js') as typeof import('./tfjs/tfjs-kernels.js')).attachTfjsKernels(preset, max);
+    return kernels;
+  },
+};
+
+/**
+ * Attach the features `definition` declares to `preset` (a preset class's
+ * constructor, after `super`). Returns the features that are on.
+ */
+export function attachFeatures(preset: Preset, definition: PresetDefinition, options: PresetFeatureOptions): ReadonlySet<PresetFeature> {
+  const on = new Set<PresetFeature>();
+  for (const feature of definition.features) if (FEATURES[feature](preset, options)) on.add(feature);
+  return on;
+}

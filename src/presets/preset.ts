@@ -16,7 +16,7 @@ import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
 import type { TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import type { GanttOptions } from '../render/gantt.js';
-import type { OutputOptions, OutputResult } from '../io/write-outputs.js';
+import type { OutputOptions, OutputResult } from '../render/write-outputs.js';
 import type { ProbeSession } from '../probes/probe-session.js';
 import type { RunScriptOptions } from '../driver/run-script.js';
 import { resolveMinDurationNs } from '../render/min-duration.js';

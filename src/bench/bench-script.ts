@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnTraced, validateTracedRun, type TracedRunOptions } from '../cli/spawn-traced.js';
+import { spawnTraced, validateTracedRun, type TracedRunOptions } from '../launch/spawn-traced.js';
 import { assertRunDocument, type RunDocument } from '../core/run-document.js';
 import { commandLabel } from '../compare/compare-runs.js';
 import { packageVersion } from '../paths.js';

@@ -9,7 +9,7 @@ import { renderComparisonTable } from '../compare/comparison-table.js';
 import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { fileType, integerType, numberType, switchType, textType } from '../presets/options/value-types.js';
 import { presetNames } from '../presets/registry.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 import { writeOutput } from './compare-command.js';
 import { flagUsage, parseFlags } from './option-args.js';
 

@@ -8,7 +8,7 @@ import { renderComparisonSvg } from '../compare/comparison-svg.js';
 import { renderComparisonTable } from '../compare/comparison-table.js';
 import { readComparableFile, type ComparableFile } from '../compare/read-comparable.js';
 import { writeFileAtomicSync } from '../render/atomic-write.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 
 export const COMPARE_USAGE = `Usage: stagescope compare [options] A.json B.json
        stagescope compare [options] AB.json

@@ -7,7 +7,7 @@ import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { switchType } from '../presets/options/value-types.js';
 import { resolveMinDurationNs } from '../render/min-duration.js';
 import { renderTextTree } from '../render/text-tree.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 import { flagUsage, parseFlags } from './option-args.js';
 import { documentError } from '../core/errors.js';
 

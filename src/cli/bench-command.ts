@@ -1,7 +1,7 @@
 import { splitAtDoubleDash } from './split-argv.js';
-import { benchScript, type BenchVariantSpec } from '../bench/bench-script.js';
-import { renderBenchTable } from '../bench/bench-table.js';
-import { createProgressReporter } from '../bench/progress.js';
+import { benchScript, type BenchVariantSpec } from '../compare/bench-script.js';
+import { renderBenchTable } from '../compare/bench-table.js';
+import { createProgressReporter } from '../compare/bench-progress.js';
 import { compareBenchVariants, DEFAULT_COMPARE_OPTIONS } from '../compare/compare-runs.js';
 import { renderComparisonMarkdown } from '../compare/comparison-markdown.js';
 import { renderComparisonSvg } from '../compare/comparison-svg.js';

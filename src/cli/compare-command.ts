@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BenchVariant } from '../bench/bench-document.js';
+import type { BenchVariant } from '../compare/bench-document.js';
 import { compareRuns, type Comparable, type Comparison, type CompareOptions } from '../compare/compare-runs.js';
 import { renderComparisonMarkdown } from '../compare/comparison-markdown.js';
 import { renderComparisonSvg } from '../compare/comparison-svg.js';

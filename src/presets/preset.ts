@@ -25,7 +25,8 @@ import { lazyModules } from './lazy-modules.js';
 import { setActiveTracer } from '../api/active-tracer.js';
 import { resolveModelRule, setActiveModelRules, type ModelStageRule } from './model-rules.js';
 import type { PresetOptions } from './options/preset-options.js';
-import { resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
+import { checked, resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
+import { RUN_OPTIONS } from './options/run-options.js';
 import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
 import { startReachLazily, type LazyReach } from '../reach/lazy-reach.js';
 import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
@@ -297,7 +298,8 @@ export class Preset {
    */
   async run(script: string | URL, args: readonly string[] = [], options: RunScriptOptions = {}): Promise<RunDocument> {
     try {
-      return await lazyModules.runScript().runScript(this, script, args, options);
+      const callMain = checked(RUN_OPTIONS.callMain, options.callMain) ?? RUN_OPTIONS.callMain.defaultValue;
+      return await lazyModules.runScript().runScript(this, script, args, callMain);
     } finally {
       await this.savePendingOutputs();
     }

@@ -25,7 +25,7 @@ import { lazyModules } from './lazy-modules.js';
 import { setActiveTracer } from '../api/active-tracer.js';
 import { resolveModelRule, setActiveModelRules, type ModelStageRule } from './model-rules.js';
 import type { PresetOptions } from './options/preset-options.js';
-import { checked, resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
+import { checked, keptPresetFields, resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
 import { RUN_OPTIONS } from './options/run-options.js';
 import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
 import { startReachLazily, type LazyReach } from '../reach/lazy-reach.js';
@@ -141,7 +141,7 @@ export class Preset {
     this.#releaseActive = setActiveTracer(this.tracer);
     this.#releaseModels = setActiveModelRules(this.models);
     this.#probes?.start(root);
-    this.#reach = startReachLazily(this, this.#givenOptions);
+    this.#reach = startReachLazily(this, this.#givenOptions, keptPresetFields());
     for (const callback of this.#afterStart) callback(root);
     warmUpContext(root);
     const loadStartMs = (globalThis as { [LOAD_START_KEY]?: number })[LOAD_START_KEY];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseLink, portableOptions, REACH_ENV, type ReachLink } from '../src/reach/link.js';
-import { linkedPresetOptions } from '../src/reach/linked-mode.js';
+import { linkedPresetOptions } from '../src/register/linked-mode.js';
 import { keptPresetFields } from '../src/presets/options/preset-fields.js';
 import { linkedEnvPairs } from '../src/reach/spawn-patch.js';
 
@@ -54,7 +54,7 @@ describe('what a traced run hands to its workers and children (reach links)', ()
     const pairs = linkedEnvPairs(['PATH=/bin', 'NODE_OPTIONS=--max-old-space-size=100', `${REACH_ENV}={"old":true}`, 'A=b=c'], link);
     assert.deepEqual(pairs.slice(0, 2), ['PATH=/bin', 'A=b=c']);
     const nodeOptions = pairs.find((pair) => pair.startsWith('NODE_OPTIONS='))!;
-    assert.match(nodeOptions, /^NODE_OPTIONS=--max-old-space-size=100 --import=file:\/\/\S+\/reach\/register-linked\.js$/);
+    assert.match(nodeOptions, /^NODE_OPTIONS=--max-old-space-size=100 --import=file:\/\/\S+\/register\/linked\.js$/);
     const reach = pairs.filter((pair) => pair.startsWith(`${REACH_ENV}=`));
     assert.equal(reach.length, 1, 'an inherited link is replaced, not doubled');
     assert.deepEqual(parseLink(reach[0]!.slice(REACH_ENV.length + 1)), link);

@@ -14,7 +14,7 @@ import { optionRows, RUN_OPTIONS, type RunOptionKey, type RunSettings } from '..
 import { Preset, type PresetOptions } from '../src/presets/preset.js';
 import type { TfjsLatencyOptions } from '../src/presets/tfjs-latency.js';
 import { portableOptions } from '../src/reach/link.js';
-import { linkedPresetOptions } from '../src/reach/linked-mode.js';
+import { linkedPresetOptions } from '../src/register/linked-mode.js';
 import { optionsFromEnv } from '../src/register/process-mode.js';
 import type { DotOptions } from '../src/render/call-graph/dot.js';
 import { repoRoot } from './helpers.js';

@@ -27,7 +27,7 @@ import { resolveModelRule, setActiveModelRules, type ModelStageRule } from './mo
 import type { PresetOptions } from './options/preset-options.js';
 import { checked, keptPresetFields, resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
 import { RUN_OPTIONS } from './options/run-options.js';
-import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
+import { reportEntryScriptTargets } from '../instrument/entry-script-targets.js';
 import { startReachLazily, type LazyReach } from '../reach/lazy-reach.js';
 import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 

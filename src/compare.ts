@@ -4,8 +4,7 @@
  * script repeatedly (`benchScript`); render the result as a terminal table,
  * Markdown or SVG (docs/compare-and-bench.md).
  *
- * The entry lists names only; the code lives in `compare/` and `bench/`
- * (one folder once they merge: then only the paths below change).
+ * The entry lists names only; the code lives in `compare/`.
  *
  * @example
  * import { benchScript, compareBenchVariants, renderComparisonTable } from 'stagescope/compare';
@@ -29,6 +28,6 @@ export { renderComparisonMarkdown } from './compare/comparison-markdown.js';
 export { renderComparisonSvg, type ComparisonSvgOptions } from './compare/comparison-svg.js';
 export { measureRun, type Measure } from './compare/stage-paths.js';
 export { readComparableFile, type ComparableFile } from './compare/read-comparable.js';
-export { benchScript, BenchRunError, type BenchOptions, type BenchVariantSpec } from './bench/bench-script.js';
-export { assertBenchDocument, BENCH_FORMAT, type BenchDocument, type BenchRow, type BenchVariant } from './bench/bench-document.js';
-export { renderBenchTable } from './bench/bench-table.js';
+export { benchScript, BenchRunError, type BenchOptions, type BenchVariantSpec } from './compare/bench-script.js';
+export { assertBenchDocument, BENCH_FORMAT, type BenchDocument, type BenchRow, type BenchVariant } from './compare/bench-document.js';
+export { renderBenchTable } from './compare/bench-table.js';

@@ -58,6 +58,6 @@ export { ServeScope, serve } from './serve/serve-scope.js';
 export type { PageOptions, ServeOptions } from './serve/options.js';
 export { RequestTreeStore, type RequestStoreOptions, type RouteSummary, type StagePercentiles } from './serve/store.js';
 export { requestToRunDocument } from './serve/request-document.js';
-export type { FinishedRequest, RemoteParent, RequestEventSource, RequestFinishedListener, TraceContextPropagator } from './serve/request-events.js';
+export type { FinishedRequest, RemoteParent, RequestEventSource, RequestFinishedListener, TraceContextPropagator } from './core/request-events.js';
 export type { OverheadBudget } from './instrument/overhead-budget.js';
 export { W3CTraceContextPropagator } from './export/traceparent.js';

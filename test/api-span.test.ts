@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { reportEntryScriptTargets } from '../src/api/entry-script-targets.js';
+import { reportEntryScriptTargets } from '../src/instrument/entry-script-targets.js';
 import { span, traced, tracedOriginal } from '../src/index.js';
 import { resolveTarget } from '../src/instrument/target.js';
 import { fixture, readRun, runCli, runNode, spanIndex, tempDir } from './helpers.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { writeFileAtomicSync } from '../src/io/atomic-write.js';
+import { writeFileAtomicSync } from '../src/render/atomic-write.js';
 import { repoRoot, runNode, tempDir } from './helpers.js';
 
 describe('writeFileAtomicSync (every output file: --json, --svg, --gantt, --trace, compare/bench files)', () => {
@@ -36,7 +36,7 @@ describe('writeFileAtomicSync (every output file: --json, --svg, --gantt, --trac
     const dir = tempDir();
     const file = path.join(dir, 'run.json');
     writeFileSync(file, '{"previous":"valid"}\n');
-    const writer = `import('${path.join(repoRoot, 'build/src/io/atomic-write.js')}').then((m) => m.writeFileAtomicSync(${JSON.stringify(file)}, 'x'.repeat(4 * 1024 * 1024)))`;
+    const writer = `import('${path.join(repoRoot, 'build/src/render/atomic-write.js')}').then((m) => m.writeFileAtomicSync(${JSON.stringify(file)}, 'x'.repeat(4 * 1024 * 1024)))`;
     // ulimit -f 64: at most 64 blocks of 512 bytes per file; the 4 MiB write fails part-way.
     const result = await runNode([
       '-e',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { summarizeRuns } from '../src/bench/bench-document.js';
+import { summarizeRuns } from '../src/compare/bench-document.js';
 import { BENCH_FORMAT, type BenchDocument } from '../src/compare.js';
 import type { RunDocument } from '../src/index.js';
 import { assertWellFormedXml, noisyRuns, paddleRun, retime } from './compare-fixtures.js';

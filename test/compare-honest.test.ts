@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hodgesLehmannShift, holmAdjust } from '../src/compare/stats.js';
 import { escapeControlChars } from '../src/compare/terminal-text.js';
-import { summarizeRuns } from '../src/bench/bench-document.js';
+import { summarizeRuns } from '../src/compare/bench-document.js';
 import { compareRuns, measureRun, renderBenchTable, renderComparisonMarkdown, renderComparisonTable } from '../src/compare.js';
 import { RUN_FORMAT, type RunDocument } from '../src/index.js';
 import { noiseFactor, seededRandom } from './compare-fixtures.js';

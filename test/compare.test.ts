@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { summarizeRuns } from '../src/bench/bench-document.js';
+import { summarizeRuns } from '../src/compare/bench-document.js';
 import {
   BENCH_FORMAT,
   compareBenchVariants,

@@ -174,7 +174,7 @@ describe('package contents', () => {
       assert.ok(files.includes(required), `${required} is not packed`);
     }
     assert.deepEqual(
-      files.filter((file) => file.endsWith('.map') || file.startsWith('build/test/') || file.startsWith('build/bench/') || file.startsWith('test/')),
+      files.filter((file) => file.endsWith('.map') || file.startsWith('build/test/') || file.startsWith('build/benchmarks/') || file.startsWith('test/')),
       [],
     );
   });

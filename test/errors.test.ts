@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BenchRunError } from '../src/bench/bench-script.js';
-import { CliError } from '../src/cli/cli-error.js';
+import { BenchRunError } from '../src/compare/bench-script.js';
+import { CliError } from '../src/core/cli-error.js';
 import { ERROR_CODES, type ErrorCode } from '../src/core/codes.js';
 import { documentError, optionError, StagescopeError } from '../src/core/errors.js';
 import { ScriptNotFoundError } from '../src/driver/script-file.js';

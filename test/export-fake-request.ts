@@ -1,6 +1,6 @@
 import { nowNs, nsToWallMs } from '../src/core/clock.js';
 import type { SpanRecord, Stage } from '../src/core/types.js';
-import type { FinishedRequest } from '../src/serve/request-events.js';
+import type { FinishedRequest } from '../src/core/request-events.js';
 
 let nextId = 1_000_000;
 

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { nowNs } from '../src/core/clock.js';
 import { Tracer } from '../src/core/tracer.js';
-import type { FinishedRequest, RequestFinishedListener } from '../src/serve/request-events.js';
+import type { FinishedRequest, RequestFinishedListener } from '../src/core/request-events.js';
 import { exportSpansFromRequest, SpanLogger, toOtelSpanId, toZipkinSpans } from '../src/export/index.js';
 import { fakeRequest } from './export-fake-request.js';
 

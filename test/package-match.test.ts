@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { packageEntryOfFile, packageNameOfFile } from '../src/reach/package-of-file.js';
+import { packageEntryOfFile, packageNameOfFile } from '../src/instrument/package-of-file.js';
 import { fixture, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from './helpers.js';
 
 const targets = fixture('targets/linked.yaml');

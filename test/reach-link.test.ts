@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { linkedPresetOptions, parseLink, portableOptions, REACH_ENV, type ReachLink } from '../src/reach/link.js';
+import { parseLink, portableOptions, REACH_ENV, type ReachLink } from '../src/reach/link.js';
+import { linkedPresetOptions } from '../src/register/linked-mode.js';
+import { keptPresetFields } from '../src/presets/options/preset-fields.js';
 import { linkedEnvPairs } from '../src/reach/spawn-patch.js';
 
 const link: ReachLink = {
@@ -18,19 +20,22 @@ const link: ReachLink = {
 
 describe('what a traced run hands to its workers and children (reach links)', () => {
   it("passes the preset's portable options, never its outputs, and prints nothing in the worker/child", () => {
-    const portable = portableOptions({
-      targets: ['rel/targets.yaml', { module: 'x', export: 'y' }],
-      json: 'run.json',
-      svg: 'g.svg',
-      gantt: 'g2.svg',
-      trace: 't.json',
-      quiet: false,
-      compact: true,
-      maxSpans: 50,
-      maxOverheadPct: Infinity,
-      probes: ['cpu', { name: 'custom', start: () => undefined, end: () => undefined }],
-      ops: true,
-    } as Parameters<typeof portableOptions>[0] & { ops: boolean });
+    const portable = portableOptions(
+      {
+        targets: ['rel/targets.yaml', { module: 'x', export: 'y' }],
+        json: 'run.json',
+        svg: 'g.svg',
+        gantt: 'g2.svg',
+        trace: 't.json',
+        quiet: false,
+        compact: true,
+        maxSpans: 50,
+        maxOverheadPct: Infinity,
+        probes: ['cpu', { name: 'custom', start: () => undefined, end: () => undefined }],
+        ops: true,
+      } as Parameters<typeof portableOptions>[0] & { ops: boolean },
+      keptPresetFields(),
+    );
     assert.deepEqual(JSON.parse(JSON.stringify(portable)), {
       targets: [path.resolve('rel/targets.yaml'), { module: 'x', export: 'y' }],
       maxSpans: 50,
@@ -49,7 +54,7 @@ describe('what a traced run hands to its workers and children (reach links)', ()
     const pairs = linkedEnvPairs(['PATH=/bin', 'NODE_OPTIONS=--max-old-space-size=100', `${REACH_ENV}={"old":true}`, 'A=b=c'], link);
     assert.deepEqual(pairs.slice(0, 2), ['PATH=/bin', 'A=b=c']);
     const nodeOptions = pairs.find((pair) => pair.startsWith('NODE_OPTIONS='))!;
-    assert.match(nodeOptions, /^NODE_OPTIONS=--max-old-space-size=100 --import=file:\/\/\S+\/reach\/register-linked\.js$/);
+    assert.match(nodeOptions, /^NODE_OPTIONS=--max-old-space-size=100 --import=file:\/\/\S+\/register\/linked\.js$/);
     const reach = pairs.filter((pair) => pair.startsWith(`${REACH_ENV}=`));
     assert.equal(reach.length, 1, 'an inherited link is replaced, not doubled');
     assert.deepEqual(parseLink(reach[0]!.slice(REACH_ENV.length + 1)), link);

@@ -10,7 +10,7 @@ import { loadGraphviz, renderCallGraphSvgSync } from '../src/render/call-graph/s
 import { renderGantt } from '../src/render/gantt.js';
 import { renderRequestPage } from '../src/serve/page/render-page.js';
 import { requestToRunDocument } from '../src/serve/request-document.js';
-import type { FinishedRequest } from '../src/serve/request-events.js';
+import type { FinishedRequest } from '../src/core/request-events.js';
 import { paddleRun, retime } from './compare-fixtures.js';
 import { fixture, spanRecord, tempDir } from './helpers.js';
 import { checkPicture, launchChromium, NEEDS_CHROMIUM } from './picture-check.js';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CliError } from '../src/cli/cli-error.js';
+import { CliError } from '../src/core/cli-error.js';
 import { parseRunArgs, runUsage } from '../src/cli/run-command.js';
-import { tracedEnv } from '../src/cli/spawn-traced.js';
+import { tracedEnv } from '../src/launch/spawn-traced.js';
 import type { RunScriptOptions } from '../src/driver/run-script.js';
 import type { OnnxOpsOptions } from '../src/presets/onnx/onnx-ops.js';
 import { envFromSettings, settingsFromEnv } from '../src/presets/options/env-codec.js';
@@ -13,7 +13,8 @@ import { apiLabel, keptPresetFields, resolvePresetOptions, toPresetOptions } fro
 import { optionRows, RUN_OPTIONS, type RunOptionKey, type RunSettings } from '../src/presets/options/run-options.js';
 import { Preset, type PresetOptions } from '../src/presets/preset.js';
 import type { TfjsLatencyOptions } from '../src/presets/tfjs/tfjs-latency.js';
-import { linkedPresetOptions, portableOptions } from '../src/reach/link.js';
+import { portableOptions } from '../src/reach/link.js';
+import { linkedPresetOptions } from '../src/register/linked-mode.js';
 import { optionsFromEnv } from '../src/register/process-mode.js';
 import type { DotOptions } from '../src/render/call-graph/dot.js';
 import { repoRoot } from './helpers.js';
@@ -259,16 +260,15 @@ describe('the CLI, the docs and workers follow the table', () => {
   it("workers and child processes get the run's passed settings and none of its kept ones", () => {
     for (const [key, row] of optionRows()) {
       if (row.scope !== 'preset' && row.scope !== 'onnx' && row.scope !== 'tfjs') continue;
-      const linked = linkedPresetOptions(JSON.parse(JSON.stringify(portableOptions({ [row.field!]: row.example } as PresetOptions)))) as Record<
-        string,
-        unknown
-      >;
+      const linked = linkedPresetOptions(
+        JSON.parse(JSON.stringify(portableOptions({ [row.field!]: row.example } as PresetOptions, keptPresetFields()))),
+      ) as Record<string, unknown>;
       if (row.reach === 'passed') assert.deepEqual(linked[row.field!], row.example, key);
       // quiet is set for every linked preset, whatever the run's
       else if (row.field !== 'quiet') assert.equal(linked[row.field!], undefined, key);
     }
     for (const field of keptPresetFields()) {
-      const portable = portableOptions({ [field]: 'x' } as PresetOptions);
+      const portable = portableOptions({ [field]: 'x' } as PresetOptions, keptPresetFields());
       assert.equal(portable.extra?.[field], undefined, field);
     }
   });

@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import type { FinishedRequest } from '../src/serve/request-events.js';
+import type { FinishedRequest } from '../src/core/request-events.js';
 import { fixture, repoRoot } from './helpers.js';
 import { assertTree, request } from './serve-fixtures.js';
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import type { TargetSpec } from '../src/instrument/target.js';
 import { Preset } from '../src/presets/preset.js';
-import type { FinishedRequest } from '../src/serve/request-events.js';
+import type { FinishedRequest } from '../src/core/request-events.js';
 import type { RequestTreeStore } from '../src/serve/store.js';
 import { fixture } from './helpers.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SpanRecord } from '../src/core/types.js';
 import { LatencyHistogram } from '../src/serve/histogram.js';
-import type { FinishedRequest } from '../src/serve/request-events.js';
+import type { FinishedRequest } from '../src/core/request-events.js';
 import { isSaneRequestId, requestIdFrom } from '../src/serve/request-id.js';
 import { estimateRequestBytes, RequestTreeStore, stageTimesNs } from '../src/serve/store.js';
 

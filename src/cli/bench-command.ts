@@ -1,7 +1,7 @@
 import { splitAtDoubleDash } from './split-argv.js';
-import { benchScript, type BenchVariantSpec } from '../bench/bench-script.js';
-import { renderBenchTable } from '../bench/bench-table.js';
-import { createProgressReporter } from '../bench/progress.js';
+import { benchScript, type BenchVariantSpec } from '../compare/bench-script.js';
+import { renderBenchTable } from '../compare/bench-table.js';
+import { createProgressReporter } from '../compare/bench-progress.js';
 import { compareBenchVariants, DEFAULT_COMPARE_OPTIONS } from '../compare/compare-runs.js';
 import { renderComparisonMarkdown } from '../compare/comparison-markdown.js';
 import { renderComparisonSvg } from '../compare/comparison-svg.js';
@@ -9,7 +9,7 @@ import { renderComparisonTable } from '../compare/comparison-table.js';
 import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { fileType, integerType, numberType, switchType, textType } from '../presets/options/value-types.js';
 import { presetNames } from '../presets/registry.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 import { writeOutput } from './compare-command.js';
 import { flagUsage, parseFlags } from './option-args.js';
 

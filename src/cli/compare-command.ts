@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BenchVariant } from '../bench/bench-document.js';
+import type { BenchVariant } from '../compare/bench-document.js';
 import { compareRuns, type Comparable, type Comparison, type CompareOptions } from '../compare/compare-runs.js';
 import { renderComparisonMarkdown } from '../compare/comparison-markdown.js';
 import { renderComparisonSvg } from '../compare/comparison-svg.js';
 import { renderComparisonTable } from '../compare/comparison-table.js';
 import { readComparableFile, type ComparableFile } from '../compare/read-comparable.js';
-import { writeFileAtomicSync } from '../io/atomic-write.js';
-import { CliError } from './cli-error.js';
+import { writeFileAtomicSync } from '../render/atomic-write.js';
+import { CliError } from '../core/cli-error.js';
 
 export const COMPARE_USAGE = `Usage: stagescope compare [options] A.json B.json
        stagescope compare [options] AB.json

@@ -2,7 +2,7 @@
 import { StagescopeError } from '../core/errors.js';
 import { packageVersion } from '../paths.js';
 import { presetDescriptions } from '../presets/registry.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 
 const USAGE = `stagescope ${packageVersion} — stage trees for ML inference pipelines on Node.js
 

@@ -2,7 +2,7 @@ import { StagescopeError } from '../core/errors.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliFlag } from '../presets/options/option-row.js';
 import type { ValueType } from '../presets/options/value-types.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 
 /**
  * A command's flags from rows of the option table (presets/options/) and the

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { assertRunDocument, selfTime, type RunDocument } from '../core/run-document.js';
 import { isStage, type SpanRecord } from '../core/types.js';
-import { describeOutputResult, wantsOutputs, writeOutputs } from '../io/write-outputs.js';
+import { describeOutputResult, wantsOutputs, writeOutputs } from '../render/write-outputs.js';
 import { toPresetOptions } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { switchType } from '../presets/options/value-types.js';
 import { resolveMinDurationNs } from '../render/min-duration.js';
 import { renderTextTree } from '../render/text-tree.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 import { flagUsage, parseFlags } from './option-args.js';
 import { documentError } from '../core/errors.js';
 

@@ -5,7 +5,7 @@ import type { DotOptions } from '../render/call-graph/dot.js';
 import { toPresetOptions } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { renderHtmlReport } from '../report/html-report.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 import { flagUsage, parseFlags } from './option-args.js';
 import { readRunDocument } from './render-command.js';
 

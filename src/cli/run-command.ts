@@ -7,9 +7,9 @@ import { optionRows, RUN_OPTIONS, type RunSettings } from '../presets/options/ru
 import { presetNames } from '../presets/registry.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 import { flagUsage, parseFlags } from './option-args.js';
-import { spawnTraced, validateTracedRun, type TracedRunOptions } from './spawn-traced.js';
+import { spawnTraced, validateTracedRun, type TracedRunOptions } from '../launch/spawn-traced.js';
 import { splitAtDoubleDash } from './split-argv.js';
 
 const RUN_USAGE_HEAD = `Usage: stagescope run [options] -- <script> [script args...]
@@ -98,7 +98,7 @@ async function drawFromHandoff(
   // traced run's start-up.
   const [{ withDefaults }, { describeOutputResult, writeOutputs }, { writeHtmlReportFile }] = await Promise.all([
     import('./render-command.js'),
-    import('../io/write-outputs.js'),
+    import('../render/write-outputs.js'),
     import('./report-command.js'),
   ]);
   let doc;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { BENCH_FORMAT, summarizeRuns, type BenchDocument, type BenchRow, type BenchVariant } from '../bench/bench-document.js';
+import { BENCH_FORMAT, summarizeRuns, type BenchDocument, type BenchRow, type BenchVariant } from './bench-document.js';
 import { RUN_FORMAT, type RunDocument } from '../core/run-document.js';
 import type { MeasureIdentity } from './stage-paths.js';
 import { hodgesLehmannShift, holmAdjust, mannWhitneyU, runsNeeded, smallestPValue, type ShiftEstimate } from './stats.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { assertBenchDocument, BENCH_FORMAT, type BenchDocument } from '../bench/bench-document.js';
+import { assertBenchDocument, BENCH_FORMAT, type BenchDocument } from './bench-document.js';
 import { documentError } from '../core/errors.js';
 import { assertRunDocument, RUN_FORMAT, type RunDocument } from '../core/run-document.js';
 

@@ -1,8 +1,8 @@
 import { buildRunDocument } from '../core/run-document.js';
 import { errorToRecord } from '../core/span.js';
-import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { writeFileAtomicSync } from '../render/atomic-write.js';
 import { packageVersion } from '../paths.js';
-import type { Preset } from '../presets/preset.js';
+import type { TracedRun } from './traced-run.js';
 
 export const SNAPSHOT_DIAGNOSTIC_CODE = 'SS_RUN_SNAPSHOT';
 
@@ -23,7 +23,7 @@ export function uncaughtMayEndSilently(): boolean {
  * `file` (atomically). If the process survives, the run's real end overwrites
  * it. Never throws: a failing snapshot must not change how the app dies.
  */
-export function saveRunSnapshot(preset: Preset, command: string[], file: string, error: unknown): void {
+export function saveRunSnapshot(preset: TracedRun, command: string[], file: string, error: unknown): void {
   try {
     const root = preset.root;
     if (root === null || root.ended) return;

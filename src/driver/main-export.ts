@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import type { CallMainMode } from '../presets/options/value-types.js';
 import { isEsmFile } from './script-file.js';
 
 /**
@@ -17,8 +16,8 @@ import { isEsmFile } from './script-file.js';
  *   the word `main` appears in its code (comments and strings removed) only
  *   where it is declared and exported, never anywhere else.
  */
-// Declared with the option table (presets/options/), which parses and checks it for every way in.
-export type { CallMainMode } from '../presets/options/value-types.js';
+// The option table (presets/options/value-types.ts) parses and checks it for every way in.
+export type CallMainMode = 'auto' | boolean;
 
 /** Remove comments and the contents of string and template literals (approximate, errs towards keeping code). */
 function codeOnly(source: string): string {

@@ -3,13 +3,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { storage } from '../core/context.js';
 import type { RunDocument } from '../core/run-document.js';
-import type { Preset } from '../presets/preset.js';
-import { checked } from '../presets/options/preset-fields.js';
-import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { saveRunSnapshot, uncaughtMayEndSilently } from './crash-snapshot.js';
 import { watchLifecycle } from './lifecycle.js';
 import { shouldCallMain, type CallMainMode } from './main-export.js';
 import { callerDirectory, isEsmFile, resolveScriptPath } from './script-file.js';
+import type { TracedRun } from './traced-run.js';
 
 export interface RunScriptOptions {
   /**
@@ -33,8 +31,12 @@ async function loadAsMain(scriptPath: string, root: Parameters<typeof storage.ru
   return storage.run(root, () => load(scriptPath, null, true));
 }
 
-export async function runScript(preset: Preset, script: string | URL, args: readonly string[], options: RunScriptOptions): Promise<RunDocument> {
-  const callMain = checked(RUN_OPTIONS.callMain, options.callMain) ?? RUN_OPTIONS.callMain.defaultValue;
+/**
+ * Run the script under `preset` (already constructed, not started) until its
+ * work is done. `callMain` was checked by the caller (the option table lives
+ * with the presets, above the driver).
+ */
+export async function runScript(preset: TracedRun, script: string | URL, args: readonly string[], callMain: CallMainMode): Promise<RunDocument> {
   const scriptPath = resolveScriptPath(script, callerDirectory());
   process.argv = [process.argv[0]!, scriptPath, ...args];
   const command = [path.relative(process.cwd(), scriptPath) || scriptPath, ...args];

@@ -2,7 +2,7 @@ import { nsToEpochNs } from '../core/clock.js';
 import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import type { Attributes, Metrics, SpanError, SpanRecord, SpanStatus, Stage } from '../core/types.js';
-import type { FinishedRequest } from '../serve/request-events.js';
+import type { FinishedRequest } from '../core/request-events.js';
 import { PROCESS_SPAN_ID_SALT, toOtelSpanId } from './span-ids.js';
 
 /**

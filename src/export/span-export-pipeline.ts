@@ -2,8 +2,8 @@ import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import { guarded } from '../core/guarded.js';
-import type { FinishedRequest, RequestEventSource } from '../serve/request-events.js';
-import { isSampled } from '../serve/trace-sampling.js';
+import type { FinishedRequest, RequestEventSource } from '../core/request-events.js';
+import { isSampled } from '../core/trace-sampling.js';
 import { BufferedTransport, type BufferedTransportOptions, type TransportStats } from './buffered-transport.js';
 import { exportSpanFromLive, exportSpansFromRequest, exportSpansFromRun, type ExportSpan, type ExportSpanOptions } from './export-span.js';
 

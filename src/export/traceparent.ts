@@ -1,4 +1,4 @@
-import type { RemoteParent, TraceContextPropagator } from '../serve/request-events.js';
+import type { RemoteParent, TraceContextPropagator } from '../core/request-events.js';
 import { isValidSpanId, isValidTraceId, toOtelSpanId } from './span-ids.js';
 
 /** What a W3C `traceparent` header carries. */

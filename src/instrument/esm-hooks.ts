@@ -35,7 +35,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { init, initSync, parse } from 'es-module-lexer';
-import { packageEntryOfFile } from '../reach/package-of-file.js';
+import { packageEntryOfFile } from './package-of-file.js';
 
 interface HookData {
   /** package name → export names to expose as replaceable `let` bindings */

@@ -4,9 +4,8 @@ import type { Tracer } from '../core/tracer.js';
 import type { PathStep } from './export-path.js';
 import { getTargetHook, HookScope, isKnownHookName, targetHookNames } from './hook-registry.js';
 import { addLoadListener, findPreloaded, isResolvable, loadedInstances, removeLoadListener, watchModules, type LoadedModule } from './module-hooks.js';
-import { MANUAL_SPAN_HINT } from '../api/entry-script-targets.js';
 import { patchProperty, type Patch } from './patch.js';
-import type { ResolvedTarget } from './target.js';
+import { MANUAL_SPAN_HINT, type ResolvedTarget } from './target.js';
 import { wrapFunction, type TargetHook, type TargetSwitch, type WrapSpec } from './wrap.js';
 
 export interface InstrumenterOptions {

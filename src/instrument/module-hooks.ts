@@ -2,7 +2,7 @@ import Module, { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { guarded } from '../core/guarded.js';
-import { nearestPackage, packageEntryOfFile } from '../reach/package-of-file.js';
+import { nearestPackage, packageEntryOfFile } from './package-of-file.js';
 
 /**
  * Process-wide module hooks, installed once and shared (through a global symbol)
@@ -186,7 +186,7 @@ function isPathRequest(request: string): boolean {
 
 /**
  * The watched package a path request loads an entry of (nearest package.json
- * `name`, cached per directory; see reach/package-of-file.ts), or undefined.
+ * `name`, cached per directory; see package-of-file.ts), or undefined.
  * Costs a cached resolve per relative load, paid only when the specifier itself
  * did not already name a watched package.
  */

@@ -1,8 +1,10 @@
 import { describeValue } from '../core/bad-value.js';
 import { isStage, STAGES, type Stage } from '../core/types.js';
-import { MANUAL_SPAN_HINT } from '../api/entry-script-targets.js';
 import { ExportPathError, parseExportPath, type PathStep } from './export-path.js';
 import { StagescopeError } from '../core/errors.js';
+
+/** What to do instead, shared by every "cannot patch" message. */
+export const MANUAL_SPAN_HINT = "wrap the code in span('name', { stage }, fn) or the function in traced(fn, { stage }) from 'stagescope' instead";
 
 /**
  * What to trace, as data. One entry of a target file or a preset's list.

@@ -21,8 +21,8 @@ function once<T>(specifier: string): () => T {
 export const lazyModules = {
   textTree: once<typeof import('../render/text-tree.js')>('../render/text-tree.js'),
   probeAnnotation: once<typeof import('../render/probe-annotation.js')>('../render/probe-annotation.js'),
-  writeOutputs: once<typeof import('../io/write-outputs.js')>('../io/write-outputs.js'),
-  atomicWrite: once<typeof import('../io/atomic-write.js')>('../io/atomic-write.js'),
+  writeOutputs: once<typeof import('../render/write-outputs.js')>('../render/write-outputs.js'),
+  atomicWrite: once<typeof import('../render/atomic-write.js')>('../render/atomic-write.js'),
   probeSession: once<typeof import('../probes/probe-session.js')>('../probes/probe-session.js'),
   probeRegistry: once<typeof import('../probes/registry.js')>('../probes/registry.js'),
   runScript: once<typeof import('../driver/run-script.js')>('../driver/run-script.js'),

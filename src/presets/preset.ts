@@ -16,7 +16,7 @@ import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
 import type { TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import type { GanttOptions } from '../render/gantt.js';
-import type { OutputOptions, OutputResult } from '../io/write-outputs.js';
+import type { OutputOptions, OutputResult } from '../render/write-outputs.js';
 import type { ProbeSession } from '../probes/probe-session.js';
 import type { RunScriptOptions } from '../driver/run-script.js';
 import { resolveMinDurationNs } from '../render/min-duration.js';
@@ -25,8 +25,9 @@ import { lazyModules } from './lazy-modules.js';
 import { setActiveTracer } from '../api/active-tracer.js';
 import { resolveModelRule, setActiveModelRules, type ModelStageRule } from './model-rules.js';
 import type { PresetOptions } from './options/preset-options.js';
-import { resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
-import { reportEntryScriptTargets } from '../api/entry-script-targets.js';
+import { checked, keptPresetFields, resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
+import { RUN_OPTIONS } from './options/run-options.js';
+import { reportEntryScriptTargets } from '../instrument/entry-script-targets.js';
 import { startReachLazily, type LazyReach } from '../reach/lazy-reach.js';
 import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 
@@ -140,7 +141,7 @@ export class Preset {
     this.#releaseActive = setActiveTracer(this.tracer);
     this.#releaseModels = setActiveModelRules(this.models);
     this.#probes?.start(root);
-    this.#reach = startReachLazily(this, this.#givenOptions);
+    this.#reach = startReachLazily(this, this.#givenOptions, keptPresetFields());
     for (const callback of this.#afterStart) callback(root);
     warmUpContext(root);
     const loadStartMs = (globalThis as { [LOAD_START_KEY]?: number })[LOAD_START_KEY];
@@ -297,7 +298,8 @@ export class Preset {
    */
   async run(script: string | URL, args: readonly string[] = [], options: RunScriptOptions = {}): Promise<RunDocument> {
     try {
-      return await lazyModules.runScript().runScript(this, script, args, options);
+      const callMain = checked(RUN_OPTIONS.callMain, options.callMain) ?? RUN_OPTIONS.callMain.defaultValue;
+      return await lazyModules.runScript().runScript(this, script, args, callMain);
     } finally {
       await this.savePendingOutputs();
     }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
 import { onFirstBuiltinLoad } from '../instrument/module-hooks.js';
-import type { Preset, PresetOptions } from '../presets/preset.js';
+import type { ReachHost, ReachOptions } from './reach-host.js';
 import type { ReachSession } from './reach-session.js';
 
 const load = createRequire(import.meta.url);
@@ -27,11 +27,11 @@ export interface LazyReach {
  * Node without `module.registerHooks` (< 22.15), where the ESM hooks run in a
  * thread of their own.
  */
-export function startReachLazily(preset: Preset, options: PresetOptions): LazyReach {
+export function startReachLazily(preset: ReachHost, options: ReachOptions, keptFields: readonly string[]): LazyReach {
   let session: ReachSession | null | undefined;
   const start = (): void => {
     if (session !== undefined) return;
-    session = (load('./reach-session.js') as typeof import('./reach-session.js')).startReach(preset, options);
+    session = (load('./reach-session.js') as typeof import('./reach-session.js')).startReach(preset, options, keptFields);
   };
   // child_process already loaded: the script may hold its functions, patch now.
   // (worker_threads is loaded by stagescope itself; its Worker is looked up on

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { keptPresetFields } from '../presets/options/preset-fields.js';
-import type { PresetOptions } from '../presets/preset.js';
 import type { TargetSpec } from '../instrument/target.js';
+import type { ReachOptions } from './reach-host.js';
 
 /** Environment variable that makes a node child process a linked child (JSON {@link ReachLink}). */
 export const REACH_ENV = 'STAGESCOPE_REACH';
@@ -43,15 +42,17 @@ export interface ReachLink {
   label: string;
 }
 
-/**
- * Not copied into `extra`: the keys handled one by one below, and the options
- * only the run's own process uses (outputs, printing, the CLI's hand-over
- * file), as the option table marks them.
- */
-const NOT_EXTRA_KEYS = new Set(['targets', 'builtInTargets', 'maxSpans', 'maxOverheadPct', 'probes', ...keptPresetFields()]);
+/** Not copied into `extra`: the keys handled one by one below. */
+const HANDLED_KEYS: readonly string[] = ['targets', 'builtInTargets', 'maxSpans', 'maxOverheadPct', 'probes'];
 
-/** The portable part of a preset's options (target file paths made absolute; custom probe objects dropped). */
-export function portableOptions(options: PresetOptions): PortableOptions {
+/**
+ * The portable part of a preset's options (target file paths made absolute;
+ * custom probe objects dropped). `keptFields` are the options only the run's
+ * own process uses (outputs, printing, the CLI's hand-over file), as the
+ * option table marks them: never handed on.
+ */
+export function portableOptions(options: ReachOptions, keptFields: readonly string[]): PortableOptions {
+  const notExtra = new Set([...HANDLED_KEYS, ...keptFields]);
   const portable: PortableOptions = {};
   if (options.targets !== undefined) {
     portable.targets = options.targets.map((entry) => (typeof entry === 'string' ? path.resolve(entry) : { ...entry }));
@@ -64,22 +65,11 @@ export function portableOptions(options: PresetOptions): PortableOptions {
   if (probes.length > 0) portable.probes = probes;
   const extra: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(options)) {
-    if (NOT_EXTRA_KEYS.has(key)) continue;
+    if (notExtra.has(key)) continue;
     if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) extra[key] = value;
   }
   if (Object.keys(extra).length > 0) portable.extra = extra;
   return portable;
-}
-
-/** Preset options for a linked worker/child: the portable ones, printing nothing. */
-export function linkedPresetOptions(portable: PortableOptions): PresetOptions {
-  const options: PresetOptions & Record<string, unknown> = { ...portable.extra, quiet: true, output: { write: () => true } };
-  if (portable.targets !== undefined) options.targets = portable.targets;
-  if (portable.builtInTargets !== undefined) options.builtInTargets = portable.builtInTargets;
-  if (portable.maxSpans !== undefined) options.maxSpans = portable.maxSpans;
-  if (portable.maxOverheadPct !== undefined) options.maxOverheadPct = portable.maxOverheadPct ?? Infinity;
-  if (portable.probes !== undefined) options.probes = portable.probes as PresetOptions['probes'];
-  return options;
 }
 
 /** Parse a link from the environment or environment data; undefined when absent or malformed. */

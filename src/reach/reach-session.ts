@@ -8,10 +8,10 @@ import { currentSpan } from '../core/context.js';
 import { guarded } from '../core/guarded.js';
 import type { RunDiagnostic, RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
-import type { Preset, PresetOptions } from '../presets/preset.js';
 import { isReachBatch, type ReachBatch } from './foreign-run.js';
 import { portableOptions, type ReachLink } from './link.js';
 import { mergeForeignRuns, type ForeignRun } from './merge-foreign.js';
+import type { ReachHost, ReachOptions } from './reach-host.js';
 import { monotonicDiffNs, toMonotonicNs } from './mono-clock.js';
 import { installSpawnPatch, uninstallSpawnPatch } from './spawn-patch.js';
 import { installWorkerPatch, uninstallWorkerPatch } from './worker-patch.js';
@@ -40,8 +40,9 @@ export function threadIdPrefix(): string {
  * point at its process's channel and directory.
  */
 export class ReachSession {
-  readonly #preset: Preset;
-  readonly #options: PresetOptions;
+  readonly #preset: ReachHost;
+  readonly #options: ReachOptions;
+  readonly #keptFields: readonly string[];
   readonly #channelName: string;
   readonly #dir: string;
   readonly #owner: boolean;
@@ -59,9 +60,10 @@ export class ReachSession {
   #workerExits = new Map<string, { atNs: number; exitCode: number }>();
   #droppedSpans = 0;
 
-  constructor(preset: Preset, options: PresetOptions) {
+  constructor(preset: ReachHost, options: ReachOptions, keptFields: readonly string[]) {
     this.#preset = preset;
     this.#options = options;
+    this.#keptFields = keptFields;
     const inherited = inheritedLink;
     this.#owner = inherited === null || inherited.kind === 'process';
     const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -130,7 +132,7 @@ export class ReachSession {
       channel: this.#channelName,
       dir: this.#dir,
       preset: this.#preset.name,
-      options: portableOptions(this.#options),
+      options: portableOptions(this.#options, this.#keptFields),
       basedirs: [...this.#preset.instrumenter.basedirs],
       label,
     };
@@ -224,12 +226,12 @@ export class ReachSession {
 }
 
 /** Start reach for a preset's run (called by `Preset.start`); never throws into the app. */
-export function startReach(preset: Preset, options: PresetOptions): ReachSession | null {
+export function startReach(preset: ReachHost, options: ReachOptions, keptFields: readonly string[]): ReachSession | null {
   return guarded(
     'SS_REACH_FAILED',
     'workers and child processes will not be traced',
     () => {
-      const session = new ReachSession(preset, options);
+      const session = new ReachSession(preset, options, keptFields);
       session.start();
       return session;
     },

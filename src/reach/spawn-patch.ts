@@ -27,7 +27,7 @@ let original: SpawnMethod | null = null;
  * `execFile` all go through `ChildProcess.prototype.spawn(options)`, where the
  * child's environment is a list of `KEY=VALUE` pairs. For a node child (the
  * file is this node binary, or `node`/`nodejs`), the copy passed on gets
- * `STAGESCOPE_REACH` (the link) and `--import <register-linked>` appended to
+ * `STAGESCOPE_REACH` (the link) and `--import <register/linked>` appended to
  * `NODE_OPTIONS`; the app's own options object is not modified. `spawnSync`
  * and `execSync` do not go through here and stay untraced.
  */
@@ -82,7 +82,11 @@ export function linkedEnvPairs(pairs: readonly unknown[], link: ReachLink): stri
   // A file URL has no spaces (they are %20), so it needs no quoting in NODE_OPTIONS.
   const register = `--import=${LINKED_REGISTER_URL}`;
   const options =
-    nodeOptions === undefined || nodeOptions.trim() === '' ? register : nodeOptions.includes('register-linked.js') ? nodeOptions : `${nodeOptions} ${register}`;
+    nodeOptions === undefined || nodeOptions.trim() === ''
+      ? register
+      : nodeOptions.includes('/register/linked.js')
+        ? nodeOptions
+        : `${nodeOptions} ${register}`;
   out.push(`NODE_OPTIONS=${options}`, `${REACH_ENV}=${JSON.stringify(link)}`);
   return out;
 }

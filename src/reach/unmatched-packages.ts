@@ -3,7 +3,7 @@ import path from 'node:path';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Instrumenter } from '../instrument/instrumenter.js';
 import { isPackageFileName, loadedInstances } from '../instrument/module-hooks.js';
-import { packageNameOfFile } from './package-of-file.js';
+import { packageNameOfFile } from '../instrument/package-of-file.js';
 
 /**
  * Say when a targeted package was loaded but none of its copies was matched:

@@ -5,7 +5,7 @@ import { guarded } from '../core/guarded.js';
 import { REACH_DATA_KEY, type ReachLink } from './link.js';
 
 /** `--import` this in a thread or process to make it a linked worker/child. */
-export const LINKED_REGISTER_URL: string = new URL('./register-linked.js', import.meta.url).href;
+export const LINKED_REGISTER_URL: string = new URL('../register/linked.js', import.meta.url).href;
 
 /** Who decides, per new Worker, whether and how it is linked. */
 export interface WorkerLinker {
@@ -29,7 +29,7 @@ let original: WorkerClass | null = null;
  *
  * - puts the link into the worker's environment data (cloned by Node while the
  *   constructor runs, so it is set just around the call and restored after),
- * - adds `--import <register-linked>` to the worker's execArgv (the app's own
+ * - adds `--import <register/linked>` to the worker's execArgv (the app's own
  *   `execArgv`, or this thread's, which a Worker inherits by default).
  *
  * The app's `workerData`, messages and options are otherwise passed on as
@@ -87,7 +87,7 @@ function linkedWorker(args: unknown[]): { link: ReachLink; patchedArgs: unknown[
   const link = linker.linkWorker(workerLabel(args[0]));
   if (link === undefined) return undefined;
   const execArgv = options?.execArgv ?? process.execArgv;
-  const withImport = execArgv.some((arg) => arg.includes('register-linked.js')) ? [...execArgv] : [...execArgv, '--import', LINKED_REGISTER_URL];
+  const withImport = execArgv.some((arg) => arg.includes('/register/linked.js')) ? [...execArgv] : [...execArgv, '--import', LINKED_REGISTER_URL];
   return { link, patchedArgs: [args[0], { ...options, execArgv: withImport }, ...args.slice(2)] };
 }
 

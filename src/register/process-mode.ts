@@ -127,6 +127,6 @@ async function callExportedMain(scriptPath: string, root: Span, onError: (error:
   }
 }
 
-function linkedMode(): typeof import('../reach/linked-mode.js') {
-  return createRequire(import.meta.url)('../reach/linked-mode.js') as typeof import('../reach/linked-mode.js');
+function linkedMode(): typeof import('./linked-mode.js') {
+  return createRequire(import.meta.url)('./linked-mode.js') as typeof import('./linked-mode.js');
 }

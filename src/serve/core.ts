@@ -7,9 +7,9 @@ import type { Span, Trace } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import { exposeHeaders } from './cors-expose.js';
 import { installOutgoingPropagation } from './outgoing-propagation.js';
-import { isSampled, markUnsampled } from './trace-sampling.js';
+import { isSampled, markUnsampled } from '../core/trace-sampling.js';
 import { installHttpPrototypeHooks, traceHttpObjects } from './http-prototypes.js';
-import type { FinishedRequest, TraceContextPropagator } from './request-events.js';
+import type { FinishedRequest, TraceContextPropagator } from '../core/request-events.js';
 import { requestIdFrom } from './request-id.js';
 import type { RequestTreeStore } from './store.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestTreeStore, RequestStoreOptions } from './store.js';
-import type { TraceContextPropagator } from './request-events.js';
+import type { TraceContextPropagator } from '../core/request-events.js';
 
 /** Who may see the page and toggle tracing. */
 export interface PageOptions {

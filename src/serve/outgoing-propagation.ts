@@ -2,7 +2,7 @@ import type { Tracer } from '../core/tracer.js';
 import { installHttpClientHooks, uninstallHttpClientHooks } from './outgoing-http.js';
 import { installUndiciHooks, uninstallUndiciHooks } from './outgoing-undici.js';
 import { activeOutgoing, setActiveOutgoing, type OutgoingConfig } from './outgoing-span.js';
-import type { TraceContextPropagator } from './request-events.js';
+import type { TraceContextPropagator } from '../core/request-events.js';
 
 /**
  * Trace outgoing HTTP calls (`fetch`/undici, `http.request`, `https.request`

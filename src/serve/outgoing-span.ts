@@ -2,8 +2,8 @@ import { currentSpan } from '../core/context.js';
 import { guarded } from '../core/guarded.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
-import type { TraceContextPropagator } from './request-events.js';
-import { isSampled } from './trace-sampling.js';
+import type { TraceContextPropagator } from '../core/request-events.js';
+import { isSampled } from '../core/trace-sampling.js';
 
 /** What outgoing-call tracing needs: set by `installOutgoingPropagation`, one at a time (the last scope wins). */
 export interface OutgoingConfig {

@@ -1,7 +1,7 @@
 import type { RunDocument } from '../core/run-document.js';
 import { RUN_FORMAT } from '../core/run-document.js';
 import { packageVersion } from '../paths.js';
-import type { FinishedRequest } from './request-events.js';
+import type { FinishedRequest } from '../core/request-events.js';
 
 /**
  * A finished request as a run document (`stagescope.run/1`), so every renderer

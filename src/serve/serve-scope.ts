@@ -11,7 +11,7 @@ import type { OverheadBudget } from '../instrument/overhead-budget.js';
 import { warnPageWithoutToken } from './page/guard.js';
 import { PageHandler, type PageBackend } from './page/page-handler.js';
 import type { TargetState } from './page/render-page.js';
-import type { RequestEventSource, RequestFinishedListener } from './request-events.js';
+import type { RequestEventSource, RequestFinishedListener } from '../core/request-events.js';
 import { RequestTreeStore } from './store.js';
 
 /**

@@ -2,7 +2,7 @@ import { suppressTracing } from '../core/context.js';
 import { guarded } from '../core/guarded.js';
 import type { SpanRecord } from '../core/types.js';
 import { LatencyHistogram } from './histogram.js';
-import type { FinishedRequest, RequestEventSource, RequestFinishedListener } from './request-events.js';
+import type { FinishedRequest, RequestEventSource, RequestFinishedListener } from '../core/request-events.js';
 
 export interface RequestStoreOptions {
   /** Recent requests kept. Default 500. */

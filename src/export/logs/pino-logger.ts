@@ -4,7 +4,7 @@ import { guarded } from '../../core/guarded.js';
 import type { RunDocument } from '../../core/run-document.js';
 import type { Span } from '../../core/span.js';
 import type { Tracer } from '../../core/tracer.js';
-import type { FinishedRequest, RequestEventSource } from '../../serve/request-events.js';
+import type { FinishedRequest, RequestEventSource } from '../../core/request-events.js';
 import {
   exportSpanDurationNs,
   exportSpanFromLive,

@@ -5,7 +5,7 @@ import type { RunDocument } from '../../core/run-document.js';
 import type { Span } from '../../core/span.js';
 import type { Tracer } from '../../core/tracer.js';
 import type { SpanRecord } from '../../core/types.js';
-import type { FinishedRequest, RequestEventSource } from '../../serve/request-events.js';
+import type { FinishedRequest, RequestEventSource } from '../../core/request-events.js';
 import { methodLabel, RouteSeriesLimiter } from './combination-limiter.js';
 import { LabelValueLimiter } from './label-limiter.js';
 

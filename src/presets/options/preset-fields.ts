@@ -1,5 +1,5 @@
 import type { SpanProbe } from '../../core/probe.js';
-import type { OutputPaths } from '../../io/write-outputs.js';
+import type { OutputPaths } from '../../render/write-outputs.js';
 import type { ProbeSpec } from '../../probes/registry.js';
 import type { DotOptions } from '../../render/call-graph/dot.js';
 import type { MinDuration } from '../../render/min-duration.js';

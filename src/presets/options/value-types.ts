@@ -8,6 +8,7 @@ import { isProbeName, parseProbeList, PROBE_NAMES, unknownProbeError } from '../
 // Type only: the registry loads every probe module, which a run without probes never needs.
 import type { ProbeSpec } from '../../probes/registry.js';
 import { MIN_DURATION_EXPECTED, parseMinDuration, type MinDuration } from '../../render/min-duration.js';
+import type { CallMainMode } from '../../driver/main-export.js';
 
 /**
  * How one setting's values are written and checked: as text (a flag's value,
@@ -205,7 +206,7 @@ export const probeListType: ValueType<ReadonlyArray<ProbeSpec | SpanProbe>> = {
  * `'auto'`: only when it is certain the script does not call it itself
  * (driver/main-export.ts says why calling it twice is never acceptable).
  */
-export type CallMainMode = 'auto' | boolean;
+export type { CallMainMode };
 
 const CALL_MAIN_EXPECTED = '1 or true (call it), 0 or false (never), or auto (only when the script certainly does not call it)';
 

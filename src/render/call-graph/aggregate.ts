@@ -1,7 +1,10 @@
 import type { RunDocument } from '../../core/run-document.js';
 import { isStage, STAGES, type SpanRecord, type Stage } from '../../core/types.js';
 import { hideShortSpans } from '../min-duration.js';
-import { DEFAULT_CALL_GRAPH_OPTIONS } from './call-graph-defaults.js';
+import { DEFAULT_CALL_GRAPH_OPTIONS, type HighlightMetric, type ResolvedCallGraphOptions } from './call-graph-defaults.js';
+
+// Declared beside the defaults (a file the option table loads at start-up); exported from here as they always were.
+export type { HighlightMetric, ResolvedCallGraphOptions };
 
 /** Options of {@link aggregateCallGraph}. Every option is optional. */
 export interface CallGraphOptions {
@@ -32,19 +35,6 @@ export interface CallGraphOptions {
   highlightExclude?: readonly Stage[];
   /** Leave out spans shorter than this (with their subtrees) before aggregating; the legend counts them. Default 0. */
   minDurationNs?: number;
-}
-
-/** What the highlighted node is the most of. */
-export type HighlightMetric = 'self' | 'total';
-
-/** Options with every value filled in. */
-export interface ResolvedCallGraphOptions {
-  maxNodes: number;
-  minShare: number;
-  maxMinShare: number;
-  highlight: HighlightMetric;
-  highlightExclude: readonly Stage[];
-  minDurationNs: number;
 }
 
 /** One call site: all spans with the same name path from a root. */

@@ -1,4 +1,17 @@
-import type { ResolvedCallGraphOptions } from './aggregate.js';
+import type { Stage } from '../../core/types.js';
+
+/** What the highlighted node is the most of. */
+export type HighlightMetric = 'self' | 'total';
+
+/** Options with every value filled in. */
+export interface ResolvedCallGraphOptions {
+  maxNodes: number;
+  minShare: number;
+  maxMinShare: number;
+  highlight: HighlightMetric;
+  highlightExclude: readonly Stage[];
+  minDurationNs: number;
+}
 
 /**
  * The call graph's defaults, in a file of their own: the option table

@@ -1,6 +1,6 @@
 import type { AdaptiveEvent } from '../../core/run-document.js';
 import { formatBytes, formatClock, formatDurationNs } from '../../render/format.js';
-import type { FinishedRequest } from '../request-events.js';
+import type { FinishedRequest } from '../../core/request-events.js';
 import type { RouteSummary } from '../store.js';
 import { html, raw, type SafeHtml } from './html.js';
 

@@ -1,6 +1,6 @@
 import { assertRunDocument, type RunDocument } from '../core/run-document.js';
-import { measureRun, type MeasureIdentity } from '../compare/stage-paths.js';
-import { summarizeSamples, type SampleSummary } from '../compare/stats.js';
+import { measureRun, type MeasureIdentity } from './stage-paths.js';
+import { summarizeSamples, type SampleSummary } from './stats.js';
 import { documentError } from '../core/errors.js';
 
 export const BENCH_FORMAT = 'stagescope.bench/1';

@@ -1,4 +1,4 @@
-import type { Trace } from '../core/span.js';
+import type { Trace } from './span.js';
 
 /**
  * Traces whose caller said "not sampled" (an incoming W3C `traceparent` with

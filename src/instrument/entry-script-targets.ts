@@ -1,9 +1,6 @@
 import path from 'node:path';
 import { reportDiagnostic } from '../core/diagnostics.js';
-import type { ResolvedTarget } from '../instrument/target.js';
-
-/** What to do instead, shared by every "cannot patch" message. */
-export const MANUAL_SPAN_HINT = "wrap the code in span('name', { stage }, fn) or the function in traced(fn, { stage }) from 'stagescope' instead";
+import { MANUAL_SPAN_HINT, type ResolvedTarget } from './target.js';
 
 const withoutExtension = (file: string): string => file.slice(0, file.length - path.extname(file).length);
 

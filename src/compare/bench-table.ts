@@ -1,4 +1,4 @@
-import { escapeControlChars } from '../compare/terminal-text.js';
+import { escapeControlChars } from './terminal-text.js';
 import { formatDurationNs } from '../render/format.js';
 import type { BenchDocument, BenchRow, BenchVariant } from './bench-document.js';
 

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunDocument } from '../core/run-document.js';
-import type { DotOptions } from '../render/call-graph/dot.js';
-import { isGraphvizLoaded, loadGraphviz, renderCallGraphSvgSync } from '../render/call-graph/svg.js';
-import { renderChromeTraceJson } from '../render/chrome-trace.js';
-import { renderGantt, type GanttOptions } from '../render/gantt.js';
+import type { DotOptions } from './call-graph/dot.js';
+import { isGraphvizLoaded, loadGraphviz, renderCallGraphSvgSync } from './call-graph/svg.js';
+import { renderChromeTraceJson } from './chrome-trace.js';
+import { renderGantt, type GanttOptions } from './gantt.js';
 import { writeFileAtomicSync } from './atomic-write.js';
 
 /** Which pictures to write, and where. Every path is optional. */

@@ -8,7 +8,7 @@ import { TERMINATING_SIGNALS } from '../driver/lifecycle.js';
 import { envFromSettings } from '../presets/options/env-codec.js';
 import { RUN_OPTIONS, type RunSettings } from '../presets/options/run-options.js';
 import { presetNames } from '../presets/registry.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '../core/cli-error.js';
 
 /** How to run one script under a preset in a child `node --import stagescope/register` process. */
 export interface TracedRunOptions {

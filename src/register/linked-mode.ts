@@ -4,13 +4,13 @@ import { BroadcastChannel, getEnvironmentData, isMainThread, threadId } from 'no
 import { nowNs } from '../core/clock.js';
 import type { RunDocument } from '../core/run-document.js';
 import type { Span } from '../core/span.js';
-import type { Preset } from '../presets/preset.js';
+import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
-import type { ReachBatch } from './foreign-run.js';
-import { linkedPresetOptions, parseLink, REACH_DATA_KEY, REACH_ENV, type ReachLink } from './link.js';
-import { toMonotonicNs } from './mono-clock.js';
-import { setInheritedLink, threadIdPrefix } from './reach-session.js';
-import { prefixRecords, shippedRecord } from './span-records.js';
+import type { ReachBatch } from '../reach/foreign-run.js';
+import { parseLink, REACH_DATA_KEY, REACH_ENV, type PortableOptions, type ReachLink } from '../reach/link.js';
+import { toMonotonicNs } from '../reach/mono-clock.js';
+import { setInheritedLink, threadIdPrefix } from '../reach/reach-session.js';
+import { prefixRecords, shippedRecord } from '../reach/span-records.js';
 
 const STARTED_KEY = Symbol.for('stagescope.linked-mode.v1');
 type GlobalWithFlag = typeof globalThis & { [STARTED_KEY]?: boolean };
@@ -33,7 +33,7 @@ export function inheritedLinkOfThisThread(): ReachLink | undefined {
  * printing or writing anything; returns true. Otherwise returns false and does
  * nothing. A worker thread without a link (started by untraced code) is left
  * untraced, so no tree is ever printed from a worker. Called once per thread
- * (register-linked.ts, and process-mode before it starts a preset).
+ * (register/linked.ts, and process-mode before it starts a preset).
  */
 export function startLinkedModeIfLinked(): boolean {
   const g = globalThis as GlobalWithFlag;
@@ -45,6 +45,17 @@ export function startLinkedModeIfLinked(): boolean {
   if (isMainThread) startLinkedChild(link);
   else startLinkedWorker(link);
   return true;
+}
+
+/** Preset options for a linked worker/child: the portable ones, printing nothing. */
+export function linkedPresetOptions(portable: PortableOptions): PresetOptions {
+  const options: PresetOptions & Record<string, unknown> = { ...portable.extra, quiet: true, output: { write: () => true } };
+  if (portable.targets !== undefined) options.targets = portable.targets;
+  if (portable.builtInTargets !== undefined) options.builtInTargets = portable.builtInTargets;
+  if (portable.maxSpans !== undefined) options.maxSpans = portable.maxSpans;
+  if (portable.maxOverheadPct !== undefined) options.maxOverheadPct = portable.maxOverheadPct ?? Infinity;
+  if (portable.probes !== undefined) options.probes = portable.probes as PresetOptions['probes'];
+  return options;
 }
 
 function newPreset(link: ReachLink): Preset | Error {

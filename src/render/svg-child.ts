@@ -11,8 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { RunDocument } from '../core/run-document.js';
-import type { DotOptions } from '../render/call-graph/dot.js';
-import { renderCallGraphSvg } from '../render/call-graph/svg.js';
+import type { DotOptions } from './call-graph/dot.js';
+import { renderCallGraphSvg } from './call-graph/svg.js';
 import { writeFileAtomicSync } from './atomic-write.js';
 
 interface SvgJob {

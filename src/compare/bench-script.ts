@@ -1,14 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnTraced, validateTracedRun, type TracedRunOptions } from '../cli/spawn-traced.js';
+import { spawnTraced, validateTracedRun, type TracedRunOptions } from '../launch/spawn-traced.js';
 import { assertRunDocument, type RunDocument } from '../core/run-document.js';
-import { commandLabel } from '../compare/compare-runs.js';
+import { commandLabel } from './compare-runs.js';
 import { packageVersion } from '../paths.js';
 import { checked } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS, type RunSettings } from '../presets/options/run-options.js';
 import { BENCH_FORMAT, summarizeRuns, type BenchDocument } from './bench-document.js';
-import type { BenchProgress } from './progress.js';
+import type { BenchProgress } from './bench-progress.js';
 import { StagescopeError } from '../core/errors.js';
 
 /** One thing to benchmark: a script and its arguments. */

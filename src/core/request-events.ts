@@ -1,5 +1,5 @@
-import type { AdaptiveEvent } from '../core/run-document.js';
-import type { SpanRecord } from '../core/types.js';
+import type { AdaptiveEvent } from './run-document.js';
+import type { SpanRecord } from './types.js';
 
 export type { AdaptiveEvent };
 

@@ -1,5 +1,5 @@
 // Writes the table of built-in presets in docs/target-files.md from their one
-// declaration, src/presets/registry.ts (PRESET_DEFINITIONS): name, class,
+// declaration, src/presets/definitions.ts (PRESET_DEFINITIONS): name, class,
 // target files, features, description are never kept by hand in two places.
 //
 //   npm run docs:presets                               build, then rewrite the table

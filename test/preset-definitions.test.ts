@@ -19,7 +19,7 @@ function fileOf(source: string): string {
   return path.basename(source.replace(/:\d+$/, ''));
 }
 
-describe('preset definitions (PRESET_DEFINITIONS, src/presets/registry.ts): one declaration per preset', () => {
+describe('preset definitions (PRESET_DEFINITIONS, src/presets/definitions.ts): one declaration per preset', () => {
   it('every presets/*.yaml names in its `preset:` header exactly the presets whose definition loads it', () => {
     const files = readdirSync(path.join(repoRoot, 'presets')).filter((file) => /\.ya?ml$/.test(file));
     assert.ok(files.length > 0);

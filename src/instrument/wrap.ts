@@ -5,7 +5,7 @@ import { guarded, reportGuarded } from '../core/guarded.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { Stage } from '../core/types.js';
-import { HookScope } from './hook-registry.js';
+import { HookScope } from './hook-scope.js';
 
 /** What a target hook sees of one call. */
 export interface CallContext {

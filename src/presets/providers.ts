@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { registerHookProvider } from '../instrument/hook-registry.js';
 import type { OnnxOpsOptions } from './onnx/onnx-ops.js';
 import type { Preset } from './preset.js';
-import type { PresetDefinition, PresetFeature } from './registry.js';
+import type { PresetDefinition, PresetFeature } from './definitions.js';
 import type { TfjsKernelsOptions } from './tfjs/tfjs-kernels.js';
 import { RUN_OPTIONS } from './options/run-options.js';
 import { switchOrEnv } from './options/preset-fields.js';

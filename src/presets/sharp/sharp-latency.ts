@@ -1,5 +1,5 @@
 import { attachFeatures } from '../providers.js';
-import { PRESET_DEFINITIONS } from '../registry.js';
+import { PRESET_DEFINITIONS } from '../definitions.js';
 import { Preset, type PresetOptions } from '../preset.js';
 
 const DEFINITION = PRESET_DEFINITIONS.sharp;

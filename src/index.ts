@@ -25,8 +25,8 @@ export type { RunScriptOptions } from './driver/run-script.js';
 
 // What to trace and which stage a model plays (docs/target-files.md, docs/model-stages.md).
 export { TargetError, type ResolvedTarget, type TargetSpec } from './instrument/target.js';
-export { stageFromModelName } from './presets/model-stage.js';
-export type { ModelStageRule, ModelStageSpec } from './presets/model-rules.js';
+export { stageFromModelName } from './instrument/model-stage.js';
+export type { ModelStageRule, ModelStageSpec } from './instrument/model-rules.js';
 export { originalOf } from './instrument/wrap.js';
 
 // Your own spans, the current span, and code that must not be traced (docs/manual-spans.md).

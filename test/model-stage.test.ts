@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { OnnxLatency, stageFromModelName, TargetError } from '../src/index.js';
 import { parseTargetFile } from '../src/instrument/target-file.js';
-import { resolveModelRule, resolveModelStage } from '../src/presets/model-rules.js';
+import { resolveModelRule, resolveModelStage } from '../src/instrument/model-rules.js';
 import { fixture, readRun, repoRoot, runCli, runNode, tempDir } from './helpers.js';
 
 describe('built-in model → stage guesses', () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { SpanRecord } from '../src/core/types.js';
 import { OnnxLatency } from '../src/index.js';
+import { MODEL_RULES, resolveModelStage } from '../src/instrument/model-rules.js';
 import { ONNX_STATE } from '../src/presets/onnx/onnx-hook-state.js';
 import { repoRoot } from './helpers.js';
 
@@ -60,5 +61,23 @@ describe('hook scopes: two presets in one process keep their hooks’ state apar
       0,
       'kernels of a session the profiled preset never traced',
     );
+  });
+
+  it("each preset resolves model stages with its own model rules, not the last started preset's (real onnxruntime)", async () => {
+    const mine = new OnnxLatency({ quiet: true, models: [{ match: '*cls_infer.onnx', stage: 'postprocess' }] });
+    const other = new OnnxLatency({ quiet: true, models: [{ match: '*cls_infer.onnx', stage: 'load' }] });
+    const file = path.basename(model);
+    assert.equal(resolveModelStage(file, mine.instrumenter.hookScope.state(MODEL_RULES)), 'postprocess');
+    assert.equal(resolveModelStage(file, other.instrumenter.hookScope.state(MODEL_RULES)), 'load');
+    // `mine` patches onnxruntime first (its hooks see the calls); `other` starts last.
+    mine.start();
+    other.start();
+    const ort = req('onnxruntime-node') as Ort;
+    const session = await ort.InferenceSession.create(model);
+    await session.release();
+    other.finish(0);
+    const doc = mine.finish(0);
+    const create = doc.spans.find((span) => span.name.startsWith('InferenceSession.create'));
+    assert.equal(create?.attributes.modelStage, 'postprocess', 'the rule of the preset whose hooks traced the call');
   });
 });

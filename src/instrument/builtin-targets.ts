@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { presetDataDir, presetsDir } from '../paths.js';
-import { resolveModelRule, type ModelStageRule } from '../presets/model-rules.js';
+import { resolveModelRule, type ModelStageRule } from './model-rules.js';
 import { loadTargetFile } from './target-file.js';
 import { resolveTargets, type ResolvedTarget } from './target.js';
 

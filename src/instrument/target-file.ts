@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
-import { resolveModelRule, type ModelStageRule } from '../presets/model-rules.js';
+import { resolveModelRule, type ModelStageRule } from './model-rules.js';
 import { resolveTargets, TargetError, type ResolvedTarget } from './target.js';
 
 /**

@@ -23,7 +23,7 @@ import { resolveMinDurationNs } from '../render/min-duration.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
 import { lazyModules } from './lazy-modules.js';
 import { setActiveTracer } from '../api/active-tracer.js';
-import { resolveModelRule, setActiveModelRules, type ModelStageRule } from './model-rules.js';
+import { MODEL_RULES, resolveModelRule, type ModelStageRule } from '../instrument/model-rules.js';
 import type { PresetOptions } from './options/preset-options.js';
 import { checked, keptPresetFields, resolvePresetOptions, type ResolvedPresetOptions } from './options/preset-fields.js';
 import { RUN_OPTIONS } from './options/run-options.js';
@@ -67,7 +67,6 @@ export class Preset {
   #startupNs: number | undefined = undefined;
   /** Clears this preset as the target of manual spans (`span`, `traced`). */
   #releaseActive: () => void = () => undefined;
-  #releaseModels: () => void = () => undefined;
   /** Null without probes: the probe modules are not even loaded then. */
   readonly #probes: ProbeSession | null;
   /** The options as given: workers and child processes get their portable part (reach/link.ts). */
@@ -102,6 +101,8 @@ export class Preset {
     this.#probes = probeSpecs.length === 0 ? null : new (lazyModules.probeSession().ProbeSession)(lazyModules.probeRegistry().resolveProbes(probeSpecs));
     this.tracer = new Tracer({ maxSpans: resolved.maxSpans, probes: [...(this.#probes?.spanProbes ?? [])] });
     this.instrumenter = new Instrumenter(this.tracer, targets);
+    // The onnx and tfjs hooks find this preset's model rules in its hook scope.
+    this.instrumenter.hookScope.state(MODEL_RULES).push(...this.models);
     this.budget = new OverheadBudget(this.instrumenter, { maxOverheadPct: resolved.maxOverheadPct }).attach();
     this.#options = resolved;
   }
@@ -139,7 +140,6 @@ export class Preset {
     this.tracer.ambientRoot = root;
     this.#root = root;
     this.#releaseActive = setActiveTracer(this.tracer);
-    this.#releaseModels = setActiveModelRules(this.models);
     this.#probes?.start(root);
     this.#reach = startReachLazily(this, this.#givenOptions, keptPresetFields());
     for (const callback of this.#afterStart) callback(root);
@@ -227,7 +227,6 @@ export class Preset {
       guarded('SS_FINISH_CALLBACK_FAILED', () => `a before-finish callback of preset "${this.name}" threw`, callback);
     }
     this.#releaseActive();
-    this.#releaseModels();
     this.tracer.endSpan(root, endNs, this.#rootError, this.#rootError !== undefined);
     runDeferred(); // attributes hooks left for the report (file sizes): after the run, before the document
     this.#probes?.stop();

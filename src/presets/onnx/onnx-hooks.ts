@@ -1,7 +1,7 @@
 import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
-import { resolveModelStage } from '../model-rules.js';
-import { modelLabel } from '../model-stage.js';
+import { MODEL_RULES, resolveModelStage } from '../../instrument/model-rules.js';
+import { modelLabel } from '../../instrument/model-stage.js';
 import { ONNX_STATE, type SessionInfo, type TensorShapes } from './onnx-hook-state.js';
 
 /**
@@ -85,7 +85,7 @@ registerTargetHook('onnx.session-create', {
     call.span.name = `InferenceSession.create ${label}`;
     call.span.setAttribute('model', label);
     if (path !== null) call.span.setAttribute('modelPath', path);
-    const stage = resolveModelStage(label);
+    const stage = resolveModelStage(label, call.scope.state(MODEL_RULES));
     if (stage !== null) call.span.setAttribute('modelStage', stage);
   },
   onEnd(call) {
@@ -101,7 +101,7 @@ registerTargetHook('onnx.session-create', {
     state.sessions.set(call.result, {
       label,
       path,
-      stage: resolveModelStage(label),
+      stage: resolveModelStage(label, call.scope.state(MODEL_RULES)),
       names: new Map(),
       feeds: { key: [], text: undefined },
       results: { key: [], text: undefined },

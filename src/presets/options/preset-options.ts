@@ -3,7 +3,7 @@ import type { TargetSpec } from '../../instrument/target.js';
 import type { ProbeSpec } from '../../probes/registry.js';
 import type { DotOptions } from '../../render/call-graph/dot.js';
 import type { MinDuration } from '../../render/min-duration.js';
-import type { ModelStageSpec } from '../model-rules.js';
+import type { ModelStageSpec } from '../../instrument/model-rules.js';
 
 /**
  * The options every preset class takes. Declared here, beside the option

@@ -3,7 +3,7 @@ import { storage, SUPPRESSED } from '../../core/context.js';
 import type { Span } from '../../core/span.js';
 import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext, CallEndContext, TargetHook } from '../../instrument/wrap.js';
-import { resolveModelStage } from '../model-rules.js';
+import { MODEL_RULES, resolveModelStage } from '../../instrument/model-rules.js';
 import { describeTensor, describeTensors, isLazyBackend, tfBackendName } from './tfjs-engine.js';
 import { invokeWithKernels, kernelCallEnded } from './tfjs-kernels.js';
 
@@ -59,7 +59,7 @@ function labelModelCall(call: CallContext): void {
   if (label !== undefined) {
     span.name = `${span.name} ${label}`;
     span.setAttribute('model', label);
-    const stage = resolveModelStage(label);
+    const stage = resolveModelStage(label, call.scope.state(MODEL_RULES));
     if (stage !== null && span.stage === null) span.stage = stage;
   }
   const inputs = describeTensors(call.args[0]);
@@ -117,7 +117,7 @@ const loadModel: TargetHook = {
     const label = modelSourceLabel(call.args[0]) ?? modelLabelOf(call.result);
     if (label !== undefined) {
       modelLabels.set(call.result, label);
-      const stage = resolveModelStage(label);
+      const stage = resolveModelStage(label, call.scope.state(MODEL_RULES));
       if (stage !== null) call.span.setAttribute('modelStage', stage);
     }
   },

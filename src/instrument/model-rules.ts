@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { isStage, STAGES, type Stage } from '../core/types.js';
 import { describeValue } from '../core/bad-value.js';
-import { TargetError } from '../instrument/target.js';
+import { hookState } from './hook-scope.js';
+import { TargetError } from './target.js';
 import { stageFromModelName } from './model-stage.js';
 
 /**
@@ -89,23 +90,20 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${source}$`, 'i');
 }
 
-/** Rules of the preset that is running (first match wins), then the built-in guesses. */
-let activeRules: readonly ModelStageRule[] = [];
-
-/** Make `rules` the ones model hooks use; returns the function that clears them (if still active). */
-export function setActiveModelRules(rules: readonly ModelStageRule[]): () => void {
-  activeRules = rules;
-  return () => {
-    if (activeRules === rules) activeRules = [];
-  };
-}
+/**
+ * A preset's model rules (option `models`, then its target files' `models:`),
+ * kept in its hook scope: the onnx and tfjs hooks read them through
+ * `call.scope.state(MODEL_RULES)`, so two presets in one process each use
+ * their own. The preset fills the list when it is made.
+ */
+export const MODEL_RULES = hookState<ModelStageRule[]>('model-rules', () => []);
 
 /**
  * The stage of a model, from its name or path: the first `models:` rule whose
  * glob matches the file name, else the built-in guess, else null. Called once
  * per model (session creation, model load), not per run.
  */
-export function resolveModelStage(name: string, rules: readonly ModelStageRule[] = activeRules): Stage | null {
+export function resolveModelStage(name: string, rules: readonly ModelStageRule[] = []): Stage | null {
   if (rules.length > 0) {
     const file = path.basename(name);
     for (const rule of rules) if (rule.pattern.test(file)) return rule.stage;

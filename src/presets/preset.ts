@@ -6,22 +6,19 @@ import { LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
 import { runDeferred } from '../core/deferred.js';
 import { calibratedAlready, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
-import type { SpanRecord } from '../core/types.js';
 import { Tracer } from '../core/tracer.js';
 import { Instrumenter } from '../instrument/instrumenter.js';
 import { loadTargetFile } from '../instrument/target-file.js';
 import { resolveTargets, type ResolvedTarget } from '../instrument/target.js';
 import { packageVersion } from '../paths.js';
 import { loadBuiltInTargets } from '../instrument/builtin-targets.js';
-import type { TextTreeOptions } from '../render/text-tree.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import type { GanttOptions } from '../render/gantt.js';
-import type { OutputOptions, OutputResult } from '../render/write-outputs.js';
 import type { ProbeSession } from '../probes/probe-session.js';
 import type { RunScriptOptions } from '../driver/run-script.js';
-import { resolveMinDurationNs } from '../render/min-duration.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
 import { lazyModules } from './lazy-modules.js';
+import { RunReporter, type TreeDecorator } from './run-reporter.js';
 import { setActiveTracer } from '../api/active-tracer.js';
 import { MODEL_RULES, resolveModelRule, type ModelStageRule } from '../instrument/model-rules.js';
 import type { PresetOptions } from './options/preset-options.js';
@@ -34,11 +31,7 @@ import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 // Declared beside the option table; exported from here as it always was.
 export type { PresetOptions } from './options/preset-options.js';
 
-/** A feature's view of the text tree (see `Preset.decorateTree`). */
-export interface TreeDecorator {
-  view?(doc: RunDocument): RunDocument;
-  annotate?(doc: RunDocument): (span: SpanRecord) => string;
-}
+export type { TreeDecorator } from './run-reporter.js';
 
 /**
  * A preset: a framework's built-in target list plus probes and renderers, and the
@@ -59,10 +52,10 @@ export class Preset {
   #command: string[] = [];
   #document: RunDocument | null = null;
   #rootError: unknown = undefined;
-  #pendingSvg: string | undefined = undefined;
   #beforeFinish: Array<() => void> = [];
   #afterStart: ((root: Span) => void)[] = [];
-  #treeDecorators: TreeDecorator[] = [];
+  /** Tree, warnings, run document and pictures of the finished run. */
+  readonly #reporter: RunReporter;
   /** Loading stagescope until the preset started, when a register entry marked the start. */
   #startupNs: number | undefined = undefined;
   /** Clears this preset as the target of manual spans (`span`, `traced`). */
@@ -105,6 +98,7 @@ export class Preset {
     this.instrumenter.hookScope.state(MODEL_RULES).push(...this.models);
     this.budget = new OverheadBudget(this.instrumenter, { maxOverheadPct: resolved.maxOverheadPct }).attach();
     this.#options = resolved;
+    this.#reporter = new RunReporter(resolved, () => this.#probes?.enabled === true);
   }
 
   /** The root span of the current run, once started. */
@@ -195,7 +189,7 @@ export class Preset {
    * span's duration, after the probe values. Used by preset features.
    */
   decorateTree(decorator: TreeDecorator): void {
-    this.#treeDecorators.push(decorator);
+    this.#reporter.decorate(decorator);
   }
 
   /**
@@ -258,30 +252,13 @@ export class Preset {
     if (doc.overheadNs > ownOverheadNs) overhead.reachNs = doc.overheadNs - ownOverheadNs;
     if (this.budget.events.length > 0) doc.adaptive = this.budget.events.map((event) => ({ ...event, atNs: Math.max(0, event.atNs - root.startNs) }));
     this.#document = doc;
-    this.#emit(doc);
+    this.#reporter.emit(doc);
     return doc;
   }
 
   /** The text tree of the finished run. */
   renderTree(): string {
-    if (this.#document === null) throw new Error('stagescope: the run has not finished yet; call renderTree() after run() resolves');
-    let view = this.#document;
-    for (const decorator of this.#treeDecorators) if (decorator.view !== undefined) view = decorator.view(view);
-    const annotators: ((span: SpanRecord) => string)[] = [];
-    if (this.#probes?.enabled === true) annotators.push(lazyModules.probeAnnotation().probeAnnotation(view));
-    for (const decorator of this.#treeDecorators) if (decorator.annotate !== undefined) annotators.push(decorator.annotate(view));
-    const options: TextTreeOptions = {};
-    if (annotators.length > 0)
-      options.annotate = (span) =>
-        annotators
-          .map((annotate) => annotate(span))
-          .filter((text) => text !== '')
-          .join('  ');
-    if (this.#options.compact) options.compact = true;
-    if (this.#options.treeDepth !== undefined) options.maxDepth = this.#options.treeDepth;
-    const minDurationNs = this.#minDurationNs(view);
-    if (minDurationNs > 0) options.minDurationNs = minDurationNs;
-    return lazyModules.textTree().renderTextTree(view, options);
+    return this.#reporter.renderTree(this.#finished('renderTree'));
   }
 
   /**
@@ -314,129 +291,31 @@ export class Preset {
    * await driver.saveSvg('callgraph.svg');
    */
   async saveSvg(file: string, options: DotOptions = {}): Promise<void> {
-    const doc = this.#finished('saveSvg');
-    // Loading Graphviz's wasm holds no event-loop handle on Node 22+: a script
-    // whose last work is `await preset.saveSvg()` would exit with code 13
-    // (unsettled top-level await) before the file is written.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    let result: OutputResult | undefined;
-    try {
-      [result] = await lazyModules.writeOutputs().writeOutputs(doc, { svg: file }, { callGraph: options });
-    } finally {
-      clearInterval(keepAlive);
-    }
-    if (result?.status !== 'written')
-      throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
+    await this.#reporter.saveSvg(this.#finished('saveSvg'), file, options);
   }
 
   /** Write the Gantt chart (SVG) of the finished run: one bar per span on a time axis, coloured by stage. */
   saveGantt(file: string, options: GanttOptions = {}): void {
-    const [result] = lazyModules.writeOutputs().writeOutputsSync(this.#finished('saveGantt'), { gantt: file }, { gantt: options });
-    if (result?.status !== 'written')
-      throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
+    this.#reporter.saveGantt(this.#finished('saveGantt'), file, options);
   }
 
   /** Write a Chrome/Perfetto trace (JSON) of the finished run: open it in ui.perfetto.dev or speedscope. */
   saveTrace(file: string): void {
-    const [result] = lazyModules.writeOutputs().writeOutputsSync(this.#finished('saveTrace'), { trace: file });
-    if (result?.status !== 'written')
-      throw new Error(result === undefined ? `stagescope: nothing written to ${file}` : lazyModules.writeOutputs().describeOutputResult(result));
+    this.#reporter.saveTrace(this.#finished('saveTrace'), file);
   }
 
-  /**
-   * Write the call-graph SVG asked for with the `svg` option, if `finish()` could
-   * not (Graphviz loads asynchronously, after the run, so that loading it never
-   * shows up in the run's timings). Never throws; `run()` and process mode call it.
-   */
+  /** Pictures `finish()` could not draw synchronously (see `RunReporter`); never throws. `run()` and process mode call it. */
   async savePendingOutputs(): Promise<void> {
-    const file = this.#pendingSvg;
-    const doc = this.#document;
-    if (file === undefined || doc === null) return;
-    this.#pendingSvg = undefined;
-    for (const result of await lazyModules.writeOutputs().writeOutputs(doc, { svg: file }, this.#pictureOptions(doc))) this.#report(result);
+    await this.#reporter.savePendingOutputs(this.#document);
   }
 
-  /** Say that the pending call graph will not be written (the process is exiting: no async work possible). */
+  /** Say that a pending picture will not be drawn (the process is exiting: no async work possible). */
   abandonPendingOutputs(reason: string): void {
-    const file = this.#pendingSvg;
-    if (file === undefined) return;
-    this.#pendingSvg = undefined;
-    // Leave one command that draws it: from the run document asked for, or
-    // one saved now beside the SVG (synchronous; the process is exiting).
-    let json = this.#options.json;
-    if (json === undefined && this.#document !== null) {
-      try {
-        json = `${file}.run.json`;
-        lazyModules.atomicWrite().writeFileAtomicSync(json, JSON.stringify(this.#document) + '\n');
-      } catch {
-        json = undefined;
-      }
-    }
-    const how = json === undefined ? '' : `; draw it with: stagescope render ${shellQuote(json)} --svg ${shellQuote(file)}`;
-    this.#report({ kind: 'svg', file, status: 'skipped', reason: `${reason}${how}` });
-  }
-
-  #minDurationNs(doc: RunDocument): number {
-    const threshold = this.#options.minDuration;
-    return threshold === undefined ? 0 : resolveMinDurationNs(threshold, doc);
-  }
-
-  /** Call-graph and Gantt options: the preset's, with the min-duration threshold of this run. */
-  #pictureOptions(doc: RunDocument): OutputOptions {
-    const minDurationNs = this.#minDurationNs(doc);
-    return { callGraph: { ...this.#options.callGraph, minDurationNs }, gantt: { minDurationNs } };
+    this.#reporter.abandonPendingOutputs(this.#document, reason);
   }
 
   #finished(method: string): RunDocument {
     if (this.#document === null) throw new Error(`stagescope: the run has not finished yet; call ${method}() after run() resolves`);
     return this.#document;
   }
-
-  #report(result: OutputResult): void {
-    if (result.status === 'written' && this.#options.quiet) return;
-    try {
-      this.#options.output.write(`${lazyModules.writeOutputs().describeOutputResult(result)}\n`);
-    } catch {
-      // a closed stderr must not turn a finished run into a crash
-    }
-  }
-
-  #emit(doc: RunDocument): void {
-    const { output, quiet, json } = this.#options;
-    const write = (text: string): void => {
-      try {
-        output.write(text);
-      } catch {
-        // a closed stderr must not turn a finished run into a crash
-      }
-    };
-    if (!quiet) write(this.renderTree());
-    for (const diagnostic of doc.diagnostics) write(`stagescope: warning [${diagnostic.code}] ${diagnostic.message}\n`);
-    if (json !== undefined) {
-      try {
-        lazyModules.atomicWrite().writeFileAtomicSync(json, JSON.stringify(doc, null, 1) + '\n');
-        if (!quiet) write(`stagescope: run document written to ${json}\n`);
-      } catch (error) {
-        write(`stagescope: error: could not write the run document to ${json}: ${String(error)}\n`);
-      }
-    }
-    const { handoffJson } = this.#options;
-    if (handoffJson !== undefined) {
-      try {
-        lazyModules.atomicWrite().writeFileAtomicSync(handoffJson, JSON.stringify(doc));
-      } catch {
-        // the CLI says what it could not draw
-      }
-    }
-    const { svg, gantt, trace } = this.#options.outputs;
-    // Synchronous, on every exit path: without Graphviz loaded here, the SVG is drawn by a child process.
-    // The writers (and the renderers they import) are loaded only when a picture was asked for.
-    if (svg === undefined && gantt === undefined && trace === undefined) return;
-    for (const result of lazyModules.writeOutputs().writeOutputsSync(doc, { svg, gantt, trace }, this.#pictureOptions(doc))) this.#report(result);
-  }
-}
-
-/** A path as one shell word (for commands printed to copy and paste). */
-function shellQuote(text: string): string {
-  return /^[\w./:@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

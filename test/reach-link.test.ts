@@ -32,6 +32,7 @@ describe('what a traced run hands to its workers and children (reach links)', ()
         maxSpans: 50,
         maxOverheadPct: Infinity,
         probes: ['cpu', { name: 'custom', start: () => undefined, end: () => undefined }],
+        models: [{ match: 'plate-detector*.onnx', stage: 'detection' }],
         ops: true,
       } as Parameters<typeof portableOptions>[0] & { ops: boolean },
       keptPresetFields(),
@@ -41,12 +42,14 @@ describe('what a traced run hands to its workers and children (reach links)', ()
       maxSpans: 50,
       maxOverheadPct: null,
       probes: ['cpu'],
+      models: [{ match: 'plate-detector*.onnx', stage: 'detection' }],
       extra: { ops: true },
     });
     const options = linkedPresetOptions(JSON.parse(JSON.stringify(portable)) as typeof portable) as Record<string, unknown>;
     assert.equal(options.maxOverheadPct, Infinity);
     assert.equal(options.quiet, true);
     assert.equal(options.ops, true);
+    assert.deepEqual(options.models, [{ match: 'plate-detector*.onnx', stage: 'detection' }], 'model rules reach the worker');
     for (const key of ['json', 'svg', 'gantt', 'trace']) assert.equal(options[key], undefined, key);
   });
 

@@ -139,4 +139,26 @@ describe('worker threads (reach)', () => {
     }
     assert.equal(index.named(/^InferenceSession\.create /).length, 2);
   });
+
+  it("the API driver's model rules reach the workers: every worker's runs get the rule's stage", async () => {
+    const example = path.join(repoRoot, 'examples/workers/pool.mjs');
+    const json = path.join(tempDir(), 'run.json');
+    const driver = path.join(tempDir(), 'driver.mjs');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      driver,
+      `import { OnnxLatency } from ${JSON.stringify(path.join(repoRoot, 'build/src/index.js'))};\n` +
+        `const models = [{ match: '*_cls_infer.onnx', stage: 'postprocess' }];\n` +
+        `await new OnnxLatency({ models, json: ${JSON.stringify(json)}, quiet: true }).run(${JSON.stringify(example)}, ['2', '2']);\n`,
+    );
+    const result = await runNode([driver]);
+    assert.equal(result.code, 0, result.stderr);
+    const index = spanIndex(readRun(json));
+    const runs = index.named(/^InferenceSession\.run /);
+    assert.equal(runs.length, 2);
+    for (const span of runs) {
+      assert.ok(span.threadId !== undefined && span.threadId > 0, 'ran in a worker');
+      assert.equal(span.stage, 'postprocess', "the run's rule, not the built-in guess (classification)");
+    }
+  });
 });

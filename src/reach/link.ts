@@ -19,6 +19,8 @@ export interface PortableOptions {
   /** null means Infinity (the budget off): JSON has no Infinity. */
   maxOverheadPct?: number | null;
   probes?: string[];
+  /** The run's model → stage rules (option `models`), as written. */
+  models?: Array<{ match: string; stage: string }>;
   /** Preset-specific switches (`ops`, `kernels` …): primitive values only. */
   extra?: Record<string, string | number | boolean>;
 }
@@ -43,7 +45,7 @@ export interface ReachLink {
 }
 
 /** Not copied into `extra`: the keys handled one by one below. */
-const HANDLED_KEYS: readonly string[] = ['targets', 'builtInTargets', 'maxSpans', 'maxOverheadPct', 'probes'];
+const HANDLED_KEYS: readonly string[] = ['targets', 'builtInTargets', 'maxSpans', 'maxOverheadPct', 'probes', 'models'];
 
 /**
  * The portable part of a preset's options (target file paths made absolute;
@@ -63,6 +65,8 @@ export function portableOptions(options: ReachOptions, keptFields: readonly stri
   const probes: string[] = [];
   for (const probe of options.probes ?? []) if (typeof probe === 'string') probes.push(probe);
   if (probes.length > 0) portable.probes = probes;
+  // Rules as data ({ match, stage }); the worker checks them again when its preset is made.
+  if (Array.isArray(options.models) && options.models.length > 0) portable.models = options.models.map(({ match, stage }) => ({ match, stage }));
   const extra: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(options)) {
     if (notExtra.has(key)) continue;

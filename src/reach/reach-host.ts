@@ -27,4 +27,6 @@ export interface ReachOptions {
   maxSpans?: number | undefined;
   maxOverheadPct?: number | undefined;
   probes?: ReadonlyArray<unknown> | undefined;
+  /** Model → stage rules (`{ match, stage }`): a worker's sessions get the same stages. */
+  models?: ReadonlyArray<{ match: string; stage: string }> | undefined;
 }

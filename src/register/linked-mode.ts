@@ -55,6 +55,7 @@ export function linkedPresetOptions(portable: PortableOptions): PresetOptions {
   if (portable.maxSpans !== undefined) options.maxSpans = portable.maxSpans;
   if (portable.maxOverheadPct !== undefined) options.maxOverheadPct = portable.maxOverheadPct ?? Infinity;
   if (portable.probes !== undefined) options.probes = portable.probes as PresetOptions['probes'];
+  if (portable.models !== undefined) options.models = portable.models as PresetOptions['models'];
   return options;
 }
 

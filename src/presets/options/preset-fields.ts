@@ -26,8 +26,8 @@ type FieldsIn<S> = { [K in keyof Rows]: Rows[K] extends { scope: S; field: infer
  */
 export const API_ONLY_FIELDS = {
   builtInTargets: 'passed',
-  // Model rules are data, but workers and children get only the target files' own rules today.
-  models: 'kept',
+  // Model rules are data ({ match, stage }): a worker's sessions get the run's stages (reach/link.ts).
+  models: 'passed',
   output: 'kept',
   treeDepth: 'kept',
   callGraph: 'kept',

@@ -8,6 +8,8 @@ import { fixture, repoRoot, runCli, tempDir } from './helpers.js';
 
 const SCRIPT = 'test/fixtures/scripts/pipeline.mjs';
 const TARGETS = 'test/fixtures/targets/fake.yaml';
+/** `stagescope bench` with the test targets, 2 runs per variant and no warm-up. */
+const QUICK_BENCH = ['bench', '--preset', 'custom', '--targets', TARGETS, '--repeat', '2', '--warmup', '0'];
 
 describe('stagescope bench', () => {
   test('runs the fixture pipeline 3 times: bench document with 3 runs and sane statistics', async () => {
@@ -63,15 +65,7 @@ describe('stagescope bench', () => {
     const svg = path.join(dir, 'ab.svg');
     const json = path.join(dir, 'ab.json');
     const result = await runCli([
-      'bench',
-      '--preset',
-      'custom',
-      '--targets',
-      TARGETS,
-      '--repeat',
-      '2',
-      '--warmup',
-      '0',
+      ...QUICK_BENCH,
       '--label-a',
       'first',
       '--label-b',
@@ -126,23 +120,7 @@ describe('stagescope bench', () => {
   });
 
   test('a failing script stops the bench with exit 1 and its stderr', async () => {
-    const result = await runCli([
-      'bench',
-      '--preset',
-      'custom',
-      '--targets',
-      TARGETS,
-      '--repeat',
-      '2',
-      '--warmup',
-      '0',
-      '--',
-      'test/fixtures/scripts/pipeline.mjs',
-      '--',
-      'vs',
-      '--',
-      fixture('compare', 'fail.mjs'),
-    ]);
+    const result = await runCli([...QUICK_BENCH, '--', 'test/fixtures/scripts/pipeline.mjs', '--', 'vs', '--', fixture('compare', 'fail.mjs')]);
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,

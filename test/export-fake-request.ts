@@ -1,6 +1,7 @@
 import { nowNs, nsToWallMs } from '../src/core/clock.js';
 import type { SpanRecord, Stage } from '../src/core/types.js';
 import type { FinishedRequest } from '../src/core/request-events.js';
+import { spanRecord } from './helpers.js';
 
 let nextId = 1_000_000;
 
@@ -19,21 +20,7 @@ export function fakeRequest(
   let cursorNs = 1000;
   const spans: SpanRecord[] = [];
   for (const { stage, target, durationNs } of stages) {
-    spans.push({
-      id: String(nextId++),
-      parentId: rootId,
-      traceId,
-      name: stage,
-      stage,
-      target,
-      startNs: cursorNs,
-      durationNs,
-      selfNs: durationNs,
-      status: 'ok',
-      error: null,
-      metrics: {},
-      attributes: {},
-    });
+    spans.push(spanRecord({ id: String(nextId++), parentId: rootId, traceId, name: stage, stage, target, startNs: cursorNs, durationNs, selfNs: durationNs }));
     cursorNs += durationNs;
   }
   const latencyNs = cursorNs + 1000;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -54,6 +55,27 @@ export function runNode(args: string[], options: { cwd?: string; env?: NodeJS.Pr
 /** Run the stagescope CLI. */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcessResult> {
   return runNode([cliPath, ...args], options);
+}
+
+/**
+ * The same script plain (`node script`) and under `stagescope run` with
+ * `cliArgs`, the traced run writing its document to a temp `json`. Asserts the
+ * plain run exits 0 and the traced one with the same code and stdout
+ * (`why` says what stdout holds), and that one tree was printed.
+ */
+export async function runPlainAndTraced(
+  script: string,
+  cliArgs: string[],
+  why: string,
+): Promise<{ plain: ProcessResult; traced: ProcessResult; json: string }> {
+  const plain = await runNode([script]);
+  assert.equal(plain.code, 0, plain.stderr);
+  const json = path.join(tempDir(), 'run.json');
+  const traced = await runCli(['run', ...cliArgs, '--json', json, '--', script]);
+  assert.equal(traced.code, plain.code, traced.stderr);
+  assert.equal(traced.stdout, plain.stdout, why);
+  assert.equal(traced.stderr.match(/● run \(/g)?.length, 1, 'one printed tree: workers and children print none');
+  return { plain, traced, json };
 }
 
 export function readRun(file: string): RunDocument {

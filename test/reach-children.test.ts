@@ -4,20 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { fixture, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from './helpers.js';
+import { fixture, readRun, repoRoot, runCli, runNode, runPlainAndTraced, spanIndex, tempDir } from './helpers.js';
 
 const targets = fixture('targets/reach.yaml');
 
 describe('child processes (reach)', () => {
   it("fork and spawn of node: the children's spans join the run under the span that started them, with their pids", async () => {
     const script = fixture('scripts/reach/children.mjs');
-    const plain = await runNode([script]);
-    assert.equal(plain.code, 0, plain.stderr);
-    const json = path.join(tempDir(), 'run.json');
-    const traced = await runCli(['run', '--targets', targets, '--json', json, '--', script]);
-    assert.equal(traced.code, plain.code, traced.stderr);
-    assert.equal(traced.stdout, plain.stdout, "IPC messages and the children's output as without stagescope");
-    assert.equal(traced.stderr.match(/● run \(/g)?.length, 1, 'children print no tree of their own');
+    const { json } = await runPlainAndTraced(script, ['--targets', targets], "IPC messages and the children's output as without stagescope");
     const doc = readRun(json);
     const index = spanIndex(doc);
     assert.equal(typeof doc.pid, 'number');

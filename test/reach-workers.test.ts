@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
-import { assertChildrenWithinParents, fixture, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from './helpers.js';
+import { assertChildrenWithinParents, fixture, readRun, repoRoot, runCli, runNode, runPlainAndTraced, spanIndex, tempDir } from './helpers.js';
 
 const targets = fixture('targets/reach.yaml');
 const script = fixture('scripts/reach/workers.mjs');
@@ -63,13 +63,7 @@ function assertWorkerTree(doc: RunDocument): void {
 
 describe('worker threads (reach)', () => {
   it('stagescope run: worker spans join the run under the span that created the worker; the app sees the same messages and output', async () => {
-    const plain = await runNode([script]);
-    assert.equal(plain.code, 0, plain.stderr);
-    const json = path.join(tempDir(), 'run.json');
-    const traced = await runCli(['run', '--targets', targets, '--json', json, '--', script]);
-    assert.equal(traced.code, plain.code, traced.stderr);
-    assert.equal(traced.stdout, plain.stdout, 'every message the main thread received, in order, as without stagescope');
-    assert.equal(traced.stderr.match(/● run \(/g)?.length, 1, 'one printed tree: workers print none');
+    const { traced, json } = await runPlainAndTraced(script, ['--targets', targets], 'every message the main thread received, in order, as without stagescope');
     assert.match(traced.stderr, /└─ worker reach\/nested-worker\.mjs/);
     assertWorkerTree(readRun(json));
   });

@@ -5,23 +5,10 @@ import { LatencyHistogram } from '../src/serve/histogram.js';
 import type { FinishedRequest } from '../src/core/request-events.js';
 import { isSaneRequestId, requestIdFrom } from '../src/serve/request-id.js';
 import { estimateRequestBytes, RequestTreeStore, stageTimesNs } from '../src/serve/store.js';
+import { spanRecord } from './helpers.js';
 
 function span(id: string, parentId: string | null, stage: SpanRecord['stage'], startNs: number, durationNs: number, name = `s${id}`): SpanRecord {
-  return {
-    id,
-    parentId,
-    traceId: 't',
-    name,
-    stage,
-    target: null,
-    startNs,
-    durationNs,
-    selfNs: durationNs,
-    status: 'ok',
-    error: null,
-    metrics: {},
-    attributes: {},
-  };
+  return spanRecord({ id, parentId, name, stage, startNs, durationNs, selfNs: durationNs });
 }
 
 function finished(

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { repoRoot } from './helpers.js';
 
@@ -273,7 +273,18 @@ describe('package entries', () => {
 
   it('package.json maps every importable entry to types + default, and only these subpaths exist', () => {
     const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    assert.deepEqual(Object.keys(manifest.exports), ['.', './render', './compare', './export', './register', './register/*', './package.json']);
+    assert.deepEqual(Object.keys(manifest.exports), [
+      '.',
+      './render',
+      './compare',
+      './export',
+      './register',
+      './register/ocr',
+      './register/onnx',
+      './register/tfjs',
+      './register/sharp',
+      './package.json',
+    ]);
     for (const specifier of Object.keys(SURFACE)) {
       const key = specifier === 'stagescope' ? '.' : `.${specifier.slice('stagescope'.length)}`;
       const target = manifest.exports[key] as { types?: string; default?: string };
@@ -283,8 +294,17 @@ describe('package entries', () => {
 
   it('the --import entries resolve without running, and internals cannot be imported', async () => {
     // Resolving only: importing a register entry would start tracing this process.
-    assert.equal(import.meta.resolve('stagescope/register'), pathToFileURL(path.join(repoRoot, 'build/src/register/index.js')).href);
-    assert.equal(import.meta.resolve('stagescope/register/ocr'), pathToFileURL(path.join(repoRoot, 'build/src/register/ocr.js')).href);
+    // The entries are one-file bundles (scripts/bundle-register.mjs: start-up).
+    assert.equal(import.meta.resolve('stagescope/register'), pathToFileURL(path.join(repoRoot, 'build/bundle/register/index.js')).href);
+    for (const preset of ['ocr', 'onnx', 'tfjs', 'sharp']) {
+      const url = import.meta.resolve(`stagescope/register/${preset}`);
+      assert.equal(url, pathToFileURL(path.join(repoRoot, `build/bundle/register/${preset}.js`)).href);
+      assert.ok(existsSync(fileURLToPath(url)), `${url} is built`);
+    }
+    // Internal modules of the register folder are not entries.
+    for (const internal of ['stagescope/register/linked', 'stagescope/register/process-mode', 'stagescope/register/linked-mode']) {
+      await assert.rejects(importEntry(internal), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, internal);
+    }
     await assert.rejects(importEntry('stagescope/build/src/core/recorder.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
     await assert.rejects(importEntry('stagescope/bench'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
   });

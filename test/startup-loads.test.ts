@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { runNode, tempDir } from './helpers.js';
+import { pathToFileURL } from 'node:url';
+import { repoRoot, runNode, tempDir } from './helpers.js';
 
 /**
  * What a traced process loads that the plain one does not (issue "Cost of
@@ -17,7 +18,7 @@ const probeScript = [
 ].join('\n');
 
 describe('start-up loads', () => {
-  it('a run that starts no child and asks for no picture loads no child_process (reach and writers stay unloaded)', async () => {
+  it('a run that starts no child and asks for no picture loads neither child_process nor worker_threads (reach and writers stay unloaded)', async () => {
     const script = path.join(tempDir(), 'quiet.mjs');
     writeFileSync(script, probeScript);
     const plain = await runNode([script]);
@@ -26,15 +27,42 @@ describe('start-up loads', () => {
     assert.equal(traced.code, 0, traced.stderr);
     const loaded = JSON.parse(traced.stdout) as string[];
     if (typeof (Module as { registerHooks?: unknown }).registerHooks === 'function') {
-      // In-thread module hooks see the script load child_process; until it does, the
-      // reach (spawn patch, worker patch) is not started, and the writers that draw
-      // pictures through a child process are not loaded without a picture to draw.
-      assert.deepEqual(loaded, ['worker_threads']);
+      // In-thread module hooks see the script load child_process or worker_threads;
+      // until it does, the reach (spawn patch, worker patch) is not started, the
+      // writers that draw pictures through a child process are not loaded without a
+      // picture to draw, and stagescope tells the main thread from a worker without
+      // loading worker_threads.
+      assert.deepEqual(loaded, []);
     } else {
       // Node < 22.15: an ESM import of child_process cannot be seen before it happens,
       // so the reach starts with tracing.
       assert.deepEqual(loaded, ['child_process', 'worker_threads']);
     }
+  });
+
+  it('the --import entry is one file: stagescope loads no other module of its own, start to exit', async (t) => {
+    if (typeof (Module as { registerHooks?: unknown }).registerHooks !== 'function') {
+      t.skip('needs module.registerHooks (Node >= 22.15) to see ES module loads in this thread');
+      return;
+    }
+    // Loaded first, it records every file of this package the process loads.
+    const counter = path.join(tempDir(), 'count-loads.mjs');
+    writeFileSync(
+      counter,
+      [
+        `import { registerHooks } from 'node:module';`,
+        `const own = ${JSON.stringify(pathToFileURL(path.join(repoRoot, 'build')).href + '/')};`,
+        `const seen = [];`,
+        `registerHooks({ load(url, context, next) { if (url.startsWith(own)) seen.push(url.slice(own.length)); return next(url, context); } });`,
+        `process.on('exit', () => console.log(JSON.stringify(seen)));`,
+      ].join('\n'),
+    );
+    const script = path.join(tempDir(), 'empty.mjs');
+    writeFileSync(script, '');
+    const traced = await runNode(['--import', counter, '--import', 'stagescope/register/ocr', script]);
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.match(traced.stderr, /● run/, 'the run was traced and its tree printed');
+    assert.deepEqual(JSON.parse(traced.stdout), ['bundle/register/ocr.js']);
   });
 
   it('the script loading child_process starts the reach: a forked child is traced into the run', async () => {

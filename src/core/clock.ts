@@ -1,4 +1,7 @@
-import { performance } from 'node:perf_hooks';
+// The global object, not \`node:perf_hooks\`: the same \`performance\`, without
+// loading the module's histograms and observers at every traced process's start.
+// Held in a constant so the hot path does not look the global up per read.
+const performance: { now(): number } = globalThis.performance;
 
 /**
  * stagescope's own clock: monotonic nanoseconds, anchored once to wall time.
@@ -14,8 +17,17 @@ import { performance } from 'node:perf_hooks';
  * resolution for months of uptime. Spans store `number` ns relative to the anchor.
  */
 
-const anchorMonoMs: number = performance.now();
-const anchorWallMs: number = Date.now();
+/**
+ * One anchor per process, on globalThis under a registered symbol like the
+ * context storage: the register bundle and a copy of stagescope the script
+ * imports (`import { span } from 'stagescope'`) each have this module, and a
+ * span started by one and ended by the other must read the same clock.
+ */
+const ANCHOR_KEY = Symbol.for('stagescope.clock-anchor.v1');
+type GlobalWithAnchor = typeof globalThis & { [ANCHOR_KEY]?: { monoMs: number; wallMs: number } };
+const anchor = ((globalThis as GlobalWithAnchor)[ANCHOR_KEY] ??= { monoMs: performance.now(), wallMs: Date.now() });
+const anchorMonoMs: number = anchor.monoMs;
+const anchorWallMs: number = anchor.wallMs;
 
 /**
  * Monotonic nanoseconds since the clock's anchor (when stagescope loaded), as an

@@ -1,8 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Span } from './span.js';
 
-/** Marker stored in the context while stagescope's own code (exporters, probes) runs. */
-export const SUPPRESSED: unique symbol = Symbol('stagescope.suppressed');
+/**
+ * Marker stored in the context while stagescope's own code (exporters, probes)
+ * runs. A registered symbol, so every copy of stagescope in the process (the
+ * register bundle, the script's own `import 'stagescope'`) recognises it.
+ */
+export const SUPPRESSED: unique symbol = Symbol.for('stagescope.suppressed.v1');
 export type ContextValue = Span | typeof SUPPRESSED;
 
 /**

@@ -48,12 +48,13 @@ export function isEsmFile(file: string): boolean {
 /** The directory of the first stack frame outside stagescope (the driver file). */
 export function callerDirectory(): string | undefined {
   const stack = new Error().stack?.split('\n') ?? [];
-  const ownDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  // build/src/ and build/bundle/ (the register bundles)
+  const ownDirs = [fileURLToPath(new URL('../', import.meta.url)), fileURLToPath(new URL('../../bundle/', import.meta.url))];
   for (const frame of stack.slice(1)) {
     const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/.exec(frame.trim());
     if (match === null) continue;
     const file = match[1]!.startsWith('file:') ? fileURLToPath(match[1]!) : match[1]!;
-    if (!file.startsWith(ownDir)) return path.dirname(file);
+    if (!ownDirs.some((dir) => file.startsWith(dir))) return path.dirname(file);
   }
   return undefined;
 }

@@ -61,14 +61,16 @@ type GlobalWithState = typeof globalThis & {
 };
 const g = globalThis as GlobalWithState;
 /** For the in-thread ESM hooks, loaded only when a package is watched. */
-const requireHere = createRequire(import.meta.url);
+const require = createRequire(import.meta.url);
 /**
- * stagescope's own modules (`build/src/`), as a path and a URL: a builtin they
- * load (the output writer's `child_process`) is not the script starting
- * workers or children, and must not start the reach machinery at the run's end.
+ * stagescope's own modules (`build/src/`, and the register bundles in
+ * `build/bundle/`), as URLs and paths: a builtin they load (the output writer's
+ * `child_process`) is not the script starting workers or children, and must not
+ * start the reach machinery at the run's end.
  */
-const OWN_SOURCE_URL = new URL('../', import.meta.url).href;
-const OWN_SOURCE_DIR = fileURLToPath(OWN_SOURCE_URL);
+const OWN_CODE_URLS: readonly string[] = [new URL('../', import.meta.url).href, new URL('../../bundle/', import.meta.url).href];
+const OWN_CODE_DIRS: readonly string[] = OWN_CODE_URLS.map((url) => fileURLToPath(url));
+const isOwnCode = (location: string, roots: readonly string[]): boolean => roots.some((root) => location.startsWith(root));
 
 const state: HookState = (g[STATE_KEY] ??= {
   listeners: new Set(),
@@ -108,7 +110,7 @@ function installCjsHook(): void {
     const exports = Reflect.apply(originalLoad, this, arguments);
     if (state.builtinListeners !== undefined && state.builtinListeners.size > 0) {
       const parentFile = (parent as { filename?: unknown } | null)?.filename;
-      if (typeof parentFile !== 'string' || !parentFile.startsWith(OWN_SOURCE_DIR)) builtinLoaded(request);
+      if (typeof parentFile !== 'string' || !isOwnCode(parentFile, OWN_CODE_DIRS)) builtinLoaded(request);
     }
     // `require('pkg')` passes the bare name; an ESM `import 'pkg'` of a CJS package
     // passes the resolved file name. Map both to the package name.
@@ -171,7 +173,7 @@ export function onFirstBuiltinLoad(names: readonly string[], listener: () => voi
  * builtin (unless stagescope's own code asked for it).
  */
 function builtinLoaded(request: string, parentURL?: string): void {
-  if (parentURL !== undefined && parentURL.startsWith(OWN_SOURCE_URL)) return;
+  if (parentURL !== undefined && isOwnCode(parentURL, OWN_CODE_URLS)) return;
   const name = request.startsWith('node:') ? request.slice(5) : request;
   const list = state.builtinListeners?.get(name);
   if (list === undefined) return;
@@ -256,7 +258,7 @@ function installEsmHook(): void {
   guarded('SS_ESM_HOOK_FAILED', what, () => {
     if (typeof registerHooks === 'function') {
       // Node ≥ 22.15: synchronous hooks in this thread, no hooks thread to start.
-      const hooks = requireHere('./esm-hooks.js') as typeof import('./esm-hooks.js');
+      const hooks = require('./esm-hooks.js') as typeof import('./esm-hooks.js');
       hooks.useInThread(pending);
       if (!state.inThreadHooks) {
         state.inThreadHooks = true;
@@ -305,6 +307,10 @@ export function loadedInstances(moduleName: string): readonly LoadedModule[] {
  * require.cache.
  */
 export function findPreloaded(moduleName: string, basedirs: readonly string[]): void {
+  const cache = (Module as unknown as { _cache: Record<string, { exports: unknown; loaded: boolean }> })._cache;
+  // Nothing loaded through require yet (a process traced from its start): no
+  // resolving, which costs directory walks per watched package (~5 ms at start-up).
+  if (Object.keys(cache).length === 0) return;
   const seen = new Set<string>();
   for (const basedir of basedirs) {
     let filename: string;
@@ -315,7 +321,7 @@ export function findPreloaded(moduleName: string, basedirs: readonly string[]): 
     }
     if (seen.has(filename)) continue;
     seen.add(filename);
-    const cached = (Module as unknown as { _cache: Record<string, { exports: unknown; loaded: boolean }> })._cache[filename];
+    const cached = cache[filename];
     if (cached !== undefined && cached.loaded) {
       remember({ moduleName, kind: 'cjs', exports: cached.exports, setters: undefined, location: filename });
     }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions, type IOType } from 'node:child_process';
+import { registerEntryUrl } from '../paths.js';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -88,7 +89,7 @@ const PARENT_FD = 3;
  * instead of running on as an orphan (see driver/parent-link.ts).
  */
 export function spawnTraced(options: TracedRunOptions): Promise<TracedRunResult> {
-  const register = new URL('../register/index.js', import.meta.url).href;
+  const register = registerEntryUrl('index');
   const nodeArgs = [...(options.settings.nodeArgs ?? []), '--import', register, ...options.command];
   const stdio = normalizeStdio(options.stdio ?? 'inherit');
   const env = { ...tracedEnv(options), STAGESCOPE_PARENT_FD: String(PARENT_FD) };

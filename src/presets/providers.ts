@@ -14,14 +14,14 @@ import { switchOrEnv } from './options/preset-fields.js';
  * of these hooks is patched: inside the library's own `require`/`import`, which
  * cannot wait for an asynchronous `import()`.
  */
-const load = createRequire(import.meta.url);
+const require = createRequire(import.meta.url);
 
-registerHookProvider('onnx', () => load('./onnx/onnx-hooks.js'));
-registerHookProvider('sharp', () => load('./sharp/sharp-hooks.js'));
-registerHookProvider('guten', () => load('./paddle/guten-hooks.js'));
-registerHookProvider('tesseract', () => load('./tesseract/tesseract-hooks.js'));
-registerHookProvider('tfjs', () => load('./tfjs/tfjs-hooks.js'));
-registerHookProvider('face-api', () => load('./tfjs/face-api-hooks.js'));
+registerHookProvider('onnx', () => require('./onnx/onnx-hooks.js'));
+registerHookProvider('sharp', () => require('./sharp/sharp-hooks.js'));
+registerHookProvider('guten', () => require('./paddle/guten-hooks.js'));
+registerHookProvider('tesseract', () => require('./tesseract/tesseract-hooks.js'));
+registerHookProvider('tfjs', () => require('./tfjs/tfjs-hooks.js'));
+registerHookProvider('face-api', () => require('./tfjs/face-api-hooks.js'));
 
 /** The options every feature reads (each preset class's options include its features'). */
 export type PresetFeatureOptions = OnnxOpsOptions & TfjsKernelsOptions;
@@ -37,7 +37,7 @@ const FEATURES: Record<PresetFeature, (preset: Preset, options: PresetFeatureOpt
   'onnx-ops': (preset, options) => {
     const ops = switchOrEnv(RUN_OPTIONS.onnxOps, options.ops);
     if (!ops && options.treeKernels === undefined) return false;
-    return (load('./onnx/onnx-ops.js') as typeof import('./onnx/onnx-ops.js')).attachOnnxOps(preset, options) !== null;
+    return (require('./onnx/onnx-ops.js') as typeof import('./onnx/onnx-ops.js')).attachOnnxOps(preset, options) !== null;
   },
   // Made by the tesseract hooks as their calls end; nothing to switch on.
   'tesseract-phases': () => true,
@@ -48,7 +48,7 @@ const FEATURES: Record<PresetFeature, (preset: Preset, options: PresetFeatureOpt
       throw new RangeError(`stagescope: TfjsLatency option maxKernelSpansPerCall must be a whole number ≥ 0, got ${String(max)}`);
     }
     preset.onStart((root) => root.setAttribute('tfjsKernels', kernels));
-    if (kernels) (load('./tfjs/tfjs-kernels.js') as typeof import('./tfjs/tfjs-kernels.js')).attachTfjsKernels(preset, max);
+    if (kernels) (require('./tfjs/tfjs-kernels.js') as typeof import('./tfjs/tfjs-kernels.js')).attachTfjsKernels(preset, max);
     return kernels;
   },
 };

@@ -12,12 +12,12 @@ import { PRESET_DEFINITIONS, type BuiltInPresetName } from './definitions.js';
 // Preset classes are loaded when one is created, not all five when the registry
 // loads (start-up cost: a process traces with one preset), and not at all by a
 // reader of names and descriptions (the CLI's parent process, which only spawns).
-const load = createRequire(import.meta.url);
-const ocr = (): typeof OcrLatency => (load('./ocr/ocr-latency.js') as typeof import('./ocr/ocr-latency.js')).OcrLatency;
-const onnx = (): typeof OnnxLatency => (load('./onnx/onnx-latency.js') as typeof import('./onnx/onnx-latency.js')).OnnxLatency;
-const sharp = (): typeof SharpLatency => (load('./sharp/sharp-latency.js') as typeof import('./sharp/sharp-latency.js')).SharpLatency;
-const base = (): typeof Preset => (load('./preset.js') as typeof import('./preset.js')).Preset;
-const tfjs = (): typeof TfjsLatency => (load('./tfjs/tfjs-latency.js') as typeof import('./tfjs/tfjs-latency.js')).TfjsLatency;
+const require = createRequire(import.meta.url);
+const ocr = (): typeof OcrLatency => (require('./ocr/ocr-latency.js') as typeof import('./ocr/ocr-latency.js')).OcrLatency;
+const onnx = (): typeof OnnxLatency => (require('./onnx/onnx-latency.js') as typeof import('./onnx/onnx-latency.js')).OnnxLatency;
+const sharp = (): typeof SharpLatency => (require('./sharp/sharp-latency.js') as typeof import('./sharp/sharp-latency.js')).SharpLatency;
+const base = (): typeof Preset => (require('./preset.js') as typeof import('./preset.js')).Preset;
+const tfjs = (): typeof TfjsLatency => (require('./tfjs/tfjs-latency.js') as typeof import('./tfjs/tfjs-latency.js')).TfjsLatency;
 
 export type PresetFactory = (options: PresetOptions) => Preset;
 

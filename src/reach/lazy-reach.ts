@@ -5,7 +5,7 @@ import { onFirstBuiltinLoad } from '../instrument/module-hooks.js';
 import type { ReachHost, ReachOptions } from './reach-host.js';
 import type { ReachSession } from './reach-session.js';
 
-const load = createRequire(import.meta.url);
+const require = createRequire(import.meta.url);
 
 /** The builtins through which a script starts workers and child processes. */
 const REACH_BUILTINS = ['worker_threads', 'child_process'];
@@ -31,7 +31,7 @@ export function startReachLazily(preset: ReachHost, options: ReachOptions, keptF
   let session: ReachSession | null | undefined;
   const start = (): void => {
     if (session !== undefined) return;
-    session = (load('./reach-session.js') as typeof import('./reach-session.js')).startReach(preset, options, keptFields);
+    session = (require('./reach-session.js') as typeof import('./reach-session.js')).startReach(preset, options, keptFields);
   };
   // child_process already loaded: the script may hold its functions, patch now.
   // (worker_threads is loaded by stagescope itself; its Worker is looked up on

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId } from 'node:worker_threads';
 import { nowNs } from '../core/clock.js';
@@ -43,9 +42,10 @@ export class ReachSession {
   readonly #preset: ReachHost;
   readonly #options: ReachOptions;
   readonly #keptFields: readonly string[];
-  readonly #channelName: string;
-  readonly #dir: string;
+  /** Channel and directory names; made with the first link (see #names). */
+  #reachNames: { channel: string; dir: string } | null = null;
   readonly #owner: boolean;
+  readonly #inherited: ReachLink | null;
   #channel: BroadcastChannel | null = null;
   #sequence = 0;
   #children = new Map<string, { link: ReachLink; pid: number | undefined }>();
@@ -64,26 +64,13 @@ export class ReachSession {
     this.#preset = preset;
     this.#options = options;
     this.#keptFields = keptFields;
-    const inherited = inheritedLink;
-    this.#owner = inherited === null || inherited.kind === 'process';
-    const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
-    this.#channelName = this.#owner ? `stagescope-reach-${unique}` : inherited!.channel;
-    this.#dir = this.#owner ? path.join(os.tmpdir(), `stagescope-reach-${unique}`) : inherited!.dir;
+    this.#inherited = inheritedLink;
+    this.#owner = this.#inherited === null || this.#inherited.kind === 'process';
   }
 
   start(): void {
     if (this.#active) return;
     this.#active = true;
-    if (this.#owner) {
-      // Started by the listener (an unstarted channel receives nothing), then
-      // unref'd so it never keeps the app alive; finish drains what is still queued.
-      this.#channel = new BroadcastChannel(this.#channelName);
-      this.#channel.onmessage = (event: unknown) => {
-        const value = (event as { data?: unknown }).data;
-        if (isReachBatch(value)) this.#receive(value);
-      };
-      (this.#channel as unknown as { unref?: () => void }).unref?.();
-    }
     installWorkerPatch({
       linkWorker: (label) => this.#link('worker', label),
       workerExited: (link, exitCode) => {
@@ -95,7 +82,7 @@ export class ReachSession {
         const link = this.#link('process', label);
         if (link !== undefined && !this.#dirMade) {
           // Private: other users must not plant run documents for this run to merge.
-          mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+          mkdirSync(link.dir, { recursive: true, mode: 0o700 });
           this.#dirMade = true;
         }
         return link;
@@ -104,6 +91,32 @@ export class ReachSession {
         if (this.#owner) this.#children.set(link.linkId, { link, pid });
       },
     });
+  }
+
+  /**
+   * The channel workers post to and the directory children write to, made when
+   * the script first starts a worker or child, not when the reach starts (a
+   * library loading child_process starts it: sharp does, to detect libc): the
+   * random name (node:crypto), os.tmpdir() and the BroadcastChannel cost
+   * start-up that most runs never use. In a linked worker: its parent's.
+   */
+  #names(): { channel: string; dir: string } {
+    if (this.#reachNames !== null) return this.#reachNames;
+    if (!this.#owner) return (this.#reachNames = { channel: this.#inherited!.channel, dir: this.#inherited!.dir });
+    const require = createRequire(import.meta.url);
+    const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+    const os = require('node:os') as typeof import('node:os');
+    const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.#reachNames = { channel: `stagescope-reach-${unique}`, dir: path.join(os.tmpdir(), `stagescope-reach-${unique}`) };
+    // Started by the listener (an unstarted channel receives nothing), then
+    // unref'd so it never keeps the app alive; finish drains what is still queued.
+    this.#channel = new BroadcastChannel(this.#reachNames.channel);
+    this.#channel.onmessage = (event: unknown) => {
+      const value = (event as { data?: unknown }).data;
+      if (isReachBatch(value)) this.#receive(value);
+    };
+    (this.#channel as unknown as { unref?: () => void }).unref?.();
+    return this.#reachNames;
   }
 
   /**
@@ -125,12 +138,13 @@ export class ReachSession {
     const parent: Span | null = currentSpan() ?? this.#preset.tracer.ambientRoot ?? this.#preset.root;
     if (parent === null) return undefined;
     this.#sequence += 1;
+    const names = this.#names();
     return {
       linkId: `${process.pid}-${threadId}-${this.#sequence}`,
       kind,
       parentSpanId: threadIdPrefix() + parent.id,
-      channel: this.#channelName,
-      dir: this.#dir,
+      channel: names.channel,
+      dir: names.dir,
       preset: this.#preset.name,
       options: portableOptions(this.#options, this.#keptFields),
       basedirs: [...this.#preset.instrumenter.basedirs],
@@ -149,6 +163,14 @@ export class ReachSession {
     uninstallWorkerPatch();
     uninstallSpawnPatch();
     if (!this.#owner) return;
+    // No worker or child was ever linked from this thread: nothing can have been sent.
+    // (A worker's own children write to this process's directory, but a worker
+    // exists only if this thread linked it.)
+    const names = this.#reachNames;
+    if (names === null) {
+      doc.diagnostics.push(...this.#notes.splice(0));
+      return;
+    }
     const batches: ReachBatch[] = this.#received.splice(0);
     const channel = this.#channel;
     if (channel !== null) {
@@ -165,10 +187,10 @@ export class ReachSession {
       this.#channel = null;
     }
     // Read even when this thread made no child: a worker of this process may have.
-    if (existsSync(this.#dir)) {
-      batches.push(...this.#readChildDocuments());
+    if (existsSync(names.dir)) {
+      batches.push(...this.#readChildDocuments(names.dir));
       try {
-        rmSync(this.#dir, { recursive: true, force: true });
+        rmSync(names.dir, { recursive: true, force: true });
       } catch {
         // a leftover temp dir is not worth failing the run for
       }
@@ -191,17 +213,17 @@ export class ReachSession {
     mergeForeignRuns(doc, runs);
   }
 
-  #readChildDocuments(): ReachBatch[] {
+  #readChildDocuments(dir: string): ReachBatch[] {
     const batches: ReachBatch[] = [];
     let names: string[] = [];
     try {
-      names = readdirSync(this.#dir).filter((name) => name.endsWith('.json'));
+      names = readdirSync(dir).filter((name) => name.endsWith('.json'));
     } catch {
       return batches;
     }
     const reported = new Set<string>();
     for (const name of names) {
-      const file = path.join(this.#dir, name);
+      const file = path.join(dir, name);
       try {
         const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
         if (!isReachBatch(value)) throw new Error('not a stagescope reach document');

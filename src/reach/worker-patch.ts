@@ -3,9 +3,10 @@ import { getEnvironmentData, setEnvironmentData, type WorkerOptions } from 'node
 import { reportDiagnostic } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
 import { REACH_DATA_KEY, type ReachLink } from './link.js';
+import { registerEntryUrl } from '../paths.js';
 
 /** `--import` this in a thread or process to make it a linked worker/child. */
-export const LINKED_REGISTER_URL: string = new URL('../register/linked.js', import.meta.url).href;
+export const LINKED_REGISTER_URL: string = registerEntryUrl('linked');
 
 /** Who decides, per new Worker, whether and how it is linked. */
 export interface WorkerLinker {

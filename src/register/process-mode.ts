@@ -10,12 +10,13 @@ import { watchParentLink } from '../driver/parent-link.js';
 import { loadedMainExports, shouldCallMain, sourceDeclaresMain, type CallMainMode } from '../driver/main-export.js';
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
-import { isMainThread } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { REACH_ENV } from '../reach/link.js';
 import { settingFromEnv, settingsFromEnv } from '../presets/options/env-codec.js';
 import { toPresetOptions } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS } from '../presets/options/run-options.js';
+
+const require = createRequire(import.meta.url);
 
 /**
  * `node --import stagescope/register/<preset> script.mjs`: trace the whole process.
@@ -34,10 +35,22 @@ export function presetNameFromEnv(env: NodeJS.ProcessEnv = process.env): string 
   return settingFromEnv(RUN_OPTIONS.preset, env) ?? RUN_OPTIONS.preset.defaultValue;
 }
 
+/**
+ * Is this a worker thread? A worker's bootstrap always loads `worker_threads`
+ * (checked on Node 20, 22 and 24), so when it is not loaded yet this is the main
+ * thread, and importing it to ask (~3 ms of start-up, with the streams it
+ * pulls in) is left to the scripts that use workers.
+ */
+function inWorkerThread(): boolean {
+  const loaded = (process as { moduleLoadList?: string[] }).moduleLoadList ?? [];
+  if (!loaded.includes('NativeModule worker_threads')) return false;
+  return !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
+}
+
 export function startProcessMode(presetName: string): void {
   // A Worker or child process of a traced run: traced for that run, never printing its own tree.
   // Only a worker or a child of a traced run loads the linked mode (start-up cost otherwise).
-  if ((!isMainThread || process.env[REACH_ENV] !== undefined) && linkedMode().startLinkedModeIfLinked()) return;
+  if ((inWorkerThread() || process.env[REACH_ENV] !== undefined) && linkedMode().startLinkedModeIfLinked()) return;
   let preset: Preset;
   let options: PresetOptions;
   let callMainMode: CallMainMode;
@@ -128,5 +141,5 @@ async function callExportedMain(scriptPath: string, root: Span, onError: (error:
 }
 
 function linkedMode(): typeof import('./linked-mode.js') {
-  return createRequire(import.meta.url)('./linked-mode.js') as typeof import('./linked-mode.js');
+  return require('./linked-mode.js') as typeof import('./linked-mode.js');
 }

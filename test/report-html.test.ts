@@ -5,10 +5,19 @@ import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import { fixture, runCli, tempDir } from './helpers.js';
-import { launchChromium, NEEDS_CHROMIUM } from './picture-check.js';
+import { loadGraphviz, renderCallGraphSvgSync } from '../src/render/call-graph/svg.js';
+import { renderHtmlReport } from '../src/report/html-report.js';
+import { checkSvgInPage, launchChromium, NEEDS_CHROMIUM, type PictureProblem } from './picture-check.js';
 import { ocrRun } from './render-helpers.js';
 
 const shotsDir = process.env.STAGESCOPE_PICTURES_DIR ?? tempDir('stagescope-report-shots-');
+
+/** The problems as readable lines (empty when the picture reads right). */
+function describeProblems(problems: PictureProblem[]): string[] {
+  return problems.map(
+    (problem) => `${problem.kind}: ${JSON.stringify(problem.text)}${problem.other === undefined ? '' : ` × ${JSON.stringify(problem.other)}`}`,
+  );
+}
 
 /** A real run whose names try to break out of the markup. */
 function hostileRun(): RunDocument {
@@ -67,14 +76,55 @@ describe('stagescope report --html', () => {
         assert.equal(await closed.getAttribute('open'), null);
         await (await closed.$('summary'))!.click();
         assert.equal(await closed.getAttribute('open'), '');
-        // Zoom: the timeline doubles, then fits again.
+        // The report's pictures read right in the page's own styles: no text over text, out of its node or out of the picture.
+        for (const selector of ['#call-graph svg', '#gantt-frame svg']) assert.deepEqual(describeProblems(await checkSvgInPage(page, selector)), [], selector);
+        // The timeline opens fitted to its frame (the whole run in view, no sideways scroll; it is drawn 1400 wide).
+        const scroll = async (): Promise<{ scrollWidth: number; clientWidth: number }> =>
+          page.evaluate<{ scrollWidth: number; clientWidth: number }>(
+            '(() => { const frame = document.getElementById("gantt-frame"); return { scrollWidth: frame.scrollWidth, clientWidth: frame.clientWidth }; })()',
+          );
+        const opened = await scroll();
+        assert.ok(opened.scrollWidth <= opened.clientWidth, `the timeline fits its frame: ${JSON.stringify(opened)}`);
+        // Zoom: the timeline doubles (and scrolls sideways), then fits again.
         const width = async (): Promise<number> => Number(await page.locator('#gantt-frame svg').getAttribute('width'));
         const before = await width();
         await page.click('button[data-zoom=in]');
         assert.equal(await width(), before * 2);
+        assert.ok((await scroll()).scrollWidth > (await scroll()).clientWidth, 'zoomed in, the timeline scrolls');
+        await page.click('button[data-zoom=out]');
+        await page.click('button[data-zoom=out]');
+        assert.equal(await width(), before, 'zooming out stops at the fitted width');
+        await page.click('button[data-zoom=in]');
         await page.click('button[data-zoom=reset]');
         assert.equal(await width(), before);
         assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+
+  it(
+    "the report's pictures read right in the page for the OCR, tesseract-scheduler and tfjs examples (no overlapping text, none outside its node or picture)",
+    { skip: NEEDS_CHROMIUM },
+    async () => {
+      await loadGraphviz();
+      const runs: [string, RunDocument][] = [
+        ['OCR', ocrRun()],
+        ...['tesseract-scheduler-run.json', 'tfjs-face-run.json'].map((name): [string, RunDocument] => [
+          name,
+          JSON.parse(readFileSync(fixture('runs', name), 'utf8')) as RunDocument,
+        ]),
+      ];
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        for (const [name, doc] of runs) {
+          await page.setContent(renderHtmlReport(doc, { callGraphSvg: renderCallGraphSvgSync(doc) }));
+          await page.screenshot({ path: path.join(shotsDir, `report-${name.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
+          for (const selector of ['#call-graph svg', '#gantt-frame svg'])
+            assert.deepEqual(describeProblems(await checkSvgInPage(page, selector)), [], `${name} ${selector}`);
+        }
       } finally {
         await browser.close();
       }

@@ -48,6 +48,7 @@ describe('stagescope report --html', () => {
       const text = readFileSync(html, 'utf8');
       assert.equal(text.match(/<script>/g)?.length, 1, "only the report's own script");
       assert.doesNotMatch(text, /\b(src|href)=["']?(https?:|\/\/)/i, 'no external resource');
+      assert.match(text, /<meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*">/, 'the browser itself refuses any load');
 
       const browser = await launchChromium();
       try {
@@ -65,6 +66,10 @@ describe('stagescope report --html', () => {
         assert.deepEqual(errors, []);
         assert.deepEqual(requests, [url], 'the report loads nothing but itself');
         assert.equal(await page.evaluate('window.__pwned'), undefined, 'a span name never runs as script');
+        // Even a load the page tried itself is refused before it reaches the network.
+        assert.equal(await page.evaluate(`fetch('http://127.0.0.1:9/x').then(() => 'loaded', () => 'refused')`), 'refused');
+        assert.deepEqual(requests, [url], 'the refused fetch never left the page');
+        errors.length = 0; // the refusal's own console line
         const body = await page.locator('body').innerText();
         assert.ok(body.includes('</summary><script>window.__pwned = 1</script><b>x</b>'), 'the hostile name shows literally');
         assert.ok(body.includes('a & b "quoted" \'single\' <style>body{display:none}</style>'));

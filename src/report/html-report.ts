@@ -51,6 +51,7 @@ export function renderHtmlReport(doc: RunDocument, parts: HtmlReportParts): stri
   const callGraph = typeof parts.callGraphSvg === 'string' ? inlineSvg(parts.callGraphSvg) : `<p class="muted">${escapeHtml(parts.callGraphSvg.missing)}</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style></head>
 <body>
@@ -73,6 +74,13 @@ ${treeHtml(doc)}
 </body></html>
 `;
 }
+
+/**
+ * The browser enforces "nothing from the network": no fetch, image, font,
+ * frame or form target of any kind, only the report's own inline style and
+ * script. A user string that got past escaping still could not load anything.
+ */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 /** An SVG document as an inline element (no XML prolog or doctype). */
 function inlineSvg(svg: string): string {

@@ -250,13 +250,15 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
     const cut = cutAtDepth(kept, resolved.maxNodes);
     kept = cut.nodes;
     if (hottestId !== null && cut.holder.has(hottestId)) hottestId = cut.holder.get(hottestId)!;
-    const before = summary ?? { nodes: 0, groups: 0, calls: 0, selfNs: 0, minShare: resolved.minShare, maxDepth: null };
+    // Counted from the dashed nodes left: a cut can swallow "other" nodes of the
+    // first pass, whose call sites must not be counted twice.
+    const dashed = kept.flatMap((node) => (node.collapsed === null ? [] : [{ ...node.collapsed, selfNs: node.selfNs }]));
     summary = {
-      ...before,
-      nodes: before.nodes + cut.summary.nodes,
-      groups: before.groups + cut.summary.groups,
-      calls: before.calls + cut.summary.calls,
-      selfNs: before.selfNs + cut.summary.selfNs,
+      minShare: summary?.minShare ?? resolved.minShare,
+      nodes: dashed.reduce((sum, group) => sum + group.nodes, 0),
+      groups: dashed.length,
+      calls: dashed.reduce((sum, group) => sum + group.calls, 0),
+      selfNs: dashed.reduce((sum, group) => sum + group.selfNs, 0),
       maxDepth: cut.maxDepth,
     };
   }
@@ -362,10 +364,12 @@ function cutAtDepth(
       for (const id of member.childIds) stack.push(byId.get(id)!);
     }
     const stages = new Set(members.map((member) => member.stage));
+    // An "other" node of the first pass stands for several call sites.
+    const sites = members.reduce((sum, member) => sum + (member.collapsed?.nodes ?? 1), 0);
     const deeper: CallGraphNode = {
       id: `${node.id}_deeper`,
       path: [...node.path, 'deeper'],
-      name: `… ${members.length} deeper call site${members.length === 1 ? '' : 's'}`,
+      name: `… ${sites} deeper call site${sites === 1 ? '' : 's'}`,
       stage: stages.size === 1 ? [...stages][0]! : null,
       stageInherited: members.every((member) => member.stageInherited),
       mixedStages: stages.size > 1,
@@ -377,12 +381,12 @@ function cutAtDepth(
       targets: [],
       parentId: node.id,
       childIds: [],
-      collapsed: { nodes: members.length, calls: members.reduce((sum, member) => sum + (member.collapsed?.calls ?? member.calls), 0) },
+      collapsed: { nodes: sites, calls: members.reduce((sum, member) => sum + (member.collapsed?.calls ?? member.calls), 0) },
     };
     copy.childIds = [deeper.id];
     out.push(deeper);
     for (const member of members) holder.set(member.id, deeper.id);
-    summary.nodes += members.length;
+    summary.nodes += sites;
     summary.groups += 1;
     summary.calls += deeper.collapsed!.calls;
     summary.selfNs += deeper.selfNs;

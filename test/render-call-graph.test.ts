@@ -5,6 +5,7 @@ import { withDefaults } from '../src/cli/render-command.js';
 import type { RunDocument } from '../src/core/run-document.js';
 import { aggregateCallGraph, metricMerge } from '../src/render/call-graph/aggregate.js';
 import { renderDot, wrapName } from '../src/render/call-graph/dot.js';
+import { legendLines } from '../src/render/call-graph/legend.js';
 import { dotToSvg, loadGraphviz, renderCallGraphSvg } from '../src/render/call-graph/svg.js';
 import { fixture } from './helpers.js';
 import { assertGolden, bigRun, ocrRun } from './render-helpers.js';
@@ -128,6 +129,21 @@ describe('call graph: aggregation', () => {
       dashed.every((node) => node.name === `… ${node.collapsed!.nodes} deeper call sites` || node.name.startsWith('other (')),
       dashed.map((node) => node.name).join(', '),
     );
+    // The highlight sits on the group that holds the slowest call site; the header still names that call site.
+    assert.equal(graph.nodes.find((node) => node.id === graph.hottestId)?.collapsed?.nodes, sites);
+    const slowest = all.nodes.find((node) => node.id === all.hottestId)!;
+    assert.equal(graph.hottestInside?.name, slowest.name);
+    const header = legendLines(doc, graph, () => '#fff').map((line) => line.plain);
+    assert.ok(
+      header.some(
+        (line) =>
+          line.startsWith(`★ Slowest node (most SELF time`) &&
+          line.includes(`: ${slowest.name} — self `) &&
+          line.includes(`(drawn inside "… ${sites} deeper call sites")`),
+      ),
+      header.join('\n'),
+    );
+    assert.equal(all.hottestInside, null);
   });
 
   it('validates its options, naming the option', () => {

@@ -92,6 +92,12 @@ export interface CallGraph {
    * site) unless the run has nothing but roots. Null for an empty run.
    */
   hottestId: string | null;
+  /**
+   * The highlighted call site itself when a depth cut merged it into the
+   * "… N deeper call sites" node `hottestId` names (a small `maxNodes`): the
+   * picture still names the real slowest call site. Else null.
+   */
+  hottestInside: CallGraphNode | null;
   /** Spans left out as shorter than `minDurationNs` (0 when none). */
   hiddenSpans: number;
   /** Nodes merged into "other" nodes, and the share used to pick them. */
@@ -245,11 +251,15 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
   let kept = collapse === null ? nodes : collapse.nodes;
   let summary = collapse === null ? null : collapse.summary;
   let hottestId = hottest?.id ?? null;
+  let hottestInside: CallGraphNode | null = null;
   if (kept.length > resolved.maxNodes) {
     // Merging small call sites was not enough (a deep chain of big ones: recursion): cut by depth.
     const cut = cutAtDepth(kept, resolved.maxNodes);
     kept = cut.nodes;
-    if (hottestId !== null && cut.holder.has(hottestId)) hottestId = cut.holder.get(hottestId)!;
+    if (hottestId !== null && cut.holder.has(hottestId)) {
+      hottestInside = hottest;
+      hottestId = cut.holder.get(hottestId)!;
+    }
     // Counted from the dashed nodes left: a cut can swallow "other" nodes of the
     // first pass, whose call sites must not be counted twice.
     const dashed = kept.flatMap((node) => (node.collapsed === null ? [] : [{ ...node.collapsed, selfNs: node.selfNs }]));
@@ -272,6 +282,7 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
     edges,
     rootTotalNs,
     hottestId,
+    hottestInside,
     hiddenSpans,
     collapse: summary,
     options: resolved,

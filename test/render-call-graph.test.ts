@@ -144,6 +144,7 @@ describe('call graph: aggregation', () => {
       header.join('\n'),
     );
     assert.equal(all.hottestInside, null);
+    assert.match(renderDot(doc, { maxNodes: 5 }), /merged: 23 call sites, 113 calls, everything called below this depth/);
   });
 
   it('validates its options, naming the option', () => {

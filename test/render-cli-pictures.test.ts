@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fixture, repoRoot, runCli, runNode, tempDir } from './helpers.js';
@@ -54,6 +54,27 @@ describe('the call graph is always written', () => {
     assert.equal(result.code, 5);
     assert.doesNotMatch(result.stderr, /not written/);
     assert.ok(nodeNames(readFileSync(svg, 'utf8')).includes('syncAdd'));
+  });
+
+  it('`node --import`: a call graph the renderer could not write leaves one command that draws it from a run saved beside it', async () => {
+    const dir = tempDir('stagescope-import-failed-');
+    const svg = path.join(dir, 'graph.svg');
+    mkdirSync(svg); // the renderer cannot replace a directory: the write fails after the run
+    const register = path.join(repoRoot, 'build/src/register/index.js');
+    const result = await runNode(['--import', register, fixture('scripts/exit-early.mjs')], {
+      env: { STAGESCOPE_PRESET: 'custom', STAGESCOPE_TARGETS: targets, STAGESCOPE_SVG: svg, STAGESCOPE_MAX_NODES: '12', STAGESCOPE_QUIET: '1' },
+    });
+    assert.equal(result.code, 5);
+    const line = result.stderr.split('\n').find((entry) => entry.includes('could not write the call graph'));
+    assert.ok(line !== undefined, result.stderr);
+    const command = / draw it with: stagescope (render \S+ --svg \S+ --max-nodes 12)$/.exec(line);
+    assert.ok(command !== null, line);
+    // The command works as printed (to another file here, since the path is a directory).
+    const args = command[1]!.split(' ');
+    args[3] = path.join(dir, 'later.svg');
+    const later = await runCli(args);
+    assert.equal(later.code, 0, later.stderr);
+    assert.ok(nodeNames(readFileSync(args[3], 'utf8')).includes('syncAdd'));
   });
 
   it('`--max-nodes N` raises the 40-node cap from the command line (`render` and `run`)', async () => {

@@ -35,7 +35,7 @@ function hostileRun(): RunDocument {
 
 describe('stagescope report --html', () => {
   it(
-    'writes one file that renders offline in Chromium: no requests, no console errors, every name escaped, tree folds, Gantt zooms',
+    'writes one file that renders offline in Chromium: no requests, no console errors, every name escaped, tree folds, call graph and Gantt open fitted and zoom',
     { skip: NEEDS_CHROMIUM },
     async () => {
       const dir = tempDir('stagescope-report-');
@@ -83,25 +83,32 @@ describe('stagescope report --html', () => {
         assert.equal(await closed.getAttribute('open'), '');
         // The report's pictures read right in the page's own styles: no text over text, out of its node or out of the picture.
         for (const selector of ['#call-graph svg', '#gantt-frame svg']) assert.deepEqual(describeProblems(await checkSvgInPage(page, selector)), [], selector);
-        // The timeline opens fitted to its frame (the whole run in view, no sideways scroll; it is drawn 1400 wide).
-        const scroll = async (): Promise<{ scrollWidth: number; clientWidth: number }> =>
-          page.evaluate<{ scrollWidth: number; clientWidth: number }>(
-            '(() => { const frame = document.getElementById("gantt-frame"); return { scrollWidth: frame.scrollWidth, clientWidth: frame.clientWidth }; })()',
-          );
-        const opened = await scroll();
-        assert.ok(opened.scrollWidth <= opened.clientWidth, `the timeline fits its frame: ${JSON.stringify(opened)}`);
-        // Zoom: the timeline doubles (and scrolls sideways), then fits again.
-        const width = async (): Promise<number> => Number(await page.locator('#gantt-frame svg').getAttribute('width'));
-        const before = await width();
-        await page.click('button[data-zoom=in]');
-        assert.equal(await width(), before * 2);
-        assert.ok((await scroll()).scrollWidth > (await scroll()).clientWidth, 'zoomed in, the timeline scrolls');
-        await page.click('button[data-zoom=out]');
-        await page.click('button[data-zoom=out]');
-        assert.equal(await width(), before, 'zooming out stops at the fitted width');
-        await page.click('button[data-zoom=in]');
-        await page.click('button[data-zoom=reset]');
-        assert.equal(await width(), before);
+        // Each picture opens fitted to its frame (all of it in view, nothing cut at the right edge; the
+        // timeline is drawn 1400 wide, the call graph wider than the 1400-pixel window's frame), and zooms.
+        for (const [section, frame] of [
+          ['gantt', 'gantt-frame'],
+          ['call-graph', 'call-graph-frame'],
+        ] as const) {
+          const scroll = async (): Promise<{ scrollWidth: number; clientWidth: number }> =>
+            page.evaluate<{ scrollWidth: number; clientWidth: number }>(
+              `(() => { const frame = document.getElementById(${JSON.stringify(frame)}); return { scrollWidth: frame.scrollWidth, clientWidth: frame.clientWidth }; })()`,
+            );
+          const opened = await scroll();
+          assert.ok(opened.scrollWidth <= opened.clientWidth, `${frame} fits its frame: ${JSON.stringify(opened)}`);
+          // Zoom: the picture doubles (and scrolls sideways), zooming out stops at the fit, "fit" fits again.
+          const width = async (): Promise<number> => Number(await page.locator(`#${frame} svg`).getAttribute('width'));
+          const before = await width();
+          await page.click(`#${section} button[data-zoom=in]`);
+          assert.equal(await width(), before * 2, frame);
+          const zoomed = await scroll();
+          assert.ok(zoomed.scrollWidth > zoomed.clientWidth, `zoomed in, ${frame} scrolls`);
+          await page.click(`#${section} button[data-zoom=out]`);
+          await page.click(`#${section} button[data-zoom=out]`);
+          assert.equal(await width(), before, 'zooming out stops at the fitted width');
+          await page.click(`#${section} button[data-zoom=in]`);
+          await page.click(`#${section} button[data-zoom=reset]`);
+          assert.equal(await width(), before);
+        }
         assert.deepEqual(errors, []);
       } finally {
         await browser.close();

@@ -65,15 +65,19 @@ ${totalsRows}
 <section id="tree"><h2>Stage tree</h2><p class="muted">Click a line to fold or unfold it. Share = the span's duration as a share of the run.</p>
 ${treeHtml(doc)}
 </section>
-<section id="call-graph"><h2>Call graph</h2><div class="picture">${callGraph}</div></section>
+<section id="call-graph"><h2>Call graph</h2>
+${typeof parts.callGraphSvg === 'string' ? ZOOM_BUTTONS : ''}<div class="picture" id="call-graph-frame" data-zoom-frame>${callGraph}</div></section>
 <section id="gantt"><h2>Timeline</h2>
-<p class="zoom"><button type="button" data-zoom="in">zoom in</button> <button type="button" data-zoom="out">zoom out</button> <button type="button" data-zoom="reset">fit</button> <span class="muted">or Ctrl + wheel over the chart</span></p>
-<div class="picture" id="gantt-frame">${inlineSvg(renderGantt(doc))}</div></section>
+${ZOOM_BUTTONS}<div class="picture" id="gantt-frame" data-zoom-frame>${inlineSvg(renderGantt(doc))}</div></section>
 </main>
 <script>${ZOOM_SCRIPT}</script>
 </body></html>
 `;
 }
+
+/** Zoom controls of the picture that follows them in its section (see zoom-script.ts). */
+const ZOOM_BUTTONS = `<p class="zoom"><button type="button" data-zoom="in">zoom in</button> <button type="button" data-zoom="out">zoom out</button> <button type="button" data-zoom="reset">fit</button> <span class="muted">or Ctrl + wheel over the picture</span></p>
+`;
 
 /**
  * The browser enforces "nothing from the network": no fetch, image, font,

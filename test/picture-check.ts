@@ -41,10 +41,19 @@ export async function checkPicture(page: Page, svg: string, screenshotPath?: str
   const body = svg.replace(/^<\?xml[^>]*>\s*/, '').replace(/<!DOCTYPE[^>]*>\s*/, '');
   await page.setContent(`<!doctype html><html><head><style>body{margin:0;background:#fff}svg{display:block}</style></head><body>${body}</body></html>`);
   if (screenshotPath !== undefined) await page.screenshot({ path: screenshotPath, fullPage: true });
+  return checkSvgInPage(page, 'svg');
+}
+
+/**
+ * The same checks for an SVG already in the loaded page (the HTML report's
+ * inline pictures, in the report's own styles), found by a CSS selector.
+ */
+export async function checkSvgInPage(page: Page, selector: string): Promise<PictureProblem[]> {
   // Runs in the page (a string: the project's tsconfig has no DOM types).
-  return page.evaluate<PictureProblem[]>(`(() => {
+  return page.evaluate<PictureProblem[]>(`((selector) => {
     const problems = [];
-    const svgElement = document.querySelector('svg');
+    const svgElement = document.querySelector(selector);
+    if (svgElement === null) return [{ kind: 'outside-picture', text: 'no element matches ' + selector }];
     const frame = svgElement.getBoundingClientRect();
     const EPS = 0.75;
     const texts = [...svgElement.querySelectorAll('text')]
@@ -78,5 +87,5 @@ export async function checkPicture(page: Page, svg: string, screenshotPath?: str
       }
     }
     return problems;
-  })()`);
+  })(${JSON.stringify(selector)})`);
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -180,13 +181,21 @@ describe('OcrLatency on tesseract.js', () => {
     assertChildrenWithinParents(doc);
   });
 
-  test('scheduler with 4 workers (CJS, via the CLI): four job subtrees, each under its own addJob', async () => {
-    const json = path.join(tempDir(), 'run.json');
+  test('scheduler with 4 workers (CJS, via the CLI): four job subtrees, each under its own addJob; the call graph is written though the script ends by itself', async () => {
+    const dir = tempDir();
+    const json = path.join(dir, 'run.json');
+    const svg = path.join(dir, 'graph.svg');
     const script = example('tesseract-scheduler.cjs');
-    const [plain, traced] = await Promise.all([runNode([script]), runCli(['run', '--preset', 'ocr', '--quiet', '--json', json, '--', script])]);
+    const [plain, traced] = await Promise.all([runNode([script]), runCli(['run', '--preset', 'ocr', '--quiet', '--json', json, '--svg', svg, '--', script])]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(traced.code, 0, traced.stderr);
     assert.equal(traced.stdout, plain.stdout);
+    // The report: this example's process ended before Graphviz loaded, so no picture.
+    assert.doesNotMatch(traced.stderr, /not written/);
+    const picture = readFileSync(svg, 'utf8');
+    assert.match(picture, /<g id="node\d+" class="node">/);
+    assert.match(picture, />scheduler\.addJob recognize</);
+    assert.match(picture, /★ SLOWEST/);
     assert.equal(plain.stdout.split('\n').filter((line) => line !== '').length, 4);
 
     const doc = readRun(json);

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
+import { withDefaults } from '../src/cli/render-command.js';
 import type { RunDocument } from '../src/core/run-document.js';
 import { aggregateCallGraph, metricMerge } from '../src/render/call-graph/aggregate.js';
 import { renderDot, wrapName } from '../src/render/call-graph/dot.js';
+import { legendLines } from '../src/render/call-graph/legend.js';
 import { dotToSvg, loadGraphviz, renderCallGraphSvg } from '../src/render/call-graph/svg.js';
+import { fixture } from './helpers.js';
 import { assertGolden, bigRun, ocrRun } from './render-helpers.js';
 import { allElements, parseXml, textContent, type XmlElement } from './xml-check.js';
 
@@ -101,6 +105,46 @@ describe('call graph: aggregation', () => {
     assert.equal(node.metrics.loopUtilizationRatio, (0 + 1 + 2 + 3) / 4 / 4);
     assert.equal(metricMerge('cpuUserNs'), 'sum');
     assert.equal(metricMerge('delayP99Ns'), 'mean');
+  });
+
+  it('a tiny --max-nodes merges first by share, then by depth, and counts every call site and call once', () => {
+    const doc = withDefaults(JSON.parse(readFileSync(fixture('runs', 'tfjs-face-run.json'), 'utf8')) as RunDocument);
+    const all = aggregateCallGraph(doc, { maxNodes: 1000 });
+    const sites = all.nodes.length - 1; // every call site under the run root
+    const calls = all.nodes.filter((node) => node.parentId !== null).reduce((sum, node) => sum + node.calls, 0);
+    const graph = aggregateCallGraph(doc, { maxNodes: 5 });
+    assert.ok(graph.nodes.length <= 5);
+    const dashed = graph.nodes.filter((node) => node.collapsed !== null);
+    assert.ok(graph.collapse !== null);
+    // The "other" nodes of the first pass, swallowed by the cut, are not counted twice.
+    assert.deepEqual(
+      { nodes: graph.collapse.nodes, groups: graph.collapse.groups, calls: graph.collapse.calls },
+      { nodes: sites, groups: dashed.length, calls },
+    );
+    assert.equal(
+      dashed.reduce((sum, node) => sum + node.collapsed!.nodes, 0),
+      sites,
+    );
+    assert.ok(
+      dashed.every((node) => node.name === `… ${node.collapsed!.nodes} deeper call sites` || node.name.startsWith('other (')),
+      dashed.map((node) => node.name).join(', '),
+    );
+    // The highlight sits on the group that holds the slowest call site; the header still names that call site.
+    assert.equal(graph.nodes.find((node) => node.id === graph.hottestId)?.collapsed?.nodes, sites);
+    const slowest = all.nodes.find((node) => node.id === all.hottestId)!;
+    assert.equal(graph.hottestInside?.name, slowest.name);
+    const header = legendLines(doc, graph, () => '#fff').map((line) => line.plain);
+    assert.ok(
+      header.some(
+        (line) =>
+          line.startsWith(`★ Slowest node (most SELF time`) &&
+          line.includes(`: ${slowest.name} — self `) &&
+          line.includes(`(drawn inside "… ${sites} deeper call sites")`),
+      ),
+      header.join('\n'),
+    );
+    assert.equal(all.hottestInside, null);
+    assert.match(renderDot(doc, { maxNodes: 5 }), /merged: 23 call sites, 113 calls, everything called below this depth/);
   });
 
   it('validates its options, naming the option', () => {

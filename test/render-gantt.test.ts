@@ -156,7 +156,36 @@ describe('Gantt chart', () => {
         ],
       },
     ];
-    assert.match(texts(renderGantt(doc)), /eventLoop\.delayP99Ns \(background samples\) · max 4\.0 ms/);
+    doc.samples.push(
+      {
+        name: 'system.diskWriteBytesPerSec',
+        unit: 'bytes/s',
+        points: [
+          [0, 0],
+          [300e6, 6614000],
+        ],
+      },
+      {
+        name: 'system.cpuLoadPercent',
+        unit: '%',
+        points: [[0, 87.25]],
+      },
+      {
+        name: 'system.netSentBytesPerSec',
+        unit: 'bytes/s',
+        points: [
+          [0, 0],
+          [300e6, 0],
+        ],
+      },
+    );
+    const sampled = texts(renderGantt(doc));
+    // Lanes name what they show in words and units a reader knows, not the series' keys.
+    assert.match(sampled, /event-loop delay p99 \(background samples\) · max 4\.0 ms/);
+    assert.match(sampled, /disk write \(background samples\) · max 6\.3 MiB\/s/);
+    assert.match(sampled, /system CPU load \(all cores\) \(background samples\) · max 87%/);
+    assert.doesNotMatch(sampled, /network sent \(background samples\)|eventLoop\.|BytesPerSec/);
+    assert.match(sampled, /at 0 all run \(no lane drawn\): network sent/);
     const bare = ocrRun();
     bare.spans = bare.spans.map((span) => ({ ...span, metrics: {} }));
     bare.samples = [];

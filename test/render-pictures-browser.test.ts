@@ -169,10 +169,26 @@ describe('pictures read right in a browser with only DejaVu and Liberation fonts
     await expectClean('call-graph highlight total', svg);
   });
 
-  it('compare chart: paddle run vs recognition 40 % slower, and hostile labels', async () => {
+  it('compare chart: paddle, tesseract-scheduler and tfjs runs vs one stage slower, and hostile labels', async () => {
     const a = paddleRun();
     const b = retime(a, (span) => (span.stage === 'recognition' ? 1.4 : 1));
     await expectClean('compare paddle', renderComparisonSvg(compareRuns(a, b)));
+    // The tesseract-scheduler and tfjs runs against themselves with one stage slower.
+    for (const [name, stage] of [
+      ['tesseract-scheduler-run.json', 'load'],
+      ['tfjs-face-run.json', 'classification'],
+    ] as const) {
+      const base = runFixture(name);
+      await expectClean(
+        `compare ${name}`,
+        renderComparisonSvg(
+          compareRuns(
+            base,
+            retime(base, (span) => (span.stage === stage ? 1.3 : 1)),
+          ),
+        ),
+      );
+    }
     const rename = (doc: RunDocument): RunDocument => ({
       ...doc,
       spans: doc.spans.map((span, index) => ({ ...span, name: `${span.name} ${HOSTILE[index % HOSTILE.length]!}` })),

@@ -5,10 +5,19 @@ import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import { fixture, runCli, tempDir } from './helpers.js';
-import { launchChromium, NEEDS_CHROMIUM } from './picture-check.js';
+import { loadGraphviz, renderCallGraphSvgSync } from '../src/render/call-graph/svg.js';
+import { renderHtmlReport } from '../src/report/html-report.js';
+import { checkSvgInPage, launchChromium, NEEDS_CHROMIUM, type PictureProblem } from './picture-check.js';
 import { ocrRun } from './render-helpers.js';
 
 const shotsDir = process.env.STAGESCOPE_PICTURES_DIR ?? tempDir('stagescope-report-shots-');
+
+/** The problems as readable lines (empty when the picture reads right). */
+function describeProblems(problems: PictureProblem[]): string[] {
+  return problems.map(
+    (problem) => `${problem.kind}: ${JSON.stringify(problem.text)}${problem.other === undefined ? '' : ` × ${JSON.stringify(problem.other)}`}`,
+  );
+}
 
 /** A real run whose names try to break out of the markup. */
 function hostileRun(): RunDocument {
@@ -26,7 +35,7 @@ function hostileRun(): RunDocument {
 
 describe('stagescope report --html', () => {
   it(
-    'writes one file that renders offline in Chromium: no requests, no console errors, every name escaped, tree folds, Gantt zooms',
+    'writes one file that renders offline in Chromium: no requests, no console errors, every name escaped, tree folds, call graph and Gantt open fitted and zoom',
     { skip: NEEDS_CHROMIUM },
     async () => {
       const dir = tempDir('stagescope-report-');
@@ -39,6 +48,7 @@ describe('stagescope report --html', () => {
       const text = readFileSync(html, 'utf8');
       assert.equal(text.match(/<script>/g)?.length, 1, "only the report's own script");
       assert.doesNotMatch(text, /\b(src|href)=["']?(https?:|\/\/)/i, 'no external resource');
+      assert.match(text, /<meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*">/, 'the browser itself refuses any load');
 
       const browser = await launchChromium();
       try {
@@ -56,6 +66,10 @@ describe('stagescope report --html', () => {
         assert.deepEqual(errors, []);
         assert.deepEqual(requests, [url], 'the report loads nothing but itself');
         assert.equal(await page.evaluate('window.__pwned'), undefined, 'a span name never runs as script');
+        // Even a load the page tried itself is refused before it reaches the network.
+        assert.equal(await page.evaluate(`fetch('http://127.0.0.1:9/x').then(() => 'loaded', () => 'refused')`), 'refused');
+        assert.deepEqual(requests, [url], 'the refused fetch never left the page');
+        errors.length = 0; // the refusal's own console line
         const body = await page.locator('body').innerText();
         assert.ok(body.includes('</summary><script>window.__pwned = 1</script><b>x</b>'), 'the hostile name shows literally');
         assert.ok(body.includes('a & b "quoted" \'single\' <style>body{display:none}</style>'));
@@ -67,14 +81,62 @@ describe('stagescope report --html', () => {
         assert.equal(await closed.getAttribute('open'), null);
         await (await closed.$('summary'))!.click();
         assert.equal(await closed.getAttribute('open'), '');
-        // Zoom: the timeline doubles, then fits again.
-        const width = async (): Promise<number> => Number(await page.locator('#gantt-frame svg').getAttribute('width'));
-        const before = await width();
-        await page.click('button[data-zoom=in]');
-        assert.equal(await width(), before * 2);
-        await page.click('button[data-zoom=reset]');
-        assert.equal(await width(), before);
+        // The report's pictures read right in the page's own styles: no text over text, out of its node or out of the picture.
+        for (const selector of ['#call-graph svg', '#gantt-frame svg']) assert.deepEqual(describeProblems(await checkSvgInPage(page, selector)), [], selector);
+        // Each picture opens fitted to its frame (all of it in view, nothing cut at the right edge; the
+        // timeline is drawn 1400 wide, the call graph wider than the 1400-pixel window's frame), and zooms.
+        for (const [section, frame] of [
+          ['gantt', 'gantt-frame'],
+          ['call-graph', 'call-graph-frame'],
+        ] as const) {
+          const scroll = async (): Promise<{ scrollWidth: number; clientWidth: number }> =>
+            page.evaluate<{ scrollWidth: number; clientWidth: number }>(
+              `(() => { const frame = document.getElementById(${JSON.stringify(frame)}); return { scrollWidth: frame.scrollWidth, clientWidth: frame.clientWidth }; })()`,
+            );
+          const opened = await scroll();
+          assert.ok(opened.scrollWidth <= opened.clientWidth, `${frame} fits its frame: ${JSON.stringify(opened)}`);
+          // Zoom: the picture doubles (and scrolls sideways), zooming out stops at the fit, "fit" fits again.
+          const width = async (): Promise<number> => Number(await page.locator(`#${frame} svg`).getAttribute('width'));
+          const before = await width();
+          await page.click(`#${section} button[data-zoom=in]`);
+          assert.equal(await width(), before * 2, frame);
+          const zoomed = await scroll();
+          assert.ok(zoomed.scrollWidth > zoomed.clientWidth, `zoomed in, ${frame} scrolls`);
+          await page.click(`#${section} button[data-zoom=out]`);
+          await page.click(`#${section} button[data-zoom=out]`);
+          assert.equal(await width(), before, 'zooming out stops at the fitted width');
+          await page.click(`#${section} button[data-zoom=in]`);
+          await page.click(`#${section} button[data-zoom=reset]`);
+          assert.equal(await width(), before);
+        }
         assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+
+  it(
+    "the report's pictures read right in the page for the OCR, tesseract-scheduler and tfjs examples (no overlapping text, none outside its node or picture)",
+    { skip: NEEDS_CHROMIUM },
+    async () => {
+      await loadGraphviz();
+      const runs: [string, RunDocument][] = [
+        ['OCR', ocrRun()],
+        ...['tesseract-scheduler-run.json', 'tfjs-face-run.json'].map((name): [string, RunDocument] => [
+          name,
+          JSON.parse(readFileSync(fixture('runs', name), 'utf8')) as RunDocument,
+        ]),
+      ];
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        for (const [name, doc] of runs) {
+          await page.setContent(renderHtmlReport(doc, { callGraphSvg: renderCallGraphSvgSync(doc) }));
+          await page.screenshot({ path: path.join(shotsDir, `report-${name.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
+          for (const selector of ['#call-graph svg', '#gantt-frame svg'])
+            assert.deepEqual(describeProblems(await checkSvgInPage(page, selector)), [], `${name} ${selector}`);
+        }
       } finally {
         await browser.close();
       }

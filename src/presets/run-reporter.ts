@@ -99,8 +99,16 @@ export class RunReporter {
     const file = this.#pendingSvg;
     if (file === undefined) return;
     this.#pendingSvg = undefined;
-    // Leave one command that draws it: from the run document asked for, or
-    // one saved now beside the SVG (synchronous; the process is exiting).
+    this.#report({ kind: 'svg', file, status: 'skipped', reason: `${reason}${this.#renderCommand(doc, file)}` });
+  }
+
+  /**
+   * "; draw it with: stagescope render RUN.json --svg FILE …" for a call graph
+   * that could not be drawn: from the run document asked for, or one saved now
+   * beside the SVG (synchronous; the process may be exiting). Empty when there
+   * is no run document to point to.
+   */
+  #renderCommand(doc: RunDocument | null, file: string): string {
     let json = this.#options.json;
     if (json === undefined && doc !== null) {
       try {
@@ -110,8 +118,14 @@ export class RunReporter {
         json = undefined;
       }
     }
-    const how = json === undefined ? '' : `; draw it with: stagescope render ${shellQuote(json)} --svg ${shellQuote(file)}`;
-    this.#report({ kind: 'svg', file, status: 'skipped', reason: `${reason}${how}` });
+    if (json === undefined) return '';
+    const { maxNodes, highlight, highlightExclude } = this.#options.callGraph ?? {};
+    const flags = [
+      ...(maxNodes === undefined ? [] : ['--max-nodes', String(maxNodes)]),
+      ...(highlight === undefined ? [] : ['--highlight', highlight]),
+      ...(highlightExclude === undefined || highlightExclude.length === 0 ? [] : ['--highlight-exclude', highlightExclude.join(',')]),
+    ];
+    return `; draw it with: ${['stagescope', 'render', json, '--svg', file, ...flags].map(shellQuote).join(' ')}`;
   }
 
   /**
@@ -151,7 +165,12 @@ export class RunReporter {
     // Synchronous, on every exit path: without Graphviz loaded here, the SVG is drawn by a child process.
     // The writers (and the renderers they import) are loaded only when a picture was asked for.
     if (svg === undefined && gantt === undefined && trace === undefined) return;
-    for (const result of lazyModules.writeOutputs().writeOutputsSync(doc, { svg, gantt, trace }, this.#pictureOptions(doc))) this.#report(result);
+    for (const result of lazyModules.writeOutputs().writeOutputsSync(doc, { svg, gantt, trace }, this.#pictureOptions(doc))) {
+      // A call graph the renderer could not draw leaves one command that draws it later (issue 13).
+      this.#report(
+        result.kind === 'svg' && result.status === 'failed' ? { ...result, error: `${result.error}${this.#renderCommand(doc, result.file)}` } : result,
+      );
+    }
   }
 
   #minDurationNs(doc: RunDocument): number {

@@ -59,16 +59,16 @@ export function probeLanes(doc: RunDocument, x: (ns: number) => number, left: nu
       format: (value) => `${value >= 0 ? '+' : ''}${formatBytes(value)}`,
       signed: true,
     });
+  // A series that stayed at 0 (no network traffic, no disk reads) is one line, not an empty lane.
+  const flat: string[] = [];
   for (const series of doc.samples ?? []) {
     const points = series.points.filter(([atNs, value]) => Number.isFinite(atNs) && Number.isFinite(value));
     if (points.length === 0) continue;
-    const format =
-      series.unit === 'bytes' || /Bytes$/.test(series.name)
-        ? formatBytes
-        : series.unit === 'ns' || /Ns$/.test(series.name)
-          ? formatDurationNs
-          : (value: number) => `${+value.toPrecision(4)}${series.unit === '' ? '' : ` ${series.unit}`}`;
-    lanes.push({ label: `${series.name} (background samples)`, points, color: '#59a14f', format });
+    if (points.every(([, value]) => value === 0)) {
+      flat.push(sampleLabel(series.name));
+      continue;
+    }
+    lanes.push({ label: `${sampleLabel(series.name)} (background samples)`, points, color: '#59a14f', format: sampleFormat(series) });
   }
   const svg: string[] = [];
   let y = top;
@@ -108,7 +108,44 @@ export function probeLanes(doc: RunDocument, x: (ns: number) => number, left: nu
     }
     y = laneTop + LANE_HEIGHT_PX + 6;
   }
+  if (flat.length > 0) {
+    const note = layoutFlow([{ groups: words(`at 0 all run (no lane drawn): ${flat.join(', ')}`, { fontSize: 10, fill: '#444444' }) }], left, y, width);
+    svg.push(...note.svg);
+    y = note.bottom + 6;
+  }
   return { svg, bottom: y };
+}
+
+/** Readable names for the probes' series (the run document keeps the exact keys). */
+const SAMPLE_LABELS: Record<string, string> = {
+  'process.rssBytes': 'process RSS',
+  'process.heapUsedBytes': 'JS heap used',
+  'system.memoryUsedBytes': 'system memory used',
+  'system.cpuLoadPercent': 'system CPU load (all cores)',
+  'system.diskReadBytesPerSec': 'disk read',
+  'system.diskWriteBytesPerSec': 'disk write',
+  'system.netReceivedBytesPerSec': 'network received',
+  'system.netSentBytesPerSec': 'network sent',
+  'eventLoop.delayP99Ns': 'event-loop delay p99',
+  'eventLoop.delayMaxNs': 'event-loop delay max',
+};
+
+/** The label a lane shows for a series: a readable name for the known ones, else the series' own name. */
+function sampleLabel(name: string): string {
+  const known = SAMPLE_LABELS[name];
+  if (known !== undefined) return known;
+  const gpu = /^gpu(\d+)\.(utilizationPercent|memoryUsedBytes)$/.exec(name);
+  if (gpu !== null) return `GPU ${gpu[1]!} ${gpu[2] === 'utilizationPercent' ? 'utilization' : 'memory used'}`;
+  return name;
+}
+
+/** How a series' values read: sizes and rates in KiB/MiB, times in ms, percentages whole. */
+function sampleFormat(series: { name: string; unit: string }): (value: number) => string {
+  if (series.unit === 'bytes/s' || /BytesPerSec$/.test(series.name)) return (value) => `${formatBytes(value)}/s`;
+  if (series.unit === 'bytes' || /Bytes$/.test(series.name)) return formatBytes;
+  if (series.unit === 'ns' || /Ns$/.test(series.name)) return formatDurationNs;
+  if (series.unit === '%' || /Percent$/.test(series.name)) return (value) => `${value.toFixed(0)}%`;
+  return (value) => `${+value.toPrecision(4)}${series.unit === '' ? '' : ` ${series.unit}`}`;
 }
 
 function round(value: number): number {

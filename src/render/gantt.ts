@@ -281,7 +281,7 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
   );
   const footer = footerFlow.svg;
   const footY = footerFlow.bottom + 8;
-  const heightPx = footY + MARGIN_PX - 8;
+  const heightPx = Math.ceil(footY + MARGIN_PX - 8); // whole pixels: no 429.5999999999999 in the file
 
   out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
   out.push(

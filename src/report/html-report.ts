@@ -51,6 +51,7 @@ export function renderHtmlReport(doc: RunDocument, parts: HtmlReportParts): stri
   const callGraph = typeof parts.callGraphSvg === 'string' ? inlineSvg(parts.callGraphSvg) : `<p class="muted">${escapeHtml(parts.callGraphSvg.missing)}</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style></head>
 <body>
@@ -64,15 +65,26 @@ ${totalsRows}
 <section id="tree"><h2>Stage tree</h2><p class="muted">Click a line to fold or unfold it. Share = the span's duration as a share of the run.</p>
 ${treeHtml(doc)}
 </section>
-<section id="call-graph"><h2>Call graph</h2><div class="picture">${callGraph}</div></section>
+<section id="call-graph"><h2>Call graph</h2>
+${typeof parts.callGraphSvg === 'string' ? ZOOM_BUTTONS : ''}<div class="picture" id="call-graph-frame" data-zoom-frame>${callGraph}</div></section>
 <section id="gantt"><h2>Timeline</h2>
-<p class="zoom"><button type="button" data-zoom="in">zoom in</button> <button type="button" data-zoom="out">zoom out</button> <button type="button" data-zoom="reset">fit</button> <span class="muted">or Ctrl + wheel over the chart</span></p>
-<div class="picture" id="gantt-frame">${inlineSvg(renderGantt(doc))}</div></section>
+${ZOOM_BUTTONS}<div class="picture" id="gantt-frame" data-zoom-frame>${inlineSvg(renderGantt(doc))}</div></section>
 </main>
 <script>${ZOOM_SCRIPT}</script>
 </body></html>
 `;
 }
+
+/** Zoom controls of the picture that follows them in its section (see zoom-script.ts). */
+const ZOOM_BUTTONS = `<p class="zoom"><button type="button" data-zoom="in">zoom in</button> <button type="button" data-zoom="out">zoom out</button> <button type="button" data-zoom="reset">fit</button> <span class="muted">or Ctrl + wheel over the picture</span></p>
+`;
+
+/**
+ * The browser enforces "nothing from the network": no fetch, image, font,
+ * frame or form target of any kind, only the report's own inline style and
+ * script. A user string that got past escaping still could not load anything.
+ */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 /** An SVG document as an inline element (no XML prolog or doctype). */
 function inlineSvg(svg: string): string {

@@ -92,6 +92,12 @@ export interface CallGraph {
    * site) unless the run has nothing but roots. Null for an empty run.
    */
   hottestId: string | null;
+  /**
+   * The highlighted call site itself when a depth cut merged it into the
+   * "… N deeper call sites" node `hottestId` names (a small `maxNodes`): the
+   * picture still names the real slowest call site. Else null.
+   */
+  hottestInside: CallGraphNode | null;
   /** Spans left out as shorter than `minDurationNs` (0 when none). */
   hiddenSpans: number;
   /** Nodes merged into "other" nodes, and the share used to pick them. */
@@ -245,18 +251,24 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
   let kept = collapse === null ? nodes : collapse.nodes;
   let summary = collapse === null ? null : collapse.summary;
   let hottestId = hottest?.id ?? null;
+  let hottestInside: CallGraphNode | null = null;
   if (kept.length > resolved.maxNodes) {
     // Merging small call sites was not enough (a deep chain of big ones: recursion): cut by depth.
     const cut = cutAtDepth(kept, resolved.maxNodes);
     kept = cut.nodes;
-    if (hottestId !== null && cut.holder.has(hottestId)) hottestId = cut.holder.get(hottestId)!;
-    const before = summary ?? { nodes: 0, groups: 0, calls: 0, selfNs: 0, minShare: resolved.minShare, maxDepth: null };
+    if (hottestId !== null && cut.holder.has(hottestId)) {
+      hottestInside = hottest;
+      hottestId = cut.holder.get(hottestId)!;
+    }
+    // Counted from the dashed nodes left: a cut can swallow "other" nodes of the
+    // first pass, whose call sites must not be counted twice.
+    const dashed = kept.flatMap((node) => (node.collapsed === null ? [] : [{ ...node.collapsed, selfNs: node.selfNs }]));
     summary = {
-      ...before,
-      nodes: before.nodes + cut.summary.nodes,
-      groups: before.groups + cut.summary.groups,
-      calls: before.calls + cut.summary.calls,
-      selfNs: before.selfNs + cut.summary.selfNs,
+      minShare: summary?.minShare ?? resolved.minShare,
+      nodes: dashed.reduce((sum, group) => sum + group.nodes, 0),
+      groups: dashed.length,
+      calls: dashed.reduce((sum, group) => sum + group.calls, 0),
+      selfNs: dashed.reduce((sum, group) => sum + group.selfNs, 0),
       maxDepth: cut.maxDepth,
     };
   }
@@ -270,6 +282,7 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
     edges,
     rootTotalNs,
     hottestId,
+    hottestInside,
     hiddenSpans,
     collapse: summary,
     options: resolved,
@@ -362,10 +375,12 @@ function cutAtDepth(
       for (const id of member.childIds) stack.push(byId.get(id)!);
     }
     const stages = new Set(members.map((member) => member.stage));
+    // An "other" node of the first pass stands for several call sites.
+    const sites = members.reduce((sum, member) => sum + (member.collapsed?.nodes ?? 1), 0);
     const deeper: CallGraphNode = {
       id: `${node.id}_deeper`,
       path: [...node.path, 'deeper'],
-      name: `… ${members.length} deeper call site${members.length === 1 ? '' : 's'}`,
+      name: `… ${sites} deeper call site${sites === 1 ? '' : 's'}`,
       stage: stages.size === 1 ? [...stages][0]! : null,
       stageInherited: members.every((member) => member.stageInherited),
       mixedStages: stages.size > 1,
@@ -377,12 +392,12 @@ function cutAtDepth(
       targets: [],
       parentId: node.id,
       childIds: [],
-      collapsed: { nodes: members.length, calls: members.reduce((sum, member) => sum + (member.collapsed?.calls ?? member.calls), 0) },
+      collapsed: { nodes: sites, calls: members.reduce((sum, member) => sum + (member.collapsed?.calls ?? member.calls), 0) },
     };
     copy.childIds = [deeper.id];
     out.push(deeper);
     for (const member of members) holder.set(member.id, deeper.id);
-    summary.nodes += members.length;
+    summary.nodes += sites;
     summary.groups += 1;
     summary.calls += deeper.collapsed!.calls;
     summary.selfNs += deeper.selfNs;

@@ -228,8 +228,11 @@ export function tooltip(node: CallGraphNode, graph: CallGraph): string {
     `self: ${formatDurationNs(node.selfNs)} (${pct(node.selfNs, total)} of run)`,
     `total: ${formatDurationNs(node.totalNs)} (${pct(node.totalNs, total)} of run)`,
   ];
-  if (node.collapsed !== null)
-    lines.push(`merged: ${node.collapsed.nodes} call sites, ${node.collapsed.calls} calls, each under ${pct(graph.collapse?.minShare ?? 0, 1)} of the run`);
+  if (node.collapsed !== null) {
+    // A depth cut's group holds call sites of any size; only a merge by share's are all small.
+    const why = node.path.at(-1) === 'deeper' ? 'everything called below this depth' : `each under ${pct(graph.collapse?.minShare ?? 0, 1)} of the run`;
+    lines.push(`merged: ${node.collapsed.nodes} call sites, ${node.collapsed.calls} calls, ${why}`);
+  }
   for (const target of node.targets) lines.push(`target: ${target}`);
   for (const key of orderMetrics(Object.keys(node.metrics)))
     lines.push(`${formatMetric(key, node.metrics[key]!)} (${metricMerge(key) === 'sum' ? 'sum' : metricMerge(key)} over calls)`);

@@ -64,11 +64,14 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
     flow: { groups: [...words('Call graph ', { fontSize: 15, bold: true }), ...words(`· ${subtitle}`, { fontSize: 11 })] },
   });
   if (hottest !== undefined) {
+    // Cut by depth, the slowest call site is inside a "… N deeper call sites" node: name it, not the group.
+    const named = graph.hottestInside ?? hottest;
+    const where = graph.hottestInside === null ? '' : ` (drawn inside "${hottest.name}")`;
     const metric =
       graph.options.highlight === 'self'
-        ? `self ${formatDurationNs(hottest.selfNs)} (${pct(hottest.selfNs, total)} of run)`
-        : `total ${formatDurationNs(hottest.totalNs)} (${pct(hottest.totalNs, total)} of run)`;
-    plainLine(`★ Slowest node (${highlightRule(graph)}): ${hottest.name} — ${metric}, ${hottest.calls} call${hottest.calls === 1 ? '' : 's'}`, 11, {
+        ? `self ${formatDurationNs(named.selfNs)} (${pct(named.selfNs, total)} of run)`
+        : `total ${formatDurationNs(named.totalNs)} (${pct(named.totalNs, total)} of run)`;
+    plainLine(`★ Slowest node (${highlightRule(graph)}): ${named.name} — ${metric}, ${named.calls} call${named.calls === 1 ? '' : 's'}${where}`, 11, {
       bold: true,
       color: HIGHLIGHT_BORDER,
     });

@@ -1,6 +1,7 @@
 import type { RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
 import { MinHeap } from './min-heap.js';
+import { threadKeyOf } from './span-thread.js';
 
 /**
  * Chrome Trace Event Format ("JSON object format"), as read by Perfetto,
@@ -110,7 +111,7 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
       }
     }
     const fits = (tid: number): boolean => {
-      if (laneOfTrack[tid] !== laneKey(span)) return false;
+      if (laneOfTrack[tid] !== threadKeyOf(span)) return false;
       const top = close(tid, startNs).at(-1);
       return top === undefined || isAncestor(top.span, span);
     };
@@ -135,12 +136,12 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
       }
       const lowestIdle = idle.peekKey();
       // An idle track of another thread or process is not this span's (a new track then).
-      if (lowestIdle !== undefined && (tid < 0 || lowestIdle < tid) && laneOfTrack[lowestIdle] === laneKey(span)) tid = lowestIdle;
+      if (lowestIdle !== undefined && (tid < 0 || lowestIdle < tid) && laneOfTrack[lowestIdle] === threadKeyOf(span)) tid = lowestIdle;
     }
     if (tid < 0) {
       tid = stacks.length;
       stacks.push([]);
-      laneOfTrack.push(laneKey(span));
+      laneOfTrack.push(threadKeyOf(span));
     }
     const stack = stacks[tid]!;
     const top = stack[stack.length - 1];
@@ -154,11 +155,6 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
     result.set(span.id, { tid, endNs: clippedEndNs });
   }
   return result;
-}
-
-/** Thread/process a span ran in: '' for the document's own main thread. */
-function laneKey(span: SpanRecord): string {
-  return span.pid === undefined && span.threadId === undefined ? '' : `${span.pid ?? ''}/${span.threadId ?? ''}`;
 }
 
 function parentOf(span: SpanRecord, byId: ReadonlyMap<string, SpanRecord>): SpanRecord | undefined {

@@ -92,6 +92,23 @@ describe('worker threads (reach)', () => {
     assertWorkerTree(readRun(json));
   });
 
+  it('span() and traced() in a worker, with no preset library and no target file: one tree, the worker under the span that created it', async () => {
+    const { traced, json } = await runPlainAndTraced(fixture('scripts/reach/manual-worker.mjs'), [], "the worker's answer as without stagescope");
+    assert.equal(traced.stdout, 'worker answered 42\n');
+    assert.match(traced.stderr, /note: the custom preset without --targets records only span\(\)\/traced\(\) spans/);
+    const index = spanIndex(readRun(json));
+    const [dispatch] = index.named('dispatch');
+    assert.equal(dispatch?.parentId, index.root.id);
+    const [worker] = index.children(dispatch!);
+    assert.equal(worker?.name, 'worker reach/manual-worker-thread.mjs');
+    const [infer] = index.children(worker!);
+    assert.deepEqual([infer?.name, infer?.stage, infer?.threadId], ['infer in worker', 'recognition', worker?.threadId]);
+    assert.deepEqual(
+      index.children(infer!).map((span) => [span.name, span.stage, span.threadId]),
+      [['decode', 'postprocess', worker?.threadId]],
+    );
+  });
+
   it('worker spans kept until the run ends are bounded by --max-spans; what was dropped is counted', async () => {
     const json = path.join(tempDir(), 'run.json');
     const result = await runCli(['run', '--targets', targets, '--json', json, '--quiet', '--max-spans', '2', '--', script]);

@@ -44,6 +44,32 @@ describe('child processes (reach)', () => {
     assert.deepEqual(doc.diagnostics, []);
   });
 
+  it('node --import stagescope/register: the children join the run too, and print nothing of their own', async () => {
+    const script = fixture('scripts/reach/children.mjs');
+    const plain = await runNode([script]);
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runNode(['--import', path.join(repoRoot, 'build/src/register/index.js'), script], {
+      env: { STAGESCOPE_TARGETS: targets, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, plain.stdout);
+    assert.equal(result.stderr, '', 'no tree, no warning from the children');
+    const doc = readRun(json);
+    const index = spanIndex(doc);
+    const children = index.children(index.named('pipeline')[0]!);
+    assert.deepEqual(
+      children.map((span) => span.name),
+      ['process reach/child.mjs forked', 'process reach/child.mjs spawned'],
+    );
+    for (const child of children) {
+      assert.ok(typeof child.pid === 'number' && child.pid !== doc.pid);
+      assert.deepEqual(
+        index.children(child).map((span) => `${span.name} ${span.pid === child.pid}`),
+        ['inferAsync true', 'infer true'],
+      );
+    }
+  });
+
   it('the API driver traces forked children too (NODE_OPTIONS carries the preset), and removes its temp directory', async () => {
     const before = new Set(readdirSync(os.tmpdir()).filter((name) => name.startsWith('stagescope-reach-')));
     const json = path.join(tempDir(), 'run.json');

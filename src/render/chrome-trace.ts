@@ -52,7 +52,7 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
   const byId = new Map(doc.spans.map((span) => [span.id, span]));
   const depthOf = new Map<string, number>();
   const depth = (span: SpanRecord): number => {
-    let known = depthOf.get(span.id);
+    const known = depthOf.get(span.id);
     if (known !== undefined) return known;
     // Walk up until a known depth; a step bound (not a visited set) guards against parent cycles without allocating.
     let value = 0;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
+import { assignLanes } from '../src/render/gantt.js';
 import { assertChildrenWithinParents, fixture, readRun, repoRoot, runCli, runNode, runPlainAndTraced, spanIndex, tempDir } from './helpers.js';
 
 const targets = fixture('targets/reach.yaml');
@@ -129,8 +131,10 @@ describe('worker threads (reach)', () => {
   it('the onnx worker pool example: InferenceSession runs of every worker, classification stage, own thread ids', async () => {
     const example = path.join(repoRoot, 'examples/workers/pool.mjs');
     const plain = await runNode([example, '4', '2']);
-    const json = path.join(tempDir(), 'run.json');
-    const traced = await runCli(['run', '--preset', 'onnx', '--json', json, '--quiet', '--', example, '4', '2']);
+    const dir = tempDir();
+    const json = path.join(dir, 'run.json');
+    const trace = path.join(dir, 'trace.json');
+    const traced = await runCli(['run', '--preset', 'onnx', '--json', json, '--trace', trace, '--quiet', '--', example, '4', '2']);
     assert.equal(traced.code, 0, traced.stderr);
     assert.equal(traced.stdout, plain.stdout);
     assert.equal(
@@ -149,6 +153,19 @@ describe('worker threads (reach)', () => {
       assert.ok(workers.some((worker) => worker.id === span.parentId && worker.threadId === span.threadId));
     }
     assert.equal(index.named(/^InferenceSession\.create /).length, 2);
+    // Own lanes: the Perfetto trace names a track per worker, and every worker span sits on its worker's
+    // track; no Gantt lane holds spans of two threads.
+    const events = (JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: { ph: string; name: string; tid: number; args?: Record<string, unknown> }[] })
+      .traceEvents;
+    const trackName = new Map(events.filter((event) => event.name === 'thread_name').map((event) => [event.tid, String(event.args?.name)]));
+    for (const worker of workers) {
+      const tracks = new Set(events.filter((event) => event.ph === 'X' && event.args?.threadId === worker.threadId).map((event) => event.tid));
+      assert.ok(tracks.size >= 1);
+      for (const tid of tracks) assert.match(trackName.get(tid) ?? '', new RegExp(`^worker ${worker.threadId}: `));
+    }
+    const threadsOfRow = new Map<number, Set<string>>();
+    for (const { span, row } of assignLanes(doc).bars) threadsOfRow.set(row, (threadsOfRow.get(row) ?? new Set()).add(String(span.threadId)));
+    for (const [row, threads] of threadsOfRow) assert.equal(threads.size, 1, `Gantt lane ${row} mixes threads ${[...threads].join(', ')}`);
   });
 
   it("the API driver's model rules reach the workers: every worker's runs get the rule's stage", async () => {

@@ -187,6 +187,9 @@ export function renderChromeTrace(doc: RunDocument): ChromeTrace {
     if (known === undefined || span.startNs < known.startNs) firstOnTrack.set(track.tid, span);
     const args: Record<string, unknown> = { stage: span.stage, target: span.target, status: span.status, selfUs: us(span.selfNs) };
     if (span.error !== null) args.error = `${span.error.name}: ${span.error.message}`;
+    // Where a merged worker's or child's span ran (its track says so too; a selected slice shows these).
+    if (span.threadId !== undefined) args.threadId = span.threadId;
+    if (span.pid !== undefined) args.pid = span.pid;
     if (track.endNs !== span.startNs + span.durationNs) args.durationUs = us(span.durationNs);
     if (Object.keys(span.attributes).length > 0) args.attributes = span.attributes;
     if (Object.keys(span.metrics).length > 0) args.metrics = span.metrics;

@@ -103,6 +103,20 @@ describe('manual spans: span() and traced()', () => {
     assert.ok(doc.diagnostics.some((diagnostic) => diagnostic.code === 'SS_TARGET_ENTRY_SCRIPT'));
     assert.equal(doc.spans.filter((s) => s.name === 'Engine.run').length, 1, 'the other target still works');
   });
+
+  it('a target whose function cannot be patched (frozen exports) gets a diagnostic pointing to span()', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const run = await runCli(['run', '--targets', fixture('targets/frozen.yaml'), '--quiet', '--json', json, '--', fixture('scripts/frozen.mjs')]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'PLATE\n', 'the app runs as without stagescope');
+    assert.match(
+      run.stderr,
+      /\[SS_TARGET_UNPATCHABLE\] .*frozen\.yaml:3: cannot wrap fake-frozen-lib#recognize .*not configurable or writable.*span\('name', \{ stage \}, fn\).*traced\(fn/,
+    );
+    const doc = readRun(json);
+    assert.ok(doc.diagnostics.some((diagnostic) => diagnostic.code === 'SS_TARGET_UNPATCHABLE'));
+    assert.equal(doc.wrappedCalls, 0);
+  });
 });
 
 describe('entry-script targets', () => {

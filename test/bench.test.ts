@@ -70,6 +70,8 @@ describe('stagescope bench', () => {
       'first',
       '--label-b',
       'second',
+      '--alpha',
+      '0.1',
       '--json',
       json,
       '--svg',
@@ -93,6 +95,7 @@ describe('stagescope bench', () => {
     );
     assert.match(result.stdout, /\nA: first \(2 runs\)\nB: second \(2 runs\)\n/);
     assert.match(result.stdout, /\nsummary: /);
+    assert.match(result.stdout, /shift B−A \[90% CI\]/, '--alpha reaches the comparison (1 − alpha intervals)');
     const doc = JSON.parse(readFileSync(json, 'utf8')) as BenchDocument;
     assert.equal(doc.schedule, 'interleaved');
     assert.deepEqual(
@@ -136,6 +139,7 @@ describe('stagescope bench', () => {
       [['bench', '--preset', 'onnx', '--', SCRIPT, '--', 'vs', '--'], /no script given on one side of "-- vs --"/],
       [['bench', '--preset', 'onnx', '--svg', 'x.svg', '--', SCRIPT], /--md and --svg draw a comparison/],
       [['bench', '--preset', 'onnx', '--', 'missing.mjs'], /script not found: missing\.mjs/],
+      [['bench', '--preset', 'onnx', '--alpha', '1', '--', SCRIPT], /--alpha must be a probability between 0 and 1, e\.g\. 0\.05, got 1/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,6 +42,32 @@ describe('child processes (reach)', () => {
       ],
     );
     assert.deepEqual(doc.diagnostics, []);
+  });
+
+  it('node --import stagescope/register: the children join the run too, and print nothing of their own', async () => {
+    const script = fixture('scripts/reach/children.mjs');
+    const plain = await runNode([script]);
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runNode(['--import', path.join(repoRoot, 'build/src/register/index.js'), script], {
+      env: { STAGESCOPE_TARGETS: targets, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, plain.stdout);
+    assert.equal(result.stderr, '', 'no tree, no warning from the children');
+    const doc = readRun(json);
+    const index = spanIndex(doc);
+    const children = index.children(index.named('pipeline')[0]!);
+    assert.deepEqual(
+      children.map((span) => span.name),
+      ['process reach/child.mjs forked', 'process reach/child.mjs spawned'],
+    );
+    for (const child of children) {
+      assert.ok(typeof child.pid === 'number' && child.pid !== doc.pid);
+      assert.deepEqual(
+        index.children(child).map((span) => `${span.name} ${span.pid === child.pid}`),
+        ['inferAsync true', 'infer true'],
+      );
+    }
   });
 
   it('the API driver traces forked children too (NODE_OPTIONS carries the preset), and removes its temp directory', async () => {
@@ -88,6 +114,51 @@ describe('child processes (reach)', () => {
     assert.ok(existsSync(json));
   });
 
+  it("a node process a child starts through a shell runs untraced: it never writes over the child's spans", async () => {
+    const done = path.join(tempDir(), 'done');
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runCli(['run', '--targets', targets, '--json', json, '--quiet', '--', fixture('scripts/reach/shell-parent.mjs'), done]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'grandchild done: true\n');
+    const doc = readRun(json);
+    const index = spanIndex(doc);
+    const [child] = index.children(index.named('pipeline')[0]!);
+    assert.equal(child?.name, `process reach/shell-child.mjs ${done}`);
+    assert.deepEqual(
+      index.children(child!).map((span) => `${span.name} ${span.pid === child!.pid}`),
+      ['infer true', 'infer true'],
+      "the child's own two calls, not the grandchild's one",
+    );
+    assert.equal(doc.wrappedCalls, 1 + 2);
+    assert.deepEqual(doc.diagnostics, []);
+  });
+
+  it('under NODE_OPTIONS=--import stagescope/register, a node process started through a shell that outlives the run leaves its --json alone', async () => {
+    const done = path.join(tempDir(), 'done');
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runNode([fixture('scripts/reach/shell-top.mjs'), done], {
+      env: {
+        NODE_OPTIONS: `--import ${path.join(repoRoot, 'build/src/register/index.js')}`,
+        STAGESCOPE_TARGETS: targets,
+        STAGESCOPE_JSON: json,
+        STAGESCOPE_QUIET: '1',
+      },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'top done\n');
+    const doc = readRun(json);
+    // The grandchild waits for the run's process to exit, works, writes its pid and exits: wait for all that.
+    for (let tries = 0; tries < 500 && !existsSync(done); tries++) await sleep(20);
+    const pid = Number(readFileSync(done, 'utf8'));
+    for (let tries = 0; tries < 500 && processAlive(pid); tries++) await sleep(20);
+    assert.ok(!processAlive(pid), 'the grandchild has exited');
+    assert.deepEqual(readRun(json), doc, "the run document is still the run's own");
+    assert.deepEqual(
+      doc.spans.map((span) => span.name),
+      ['run', 'infer'],
+    );
+  });
+
   it("the onnx fork example: each child's session load and run, classification stage, under its process span", async () => {
     const example = path.join(repoRoot, 'examples/fork/parent.mjs');
     const plain = await runNode([example]);
@@ -113,3 +184,12 @@ describe('child processes (reach)', () => {
     }
   });
 });
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

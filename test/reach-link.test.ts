@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { parseLink, portableOptions, REACH_ENV, type ReachLink } from '../src/reach/link.js';
 import { linkedPresetOptions } from '../src/register/linked-mode.js';
 import { keptPresetFields } from '../src/presets/options/preset-fields.js';
 import { linkedEnvPairs } from '../src/reach/spawn-patch.js';
+import { unlinkedEnvPairs, withoutStagescopeImports } from '../src/reach/unlinked-env.js';
+import { repoRoot } from './helpers.js';
 
 const link: ReachLink = {
   linkId: '1-0-1',
@@ -67,6 +70,27 @@ describe('what a traced run hands to its workers and children (reach links)', ()
       again.find((pair) => pair.startsWith('NODE_OPTIONS=')),
       nodeOptions,
     );
+  });
+
+  it("any other child (a shell) gets the app's environment without stagescope's link and --import", () => {
+    const register = path.join(repoRoot, 'build/src/register');
+    const linked = `--import=${pathToFileURL(path.join(register, 'linked.js')).href}`;
+    assert.deepEqual(unlinkedEnvPairs(['PATH=/bin', `NODE_OPTIONS=--max-old-space-size=100 ${linked}`, `${REACH_ENV}={"linkId":"x"}`, 'A=b=c']), [
+      'PATH=/bin',
+      'NODE_OPTIONS=--max-old-space-size=100',
+      'A=b=c',
+    ]);
+    assert.deepEqual(unlinkedEnvPairs([`NODE_OPTIONS=${linked}`, 'B=1']), ['B=1'], 'nothing left: no NODE_OPTIONS at all');
+    assert.equal(unlinkedEnvPairs(['PATH=/bin', 'NODE_OPTIONS=--max-old-space-size=100']), undefined, 'nothing of ours: the pairs are left alone');
+    const cases: [string, string][] = [
+      ['--import stagescope/register/onnx --trace-warnings', '--trace-warnings'],
+      ['--import=stagescope/register', ''],
+      [`--enable-source-maps --import ${path.join(register, 'index.js')}`, '--enable-source-maps'],
+      [`--import "${path.join(register, 'ocr.js')}" -r ./setup.cjs`, '-r ./setup.cjs'],
+      ['--import ./my-register.js --import=stagescope-other/register', '--import ./my-register.js --import=stagescope-other/register'],
+      ['--title="a b" --import stagescope/register/tfjs.js', '--title="a b"'],
+    ];
+    for (const [given, kept] of cases) assert.equal(withoutStagescopeImports(given), kept, given);
   });
 
   it('ignores a malformed link (the process then runs as if untraced)', () => {

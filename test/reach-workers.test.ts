@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
+import { assignLanes } from '../src/render/gantt.js';
 import { assertChildrenWithinParents, fixture, readRun, repoRoot, runCli, runNode, runPlainAndTraced, spanIndex, tempDir } from './helpers.js';
 
 const targets = fixture('targets/reach.yaml');
@@ -92,6 +94,23 @@ describe('worker threads (reach)', () => {
     assertWorkerTree(readRun(json));
   });
 
+  it('span() and traced() in a worker, with no preset library and no target file: one tree, the worker under the span that created it', async () => {
+    const { traced, json } = await runPlainAndTraced(fixture('scripts/reach/manual-worker.mjs'), [], "the worker's answer as without stagescope");
+    assert.equal(traced.stdout, 'worker answered 42\n');
+    assert.match(traced.stderr, /note: the custom preset without --targets records only span\(\)\/traced\(\) spans/);
+    const index = spanIndex(readRun(json));
+    const [dispatch] = index.named('dispatch');
+    assert.equal(dispatch?.parentId, index.root.id);
+    const [worker] = index.children(dispatch!);
+    assert.equal(worker?.name, 'worker reach/manual-worker-thread.mjs');
+    const [infer] = index.children(worker!);
+    assert.deepEqual([infer?.name, infer?.stage, infer?.threadId], ['infer in worker', 'recognition', worker?.threadId]);
+    assert.deepEqual(
+      index.children(infer!).map((span) => [span.name, span.stage, span.threadId]),
+      [['decode', 'postprocess', worker?.threadId]],
+    );
+  });
+
   it('worker spans kept until the run ends are bounded by --max-spans; what was dropped is counted', async () => {
     const json = path.join(tempDir(), 'run.json');
     const result = await runCli(['run', '--targets', targets, '--json', json, '--quiet', '--max-spans', '2', '--', script]);
@@ -112,8 +131,10 @@ describe('worker threads (reach)', () => {
   it('the onnx worker pool example: InferenceSession runs of every worker, classification stage, own thread ids', async () => {
     const example = path.join(repoRoot, 'examples/workers/pool.mjs');
     const plain = await runNode([example, '4', '2']);
-    const json = path.join(tempDir(), 'run.json');
-    const traced = await runCli(['run', '--preset', 'onnx', '--json', json, '--quiet', '--', example, '4', '2']);
+    const dir = tempDir();
+    const json = path.join(dir, 'run.json');
+    const trace = path.join(dir, 'trace.json');
+    const traced = await runCli(['run', '--preset', 'onnx', '--json', json, '--trace', trace, '--quiet', '--', example, '4', '2']);
     assert.equal(traced.code, 0, traced.stderr);
     assert.equal(traced.stdout, plain.stdout);
     assert.equal(
@@ -132,6 +153,19 @@ describe('worker threads (reach)', () => {
       assert.ok(workers.some((worker) => worker.id === span.parentId && worker.threadId === span.threadId));
     }
     assert.equal(index.named(/^InferenceSession\.create /).length, 2);
+    // Own lanes: the Perfetto trace names a track per worker, and every worker span sits on its worker's
+    // track; no Gantt lane holds spans of two threads.
+    const events = (JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: { ph: string; name: string; tid: number; args?: Record<string, unknown> }[] })
+      .traceEvents;
+    const trackName = new Map(events.filter((event) => event.name === 'thread_name').map((event) => [event.tid, String(event.args?.name)]));
+    for (const worker of workers) {
+      const tracks = new Set(events.filter((event) => event.ph === 'X' && event.args?.threadId === worker.threadId).map((event) => event.tid));
+      assert.ok(tracks.size >= 1);
+      for (const tid of tracks) assert.match(trackName.get(tid) ?? '', new RegExp(`^worker ${worker.threadId}: `));
+    }
+    const threadsOfRow = new Map<number, Set<string>>();
+    for (const { span, row } of assignLanes(doc).bars) threadsOfRow.set(row, (threadsOfRow.get(row) ?? new Set()).add(String(span.threadId)));
+    for (const [row, threads] of threadsOfRow) assert.equal(threads.size, 1, `Gantt lane ${row} mixes threads ${[...threads].join(', ')}`);
   });
 
   it("the API driver's model rules reach the workers: every worker's runs get the rule's stage", async () => {

@@ -4,7 +4,8 @@ import { assignLanes, renderGantt } from '../src/render/gantt.js';
 import { STAGE_COLORS } from '../src/render/palette.js';
 import { readFileSync } from 'node:fs';
 import type { RunDocument } from '../src/core/run-document.js';
-import { fixture } from './helpers.js';
+import type { SpanRecord } from '../src/core/types.js';
+import { fixture, spanRecord } from './helpers.js';
 import { assertGolden, bigRun, ocrRun } from './render-helpers.js';
 import { allElements, parseXml, textContent, type XmlElement } from './xml-check.js';
 
@@ -65,6 +66,43 @@ describe('Gantt chart', () => {
     );
     // Three parallel tesseract workers: three lanes.
     assert.equal(new Set(rows('tesseract worker.recognize')).size, 3);
+  });
+
+  it('gives each worker thread and child process lanes of its own, shared with no main-thread span nor another thread', () => {
+    // Sequential on the clock: main prep → worker a → worker b → child process → main post. Without
+    // their own lanes all five would share lane 1, and their children lane 2.
+    const ms = 1e6;
+    const span = (id: string, parentId: string | null, name: string, startMs: number, durationMs: number, where: Partial<SpanRecord> = {}) =>
+      spanRecord({ id, parentId, name, startNs: startMs * ms, durationNs: durationMs * ms, ...where });
+    const doc = {
+      ...ocrRun(),
+      durationNs: 500 * ms,
+      spans: [
+        span('1', null, 'run', 0, 500),
+        span('2', '1', 'prep', 0, 100),
+        span('3', '2', 'decode', 10, 50),
+        span('w2:1', '1', 'worker a', 100, 100, { threadId: 2 }),
+        span('w2:2', 'w2:1', 'infer a', 120, 60, { threadId: 2 }),
+        span('w3:1', '1', 'worker b', 200, 100, { threadId: 3 }),
+        span('w3:2', 'w3:1', 'infer b', 220, 60, { threadId: 3 }),
+        span('p9:1', '1', 'process child', 300, 100, { pid: 9 }),
+        span('p9:2', 'p9:1', 'infer c', 320, 60, { pid: 9 }),
+        span('4', '1', 'post', 400, 50),
+        span('5', '4', 'encode', 410, 20),
+      ],
+    };
+    const { bars: placed } = assignLanes(doc);
+    const where = (bar: { span: SpanRecord }) => `${bar.span.pid ?? ''}/${bar.span.threadId ?? ''}`;
+    const threadsOfRow = new Map<number, Set<string>>();
+    for (const bar of placed) threadsOfRow.set(bar.row, (threadsOfRow.get(bar.row) ?? new Set()).add(where(bar)));
+    for (const [row, threads] of threadsOfRow) assert.equal(threads.size, 1, `lane ${row} mixes ${[...threads].join(' and ')}`);
+    const rowOf = (name: string) => placed.find((bar) => bar.span.name === name)!.row;
+    assert.equal(rowOf('post'), rowOf('prep'), 'sequential main-thread spans still share a lane');
+    assert.equal(new Set(['worker a', 'worker b', 'process child'].map(rowOf)).size, 3);
+    const titles = bars(renderGantt(doc)).map((bar) => bar.title);
+    assert.ok(titles.some((title) => title.startsWith('infer b\n') && title.includes('\nran in: worker thread 3')));
+    assert.ok(titles.some((title) => title.startsWith('infer c\n') && title.includes('\nran in: process 9')));
+    assert.ok(!titles.some((title) => title.startsWith('post\n') && title.includes('ran in:')));
   });
 
   it('colours bars by stage from the fixed palette, names them when they fit, and has a tooltip on each', () => {

@@ -63,6 +63,7 @@ async function hammer(port: number, scope: ServeScope, routeTemplate: boolean): 
     if (i % 3 === 0) assert.equal(id, `req-${i}`, 'a sane incoming request id is echoed');
     else assert.match(id as string, UUID, 'a missing or hostile request id is replaced by a generated one');
     assert.match(String(reply.headers['x-latency']), LATENCY);
+    assert.equal(reply.headers['access-control-expose-headers'], 'x-request-id, x-latency', 'a browser on another origin may read both');
     const tree = scope.store.get(id as string);
     assert.ok(tree !== undefined, `request ${i} is in the store`);
     assertTree(tree);

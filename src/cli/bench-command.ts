@@ -60,6 +60,18 @@ const BENCH_FLAGS = {
     help: 'smallest change that counts, in %',
     defaultValue: DEFAULT_COMPARE_OPTIONS.thresholdPercent,
   },
+  minDeltaMs: {
+    type: numberType(0, 'milliseconds ≥ 0, e.g. 1'),
+    flag: { name: '--min-delta-ms', value: 'MS' },
+    help: 'smallest change that counts, in ms',
+    defaultValue: DEFAULT_COMPARE_OPTIONS.minDeltaNs / 1e6,
+  },
+  alpha: {
+    type: numberType(0, 'a probability between 0 and 1, e.g. 0.05'),
+    flag: { name: '--alpha', value: 'P' },
+    help: 'with "vs": family-wise significance level over all rows (docs/compare-statistics.md)',
+    defaultValue: DEFAULT_COMPARE_OPTIONS.alpha,
+  },
   maxSpans: { ...RUN_OPTIONS.maxSpans, help: 'spans kept in memory per run' },
   nodeArgs: RUN_OPTIONS.nodeArgs,
   showOutput: { type: switchType, flag: { name: '--show-output' }, help: "let the scripts' stdout/stderr through" },
@@ -90,6 +102,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (help) {
     process.stdout.write(benchUsage());
     return 0;
+  }
+  // Checked before any run starts: a bad level found after ten minutes of runs would waste them.
+  if (values.alpha !== undefined && !(values.alpha > 0 && values.alpha < 1)) {
+    throw new CliError(`--alpha must be a probability between 0 and 1, e.g. 0.05, got ${values.alpha}`);
   }
   const commands = splitVariants([...positionals, ...rest]);
   if (commands.some((command) => command.length === 0))
@@ -124,7 +140,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
   process.stdout.write(renderBenchTable(doc));
   if (values.json !== undefined) writeOutput(values.json, `${JSON.stringify(doc)}\n`, 'bench document');
   if (doc.variants.length === 2) {
-    const comparison = compareBenchVariants(doc, { thresholdPercent: values.threshold });
+    const comparison = compareBenchVariants(doc, {
+      thresholdPercent: values.threshold,
+      ...(values.minDeltaMs === undefined ? {} : { minDeltaNs: values.minDeltaMs * 1e6 }),
+      ...(values.alpha === undefined ? {} : { alpha: values.alpha }),
+    });
     process.stdout.write(`\n${renderComparisonTable(comparison)}`);
     if (values.md !== undefined) writeOutput(values.md, renderComparisonMarkdown(comparison), 'Markdown table');
     if (values.svg !== undefined) writeOutput(values.svg, renderComparisonSvg(comparison), 'comparison chart');

@@ -53,7 +53,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   // child hands over: the child may exit before Graphviz (async wasm) could load in it.
   const { svg, html, ...childSettings } = settings;
   const traced: TracedRunOptions = { command, settings: childSettings };
-  validateTracedRun(traced);
+  const targetFiles = validateTracedRun(traced);
+  if ((settings.preset ?? RUN_OPTIONS.preset.defaultValue) === 'custom' && targetFiles.length === 0 && settings.quiet !== true) {
+    // Not an error: a script with its own span()/traced() calls needs no target (as under --import and
+    // the API driver); but a forgotten --preset should not look like a run with nothing in it.
+    process.stderr.write(
+      'stagescope: note: the custom preset without --targets records only span()/traced() spans (and the workers and child processes they start); choose a library preset with --preset or pass --targets FILE\n',
+    );
+  }
   const svgFile = svg === undefined ? undefined : path.resolve(svg);
   const htmlFile = html === undefined ? undefined : path.resolve(html);
   const handoffDir = svgFile === undefined && htmlFile === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'stagescope-run-'));

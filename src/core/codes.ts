@@ -39,7 +39,10 @@ export const DIAGNOSTIC_CODES = {
     meaning: "a target's module is not installed (resolved from the script's folder); its targets are skipped",
   },
   SS_TARGET_EXPORT_MISSING: { area: 'instrument', meaning: 'the module has no such export in the installed version; that target is skipped' },
-  SS_TARGET_UNPATCHABLE: { area: 'instrument', meaning: 'the export exists but cannot be wrapped (not a function, a non-configurable property)' },
+  SS_TARGET_UNPATCHABLE: {
+    area: 'instrument',
+    meaning: 'the export exists but cannot be wrapped (not a function, a non-configurable property); the message points to span()/traced()',
+  },
   SS_TARGET_HOOK_UNKNOWN: { area: 'instrument', meaning: 'a target names a `hook` that is not registered' },
   SS_TARGET_ENTRY_SCRIPT: {
     area: 'instrument',

@@ -60,9 +60,6 @@ export function validateTracedRun(options: TracedRunOptions): string[] {
       throw new CliError(`${file}: cannot read the targets: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (preset === 'custom' && targets.length === 0) {
-    throw new CliError('the custom preset has no built-in targets: pass --targets FILE, or choose a preset with --preset');
-  }
   return targets;
 }
 

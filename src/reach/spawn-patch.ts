@@ -2,6 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { guarded } from '../core/guarded.js';
 import { REACH_ENV, type ReachLink } from './link.js';
+import { unlinkedEnvPairs } from './unlinked-env.js';
 import { LINKED_REGISTER_URL } from './worker-patch.js';
 
 /** Who decides, per new node child process, whether and how it is linked. */
@@ -28,8 +29,11 @@ let original: SpawnMethod | null = null;
  * child's environment is a list of `KEY=VALUE` pairs. For a node child (the
  * file is this node binary, or `node`/`nodejs`), the copy passed on gets
  * `STAGESCOPE_REACH` (the link) and `--import <register/linked>` appended to
- * `NODE_OPTIONS`; the app's own options object is not modified. `spawnSync`
- * and `execSync` do not go through here and stay untraced.
+ * `NODE_OPTIONS`; the app's own options object is not modified. Any other
+ * child (a shell, another program) gets the app's environment without
+ * stagescope's link and `--import`, so a node process it starts runs untraced
+ * instead of as a stray traced process. `spawnSync` and `execSync` do not go
+ * through here and stay untraced.
  */
 export function installSpawnPatch(active: ChildLinker): void {
   linker = active;
@@ -40,18 +44,25 @@ export function installSpawnPatch(active: ChildLinker): void {
   const wrapped: SpawnMethod = function spawn(this: ChildProcess, options: SpawnInternals, ...rest: unknown[]): unknown {
     const linked = guarded('SS_REACH_CHILD_FAILED', 'could not prepare a child process for tracing (it runs untraced)', () => linkedSpawn(options));
     const result = Reflect.apply(spawnOriginal, this, [linked?.options ?? options, ...rest]);
-    if (linked !== undefined) linker?.childStarted(linked.link, this.pid);
+    if (linked?.link !== undefined) linker?.childStarted(linked.link, this.pid);
     return result;
   };
   Object.defineProperty(wrapped, 'length', { value: spawnOriginal.length });
   proto.spawn = wrapped;
 }
 
-/** The link and the options to pass on for a node child while linking is on; undefined to leave the call alone. */
-function linkedSpawn(options: SpawnInternals): { link: ReachLink; options: SpawnInternals } | undefined {
-  if (linker === null || options === null || typeof options !== 'object' || !isNodeFile(options.file) || !Array.isArray(options.envPairs)) return undefined;
-  const link = linker.linkChild(childLabel(options.args));
-  return link === undefined ? undefined : { link, options: { ...options, envPairs: linkedEnvPairs(options.envPairs as unknown[], link) } };
+/**
+ * The options to pass on while the patch is installed: for a node child of an
+ * active run, linked (with its link); for any other child (a shell, another
+ * program, a node child when no run is active), without stagescope's link and
+ * `--import` (unlinked-env.ts). Undefined to leave the call alone.
+ */
+function linkedSpawn(options: SpawnInternals): { link?: ReachLink; options: SpawnInternals } | undefined {
+  if (linker === null || options === null || typeof options !== 'object' || !Array.isArray(options.envPairs)) return undefined;
+  const link = isNodeFile(options.file) ? linker.linkChild(childLabel(options.args)) : undefined;
+  if (link !== undefined) return { link, options: { ...options, envPairs: linkedEnvPairs(options.envPairs as unknown[], link) } };
+  const envPairs = unlinkedEnvPairs(options.envPairs as unknown[]);
+  return envPairs === undefined ? undefined : { options: { ...options, envPairs } };
 }
 
 export function uninstallSpawnPatch(): void {

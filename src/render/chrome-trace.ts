@@ -1,6 +1,7 @@
 import type { RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
 import { MinHeap } from './min-heap.js';
+import { threadKeyOf } from './span-thread.js';
 
 /**
  * Chrome Trace Event Format ("JSON object format"), as read by Perfetto,
@@ -51,7 +52,7 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
   const byId = new Map(doc.spans.map((span) => [span.id, span]));
   const depthOf = new Map<string, number>();
   const depth = (span: SpanRecord): number => {
-    let known = depthOf.get(span.id);
+    const known = depthOf.get(span.id);
     if (known !== undefined) return known;
     // Walk up until a known depth; a step bound (not a visited set) guards against parent cycles without allocating.
     let value = 0;
@@ -110,7 +111,7 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
       }
     }
     const fits = (tid: number): boolean => {
-      if (laneOfTrack[tid] !== laneKey(span)) return false;
+      if (laneOfTrack[tid] !== threadKeyOf(span)) return false;
       const top = close(tid, startNs).at(-1);
       return top === undefined || isAncestor(top.span, span);
     };
@@ -135,12 +136,12 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
       }
       const lowestIdle = idle.peekKey();
       // An idle track of another thread or process is not this span's (a new track then).
-      if (lowestIdle !== undefined && (tid < 0 || lowestIdle < tid) && laneOfTrack[lowestIdle] === laneKey(span)) tid = lowestIdle;
+      if (lowestIdle !== undefined && (tid < 0 || lowestIdle < tid) && laneOfTrack[lowestIdle] === threadKeyOf(span)) tid = lowestIdle;
     }
     if (tid < 0) {
       tid = stacks.length;
       stacks.push([]);
-      laneOfTrack.push(laneKey(span));
+      laneOfTrack.push(threadKeyOf(span));
     }
     const stack = stacks[tid]!;
     const top = stack[stack.length - 1];
@@ -154,11 +155,6 @@ export function assignTracks(doc: Pick<RunDocument, 'spans'>): Map<string, Track
     result.set(span.id, { tid, endNs: clippedEndNs });
   }
   return result;
-}
-
-/** Thread/process a span ran in: '' for the document's own main thread. */
-function laneKey(span: SpanRecord): string {
-  return span.pid === undefined && span.threadId === undefined ? '' : `${span.pid ?? ''}/${span.threadId ?? ''}`;
 }
 
 function parentOf(span: SpanRecord, byId: ReadonlyMap<string, SpanRecord>): SpanRecord | undefined {
@@ -191,6 +187,9 @@ export function renderChromeTrace(doc: RunDocument): ChromeTrace {
     if (known === undefined || span.startNs < known.startNs) firstOnTrack.set(track.tid, span);
     const args: Record<string, unknown> = { stage: span.stage, target: span.target, status: span.status, selfUs: us(span.selfNs) };
     if (span.error !== null) args.error = `${span.error.name}: ${span.error.message}`;
+    // Where a merged worker's or child's span ran (its track says so too; a selected slice shows these).
+    if (span.threadId !== undefined) args.threadId = span.threadId;
+    if (span.pid !== undefined) args.pid = span.pid;
     if (track.endNs !== span.startNs + span.durationNs) args.durationUs = us(span.durationNs);
     if (Object.keys(span.attributes).length > 0) args.attributes = span.attributes;
     if (Object.keys(span.metrics).length > 0) args.metrics = span.metrics;

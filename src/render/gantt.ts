@@ -7,6 +7,7 @@ import { probeLanes } from './gantt-probe-lanes.js';
 import { LanePacker } from './lane-packer.js';
 import { hideShortSpans } from './min-duration.js';
 import { buildTree, type TreeNode } from './span-tree.js';
+import { threadKeyOf, threadLabelOf } from './span-thread.js';
 import { effectiveStages, stageTotals } from './stage-totals.js';
 import { escapeXml } from './svg-escape.js';
 import { layoutFlow, swatchLabel, words, type FlowGroup, type FlowParagraph } from './text/flow.js';
@@ -56,7 +57,10 @@ const TOUCH_TOLERANCE_NS = 1000;
  * parent's subtree: each child takes the first block of lanes (as tall as its
  * own subtree) that is free at its start. Sequential children (det → cls → rec)
  * share one lane; concurrent ones (parallel workers, Promise.all) get
- * separate lanes, so no two bars ever overlap.
+ * separate lanes, so no two bars ever overlap. A child that ran in another
+ * thread or process than its parent (a worker's or child process's root span)
+ * gets lanes of its own for its whole subtree, shared with no sibling before or
+ * after it: a lane never mixes two threads, as the Perfetto trace's tracks don't.
  */
 export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]; rows: number } {
   const bars: GanttBar[] = [];
@@ -74,9 +78,11 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
       const placed = placedOf.get(child)!;
       placedOf.delete(child);
       const freeAtNs = child.span.startNs + TOUCH_TOLERANCE_NS;
-      const endNs = child.span.startNs + Math.max(child.span.durationNs, 1);
+      const ownLanes = threadKeyOf(child.span) !== threadKeyOf(node.span);
+      // Another thread's subtree: new rows, busy for good (no later sibling reuses them).
+      const endNs = ownLanes ? Infinity : child.span.startNs + Math.max(child.span.durationNs, 1);
       // The first row free at the child's start; a taller block also needs the rows below it free.
-      let offset = packer.firstFree(freeAtNs);
+      let offset = ownLanes ? packer.rows : packer.firstFree(freeAtNs);
       for (;;) {
         let blocked = -1;
         for (let row = offset + 1; row < offset + placed.height && row < packer.rows; row += 1) {
@@ -193,7 +199,7 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
         swatchLabel(STAGE_COLORS[stage], stage === 'none' ? 'no stage' : stage, { fontSize: 11 }, { stroke: '#333333' }),
       ),
       ...words(
-        "lanes: a span sits under its parent; concurrent spans get their own lanes · pale = no stage of its own (parent's colour) · red outline = failed · hover a bar for details",
+        `lanes: a span sits under its parent; concurrent spans${doc.spans.some((span) => threadKeyOf(span) !== '') ? ', and each worker thread or child process,' : ''} get their own lanes · pale = no stage of its own (parent's colour) · red outline = failed · hover a bar for details`,
         { fontSize: 11, fill: '#555555' },
       ),
     ],
@@ -324,6 +330,8 @@ function tooltip(span: SpanRecord, probes: (span: SpanRecord) => string): string
   ];
   if (span.status !== 'ok') lines.push(`status: ${span.status}${span.error === null ? '' : ` (${span.error.name}: ${span.error.message})`}`);
   if (span.target !== null) lines.push(`target: ${span.target}`);
+  const thread = threadLabelOf(span);
+  if (thread !== '') lines.push(`ran in: ${thread}`);
   const probeText = probes(span);
   if (probeText !== '') lines.push(`probes: ${probeText}`);
   return lines.join('\n');

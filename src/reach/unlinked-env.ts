@@ -1,0 +1,111 @@
+import { fileURLToPath } from 'node:url';
+import { REACH_ENV } from './link.js';
+
+/** stagescope's register folder, as a file URL and as a path: `--import` may name it either way. */
+const REGISTER_DIR_URL = new URL('../register/', import.meta.url).href;
+const REGISTER_DIR_PATH = fileURLToPath(REGISTER_DIR_URL);
+/** `--import stagescope/register`, `stagescope/register/onnx`, `…/onnx.js`. */
+const BARE_REGISTER = /^stagescope\/register(?:\/[\w-]+(?:\.js)?)?$/;
+
+/**
+ * The environment pairs for a child process that is NOT linked to the run (a
+ * shell, another program, or a node child started when no run is active),
+ * without what stagescope put there: the run's link (`STAGESCOPE_REACH`) and
+ * stagescope's `--import` in `NODE_OPTIONS`. Otherwise a node process started
+ * through a shell (`exec('node x.js')`, `spawn(cmd, { shell: true })`) would
+ * inherit them and run as a traced process of its own: as a linked child it
+ * wrote its spans over those of the child that started it (same link, same
+ * file), and under `NODE_OPTIONS=--import stagescope/register` it printed its own
+ * tree and overwrote the run's `--json`. Such a process runs untraced, as it
+ * would without stagescope (docs/workers-and-processes.md, "Limits").
+ *
+ * Undefined when there is nothing to take out: the app's pairs are passed on
+ * as they are.
+ */
+export function unlinkedEnvPairs(pairs: readonly unknown[]): unknown[] | undefined {
+  let changed = false;
+  const out: unknown[] = [];
+  for (const pair of pairs) {
+    if (typeof pair === 'string' && pair.startsWith(`${REACH_ENV}=`)) {
+      changed = true;
+      continue;
+    }
+    if (typeof pair === 'string' && pair.startsWith('NODE_OPTIONS=')) {
+      const before = pair.slice('NODE_OPTIONS='.length);
+      const after = withoutStagescopeImports(before);
+      if (after !== before) {
+        changed = true;
+        if (after.trim() !== '') out.push(`NODE_OPTIONS=${after}`);
+        continue;
+      }
+    }
+    out.push(pair);
+  }
+  return changed ? out : undefined;
+}
+
+/**
+ * `NODE_OPTIONS` without the `--import` options that load stagescope's register
+ * modules (`--import=X` or `--import X`; X a bare `stagescope/register…`
+ * specifier, or a path or file URL inside stagescope's register folder). Every
+ * other option is kept as written (Node's own quoting: double quotes, with
+ * backslash escapes inside them).
+ */
+export function withoutStagescopeImports(nodeOptions: string): string {
+  const tokens = tokenize(nodeOptions);
+  const kept: string[] = [];
+  let removed = false;
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index]!;
+    if (token.value.startsWith('--import=') && isStagescopeRegister(token.value.slice('--import='.length))) {
+      removed = true;
+      continue;
+    }
+    const next = tokens[index + 1];
+    if (token.value === '--import' && next !== undefined && isStagescopeRegister(next.value)) {
+      removed = true;
+      index += 1;
+      continue;
+    }
+    kept.push(token.raw);
+  }
+  return removed ? kept.join(' ') : nodeOptions;
+}
+
+function isStagescopeRegister(specifier: string): boolean {
+  if (BARE_REGISTER.test(specifier)) return true;
+  if (specifier.startsWith(REGISTER_DIR_URL)) return true;
+  return specifier.startsWith(REGISTER_DIR_PATH);
+}
+
+/** NODE_OPTIONS split as Node splits it: on spaces outside double quotes. `raw` is the text as written. */
+function tokenize(text: string): { raw: string; value: string }[] {
+  const tokens: { raw: string; value: string }[] = [];
+  let raw = '';
+  let value = '';
+  let quoted = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index]!;
+    if (quoted && char === '\\' && index + 1 < text.length) {
+      raw += char + text[index + 1]!;
+      value += text[index + 1]!;
+      index += 1;
+      continue;
+    }
+    if (char === '"') {
+      quoted = !quoted;
+      raw += char;
+      continue;
+    }
+    if (!quoted && /\s/.test(char)) {
+      if (raw !== '') tokens.push({ raw, value });
+      raw = '';
+      value = '';
+      continue;
+    }
+    raw += char;
+    value += char;
+  }
+  if (raw !== '') tokens.push({ raw, value });
+  return tokens;
+}

@@ -9,7 +9,7 @@ import { renderDot } from '../src/render/call-graph/dot.js';
 import { renderCallGraphSvg } from '../src/render/call-graph/svg.js';
 import { assignTracks, renderChromeTrace } from '../src/render/chrome-trace.js';
 import { assignLanes, renderGantt } from '../src/render/gantt.js';
-import { renderTextTree } from '../src/render/text-tree.js';
+import { MAX_INDENT_LEVELS, renderTextTree } from '../src/render/text-tree.js';
 import { readRun, runCli, spanRecord, tempDir } from './helpers.js';
 import { ocrRun } from './render-helpers.js';
 import { allElements, parseXml } from './xml-check.js';
@@ -88,6 +88,21 @@ describe('render: deep and wide runs', () => {
     const svg = await renderCallGraphSvg(doc);
     assert.ok(allElements(parseXml(svg)).some((element) => element.name === 'g' && element.attributes.class === 'node'));
     assert.match(svg, /all below depth \d+/);
+  });
+
+  it('keeps the text tree printable 20,000 levels deep: indentation clipped past MAX_INDENT_LEVELS, marked ⋯', () => {
+    // Full indentation would be 3 characters × 20,000 levels on each of 20,000 lines: past V8's longest string.
+    const lines = renderTextTree(deepRun(20_000), { formatClock: () => 'T' })
+      .trimEnd()
+      .split('\n');
+    assert.equal(lines.length, 20_000);
+    assert.ok(Math.max(...lines.map((line) => line.length)) < 300, 'every line stays short');
+    // Level k (k ≥ 1) is indented 2 + 3 × (k − 1) characters before its "└─ ".
+    const indentOf = (level: number): string => lines[level]!.slice(lines[level]!.indexOf('%] ') + 3, lines[level]!.indexOf('└─ '));
+    assert.equal(indentOf(MAX_INDENT_LEVELS + 1), ' '.repeat(2 + 3 * MAX_INDENT_LEVELS), 'drawn in full up to the limit');
+    assert.equal(indentOf(MAX_INDENT_LEVELS + 2), `⋯ ${' '.repeat(3 * MAX_INDENT_LEVELS)}`, 'deeper lines say the outer levels are not drawn');
+    assert.equal(indentOf(19_999), indentOf(MAX_INDENT_LEVELS + 2), 'the indentation stops growing');
+    assert.match(lines[19_999]!, /└─ recurse depth 19999 \(/);
   });
 
   it('`stagescope render` of a 3,000-deep run writes every picture and exits 0', async () => {

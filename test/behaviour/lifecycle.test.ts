@@ -98,6 +98,30 @@ describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => 
     }
   });
 
+  it('20,000 nested spans (async recursion through a traced function): exit 0, same output, the document written, the tree drawn', async () => {
+    const script = scenario('deep-nesting.cjs');
+    const levels = 20_000;
+    const targets = fixture('targets/deep.yaml');
+    const plain = await observe(launch('plain', script, [String(levels)], { targets }));
+    assert.deepEqual([plain.code, plain.stdout], [0, `reached depth ${levels}\n`]);
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script, [String(levels)], { targets, tree: true }));
+      assert.equal(traced.code, 0, `${mode}: exit code (stderr: ${traced.stderr.slice(-2000)})`);
+      assert.equal(traced.stdout, plain.stdout, `${mode}: stdout`);
+      assert.equal(traced.doc?.spans.length, levels + 2, `${mode}: run, the script's call and every level in the document`);
+      const treeLines = traced.stderr.split('\n').filter((line) => line.startsWith('['));
+      assert.equal(treeLines.length, levels + 2, `${mode}: one tree line per span`);
+      // The indentation stops growing (outer levels shown as ⋯), so the tree stays printable.
+      assert.ok(Math.max(...treeLines.map((line) => line.length)) < 400, `${mode}: lines stay short`);
+      assert.ok(treeLines.at(-1)!.includes('⋯ '), `${mode}: deep lines say outer levels are not drawn`);
+      assert.deepEqual(
+        traced.stagescopeLines.filter((line) => line.includes('error')),
+        [],
+        mode,
+      );
+    }
+  });
+
   it('ESM live bindings: a traced `export let` that the library reassigns stays live; import.meta.url unchanged', async () => {
     const script = scenario('esm-live-binding.mjs');
     const targets = fixture('targets/esm-live.yaml');

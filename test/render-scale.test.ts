@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { RUN_FORMAT, type RunDocument } from '../src/core/run-document.js';
@@ -10,7 +10,7 @@ import { renderCallGraphSvg } from '../src/render/call-graph/svg.js';
 import { assignTracks, renderChromeTrace } from '../src/render/chrome-trace.js';
 import { assignLanes, renderGantt } from '../src/render/gantt.js';
 import { MAX_INDENT_LEVELS, renderTextTree } from '../src/render/text-tree.js';
-import { readRun, runCli, spanRecord, tempDir } from './helpers.js';
+import { cliPath, readRun, runCli, runNode, spanRecord, tempDir } from './helpers.js';
 import { ocrRun } from './render-helpers.js';
 import { allElements, parseXml } from './xml-check.js';
 
@@ -103,6 +103,35 @@ describe('render: deep and wide runs', () => {
     assert.equal(indentOf(MAX_INDENT_LEVELS + 2), `⋯ ${' '.repeat(3 * MAX_INDENT_LEVELS)}`, 'deeper lines say the outer levels are not drawn');
     assert.equal(indentOf(19_999), indentOf(MAX_INDENT_LEVELS + 2), 'the indentation stops growing');
     assert.match(lines[19_999]!, /└─ recurse depth 19999 \(/);
+  });
+
+  it('lays out a 50,000-deep recursion in lanes in linear time (a quadratic layout would not finish)', { timeout: 60_000 }, () => {
+    // Each level used to mark its child's whole subtree busy: 50,000²/2 row updates.
+    const { bars, rows } = assignLanes(deepRun(50_000));
+    assert.equal(rows, 50_000, 'one lane per level');
+    assert.equal(bars.length, 50_000);
+    assert.ok(
+      bars.every((bar) => bar.row === Number(bar.span.id) - 1),
+      'each level one lane below its parent',
+    );
+  });
+
+  it('draws the call graph and Gantt of a 20,000-deep run in a 200 MB heap (memory linear in the depth)', { timeout: 120_000 }, async () => {
+    // Each call site used to hold its whole name path: 20,000 levels, 200 million names (gigabytes).
+    const dir = tempDir('stagescope-deeper-');
+    const file = path.join(dir, 'deep.json');
+    writeFileSync(file, JSON.stringify(deepRun(20_000)));
+    const svg = path.join(dir, 'g.svg');
+    const result = await runNode(['--max-old-space-size=200', cliPath, 'render', file, '--svg', svg, '--gantt', path.join(dir, 't.svg')]);
+    assert.equal(result.code, 0, result.stderr.slice(0, 2000));
+    assert.equal(result.stderr.match(/written to/g)?.length, 2, result.stderr);
+    // Drawn nodes still carry their whole path (the tooltip): the deepest one names every level above it.
+    const graph = aggregateCallGraph(deepRun(200));
+    const deepest = graph.nodes.find((node) => node.name.startsWith('… '))!;
+    const parent = graph.nodes.find((node) => node.id === deepest.parentId)!;
+    assert.deepEqual(parent.path, ['run', ...Array.from({ length: parent.path.length - 1 }, (_, index) => `recurse depth ${index + 1}`)]);
+    assert.deepEqual(deepest.path, [...parent.path, 'deeper']);
+    assert.ok(readFileSync(svg, 'utf8').includes('run → recurse depth 1 → recurse depth 2'));
   });
 
   it('`stagescope render` of a 3,000-deep run writes every picture and exits 0', async () => {

@@ -70,7 +70,8 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
   const place = (node: TreeNode, placedOf: Map<TreeNode, Placed>): Placed => {
     const packer = new LanePacker();
     const children: Placed['children'] = [];
-    for (const child of node.children) {
+    let rows = 0;
+    for (const [index, child] of node.children.entries()) {
       const placed = placedOf.get(child)!;
       placedOf.delete(child);
       const freeAtNs = child.span.startNs + TOUCH_TOLERANCE_NS;
@@ -89,10 +90,13 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
         offset += 1;
         while (offset < packer.rows && packer.busyUntil(offset) > freeAtNs) offset += 1;
       }
-      for (let row = offset; row < offset + placed.height; row += 1) packer.occupy(row, endNs);
+      // The last child's rows are never asked about again: marking them busy would
+      // cost its subtree's height at every level, O(depth²) for a recursion.
+      if (index < node.children.length - 1) for (let row = offset; row < offset + placed.height; row += 1) packer.occupy(row, endNs);
+      rows = Math.max(rows, offset + placed.height);
       children.push({ placed, offset });
     }
-    return { node, height: 1 + packer.rows, children };
+    return { node, height: 1 + rows, children };
   };
   const layout = (root: TreeNode): Placed => {
     const placedOf = new Map<TreeNode, Placed>();

@@ -134,6 +134,52 @@ describe('render: deep and wide runs', () => {
     assert.ok(readFileSync(svg, 'utf8').includes('run → recurse depth 1 → recurse depth 2'));
   });
 
+  it('lays out a 20,000-deep recursion with a step after each call in linear time (each level marks a tall block busy)', { timeout: 60_000 }, () => {
+    // recurse(n) { await recurse(n - 1); await leaf(); }: the deep child is not the last one, so its
+    // whole block of rows is marked busy at every level (one step each, not one per row).
+    const levels = 20_000;
+    const spans: SpanRecord[] = [];
+    for (let level = 0; level < levels; level += 1) {
+      const id = String(level + 1);
+      spans.push(spanRecord({ id, parentId: level === 0 ? null : String(level), name: 'recurse', startNs: level * 10, durationNs: (levels - level) * 40 }));
+      if (level > 0)
+        spans.push(spanRecord({ id: `leaf${level}`, parentId: String(level), name: 'leaf', startNs: level * 10 + (levels - level) * 40 + 1, durationNs: 5 }));
+    }
+    const { bars, rows } = assignLanes(runOf(spans, levels * 40 + 100));
+    assert.equal(rows, levels);
+    const rowOf = new Map(bars.map((bar) => [bar.span.id, bar.row]));
+    assert.equal(rowOf.get(String(levels)), levels - 1, 'each level one lane below its parent');
+    assert.equal(rowOf.get('leaf1'), rowOf.get('2'), 'the step after a call shares its lane');
+  });
+
+  it('random concurrent trees: children below parents, no two bars overlap in a lane', () => {
+    let seed = 7;
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 30; round += 1) {
+      const spans: SpanRecord[] = [spanRecord({ id: '1', parentId: null, name: 'run', startNs: 0, durationNs: 1e9 })];
+      for (let index = 2; index <= 300; index += 1) {
+        const parent = spans[Math.floor(random() * spans.length)]!;
+        const startNs = parent.startNs + Math.floor(random() * parent.durationNs * 0.9);
+        const durationNs = Math.max(1, Math.floor(random() * (parent.startNs + parent.durationNs - startNs)));
+        spans.push(spanRecord({ id: String(index), parentId: parent.id, name: `s${index % 7}`, startNs, durationNs }));
+      }
+      const { bars } = assignLanes(runOf(spans, 1e9));
+      const rowOf = new Map(bars.map((bar) => [bar.span.id, bar.row]));
+      for (const { span, row } of bars) if (span.parentId !== null) assert.ok(row > rowOf.get(span.parentId)!, `round ${round}: ${span.id} below its parent`);
+      const byRow = new Map<number, SpanRecord[]>();
+      for (const { span, row } of bars) byRow.set(row, [...(byRow.get(row) ?? []), span]);
+      for (const [row, list] of byRow) {
+        list.sort((a, b) => a.startNs - b.startNs);
+        // Bars may touch: a span starting within 1 µs of another's end counts as after it.
+        let reachNs = -Infinity;
+        for (const span of list) {
+          assert.ok(Math.min(reachNs, span.startNs + span.durationNs) - span.startNs <= 1000, `round ${round}: lane ${row} overlaps at span ${span.id}`);
+          reachNs = Math.max(reachNs, span.startNs + span.durationNs);
+        }
+      }
+    }
+  });
+
   it('`stagescope render` of a 3,000-deep run writes every picture and exits 0', async () => {
     const dir = tempDir('stagescope-deep-');
     const file = path.join(dir, 'deep.json');

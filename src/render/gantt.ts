@@ -77,22 +77,14 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
       const freeAtNs = child.span.startNs + TOUCH_TOLERANCE_NS;
       const endNs = child.span.startNs + Math.max(child.span.durationNs, 1);
       // The first row free at the child's start; a taller block also needs the rows below it free.
+      // Every start between here and a busy row of the block would contain that row too: go past it.
       let offset = packer.firstFree(freeAtNs);
-      for (;;) {
-        let blocked = -1;
-        for (let row = offset + 1; row < offset + placed.height && row < packer.rows; row += 1) {
-          if (packer.busyUntil(row) > freeAtNs) {
-            blocked = row;
-            break;
-          }
-        }
-        if (blocked < 0) break;
-        offset += 1;
-        while (offset < packer.rows && packer.busyUntil(offset) > freeAtNs) offset += 1;
+      for (let blocked = packer.firstBusyIn(offset + 1, offset + placed.height, freeAtNs); blocked >= 0;) {
+        offset = packer.firstFreeFrom(blocked + 1, freeAtNs);
+        blocked = packer.firstBusyIn(offset + 1, offset + placed.height, freeAtNs);
       }
-      // The last child's rows are never asked about again: marking them busy would
-      // cost its subtree's height at every level, O(depth²) for a recursion.
-      if (index < node.children.length - 1) for (let row = offset; row < offset + placed.height; row += 1) packer.occupy(row, endNs);
+      // The last child's rows are never asked about again (nothing to mark).
+      if (index < node.children.length - 1) packer.occupyRows(offset, offset + placed.height, endNs);
       rows = Math.max(rows, offset + placed.height);
       children.push({ placed, offset });
     }

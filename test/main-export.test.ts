@@ -21,6 +21,8 @@ describe('main(): called by stagescope only when certain the script does not sta
       "exports.main = async () => {};\nrequire.cache[__filename].exports['ma' + 'in']();",
       "export async function main() {}\neval('ma' + 'in()');",
       'exports.main = async () => {};\nconst name = process.argv[2];\nrequire(name);',
+      "exports.main = async () => {};\narguments[0]['ma' + 'in']();",
+      "exports.main = async () => {};\nprocess.mainModule.exports['ma' + 'in']();",
     ];
     for (const source of mayCall) assert.equal(sourceMayCallMain(source), true, source);
   });

@@ -53,13 +53,15 @@ export function sourceMayCallMain(source: string): boolean {
  */
 const REACHES_EXPORTS: readonly RegExp[] = [
   // the exports object as a value, or indexed: exports[…], f(exports), module.exports = …
-  /(?<![\w$.])(?:module\.)?exports\b(?!\s*\.\s*[\w$])/,
+  /\bexports\b(?!\s*\.\s*[\w$])/,
   /(?<![\w$.])module\b(?!\s*\.\s*exports\b)/,
   // CommonJS top-level `this` is module.exports: this[…], f(this)
   /(?<![\w$.])this\b(?!\s*\.\s*[\w$])/,
   // the script's own module by a computed name: import(x), require(x), import.meta, require.cache, __filename
   // (a literal path is checked against the script's own by sourceImportsItself)
-  /\b(?:import|require)\s*\(\s*(?!""\s*[,)])|\bimport\s*\.\s*meta\b|\brequire\s*\.\s*cache\b|\b__filename\b/,
+  /\b(?:import|require)\s*\(\s*(?!""\s*[,)])|\bimport\s*\.\s*meta\b|\brequire\s*\.\s*cache\b|\b__filename\b|\bmainModule\b/,
+  // CommonJS top-level `arguments` holds (exports, require, module, __filename, __dirname)
+  /(?<![\w$.])arguments\b/,
   // code made from strings
   /(?<![\w$.])(?:eval|Function)\b/,
 ];

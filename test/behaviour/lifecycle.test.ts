@@ -123,6 +123,35 @@ describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => 
     }
   });
 
+  it('a sync recursion through a traced function reaches 2,000 levels, as plain does (before: overflow at ~1,760; one wrapper frame per level)', async () => {
+    const script = scenario('sync-recursion.cjs');
+    const targets = fixture('targets/deep.yaml');
+    const plain = await observe(launch('plain', script, ['2000'], { targets }));
+    assert.equal(plain.stdout, 'counted 2000\n');
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script, ['2000'], { targets }));
+      assertSameBehaviour(mode, plain, traced);
+      assert.equal(traced.doc?.spans.length, 1 + 2001, `${mode}: every level traced`);
+    }
+  });
+
+  it("a traced call inside a callback: true target's callback is parented to the caller's span and inside it", async () => {
+    const script = scenario('callback-parent.cjs');
+    const plain = await observe(launch('plain', script));
+    assert.equal(plain.stdout, 'v 3\n');
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script));
+      assertSameBehaviour(mode, plain, traced);
+      const spans = traced.doc?.spans ?? [];
+      const byName = new Map(spans.map((span) => [span.name, span]));
+      const [run, target, inner] = [byName.get('run'), byName.get('callbackWork'), byName.get('syncAdd')];
+      assert.ok(run !== undefined && target !== undefined && inner !== undefined, `${mode}: ${spans.map((span) => span.name).join(', ')}`);
+      assert.equal(target.parentId, run.id, mode);
+      assert.equal(inner.parentId, run.id, `${mode}: the callback runs in the caller's context, not under callbackWork`);
+      assert.ok(inner.startNs >= target.startNs + target.durationNs, `${mode}: the callback runs after the target's span ended`);
+    }
+  });
+
   it('ESM live bindings: a traced `export let` that the library reassigns stays live; import.meta.url unchanged', async () => {
     const script = scenario('esm-live-binding.mjs');
     const targets = fixture('targets/esm-live.yaml');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hodgesLehmannShift, holmAdjust } from '../src/compare/stats.js';
+import { DEEPER_CALLS, MAX_PATH_DEPTH } from '../src/compare/stage-paths.js';
 import { escapeControlChars } from '../src/compare/terminal-text.js';
 import { summarizeRuns } from '../src/compare/bench-document.js';
 import { compareRuns, measureRun, renderBenchTable, renderComparisonMarkdown, renderComparisonTable } from '../src/compare.js';
@@ -167,8 +168,43 @@ describe('deep trees', () => {
     const result = await runNode(['--stack-size=120', '--input-type=module', '-e', code]);
     assert.equal(result.code, 0, result.stderr);
     const out = JSON.parse(result.stdout) as { paths: number; deepest: number; lines: number };
-    assert.deepEqual({ paths: out.paths, deepest: out.deepest }, { paths: 2500, deepest: 2499 });
-    assert.ok(out.lines > 2500, 'one table row per path');
+    // Every level walked; rows past MAX_PATH_DEPTH are one "… deeper calls" row (next test).
+    assert.deepEqual({ paths: out.paths, deepest: out.deepest }, { paths: MAX_PATH_DEPTH + 2, deepest: MAX_PATH_DEPTH + 1 });
+    assert.ok(out.lines > MAX_PATH_DEPTH + 2, 'one table row per path');
+  });
+
+  test('20,000 nested spans: paths past MAX_PATH_DEPTH are one "… deeper calls" row (memory linear in the depth)', async () => {
+    // Every path's key and names hold all its names: kept for each level, 20,000 levels need gigabytes.
+    // In a child with a small heap, so a quadratic walk fails here instead of slowing the test runner.
+    const code = `
+      import { RUN_FORMAT } from 'stagescope';
+      import { compareRuns, measureRun, renderComparisonTable } from 'stagescope/compare';
+      const depth = 20000;
+      const spans = [];
+      for (let i = 0; i < depth; i++) spans.push({ id: String(i + 1), parentId: i === 0 ? null : String(i), traceId: 't', name: i === 0 ? 'run' : 'recurse', stage: null, target: null, startNs: i, durationNs: 2 * (depth - i), selfNs: 2, status: 'ok', error: null, metrics: {}, attributes: {} });
+      const doc = { format: RUN_FORMAT, preset: 't', command: ['deep.mjs'], startedAt: '', durationNs: spans[0].durationNs, overheadNs: 0, wrappedCalls: 0, spans };
+      const paths = measureRun(doc).filter((m) => m.kind === 'path');
+      const table = renderComparisonTable(compareRuns(doc, doc));
+      const last = paths.at(-1);
+      console.log(JSON.stringify({ paths: paths.length, last: { label: last.label, depth: last.depth, calls: last.calls, durationNs: last.durationNs, selfNs: last.selfNs }, lines: table.split('\\n').length }));
+    `;
+    const result = await runNode(['--max-old-space-size=256', '--input-type=module', '-e', code]);
+    assert.equal(result.code, 0, result.stderr.slice(0, 2000));
+    const out = JSON.parse(result.stdout) as {
+      paths: number;
+      last: { label: string; depth: number; calls: number; durationNs: number; selfNs: number };
+      lines: number;
+    };
+    const top = MAX_PATH_DEPTH + 1; // depth of the first folded span
+    assert.equal(out.paths, MAX_PATH_DEPTH + 2, 'one row per level up to the limit, then one');
+    assert.deepEqual(out.last, {
+      label: DEEPER_CALLS,
+      depth: top,
+      calls: 20_000 - top,
+      durationNs: 2 * (20_000 - top), // the top folded span's, which holds the rest
+      selfNs: 2 * (20_000 - top),
+    });
+    assert.ok(out.lines < 200, `${out.lines} table lines`);
   });
 
   test('path order and keys are the tree order (depth first, siblings by start)', () => {

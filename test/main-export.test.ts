@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sourceDeclaresMain, sourceMayCallMain } from '../src/driver/main-export.js';
+import { sourceDeclaresMain, sourceImportsItself, sourceMayCallMain } from '../src/driver/main-export.js';
 
 describe('main(): called by stagescope only when certain the script does not start it', () => {
   it('any use of main besides its declaration and export means "may call it"', () => {
@@ -13,6 +13,16 @@ describe('main(): called by stagescope only when certain the script does not sta
       'exports.main = async () => {};\nexports.main();',
       'export const main = async () => {};\nqueueMicrotask(() => void main());',
       'export async function main() {}\nconst start = `${main()}`;',
+      // reaching main without writing its name
+      "exports.main = async function main() {};\nconst go = exports['ma' + 'in'];\ngo();",
+      'exports.main = async () => {};\nObject.values(module.exports).forEach((f) => f());',
+      "async function main() {}\nexports.main = main;\nthis['ma' + 'in']();",
+      "export async function main() {}\nconst self = await import(import.meta.url);\nself['ma' + 'in']();",
+      "exports.main = async () => {};\nrequire.cache[__filename].exports['ma' + 'in']();",
+      "export async function main() {}\neval('ma' + 'in()');",
+      'exports.main = async () => {};\nconst name = process.argv[2];\nrequire(name);',
+      "exports.main = async () => {};\narguments[0]['ma' + 'in']();",
+      "exports.main = async () => {};\nprocess.mainModule.exports['ma' + 'in']();",
     ];
     for (const source of mayCall) assert.equal(sourceMayCallMain(source), true, source);
   });
@@ -28,6 +38,14 @@ describe('main(): called by stagescope only when certain the script does not sta
       '// call main() yourself\nexport async function main() { console.log("main() ran"); }',
     ];
     for (const source of certain) assert.equal(sourceMayCallMain(source), false, source);
+  });
+
+  it('a script that requires or imports itself by a relative path may call it', () => {
+    const script = '/app/run.cjs';
+    assert.equal(sourceImportsItself("exports.main = () => {};\nrequire('./run.cjs')['ma' + 'in']();", script), true);
+    assert.equal(sourceImportsItself("exports.main = () => {};\nrequire('./run')['ma' + 'in']();", script), true);
+    assert.equal(sourceImportsItself("import * as self from '../app/run.cjs';", script), true);
+    assert.equal(sourceImportsItself("const lib = require('./lib.cjs');\nimport('onnxruntime-node');", script), false);
   });
 
   it('knows when there is no main to call', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { RUN_FORMAT, type RunDocument } from '../src/core/run-document.js';
@@ -9,8 +9,8 @@ import { renderDot } from '../src/render/call-graph/dot.js';
 import { renderCallGraphSvg } from '../src/render/call-graph/svg.js';
 import { assignTracks, renderChromeTrace } from '../src/render/chrome-trace.js';
 import { assignLanes, renderGantt } from '../src/render/gantt.js';
-import { renderTextTree } from '../src/render/text-tree.js';
-import { readRun, runCli, spanRecord, tempDir } from './helpers.js';
+import { MAX_INDENT_LEVELS, renderTextTree } from '../src/render/text-tree.js';
+import { cliPath, readRun, runCli, runNode, spanRecord, tempDir } from './helpers.js';
 import { ocrRun } from './render-helpers.js';
 import { allElements, parseXml } from './xml-check.js';
 
@@ -88,6 +88,96 @@ describe('render: deep and wide runs', () => {
     const svg = await renderCallGraphSvg(doc);
     assert.ok(allElements(parseXml(svg)).some((element) => element.name === 'g' && element.attributes.class === 'node'));
     assert.match(svg, /all below depth \d+/);
+  });
+
+  it('keeps the text tree printable 20,000 levels deep: indentation clipped past MAX_INDENT_LEVELS, marked ⋯', () => {
+    // Full indentation would be 3 characters × 20,000 levels on each of 20,000 lines: past V8's longest string.
+    const lines = renderTextTree(deepRun(20_000), { formatClock: () => 'T' })
+      .trimEnd()
+      .split('\n');
+    assert.equal(lines.length, 20_000);
+    assert.ok(Math.max(...lines.map((line) => line.length)) < 300, 'every line stays short');
+    // Level k (k ≥ 1) is indented 2 + 3 × (k − 1) characters before its "└─ ".
+    const indentOf = (level: number): string => lines[level]!.slice(lines[level]!.indexOf('%] ') + 3, lines[level]!.indexOf('└─ '));
+    assert.equal(indentOf(MAX_INDENT_LEVELS + 1), ' '.repeat(2 + 3 * MAX_INDENT_LEVELS), 'drawn in full up to the limit');
+    assert.equal(indentOf(MAX_INDENT_LEVELS + 2), `⋯ ${' '.repeat(3 * MAX_INDENT_LEVELS)}`, 'deeper lines say the outer levels are not drawn');
+    assert.equal(indentOf(19_999), indentOf(MAX_INDENT_LEVELS + 2), 'the indentation stops growing');
+    assert.match(lines[19_999]!, /└─ recurse depth 19999 \(/);
+  });
+
+  it('lays out a 50,000-deep recursion in lanes in linear time (a quadratic layout would not finish)', { timeout: 60_000 }, () => {
+    // Each level used to mark its child's whole subtree busy: 50,000²/2 row updates.
+    const { bars, rows } = assignLanes(deepRun(50_000));
+    assert.equal(rows, 50_000, 'one lane per level');
+    assert.equal(bars.length, 50_000);
+    assert.ok(
+      bars.every((bar) => bar.row === Number(bar.span.id) - 1),
+      'each level one lane below its parent',
+    );
+  });
+
+  it('draws the call graph and Gantt of a 20,000-deep run in a 200 MB heap (memory linear in the depth)', { timeout: 120_000 }, async () => {
+    // Each call site used to hold its whole name path: 20,000 levels, 200 million names (gigabytes).
+    const dir = tempDir('stagescope-deeper-');
+    const file = path.join(dir, 'deep.json');
+    writeFileSync(file, JSON.stringify(deepRun(20_000)));
+    const svg = path.join(dir, 'g.svg');
+    const result = await runNode(['--max-old-space-size=200', cliPath, 'render', file, '--svg', svg, '--gantt', path.join(dir, 't.svg')]);
+    assert.equal(result.code, 0, result.stderr.slice(0, 2000));
+    assert.equal(result.stderr.match(/written to/g)?.length, 2, result.stderr);
+    // Drawn nodes still carry their whole path (the tooltip): the deepest one names every level above it.
+    const graph = aggregateCallGraph(deepRun(200));
+    const deepest = graph.nodes.find((node) => node.name.startsWith('… '))!;
+    const parent = graph.nodes.find((node) => node.id === deepest.parentId)!;
+    assert.deepEqual(parent.path, ['run', ...Array.from({ length: parent.path.length - 1 }, (_, index) => `recurse depth ${index + 1}`)]);
+    assert.deepEqual(deepest.path, [...parent.path, 'deeper']);
+    assert.ok(readFileSync(svg, 'utf8').includes('run → recurse depth 1 → recurse depth 2'));
+  });
+
+  it('lays out a 20,000-deep recursion with a step after each call in linear time (each level marks a tall block busy)', { timeout: 60_000 }, () => {
+    // recurse(n) { await recurse(n - 1); await leaf(); }: the deep child is not the last one, so its
+    // whole block of rows is marked busy at every level (one step each, not one per row).
+    const levels = 20_000;
+    const spans: SpanRecord[] = [];
+    for (let level = 0; level < levels; level += 1) {
+      const id = String(level + 1);
+      spans.push(spanRecord({ id, parentId: level === 0 ? null : String(level), name: 'recurse', startNs: level * 10, durationNs: (levels - level) * 40 }));
+      if (level > 0)
+        spans.push(spanRecord({ id: `leaf${level}`, parentId: String(level), name: 'leaf', startNs: level * 10 + (levels - level) * 40 + 1, durationNs: 5 }));
+    }
+    const { bars, rows } = assignLanes(runOf(spans, levels * 40 + 100));
+    assert.equal(rows, levels);
+    const rowOf = new Map(bars.map((bar) => [bar.span.id, bar.row]));
+    assert.equal(rowOf.get(String(levels)), levels - 1, 'each level one lane below its parent');
+    assert.equal(rowOf.get('leaf1'), rowOf.get('2'), 'the step after a call shares its lane');
+  });
+
+  it('random concurrent trees: children below parents, no two bars overlap in a lane', () => {
+    let seed = 7;
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 30; round += 1) {
+      const spans: SpanRecord[] = [spanRecord({ id: '1', parentId: null, name: 'run', startNs: 0, durationNs: 1e9 })];
+      for (let index = 2; index <= 300; index += 1) {
+        const parent = spans[Math.floor(random() * spans.length)]!;
+        const startNs = parent.startNs + Math.floor(random() * parent.durationNs * 0.9);
+        const durationNs = Math.max(1, Math.floor(random() * (parent.startNs + parent.durationNs - startNs)));
+        spans.push(spanRecord({ id: String(index), parentId: parent.id, name: `s${index % 7}`, startNs, durationNs }));
+      }
+      const { bars } = assignLanes(runOf(spans, 1e9));
+      const rowOf = new Map(bars.map((bar) => [bar.span.id, bar.row]));
+      for (const { span, row } of bars) if (span.parentId !== null) assert.ok(row > rowOf.get(span.parentId)!, `round ${round}: ${span.id} below its parent`);
+      const byRow = new Map<number, SpanRecord[]>();
+      for (const { span, row } of bars) byRow.set(row, [...(byRow.get(row) ?? []), span]);
+      for (const [row, list] of byRow) {
+        list.sort((a, b) => a.startNs - b.startNs);
+        // Bars may touch: a span starting within 1 µs of another's end counts as after it.
+        let reachNs = -Infinity;
+        for (const span of list) {
+          assert.ok(Math.min(reachNs, span.startNs + span.durationNs) - span.startNs <= 1000, `round ${round}: lane ${row} overlaps at span ${span.id}`);
+          reachNs = Math.max(reachNs, span.startNs + span.durationNs);
+        }
+      }
+    }
   });
 
   it('`stagescope render` of a 3,000-deep run writes every picture and exits 0', async () => {

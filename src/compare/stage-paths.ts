@@ -33,6 +33,17 @@ export interface Measure extends MeasureIdentity {
 /** Separator inside path keys; a span name containing it still yields a unique key because names are JSON-quoted. */
 const PATH_KEY_PREFIX = 'path:';
 
+/**
+ * Call paths deeper than this many levels below the root are one row per
+ * deepest kept path, labelled {@link DEEPER_CALLS}: every path's key and name
+ * list hold all its names, so 20,000 nested spans (an async recursion through
+ * a traced function) would need gigabytes (length grows with the square of
+ * the depth), and a table of 20,000 indented rows says nothing more.
+ */
+export const MAX_PATH_DEPTH = 64;
+/** The name of the row that holds a path's calls past {@link MAX_PATH_DEPTH}. */
+export const DEEPER_CALLS = '… deeper calls';
+
 export function pathKey(names: readonly string[]): string {
   return PATH_KEY_PREFIX + JSON.stringify(names);
 }
@@ -68,21 +79,26 @@ export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Meas
     parentNames: readonly string[];
     parentKeyBody: string;
     parentStage: Stage | 'none' | undefined;
+    /** Inside a subtree past MAX_PATH_DEPTH: the DEEPER_CALLS row that holds it. */
+    deeper: Measure | undefined;
   }
   const stack: Frame[] = [];
-  for (let i = roots.length - 1; i >= 0; i--) stack.push({ node: roots[i]!, parentNames: [], parentKeyBody: '', parentStage: undefined });
+  for (let i = roots.length - 1; i >= 0; i--) stack.push({ node: roots[i]!, parentNames: [], parentKeyBody: '', parentStage: undefined, deeper: undefined });
   while (stack.length > 0) {
-    const { node, parentNames, parentKeyBody, parentStage } = stack.pop()!;
+    const { node, parentNames, parentKeyBody, parentStage, deeper } = stack.pop()!;
     const { span } = node;
-    const keyBody = parentKeyBody === '' ? JSON.stringify(span.name) : `${parentKeyBody},${JSON.stringify(span.name)}`;
+    // The top span of a subtree past the depth limit opens its DEEPER_CALLS row; its descendants join it.
+    const opensDeeper = deeper === undefined && parentNames.length > MAX_PATH_DEPTH;
+    const name = opensDeeper ? DEEPER_CALLS : span.name;
+    const keyBody = deeper !== undefined ? parentKeyBody : parentKeyBody === '' ? JSON.stringify(name) : `${parentKeyBody},${JSON.stringify(name)}`;
     const key = `${PATH_KEY_PREFIX}[${keyBody}]`; // equals pathKey(names)
-    let measure = paths.get(key);
-    const names = measure?.names ?? [...parentNames, span.name];
+    let measure = deeper ?? paths.get(key);
+    const names = measure?.names ?? [...parentNames, name];
     if (measure === undefined) {
       measure = {
         key,
         kind: 'path',
-        label: span.name,
+        label: name,
         names,
         depth: names.length - 1,
         stage: span.stage,
@@ -94,7 +110,8 @@ export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Meas
       paths.set(key, measure);
       order.push(key);
     }
-    measure.durationNs += span.durationNs;
+    // A DEEPER_CALLS row's duration is its top spans' (their descendants run inside them); self time and calls count every span.
+    if (deeper === undefined) measure.durationNs += span.durationNs;
     measure.selfNs += span.selfNs;
     measure.calls += 1;
     measure.firstStartNs = Math.min(measure.firstStartNs, span.startNs);
@@ -106,7 +123,9 @@ export function measureRun(doc: Pick<RunDocument, 'spans' | 'durationNs'>): Meas
     total.firstStartNs = Math.min(total.firstStartNs, span.startNs);
     stageTotals.set(stage, total);
     // Children pushed last-first so they are visited in start order (depth first, like the tree).
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i]!, parentNames: names, parentKeyBody: keyBody, parentStage: stage });
+    const childDeeper = deeper ?? (opensDeeper ? measure : undefined);
+    for (let i = node.children.length - 1; i >= 0; i--)
+      stack.push({ node: node.children[i]!, parentNames: names, parentKeyBody: keyBody, parentStage: stage, deeper: childDeeper });
   }
 
   const measures: Measure[] = [

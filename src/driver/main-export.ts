@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isEsmFile } from './script-file.js';
 
@@ -41,7 +42,43 @@ export function sourceMayCallMain(source: string): boolean {
     // exports: export { main }, export { main as main }, exports.main = …, module.exports.main = …
     .replace(/\bexport\s*\{\s*main(?:\s+as\s+main)?\s*,?\s*\}/g, ' ')
     .replace(/\b(?:module\.)?exports\.main\s*=(?!=)(?:\s*main\b(?!\s*[.([]))?/g, ' ');
-  return /(?<![\w$])main(?![\w$])/.test(code);
+  return /(?<![\w$])main(?![\w$])/.test(code) || REACHES_EXPORTS.some((pattern) => pattern.test(code));
+}
+
+/**
+ * Ways to reach the exported `main` without writing its name (`exports['ma' + 'in']()`,
+ * `Object.values(module.exports)`, a namespace of the script itself, `eval`):
+ * any of these, and "certain" no longer holds. Errs towards "may call": the
+ * cost is a hint (SS_MAIN_NOT_CALLED) instead of a pipeline run twice.
+ */
+const REACHES_EXPORTS: readonly RegExp[] = [
+  // the exports object as a value, or indexed: exports[…], f(exports), module.exports = …
+  /\bexports\b(?!\s*\.\s*[\w$])/,
+  /(?<![\w$.])module\b(?!\s*\.\s*exports\b)/,
+  // CommonJS top-level `this` is module.exports: this[…], f(this)
+  /(?<![\w$.])this\b(?!\s*\.\s*[\w$])/,
+  // the script's own module by a computed name: import(x), require(x), import.meta, require.cache, __filename
+  // (a literal path is checked against the script's own by sourceImportsItself)
+  /\b(?:import|require)\s*\(\s*(?!""\s*[,)])|\bimport\s*\.\s*meta\b|\brequire\s*\.\s*cache\b|\b__filename\b|\bmainModule\b/,
+  // CommonJS top-level `arguments` holds (exports, require, module, __filename, __dirname)
+  /(?<![\w$.])arguments\b/,
+  // code made from strings
+  /(?<![\w$.])(?:eval|Function)\b/,
+];
+
+/** Does the source require or import the script itself by a relative path (`require('./run.cjs')[key]`)? */
+export function sourceImportsItself(source: string, scriptPath: string): boolean {
+  const own = stripScriptExtension(scriptPath);
+  for (const match of source.matchAll(/(?:\brequire\s*\(|\bimport\s*\(|\bfrom)\s*(['"`])(\.{1,2}\/[^'"`]*)\1/g)) {
+    const specifier = match[2]!;
+    const resolved = path.resolve(path.dirname(scriptPath), specifier);
+    if (resolved === scriptPath || stripScriptExtension(resolved) === own) return true;
+  }
+  return false;
+}
+
+function stripScriptExtension(file: string): string {
+  return file.replace(/\.(?:[cm]?js|[cm]?ts)$/, '');
 }
 
 /** Does this source declare a function named `main` (declaration or `main =` binding)? */
@@ -54,7 +91,7 @@ export function shouldCallMain(mode: CallMainMode, scriptPath: string): boolean 
   try {
     const source = readFileSync(scriptPath, 'utf8');
     // Nothing to call (no main): waiting for it would only cost the app an extra drain.
-    return sourceDeclaresMain(source) && !sourceMayCallMain(source);
+    return sourceDeclaresMain(source) && !sourceMayCallMain(source) && !sourceImportsItself(source, scriptPath);
   } catch {
     return false;
   }

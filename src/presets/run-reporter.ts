@@ -143,7 +143,17 @@ export class RunReporter {
         // a closed stderr must not turn a finished run into a crash
       }
     };
-    if (!quiet) write(this.renderTree(doc));
+    if (!quiet) {
+      // A tree that cannot be drawn (a renderer's bug, a run past a string's
+      // limit) must not cost the run document below, nor change the exit code.
+      let tree: string | undefined;
+      try {
+        tree = this.renderTree(doc);
+      } catch (error) {
+        write(`stagescope: error: could not draw the text tree: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+      if (tree !== undefined) write(tree);
+    }
     for (const diagnostic of doc.diagnostics) write(`stagescope: warning [${diagnostic.code}] ${diagnostic.message}\n`);
     if (json !== undefined) {
       try {

@@ -74,7 +74,8 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
   const place = (node: TreeNode, placedOf: Map<TreeNode, Placed>): Placed => {
     const packer = new LanePacker();
     const children: Placed['children'] = [];
-    for (const child of node.children) {
+    let rows = 0;
+    for (const [index, child] of node.children.entries()) {
       const placed = placedOf.get(child)!;
       placedOf.delete(child);
       const freeAtNs = child.span.startNs + TOUCH_TOLERANCE_NS;
@@ -82,23 +83,19 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
       // Another thread's subtree: new rows, busy for good (no later sibling reuses them).
       const endNs = ownLanes ? Infinity : child.span.startNs + Math.max(child.span.durationNs, 1);
       // The first row free at the child's start; a taller block also needs the rows below it free.
-      let offset = ownLanes ? packer.rows : packer.firstFree(freeAtNs);
-      for (;;) {
-        let blocked = -1;
-        for (let row = offset + 1; row < offset + placed.height && row < packer.rows; row += 1) {
-          if (packer.busyUntil(row) > freeAtNs) {
-            blocked = row;
-            break;
-          }
-        }
-        if (blocked < 0) break;
-        offset += 1;
-        while (offset < packer.rows && packer.busyUntil(offset) > freeAtNs) offset += 1;
+      // Another thread's subtree starts below every row used so far (it never shares rows);
+      // else every start between here and a busy row of the block would contain that row too: go past it.
+      let offset = ownLanes ? rows : packer.firstFree(freeAtNs);
+      for (let blocked = ownLanes ? -1 : packer.firstBusyIn(offset + 1, offset + placed.height, freeAtNs); blocked >= 0; ) {
+        offset = packer.firstFreeFrom(blocked + 1, freeAtNs);
+        blocked = packer.firstBusyIn(offset + 1, offset + placed.height, freeAtNs);
       }
-      for (let row = offset; row < offset + placed.height; row += 1) packer.occupy(row, endNs);
+      // The last child's rows are never asked about again (nothing to mark).
+      if (index < node.children.length - 1) packer.occupyRows(offset, offset + placed.height, endNs);
+      rows = Math.max(rows, offset + placed.height);
       children.push({ placed, offset });
     }
-    return { node, height: 1 + packer.rows, children };
+    return { node, height: 1 + rows, children };
   };
   const layout = (root: TreeNode): Placed => {
     const placedOf = new Map<TreeNode, Placed>();

@@ -90,6 +90,9 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
 
   // Depth-first with an explicit stack: runs nest thousands of levels deep
   // (async recursion through a traced function), deeper than the JS call stack.
+  // The indentation is clipped too (see clipIndent): 3 characters per level on
+  // every line would make 20,000 levels 1.2 billion characters, past V8's
+  // longest string, and the tree (and the run's end) would fail.
   type Step = { kind: 'span'; node: TreeNode; prefix: string; isLast: boolean; depth: number } | { kind: 'group'; group: FoldedGroup; glyphs: string };
   const steps: Step[] = [];
   const pushChildren = (children: TreeNode[], prefix: string, depth: number): void => {
@@ -113,7 +116,7 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
         if (node.children.length > 0) lines.push(`${' '.repeat(39)}${prefix}${isLast ? '   ' : '│  '}… ${node.children.length} more below`);
         continue;
       }
-      pushChildren(node.children, prefix + (isLast ? '   ' : '│  '), depth + 1);
+      pushChildren(node.children, clipIndent(prefix + (isLast ? '   ' : '│  ')), depth + 1);
     }
   };
 
@@ -137,6 +140,22 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
       `${' '.repeat(39)}${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} folded into their parents`,
     );
   return lines.join('\n') + '\n';
+}
+
+/** Deepest level whose indentation is drawn in full; deeper lines show the innermost levels only. */
+export const MAX_INDENT_LEVELS = 48;
+const ROOT_INDENT = '  ';
+const CLIPPED_INDENT = '⋯ ';
+
+/**
+ * Keep an indentation prefix to {@link MAX_INDENT_LEVELS} columns of 3
+ * characters: past that, the outermost column is dropped and the line starts
+ * with `⋯` (outer levels not drawn), so a line stays a few hundred characters
+ * however deep the run nests.
+ */
+function clipIndent(prefix: string): string {
+  if (prefix.length <= ROOT_INDENT.length + 3 * MAX_INDENT_LEVELS) return prefix;
+  return CLIPPED_INDENT + prefix.slice(ROOT_INDENT.length + 3);
 }
 
 /** The overhead budget's decisions in one phrase for the root line (the details follow the tree). */

@@ -13,14 +13,15 @@ function assertSameBehaviour(mode: string, plain: Observed, traced: Observed, op
 }
 
 describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => {
-  it('a script that starts its exported main itself (setImmediate(main)) runs it once', async () => {
-    const script = scenario('main-self-start.mjs');
-    const plain = await observe(launch('plain', script));
-    assert.equal(plain.stdout, 'main ran ok\n');
-    for (const mode of TRACED_MODES) {
-      const traced = await observe(launch(mode, script));
-      assertSameBehaviour(mode, plain, traced);
-      assert.deepEqual(spanNames(traced.doc), ['run', 'asyncWork'], `${mode}: one traced main`);
+  it("a script that starts its exported main itself (setImmediate(main), exports['ma' + 'in']) runs it once", async () => {
+    for (const script of [scenario('main-self-start.mjs'), scenario('main-computed.cjs')]) {
+      const plain = await observe(launch('plain', script));
+      assert.equal(plain.stdout, 'main ran ok\n');
+      for (const mode of TRACED_MODES) {
+        const traced = await observe(launch(mode, script));
+        assertSameBehaviour(`${mode} ${script}`, plain, traced);
+        assert.deepEqual(spanNames(traced.doc), ['run', 'asyncWork'], `${mode} ${script}: one traced main`);
+      }
     }
   });
 
@@ -95,6 +96,59 @@ describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => 
       assertSameBehaviour(mode, plain, traced);
       assert.equal(traced.doc?.exitCode, 4, `${mode}: exit code recorded`);
       assert.deepEqual(spanNames(traced.doc), ['run', 'syncAdd', 'asyncWork']);
+    }
+  });
+
+  it('20,000 nested spans (async recursion through a traced function): exit 0, same output, the document written, the tree drawn', async () => {
+    const script = scenario('deep-nesting.cjs');
+    const levels = 20_000;
+    const targets = fixture('targets/deep.yaml');
+    const plain = await observe(launch('plain', script, [String(levels)], { targets }));
+    assert.deepEqual([plain.code, plain.stdout], [0, `reached depth ${levels}\n`]);
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script, [String(levels)], { targets, tree: true }));
+      assert.equal(traced.code, 0, `${mode}: exit code (stderr: ${traced.stderr.slice(-2000)})`);
+      assert.equal(traced.stdout, plain.stdout, `${mode}: stdout`);
+      assert.equal(traced.doc?.spans.length, levels + 2, `${mode}: run, the script's call and every level in the document`);
+      const treeLines = traced.stderr.split('\n').filter((line) => line.startsWith('['));
+      assert.equal(treeLines.length, levels + 2, `${mode}: one tree line per span`);
+      // The indentation stops growing (outer levels shown as ⋯), so the tree stays printable.
+      assert.ok(Math.max(...treeLines.map((line) => line.length)) < 400, `${mode}: lines stay short`);
+      assert.ok(treeLines.at(-1)!.includes('⋯ '), `${mode}: deep lines say outer levels are not drawn`);
+      assert.deepEqual(
+        traced.stagescopeLines.filter((line) => line.includes('error')),
+        [],
+        mode,
+      );
+    }
+  });
+
+  it('a sync recursion through a traced function reaches 2,000 levels, as plain does (before: overflow at ~1,760; one wrapper frame per level)', async () => {
+    const script = scenario('sync-recursion.cjs');
+    const targets = fixture('targets/deep.yaml');
+    const plain = await observe(launch('plain', script, ['2000'], { targets }));
+    assert.equal(plain.stdout, 'counted 2000\n');
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script, ['2000'], { targets }));
+      assertSameBehaviour(mode, plain, traced);
+      assert.equal(traced.doc?.spans.length, 1 + 2001, `${mode}: every level traced`);
+    }
+  });
+
+  it("a traced call inside a callback: true target's callback is parented to the caller's span and inside it", async () => {
+    const script = scenario('callback-parent.cjs');
+    const plain = await observe(launch('plain', script));
+    assert.equal(plain.stdout, 'v 3\n');
+    for (const mode of TRACED_MODES) {
+      const traced = await observe(launch(mode, script));
+      assertSameBehaviour(mode, plain, traced);
+      const spans = traced.doc?.spans ?? [];
+      const byName = new Map(spans.map((span) => [span.name, span]));
+      const [run, target, inner] = [byName.get('run'), byName.get('callbackWork'), byName.get('syncAdd')];
+      assert.ok(run !== undefined && target !== undefined && inner !== undefined, `${mode}: ${spans.map((span) => span.name).join(', ')}`);
+      assert.equal(target.parentId, run.id, mode);
+      assert.equal(inner.parentId, run.id, `${mode}: the callback runs in the caller's context, not under callbackWork`);
+      assert.ok(inner.startNs >= target.startNs + target.durationNs, `${mode}: the callback runs after the target's span ended`);
     }
   });
 

@@ -34,22 +34,25 @@ export interface LaunchOptions {
   env?: NodeJS.ProcessEnv;
   /** Target file (default the fake libraries' fake.yaml). */
   targets?: string;
+  /** Print the text tree (on stderr) in the traced modes. Default false (quiet). */
+  tree?: boolean;
 }
 
 /** The command line of one scenario in one mode. */
 export function launch(mode: Mode, script: string, args: string[] = [], options: LaunchOptions = {}): Launch {
   const json = mode === 'plain' ? undefined : path.join(tempDir('stagescope-behaviour-'), 'run.json');
   const targetFile = options.targets ?? targets;
-  const env: NodeJS.ProcessEnv = { BEHAVIOUR_TARGETS: targetFile, ...options.env };
+  const env: NodeJS.ProcessEnv = { BEHAVIOUR_TARGETS: targetFile, ...(options.tree === true ? { BEHAVIOUR_TREE: '1' } : {}), ...options.env };
+  const quiet = options.tree === true ? [] : ['--quiet'];
   switch (mode) {
     case 'plain':
       return { argv: [script, ...args], env, json };
     case 'cli':
-      return { argv: [cliPath, 'run', '--targets', targetFile, '--json', json!, '--quiet', ...(options.cliOptions ?? []), '--', script, ...args], env, json };
+      return { argv: [cliPath, 'run', '--targets', targetFile, '--json', json!, ...quiet, ...(options.cliOptions ?? []), '--', script, ...args], env, json };
     case 'import':
       return {
         argv: ['--import', 'stagescope/register', script, ...args],
-        env: { STAGESCOPE_TARGETS: targetFile, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1', ...env },
+        env: { STAGESCOPE_TARGETS: targetFile, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: options.tree === true ? '0' : '1', ...env },
         json,
       };
     case 'api':

@@ -18,7 +18,7 @@ describe("behaviour matrix: signals sent to the plain process, to the traced pro
     it(`${signal} with no app handler: the process dies of it, and the run is saved`, async () => {
       const plain = await signalled('plain', 'none', signal);
       assert.equal(plain.signal, signal);
-      for (const mode of ['cli', 'import'] as const) {
+      for (const mode of ['cli', 'import', 'api'] as const) {
         const traced = await signalled(mode, 'none', signal);
         assert.equal(traced.signal, plain.signal, `${mode}: died of the same signal (stderr: ${traced.stderr})`);
         assert.equal(traced.code, plain.code, `${mode}: exit code`);
@@ -44,7 +44,7 @@ describe("behaviour matrix: signals sent to the plain process, to the traced pro
   it('process.once handler calling process.exit(3): exit 3 recorded, not 143', async () => {
     const plain = await signalled('plain', 'once-exit', 'SIGTERM');
     assert.equal(plain.code, 3);
-    for (const mode of ['cli', 'import'] as const) {
+    for (const mode of ['cli', 'import', 'api'] as const) {
       const traced = await signalled(mode, 'once-exit', 'SIGTERM');
       assert.deepEqual([traced.code, traced.signal, traced.stdout], [plain.code, plain.signal, plain.stdout], mode);
       assert.equal(traced.doc?.exitCode, 3);

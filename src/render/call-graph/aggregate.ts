@@ -164,16 +164,17 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
   interface Visit {
     span: SpanRecord;
     siblings: Map<string, Builder>;
-    parent: Builder | null;
     inheritedStage: Stage | null;
   }
-  const visit = ({ span, siblings, parent, inheritedStage }: Visit, stack: Visit[]): void => {
+  const visit = ({ span, siblings, inheritedStage }: Visit, stack: Visit[]): void => {
     let builder = siblings.get(span.name);
     if (builder === undefined) {
       builder = {
         node: {
           id: '',
-          path: parent === null ? [span.name] : [...parent.node.path, span.name],
+          // The last segment only, until the end (withFullPaths): a whole path per call
+          // site would hold depth²/2 names for a recursion (200 million at 20,000 levels).
+          path: [span.name],
           name: span.name,
           stage: null,
           stageInherited: false,
@@ -214,9 +215,9 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
       else node.metrics[key] = (previous ?? 0) + value; // means are divided by the count once all spans are in
       builder.metricCounts.set(key, (builder.metricCounts.get(key) ?? 0) + 1);
     }
-    for (const child of childrenOf.get(span.id) ?? []) stack.push({ span: child, siblings: builder.children, parent: builder, inheritedStage: stage });
+    for (const child of childrenOf.get(span.id) ?? []) stack.push({ span: child, siblings: builder.children, inheritedStage: stage });
   };
-  const visits: Visit[] = (childrenOf.get(null) ?? []).map((span) => ({ span, siblings: roots, parent: null, inheritedStage: null }));
+  const visits: Visit[] = (childrenOf.get(null) ?? []).map((span) => ({ span, siblings: roots, inheritedStage: null }));
   for (let next = visits.pop(); next !== undefined; next = visits.pop()) visit(next, visits);
 
   // Number nodes depth-first in first-start order, so ids and output are stable.
@@ -272,6 +273,7 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
       maxDepth: cut.maxDepth,
     };
   }
+  withFullPaths(kept, nodes);
   const keptIds = new Set(kept.map((node) => node.id));
   const edges: CallGraphEdge[] = [];
   for (const node of kept) {
@@ -287,6 +289,39 @@ export function aggregateCallGraph(fullDoc: Pick<RunDocument, 'spans' | 'duratio
     collapse: summary,
     options: resolved,
   };
+}
+
+/**
+ * Replace each drawn node's last path segment by its whole path from the root,
+ * following parentId through the drawn nodes and, for ancestors merged away,
+ * all nodes. Only the drawn nodes (at most about maxNodes, and as deep) get one.
+ */
+function withFullPaths(kept: CallGraphNode[], all: CallGraphNode[]): void {
+  const byId = new Map<string, CallGraphNode>();
+  for (const node of all) byId.set(node.id, node);
+  for (const node of kept) byId.set(node.id, node);
+  const full = new Map<string, string[]>();
+  const pathOf = (start: CallGraphNode): string[] => {
+    // Walk up to the first node whose path is known (or a root), then fill in downwards.
+    const chain: CallGraphNode[] = [];
+    let known: string[] = [];
+    for (let node: CallGraphNode | undefined = start; node !== undefined; node = node.parentId === null ? undefined : byId.get(node.parentId)) {
+      const done = full.get(node.id);
+      if (done !== undefined) {
+        known = done;
+        break;
+      }
+      chain.push(node);
+    }
+    for (let index = chain.length - 1; index >= 0; index -= 1) {
+      const node = chain[index]!;
+      known = [...known, ...node.path];
+      full.set(node.id, known);
+    }
+    return known;
+  };
+  const paths = kept.map(pathOf);
+  kept.forEach((node, index) => (node.path = paths[index]!));
 }
 
 /**
@@ -379,7 +414,7 @@ function cutAtDepth(
     const sites = members.reduce((sum, member) => sum + (member.collapsed?.nodes ?? 1), 0);
     const deeper: CallGraphNode = {
       id: `${node.id}_deeper`,
-      path: [...node.path, 'deeper'],
+      path: ['deeper'],
       name: `… ${sites} deeper call site${sites === 1 ? '' : 's'}`,
       stage: stages.size === 1 ? [...stages][0]! : null,
       stageInherited: members.every((member) => member.stageInherited),
@@ -439,7 +474,7 @@ function collapseAt(
       const stages = new Set(members.map((member) => member.stage));
       const other: CallGraphNode = {
         id: `${node.id}_other`,
-        path: [...node.path, 'other'],
+        path: ['other'],
         name: `other (${members.length} nodes)`,
         stage: stages.size === 1 ? [...stages][0]! : null,
         stageInherited: members.every((member) => member.stageInherited),

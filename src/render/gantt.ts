@@ -86,7 +86,7 @@ export function assignLanes(doc: Pick<RunDocument, 'spans'>): { bars: GanttBar[]
       // Another thread's subtree starts below every row used so far (it never shares rows);
       // else every start between here and a busy row of the block would contain that row too: go past it.
       let offset = ownLanes ? rows : packer.firstFree(freeAtNs);
-      for (let blocked = ownLanes ? -1 : packer.firstBusyIn(offset + 1, offset + placed.height, freeAtNs); blocked >= 0; ) {
+      for (let blocked = ownLanes ? -1 : packer.firstBusyIn(offset + 1, offset + placed.height, freeAtNs); blocked >= 0;) {
         offset = packer.firstFreeFrom(blocked + 1, freeAtNs);
         blocked = packer.firstBusyIn(offset + 1, offset + placed.height, freeAtNs);
       }

@@ -14,6 +14,10 @@ describe('built-in model → stage guesses', () => {
     ['ch_ppocr_mobile_v2.0_cls_infer.onnx', 'classification'],
     ['ch_PP-OCRv4_rec_infer.onnx', 'recognition'],
     ['yolov8n.onnx', 'detection'],
+    // a task word beats the family
+    ['yolov8n-cls.onnx', 'classification'],
+    ['yolo11s-cls.onnx', 'classification'],
+    ['resnet50_det.onnx', 'detection'],
     ['yolov5s6.onnx', 'detection'],
     ['yolox_s.onnx', 'detection'],
     ['ssd_mobilenet_v2.onnx', 'detection'],

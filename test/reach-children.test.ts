@@ -163,6 +163,24 @@ describe('child processes (reach)', () => {
     );
   });
 
+  it('under NODE_OPTIONS=--import stagescope/register, node children run with spawnSync or execSync (no link) run untraced and print nothing of ours', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const env = { STAGESCOPE_TARGETS: targets, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' };
+    const script = fixture('scripts/reach/sync-top.mjs');
+    const plain = await runNode([script]);
+    const traced = await runNode([script], { env: { ...env, NODE_OPTIONS: `--import ${path.join(repoRoot, 'build/bundle/register/index.js')}` } });
+    assert.equal(traced.code, 0, traced.stderr);
+    // The children's output is what it is without stagescope: no tree in the stderr the app reads.
+    assert.equal(traced.stdout, plain.stdout);
+    assert.equal(plain.stdout, 'spawnSync child: "child 6\\n" stderr ""\nexecSync child: "child 6\\n"\n');
+    const doc = readRun(json);
+    assert.deepEqual(
+      doc.spans.map((span) => span.name),
+      ['run', 'infer'],
+      "the run's own spans: the children neither joined nor overwrote it",
+    );
+  });
+
   it("the onnx fork example: each child's session load and run, classification stage, under its process span", async () => {
     const example = path.join(repoRoot, 'examples/fork/parent.mjs');
     const plain = await runNode([example]);

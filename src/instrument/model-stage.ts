@@ -59,6 +59,12 @@ const CLASSIFICATION_PREFIXES = [
 const CLASSIFICATION_EXACT = ['cls', 'vit', 'swin', 'age'];
 const RECOGNITION_PREFIXES = ['recogn', 'crnn', 'svtr', 'parseq', 'trocr', 'abinet', 'arcface', 'facenet', 'sface', 'lprnet', 'insightface'];
 const RECOGNITION_EXACT = ['rec'];
+/** Words that name the task itself, checked before the model families. */
+const TASK_WORDS: readonly [Stage, readonly string[], readonly string[]][] = [
+  ['detection', ['detect'], ['det']],
+  ['recognition', ['recogn'], ['rec']],
+  ['classification', ['classif'], ['cls']],
+];
 /** Glued names (`plateDetector`, `digitclassifier`) still say what they are at their end. */
 const SUFFIXES: readonly [string, Stage][] = [
   ['detector', 'detection'],
@@ -88,6 +94,8 @@ export function stageFromModelName(name: string): Stage | null {
     .toLowerCase()
     .replace(/\.(onnx|ort|json|bin|pb|tflite)$/, '');
   const parts = base.split(/[^a-z0-9]+/).filter((part) => part !== '');
+  // A task word beats a family name: `yolov8n-cls` is YOLO's classifier, `resnet50_det` a detector.
+  for (const [stage, prefixes, exact] of TASK_WORDS) if (matches(parts, prefixes, exact)) return stage;
   if (matches(parts, DETECTION_PREFIXES, DETECTION_EXACT)) return 'detection';
   // Recognition before classification: recognizers are named after their backbone too (`crnn_mobilenet_v3`, `arcface_resnet100`).
   if (matches(parts, RECOGNITION_PREFIXES, RECOGNITION_EXACT)) return 'recognition';

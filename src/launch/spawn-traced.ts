@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess, type StdioOptions, type IOType } from 'node:child_process';
-import { registerEntryUrl } from '../paths.js';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { registerEntryUrl } from '../paths.js';
+import { RUN_PID_ENV } from '../reach/link.js';
 import { loadTargetFile } from '../instrument/target-file.js';
 import { TargetError } from '../instrument/target.js';
 import { TERMINATING_SIGNALS } from '../driver/lifecycle.js';
@@ -66,7 +67,10 @@ export function validateTracedRun(options: TracedRunOptions): string[] {
 /** The environment that tells `register/index.js` in the child what to do: this one, with the run's settings on top. */
 export function tracedEnv(options: TracedRunOptions, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const { settings } = options;
-  return { ...base, ...envFromSettings({ ...settings, preset: settings.preset ?? RUN_OPTIONS.preset.defaultValue }) };
+  const env: NodeJS.ProcessEnv = { ...base, ...envFromSettings({ ...settings, preset: settings.preset ?? RUN_OPTIONS.preset.defaultValue }) };
+  // A run started on purpose is a run of its own, even from inside a traced process.
+  delete env[RUN_PID_ENV];
+  return env;
 }
 
 /** The child's fd of the control pipe (stdio index 3). */

@@ -4,6 +4,13 @@ import type { ReachOptions } from './reach-host.js';
 
 /** Environment variable that makes a node child process a linked child (JSON {@link ReachLink}). */
 export const REACH_ENV = 'STAGESCOPE_REACH';
+/**
+ * Environment variable a process-mode run sets to its own pid, so that a node
+ * process it starts without a link (spawnSync, execSync and execFileSync do not
+ * pass through the spawn patch) and that inherits `--import stagescope/register`
+ * through NODE_OPTIONS knows it is not a run of its own.
+ */
+export const RUN_PID_ENV = 'STAGESCOPE_RUN_PID';
 /** `worker_threads` environment-data key that makes a Worker a linked worker (a {@link ReachLink}). */
 export const REACH_DATA_KEY = 'stagescope.reach.v1';
 

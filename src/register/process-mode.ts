@@ -11,7 +11,7 @@ import { loadedMainExports, shouldCallMain, sourceDeclaresMain, type CallMainMod
 import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
 import { createRequire } from 'node:module';
-import { REACH_ENV } from '../reach/link.js';
+import { REACH_ENV, RUN_PID_ENV } from '../reach/link.js';
 import { settingFromEnv, settingsFromEnv } from '../presets/options/env-codec.js';
 import { toPresetOptions } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS } from '../presets/options/run-options.js';
@@ -51,6 +51,13 @@ export function startProcessMode(presetName: string): void {
   // A Worker or child process of a traced run: traced for that run, never printing its own tree.
   // Only a worker or a child of a traced run loads the linked mode (start-up cost otherwise).
   if ((inWorkerThread() || process.env[REACH_ENV] !== undefined) && linkedMode().startLinkedModeIfLinked()) return;
+  // A node process that a traced run started without a link (spawnSync, execSync:
+  // they bypass the spawn patch) and that inherited our --import through
+  // NODE_OPTIONS: it runs untraced and silent. As a run of its own it printed a
+  // tree into the stderr the app reads, and wrote over the run's --json.
+  const runPid = process.env[RUN_PID_ENV];
+  if (runPid !== undefined && runPid !== String(process.pid)) return;
+  process.env[RUN_PID_ENV] = String(process.pid);
   let preset: Preset;
   let options: PresetOptions;
   let callMainMode: CallMainMode;

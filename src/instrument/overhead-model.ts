@@ -157,7 +157,7 @@ export function wrapperCostsFor(calls: number): WrapperCosts {
 }
 
 function scratch(): { tracer: Tracer; sw: CountedSwitch; off: TargetSwitch } {
-  const tracer = new Tracer({ maxSpans: 4096 });
+  const tracer = new Tracer({ maxSpans: 256 });
   const sw = { enabled: true } as TargetSwitch;
   const off: TargetSwitch = { enabled: false };
   return { tracer, sw: sw as CountedSwitch, off };

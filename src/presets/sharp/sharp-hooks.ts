@@ -106,14 +106,19 @@ const set = (value: number | undefined): value is number => typeof value === 'nu
 const dim = (value: number | undefined): string => (set(value) && value > 0 ? String(value) : '?');
 
 /** Where the input comes from, and its size in bytes when that is cheap to know. */
-function describeInput(options: SharpOptions, attributes: Attributes): void {
+function describeInput(options: SharpOptions, attributes: Attributes, basenames: Map<string, string> | undefined): void {
   const input = options.input;
   if (input === undefined || input === null) return;
   if (typeof input.file === 'string' && input.file !== '') {
     attributes.input = 'file';
-    attributes.inputFile = path.basename(input.file);
+    let base = basenames?.get(input.file);
+    if (base === undefined) {
+      base = path.basename(input.file);
+      basenames?.set(input.file, base);
+    }
+    attributes.inputFile = base;
     // inputBytes: not on the call path (a stat measured 2 µs quiet, hundreds under
-    // I/O load); `deferInputSize` fills it in when the run is reported.
+    // I/O load); `noteInputSize` fills it in when the run is reported.
   } else if (Array.isArray(input.buffer)) {
     attributes.input = 'stream'; // size known only once the stream has ended
   } else if (Buffer.isBuffer(input.buffer)) {
@@ -134,10 +139,10 @@ function describeInput(options: SharpOptions, attributes: Attributes): void {
  * extract, trim, resize, post-resize extract, rotation, flips, colour), as short
  * call-like words for the span name, plus one attribute per setting.
  */
-export function describeSharpOptions(options: SharpOptions): { ops: string[]; attributes: Attributes } {
+export function describeSharpOptions(options: SharpOptions, basenames?: Map<string, string>): { ops: string[]; attributes: Attributes } {
   const ops: string[] = [];
   const attributes: Attributes = {};
-  describeInput(options, attributes);
+  describeInput(options, attributes, basenames);
   if (set(options.widthPre) && set(options.heightPre) && set(options.leftOffsetPre) && set(options.topOffsetPre)) {
     const region = `${options.leftOffsetPre},${options.topOffsetPre},${options.widthPre}x${options.heightPre}`;
     ops.push(`extract(${region})`);
@@ -224,36 +229,68 @@ function optionsOf(thisArg: unknown): SharpOptions | undefined {
   return typeof options === 'object' && options !== null ? (options as SharpOptions) : undefined;
 }
 
-/** Operations whose per-call geometry is left out of the name, so crops of every size are one call-graph node. */
-const GEOMETRY_OP = /^(?:extract|resize)\(/;
-
 /**
- * Sizes of input files, stat'ed once each per preset when its run is reported
- * (never on the call path); per preset, so a file that changed between two runs
- * in one process is not reported with its old size.
+ * Input file sizes, per preset (a file that changed between two runs in one
+ * process is not reported with its old size), and the attribute objects still
+ * waiting for theirs. The file is stat'ed once, when the run is reported (never
+ * on the call path); until then a call only adds its attributes object (which
+ * the recorder holds anyway) to its file's list: no closure, no span kept alive.
  */
-const INPUT_SIZES = hookState('sharp', () => new Map<string, number | null>());
+interface InputSizes {
+  sizes: Map<string, number | null>;
+  waiting: Map<string, Attributes[]>;
+  waitingCount: number;
+  queued: boolean;
+}
 
-/** Queue the span's `inputBytes` for a file input; read when the run document is built. */
-function deferInputSize(scope: HookScope, span: Span, options: SharpOptions): void {
+/** Attribute objects waiting for a size, at most (a server that never reports a run must not grow). */
+const MAX_WAITING = 10_000;
+
+const INPUT_SIZES = hookState('sharp', (): InputSizes => ({ sizes: new Map(), waiting: new Map(), waitingCount: 0, queued: false }));
+
+/** `inputBytes` for a file input: at once when the file's size is known, else when the run is reported. */
+function noteInputSize(scope: HookScope, attributes: Attributes | null, options: SharpOptions): void {
   const file = options.input?.file;
-  if (typeof file !== 'string' || file === '') return;
-  const inputSizes = scope.state(INPUT_SIZES);
-  deferToReport(() => {
-    let size = inputSizes.get(file);
+  if (typeof file !== 'string' || file === '' || attributes === null) return;
+  const state = scope.state(INPUT_SIZES);
+  const size = state.sizes.get(file);
+  if (size !== undefined) {
+    if (size !== null) attributes.inputBytes = size;
+    return;
+  }
+  if (state.waitingCount >= MAX_WAITING) return;
+  state.waitingCount++;
+  const list = state.waiting.get(file);
+  if (list === undefined) state.waiting.set(file, [attributes]);
+  else list.push(attributes);
+  if (!state.queued) {
+    state.queued = true;
+    deferToReport(() => fillInputSizes(state));
+  }
+}
+
+function fillInputSizes(state: InputSizes): void {
+  state.queued = false;
+  const waiting = state.waiting;
+  state.waiting = new Map();
+  state.waitingCount = 0;
+  for (const [file, list] of waiting) {
+    let size = state.sizes.get(file);
     if (size === undefined) {
       try {
         size = statSync(file).size;
       } catch {
         size = null; // a missing file is sharp's error to report, not ours
       }
-      inputSizes.set(file, size);
+      state.sizes.set(file, size);
     }
-    if (size === null) return;
-    span.setAttribute('inputBytes', size);
-    span.amend();
-  });
+    // The recorder holds these same objects: the rows see the size without a rewrite.
+    if (size !== null) for (const attributes of list) attributes.inputBytes = size;
+  }
 }
+
+/** `path.basename` of input files, per preset: the same few paths come back on every call. */
+const BASENAMES = hookState('sharp', () => new Map<string, string>());
 
 /**
  * Name the span and give it the pipeline's attributes. On the app's call path
@@ -261,11 +298,10 @@ function deferInputSize(scope: HookScope, span: Span, options: SharpOptions): vo
  * the span's own (no copy), and the stable name is built without regexes.
  */
 function label(call: CallContext, method: string, options: SharpOptions): void {
-  const { ops, attributes } = describeSharpOptions(options);
-  deferInputSize(call.scope, call.span, options);
+  const { ops, attributes } = describeSharpOptions(options, call.scope.state(BASENAMES));
   let stable = '';
   for (const op of ops) {
-    const base = GEOMETRY_OP.test(op) ? op.slice(0, op.indexOf('(')) : op;
+    const base = op.startsWith('extract(') || op.startsWith('resize(') ? op.slice(0, op.indexOf('(')) : op;
     stable = stable === '' ? base : `${stable} ${base}`;
   }
   call.span.name = stable === '' ? `sharp.${method}` : `sharp.${method} ${stable}`;
@@ -273,6 +309,7 @@ function label(call: CallContext, method: string, options: SharpOptions): void {
   attributes.output = method;
   const span = call.span;
   span.attributes = span.attributes === null ? attributes : Object.assign(span.attributes, attributes);
+  noteInputSize(call.scope, span.attributes, options);
 }
 
 /** What libvips reports about the image it produced (`info` of toBuffer/toFile, metadata(), stats()). */
@@ -390,12 +427,12 @@ registerTargetHook('sharp.decode', {
   onStart(call) {
     const options = optionsOf(call.thisArg);
     if (options === undefined) return;
-    const { attributes } = describeSharpOptions(options);
+    const { attributes } = describeSharpOptions(options, call.scope.state(BASENAMES));
     for (const key of ['input', 'inputFile', 'inputBytes', 'inputRaw'] as const) {
       const value = attributes[key];
       if (value !== undefined) call.span.setAttribute(key, value);
     }
-    deferInputSize(call.scope, call.span, options);
+    noteInputSize(call.scope, call.span.attributes, options);
   },
   onEnd(call) {
     if (!call.failed) recordInfo(call.span, call.result);

@@ -7,9 +7,6 @@ import type { ReachSession } from './reach-session.js';
 
 const require = createRequire(import.meta.url);
 
-/** The builtins through which a script starts workers and child processes. */
-const REACH_BUILTINS = ['worker_threads', 'child_process'];
-
 /** What a preset holds of its reach: the session once started, and its end. */
 export interface LazyReach {
   finishInto(doc: RunDocument, root: Span): void;
@@ -29,16 +26,22 @@ export interface LazyReach {
  */
 export function startReachLazily(preset: ReachHost, options: ReachOptions, keptFields: readonly string[]): LazyReach {
   let session: ReachSession | null | undefined;
-  const start = (): void => {
-    if (session !== undefined) return;
-    session = (require('./reach-session.js') as typeof import('./reach-session.js')).startReach(preset, options, keptFields);
-  };
-  // child_process already loaded: the script may hold its functions, patch now.
-  // (worker_threads is loaded by stagescope itself; its Worker is looked up on
-  // the module when a script constructs one, so the trigger is enough.)
+  const sessionNow = (): ReachSession | null =>
+    (session ??= (require('./reach-session.js') as typeof import('./reach-session.js')).startReach(preset, options, keptFields));
+  // Each patch when its builtin first loads: a script (or a library: sharp loads
+  // child_process to detect the C library) that never starts a worker never
+  // pays for worker_threads. Already loaded (an API driver whose process had
+  // them): the script may hold its functions, patch now.
   const loaded = (process as { moduleLoadList?: string[] }).moduleLoadList ?? [];
-  const alreadyLoaded = loaded.includes('NativeModule child_process');
-  if (alreadyLoaded || !onFirstBuiltinLoad(REACH_BUILTINS, start)) start();
+  const when = (builtin: string, patch: (started: ReachSession) => void): void => {
+    const apply = (): void => {
+      const started = sessionNow();
+      if (started !== null) patch(started);
+    };
+    if (loaded.includes(`NativeModule ${builtin}`) || !onFirstBuiltinLoad([builtin], apply)) apply();
+  };
+  when('child_process', (started) => started.patchChildren());
+  when('worker_threads', (started) => started.patchWorkers());
   return {
     finishInto(doc, root) {
       session?.finishInto(doc, root);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId } from 'node:worker_threads';
+import type { BroadcastChannel } from 'node:worker_threads';
 import { nowNs } from '../core/clock.js';
 import { currentSpan } from '../core/context.js';
 import { guarded } from '../core/guarded.js';
@@ -12,8 +12,9 @@ import { portableOptions, type ReachLink } from './link.js';
 import { mergeForeignRuns, type ForeignRun } from './merge-foreign.js';
 import type { ReachHost, ReachOptions } from './reach-host.js';
 import { monotonicDiffNs, toMonotonicNs } from './mono-clock.js';
-import { installSpawnPatch, uninstallSpawnPatch } from './spawn-patch.js';
-import { installWorkerPatch, uninstallWorkerPatch } from './worker-patch.js';
+import { currentThread } from './current-thread.js';
+
+const require = createRequire(import.meta.url);
 
 /** Set by linked mode before its preset starts: this thread is itself a linked worker or child. */
 let inheritedLink: ReachLink | null = null;
@@ -24,7 +25,8 @@ export function setInheritedLink(link: ReachLink | null): void {
 
 /** Prefix that makes this thread's span ids unique in its process's run document. */
 export function threadIdPrefix(): string {
-  return isMainThread ? '' : `w${threadId}:`;
+  const thread = currentThread();
+  return thread.isMainThread ? '' : `w${thread.threadId}:`;
 }
 
 /**
@@ -47,6 +49,9 @@ export class ReachSession {
   readonly #owner: boolean;
   readonly #inherited: ReachLink | null;
   #channel: BroadcastChannel | null = null;
+  /** The patch modules, once installed. */
+  #workerPatch: typeof import('./worker-patch.js') | null = null;
+  #spawnPatch: typeof import('./spawn-patch.js') | null = null;
   #sequence = 0;
   #children = new Map<string, { link: ReachLink; pid: number | undefined }>();
   #dirMade = false;
@@ -69,15 +74,19 @@ export class ReachSession {
   }
 
   start(): void {
-    if (this.#active) return;
     this.#active = true;
-    installWorkerPatch({
-      linkWorker: (label) => this.#link('worker', label),
-      workerExited: (link, exitCode) => {
-        if (this.#owner) this.#workerExits.set(link.linkId, { atNs: nowNs(), exitCode });
-      },
-    });
-    installSpawnPatch({
+  }
+
+  /**
+   * Link the node child processes this thread starts from now on (the spawn
+   * patch). Called when the script first loads `child_process`; the worker
+   * patch waits for `worker_threads` (sharp loads child_process to detect the C
+   * library: a script that never starts a worker never loads worker_threads).
+   */
+  patchChildren(): void {
+    if (!this.#active || this.#spawnPatch !== null) return;
+    this.#spawnPatch = require('./spawn-patch.js') as typeof import('./spawn-patch.js');
+    this.#spawnPatch.installSpawnPatch({
       linkChild: (label) => {
         const link = this.#link('process', label);
         if (link !== undefined && !this.#dirMade) {
@@ -93,30 +102,50 @@ export class ReachSession {
     });
   }
 
+  /** Link the Worker threads this thread starts from now on (the worker patch). */
+  patchWorkers(): void {
+    if (!this.#active || this.#workerPatch !== null) return;
+    this.#workerPatch = require('./worker-patch.js') as typeof import('./worker-patch.js');
+    this.#workerPatch.installWorkerPatch({
+      linkWorker: (label) => this.#link('worker', label),
+      workerExited: (link, exitCode) => {
+        if (this.#owner) this.#workerExits.set(link.linkId, { atNs: nowNs(), exitCode });
+      },
+    });
+  }
+
   /**
-   * The channel workers post to and the directory children write to, made when
-   * the script first starts a worker or child, not when the reach starts (a
-   * library loading child_process starts it: sharp does, to detect libc): the
-   * random name (node:crypto), os.tmpdir() and the BroadcastChannel cost
-   * start-up that most runs never use. In a linked worker: its parent's.
+   * The names of the channel workers post to and of the directory children
+   * write to, made when the script first starts a worker or child, not when the
+   * reach starts (a library loading child_process starts it: sharp does, to
+   * detect libc): the random name (node:crypto) and os.tmpdir() cost start-up
+   * that most runs never use. In a linked worker: its parent's.
    */
   #names(): { channel: string; dir: string } {
     if (this.#reachNames !== null) return this.#reachNames;
     if (!this.#owner) return (this.#reachNames = { channel: this.#inherited!.channel, dir: this.#inherited!.dir });
-    const require = createRequire(import.meta.url);
     const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
     const os = require('node:os') as typeof import('node:os');
     const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
     this.#reachNames = { channel: `stagescope-reach-${unique}`, dir: path.join(os.tmpdir(), `stagescope-reach-${unique}`) };
-    // Started by the listener (an unstarted channel receives nothing), then
-    // unref'd so it never keeps the app alive; finish drains what is still queued.
-    this.#channel = new BroadcastChannel(this.#reachNames.channel);
+    return this.#reachNames;
+  }
+
+  /**
+   * The channel itself, opened with the first linked worker (children write
+   * files instead; a script that only forks never loads worker_threads for it).
+   * Started by the listener (an unstarted channel receives nothing), then
+   * unref'd so it never keeps the app alive; finish drains what is still queued.
+   */
+  #openChannel(name: string): void {
+    if (!this.#owner || this.#channel !== null) return;
+    const { BroadcastChannel: Channel } = require('node:worker_threads') as typeof import('node:worker_threads');
+    this.#channel = new Channel(name);
     this.#channel.onmessage = (event: unknown) => {
       const value = (event as { data?: unknown }).data;
       if (isReachBatch(value)) this.#receive(value);
     };
     (this.#channel as unknown as { unref?: () => void }).unref?.();
-    return this.#reachNames;
   }
 
   /**
@@ -139,8 +168,9 @@ export class ReachSession {
     if (parent === null) return undefined;
     this.#sequence += 1;
     const names = this.#names();
+    if (kind === 'worker') this.#openChannel(names.channel);
     return {
-      linkId: `${process.pid}-${threadId}-${this.#sequence}`,
+      linkId: `${process.pid}-${currentThread().threadId}-${this.#sequence}`,
       kind,
       parentSpanId: threadIdPrefix() + parent.id,
       channel: names.channel,
@@ -160,8 +190,8 @@ export class ReachSession {
   finishInto(doc: RunDocument, root: Span): void {
     if (!this.#active) return;
     this.#active = false;
-    uninstallWorkerPatch();
-    uninstallSpawnPatch();
+    this.#workerPatch?.uninstallWorkerPatch();
+    this.#spawnPatch?.uninstallSpawnPatch();
     if (!this.#owner) return;
     // No worker or child was ever linked from this thread: nothing can have been sent.
     // (A worker's own children write to this process's directory, but a worker
@@ -174,6 +204,7 @@ export class ReachSession {
     const batches: ReachBatch[] = this.#received.splice(0);
     const channel = this.#channel;
     if (channel !== null) {
+      const { receiveMessageOnPort } = require('node:worker_threads') as typeof import('node:worker_threads');
       for (let message = receiveMessageOnPort(channel as never); message !== undefined; message = receiveMessageOnPort(channel as never)) {
         const value: unknown = (message as { message: unknown }).message;
         if (isReachBatch(value)) this.#receive(value);

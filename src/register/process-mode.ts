@@ -12,6 +12,7 @@ import type { Preset, PresetOptions } from '../presets/preset.js';
 import { createPreset } from '../presets/registry.js';
 import { createRequire } from 'node:module';
 import { REACH_ENV, RUN_PID_ENV } from '../reach/link.js';
+import { currentThread } from '../reach/current-thread.js';
 import { settingFromEnv, settingsFromEnv } from '../presets/options/env-codec.js';
 import { toPresetOptions } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS } from '../presets/options/run-options.js';
@@ -35,22 +36,10 @@ export function presetNameFromEnv(env: NodeJS.ProcessEnv = process.env): string 
   return settingFromEnv(RUN_OPTIONS.preset, env) ?? RUN_OPTIONS.preset.defaultValue;
 }
 
-/**
- * Is this a worker thread? A worker's bootstrap always loads `worker_threads`
- * (checked on Node 20, 22 and 24), so when it is not loaded yet this is the main
- * thread, and importing it to ask (~3 ms of start-up, with the streams it
- * pulls in) is left to the scripts that use workers.
- */
-function inWorkerThread(): boolean {
-  const loaded = (process as { moduleLoadList?: string[] }).moduleLoadList ?? [];
-  if (!loaded.includes('NativeModule worker_threads')) return false;
-  return !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
-}
-
 export function startProcessMode(presetName: string): void {
   // A Worker or child process of a traced run: traced for that run, never printing its own tree.
   // Only a worker or a child of a traced run loads the linked mode (start-up cost otherwise).
-  if ((inWorkerThread() || process.env[REACH_ENV] !== undefined) && linkedMode().startLinkedModeIfLinked()) return;
+  if ((!currentThread().isMainThread || process.env[REACH_ENV] !== undefined) && linkedMode().startLinkedModeIfLinked()) return;
   // A node process that a traced run started without a link (spawnSync, execSync:
   // they bypass the spawn patch) and that inherited our --import through
   // NODE_OPTIONS: it runs untraced and silent. As a run of its own it printed a

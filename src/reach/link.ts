@@ -1,6 +1,10 @@
 import path from 'node:path';
 import type { TargetSpec } from '../instrument/target.js';
 import type { ReachOptions } from './reach-host.js';
+import { registerEntryUrl } from '../paths.js';
+
+/** `--import` this in a thread or process to make it a linked worker/child (the bundle of register/linked). */
+export const LINKED_REGISTER_URL: string = registerEntryUrl('linked');
 
 /** Environment variable that makes a node child process a linked child (JSON {@link ReachLink}). */
 export const REACH_ENV = 'STAGESCOPE_REACH';

@@ -1,12 +1,8 @@
 import { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { guarded } from '../core/guarded.js';
-import { REACH_ENV, type ReachLink } from './link.js';
+import { LINKED_REGISTER_URL, REACH_ENV, type ReachLink } from './link.js';
 import { unlinkedEnvPairs } from './unlinked-env.js';
-import { registerEntryUrl } from '../paths.js';
-
-/** `--import` this in a node child to make it a linked child (the bundle of register/linked). */
-const LINKED_REGISTER_URL = registerEntryUrl('linked');
 
 /** Who decides, per new node child process, whether and how it is linked. */
 export interface ChildLinker {

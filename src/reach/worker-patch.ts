@@ -2,11 +2,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { getEnvironmentData, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
-import { REACH_DATA_KEY, type ReachLink } from './link.js';
-import { registerEntryUrl } from '../paths.js';
-
-/** `--import` this in a thread or process to make it a linked worker/child. */
-export const LINKED_REGISTER_URL: string = registerEntryUrl('linked');
+import { LINKED_REGISTER_URL, REACH_DATA_KEY, type ReachLink } from './link.js';
 
 /** Who decides, per new Worker, whether and how it is linked. */
 export interface WorkerLinker {

@@ -1,27 +1,34 @@
 #!/usr/bin/env node
-// Bundles each `--import` entry (build/src/register/<name>.js) into one file,
-// build/bundle/register/<name>.js, which the package's `./register/*` exports
-// point to. Why: start-up is paid by every traced process, and most of it was
-// Node loading ~60 small ES modules one by one (resolve, read, compile, link;
-// issue "Cost of observation", docs/overhead.md). One file is one load.
+// Bundles stagescope's `--import` start-up into two kinds of file
+// (issue "Cost of observation", docs/overhead.md):
+// - build/bundle/register/runtime.js, the runtime: every module the entries
+//   start, as one script whose value is a CommonJS-style function. The entries
+//   compile it with V8's code cache (register/load-runtime-bundled.ts,
+//   register/code-cache.ts): compiling its 440 KiB from source was most of a
+//   traced process's start-up;
+// - build/bundle/register/<name>.js, the entries the package's `./register/*`
+//   exports point to: a few KiB of ES module each, for Node's module loader.
+// Before either, Node loaded ~60 small ES modules one by one.
 //
-// The bundle must behave exactly like the modules it is made of:
+// The runtime must behave exactly like the modules it is made of:
 // - `import.meta.url` in each module becomes that module's own file URL
-//   (`new URL('../../src/x/y.js', import.meta.url).href`), so paths computed
+//   (`new URL('../../src/x/y.js', <bundle URL>).href`), so paths computed
 //   from it (package root, svg-child.js, the off-thread ESM hook file, the
 //   linked register entry) are unchanged;
 // - a lazy `require('./x.js')` (presets/lazy-modules.ts, registry.ts, …) stays
 //   lazy: esbuild turns it into a module evaluated on first call, inside the
 //   bundle, so no second copy of a module is ever loaded. For that the module's
 //   own `const require = createRequire(import.meta.url);` line is removed and
-//   the bundle declares one `require` (for bare packages: yaml, the peers) at
-//   its top, resolving from the same package as before;
+//   the bundle's one `require` (for bare packages: yaml, the peers) resolves
+//   from the same package as before;
+// - `import(x)` goes through the entry's module loader (a vm script has none);
 // - packages (yaml, es-module-lexer, the ML libraries) stay outside.
 // State shared with a separately loaded copy of stagescope (the script's own
 // `import 'stagescope'`) lives on globalThis under registered symbols already
 // (core/context.ts, api/active-tracer.ts, instrument/module-hooks.ts).
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,47 +64,104 @@ function builtinRequire(line, namespace, defaultName, named, specifier) {
   return parts.join(' ');
 }
 
-/** esbuild plugin: the rewrites above, for stagescope's compiled modules only. */
-const keepModuleSemantics = {
-  name: 'keep-module-semantics',
+/**
+ * esbuild plugin: the rewrites above, for stagescope's compiled modules only.
+ * `bundleUrl` is the expression for the output file's URL: `import.meta.url` in
+ * the ES module entries; in the runtime script, a constant its wrapper sets.
+ * In the runtime script, `import(x)` also becomes `__stagescopeImport(x)`: a vm
+ * script has no module loader of its own, so the entry that compiles it passes
+ * one in (register/load-runtime-bundled.ts).
+ */
+function keepModuleSemantics(bundleUrl, { rewriteImport }) {
+  return {
+    name: 'keep-module-semantics',
+    setup(bundler) {
+      bundler.onLoad({ filter: /\.js$/ }, async (args) => {
+        if (!args.path.startsWith(srcDir + path.sep)) return undefined;
+        let contents = await readFile(args.path, 'utf8');
+        const ownUrl = path.relative(outDir, args.path).split(path.sep).join('/');
+        // Its import.meta.url is the bundle's own: it finds the runtime script next to the entry.
+        if (!args.path.endsWith(`${path.sep}register${path.sep}load-runtime-bundled.js`)) {
+          contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(ownUrl)}, ${bundleUrl}).href`);
+        }
+        const ownRequire = `const require = createRequire(new URL(${JSON.stringify(ownUrl)}, ${bundleUrl}).href);`;
+        if (contents.includes(ownRequire)) contents = contents.replace(ownRequire, '');
+        contents = contents.replace(BUILTIN_IMPORT, builtinRequire);
+        if (rewriteImport) contents = contents.replace(/(?<![\w$.])import\(/g, '__stagescopeImport(');
+        return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
+}
+
+/** The entries' `./load-runtime.js` is the bundled loader (code cache) instead. */
+const bundledRuntimeLoader = {
+  name: 'bundled-runtime-loader',
   setup(bundler) {
-    bundler.onLoad({ filter: /\.js$/ }, async (args) => {
-      if (!args.path.startsWith(srcDir + path.sep)) return undefined;
-      let contents = await readFile(args.path, 'utf8');
-      const ownUrl = path.relative(outDir, args.path).split(path.sep).join('/');
-      contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(ownUrl)}, import.meta.url).href`);
-      const ownRequire = `const require = createRequire(new URL(${JSON.stringify(ownUrl)}, import.meta.url).href);`;
-      if (contents.includes(ownRequire)) contents = contents.replace(ownRequire, '');
-      contents = contents.replace(BUILTIN_IMPORT, builtinRequire);
-      return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
-    });
+    bundler.onResolve({ filter: /^\.\/load-runtime\.js$/ }, () => ({ path: path.join(srcDir, 'register', 'load-runtime-bundled.js') }));
   },
 };
 
 const started = performance.now();
+const common = { bundle: true, platform: 'node', target: 'node20.19', packages: 'external', logLevel: 'warning', legalComments: 'none', metafile: true };
+
+// 1. The runtime: one script whose value is a CommonJS-style function
+//    (register/load-runtime-bundled.ts compiles it with V8's code cache). Strict,
+//    like the ES modules it is made of.
+const RUNTIME_PARAMS = 'exports, require, module, __filename, __dirname, __stagescopeImport';
+const runtimeResult = await build({
+  ...common,
+  entryPoints: [path.join(srcDir, 'register', 'runtime.js')],
+  outfile: path.join(outDir, 'runtime.js'),
+  format: 'cjs',
+  // Pure ASCII, so the entry reads it as a one-byte string (latin1: no UTF-8 decoding).
+  charset: 'ascii',
+  banner: {
+    js: [
+      "// Not a module: register/load-runtime-bundled.ts compiles this script, with V8's code cache.",
+      `(function (${RUNTIME_PARAMS}) {`,
+      "'use strict';",
+      "const __stagescopeBundleUrl = require('node:url').pathToFileURL(__filename).href;",
+    ].join('\n'),
+  },
+  footer: { js: '})' },
+  plugins: [keepModuleSemantics('__stagescopeBundleUrl', { rewriteImport: true })],
+});
+if (runtimeResult.errors.length > 0) process.exit(1);
+// esbuild escapes non-ASCII text in strings but keeps it in regular expression
+// literals and comments. Each UTF-16 unit left becomes a \uXXXX escape, which
+// means the same character in a regular expression, a string or an identifier
+// (and is only text in a comment), so the entry can read the script as latin1:
+// a one-byte string, without UTF-8 decoding.
+const runtimeFile = path.join(outDir, 'runtime.js');
+const runtimeText = (await readFile(runtimeFile, 'utf8')).replace(/[\u0080-\uffff]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+await writeFile(runtimeFile, runtimeText);
+const leftImport = runtimeText.match(/(?<![\w$.])import\(/);
+if (leftImport !== null) {
+  process.stderr.write(`bundle-register: runtime.js still calls import() at offset ${leftImport.index}; it would throw in a vm script\n`);
+  process.exit(1);
+}
+const runtimeHash = createHash('sha256').update(runtimeText).digest('hex').slice(0, 16);
+
+// 2. The `--import` entries: small ES modules that load the runtime.
 const result = await build({
+  ...common,
   entryPoints: Object.fromEntries(ENTRIES.map((name) => [name, path.join(srcDir, 'register', `${name}.js`)])),
   outdir: outDir,
-  bundle: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  packages: 'external',
-  // Bare `require` (yaml, peers) from inside the bundle: the same resolution as
-  // from build/src, since both are inside this package.
+  // Bare `require` (builtins) from inside the bundle.
   banner: { js: "import { createRequire as __stagescopeCreateRequire } from 'node:module';\nconst require = __stagescopeCreateRequire(import.meta.url);" },
-  plugins: [keepModuleSemantics],
-  logLevel: 'warning',
-  legalComments: 'none',
-  metafile: true,
+  define: { STAGESCOPE_RUNTIME_HASH: JSON.stringify(runtimeHash) },
+  plugins: [bundledRuntimeLoader, keepModuleSemantics('import.meta.url', { rewriteImport: false })],
 });
 if (result.errors.length > 0) process.exit(1);
-const bytes = Object.entries(result.metafile.outputs).map(([file, output]) => `${path.basename(file)} ${Math.round(output.bytes / 1024)} KiB`);
+const outputs = { ...runtimeResult.metafile.outputs, ...result.metafile.outputs };
+const bytes = Object.entries(outputs).map(([file, output]) => `${path.basename(file)} ${Math.round(output.bytes / 1024)} KiB`);
 process.stdout.write(`register bundles (${Math.round(performance.now() - started)} ms): ${bytes.join(', ')}\n`);
 
-// `node scripts/bundle-register.mjs --report`: what the ocr bundle is made of, by folder.
+// `node scripts/bundle-register.mjs --report`: what the runtime script is made of, by folder.
 if (process.argv.includes('--report')) {
-  const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('/ocr.js'))[1];
+  const output = Object.values(runtimeResult.metafile.outputs)[0];
   const byFolder = new Map();
   for (const [file, input] of Object.entries(output.inputs)) {
     const folder = path.relative(srcDir, path.resolve(root, file)).split(path.sep).slice(0, -1).join('/') || '.';

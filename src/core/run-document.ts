@@ -122,6 +122,13 @@ export interface OverheadBreakdown {
   calibrationNs?: number;
   /** Loading stagescope and patching before the script ran (not part of `durationNs` or `overheadNs`), ns; absent when unknown. */
   startupNs?: number;
+  /**
+   * How the runtime script was compiled at start-up: `hit` from V8's code cache;
+   * `miss` or `rejected` from source (the first run with this Node, slower by the
+   * compile); `off` (STAGESCOPE_CODE_CACHE=off). Absent when stagescope was not
+   * started from a bundled `--import` entry.
+   */
+  startupCodeCache?: 'hit' | 'miss' | 'rejected' | 'off';
   /** Overhead of the worker threads and child processes merged in (their own `overheadNs`), ns; absent when none. */
   reachNs?: number;
 }

@@ -9,6 +9,14 @@ import type { Span } from './span.js';
 export const LOAD_START_KEY = Symbol.for('stagescope.loadStartMs');
 
 /**
+ * Global key under which a bundled register entry leaves how it compiled the
+ * runtime script: `hit` from V8's code cache, `miss` or `rejected` from source
+ * (the first run with this Node: the next one starts faster), `off`
+ * (register/code-cache.ts).
+ */
+export const CODE_CACHE_STATUS_KEY = Symbol.for('stagescope.codeCacheStatus');
+
+/**
  * Pay AsyncLocalStorage's one-time set-up now, when tracing starts, instead of
  * inside the first traced call: the first `run`/`enterWith` installs the async
  * hooks (Node < 24) and the first promise made in a context allocates the

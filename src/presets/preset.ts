@@ -2,7 +2,7 @@ import { nowNs } from '../core/clock.js';
 import { takeDiagnostics } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
-import { LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
+import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
 import { runDeferred } from '../core/deferred.js';
 import { calibratedAlready, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
@@ -172,6 +172,8 @@ export class Preset {
       if (costs.calibrated && !calibratedBefore && costs.calibrationNs > 0) breakdown.calibrationNs = costs.calibrationNs;
     }
     if (this.#startupNs !== undefined) breakdown.startupNs = this.#startupNs;
+    const codeCache = (globalThis as { [CODE_CACHE_STATUS_KEY]?: OverheadBreakdown['startupCodeCache'] })[CODE_CACHE_STATUS_KEY];
+    if (codeCache !== undefined) breakdown.startupCodeCache = codeCache;
     return breakdown;
   }
 

@@ -3,6 +3,7 @@
  * starts (reach/worker-patch.ts, reach/spawn-patch.ts add it): traces them with
  * the run's preset and sends their spans back. Does nothing elsewhere.
  */
-import { startLinkedModeIfLinked } from './linked-mode.js';
+import { loadRuntime, runtimeStarted } from './load-runtime.js';
 
-startLinkedModeIfLinked();
+(await loadRuntime()).startLinkedModeIfLinked();
+runtimeStarted();

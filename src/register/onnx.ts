@@ -3,11 +3,14 @@
  * With STAGESCOPE_ONNX_OPS=1 in the environment, op-level drill-down is on
  * (OnnxLatency reads it when its `ops` option is not given).
  */
+import { loadRuntime, runtimeStarted } from './load-runtime.js';
 import { startupMarkMs } from './startup-mark.js';
 // Start-up (the root line's "startup") is measured from the end of Node's own
-// bootstrap: what follows (the loader reading and compiling this one-file bundle,
-// then stagescope starting) is the cost of `--import stagescope/register/…`.
+// bootstrap: what follows (the module loader reading this small entry, the
+// runtime script compiled from V8's code cache, then stagescope starting) is
+// the cost of `--import stagescope/register/…`.
 (globalThis as { [key: symbol]: unknown })[Symbol.for('stagescope.loadStartMs')] ??= startupMarkMs();
-const { startProcessMode } = await import('./process-mode.js');
+const { startProcessMode } = await loadRuntime();
 
 startProcessMode('onnx');
+runtimeStarted();

@@ -2,11 +2,14 @@
  * `node --import stagescope/register/tfjs script.mjs` — TfjsLatency for the whole
  * process. STAGESCOPE_TFJS_KERNELS=1 adds the kernel-level drill-down.
  */
+import { loadRuntime, runtimeStarted } from './load-runtime.js';
 import { startupMarkMs } from './startup-mark.js';
 // Start-up (the root line's "startup") is measured from the end of Node's own
-// bootstrap: what follows (the loader reading and compiling this one-file bundle,
-// then stagescope starting) is the cost of `--import stagescope/register/…`.
+// bootstrap: what follows (the module loader reading this small entry, the
+// runtime script compiled from V8's code cache, then stagescope starting) is
+// the cost of `--import stagescope/register/…`.
 (globalThis as { [key: symbol]: unknown })[Symbol.for('stagescope.loadStartMs')] ??= startupMarkMs();
-const { startProcessMode } = await import('./process-mode.js');
+const { startProcessMode } = await loadRuntime();
 
 startProcessMode('tfjs');
+runtimeStarted();

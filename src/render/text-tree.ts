@@ -65,7 +65,12 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
       text += `  [OH ${formatDurationNs(doc.overheadNs)}, ${doc.wrappedCalls} wrapped call${doc.wrappedCalls === 1 ? '' : 's'}`;
       const passThroughCalls = doc.overhead?.passThroughCalls ?? 0;
       if (passThroughCalls > 0) text += ` + ${passThroughCalls} unrecorded`;
-      if (doc.overhead?.startupNs !== undefined) text += `, startup ${formatDurationNs(doc.overhead.startupNs)}`;
+      if (doc.overhead?.startupNs !== undefined) {
+        text += `, startup ${formatDurationNs(doc.overhead.startupNs)}`;
+        // Compiled from source: the first run with this Node; the next ones start from V8's code cache.
+        const codeCache = doc.overhead.startupCodeCache;
+        if (codeCache === 'miss' || codeCache === 'rejected') text += ' uncached';
+      }
       if (doc.budget !== undefined) text += `, ${budgetLine(doc.budget)}`;
       if (doc.samplerOverheadNs !== undefined) text += `, background probes ${formatDurationNs(doc.samplerOverheadNs)}`;
       if (doc.droppedSpans > 0) text += `, ${doc.droppedSpans} spans dropped (buffer full)`;

@@ -1,3 +1,4 @@
+import { writeStderr } from '../../core/stderr.js';
 import type { SpanProbe } from '../../core/probe.js';
 import type { OutputPaths } from '../../render/write-outputs.js';
 import type { ProbeSpec } from '../../probes/registry.js';
@@ -90,6 +91,13 @@ export interface ResolvedPresetOptions {
 }
 
 /**
+ * The default output, stderr, not read at start-up: Node makes `process.stderr`
+ * when it is first read, which took about 2 ms when stderr is a pipe (it loads
+ * net and the stream classes), and a quiet run never writes (core/stderr.ts).
+ */
+const lazyStderr = { write: writeStderr };
+
+/**
  * Check and complete a preset's options; a bad value throws the same message
  * its flag and env var get, naming the option (`option maxSpans must be …`).
  * Targets and model rules are checked where they are loaded (file and line).
@@ -105,7 +113,7 @@ export function resolvePresetOptions(options: PresetOptions): ResolvedPresetOpti
     builtInTargets: options.builtInTargets ?? true,
     json: checked(rows.json, options.json),
     quiet: checked(rows.quiet, options.quiet) ?? rows.quiet.defaultValue,
-    output: options.output ?? process.stderr,
+    output: options.output ?? lazyStderr,
     treeDepth: options.treeDepth,
     outputs: { svg: checked(rows.svg, options.svg), gantt: checked(rows.gantt, options.gantt), trace: checked(rows.trace, options.trace) },
     callGraph: callGraph as DotOptions,

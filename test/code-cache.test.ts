@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { RunDocument } from '../src/core/run-document.js';
+import { repoRoot, runNode, tempDir } from './helpers.js';
+
+/**
+ * The bundled `--import` entries compile the one-script runtime with V8's code
+ * cache (register/code-cache.ts): a first run compiles from source and writes
+ * the cache, later runs read it; a cache that is not the user's own, or not
+ * V8's, is never used; the app sees none of it.
+ */
+const script = [`console.log('out', process.argv.slice(2).join(' '));`, `console.error('err');`, `process.exitCode = 3;`].join('\n');
+
+async function tracedRun(
+  cacheDir: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; status: string | undefined; startupNs: number | undefined }> {
+  const dir = tempDir();
+  const file = path.join(dir, 'app.mjs');
+  writeFileSync(file, script);
+  const json = path.join(dir, 'run.json');
+  const result = await runNode(['--import', 'stagescope/register/ocr', file, 'a', 'b'], {
+    env: { STAGESCOPE_CODE_CACHE: cacheDir, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' },
+  });
+  const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
+  return { ...result, status: doc.overhead?.startupCodeCache, startupNs: doc.overhead?.startupNs };
+}
+
+function cacheFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+describe('code cache of the runtime script', () => {
+  it('the first run compiles from source and writes a private cache; the next run starts from it; the app sees the same either way', async () => {
+    const cache = path.join(tempDir(), 'cache');
+    const first = await tracedRun(cache);
+    assert.equal(first.status, 'miss');
+    const files = cacheFiles(cache);
+    assert.equal(files.length, 1, `one cache file: ${files.join(', ')}`);
+    assert.match(files[0]!, new RegExp(`^runtime-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
+    if (process.platform !== 'win32') {
+      assert.equal(statSync(cache).mode & 0o777, 0o700, 'the directory is the user’s own');
+      assert.equal(statSync(path.join(cache, files[0]!)).mode & 0o777, 0o600);
+    }
+    const second = await tracedRun(cache);
+    assert.equal(second.status, 'hit');
+    for (const run of [first, second]) {
+      assert.equal(run.code, 3);
+      assert.equal(run.stdout, 'out a b\n');
+      assert.equal(run.stderr, 'err\n');
+      assert.equal(typeof run.startupNs, 'number');
+    }
+  });
+
+  it('STAGESCOPE_CODE_CACHE=off reads and writes nothing', async () => {
+    const run = await tracedRun('off');
+    assert.equal(run.status, 'off');
+    assert.equal(run.stdout, 'out a b\n');
+  });
+
+  it('a directory others can write to is never read or written (code cache is code)', async (t) => {
+    if (process.platform === 'win32') {
+      t.skip('POSIX permissions');
+      return;
+    }
+    const cache = path.join(tempDir(), 'shared');
+    mkdirSync(cache);
+    chmodSync(cache, 0o777);
+    const first = await tracedRun(cache);
+    assert.equal(first.status, 'miss');
+    assert.deepEqual(cacheFiles(cache), [], 'nothing written into a shared directory');
+    // A cache planted there by someone else is not read either.
+    const own = path.join(tempDir(), 'own');
+    await tracedRun(own);
+    const [name] = cacheFiles(own);
+    writeFileSync(path.join(cache, name!), readFileSync(path.join(own, name!)));
+    const second = await tracedRun(cache);
+    assert.equal(second.status, 'miss');
+    assert.equal(second.stdout, 'out a b\n');
+  });
+
+  it('a cache V8 does not accept (corrupt, another Node) is compiled over and written again', async () => {
+    const cache = path.join(tempDir(), 'cache');
+    await tracedRun(cache);
+    const [name] = cacheFiles(cache);
+    writeFileSync(path.join(cache, name!), 'not a code cache');
+    const rejected = await tracedRun(cache);
+    assert.equal(rejected.status, 'rejected');
+    assert.equal(rejected.code, 3);
+    assert.equal(rejected.stdout, 'out a b\n');
+    assert.equal(rejected.stderr, 'err\n');
+    assert.equal((await tracedRun(cache)).status, 'hit');
+  });
+
+  it('the runtime script is ASCII and calls no import() of its own (a vm script has no module loader)', () => {
+    const text = readFileSync(path.join(repoRoot, 'build/bundle/register/runtime.js'), 'latin1');
+    assert.equal(text.search(/[\u0080-\uffff]/), -1);
+    assert.equal(text.search(/(?<![\w$.])import\(/), -1);
+    assert.match(text, /__stagescopeImport\(/, 'dynamic imports go through the entry');
+  });
+});

@@ -121,7 +121,9 @@ describe('cpu and event-loop probes', () => {
     const sleep = span('sleep-300ms');
     const sleepCpuNs = (sleep.metrics.cpuUserNs ?? 0) + (sleep.metrics.cpuSystemNs ?? 0);
     assert.ok(sleepCpuNs < 0.2 * sleep.durationNs, `sleep: cpu ${sleepCpuNs} ns ≥ 0.2 × wall ${sleep.durationNs} ns`);
-    assert.ok((sleep.metrics.loopUtilizationRatio ?? 1) < 0.2, `sleep: loop utilisation ${sleep.metrics.loopUtilizationRatio}`);
+    // Below the busy loop's ≥ 0.7 with room: on a loaded 2-core machine the loop is
+    // late waking from the sleep's timer, and that wait counts as active (0.23 seen).
+    assert.ok((sleep.metrics.loopUtilizationRatio ?? 1) < 0.5, `sleep: loop utilisation ${sleep.metrics.loopUtilizationRatio}`);
     if (linux) assert.ok(busy.metrics.cpuMainThreadNs !== undefined, 'main-thread CPU on Linux');
   });
 });

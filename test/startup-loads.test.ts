@@ -65,6 +65,24 @@ describe('start-up loads', () => {
     assert.deepEqual(JSON.parse(traced.stdout), ['bundle/register/ocr.js']);
   });
 
+  it('a JSON target file is read without loading the YAML parser; a YAML one loads it', async () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'yaml-loaded.cjs');
+    writeFileSync(script, `process.on('exit', () => console.log(Object.keys(require.cache).some((file) => file.includes('/node_modules/yaml/'))));\n`);
+    const json = path.join(dir, 'targets.json');
+    writeFileSync(json, '{"targets": [{"module": "some-package", "export": "run"}]}');
+    const yaml = path.join(dir, 'targets.yaml');
+    writeFileSync(yaml, 'targets:\n  - module: some-package\n    export: run\n');
+    for (const [targets, loaded] of [
+      [json, 'false'],
+      [yaml, 'true'],
+    ] as const) {
+      const traced = await runNode(['--import', 'stagescope/register', script], { env: { STAGESCOPE_QUIET: '1', STAGESCOPE_TARGETS: targets } });
+      assert.equal(traced.code, 0, traced.stderr);
+      assert.equal(traced.stdout, `${loaded}\n`, targets);
+    }
+  });
+
   it('the script loading child_process starts the reach: a forked child is traced into the run', async () => {
     const dir = tempDir();
     const child = path.join(dir, 'child.mjs');

@@ -62,6 +62,37 @@ describe('target files', () => {
     assert.throws(() => loadTargetFile('/nonexistent/targets.yaml'), /\/nonexistent\/targets\.yaml: cannot read target file \(ENOENT\)/);
   });
 
+  it('a JSON file read without the YAML parser gives what the YAML parser gives: targets, lines, presets, models and every error', () => {
+    // The same text as .json (JSON.parse and a line scan) and as .yaml (the YAML parser; JSON is YAML 1.2).
+    const texts = [
+      '[{"module": "pkg", "export": "A.prototype.run", "stage": "detection"}, {"module": "b", "export": "f", "callback": true}]',
+      '{\n  "preset": ["ocr", "onnx"],\n  "description": "d",\n  "targets": [\n    {"module": "a", "export": "f"},\n    {\n      "module": "b",\n      "export": "g",\n      "stage": "recognition"\n    }\n  ],\n  "models": [{"match": "*det*.onnx", "stage": "detection"}]\n}',
+      '{"models": [{"match": "*rec*", "stage": "recognition"}]}',
+      '{"targets": [], "preset": "ocr"}',
+      '{"targets": [{"module": "a", "export": "f\\u0041", "name": "caf\\u00e9 \\"x\\""}]}',
+      '[\n  {"module": "a", "export": "f"},\n  {"module": "b"}\n]',
+      '[\n  {"module": "a",\n   "export": "f",\n   "colour": "red"}\n]',
+      '{"targets": [{"module": "a", "export": "f"}], "colour": 1}',
+      '{"targets": {"module": "a"}}',
+      '{"models": "x"}',
+      '{"preset": 3, "targets": []}',
+      '{"targets": [{"module": "a", "export": "f", "module": "b"}]}',
+      '{"description": "no targets"}',
+      '[{"module": "a",',
+      '[\n\n  {"module": "a", "export": "f", "stage": "nope"}]',
+    ];
+    for (const text of texts) {
+      const read = (name: string): string => {
+        try {
+          return JSON.stringify(parseTargetFile(text, name)).replaceAll(name, 'FILE');
+        } catch (error) {
+          return (error as Error).message.replaceAll(name, 'FILE').replace('not valid YAML', 'not valid JSON');
+        }
+      };
+      assert.deepEqual(read('t.json'), read('t.yaml'), text);
+    }
+  });
+
   it('validates API targets with a location', () => {
     assert.throws(
       () => resolveTarget({ module: 'x y', export: 'f' }, 'options.targets[2]'),

@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Node as YamlNode } from 'yaml';
+import { jsonLines, type JsonLines } from './json-lines.js';
 import { resolveModelRule, type ModelStageRule } from './model-rules.js';
 import { resolveTargets, TargetError, type ResolvedTarget } from './target.js';
 
 /**
- * Target files: JSON, YAML or CSV. JSON and YAML are both read with the YAML
- * parser (JSON is YAML 1.2) so every entry keeps its line for error messages.
+ * Target files: JSON, YAML or CSV. Every entry keeps its line for error
+ * messages: YAML through the YAML parser, JSON through JSON.parse and a scan
+ * for lines (json-lines.ts), falling back to the YAML parser (JSON is YAML 1.2)
+ * for any file it would refuse, so messages are the same either way.
  *
  * YAML/JSON: a list of targets, or an object with a `targets:` list (preset files
  * add `preset:`, the preset or list of presets that load the file, and `description:`; any file may add a `models:` list of
@@ -40,6 +43,10 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
   if (ext === '.csv') return { path: filePath, targets: parseCsv(text, filePath, defaults), models: [] };
   if (ext !== '.json' && ext !== '.yaml' && ext !== '.yml') {
     throw new TargetError(`${filePath}: unknown target file type "${ext}" (use .json, .yaml, .yml or .csv)`);
+  }
+  if (ext === '.json') {
+    const file = parseJsonTargetFile(text, filePath, defaults);
+    if (file !== undefined) return file;
   }
   const { isMap, isSeq, LineCounter, parseDocument } = yamlParser();
   const lineCounter = new LineCounter();
@@ -85,6 +92,54 @@ export function parseTargetFile(text: string, filePath: string, defaults: { opti
     const node = item as YamlNode;
     file.targets.push(...resolveTargets(plainValue(node), fieldLocation(node, filePath, lineOf), defaults));
   }
+  return file;
+}
+
+const TOP_LEVEL_FIELDS = ['targets', 'preset', 'description', 'models'];
+
+/**
+ * A JSON target file read without the YAML parser (json-lines.ts): the same
+ * file, lines and messages as the YAML path below gives. Anything that path
+ * would refuse (not valid JSON, a duplicate or unknown key, a field of the
+ * wrong shape) returns undefined, and the caller reads the file again with the
+ * YAML parser, so every error keeps its exact message and line. Errors from a
+ * target's own fields are thrown here, with the same locations.
+ */
+function parseJsonTargetFile(text: string, filePath: string, defaults: { optional?: boolean }): TargetFile | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const lines = jsonLines(text);
+  if (lines === undefined) return undefined;
+  const file: TargetFile = { path: filePath, targets: [], models: [] };
+  const location =
+    (node: JsonLines) =>
+    (field: string | undefined): string =>
+      `${filePath}:${(field === undefined ? undefined : node.keys?.get(field)?.keyLine) ?? node.line}`;
+  let list: unknown = value;
+  let listLines: JsonLines | undefined = lines;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const top = value as Record<string, unknown>;
+    if (Object.keys(top).some((key) => !TOP_LEVEL_FIELDS.includes(key))) return undefined;
+    if (top.models !== undefined && top.models !== null) {
+      const modelLines = lines.keys?.get('models')?.value.items;
+      if (!Array.isArray(top.models) || modelLines === undefined) return undefined;
+      top.models.forEach((rule, index) => file.models.push(resolveModelRule(rule, location(modelLines[index]!))));
+    }
+    if (typeof top.preset === 'string') file.presets = [top.preset];
+    else if (Array.isArray(top.preset) && top.preset.every((name) => typeof name === 'string')) file.presets = top.preset as string[];
+    else if (top.preset !== undefined) return undefined;
+    if (typeof top.description === 'string') file.description = top.description;
+    list = top.targets;
+    listLines = lines.keys?.get('targets')?.value;
+    if (list === undefined || list === null) return file.models.length > 0 ? file : undefined;
+  }
+  if (!Array.isArray(list) || listLines?.items === undefined) return undefined;
+  const itemLines = listLines.items;
+  list.forEach((spec, index) => file.targets.push(...resolveTargets(spec, location(itemLines[index]!), defaults)));
   return file;
 }
 

@@ -5,6 +5,10 @@ import { after, describe, test } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
 import { Preset } from '../src/presets/preset.js';
+import { Tracer } from '../src/core/tracer.js';
+import { CpuProbe } from '../src/probes/cpu-probe.js';
+import { MemoryProbe } from '../src/probes/memory-probe.js';
+import { resetSpanLengths } from '../src/probes/per-span-readings.js';
 import { PROBE_NAMES, parseProbeList, resolveProbes, UnknownProbeError } from '../src/probes/registry.js';
 import { parseDiskstats, parseNetDev, parseSmiLine } from '../src/probes/system-sampler.js';
 import { probeAnnotation } from '../src/render/probe-annotation.js';
@@ -105,6 +109,56 @@ describe('network probe', () => {
       assertBetween(span(`fetch-${key}`).metrics.netSentBytes, fetched[key].sent, fetched[key].sent + 512, `fetch-${key} sent`);
       assertBetween(span(`fetch-${key}`).metrics.netReceivedBytes, fetched[key].reply, fetched[key].reply + 512, `fetch-${key} received`);
     }
+  });
+});
+
+describe('per-span readings of a hot target', () => {
+  test('one getrusage and one heap reading per span, not two, and the spans’ CPU times never add up to more than the process spent', () => {
+    resetSpanLengths();
+    const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
+    let reads = 0;
+    const realResourceUsage = process.resourceUsage.bind(process);
+    // Counted by hand: node:test's mock keeps every call's result, which slows each read
+    // enough to put consecutive spans further apart than the reuse window.
+    const original = process.resourceUsage;
+    process.resourceUsage = () => {
+      reads++;
+      return realResourceUsage();
+    };
+    const spans = 2_000;
+    const cpuBefore = realResourceUsage();
+    let sink = 0;
+    let spanCpuUs = 0;
+    for (let i = 0; i < spans; i++) {
+      const span = tracer.startSpan('hot', { target: 'lib#hot' });
+      for (let j = 0; j < 200; j++) sink += Math.sqrt(j + i);
+      tracer.endSpan(span);
+      spanCpuUs += ((span.metrics?.cpuUserNs ?? 0) + (span.metrics?.cpuSystemNs ?? 0)) / 1000;
+      assert.equal(typeof span.metrics?.heapUsedDeltaBytes, 'number');
+    }
+    process.resourceUsage = original;
+    const cpuAfter = realResourceUsage();
+    const processCpuUs = cpuAfter.userCPUTime + cpuAfter.systemCPUTime - cpuBefore.userCPUTime - cpuBefore.systemCPUTime;
+    // The first span of a target reads at both edges (its calls' length is not known yet); then
+    // one read per span, except after a gap longer than the window (the thread was preempted).
+    assert.ok(reads < 1.5 * spans, `${reads} getrusage reads for ${spans} spans (2 per span without reuse)`);
+    assert.ok(spanCpuUs <= processCpuUs + 2, `spans' CPU ${spanCpuUs} µs > the process's ${processCpuUs} µs over the loop`);
+    assert.ok(sink > 0);
+    resetSpanLengths();
+  });
+
+  test('spans made by hand (no target) read at both edges', (t) => {
+    resetSpanLengths();
+    const tracer = new Tracer({ probes: [new CpuProbe()] });
+    let reads = 0;
+    const realResourceUsage = process.resourceUsage.bind(process);
+    t.mock.method(process, 'resourceUsage', () => {
+      reads++;
+      return realResourceUsage();
+    });
+    for (let i = 0; i < 100; i++) tracer.endSpan(tracer.startSpan('by hand'));
+    assert.equal(reads, 200);
+    resetSpanLengths();
   });
 });
 

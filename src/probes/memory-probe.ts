@@ -1,8 +1,7 @@
-import v8 from 'node:v8';
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile, statmPageBytes } from './proc-file.js';
-import { noteSpanLength, procWorthy, usageAt } from './per-span-readings.js';
+import { heapAt, noteSpanLength, procWorthy, usageAt } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 export interface MemoryProbeOptions {
@@ -76,10 +75,9 @@ export class MemoryProbe implements SpanProbe {
   }
 
   #read(into: Float64Array, span: Span, edge: 0 | 1, readProc: boolean): void {
-    const heap = v8.getHeapStatistics();
-    into[0] = heap.used_heap_size;
-    // external_memory is missing from getHeapStatistics() on older Node 20 releases: then no external metric
-    into[1] = (heap as v8.HeapInfo & { external_memory?: number }).external_memory ?? Number.NaN;
+    const heap = heapAt(span, edge);
+    into[0] = heap.usedBytes;
+    into[1] = heap.externalBytes;
     into[2] = this.#rss && readProc ? this.#readRss() : -1;
     into[3] = this.#peak ? usageAt(span, edge).maxRSS * 1024 : 0;
   }

@@ -102,8 +102,11 @@ describe('OnnxLatency on the PaddleOCR det → cls → rec example', () => {
     assert.equal(conv.attributes.provider, 'CPUExecutionProvider');
     assert.equal(conv.stage, null, 'kernels carry no stage: their run does');
     const detRun = runsOf(doc, 'ch_PP-OCRv4_det_infer.onnx')[0]!;
-    // which op type leads depends on the machine's load; Conv is always among the first four
-    assert.match(String(detRun.attributes.opShares), /^([A-Za-z]+ \d+(\.\d)?% · ){0,3}Conv \d+(\.\d)?% · /);
+    // Which op types lead depends on the machine's load (Mul led at 44% on a loaded
+    // 2-core machine), so only the form is pinned: op types of this run, by share.
+    const shares = String(detRun.attributes.opShares);
+    assert.match(shares, /^[A-Za-z]\w* \d+(\.\d)?%( · [A-Za-z]\w* \d+(\.\d)?%)*( · \d+ more)?$/);
+    for (const [, type] of shares.matchAll(/([A-Za-z]\w*) \d/g)) assert.ok(opTypes.has(type!), `${type} in opShares is an op type of the run`);
     assert.ok((detRun.metrics['op.Conv.durationNs'] ?? 0) > 0);
     assert.ok((detRun.metrics['op.Conv.count'] ?? 0) > 10);
     assert.ok((detRun.metrics.nativeRunNs ?? 0) <= detRun.durationNs);

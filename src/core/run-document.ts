@@ -105,6 +105,12 @@ export interface OverheadBreakdown {
   wrapperNs: number;
   /** Calls that went through a wrapper unrecorded (disabled, sampled out, suppressed). */
   passThroughCalls: number;
+  /**
+   * The process's first 1,024 recorded calls run the wrapper before V8 has
+   * optimised it: their extra cost, estimated per Node version (once per
+   * process; 0 for a later run in the same process), ns.
+   */
+  warmUpNs: number;
   /** `passThroughCalls` × the calibrated pass-through cost, ns. */
   passThroughNs: number;
   /** Library hooks (labelling on the call path), measured, ns. */

@@ -4,7 +4,7 @@ import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
 import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
 import { runDeferred } from '../core/deferred.js';
-import { calibratedAlready, wrapperCostsFor } from '../instrument/overhead-model.js';
+import { calibratedAlready, takeColdCallsNs, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
 import { Tracer } from '../core/tracer.js';
 import { Instrumenter } from '../instrument/instrumenter.js';
@@ -155,12 +155,14 @@ export class Preset {
       passThroughNs: 0,
       hooksNs: Math.round(trace.overheadNs - probesNs),
       probesNs,
+      warmUpNs: 0,
     };
     if (trace.wrappedCalls > 0 || passThroughCalls > 0) {
       const calibratedBefore = calibratedAlready();
       const costs = wrapperCostsFor(trace.wrappedCalls + passThroughCalls);
       const syncCalls = trace.wrappedCalls - trace.asyncCalls;
       breakdown.wrapperNs = Math.round(syncCalls * costs.recordSyncNs + trace.asyncCalls * costs.recordAsyncNs);
+      breakdown.warmUpNs = Math.round(takeColdCallsNs(syncCalls, trace.asyncCalls));
       breakdown.passThroughNs = Math.round(passThroughCalls * costs.passThroughNs);
       breakdown.perCall = {
         syncNs: Math.round(costs.recordSyncNs),
@@ -249,7 +251,7 @@ export class Preset {
     });
     this.#probes?.attach(doc);
     doc.overhead = overhead;
-    doc.overheadNs = overhead.wrapperNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs;
+    doc.overheadNs = overhead.wrapperNs + overhead.warmUpNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs;
     const budget = this.budget.summary();
     if (budget.sampled + budget.disabled > 0) doc.budget = budget;
     // Workers' and child processes' spans (and their overhead: `overhead.reachNs`).

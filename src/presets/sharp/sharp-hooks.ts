@@ -269,19 +269,9 @@ const SHARP_STATE = hookState('sharp', (): SharpState => ({
   lastLabel: 0,
 }));
 
-/**
- * The scope's state, remembered for the last scope asked: one process has one
- * preset (one scope) nearly always, so a call costs a comparison, not two Map
- * lookups in `HookScope.state`.
- */
-let lastScope: HookScope | null = null;
-let lastState: SharpState | null = null;
+/** The scope's sharp state: one lookup per call (there were two, basenames and sizes). */
 function stateOf(scope: HookScope): SharpState {
-  if (scope !== lastScope || lastState === null) {
-    lastState = scope.state(SHARP_STATE);
-    lastScope = scope;
-  }
-  return lastState;
+  return scope.state(SHARP_STATE);
 }
 
 /** `inputBytes` for a file input: at once when the file's size is known, else when the run is reported. */

@@ -243,16 +243,41 @@ interface InputSizes {
   queued: boolean;
 }
 
+/** What the sharp hooks keep per preset (hook scope). */
+interface SharpState extends InputSizes {
+  /** `path.basename` of input files: the same few paths come back on every call. */
+  basenames: Map<string, string>;
+  /** Pipelines labelled lately, see `PipelineLabel`. */
+  labels: PipelineLabel[];
+  /** Where the next new label goes once `labels` is full (round robin). */
+  nextLabel: number;
+  /** Index in `labels` of the last label used: a loop repeats one pipeline. */
+  lastLabel: number;
+}
+
 /** Attribute objects waiting for a size, at most (a server that never reports a run must not grow). */
 const MAX_WAITING = 10_000;
 
-const INPUT_SIZES = hookState('sharp', (): InputSizes => ({ sizes: new Map(), waiting: new Map(), waitingCount: 0, queued: false }));
+const SHARP_STATE = hookState('sharp', (): SharpState => ({
+  sizes: new Map(),
+  waiting: new Map(),
+  waitingCount: 0,
+  queued: false,
+  basenames: new Map(),
+  labels: [],
+  nextLabel: 0,
+  lastLabel: 0,
+}));
+
+/** The scope's sharp state: one lookup per call (there were two, basenames and sizes). */
+function stateOf(scope: HookScope): SharpState {
+  return scope.state(SHARP_STATE);
+}
 
 /** `inputBytes` for a file input: at once when the file's size is known, else when the run is reported. */
-function noteInputSize(scope: HookScope, attributes: Attributes | null, options: SharpOptions): void {
+function noteInputSize(state: InputSizes, attributes: Attributes | null, options: SharpOptions): void {
   const file = options.input?.file;
   if (typeof file !== 'string' || file === '' || attributes === null) return;
-  const state = scope.state(INPUT_SIZES);
   const size = state.sizes.get(file);
   if (size !== undefined) {
     if (size !== null) attributes.inputBytes = size;
@@ -289,27 +314,195 @@ function fillInputSizes(state: InputSizes): void {
   }
 }
 
-/** `path.basename` of input files, per preset: the same few paths come back on every call. */
-const BASENAMES = hookState('sharp', () => new Map<string, string>());
+/**
+ * A pipeline already labelled: everything `describeSharpOptions` and the name
+ * depend on (`values`, read by `readPipelineValues`), and what they gave. A
+ * call whose values are all the same gets the same name string (already
+ * interned: the recorder does not hash it again) and a copy of `attributes`;
+ * any other call is described from its own options. So a loop that repeats one
+ * pipeline pays for reading ~45 fields and one object copy, and a call's
+ * attributes are always those its own options give (issue "Cost of
+ * observation": derive names and attributes once per pipeline shape).
+ */
+interface PipelineLabel {
+  readonly values: unknown[];
+  readonly name: string;
+  /** The recorder's id of `name` (the span's `nameId`). */
+  readonly nameId: number;
+  /** The attributes `label` gave the first such call, before `inputBytes` of a file: copied per call, never handed out. */
+  readonly attributes: Attributes;
+}
+
+/** Labels kept per preset: a few pipelines in turn (thumbnail, model input) all hit; more only cost a scan. */
+const MAX_LABELS = 8;
+
+/** How `readPipelineValues` sums up `options.input` (what `describeInput` decides on). */
+const enum InputKind {
+  None = 0,
+  File = 1,
+  Stream = 2,
+  Buffer = 3,
+  Create = 4,
+  Text = 5,
+  Join = 6,
+  Other = 7,
+}
+
+/** Slots written by `readPipelineValues`. */
+const PIPELINE_VALUES = 43;
+
+/** One call's values, reused from call to call (copied only into a new label). */
+const pipelineValues: unknown[] = new Array<unknown>(PIPELINE_VALUES).fill(undefined);
+
+/**
+ * Every value `describeSharpOptions` reads, plus the output method (which sums
+ * up `fileOut`, `typedArrayOut`, `streamOut` and the callback), into `out`.
+ * Must read all it reads: a field left out here would let one call's
+ * attributes be given to another call that differs only there (the tests
+ * compare both on varied options).
+ */
+function readPipelineValues(options: SharpOptions, method: string, out: unknown[]): void {
+  out[0] = method;
+  const input = options.input;
+  let kind = InputKind.None;
+  let source: unknown = undefined;
+  let raw = false;
+  if (input !== undefined && input !== null) {
+    if (typeof input.file === 'string' && input.file !== '') {
+      kind = InputKind.File;
+      source = input.file;
+    } else if (Array.isArray(input.buffer)) kind = InputKind.Stream;
+    else if (Buffer.isBuffer(input.buffer)) {
+      kind = InputKind.Buffer;
+      source = input.buffer.length;
+    } else if (input.create !== undefined) kind = InputKind.Create;
+    else if (input.text !== undefined) kind = InputKind.Text;
+    else if (input.join !== undefined) kind = InputKind.Join;
+    else kind = InputKind.Other;
+    raw = input.raw !== undefined && input.raw !== null;
+  }
+  out[1] = kind;
+  out[2] = source;
+  out[3] = raw;
+  out[4] = options.width;
+  out[5] = options.height;
+  out[6] = options.kernel;
+  out[7] = options.canvas;
+  out[8] = options.topOffsetPre;
+  out[9] = options.leftOffsetPre;
+  out[10] = options.widthPre;
+  out[11] = options.heightPre;
+  out[12] = options.topOffsetPost;
+  out[13] = options.leftOffsetPost;
+  out[14] = options.widthPost;
+  out[15] = options.heightPost;
+  out[16] = options.angle;
+  out[17] = options.rotationAngle;
+  out[18] = options.orientBefore;
+  out[19] = options.useExifOrientation;
+  out[20] = options.flip;
+  out[21] = options.flop;
+  out[22] = options.greyscale;
+  out[23] = options.flatten;
+  out[24] = options.trimThreshold;
+  out[25] = options.extendTop;
+  out[26] = options.extendBottom;
+  out[27] = options.extendLeft;
+  out[28] = options.extendRight;
+  out[29] = options.blurSigma;
+  out[30] = options.sharpenSigma;
+  out[31] = options.medianSize;
+  out[32] = options.threshold;
+  out[33] = options.normalise;
+  out[34] = options.negate;
+  out[35] = options.gamma;
+  out[36] = options.removeAlpha;
+  out[37] = options.ensureAlpha;
+  out[38] = options.extractChannel;
+  out[39] = options.colourspace;
+  const composite = options.composite;
+  out[40] = Array.isArray(composite) ? composite.length : -1;
+  out[41] = options.fileOut;
+  out[42] = options.formatOut;
+}
+
+/** `Object.is`, inlined: NaN equals NaN (a NaN option still hits), 0 and -0 differ (an attribute keeps the sign it was given). */
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b ? a !== 0 || 1 / (a as number) === 1 / (b as number) : a !== a && b !== b;
+}
+
+function findLabel(state: SharpState, values: unknown[]): PipelineLabel | undefined {
+  const labels = state.labels;
+  const count = labels.length;
+  for (let tried = 0; tried < count; tried++) {
+    const index = (state.lastLabel + tried) % count;
+    const label = labels[index]!;
+    const known = label.values;
+    let same = true;
+    for (let slot = 0; slot < PIPELINE_VALUES; slot++) {
+      if (!sameValue(known[slot], values[slot])) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      state.lastLabel = index;
+      return label;
+    }
+  }
+  return undefined;
+}
 
 /**
  * Name the span and give it the pipeline's attributes. On the app's call path
- * (every toBuffer), so: the attributes object `describeSharpOptions` made is
- * the span's own (no copy), and the stable name is built without regexes.
+ * (every toBuffer): a pipeline seen before (all values equal, `PipelineLabel`)
+ * costs reading its options and one object copy; a new one is described and
+ * kept for the next calls.
  */
 function label(call: CallContext, method: string, options: SharpOptions): void {
-  const { ops, attributes } = describeSharpOptions(options, call.scope.state(BASENAMES));
+  const state = stateOf(call.scope);
+  const span = call.span;
+  readPipelineValues(options, method, pipelineValues);
+  let known = findLabel(state, pipelineValues);
+  let attributes: Attributes;
+  if (known !== undefined) {
+    // The span's own object, with the same keys in the same order as describing would give.
+    attributes = { ...known.attributes };
+  } else {
+    const described = describePipeline(method, options, state.basenames);
+    attributes = described.attributes;
+    known = {
+      values: pipelineValues.slice(),
+      name: described.name,
+      nameId: call.scope.tracer.recorder.intern(described.name),
+      attributes: { ...attributes },
+    };
+    if (state.labels.length < MAX_LABELS) state.labels.push(known);
+    else state.labels[state.nextLabel] = known;
+    state.lastLabel = state.labels.indexOf(known);
+    state.nextLabel = (state.nextLabel + 1) % MAX_LABELS;
+  }
+  span.name = known.name;
+  span.nameId = known.nameId;
+  span.attributes = span.attributes === null ? attributes : Object.assign(span.attributes, attributes);
+  noteInputSize(state, span.attributes, options);
+}
+
+/**
+ * The span name and attributes of one pipeline, from its options. The name
+ * keeps the operations but drops extract/resize geometry (see the file's
+ * comment), built without regexes.
+ */
+function describePipeline(method: string, options: SharpOptions, basenames: Map<string, string>): { name: string; attributes: Attributes } {
+  const { ops, attributes } = describeSharpOptions(options, basenames);
   let stable = '';
   for (const op of ops) {
     const base = op.startsWith('extract(') || op.startsWith('resize(') ? op.slice(0, op.indexOf('(')) : op;
     stable = stable === '' ? base : `${stable} ${base}`;
   }
-  call.span.name = stable === '' ? `sharp.${method}` : `sharp.${method} ${stable}`;
   if (ops.length > 0) attributes.ops = ops.join(' ');
   attributes.output = method;
-  const span = call.span;
-  span.attributes = span.attributes === null ? attributes : Object.assign(span.attributes, attributes);
-  noteInputSize(call.scope, span.attributes, options);
+  return { name: stable === '' ? `sharp.${method}` : `sharp.${method} ${stable}`, attributes };
 }
 
 /** What libvips reports about the image it produced (`info` of toBuffer/toFile, metadata(), stats()). */
@@ -427,12 +620,13 @@ registerTargetHook('sharp.decode', {
   onStart(call) {
     const options = optionsOf(call.thisArg);
     if (options === undefined) return;
-    const { attributes } = describeSharpOptions(options, call.scope.state(BASENAMES));
+    const state = stateOf(call.scope);
+    const { attributes } = describeSharpOptions(options, state.basenames);
     for (const key of ['input', 'inputFile', 'inputBytes', 'inputRaw'] as const) {
       const value = attributes[key];
       if (value !== undefined) call.span.setAttribute(key, value);
     }
-    noteInputSize(call.scope, call.span.attributes, options);
+    noteInputSize(state, call.span.attributes, options);
   },
   onEnd(call) {
     if (!call.failed) recordInfo(call.span, call.result);

@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type SharpModule from 'sharp';
+import { runDeferred } from '../src/core/deferred.js';
+import type { Span } from '../src/core/span.js';
+import { Tracer } from '../src/core/tracer.js';
+import { getTargetHook } from '../src/instrument/hook-registry.js';
+import { wrapFunction, type WrapSpec } from '../src/instrument/wrap.js';
+import '../src/presets/sharp/sharp-hooks.js';
+import { repoRoot } from './helpers.js';
+
+// The `sharp.pipeline` hook keeps the labels of pipelines it has seen and gives
+// a call whose options are all the same the same name and a copy of the same
+// attributes (issue "Cost of observation"). These tests pin that a call always
+// gets what its own options give, whatever the hook saw before.
+
+const sharp = createRequire(path.join(repoRoot, 'package.json'))('sharp') as typeof SharpModule;
+type SharpInstance = ReturnType<typeof SharpModule>;
+/** sharp's queued options, what `_pipeline` hands to libvips (not in sharp's types). */
+const optionsOf = (instance: SharpInstance): Record<string, unknown> => (instance as unknown as { options: Record<string, unknown> }).options;
+
+const hello = path.join(repoRoot, 'test/fixtures/images/hello.png');
+const receipt = path.join(repoRoot, 'test/fixtures/images/receipt.png');
+
+/** Options objects of real sharp instances, as `_pipeline` would see them (no libvips call is made). */
+function variedOptions(): Record<string, unknown>[] {
+  const png = readFileSync(hello);
+  const pipelines: SharpInstance[] = [
+    sharp(hello).resize(32, 32).raw(),
+    sharp(hello).resize(48, 32).raw(),
+    sharp(hello).resize(32).raw(),
+    sharp(hello).resize(32, 32, { fit: 'contain' }).raw(),
+    sharp(hello).resize(32, 32, { kernel: 'nearest' }).raw(),
+    sharp(receipt).resize(32, 32).raw(),
+    sharp(png).resize(32, 32).raw(),
+    sharp(png.subarray(0, png.length - 1))
+      .resize(32, 32)
+      .raw(),
+    sharp(hello).extract({ left: 0, top: 0, width: 10, height: 10 }).raw(),
+    sharp(hello).extract({ left: 1, top: 0, width: 10, height: 10 }).raw(),
+    sharp(hello).extract({ left: 0, top: 0, width: 20, height: 10 }).resize(8, 4).extract({ left: 0, top: 0, width: 4, height: 4 }).png(),
+    sharp(hello).rotate(90).raw(),
+    sharp(hello).rotate(180).raw(),
+    sharp(hello).rotate().raw(),
+    sharp(hello).flip().flop().raw(),
+    sharp(hello).greyscale().raw(),
+    sharp(hello).negate().normalise().raw(),
+    sharp(hello).blur(1).raw(),
+    sharp(hello).blur(2).raw(),
+    sharp(hello).sharpen().median(3).raw(),
+    sharp(hello).threshold(100).gamma(2.2).raw(),
+    sharp(hello).removeAlpha().ensureAlpha().raw(),
+    sharp(hello).extractChannel(0).raw(),
+    sharp(hello).extractChannel(1).raw(),
+    sharp(hello).extend(2).raw(),
+    sharp(hello).extend({ top: 2, bottom: 1 }).raw(),
+    sharp(hello).trim().png(),
+    sharp(hello).flatten().jpeg(),
+    sharp(hello)
+      .composite([{ input: hello }])
+      .png(),
+    sharp(hello)
+      .composite([{ input: hello }, { input: hello }])
+      .png(),
+    sharp(hello).toColourspace('b-w').raw(),
+    sharp(hello).resize(32, 32).png(),
+    sharp(hello).resize(32, 32).jpeg(),
+    sharp(hello).resize(32, 32),
+    sharp(hello),
+    sharp(png, { raw: { width: 10, height: 10, channels: 3 } })
+      .resize(4, 4)
+      .raw(),
+    sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png(),
+    sharp({ text: { text: 'a' } }).png(),
+  ];
+  const options = pipelines.map(optionsOf);
+  // Output fields toFile/toUint8Array/stream set just before `_pipeline`.
+  options.push({ ...optionsOf(sharp(hello).resize(32, 32).png()), fileOut: '/tmp/a/out.png' });
+  options.push({ ...optionsOf(sharp(hello).resize(32, 32).png()), fileOut: '/tmp/b/other.png' });
+  options.push({ ...optionsOf(sharp(hello).resize(32, 32).png()), typedArrayOut: true });
+  options.push({ ...optionsOf(sharp(hello).resize(32, 32).png()), streamOut: true });
+  options.push({ ...optionsOf(sharp(hello).resize(32, 32).png()), width: Number.NaN });
+  options.push({ ...optionsOf(sharp(hello).resize(32, 32).png()), gamma: -0 });
+  return options;
+}
+
+function pipelineSpec(): WrapSpec {
+  return {
+    name: 'sharp.pipeline',
+    stage: 'preprocess',
+    target: 'sharp#default.prototype._pipeline',
+    record: true,
+    callback: false,
+    hook: getTargetHook('sharp.pipeline'),
+    onResult: undefined,
+    switch: { enabled: true },
+  };
+}
+
+/** A wrapped stand-in for `Sharp.prototype._pipeline`: resolves to a buffer sized by the options (so outputBytes varies). */
+function tracedPipeline(tracer: Tracer): (this: { options: Record<string, unknown> }, callback?: () => void) => Promise<Buffer> {
+  return wrapFunction(
+    function (this: { options: Record<string, unknown> }): Promise<Buffer> {
+      const width = this.options.width;
+      return Promise.resolve(Buffer.alloc(typeof width === 'number' && width > 0 ? width : 1));
+    },
+    pipelineSpec(),
+    tracer,
+  );
+}
+
+interface Label {
+  name: string;
+  /** JSON, so key order counts too. */
+  attributes: string;
+}
+
+function labelOf(span: Span): Label {
+  return { name: span.name, attributes: JSON.stringify(span.attributes) };
+}
+
+/** What one call with these options is labelled as by a hook that has seen nothing before. */
+async function freshLabel(options: Record<string, unknown>, callback?: () => void): Promise<Label> {
+  const tracer = new Tracer();
+  await tracedPipeline(tracer).call({ options }, callback);
+  const [span] = tracer.recorder.spans();
+  assert.ok(span !== undefined);
+  return labelOf(span);
+}
+
+describe('sharp.pipeline labels', () => {
+  it('gives a repeated pipeline one name and every call its own attributes', async () => {
+    const tracer = new Tracer();
+    const pipeline = tracedPipeline(tracer);
+    await pipeline.call({ options: optionsOf(sharp(hello).resize(32, 32).raw()) });
+    await pipeline.call({ options: optionsOf(sharp(hello).resize(48, 16).raw()) });
+    await pipeline.call({ options: optionsOf(sharp(hello).resize(32, 32).raw()) });
+    const [first, second, third] = tracer.recorder.spans();
+    assert.ok(first !== undefined && second !== undefined && third !== undefined);
+    assert.deepEqual(
+      [first, second, third].map((span) => span.name),
+      ['sharp.toBuffer resize raw', 'sharp.toBuffer resize raw', 'sharp.toBuffer resize raw'],
+    );
+    assert.deepEqual(
+      [first, second, third].map((span) => [span.attributes?.resizeWidth, span.attributes?.resizeHeight, span.attributes?.ops, span.attributes?.outputBytes]),
+      [
+        [32, 32, 'resize(32x32) raw', 32],
+        [48, 16, 'resize(48x16) raw', 48],
+        [32, 32, 'resize(32x32) raw', 32],
+      ],
+    );
+    // Same options, two calls: two objects (what is added to one span never shows on another).
+    assert.notEqual(first.attributes, third.attributes);
+    assert.deepEqual(first.attributes, third.attributes);
+  });
+
+  it('never gives one call the attributes of another, in any order of pipelines', async () => {
+    const options = variedOptions();
+    const expected: Label[] = [];
+    for (const each of options) expected.push(await freshLabel(each));
+    // All differ but two pairs, whose options differ only where the label does
+    // not look (gamma -0 vs 0; `rotate()`, which sharp 0.35 keeps in
+    // `input.autoOrient`): equal labels from unequal values must come out right too.
+    assert.equal(new Set(expected.map((label) => label.attributes)).size, options.length - 2);
+
+    const tracer = new Tracer();
+    const pipeline = tracedPipeline(tracer);
+    // In order, backwards, and each one repeated next to a neighbour: the
+    // hook's remembered pipelines are hit and replaced in many combinations.
+    const order: number[] = [];
+    for (let i = 0; i < options.length; i++) order.push(i);
+    for (let i = options.length - 1; i >= 0; i--) order.push(i);
+    for (let i = 0; i < options.length; i++) order.push(i, (i + 1) % options.length, i, i);
+    for (const index of order) {
+      await pipeline.call({ options: options[index]! });
+      // What happens to a span after labelling (a late attribute) stays on that span.
+      const spans = tracer.recorder.spans();
+      spans[spans.length - 1]!.setAttribute('late', index);
+    }
+    const spans = tracer.recorder.spans();
+    assert.equal(spans.length, order.length);
+    order.forEach((index, call) => {
+      const span = spans[call]!;
+      assert.equal(span.attributes?.late, index);
+      delete span.attributes?.late;
+      assert.deepEqual(labelOf(span), expected[index], `call ${call}: options #${index}`);
+    });
+  });
+
+  it('tells apart two pipelines that differ in any one option the label reads', async () => {
+    const resized = optionsOf(sharp(hello).resize(32, 32).raw());
+    const cropped = optionsOf(
+      sharp(hello).extract({ left: 1, top: 2, width: 10, height: 10 }).resize(8, 8).extract({ left: 0, top: 1, width: 4, height: 4 }).raw(),
+    );
+    const input = resized.input as Record<string, unknown>;
+    const png = readFileSync(hello);
+    const changes: [Record<string, unknown>, Record<string, unknown>][] = [
+      ...Object.entries({
+        width: 48,
+        height: 16,
+        kernel: 'nearest',
+        canvas: 'embed',
+        angle: 90,
+        rotationAngle: 45,
+        orientBefore: true,
+        useExifOrientation: true,
+      }),
+      ...Object.entries({ flip: true, flop: true, greyscale: true, flatten: true, normalise: true, negate: true, removeAlpha: true, trimThreshold: 10 }),
+      ...Object.entries({ extendTop: 2, extendBottom: 2, extendLeft: 2, extendRight: 2, blurSigma: 1.5, sharpenSigma: 1.5, medianSize: 3, threshold: 100 }),
+      ...Object.entries({ gamma: 2.2, ensureAlpha: 1, extractChannel: 1, colourspace: 'b-w', composite: [{}], fileOut: '/tmp/x.png', formatOut: 'png' }),
+      ...Object.entries({ typedArrayOut: true, streamOut: true }),
+    ].map(([key, value]): [Record<string, unknown>, Record<string, unknown>] => [resized, { ...resized, [key]: value }]);
+    for (const key of ['topOffsetPre', 'leftOffsetPre', 'widthPre', 'heightPre', 'topOffsetPost', 'leftOffsetPost', 'widthPost', 'heightPost']) {
+      changes.push([cropped, { ...cropped, [key]: (cropped[key] as number) + 1 }]);
+    }
+    for (const other of [
+      { file: receipt },
+      { file: undefined, buffer: png },
+      { file: undefined, buffer: [png] },
+      { raw: { width: 1, height: 1, channels: 3 } },
+    ]) {
+      changes.push([resized, { ...resized, input: { ...input, ...other } }]);
+    }
+    for (const other of [{ create: {} }, { text: {} }, { join: [] }]) changes.push([resized, { ...resized, input: { ...input, file: undefined, ...other } }]);
+    changes.push([
+      { ...resized, input: { ...input, file: undefined, buffer: png } },
+      { ...resized, input: { ...input, file: undefined, buffer: png.subarray(1) } },
+    ]);
+
+    const tracer = new Tracer();
+    const pipeline = tracedPipeline(tracer);
+    const expected: Label[] = [];
+    for (const [before, after] of changes) {
+      const [first, second] = [await freshLabel(before), await freshLabel(after)];
+      assert.notDeepEqual(first, second, `a change the label shows: ${JSON.stringify(second)}`);
+      expected.push(first, second, first, second);
+      for (const options of [before, after, before, after]) await pipeline.call({ options });
+    }
+    // The output method also depends on the callback: a stream with one is a toBuffer.
+    const streamed = { ...resized, streamOut: true };
+    const callback = (): void => undefined;
+    const [withCallback, without] = [await freshLabel(streamed, callback), await freshLabel(streamed)];
+    assert.notEqual(withCallback.name, without.name);
+    for (const cb of [callback, undefined, callback, undefined]) await pipeline.call({ options: streamed }, cb);
+    expected.push(withCallback, without, withCallback, without);
+    assert.deepEqual(tracer.recorder.spans().map(labelOf), expected);
+  });
+
+  it('gives a remembered file pipeline the file size once it is known', async () => {
+    const tracer = new Tracer();
+    const pipeline = tracedPipeline(tracer);
+    const options = optionsOf(sharp(hello).resize(32, 32).raw());
+    await pipeline.call({ options });
+    runDeferred(); // the run is reported: input sizes are filled in
+    await pipeline.call({ options });
+    await pipeline.call({ options: optionsOf(sharp(hello).resize(48, 48).raw()) });
+    const size = readFileSync(hello).length;
+    assert.deepEqual(
+      tracer.recorder.spans().map((span) => span.attributes?.inputBytes),
+      [size, size, size],
+    );
+  });
+});

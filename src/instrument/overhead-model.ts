@@ -136,16 +136,16 @@ const ESTIMATES: Record<'20' | '22' | '24', Omit<WrapperCosts, 'calibrationNs' |
  * (interpreter and baseline tiers), several µs each where a warm call costs a
  * few hundred ns: a traced 220 000-call loop spent 7–8 ms more than the plain
  * one in its first 20 000 calls, and a fresh wrapper's first 1,024 calls cost
- * this much more each than later ones (medians of 7 processes, this machine, 2
- * shared cores). The wrapper's code is shared by every target, so this is paid
+ * this much more each than later ones (medians of 9 processes, this machine, 2
+ * shared cores, load 1.4). The wrapper's code is shared by every target, so this is paid
  * once per process, by its first `COLD_CALLS` recorded calls; the calibration
  * cannot measure it (by then the code is warm), so it is this estimate.
  */
 export const COLD_CALLS = 1_024;
 const COLD_EXTRA: Record<'20' | '22' | '24', { syncNs: number; asyncNs: number }> = {
-  '20': { syncNs: 3_800, asyncNs: 10_000 },
-  '22': { syncNs: 2_500, asyncNs: 12_000 },
-  '24': { syncNs: 5_500, asyncNs: 5_500 },
+  '20': { syncNs: 3_100, asyncNs: 10_000 },
+  '22': { syncNs: 2_500, asyncNs: 8_000 },
+  '24': { syncNs: 4_400, asyncNs: 4_100 },
 };
 
 /** Recorded calls already counted as cold in this process (a second run in the same process is warm). */

@@ -13,9 +13,14 @@ const cpuStart = process.cpuUsage();
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const iterations = intArg('iterations', 30);
 // Loaded here, not by a static import, so that loading (and patching) the libraries is in the timed part.
-const { createOcr } = createRequire(import.meta.url)(path.join(repoRoot, 'examples/ocr/lib/paddle-pipeline.cjs'));
+const require = createRequire(import.meta.url);
+const { createOcr } = require(path.join(repoRoot, 'examples/ocr/lib/paddle-pipeline.cjs'));
 const image = path.join(repoRoot, 'test/fixtures/images/receipt.png');
-const ocr = await createOcr();
+// Single-threaded, as in model-loop.mjs: with their thread pools, onnxruntime's
+// spinning workers and libvips made the 30 iterations' wall time vary by
+// ±200 ms between processes, ten times the tracing cost being measured.
+require('sharp').concurrency(1);
+const ocr = await createOcr({ sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1 } });
 const loopStart = process.hrtime.bigint();
 let lines = 0;
 for (let i = 0; i < iterations; i++) lines += (await ocr.read(image)).length;

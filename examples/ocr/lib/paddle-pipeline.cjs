@@ -246,12 +246,14 @@ function loadKeys(file) {
 /**
  * Loads the three models. `ocr.read(image)` takes a path or Buffer and returns
  * `[{ text, confidence, box: [x0, y0, x1, y1], rotated }]` in reading order.
+ * `sessionOptions` go to each `InferenceSession.create` (the benchmark runs
+ * the sessions single-threaded).
  */
-async function createOcr() {
+async function createOcr({ sessionOptions } = {}) {
   const paths = modelPaths();
-  const det = await ort.InferenceSession.create(paths.det);
-  const cls = await ort.InferenceSession.create(paths.cls);
-  const rec = await ort.InferenceSession.create(paths.rec);
+  const det = await ort.InferenceSession.create(paths.det, sessionOptions);
+  const cls = await ort.InferenceSession.create(paths.cls, sessionOptions);
+  const rec = await ort.InferenceSession.create(paths.rec, sessionOptions);
   const keys = loadKeys(paths.keys);
 
   async function read(input) {

@@ -3,10 +3,10 @@ import type { Span } from './span.js';
 
 /**
  * Global key under which a register entry (`stagescope/register/<preset>`) leaves
- * `performance.now()` taken before it loads the rest of stagescope, so the run
- * can show its own start-up cost (`startup` on the root line).
+ * `process.hrtime.bigint()` taken at its first statement, so the run can show
+ * its own start-up cost (`startup` on the root line; register/startup-mark.ts).
  */
-export const LOAD_START_KEY = Symbol.for('stagescope.loadStartMs');
+export const LOAD_START_KEY = Symbol.for('stagescope.loadStartHrNs');
 
 /**
  * Global key under which a bundled register entry leaves how it compiled the

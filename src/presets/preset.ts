@@ -138,8 +138,8 @@ export class Preset {
     this.#reach = startReachLazily(this, this.#givenOptions, keptPresetFields());
     for (const callback of this.#afterStart) callback(root);
     warmUpContext(root);
-    const loadStartMs = (globalThis as { [LOAD_START_KEY]?: number })[LOAD_START_KEY];
-    if (typeof loadStartMs === 'number') this.#startupNs = Math.max(0, Math.round((performance.now() - loadStartMs) * 1e6));
+    const loadStartHrNs = (globalThis as { [LOAD_START_KEY]?: unknown })[LOAD_START_KEY];
+    if (typeof loadStartHrNs === 'bigint') this.#startupNs = Math.max(0, Number(process.hrtime.bigint() - loadStartHrNs));
     return root;
   }
 

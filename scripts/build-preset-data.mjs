@@ -9,6 +9,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+// Compiled by tsc first (npm run build runs this after it).
+import { resolveTargets } from '../build/src/instrument/target.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = path.join(root, 'presets');
@@ -38,6 +40,18 @@ for (const name of readdirSync(sourceDir).filter((file) => /\.ya?ml$/.test(file)
   const data = { source: `presets/${name}`, ...(isMap(top) ? omit(omit(doc.toJS(), 'targets'), 'models') : {}), targets: entries(list) };
   const models = isMap(top) ? top.get('models', true) : undefined;
   if (isSeq(models)) data.models = entries(models);
+  // The targets checked and resolved here, once, instead of in every traced
+  // process at start-up (builtin-targets.ts). `source` keeps only ":<line>":
+  // the runtime puts the installed YAML file's path in front.
+  try {
+    data.resolvedTargets = data.targets.flatMap((entry) =>
+      resolveTargets(entry.spec, (field) => `:${(field === undefined ? undefined : entry.fieldLines[field]) ?? entry.line}`, { optional: true }),
+    );
+  } catch (error) {
+    console.error(`presets/${name}${error.message.replace(/^:/, ':')}`);
+    failed = true;
+    continue;
+  }
   const out = path.join(outDir, name.replace(/\.ya?ml$/, '.json'));
   writeFileSync(`${out}.tmp`, `${JSON.stringify(data)}\n`);
   renameSync(`${out}.tmp`, out);

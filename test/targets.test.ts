@@ -144,6 +144,11 @@ describe('target files', () => {
     for (const file of files) {
       const loaded = loadTargetFile(path.join(dir, file), { optional: true });
       assert.ok(loaded.targets.length > 0, `${file} has targets`);
+      // What start-up loads (resolved at build time, build/presets/*.json) is what the YAML resolves to now.
+      const builtIn = loadBuiltInTargets(file);
+      // (through JSON: the data file has no `hook: undefined` keys)
+      assert.deepEqual(JSON.parse(JSON.stringify(builtIn.targets)), JSON.parse(JSON.stringify(loaded.targets)), `${file}: the build's resolved targets`);
+      assert.equal(JSON.stringify(builtIn.models), JSON.stringify(loaded.models), `${file}: models`);
     }
   });
 });

@@ -21,7 +21,7 @@ interface BuiltInEntry {
  */
 export function loadBuiltInTargets(fileName: string): { targets: ResolvedTarget[]; models: ModelStageRule[] } {
   const yamlPath = path.join(presetsDir, fileName);
-  let data: { targets: BuiltInEntry[]; models?: BuiltInEntry[] };
+  let data: { targets: BuiltInEntry[]; models?: BuiltInEntry[]; resolvedTargets?: ResolvedTarget[] };
   try {
     data = JSON.parse(readFileSync(path.join(presetDataDir, fileName.replace(/\.ya?ml$/, '.json')), 'utf8')) as typeof data;
   } catch {
@@ -33,7 +33,10 @@ export function loadBuiltInTargets(fileName: string): { targets: ResolvedTarget[
     (field: string | undefined): string =>
       `${yamlPath}:${(field === undefined ? undefined : entry.fieldLines[field]) ?? entry.line}`;
   return {
-    targets: data.targets.flatMap((entry) => resolveTargets(entry.spec, at(entry), { optional: true })),
+    // Resolved at build time (scripts/build-preset-data.mjs), their `source` ":<line>".
+    targets:
+      data.resolvedTargets?.map((target) => ({ ...target, source: `${yamlPath}${target.source}` })) ??
+      data.targets.flatMap((entry) => resolveTargets(entry.spec, at(entry), { optional: true })),
     models: (data.models ?? []).map((entry) => resolveModelRule(entry.spec, at(entry))),
   };
 }

@@ -64,7 +64,9 @@ function readCache(file: string): Buffer | undefined {
 
 function writeCache(file: string, data: Buffer): void {
   const dir = path.dirname(file);
-  const temporary = `${file}.${process.pid}.tmp`;
+  // pid and the clock: worker threads of one process may save at the same time
+  // (not Math.random: the app's generator is not ours to draw from).
+  const temporary = `${file}.${process.pid}.${process.hrtime.bigint().toString(36)}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!ownedPrivately(statSync(dir))) return;

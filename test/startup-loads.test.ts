@@ -83,6 +83,31 @@ describe('start-up loads', () => {
     }
   });
 
+  it('the tree reaches stderr whether or not the app made process.stderr, after what the app wrote', async () => {
+    const dir = tempDir();
+    // Prints nothing (console.log would make the stdout stream, which loads net); notes at exit
+    // whether any stream module was loaded, in a file.
+    const facts = path.join(dir, 'facts.json');
+    const silent = path.join(dir, 'silent.mjs');
+    writeFileSync(
+      silent,
+      `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(facts)}, JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (net|tty)$/.test(m)))));\n`,
+    );
+    const untouched = await runNode(['--import', 'stagescope/register/ocr', silent]);
+    assert.equal(untouched.code, 0, untouched.stderr);
+    assert.equal(untouched.stdout, '');
+    assert.match(untouched.stderr, /^\[[\d:.]+ - [\d:.]+\] +\[100\.00%\] ● run /, 'the tree');
+    // Node < 22.15 loads net at start-up anyway (the reach starts with tracing, see above): the stream is used.
+    if (typeof (Module as { registerHooks?: unknown }).registerHooks === 'function') {
+      assert.deepEqual(JSON.parse(readFileSync(facts, 'utf8')), [], 'written to fd 2: no stream was made for it');
+    }
+    const writes = path.join(dir, 'writes.mjs');
+    writeFileSync(writes, `process.stderr.write('app line 1\\n');\nsetTimeout(() => process.stderr.write('app line 2\\n'), 5);\n`);
+    const written = await runNode(['--import', 'stagescope/register/ocr', writes]);
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(written.stderr, /^app line 1\napp line 2\n\[[\d:.]+ - [\d:.]+\] +\[100\.00%\] ● run /);
+  });
+
   it('the script loading child_process starts the reach: a forked child is traced into the run', async () => {
     const dir = tempDir();
     const child = path.join(dir, 'child.mjs');

@@ -3,9 +3,11 @@ import { writeSync } from 'node:fs';
 /**
  * The builtins Node loads when it makes `process.stderr` (net for a pipe or a
  * socket, tty for a terminal, sync_write_stream for a file): while none is
- * loaded, the stream does not exist, so nothing the app wrote can be queued in it.
+ * loaded, the stream does not exist, so nothing the app wrote can be queued in
+ * it. Also worker_threads, which every worker thread loads: a worker's stderr
+ * goes through its parent, never straight to fd 2.
  */
-const STREAM_MODULES = new Set(['NativeModule net', 'NativeModule tty', 'NativeModule internal/fs/sync_write_stream']);
+const STREAM_MODULES = new Set(['NativeModule net', 'NativeModule tty', 'NativeModule internal/fs/sync_write_stream', 'NativeModule worker_threads']);
 
 function stderrStreamMayExist(): boolean {
   // Absent (a future Node): assume the stream may exist and use it.

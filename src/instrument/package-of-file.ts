@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -74,6 +74,9 @@ interface Manifest {
 }
 
 function readManifest(file: string): Manifest | undefined {
+  // Most folders of a package have no package.json: asked first, without the
+  // ENOENT error a failed read throws (an Error with its stack, per folder).
+  if (statSync(file, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
   try {
     const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
     return value !== null && typeof value === 'object' ? (value as Manifest) : undefined;

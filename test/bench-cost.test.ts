@@ -396,6 +396,6 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
   test('bad options: exit 2 naming the option', async () => {
     const result = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--only', 'nope']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--only: unknown experiment "nope" \(known: startup, example, model, onnx-tiny, tiny, probes, ocr-loop\)/);
+    assert.match(result.stderr, /--only: unknown experiment "nope" \(known: startup, example, module-load, model, onnx-tiny, tiny, probes, ocr-loop\)/);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { packageEntryOfFile, packageNameOfFile } from '../src/instrument/package-of-file.js';
@@ -39,6 +40,41 @@ describe('libraries loaded by a relative path (nearest package.json)', () => {
       assert.deepEqual([span?.stage, span?.target], ['recognition', 'fake-linked-lib#recognize']);
     });
   }
+
+  // The module hooks skip the package.json lookup for a library's own relative
+  // loads inside node_modules; a relative path that leads into a watched
+  // package (another library's `require('../watched')`) must still be matched.
+  it('matches a watched package that another library in node_modules loads by a relative path, CJS and ESM', async () => {
+    const dir = tempDir();
+    const modules = path.join(dir, 'node_modules');
+    const write = (file: string, text: string): void => {
+      mkdirSync(path.dirname(path.join(modules, file)), { recursive: true });
+      writeFileSync(path.join(modules, file), text);
+    };
+    write('watched-lib/package.json', JSON.stringify({ name: 'watched-lib', main: 'index.js' }));
+    write('watched-lib/index.js', "const { tag } = require('./lib/tag.js');\nexports.recognize = (x) => tag(x);\n");
+    write('watched-lib/lib/tag.js', 'exports.tag = (x) => `[${x}]`;\n');
+    write('other-lib/package.json', JSON.stringify({ name: 'other-lib', main: 'index.js', exports: { require: './index.js', import: './index.mjs' } }));
+    write('other-lib/index.js', "module.exports = require('../watched-lib');\n");
+    write('other-lib/index.mjs', "export { recognize } from '../watched-lib/index.js';\n");
+    const targetFile = path.join(dir, 'targets.yaml');
+    writeFileSync(targetFile, 'targets:\n  - { module: watched-lib, export: recognize, stage: recognition }\n');
+    const scripts = {
+      'app.cjs': "const { recognize } = require('other-lib');\nconsole.log(recognize('a.png'));\n",
+      'app.mjs': "import { recognize } from 'other-lib';\nconsole.log(recognize('a.png'));\n",
+    };
+    for (const [name, text] of Object.entries(scripts)) {
+      const script = path.join(dir, name);
+      writeFileSync(script, text);
+      const json = path.join(dir, `${name}.json`);
+      const traced = await runCli(['run', '--targets', targetFile, '--json', json, '--quiet', '--', script]);
+      assert.equal(traced.code, 0, traced.stderr);
+      assert.equal(traced.stdout, '[a.png]\n', name);
+      const doc = readRun(json);
+      assert.equal(doc.wrappedCalls, 1, `${name}: ${JSON.stringify(doc.diagnostics)}`);
+      assert.equal(spanIndex(doc).named('recognize')[0]?.target, 'watched-lib#recognize', name);
+    }
+  });
 
   it('says so when the package was loaded but never matched (only an internal file)', async () => {
     const json = path.join(tempDir(), 'run.json');

@@ -74,6 +74,18 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
       },
     },
     {
+      id: 'module-load',
+      title: "loading the PaddleOCR example's libraries (timed inside the process): plain vs Node's module hooks alone vs --import",
+      repeats: settings.repeats.moduleLoad,
+      warmup: true,
+      variants: {
+        plain: spec([child('module-load.mjs')]),
+        // Pass-through module.registerHooks hooks, no stagescope: Node's own cost of in-thread hooks.
+        hooks: spec(['--import', child('passthrough-hooks.mjs'), child('module-load.mjs')]),
+        import: spec(['--import', 'stagescope/register/ocr', child('module-load.mjs')], { env: quiet }),
+      },
+    },
+    {
       id: 'model',
       title: `InferenceSession.run (PP-OCR cls) and sharp resize on a 64×64 PNG, ${settings.modelCalls + settings.modelWarmCalls} calls each, default settings`,
       repeats: settings.repeats.model,

@@ -51,6 +51,10 @@ function reportedOverheadNs(doc: RunDocSummary, what: string): number {
   return doc.overheadNs;
 }
 
+function loadNs(outcome: ChildOutcome): number {
+  return resultNumber(outcome, 'loadNs');
+}
+
 /** Wrap a sample function so a child that did not run this round yields undefined instead of an error. */
 function perRound<T>(compute: (get: RoundLookup) => T): (get: RoundLookup) => T | undefined {
   return (get) => {
@@ -182,6 +186,27 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       goal: { kind: 'max', value: 10, text: '≤ +10%' },
       method: '`stagescope run --preset ocr -- examples/ocr/paddle-onnx.mjs` vs plain `node`, whole processes',
       sample: perRound((get) => (need(get, 'example', 'cli').wallNs / need(get, 'example', 'plain').wallNs - 1) * 100),
+    },
+    {
+      id: 'module-load-hooks-added',
+      row: 2,
+      title: "loading the example's libraries: Node's module hooks alone, added",
+      unit: 'ms',
+      goal: { kind: 'none', text: '(reference)' },
+      method:
+        "time to require examples/ocr/lib/paddle-pipeline.cjs (onnxruntime-node, sharp, ~190 resolutions), timed inside the process, with pass-through `module.registerHooks` resolve and load hooks and no stagescope (benchmarks/children/passthrough-hooks.mjs), minus plain: Node's own cost once in-thread hooks exist, which stagescope installs on Node ≥ 22.15",
+      sample: perRound((get) => (loadNs(need(get, 'module-load', 'hooks')) - loadNs(need(get, 'module-load', 'plain'))) / 1e6),
+      context: perRound((get) => ({ plainMs: loadNs(need(get, 'module-load', 'plain')) / 1e6 })),
+    },
+    {
+      id: 'module-load-import-added',
+      row: 2,
+      title: "loading the example's libraries under --import, added",
+      unit: 'ms',
+      goal: { kind: 'none', text: '(reference)' },
+      method:
+        'the same load under `node --import stagescope/register/ocr` minus plain: the module hooks, patching onnxruntime-node and sharp, and loading their hook code (start-up is not in it)',
+      sample: perRound((get) => (loadNs(need(get, 'module-load', 'import')) - loadNs(need(get, 'module-load', 'plain'))) / 1e6),
     },
     modelAdded(
       'onnx-run-added',

@@ -23,7 +23,7 @@ export function loadBuiltInTargets(fileName: string): { targets: ResolvedTarget[
   const yamlPath = path.join(presetsDir, fileName);
   let data: { targets: BuiltInEntry[]; models?: BuiltInEntry[]; resolvedTargets?: ResolvedTarget[] };
   try {
-    data = JSON.parse(readFileSync(path.join(presetDataDir, fileName.replace(/\.ya?ml$/, '.json')), 'utf8')) as typeof data;
+    data = JSON.parse(readFileSync(path.join(presetDataDir, dataFileName(fileName)), 'utf8')) as typeof data;
   } catch {
     const file = loadTargetFile(yamlPath, { optional: true });
     return { targets: file.targets, models: file.models };
@@ -39,4 +39,10 @@ export function loadBuiltInTargets(fileName: string): { targets: ResolvedTarget[
       data.targets.flatMap((entry) => resolveTargets(entry.spec, at(entry), { optional: true })),
     models: (data.models ?? []).map((entry) => resolveModelRule(entry.spec, at(entry))),
   };
+}
+
+/** `onnx.yaml` → `onnx.json` (string tests: no regular expression to compile at start-up). */
+function dataFileName(yamlName: string): string {
+  for (const extension of ['.yaml', '.yml']) if (yamlName.endsWith(extension)) return `${yamlName.slice(0, -extension.length)}.json`;
+  return yamlName;
 }

@@ -125,7 +125,7 @@ function noteResolved(specifier: string, result: ResolveResult): ResolveResult {
     // the library reaches it by a relative import, so match the resolved file.
     const file = packageFileOfUrl(result.url);
     if (file !== undefined && Object.prototype.hasOwnProperty.call(packages, file)) entries.set(result.url, file);
-    else if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) {
+    else if ((specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) && !inUnwatchedPackage(file)) {
       // A package's entry reached by a path (`import '../../dist/x.mjs'`, a linked
       // copy): match it by the nearest package.json name.
       const name = packageEntryOfFile(fileURLToPath(result.url.split('?')[0]!));
@@ -223,6 +223,20 @@ function blankCommentsAndStrings(source: string): string {
     if (match.startsWith('`') && match.includes('${')) return match;
     return match.replace(/[^\n]/g, ' ');
   });
+}
+
+/**
+ * Is `file` (as packageFileOfUrl gives it) inside node_modules, in a package no
+ * target watches? Then it belongs to that package and cannot be a watched
+ * package's entry: no package.json needs reading. These hooks also see every
+ * `require`, and a library's own relative requires are most of a process's
+ * loads (about 230 of them while the OCR example loads onnxruntime-node and sharp).
+ */
+function inUnwatchedPackage(file: string | undefined): boolean {
+  if (file === undefined) return false;
+  const parts = file.split('/');
+  const owner = parts[0]!.startsWith('@') && parts.length > 1 ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  return !Object.prototype.hasOwnProperty.call(packages, owner);
 }
 
 /** `file:///…/node_modules/@scope/pkg/build/x.js` → `@scope/pkg/build/x.js`. */

@@ -27,9 +27,22 @@ import { wrapFunction } from '../src/instrument/wrap.js';
 import type { BackgroundSampler } from '../src/probes/background-sampler.js';
 import { PROBE_NAMES, resolveProbes } from '../src/probes/registry.js';
 
-const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** A whole-number setting from the environment, at least `min`; a bad value stops the bench naming it. */
+function envCount(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    console.error(`bench:probes: ${name} must be a whole number ≥ ${min}, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const ITERATIONS = envCount('BENCH_ITERATIONS', 20_000, 1);
+const ROUNDS = envCount('BENCH_ROUNDS', 15, 1);
+/** 0 skips the whole runs (part 3). */
+const RUNS = envCount('BENCH_RUNS', 3, 0);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 function median(values: number[]): number {
@@ -162,7 +175,7 @@ const examples = [
 ] as const;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'stagescope-bench-probes-'));
 const rows: string[][] = [];
-for (const [label, script] of examples) {
+for (const [label, script] of RUNS === 0 ? [] : examples) {
   const results: Record<'latency' | 'all', RunCost[]> = { latency: [], all: [] };
   let failure: string | null = null;
   for (let run = 0; run < RUNS && failure === null; run++) {
@@ -193,7 +206,11 @@ for (const [label, script] of examples) {
   }
 }
 rmSync(tmp, { recursive: true, force: true });
-console.log(
-  `\nWhole runs (median of ${RUNS} fresh processes each; OH = time inside wrappers incl. per-span probes; background = samplers, GC observer, network handlers):\n`,
-);
-console.log(table(['example', 'preset', 'wrapped calls', 'run', 'OH', 'background', 'total / run'], rows));
+if (RUNS === 0) {
+  console.log('\nWhole runs: skipped (BENCH_RUNS=0).');
+} else {
+  console.log(
+    `\nWhole runs (median of ${RUNS} fresh processes each; OH = time inside wrappers incl. per-span probes; background = samplers, GC observer, network handlers):\n`,
+  );
+  console.log(table(['example', 'preset', 'wrapped calls', 'run', 'OH', 'background', 'total / run'], rows));
+}

@@ -6,6 +6,9 @@ import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
 import { Preset } from '../src/presets/preset.js';
 import { Tracer } from '../src/core/tracer.js';
+import type { SpanProbe } from '../src/core/probe.js';
+import { currentSpan, isSuppressed } from '../src/core/context.js';
+import { wrapFunction, type WrapSpec } from '../src/instrument/wrap.js';
 import { CpuProbe } from '../src/probes/cpu-probe.js';
 import { MemoryProbe } from '../src/probes/memory-probe.js';
 import { resetSpanLengths } from '../src/probes/per-span-readings.js';
@@ -159,6 +162,97 @@ describe('per-span readings of a hot target', () => {
     for (let i = 0; i < 100; i++) tracer.endSpan(tracer.startSpan('by hand'));
     assert.equal(reads, 200);
     resetSpanLengths();
+  });
+});
+
+describe('probes never trace themselves', () => {
+  const spec = (name: string): WrapSpec => ({
+    name,
+    stage: null,
+    target: `test#${name}`,
+    record: true,
+    callback: false,
+    hook: undefined,
+    onResult: undefined,
+    switch: { enabled: true },
+  });
+  /** A probe that calls a traced function at both edges, and says what it saw. */
+  function callingProbe(selfContained: boolean, call: () => void): SpanProbe & { seen: string[] } {
+    const seen: string[] = [];
+    // Unsuppressed, each call would start a span whose probe calls again:
+    // bounded here so that the test fails on the span list instead of hanging.
+    let depth = 0;
+    const guardedCall = (): void => {
+      if (depth > 2) throw new Error('probe re-entered: tracing was not suppressed inside it');
+      depth++;
+      try {
+        call();
+      } finally {
+        depth--;
+      }
+    };
+    return {
+      name: selfContained ? 'self-contained' : 'other',
+      selfContained,
+      seen,
+      start() {
+        seen.push(`start suppressed=${isSuppressed()} span=${currentSpan()?.name ?? 'none'}`);
+        guardedCall();
+        return null;
+      },
+      end() {
+        seen.push(`end suppressed=${isSuppressed()} span=${currentSpan()?.name ?? 'none'}`);
+        guardedCall();
+      },
+    };
+  }
+
+  for (const selfContained of [true, false]) {
+    test(`a traced function called by a ${selfContained ? 'built-in-like (counter)' : 'user (context switch)'} probe records nothing and does not recurse`, async () => {
+      let traced: () => number = () => 0;
+      const probe = callingProbe(selfContained, () => traced());
+      const tracer = new Tracer({ probes: [probe] });
+      let calls = 0;
+      traced = wrapFunction(() => ++calls, spec('work'), tracer);
+      const root = tracer.startSpan('root');
+      const { storage } = await import('../src/core/context.js');
+      storage.run(root, () => traced());
+      tracer.endSpan(root);
+      // 1 call of the script's own, 2 from each of the 2 spans' probe edges (root and work)
+      assert.equal(calls, 1 + 2 * 2);
+      assert.deepEqual(
+        tracer.recorder.spans().map((span) => span.name),
+        ['root', 'work'],
+      );
+      assert.ok(
+        probe.seen.every((line) => line.includes('suppressed=true span=none')),
+        probe.seen.join('\n'),
+      );
+      // Outside the probes, tracing is on again.
+      assert.equal(isSuppressed(), false);
+    });
+  }
+
+  test('a promise a user probe starts stays untraced', async () => {
+    let traced: () => number = () => 0;
+    let later: Promise<unknown> = Promise.resolve();
+    const probe: SpanProbe = {
+      name: 'async-user',
+      start() {
+        later = Promise.resolve().then(() => traced());
+        return null;
+      },
+      end() {},
+    };
+    const tracer = new Tracer({ probes: [probe] });
+    traced = wrapFunction(() => 1, spec('work'), tracer);
+    const root = tracer.startSpan('root');
+    await later;
+    tracer.endSpan(root);
+    assert.deepEqual(
+      tracer.recorder.spans().map((span) => span.name),
+      ['root'],
+    );
   });
 });
 

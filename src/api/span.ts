@@ -1,6 +1,6 @@
 import { isPromise } from 'node:util/types';
 import { nowNs } from '../core/clock.js';
-import { storage, SUPPRESSED } from '../core/context.js';
+import { storage, SUPPRESSED, syncSuppression } from '../core/context.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
 import type { Span } from '../core/span.js';
@@ -61,7 +61,7 @@ export function runInSpan<T>(
   thisArg: unknown,
   args: unknown[],
 ): T {
-  if (storage.getStore() === SUPPRESSED) return Reflect.apply(fn, thisArg, args);
+  if (storage.getStore() === SUPPRESSED || syncSuppression.depth !== 0) return Reflect.apply(fn, thisArg, args);
   const entryNs = nowNs();
   const span = guarded(
     'SS_SPAN_FAILED',

@@ -19,14 +19,27 @@ type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage
 const g = globalThis as GlobalWithStorage;
 export const storage: AsyncLocalStorage<ContextValue> = (g[STORAGE_KEY] ??= new AsyncLocalStorage<ContextValue>());
 
+/**
+ * Tracing suppressed for synchronous stagescope code without a context switch:
+ * `depth` > 0 while built-in probes read their values (SpanProbe.selfContained).
+ * Two AsyncLocalStorage switches per span edge cost more than the reading of
+ * a probe; code that starts no asynchronous work needs only this counter.
+ * Shared through a global symbol, like the storage.
+ */
+const SYNC_SUPPRESSION_KEY = Symbol.for('stagescope.suppressed-sync.v1');
+export const syncSuppression: { depth: number } = ((g as typeof g & { [SYNC_SUPPRESSION_KEY]?: { depth: number } })[SYNC_SUPPRESSION_KEY] ??= {
+  depth: 0,
+});
+
 /** The span the current code runs in, or null (also null while suppressed). */
 export function currentSpan(): Span | null {
+  if (syncSuppression.depth !== 0) return null;
   const value = storage.getStore();
   return value === undefined || value === SUPPRESSED ? null : value;
 }
 
 export function isSuppressed(): boolean {
-  return storage.getStore() === SUPPRESSED;
+  return syncSuppression.depth !== 0 || storage.getStore() === SUPPRESSED;
 }
 
 /**

@@ -10,6 +10,15 @@ export interface SpanProbe {
   readonly name: string;
   start(span: Span): unknown;
   end(span: Span, state: unknown): void;
+  /**
+   * True when `start` and `end` are synchronous, start no asynchronous work and
+   * call nothing a target could wrap but through Node's own bindings (the
+   * built-in probes). Tracing inside them is then suppressed with a counter
+   * instead of an AsyncLocalStorage switch (~0.2 µs less per span edge). A
+   * probe that leaves this unset keeps the switch, so a promise it starts stays
+   * untraced too.
+   */
+  readonly selfContained?: boolean;
   /** Called once when tracing of a run starts / stops (subscribe / unsubscribe). */
   activate?(): void;
   deactivate?(): void;

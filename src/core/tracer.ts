@@ -1,5 +1,5 @@
 import { nowNs } from './clock.js';
-import { storage, SUPPRESSED, isSuppressed, type ContextValue } from './context.js';
+import { storage, SUPPRESSED, isSuppressed, syncSuppression, type ContextValue } from './context.js';
 import { reportDiagnostic } from './diagnostics.js';
 import { reportGuarded } from './guarded.js';
 import type { SpanProbe } from './probe.js';
@@ -56,8 +56,9 @@ export type SpanListener = (span: Span) => void;
 
 /**
  * Creates spans, keeps them in a bounded recorder, runs probes, and carries the
- * current span through AsyncLocalStorage (`run`, never `enterWith`, so a context
- * can never leak into the caller's continuation).
+ * current span through AsyncLocalStorage (`run`, or `enterWith` restored in
+ * `finally` around synchronous code, so a context can never leak into the
+ * caller's continuation).
  */
 export class Tracer {
   readonly recorder: Recorder;
@@ -196,8 +197,25 @@ export class Tracer {
 
   #startProbes(span: Span): void {
     const beforeNs = nowNs();
-    // One context switch for all probes: they never trace themselves.
-    span.probeState = storage.run(SUPPRESSED, this.#readProbeStarts, span);
+    // Probes never trace themselves: built-in ones behind a counter, others
+    // behind one context switch (enterWith restored in finally, as the wrapper
+    // does: probes are synchronous, and AsyncLocalStorage.run costs more).
+    if (this.#probesSelfContained()) {
+      syncSuppression.depth++;
+      try {
+        span.probeState = this.#readProbeStarts(span);
+      } finally {
+        syncSuppression.depth--;
+      }
+    } else {
+      const store = storage.getStore();
+      storage.enterWith(SUPPRESSED);
+      try {
+        span.probeState = this.#readProbeStarts(span);
+      } finally {
+        storage.enterWith(store as ContextValue);
+      }
+    }
     const probeNs = nowNs() - beforeNs;
     this.probeNs += probeNs;
     span.trace.overheadNs += probeNs;
@@ -207,10 +225,31 @@ export class Tracer {
     const beforeNs = nowNs();
     const state = span.probeState!;
     span.probeState = null;
-    storage.run(SUPPRESSED, this.#readProbeEnds, span, state);
+    if (this.#probesSelfContained()) {
+      syncSuppression.depth++;
+      try {
+        this.#readProbeEnds(span, state);
+      } finally {
+        syncSuppression.depth--;
+      }
+    } else {
+      const store = storage.getStore();
+      storage.enterWith(SUPPRESSED);
+      try {
+        this.#readProbeEnds(span, state);
+      } finally {
+        storage.enterWith(store as ContextValue);
+      }
+    }
     const probeNs = nowNs() - beforeNs;
     this.probeNs += probeNs;
     span.trace.overheadNs += probeNs;
+  }
+
+  /** Are all probes built-in ones (see SpanProbe.selfContained)? Probes is a public array: checked per edge, a few ns. */
+  #probesSelfContained(): boolean {
+    for (let i = 0; i < this.probes.length; i++) if (this.probes[i]!.selfContained !== true) return false;
+    return true;
   }
 
   readonly #readProbeStarts = (span: Span): unknown[] => {

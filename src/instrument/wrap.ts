@@ -1,6 +1,6 @@
 import { isPromise } from 'node:util/types';
 import { nowNs } from '../core/clock.js';
-import { storage, SUPPRESSED, type ContextValue } from '../core/context.js';
+import { storage, SUPPRESSED, syncSuppression, type ContextValue } from '../core/context.js';
 import { guarded, reportGuarded } from '../core/guarded.js';
 import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
@@ -178,7 +178,7 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     // Fast path: disabled target, stagescope's own code running, or a call the
     // target's sampling skips (`sampleEvery` is 1 unless a budget sampled it).
     const store = storage.getStore();
-    if (!sw.enabled || store === SUPPRESSED || (sw.sampleEvery !== 1 && ++sw.sampleTick % sw.sampleEvery !== 0)) {
+    if (!sw.enabled || store === SUPPRESSED || syncSuppression.depth !== 0 || (sw.sampleEvery !== 1 && ++sw.sampleTick % sw.sampleEvery !== 0)) {
       sw.passThroughCalls++;
       // eslint-disable-next-line prefer-rest-params
       return new.target === undefined ? fn.apply(this, arguments as unknown as unknown[]) : Reflect.construct(fn, arguments, new.target);

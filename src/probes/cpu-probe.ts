@@ -39,6 +39,7 @@ interface CpuState {
  */
 export class CpuProbe implements SpanProbe {
   readonly name = 'cpu';
+  readonly selfContained = true;
   readonly #schedstat: ProcFile | null;
 
   constructor(options: CpuProbeOptions = {}) {

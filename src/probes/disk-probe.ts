@@ -27,6 +27,7 @@ import { isRetroactive } from './retroactive.js';
  */
 export class DiskProbe implements SpanProbe {
   readonly name = 'disk';
+  readonly selfContained = true;
   readonly #io: ProcFile | null = ProcFile.open('/proc/self/io', 512);
   readonly #fields = new Float64Array(6);
 

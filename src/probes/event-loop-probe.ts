@@ -23,6 +23,7 @@ import { isRetroactive } from './retroactive.js';
  */
 export class EventLoopProbe implements SpanProbe {
   readonly name = 'eventloop';
+  readonly selfContained = true;
 
   start(span: Span): EventLoopUtilization | null {
     return isRetroactive(span) ? null : performance.eventLoopUtilization();

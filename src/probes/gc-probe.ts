@@ -24,6 +24,7 @@ export interface GcProbeOptions {
  */
 export class GcProbe implements SpanProbe {
   readonly name = 'gc';
+  readonly selfContained = true;
   backgroundOverheadNs = 0;
   readonly #open = new Set<Span>();
   /** Ring of recently ended spans, oldest at #recentHead (ended in order, so also by end time). */

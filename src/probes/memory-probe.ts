@@ -43,6 +43,7 @@ export interface MemoryProbeOptions {
  */
 export class MemoryProbe implements SpanProbe {
   readonly name = 'memory';
+  readonly selfContained = true;
   readonly #statm: ProcFile | null;
   readonly #pageBytes: number;
   readonly #rss: boolean;

@@ -52,6 +52,7 @@ type Handler = (message: unknown, name: string | symbol) => void;
  */
 export class NetworkProbe implements SpanProbe {
   readonly name = 'network';
+  readonly selfContained = true;
   /** Where bytes go when no span is current (the run's root, set by the preset). */
   fallbackSpan: Span | null = null;
   /** Time spent in channel handlers and close listeners (outside any wrapper). */

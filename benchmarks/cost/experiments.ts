@@ -93,6 +93,8 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
       variants: {
         plain: spec(modelArgs),
         traced: spec(['--import', 'stagescope/register/ocr', ...modelArgs], { env: quiet, runDocument: true }),
+        // Reference: a hand-written AsyncLocalStorage wrapper around the same two methods.
+        hand: spec(['--import', child('hand-wrapper.mjs'), ...modelArgs]),
       },
     },
     {

@@ -75,6 +75,7 @@ function variedOptions(): Record<string, unknown>[] {
       .raw(),
     sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png(),
     sharp({ text: { text: 'a' } }).png(),
+    sharp([hello, hello], { join: { across: 2 } }).png(),
   ];
   const options = pipelines.map(optionsOf);
   // Output fields toFile/toUint8Array/stream set just before `_pipeline`.
@@ -157,14 +158,38 @@ describe('sharp.pipeline labels', () => {
     assert.deepEqual(first.attributes, third.attributes);
   });
 
+  it('names autoOrient, also as sharp 0.35 keeps it (input.autoOrient, from autoOrient() or rotate() without an angle)', async () => {
+    for (const pipeline of [sharp(hello).autoOrient().raw(), sharp(hello).rotate().raw()]) {
+      const label = await freshLabel(optionsOf(pipeline));
+      assert.match(label.name, /\bautoOrient\b/, label.name);
+      assert.equal((JSON.parse(label.attributes) as Record<string, unknown>).autoOrient, true);
+    }
+    const plain = await freshLabel(optionsOf(sharp(hello).raw()));
+    assert.doesNotMatch(plain.name, /autoOrient/);
+  });
+
+  it('names the input of create, text and join pipelines (sharp 0.35 keeps them in createWidth, textValue and options.join)', async () => {
+    const cases: [SharpInstance, string][] = [
+      [sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png(), 'create'],
+      [sharp({ text: { text: 'a' } }).png(), 'text'],
+      [sharp([hello, hello], { join: { across: 2 } }).png(), 'join'],
+    ];
+    for (const [pipeline, input] of cases) {
+      const label = await freshLabel(optionsOf(pipeline));
+      assert.equal((JSON.parse(label.attributes) as Record<string, unknown>).input, input, label.attributes);
+    }
+  });
+
   it('never gives one call the attributes of another, in any order of pipelines', async () => {
     const options = variedOptions();
     const expected: Label[] = [];
     for (const each of options) expected.push(await freshLabel(each));
-    // All differ but two pairs, whose options differ only where the label does
-    // not look (gamma -0 vs 0; `rotate()`, which sharp 0.35 keeps in
-    // `input.autoOrient`): equal labels from unequal values must come out right too.
-    assert.equal(new Set(expected.map((label) => label.attributes)).size, options.length - 2);
+    // All differ but one pair, whose options differ only where the label does
+    // not look (gamma -0 vs 0): equal labels from unequal values must come out
+    // right too. (A `create` and a `text` input looked alike until the hook
+    // read sharp 0.35's `createWidth` and `textValue`; `rotate()` without an
+    // angle looked like no rotation until it read `input.autoOrient`.)
+    assert.equal(new Set(expected.map((label) => label.attributes)).size, options.length - 1);
 
     const tracer = new Tracer();
     const pipeline = tracedPipeline(tracer);

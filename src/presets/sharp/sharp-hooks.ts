@@ -33,7 +33,19 @@ import type { CallContext } from '../../instrument/wrap.js';
 
 /** The subset of sharp's `this.options` the hook reads; every field may be absent in another sharp version. */
 interface SharpOptions {
-  input?: { file?: unknown; buffer?: unknown; create?: unknown; text?: unknown; raw?: unknown; join?: unknown };
+  /** sharp ≥ 0.35 keeps `autoOrient()` (and `rotate()` without an angle) as `input.autoOrient`. */
+  input?: {
+    file?: unknown;
+    buffer?: unknown;
+    raw?: unknown;
+    /** Before sharp 0.35; 0.35 flattens them into `createWidth`… and `textValue`. */
+    create?: unknown;
+    text?: unknown;
+    createWidth?: unknown;
+    textValue?: unknown;
+    join?: unknown;
+    autoOrient?: unknown;
+  };
   width?: number;
   height?: number;
   kernel?: string;
@@ -72,6 +84,8 @@ interface SharpOptions {
   colourspace?: string;
   composite?: unknown[];
   fileOut?: string;
+  /** sharp 0.35: the inputs of `sharp([a, b], { join })`. */
+  join?: unknown;
   formatOut?: string;
   streamOut?: boolean;
   typedArrayOut?: boolean;
@@ -124,11 +138,11 @@ function describeInput(options: SharpOptions, attributes: Attributes, basenames:
   } else if (Buffer.isBuffer(input.buffer)) {
     attributes.input = 'buffer';
     attributes.inputBytes = input.buffer.length;
-  } else if (input.create !== undefined) {
+  } else if (input.create !== undefined || input.createWidth !== undefined) {
     attributes.input = 'create';
-  } else if (input.text !== undefined) {
+  } else if (input.text !== undefined || input.textValue !== undefined) {
     attributes.input = 'text';
-  } else if (input.join !== undefined) {
+  } else if (input.join !== undefined || Array.isArray(options.join)) {
     attributes.input = 'join';
   }
   if (input.raw !== undefined && input.raw !== null) attributes.inputRaw = true;
@@ -169,7 +183,7 @@ export function describeSharpOptions(options: SharpOptions, basenames?: Map<stri
     ops.push('extend');
     attributes.extend = `${options.extendTop ?? 0},${options.extendRight ?? 0},${options.extendBottom ?? 0},${options.extendLeft ?? 0}`;
   }
-  if (options.orientBefore === true || options.useExifOrientation === true) {
+  if (options.orientBefore === true || options.useExifOrientation === true || options.input?.autoOrient === true) {
     ops.push('autoOrient');
     attributes.autoOrient = true;
   }
@@ -349,7 +363,7 @@ const enum InputKind {
 }
 
 /** Slots written by `readPipelineValues`. */
-const PIPELINE_VALUES = 43;
+const PIPELINE_VALUES = 44;
 
 /** One call's values, reused from call to call (copied only into a new label). */
 const pipelineValues: unknown[] = new Array<unknown>(PIPELINE_VALUES).fill(undefined);
@@ -375,9 +389,9 @@ function readPipelineValues(options: SharpOptions, method: string, out: unknown[
     else if (Buffer.isBuffer(input.buffer)) {
       kind = InputKind.Buffer;
       source = input.buffer.length;
-    } else if (input.create !== undefined) kind = InputKind.Create;
-    else if (input.text !== undefined) kind = InputKind.Text;
-    else if (input.join !== undefined) kind = InputKind.Join;
+    } else if (input.create !== undefined || input.createWidth !== undefined) kind = InputKind.Create;
+    else if (input.text !== undefined || input.textValue !== undefined) kind = InputKind.Text;
+    else if (input.join !== undefined || Array.isArray(options.join)) kind = InputKind.Join;
     else kind = InputKind.Other;
     raw = input.raw !== undefined && input.raw !== null;
   }
@@ -424,6 +438,7 @@ function readPipelineValues(options: SharpOptions, method: string, out: unknown[
   out[40] = Array.isArray(composite) ? composite.length : -1;
   out[41] = options.fileOut;
   out[42] = options.formatOut;
+  out[43] = input?.autoOrient;
 }
 
 /** `Object.is`, inlined: NaN equals NaN (a NaN option still hits), 0 and -0 differ (an attribute keeps the sign it was given). */

@@ -282,12 +282,8 @@ export class Preset {
    * await new OnnxLatency().run('./my-classifier.mjs');
    */
   async run(script: string | URL, args: readonly string[] = [], options: RunScriptOptions = {}): Promise<RunDocument> {
-    try {
-      const callMain = checked(RUN_OPTIONS.callMain, options.callMain) ?? RUN_OPTIONS.callMain.defaultValue;
-      return await lazyModules.runScript().runScript(this, script, args, callMain);
-    } finally {
-      await this.savePendingOutputs();
-    }
+    const callMain = checked(RUN_OPTIONS.callMain, options.callMain) ?? RUN_OPTIONS.callMain.defaultValue;
+    return await lazyModules.runScript().runScript(this, script, args, callMain);
   }
 
   /**
@@ -311,16 +307,6 @@ export class Preset {
   /** Write a Chrome/Perfetto trace (JSON) of the finished run: open it in ui.perfetto.dev or speedscope. */
   saveTrace(file: string): void {
     this.#reporter.saveTrace(this.#finished('saveTrace'), file);
-  }
-
-  /** Pictures `finish()` could not draw synchronously (see `RunReporter`); never throws. `run()` and process mode call it. */
-  async savePendingOutputs(): Promise<void> {
-    await this.#reporter.savePendingOutputs(this.#document);
-  }
-
-  /** Say that a pending picture will not be drawn (the process is exiting: no async work possible). */
-  abandonPendingOutputs(reason: string): void {
-    this.#reporter.abandonPendingOutputs(this.#document, reason);
   }
 
   #finished(method: string): RunDocument {

@@ -26,8 +26,6 @@ export class RunReporter {
   readonly #options: ResolvedPresetOptions;
   readonly #probesEnabled: () => boolean;
   readonly #decorators: TreeDecorator[] = [];
-  /** A call graph `emit` left for `savePendingOutputs` (drawn asynchronously). */
-  #pendingSvg: string | undefined = undefined;
 
   constructor(options: ResolvedPresetOptions, probesEnabled: () => boolean) {
     this.#options = options;
@@ -80,26 +78,6 @@ export class RunReporter {
 
   saveTrace(doc: RunDocument, file: string): void {
     throwUnlessWritten(lazyModules.writeOutputs().writeOutputsSync(doc, { trace: file })[0], file);
-  }
-
-  /**
-   * Write the call-graph SVG asked for with the `svg` option, if `emit` could
-   * not (Graphviz loads asynchronously, after the run, so that loading it never
-   * shows up in the run's timings). Never throws.
-   */
-  async savePendingOutputs(doc: RunDocument | null): Promise<void> {
-    const file = this.#pendingSvg;
-    if (file === undefined || doc === null) return;
-    this.#pendingSvg = undefined;
-    for (const result of await lazyModules.writeOutputs().writeOutputs(doc, { svg: file }, this.#pictureOptions(doc))) this.#report(result);
-  }
-
-  /** Say that the pending call graph will not be written (the process is exiting: no async work possible). */
-  abandonPendingOutputs(doc: RunDocument | null, reason: string): void {
-    const file = this.#pendingSvg;
-    if (file === undefined) return;
-    this.#pendingSvg = undefined;
-    this.#report({ kind: 'svg', file, status: 'skipped', reason: `${reason}${this.#renderCommand(doc, file)}` });
   }
 
   /**

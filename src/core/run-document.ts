@@ -118,6 +118,14 @@ export interface OverheadBreakdown {
   /** Per-span probes, measured, ns. */
   probesNs: number;
   /**
+   * stagescope's own work in the module hooks while the run was traced,
+   * measured, ns: recognising the traced packages as they load, patching them,
+   * rewriting a watched ESM module, and starting the worker and child-process
+   * tracing when the script loads those builtins. Node's own cost of having
+   * module hooks is not in it. Absent in documents of earlier versions.
+   */
+  modulesNs?: number;
+  /**
    * The costs per call, ns (absent when nothing was wrapped): `calibrated` when
    * measured in the traced process (runs of 100 000 calls or more), else the
    * estimate for its Node version (a smaller run's wrapper share is smaller than

@@ -1,6 +1,7 @@
 import Module, { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nowNs } from '../core/clock.js';
 import { guarded } from '../core/guarded.js';
 import { nearestPackage, packageEntryOfFile } from './package-of-file.js';
 
@@ -48,6 +49,12 @@ interface HookState {
   inThreadHooks?: boolean;
   /** Builtin name (without `node:`) → callbacks to run once, the first time it is loaded. */
   builtinListeners?: Map<string, (() => void)[]>;
+  /** stagescope's own time in the CommonJS hook, ns (see `moduleHooksOwnNs`). */
+  ownNs?: number;
+  /** True while that time is being measured (a load it causes is inside the outer measurement). */
+  measuring?: boolean;
+  /** Loads of the app's own code made while measuring (a library's lazy getter touched by patching), ns: not ours. */
+  excludedNs?: number;
 }
 
 const STATE_KEY = Symbol.for('stagescope.module-hooks.v1');
@@ -106,40 +113,78 @@ function installCjsHook(): void {
   const internals = Module as ModuleInternals;
   const originalLoad = internals._load;
   internals._load = function stagescopeLoad(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
+    if (state.measuring === true) {
+      // Inside stagescope's own work: a load it asked for itself (a builtin the
+      // reach needs) is its cost; one the library makes (a lazy getter that
+      // patching touched) is the app's, only earlier than without tracing.
+      const parentFile = (parent as { filename?: unknown } | null)?.filename;
+      const ours = typeof parentFile === 'string' && isOwnCode(parentFile, OWN_CODE_DIRS);
+      const startNs = ours ? 0 : nowNs();
+      // eslint-disable-next-line prefer-rest-params
+      const exports = Reflect.apply(originalLoad, this, arguments);
+      if (!ours) state.excludedNs = (state.excludedNs ?? 0) + nowNs() - startNs;
+      return afterLoad(internals, request, parent, isMain, exports);
+    }
+    // Only stagescope's part is timed: the load itself is the app's.
     // eslint-disable-next-line prefer-rest-params
     const exports = Reflect.apply(originalLoad, this, arguments);
-    if (state.builtinListeners !== undefined && state.builtinListeners.size > 0) {
-      const parentFile = (parent as { filename?: unknown } | null)?.filename;
-      if (typeof parentFile !== 'string' || !isOwnCode(parentFile, OWN_CODE_DIRS)) builtinLoaded(request);
-    }
-    // `require('pkg')` passes the bare name; an ESM `import 'pkg'` of a CJS package
-    // passes the resolved file name. Map both to the package name.
-    let moduleName = state.watched.has(request) ? request : packageOfAbsolutePath(request);
-    if ((moduleName === undefined || !state.watched.has(moduleName)) && state.watchedFiles > 0 && !request.startsWith('node:')) {
-      // A target naming a file inside a package, reached by a relative require.
-      // Resolving again costs a cached lookup, paid only while such targets exist.
-      try {
-        moduleName = packageFileOfPath(internals._resolveFilename(request, parent, isMain));
-      } catch {
-        moduleName = undefined;
-      }
-    }
-    if ((moduleName === undefined || !state.watched.has(moduleName)) && isPathRequest(request)) {
-      // `require('../..')`, a linked copy outside node_modules, a demo loading
-      // `../dist/x.js`: match the file by the package it is an entry of.
-      moduleName = watchedPackageOfRequest(request, parent, isMain);
-    }
-    if (moduleName !== undefined && state.watched.has(moduleName)) {
-      let location = request;
-      try {
-        location = internals._resolveFilename(request, parent, isMain);
-      } catch {
-        // keep the request as the location
-      }
-      remember({ moduleName, kind: 'cjs', exports, setters: undefined, location });
-    }
-    return exports;
+    let result: unknown;
+    timedOwnWork(() => {
+      result = afterLoad(internals, request, parent, isMain, exports);
+    });
+    return result;
   };
+}
+
+/** What the CommonJS hook does once a module has loaded: builtin listeners, and remembering a watched package. */
+function afterLoad(internals: ModuleInternals, request: string, parent: unknown, isMain: boolean, exports: unknown): unknown {
+  if (state.builtinListeners !== undefined && state.builtinListeners.size > 0) {
+    const parentFile = (parent as { filename?: unknown } | null)?.filename;
+    if (typeof parentFile !== 'string' || !isOwnCode(parentFile, OWN_CODE_DIRS)) builtinLoaded(request);
+  }
+  // `require('pkg')` passes the bare name; an ESM `import 'pkg'` of a CJS package
+  // passes the resolved file name. Map both to the package name.
+  let moduleName = state.watched.has(request) ? request : packageOfAbsolutePath(request);
+  if ((moduleName === undefined || !state.watched.has(moduleName)) && state.watchedFiles > 0 && !request.startsWith('node:')) {
+    // A target naming a file inside a package, reached by a relative require.
+    // Resolving again costs a cached lookup, paid only while such targets exist.
+    try {
+      moduleName = packageFileOfPath(internals._resolveFilename(request, parent, isMain));
+    } catch {
+      moduleName = undefined;
+    }
+  }
+  if ((moduleName === undefined || !state.watched.has(moduleName)) && isPathRequest(request)) {
+    // `require('../..')`, a linked copy outside node_modules, a demo loading
+    // `../dist/x.js`: match the file by the package it is an entry of.
+    moduleName = watchedPackageOfRequest(request, parent, isMain);
+  }
+  if (moduleName !== undefined && state.watched.has(moduleName)) {
+    let location = request;
+    try {
+      location = internals._resolveFilename(request, parent, isMain);
+    } catch {
+      // keep the request as the location
+    }
+    remember({ moduleName, kind: 'cjs', exports, setters: undefined, location });
+  }
+  return exports;
+}
+
+/**
+ * stagescope's own time in the module hooks since the process started, ns:
+ * recognising the watched packages as they load, patching them (and loading
+ * their hook code), rewriting a watched ESM module, and starting the worker and
+ * child-process tracing when the script loads those builtins. Node's own cost
+ * of routing every load through hooks is not in it (`bench:cost`'s module-load
+ * rows), nor are the in-thread ESM hooks' quick checks of each resolution
+ * (string tests; timing them would cost as much). The ESM hooks of Node 20 run
+ * in a thread of their own: their time is not counted.
+ */
+export function moduleHooksOwnNs(): number {
+  let ns = state.ownNs ?? 0;
+  if (state.inThreadHooks === true) ns += (require('./esm-hooks.js') as typeof import('./esm-hooks.js')).inThreadOwnNs();
+  return ns;
 }
 
 /**
@@ -178,7 +223,26 @@ function builtinLoaded(request: string, parentURL?: string): void {
   const list = state.builtinListeners?.get(name);
   if (list === undefined) return;
   state.builtinListeners!.delete(name);
-  for (const listener of list) guarded('SS_PATCH_FAILED', () => `preparing for ${name} failed`, listener);
+  timedOwnWork(() => {
+    for (const listener of list) guarded('SS_PATCH_FAILED', () => `preparing for ${name} failed`, listener);
+  });
+}
+
+/** Run stagescope's own module-hook work, adding its time to `ownNs` unless an outer measurement already covers it. */
+function timedOwnWork(work: () => void): void {
+  if (state.measuring === true) {
+    work();
+    return;
+  }
+  state.measuring = true;
+  const startNs = nowNs();
+  const excludedBeforeNs = state.excludedNs ?? 0;
+  try {
+    work();
+  } finally {
+    state.ownNs = (state.ownNs ?? 0) + nowNs() - startNs - ((state.excludedNs ?? 0) - excludedBeforeNs);
+    state.measuring = false;
+  }
 }
 
 /** A relative or absolute specifier (`../..`, `./dist/x.js`, `/abs/file.js`), not a bare package name or builtin. */
@@ -253,7 +317,7 @@ export function isPackageFileName(moduleName: string): boolean {
 function installEsmHook(): void {
   g[ESM_KEY] ??= {
     onLoad(moduleName: string, url: string, namespace: object, setters: Setters): void {
-      remember({ moduleName, kind: 'esm', exports: namespace, setters, location: url });
+      timedOwnWork(() => remember({ moduleName, kind: 'esm', exports: namespace, setters, location: url }));
     },
   };
   const pending: Record<string, string[]> = {};

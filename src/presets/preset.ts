@@ -17,6 +17,7 @@ import type { GanttOptions } from '../render/gantt.js';
 import type { ProbeSession } from '../probes/probe-session.js';
 import type { RunScriptOptions } from '../driver/run-script.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
+import { moduleHooksOwnNs } from '../instrument/module-hooks.js';
 import { lazyModules } from './lazy-modules.js';
 import { RunReporter, type TreeDecorator } from './run-reporter.js';
 import { setActiveTracer } from '../api/active-tracer.js';
@@ -56,6 +57,8 @@ export class Preset {
   #afterStart: ((root: Span) => void)[] = [];
   /** Tree, warnings, run document and pictures of the finished run. */
   readonly #reporter: RunReporter;
+  /** stagescope's own time in the module hooks when the run started (`overhead.modulesNs` is what the run added). */
+  #moduleHooksAtStartNs = 0;
   /** Loading stagescope until the preset started, when a register entry marked the start. */
   #startupNs: number | undefined = undefined;
   /** Clears this preset as the target of manual spans (`span`, `traced`). */
@@ -134,6 +137,7 @@ export class Preset {
     this.tracer.ambientRoot = root;
     this.#root = root;
     this.#releaseActive = setActiveTracer(this.tracer);
+    this.#moduleHooksAtStartNs = moduleHooksOwnNs();
     this.#probes?.start(root);
     this.#reach = startReachLazily(this, this.#givenOptions, keptPresetFields());
     for (const callback of this.#afterStart) callback(root);
@@ -155,6 +159,7 @@ export class Preset {
       passThroughNs: 0,
       hooksNs: Math.round(trace.overheadNs - probesNs),
       probesNs,
+      modulesNs: Math.max(0, Math.round(moduleHooksOwnNs() - this.#moduleHooksAtStartNs)),
       warmUpNs: 0,
     };
     if (trace.wrappedCalls > 0 || passThroughCalls > 0) {
@@ -251,7 +256,7 @@ export class Preset {
     });
     this.#probes?.attach(doc);
     doc.overhead = overhead;
-    doc.overheadNs = overhead.wrapperNs + overhead.warmUpNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs;
+    doc.overheadNs = overhead.wrapperNs + overhead.warmUpNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs + (overhead.modulesNs ?? 0);
     const budget = this.budget.summary();
     if (budget.sampled + budget.disabled > 0) doc.budget = budget;
     // Workers' and child processes' spans (and their overhead: `overhead.reachNs`).

@@ -385,9 +385,13 @@ export function loadedInstances(moduleName: string): readonly LoadedModule[] {
  */
 export function findPreloaded(moduleName: string, basedirs: readonly string[]): void {
   const cache = (Module as unknown as { _cache: Record<string, { exports: unknown; loaded: boolean }> })._cache;
-  // Nothing loaded through require yet (a process traced from its start): no
-  // resolving, which costs directory walks per watched package (~5 ms at start-up).
-  if (Object.keys(cache).length === 0) return;
+  // Nothing loaded through require yet (a process traced from its start), or
+  // only files of other packages (a `-r dotenv/config` preload): no resolving,
+  // which costs directory walks per watched package (0.1–0.8 ms each at
+  // start-up). A file outside node_modules may be a linked copy: then resolve.
+  const root = packageRootName(moduleName);
+  const inPackage = `${NODE_MODULES}${root.split('/').join(path.sep)}${path.sep}`;
+  if (!Object.keys(cache).some((file) => !file.includes(NODE_MODULES) || file.includes(inPackage))) return;
   const seen = new Set<string>();
   for (const basedir of basedirs) {
     let filename: string;
@@ -403,6 +407,12 @@ export function findPreloaded(moduleName: string, basedirs: readonly string[]): 
       remember({ moduleName, kind: 'cjs', exports: cached.exports, setters: undefined, location: filename });
     }
   }
+}
+
+/** `pkg`, `@scope/pkg`, `pkg/sub/path.js` → the package's name (`pkg`, `@scope/pkg`). */
+function packageRootName(moduleName: string): string {
+  const parts = moduleName.split('/');
+  return moduleName.startsWith('@') && parts.length > 1 ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
 
 /** Can `moduleName` be resolved from any of `basedirs` (CJS or ESM conditions)? */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
+import type { WrapSpec } from '../src/instrument/wrap.js';
 
 /**
  * A span record with the defaults of a plain finished span (no stage, target,
@@ -128,4 +129,19 @@ export function assertChildrenWithinParents(doc: RunDocument, slackNs = 50_000):
       );
     }
   }
+}
+
+/** A recorded wrapper spec for `wrapFunction` in unit tests: target `test#<name>`, no stage, no hook. */
+export function wrapSpec(name: string, extra: Partial<WrapSpec> = {}): WrapSpec {
+  return {
+    name,
+    stage: null,
+    target: `test#${name}`,
+    record: true,
+    callback: false,
+    hook: undefined,
+    onResult: undefined,
+    switch: { enabled: true },
+    ...extra,
+  };
 }

@@ -8,7 +8,7 @@ import { Preset } from '../src/presets/preset.js';
 import { Tracer } from '../src/core/tracer.js';
 import type { SpanProbe } from '../src/core/probe.js';
 import { currentSpan, isSuppressed } from '../src/core/context.js';
-import { wrapFunction, type WrapSpec } from '../src/instrument/wrap.js';
+import { wrapFunction } from '../src/instrument/wrap.js';
 import { CpuProbe } from '../src/probes/cpu-probe.js';
 import { MemoryProbe } from '../src/probes/memory-probe.js';
 import { resetSpanLengths } from '../src/probes/per-span-readings.js';
@@ -16,7 +16,7 @@ import { PROBE_NAMES, parseProbeList, resolveProbes, UnknownProbeError } from '.
 import { parseDiskstats, parseNetDev, parseSmiLine } from '../src/probes/system-sampler.js';
 import { probeAnnotation } from '../src/render/probe-annotation.js';
 import { renderTextTree } from '../src/render/text-tree.js';
-import { fixture, readRun, runCli, runNode, tempDir } from './helpers.js';
+import { fixture, readRun, runCli, runNode, tempDir, wrapSpec } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const linux = process.platform === 'linux';
@@ -166,16 +166,7 @@ describe('per-span readings of a hot target', () => {
 });
 
 describe('probes never trace themselves', () => {
-  const spec = (name: string): WrapSpec => ({
-    name,
-    stage: null,
-    target: `test#${name}`,
-    record: true,
-    callback: false,
-    hook: undefined,
-    onResult: undefined,
-    switch: { enabled: true },
-  });
+  const spec = wrapSpec;
   /** A probe that calls a traced function at both edges, and says what it saw. */
   function callingProbe(selfContained: boolean, call: () => void): SpanProbe & { seen: string[] } {
     const seen: string[] = [];

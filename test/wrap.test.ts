@@ -5,21 +5,10 @@ import { suppressTracing } from '../src/core/context.js';
 import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
 import { knownWrapperCosts, wrapperCosts } from '../src/instrument/overhead-model.js';
-import { isWrapped, originalOf, wrapFunction, type TargetHook, type TargetSwitch, type WrapSpec } from '../src/instrument/wrap.js';
+import { isWrapped, originalOf, wrapFunction, type TargetHook, type TargetSwitch } from '../src/instrument/wrap.js';
+import { wrapSpec } from './helpers.js';
 
-function spec(name: string, extra: Partial<WrapSpec> = {}): WrapSpec {
-  return {
-    name,
-    stage: null,
-    target: `test#${name}`,
-    record: true,
-    callback: false,
-    hook: undefined,
-    onResult: undefined,
-    switch: { enabled: true },
-    ...extra,
-  };
-}
+const spec = wrapSpec;
 
 function finished(tracer: Tracer): Span[] {
   return tracer.recorder.spans();

@@ -55,6 +55,20 @@ function loadNs(outcome: ChildOutcome): number {
   return resultNumber(outcome, 'loadNs');
 }
 
+/** A reference row of the module-load experiment: `variant`'s load time minus plain's, ms. */
+function moduleLoadAdded(id: string, title: string, variant: 'hooks' | 'import', method: string): FigureDef {
+  return {
+    id,
+    row: 2,
+    title,
+    unit: 'ms',
+    goal: { kind: 'none', text: '(reference)' },
+    method,
+    sample: perRound((get) => (loadNs(need(get, 'module-load', variant)) - loadNs(need(get, 'module-load', 'plain'))) / 1e6),
+    context: perRound((get) => ({ plainMs: loadNs(need(get, 'module-load', 'plain')) / 1e6 })),
+  };
+}
+
 /** Wrap a sample function so a child that did not run this round yields undefined instead of an error. */
 function perRound<T>(compute: (get: RoundLookup) => T): (get: RoundLookup) => T | undefined {
   return (get) => {
@@ -191,27 +205,18 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       method: '`stagescope run --preset ocr -- examples/ocr/paddle-onnx.mjs` vs plain `node`, whole processes',
       sample: perRound((get) => (need(get, 'example', 'cli').wallNs / need(get, 'example', 'plain').wallNs - 1) * 100),
     },
-    {
-      id: 'module-load-hooks-added',
-      row: 2,
-      title: "loading the example's libraries: Node's module hooks alone, added",
-      unit: 'ms',
-      goal: { kind: 'none', text: '(reference)' },
-      method:
-        "time to require examples/ocr/lib/paddle-pipeline.cjs (onnxruntime-node, sharp, ~190 resolutions), timed inside the process, with pass-through `module.registerHooks` resolve and load hooks and no stagescope (benchmarks/children/passthrough-hooks.mjs), minus plain: Node's own cost once in-thread hooks exist, which stagescope installs on Node ≥ 22.15",
-      sample: perRound((get) => (loadNs(need(get, 'module-load', 'hooks')) - loadNs(need(get, 'module-load', 'plain'))) / 1e6),
-      context: perRound((get) => ({ plainMs: loadNs(need(get, 'module-load', 'plain')) / 1e6 })),
-    },
-    {
-      id: 'module-load-import-added',
-      row: 2,
-      title: "loading the example's libraries under --import, added",
-      unit: 'ms',
-      goal: { kind: 'none', text: '(reference)' },
-      method:
-        'the same load under `node --import stagescope/register/ocr` minus plain: the module hooks, patching onnxruntime-node and sharp, and loading their hook code (start-up is not in it)',
-      sample: perRound((get) => (loadNs(need(get, 'module-load', 'import')) - loadNs(need(get, 'module-load', 'plain'))) / 1e6),
-    },
+    moduleLoadAdded(
+      'module-load-hooks-added',
+      "loading the example's libraries: Node's module hooks alone, added",
+      'hooks',
+      "time to require examples/ocr/lib/paddle-pipeline.cjs (onnxruntime-node, sharp, ~190 resolutions), timed inside the process, with pass-through `module.registerHooks` resolve and load hooks and no stagescope (benchmarks/children/passthrough-hooks.mjs), minus plain: Node's own cost once in-thread hooks exist, which stagescope installs on Node ≥ 22.15",
+    ),
+    moduleLoadAdded(
+      'module-load-import-added',
+      "loading the example's libraries under --import, added",
+      'import',
+      'the same load under `node --import stagescope/register/ocr` minus plain: the module hooks, patching onnxruntime-node and sharp, and loading their hook code (start-up is not in it)',
+    ),
     modelAdded(
       'onnx-run-added',
       3,

@@ -48,6 +48,9 @@ function newTrace(options: StartSpanOptions): Trace {
   return new Trace(options.startNs, options.traceId, remoteOk ? remote : null);
 }
 
+/** The state argument of a probe read that has none (span start). */
+const NO_STATE: unknown[] = [];
+
 export interface TracerOptions extends RecorderOptions {
   probes?: SpanProbe[];
 }
@@ -197,25 +200,7 @@ export class Tracer {
 
   #startProbes(span: Span): void {
     const beforeNs = nowNs();
-    // Probes never trace themselves: built-in ones behind a counter, others
-    // behind one context switch (enterWith restored in finally, as the wrapper
-    // does: probes are synchronous, and AsyncLocalStorage.run costs more).
-    if (this.#probesSelfContained()) {
-      syncSuppression.depth++;
-      try {
-        span.probeState = this.#readProbeStarts(span);
-      } finally {
-        syncSuppression.depth--;
-      }
-    } else {
-      const store = storage.getStore();
-      storage.enterWith(SUPPRESSED);
-      try {
-        span.probeState = this.#readProbeStarts(span);
-      } finally {
-        storage.enterWith(store as ContextValue);
-      }
-    }
+    span.probeState = this.#withTracingSuppressed(this.#readProbeStarts, span, NO_STATE) as unknown[];
     const probeNs = nowNs() - beforeNs;
     this.probeNs += probeNs;
     span.trace.overheadNs += probeNs;
@@ -225,25 +210,34 @@ export class Tracer {
     const beforeNs = nowNs();
     const state = span.probeState!;
     span.probeState = null;
-    if (this.#probesSelfContained()) {
-      syncSuppression.depth++;
-      try {
-        this.#readProbeEnds(span, state);
-      } finally {
-        syncSuppression.depth--;
-      }
-    } else {
-      const store = storage.getStore();
-      storage.enterWith(SUPPRESSED);
-      try {
-        this.#readProbeEnds(span, state);
-      } finally {
-        storage.enterWith(store as ContextValue);
-      }
-    }
+    this.#withTracingSuppressed(this.#readProbeEnds, span, state);
     const probeNs = nowNs() - beforeNs;
     this.probeNs += probeNs;
     span.trace.overheadNs += probeNs;
+  }
+
+  /**
+   * Probes never trace themselves: built-in ones behind a counter, others
+   * behind one context switch (enterWith restored in finally, as the wrapper
+   * does: probes are synchronous, and AsyncLocalStorage.run costs more).
+   * Arguments instead of a closure: this runs twice per span.
+   */
+  #withTracingSuppressed(read: (span: Span, state: unknown[]) => unknown, span: Span, state: unknown[]): unknown {
+    if (this.#probesSelfContained()) {
+      syncSuppression.depth++;
+      try {
+        return read(span, state);
+      } finally {
+        syncSuppression.depth--;
+      }
+    }
+    const store = storage.getStore();
+    storage.enterWith(SUPPRESSED);
+    try {
+      return read(span, state);
+    } finally {
+      storage.enterWith(store as ContextValue);
+    }
   }
 
   /** Are all probes built-in ones (see SpanProbe.selfContained)? Probes is a public array: checked per edge, a few ns. */

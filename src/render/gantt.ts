@@ -272,7 +272,7 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
   if (hidden > 0)
     notes.push(`${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} not drawn (with their children)`);
   notes.push(
-    `${fullDoc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`,
+    `${fullDoc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} · ${doc.wrappedCalls} wrapped calls`,
   );
   // Probe lanes (CPU, RSS, heap, background samples) under the bars, on the same time axis.
   const lanes = probeLanes(doc, x, plotLeft, plotWidth, rowsBottom + 8);

@@ -44,7 +44,7 @@ export function renderHtmlReport(doc: RunDocument, parts: HtmlReportParts): stri
     ['started', doc.startedAt],
     ['duration', formatDurationNs(doc.durationNs)],
     ['spans', `${doc.spans.length}${doc.droppedSpans > 0 ? ` (${doc.droppedSpans} dropped: buffer full)` : ''}`],
-    ['instrumentation overhead', `${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls`],
+    ['instrumentation overhead', `${formatDurationNs(doc.overheadNs)}, ${doc.wrappedCalls} wrapped calls`],
     ['exit code', doc.exitCode === null ? '—' : String(doc.exitCode)],
   ];
   if (doc.error !== null && doc.error !== undefined) facts.push(['error', `${doc.error.name}: ${doc.error.message}`]);

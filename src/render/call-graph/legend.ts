@@ -152,7 +152,7 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
       10,
     );
   plainLine(
-    `instrumentation overhead ${formatDurationNs(doc.overheadNs)} over ${doc.wrappedCalls} wrapped calls${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics`,
+    `instrumentation overhead ${formatDurationNs(doc.overheadNs)} · ${doc.wrappedCalls} wrapped calls${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics`,
     9,
     { color: '#555555' },
   );

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { nowNs } from '../core/clock.js';
 import { guarded } from '../core/guarded.js';
 import { nearestPackage, packageEntryOfFile } from './package-of-file.js';
+import type * as EsmHooks from './esm-hooks.js';
 
 /**
  * Process-wide module hooks, installed once and shared (through a global symbol)
@@ -183,7 +184,7 @@ function afterLoad(internals: ModuleInternals, request: string, parent: unknown,
  */
 export function moduleHooksOwnNs(): number {
   let ns = state.ownNs ?? 0;
-  if (state.inThreadHooks === true) ns += (require('./esm-hooks.js') as typeof import('./esm-hooks.js')).inThreadOwnNs();
+  if (state.inThreadHooks === true) ns += (require('./esm-hooks.js') as typeof EsmHooks).inThreadOwnNs();
   return ns;
 }
 
@@ -335,7 +336,7 @@ function installEsmHook(): void {
   guarded('SS_ESM_HOOK_FAILED', what, () => {
     if (typeof registerHooks === 'function') {
       // Node ≥ 22.15: synchronous hooks in this thread, no hooks thread to start.
-      const hooks = require('./esm-hooks.js') as typeof import('./esm-hooks.js');
+      const hooks = require('./esm-hooks.js') as typeof EsmHooks;
       hooks.useInThread(pending);
       if (!state.inThreadHooks) {
         state.inThreadHooks = true;

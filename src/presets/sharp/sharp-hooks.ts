@@ -123,29 +123,55 @@ const dim = (value: number | undefined): string => (set(value) && value > 0 ? St
 function describeInput(options: SharpOptions, attributes: Attributes, basenames: Map<string, string> | undefined): void {
   const input = options.input;
   if (input === undefined || input === null) return;
-  if (typeof input.file === 'string' && input.file !== '') {
-    attributes.input = 'file';
-    let base = basenames?.get(input.file);
-    if (base === undefined) {
-      base = path.basename(input.file);
-      basenames?.set(input.file, base);
+  switch (inputKindOf(options)) {
+    case InputKind.File: {
+      const file = input.file as string;
+      attributes.input = 'file';
+      let base = basenames?.get(file);
+      if (base === undefined) {
+        base = path.basename(file);
+        basenames?.set(file, base);
+      }
+      attributes.inputFile = base;
+      // inputBytes: not on the call path (a stat measured 2 µs quiet, hundreds under
+      // I/O load); `noteInputSize` fills it in when the run is reported.
+      break;
     }
-    attributes.inputFile = base;
-    // inputBytes: not on the call path (a stat measured 2 µs quiet, hundreds under
-    // I/O load); `noteInputSize` fills it in when the run is reported.
-  } else if (Array.isArray(input.buffer)) {
-    attributes.input = 'stream'; // size known only once the stream has ended
-  } else if (Buffer.isBuffer(input.buffer)) {
-    attributes.input = 'buffer';
-    attributes.inputBytes = input.buffer.length;
-  } else if (input.create !== undefined || input.createWidth !== undefined) {
-    attributes.input = 'create';
-  } else if (input.text !== undefined || input.textValue !== undefined) {
-    attributes.input = 'text';
-  } else if (input.join !== undefined || Array.isArray(options.join)) {
-    attributes.input = 'join';
+    case InputKind.Stream:
+      attributes.input = 'stream'; // size known only once the stream has ended
+      break;
+    case InputKind.Buffer:
+      attributes.input = 'buffer';
+      attributes.inputBytes = (input.buffer as Buffer).length;
+      break;
+    case InputKind.Create:
+      attributes.input = 'create';
+      break;
+    case InputKind.Text:
+      attributes.input = 'text';
+      break;
+    case InputKind.Join:
+      attributes.input = 'join';
+      break;
   }
   if (input.raw !== undefined && input.raw !== null) attributes.inputRaw = true;
+}
+
+/**
+ * Where a pipeline's input comes from. One place for both the description and
+ * the label cache's values (readPipelineValues), so the two cannot disagree;
+ * sharp 0.35 moved `create`, `text` and joined inputs to other fields.
+ */
+function inputKindOf(options: SharpOptions): InputKind {
+  const input = options.input;
+  if (input === undefined || input === null) return InputKind.None;
+  if (typeof input.file === 'string' && input.file !== '') return InputKind.File;
+  if (Array.isArray(input.buffer)) return InputKind.Stream;
+  if (Buffer.isBuffer(input.buffer)) return InputKind.Buffer;
+  if (input.create !== undefined || input.createWidth !== undefined) return InputKind.Create;
+  if (input.text !== undefined || input.textValue !== undefined) return InputKind.Text;
+  if (input.join !== undefined || Array.isArray(options.join)) return InputKind.Join;
+  return InputKind.Other;
 }
 
 /**
@@ -378,24 +404,10 @@ const pipelineValues: unknown[] = new Array<unknown>(PIPELINE_VALUES).fill(undef
 function readPipelineValues(options: SharpOptions, method: string, out: unknown[]): void {
   out[0] = method;
   const input = options.input;
-  let kind = InputKind.None;
-  let source: unknown = undefined;
-  let raw = false;
-  if (input !== undefined && input !== null) {
-    if (typeof input.file === 'string' && input.file !== '') {
-      kind = InputKind.File;
-      source = input.file;
-    } else if (Array.isArray(input.buffer)) kind = InputKind.Stream;
-    else if (Buffer.isBuffer(input.buffer)) {
-      kind = InputKind.Buffer;
-      source = input.buffer.length;
-    } else if (input.create !== undefined || input.createWidth !== undefined) kind = InputKind.Create;
-    else if (input.text !== undefined || input.textValue !== undefined) kind = InputKind.Text;
-    else if (input.join !== undefined || Array.isArray(options.join)) kind = InputKind.Join;
-    else kind = InputKind.Other;
-    raw = input.raw !== undefined && input.raw !== null;
-  }
+  const kind = inputKindOf(options);
   out[1] = kind;
+  const source = kind === InputKind.File ? input!.file : kind === InputKind.Buffer ? (input!.buffer as Buffer).length : undefined;
+  const raw = input !== undefined && input !== null && input.raw !== undefined && input.raw !== null;
   out[2] = source;
   out[3] = raw;
   out[4] = options.width;

@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const srcDir = path.join(root, 'build', 'src');
 const outDir = path.join(root, 'build', 'bundle', 'register');
-const ENTRIES = ['index', 'ocr', 'onnx', 'tfjs', 'sharp', 'linked'];
+const ENTRIES = ['index', 'ocr', 'onnx', 'tfjs', 'sharp', 'linked', 'cli-run'];
 
 /**
  * `import … from 'node:x'` at the top of a module becomes `const … = require('node:x')`

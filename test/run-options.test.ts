@@ -3,8 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CliError } from '../src/core/cli-error.js';
-import { parseRunArgs, runUsage } from '../src/cli/run-command.js';
-import { tracedEnv } from '../src/launch/spawn-traced.js';
+import { parseRunArgs, runUsage } from '../src/launch/run-args.js';
+import { tracedEnv } from '../src/launch/traced-run-options.js';
 import type { RunScriptOptions } from '../src/driver/run-script.js';
 import type { OnnxOpsOptions } from '../src/presets/onnx/onnx-ops.js';
 import { envFromSettings, settingsFromEnv } from '../src/presets/options/env-codec.js';
@@ -141,6 +141,7 @@ const BAD: Record<RunOptionKey, { text: string; api: unknown } | null> = {
   probes: { text: 'memory,gpu', api: ['gpu'] },
   maxOverheadPct: { text: 'lots', api: 0 },
   nodeArgs: null,
+  separateProcess: null,
   callMain: { text: 'maybe', api: 'maybe' },
   handoffJson: null,
 };

@@ -1,4 +1,4 @@
-import { splitAtDoubleDash } from './split-argv.js';
+import { splitAtDoubleDash } from '../launch/split-argv.js';
 import { benchScript, type BenchVariantSpec } from '../compare/bench-script.js';
 import { renderBenchTable } from '../compare/bench-table.js';
 import { createProgressReporter } from '../compare/bench-progress.js';
@@ -11,7 +11,7 @@ import { fileType, integerType, numberType, switchType, textType } from '../pres
 import { presetNames } from '../presets/registry.js';
 import { CliError } from '../core/cli-error.js';
 import { writeOutput } from './compare-command.js';
-import { flagUsage, parseFlags } from './option-args.js';
+import { flagUsage, parseFlags } from '../launch/option-args.js';
 
 /** The three arguments that separate variant A from variant B. */
 const VS = ['--', 'vs', '--'] as const;

@@ -8,7 +8,7 @@ import { switchType } from '../presets/options/value-types.js';
 import { resolveMinDurationNs } from '../render/min-duration.js';
 import { renderTextTree } from '../render/text-tree.js';
 import { CliError } from '../core/cli-error.js';
-import { flagUsage, parseFlags } from './option-args.js';
+import { flagUsage, parseFlags } from '../launch/option-args.js';
 import { documentError } from '../core/errors.js';
 
 const RENDER_USAGE_HEAD = `Usage: stagescope render run.json [--svg FILE] [--gantt FILE] [--trace FILE] [--tree] [--compact] [call-graph options]

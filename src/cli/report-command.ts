@@ -6,7 +6,7 @@ import { toPresetOptions } from '../presets/options/preset-fields.js';
 import { RUN_OPTIONS } from '../presets/options/run-options.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { CliError } from '../core/cli-error.js';
-import { flagUsage, parseFlags } from './option-args.js';
+import { flagUsage, parseFlags } from '../launch/option-args.js';
 import { readRunDocument } from './render-command.js';
 
 const REPORT_USAGE_HEAD = `Usage: stagescope report run.json --html report.html [call-graph options]

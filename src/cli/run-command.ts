@@ -3,45 +3,23 @@ import os, { constants } from 'node:os';
 import path from 'node:path';
 import type { RunDocument } from '../core/run-document.js';
 import { toPresetOptions } from '../presets/options/preset-fields.js';
-import { optionRows, RUN_OPTIONS, type RunSettings } from '../presets/options/run-options.js';
-import { presetNames } from '../presets/registry.js';
 import type { DotOptions } from '../render/call-graph/dot.js';
 import { resolveMinDurationNs, type MinDuration } from '../render/min-duration.js';
 import { CliError } from '../core/cli-error.js';
-import { flagUsage, parseFlags } from './option-args.js';
-import { spawnTraced, validateTracedRun, type TracedRunOptions } from '../launch/spawn-traced.js';
-import { splitAtDoubleDash } from './split-argv.js';
-
-const RUN_USAGE_HEAD = `Usage: stagescope run [options] -- <script> [script args...]
-
-Runs an unmodified Node.js script under a preset and prints its stage tree to
-stderr when the script's work is done. The script's stdout, stderr, argv and exit
-code stay its own; stagescope exits with the script's exit code. SIGINT, SIGTERM
-and SIGHUP sent to stagescope reach the script once; if stagescope is killed,
-the script gets SIGTERM instead of running on.
-
-{env}
-
-Options:
-`;
+import { customWithoutTargetsNote, parseRunArgs, runUsage } from '../launch/run-args.js';
+import { spawnTraced } from '../launch/spawn-traced.js';
+import { validateTracedRun, type TracedRunOptions } from '../launch/traced-run-options.js';
 
 const osSignals: Partial<Record<string, number>> = constants.signals;
 
-/** `stagescope run --help`: every flag of the option table. */
-export function runUsage(): string {
-  const cliOnly = optionRows().flatMap(([, row]) => (row.flag !== undefined && row.env === undefined ? [row.flag.name] : []));
-  const env = `Every option${cliOnly.length === 0 ? '' : ` but ${cliOnly.join(' and ')}`} has a STAGESCOPE_* variable for\n"node --import stagescope/register/<preset>" (docs/running.md).`;
-  return RUN_USAGE_HEAD.replace('{env}', env) + flagUsage(RUN_OPTIONS, { presets: presetNames().join(', ') });
-}
-
-/** `stagescope run`'s arguments: its settings (checked, by row name) and the script's command line. */
-export function parseRunArgs(argv: string[]): { help: boolean; command: string[]; settings: RunSettings } {
-  const { own, rest } = splitAtDoubleDash(argv);
-  const { help, positionals, values } = parseFlags(RUN_OPTIONS, own);
-  return { help, command: [...positionals, ...rest], settings: values };
-}
-
-/** `stagescope run`: validate options here (fail fast), then trace the script in a child node. */
+/**
+ * `stagescope run` in a child node: validate options here (fail fast), trace
+ * the script in a child `node --import stagescope/register`, draw the pictures
+ * from the run document it hands over, and exit as it exited. cli/main.ts
+ * comes here when the run needs the child (launch/run-args.ts,
+ * `needsChildProcess`); otherwise the script runs in the CLI's own process
+ * (register/cli-run-mode.ts).
+ */
 export async function runCommand(argv: string[]): Promise<number> {
   const { help, command, settings } = parseRunArgs(argv);
   if (help) {
@@ -53,14 +31,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   // child hands over: the child may exit before Graphviz (async wasm) could load in it.
   const { svg, html, ...childSettings } = settings;
   const traced: TracedRunOptions = { command, settings: childSettings };
-  const targetFiles = validateTracedRun(traced);
-  if ((settings.preset ?? RUN_OPTIONS.preset.defaultValue) === 'custom' && targetFiles.length === 0 && settings.quiet !== true) {
-    // Not an error: a script with its own span()/traced() calls needs no target (as under --import and
-    // the API driver); but a forgotten --preset should not look like a run with nothing in it.
-    process.stderr.write(
-      'stagescope: note: the custom preset without --targets records only span()/traced() spans (and the workers and child processes they start); choose a library preset with --preset or pass --targets FILE\n',
-    );
-  }
+  const note = customWithoutTargetsNote(settings, validateTracedRun(traced));
+  if (note !== undefined) process.stderr.write(note);
   const svgFile = svg === undefined ? undefined : path.resolve(svg);
   const htmlFile = html === undefined ? undefined : path.resolve(html);
   const handoffDir = svgFile === undefined && htmlFile === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'stagescope-run-'));

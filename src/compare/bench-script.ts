@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnTraced, validateTracedRun, type TracedRunOptions } from '../launch/spawn-traced.js';
+import { spawnTraced } from '../launch/spawn-traced.js';
+import { validateTracedRun, type TracedRunOptions } from '../launch/traced-run-options.js';
 import { assertRunDocument, type RunDocument } from '../core/run-document.js';
 import { commandLabel } from './compare-runs.js';
 import { packageVersion } from '../paths.js';

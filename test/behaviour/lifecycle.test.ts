@@ -57,6 +57,41 @@ describe('behaviour matrix: plain vs traced (CLI, --import, API driver)', () => 
     }
   });
 
+  it('the script is the entry point, however it is traced: require.main, import.meta.main, argv; a top-level throw prints and exits as plain', async () => {
+    for (const script of [scenario('entry-point.cjs'), scenario('entry-point.mjs')]) {
+      const plain = await observe(launch('plain', script, ['a b', '--flag']));
+      assert.match(plain.stdout, /^main (true|undefined) entry-point\.(c|m)js \["a b","--flag"\]\nsum 3\n$/, script);
+      const plainThrow = await observe(launch('plain', script, ['throw']));
+      assert.equal(plainThrow.code, 1);
+      assert.match(plainThrow.stderr, /RangeError: top-level range error/);
+      for (const mode of TRACED_MODES) {
+        const traced = await observe(launch(mode, script, ['a b', '--flag']));
+        // The API driver imports an ES module script: the driver file is the main module, so
+        // import.meta.main is false there (docs/running.md, known limitations).
+        const expected = mode === 'api' && script.endsWith('.mjs') ? { ...plain, stdout: plain.stdout.replace(/^main true/, 'main false') } : plain;
+        assertSameBehaviour(`${mode} ${script}`, expected, traced);
+        assert.deepEqual(spanNames(traced.doc), ['run', 'syncAdd'], `${mode} ${script}`);
+        // Node's own frames below the script differ where the API driver (and the CLI's own process) start it.
+        // And under any `--import` (an empty one too), Node loads a CommonJS main through its ES module
+        // loader, which prints the caret under `new`, not `throw`: Node's doing, not compared there.
+        const thrown = await observe(launch(mode, script, ['throw']));
+        const caretMoves = (mode === 'import' || mode === 'cli-child') && script.endsWith('.cjs');
+        const withoutCaret = (observed: Observed): Observed => (caretMoves ? { ...observed, stderr: observed.stderr.replace(/^ *\^\n/m, '') } : observed);
+        if (mode === 'api') {
+          // `await preset.run(script)` rejects with the script's error, so Node reports it as the
+          // driver file's own (its header names Node's runner, not the script's line): the API's design.
+          assert.deepEqual([thrown.code, thrown.signal], [plainThrow.code, plainThrow.signal], `${mode} ${script} throw`);
+          assert.match(thrown.stdout, /\nsum 3\n$/);
+          assert.match(thrown.stderr, /RangeError: top-level range error\n {4}at .*entry-point\.(c|m)js:7:40/);
+        } else {
+          assertSameBehaviour(`${mode} ${script} throw`, withoutCaret(plainThrow), withoutCaret(thrown), { exactStderr: false });
+        }
+        assert.equal(thrown.doc?.error?.message, 'top-level range error', `${mode} ${script}: error recorded`);
+        assert.equal(thrown.doc?.exitCode, 1, `${mode} ${script}: exit code recorded`);
+      }
+    }
+  });
+
   it('a library rethrowing from uncaughtException (exit 7): same output, and the partial run is saved', async () => {
     const script = scenario('rethrow-uncaught.mjs');
     const plain = await observe(launch('plain', script));

@@ -1,7 +1,7 @@
 /**
  * The reliability matrix: run one scenario script plain (`node script`) and
- * traced three ways (the CLI, `node --import stagescope/register`, the API
- * driver), and compare what an observer of the process sees: stdout, stderr
+ * traced four ways (the CLI in its own process and with a child node,
+ * `node --import stagescope/register`, the API driver), and compare what an observer of the process sees: stdout, stderr
  * (stagescope's own `stagescope:` lines removed), exit code and signal. The
  * run document is parsed back for the traced modes.
  */
@@ -11,8 +11,9 @@ import path from 'node:path';
 import type { RunDocument } from '../../src/core/run-document.js';
 import { cliPath, fixture, repoRoot, tempDir } from '../helpers.js';
 
-export type Mode = 'plain' | 'cli' | 'import' | 'api';
-export const TRACED_MODES: readonly Exclude<Mode, 'plain'>[] = ['cli', 'import', 'api'];
+/** `cli` runs the script in the CLI's own process; `cli-child` in a child node (`--separate-process`). */
+export type Mode = 'plain' | 'cli' | 'cli-child' | 'import' | 'api';
+export const TRACED_MODES: readonly Exclude<Mode, 'plain'>[] = ['cli', 'cli-child', 'import', 'api'];
 
 export const targets = fixture('targets/fake.yaml');
 
@@ -48,7 +49,10 @@ export function launch(mode: Mode, script: string, args: string[] = [], options:
     case 'plain':
       return { argv: [script, ...args], env, json };
     case 'cli':
-      return { argv: [cliPath, 'run', '--targets', targetFile, '--json', json!, ...quiet, ...(options.cliOptions ?? []), '--', script, ...args], env, json };
+    case 'cli-child': {
+      const cliOptions = [...(mode === 'cli-child' ? ['--separate-process'] : []), ...(options.cliOptions ?? [])];
+      return { argv: [cliPath, 'run', '--targets', targetFile, '--json', json!, ...quiet, ...cliOptions, '--', script, ...args], env, json };
+    }
     case 'import':
       return {
         argv: ['--import', 'stagescope/register', script, ...args],
@@ -116,11 +120,17 @@ export function observe(spec: Launch, options: RunOptions = {}): Promise<Observe
   });
 }
 
-/** Node prints the frames of its own module runner; where the API driver starts the script they differ by design. */
+/**
+ * Node prints the frames of its own module runner; where the API driver starts
+ * the script they differ by design. The CommonJS hook's frame (`stagescopeLoad
+ * [as _load]`) is under every module CommonJS loads while tracing is on, the
+ * script itself too when Node loads it through `Module._load` (docs/running.md,
+ * known limitations).
+ */
 export function withoutInternalFrames(stderr: string): string {
   return stderr
     .split('\n')
-    .filter((line) => !/^\s+at .*(node:internal|\/build\/src\/|api-driver\.mjs)/.test(line))
+    .filter((line) => !/^\s+at .*(node:internal|\/build\/src\/|api-driver\.mjs|stagescopeLoad \[as _load\])/.test(line))
     .join('\n');
 }
 

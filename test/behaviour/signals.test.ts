@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { tempDir } from '../helpers.js';
-import { launch, observe, processGone, scenario, spanNames, type Mode } from './matrix.js';
+import { launch, observe, processGone, scenario, spanNames, TRACED_MODES, type Mode } from './matrix.js';
 
 const script = scenario('signals.mjs');
 
@@ -18,7 +18,7 @@ describe("behaviour matrix: signals sent to the plain process, to the traced pro
     it(`${signal} with no app handler: the process dies of it, and the run is saved`, async () => {
       const plain = await signalled('plain', 'none', signal);
       assert.equal(plain.signal, signal);
-      for (const mode of ['cli', 'import', 'api'] as const) {
+      for (const mode of TRACED_MODES) {
         const traced = await signalled(mode, 'none', signal);
         assert.equal(traced.signal, plain.signal, `${mode}: died of the same signal (stderr: ${traced.stderr})`);
         assert.equal(traced.code, plain.code, `${mode}: exit code`);
@@ -33,7 +33,7 @@ describe("behaviour matrix: signals sent to the plain process, to the traced pro
   it('an app handler sees SIGTERM exactly once and decides the exit (process.on: ends its work, exit 0)', async () => {
     const plain = await signalled('plain', 'on', 'SIGTERM');
     assert.deepEqual([plain.code, plain.signal, plain.stdout], [0, null, 'ready traced\napp handled SIGTERM\n']);
-    for (const mode of ['cli', 'import', 'api'] as const) {
+    for (const mode of TRACED_MODES) {
       const traced = await signalled(mode, 'on', 'SIGTERM');
       assert.deepEqual([traced.code, traced.signal, traced.stdout], [plain.code, plain.signal, plain.stdout], `${mode} (stderr: ${traced.stderr})`);
       assert.equal(traced.doc?.exitCode, 0, `${mode}: the run ended when the process did, with its exit code`);
@@ -44,17 +44,17 @@ describe("behaviour matrix: signals sent to the plain process, to the traced pro
   it('process.once handler calling process.exit(3): exit 3 recorded, not 143', async () => {
     const plain = await signalled('plain', 'once-exit', 'SIGTERM');
     assert.equal(plain.code, 3);
-    for (const mode of ['cli', 'import', 'api'] as const) {
+    for (const mode of TRACED_MODES) {
       const traced = await signalled(mode, 'once-exit', 'SIGTERM');
       assert.deepEqual([traced.code, traced.signal, traced.stdout], [plain.code, plain.signal, plain.stdout], mode);
       assert.equal(traced.doc?.exitCode, 3);
     }
   });
 
-  it('SIGINT to the whole process group (Ctrl-C) reaches the app once through the CLI', async () => {
+  it('SIGINT to the whole process group (Ctrl-C) reaches the app once through the CLI and its child', async () => {
     // The CLI and its child share a process group here: signal both, as a terminal does.
     const pidFile = path.join(tempDir(), 'child.pid');
-    const traced = await observe(launch('cli', script, ['on'], { env: { BEHAVIOUR_PID_FILE: pidFile } }), {
+    const traced = await observe(launch('cli-child', script, ['on'], { env: { BEHAVIOUR_PID_FILE: pidFile } }), {
       onReady: (pid) => {
         process.kill(pid, 'SIGINT');
         const child = Number(readFileSync(pidFile, 'utf8'));
@@ -68,7 +68,7 @@ describe("behaviour matrix: signals sent to the plain process, to the traced pro
   it('SIGKILL to the CLI leaves no orphan: the child gets SIGTERM and still saves its run', async () => {
     const pidFile = path.join(tempDir(), 'child.pid');
     let childPid = 0;
-    const spec = launch('cli', script, ['none'], { env: { BEHAVIOUR_PID_FILE: pidFile } });
+    const spec = launch('cli-child', script, ['none'], { env: { BEHAVIOUR_PID_FILE: pidFile } });
     const cli = await observe(spec, {
       onReady: (pid) => {
         childPid = Number(readFileSync(pidFile, 'utf8'));

@@ -41,7 +41,7 @@ function option<T>(row: OptionRow<T>): OptionRow<T> {
 
 /**
  * THE option table: every setting of a traced run, once. From these rows come
- * the CLI's flags, their checks and `--help` (cli/option-args.ts), the
+ * the CLI's flags, their checks and `--help` (launch/option-args.ts), the
  * environment the CLI hands to the traced process and process mode reads back
  * (env-codec.ts), the API's defaults and checks, and which options workers and
  * child processes get (preset-fields.ts; reach/link.ts). test/run-options.test.ts sends every row's example through
@@ -258,6 +258,19 @@ export const RUN_OPTIONS = {
     help: 'pass ARG to node (e.g. --node-arg=--max-old-space-size=4096)',
     reach: 'kept',
     example: ['--max-old-space-size=4096'],
+  }),
+  separateProcess: option({
+    // `stagescope run` traces the script in its own process unless the run
+    // needs a second one: node arguments, or pictures the CLI draws after the
+    // script's process has ended (launch/run-args.ts, needsChildProcess).
+    scope: 'run',
+    field: null,
+    type: switchType,
+    flag: { name: '--separate-process' },
+    help: "run the script in a child node process instead of the CLI's own (implied by --node-arg, --svg and --html)",
+    defaultValue: false,
+    reach: 'kept',
+    example: true,
   }),
   callMain: option({
     scope: 'script',

@@ -1,0 +1,16 @@
+/**
+ * `stagescope run` in the CLI's own process: cli/main.ts imports this entry
+ * (bundled, like the `--import` entries, by scripts/bundle-register.mjs) and
+ * calls {@link runFromCli}. The run's flags are parsed by the runtime itself,
+ * compiled from V8's code cache, so the CLI's own modules (build/src, ~20 ms
+ * to load) are not on the start-up path of a traced script. The start-up
+ * figure starts earlier, at the CLI's first module (cli/startup-origin.ts).
+ */
+import type { CliRunOutcome } from './cli-run-mode.js';
+import { loadRuntime, runtimeStarted } from './load-runtime.js';
+
+export async function runFromCli(argv: string[]): Promise<CliRunOutcome> {
+  const outcome = (await loadRuntime()).runCliHere(argv);
+  if (outcome.started) runtimeStarted();
+  return outcome;
+}

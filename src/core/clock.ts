@@ -6,12 +6,13 @@
  * clock once, at load, and afterwards only read the monotonic clock.
  *
  * Which monotonic reading: `process.hrtime()` (an array of seconds and ns) until
- * the first target module is patched, then `performance.now()` (`useFastClock`).
+ * a target has ended 1,024 calls, then `performance.now()` (`useFastClock`).
  * Both read the same monotonic source at ns resolution. `performance.now()` is
  * about 8 ns cheaper a read, which counts at several reads per wrapped call, but
- * Node makes the `performance` object on first use: about 0.7 ms that every
- * traced process paid at start-up, before its script had loaded anything to
- * trace (issue "Cost of observation"). Not `process.hrtime.bigint()`: it
+ * Node makes the `performance` object on first use: about 0.7 ms, which every
+ * traced process paid at start-up, and then every process that patched a
+ * target, although a run of a few dozen model calls never earns it back
+ * (~90,000 readings do; issue "Cost of observation"). Not `process.hrtime.bigint()`: it
  * allocates a BigInt per read, whose garbage was a third of the wrapper's cost.
  * A double of milliseconds keeps sub-ns resolution for months of uptime. Spans
  * store `number` ns relative to the anchor.
@@ -61,8 +62,8 @@ function adoptFastClock(offsetMs: number): () => number {
 }
 
 /**
- * Read `performance.now()` from now on (the instrumenter calls this when it
- * patches the first target module, outside any span). Its value is moved into
+ * Read `performance.now()` from now on (the wrapper calls this at a target's
+ * 1,024th ended call). Its value is moved into
  * `process.hrtime()`'s domain by an offset taken just before an hrtime reading,
  * rounded up: the clock never goes back, and is ahead by at most the time
  * between the two readings (the least of 64 samples: 55–140 ns measured). Every copy of
@@ -71,6 +72,7 @@ function adoptFastClock(offsetMs: number): () => number {
 export function useFastClock(): void {
   if (readMs !== hrtimeReading) return;
   if (anchor.fastOffsetMs === undefined) {
+    const startMs = hrtimeMs();
     const performance: { now(): number } = globalThis.performance;
     performance.now(); // made on first use; the offset is read after that
     // Each sample is the true offset plus the time between its two readings
@@ -81,8 +83,19 @@ export function useFastClock(): void {
       offsetMs = Math.min(offsetMs, hrtimeMs() - fastMs);
     }
     anchor.fastOffsetMs = offsetMs;
+    switchNs = (hrtimeMs() - startMs) * 1e6;
   }
   adoptFastClock(anchor.fastOffsetMs);
+}
+
+/** What switching to the fast clock cost, ns, not yet taken (once per process: the copy that switched). */
+let switchNs = 0;
+
+/** The switch's one-time cost for OH (its warm-up part), once: later calls return 0. */
+export function takeFastClockSwitchNs(): number {
+  const ns = switchNs;
+  switchNs = 0;
+  return ns;
 }
 
 /**

@@ -107,8 +107,9 @@ export interface OverheadBreakdown {
   passThroughCalls: number;
   /**
    * The process's first 1,024 recorded calls run the wrapper before V8 has
-   * optimised it: their extra cost, estimated per Node version (once per
-   * process; 0 for a later run in the same process), ns.
+   * optimised it: their extra cost, estimated per Node version; plus, measured,
+   * switching the clock to `performance.now()` at a target's 1,024th call (once
+   * per process; 0 for a later run in the same process), ns.
    */
   warmUpNs: number;
   /** `passThroughCalls` × the calibrated pass-through cost, ns. */

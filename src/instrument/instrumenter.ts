@@ -1,4 +1,3 @@
-import { useFastClock } from '../core/clock.js';
 import path from 'node:path';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Tracer } from '../core/tracer.js';
@@ -227,9 +226,6 @@ export class Instrumenter {
   #wrapAt(owner: Record<string, unknown>, name: string, node: PlanNode, loaded: LoadedModule, atNamespace: boolean, prefix: string): void {
     const target = (node.target ?? findTarget(node))!;
     const spec = this.#specFor(node, target);
-    // Calls of this target will read the clock several times each: the cheaper
-    // reading from now on (core/clock.ts; a module load, outside any span).
-    useFastClock();
     const makeWrapper = (original: Function): Function => wrapFunction(original, spec, this.tracer);
     if (atNamespace && loaded.kind === 'esm') {
       // An ESM namespace is read-only: swap the facade's binding instead.

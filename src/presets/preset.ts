@@ -1,4 +1,4 @@
-import { nowNs } from '../core/clock.js';
+import { nowNs, takeFastClockSwitchNs } from '../core/clock.js';
 import { takeDiagnostics } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
@@ -167,7 +167,7 @@ export class Preset {
       const costs = wrapperCostsFor(trace.wrappedCalls + passThroughCalls);
       const syncCalls = trace.wrappedCalls - trace.asyncCalls;
       breakdown.wrapperNs = Math.round(syncCalls * costs.recordSyncNs + trace.asyncCalls * costs.recordAsyncNs);
-      breakdown.warmUpNs = Math.round(takeColdCallsNs(syncCalls, trace.asyncCalls));
+      breakdown.warmUpNs = Math.round(takeColdCallsNs(syncCalls, trace.asyncCalls) + takeFastClockSwitchNs());
       breakdown.passThroughNs = Math.round(passThroughCalls * costs.passThroughNs);
       breakdown.perCall = {
         syncNs: Math.round(costs.recordSyncNs),

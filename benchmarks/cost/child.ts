@@ -54,8 +54,15 @@ function tail(text: string, lines: number): string {
  * own work never competes with the measured process) and collect its figures.
  * Throws ChildFailed naming the command, the exit status and the end of stderr.
  */
+/**
+ * Variables every child of this bench run gets (cost.ts sets
+ * STAGESCOPE_CODE_CACHE: a directory of the run's own, so what V8's code cache
+ * holds does not depend on which traced process last ran on the machine).
+ */
+export const benchEnv: Record<string, string> = {};
+
 export function runChild(spec: ChildSpec, cwd: string, docFile: string, nodeBinary: string = process.execPath): ChildOutcome {
-  const env = { ...cleanEnv(), ...spec.env };
+  const env = { ...cleanEnv(), ...benchEnv, ...spec.env };
   if (spec.runDocument) env.STAGESCOPE_JSON = docFile;
   rmSync(docFile, { force: true });
   const start = process.hrtime.bigint();

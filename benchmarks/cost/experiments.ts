@@ -25,6 +25,17 @@ export interface CostPaths {
 
 const MINUTE_MS = 60_000;
 
+/** The run that makes the bench's code cache (cost.ts): the OCR example under `--import`, once, unmeasured. */
+export function codeCacheWarmUp(paths: CostPaths): ChildSpec {
+  return {
+    args: ['--import', 'stagescope/register/ocr', path.join(paths.repoRoot, 'examples/ocr/paddle-onnx.mjs')],
+    env: { STAGESCOPE_QUIET: '1' },
+    expectsResult: false,
+    runDocument: false,
+    timeoutMs: 3 * MINUTE_MS,
+  };
+}
+
 export function buildExperiments(settings: CostSettings, paths: CostPaths): Experiment[] {
   const child = (file: string): string => path.join(paths.children, file);
   const tinyTargets = child('tiny.targets.json');

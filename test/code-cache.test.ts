@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
-import { repoRoot, runNode, tempDir } from './helpers.js';
+import { fixture, repoRoot, runNode, tempDir } from './helpers.js';
 
 /**
  * The bundled `--import` entries compile the one-script runtime with V8's code
@@ -51,6 +51,30 @@ describe('code cache of the runtime script', () => {
       assert.equal(run.stderr, 'err\n');
       assert.equal(typeof run.startupNs, 'number');
     }
+  });
+
+  it('a cache made by a run that traced nothing grows once, when a later run runs more of the runtime (calls, hooks); never from a run that ran less', async () => {
+    const cache = path.join(tempDir(), 'cache');
+    assert.equal((await tracedRun(cache)).status, 'miss');
+    const [name] = cacheFiles(cache);
+    const file = path.join(cache, name!);
+    const covered = (): string[] => readFileSync(file, 'latin1').split('\n', 2)[1]!.split(',');
+    const header = readFileSync(file, 'latin1').split('\n', 1)[0];
+    assert.equal(header, 'stagescope-code-cache 1');
+    assert.ok(!covered().includes('calls'), covered().join(','));
+    const madeBy = statSync(file).ino;
+    // A script whose traced calls run the wrapper's call path (its functions were not in the cache).
+    const traced = (): Promise<unknown> =>
+      runNode(['--import', 'stagescope/register', fixture('behaviour', 'entry-point.cjs')], {
+        env: { STAGESCOPE_CODE_CACHE: cache, STAGESCOPE_TARGETS: fixture('targets', 'fake.yaml'), STAGESCOPE_QUIET: '1' },
+      });
+    await traced();
+    assert.ok(covered().includes('calls'), covered().join(','));
+    const grown = statSync(file).ino;
+    assert.notEqual(grown, madeBy, 'written again (atomically: a new file)');
+    await traced();
+    assert.equal((await tracedRun(cache)).status, 'hit');
+    assert.equal(statSync(file).ino, grown, 'not written again: nothing new was run');
   });
 
   it('STAGESCOPE_CODE_CACHE=off reads and writes nothing', async () => {

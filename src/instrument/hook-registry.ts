@@ -1,3 +1,4 @@
+import { noteCodeCoverage } from '../core/warm-up.js';
 import type { TargetHook } from './wrap.js';
 
 export { HookScope, hookState, type HookStateKey } from './hook-scope.js';
@@ -37,6 +38,7 @@ export function getTargetHook(name: string): TargetHook | undefined {
   if (provider === undefined || provider.loaded) return undefined;
   provider.loaded = true;
   provider.load();
+  noteCodeCoverage(`hooks:${familyOf(name)}`);
   return hooks.get(name);
 }
 

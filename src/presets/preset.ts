@@ -2,7 +2,7 @@ import { nowNs, takeFastClockSwitchNs } from '../core/clock.js';
 import { takeDiagnostics } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
-import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, warmUpContext } from '../core/warm-up.js';
+import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, warmUpContext } from '../core/warm-up.js';
 import { runDeferred } from '../core/deferred.js';
 import { calibratedAlready, takeColdCallsNs, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
@@ -163,6 +163,7 @@ export class Preset {
       warmUpNs: 0,
     };
     if (trace.wrappedCalls > 0 || passThroughCalls > 0) {
+      noteCodeCoverage('calls'); // the wrapper's call path ran (for the code cache)
       const calibratedBefore = calibratedAlready();
       const costs = wrapperCostsFor(trace.wrappedCalls + passThroughCalls);
       const syncCalls = trace.wrappedCalls - trace.asyncCalls;

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { noteCodeCoverage } from '../core/warm-up.js';
 import { registerHookProvider } from '../instrument/hook-registry.js';
 import type { OnnxOpsOptions } from './onnx/onnx-ops.js';
 import type { Preset } from './preset.js';
@@ -59,6 +60,10 @@ const FEATURES: Record<PresetFeature, (preset: Preset, options: PresetFeatureOpt
  */
 export function attachFeatures(preset: Preset, definition: PresetDefinition, options: PresetFeatureOptions): ReadonlySet<PresetFeature> {
   const on = new Set<PresetFeature>();
-  for (const feature of definition.features) if (FEATURES[feature](preset, options)) on.add(feature);
+  for (const feature of definition.features) {
+    if (!FEATURES[feature](preset, options)) continue;
+    on.add(feature);
+    noteCodeCoverage(`feature:${feature}`);
+  }
   return on;
 }

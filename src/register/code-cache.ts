@@ -29,8 +29,29 @@ export type CodeCacheStatus = 'hit' | 'miss' | 'rejected' | 'off';
 export interface CompiledScript {
   script: Script;
   status: CodeCacheStatus;
-  /** Writes the cache (atomically) unless it was a hit or is off; call when the functions worth caching have run. */
-  save(): void;
+  /**
+   * Writes the cache (atomically, once per process) when this run covered parts
+   * of the runtime (`coverage`: core/warm-up.ts, `noteCodeCoverage`) that the
+   * cache it started from was not made with: always after a miss, after a hit
+   * only when the run ran more (a cache made by `node --import … -e 0` holds no
+   * library hooks; the first pipeline run adds them). Call when the functions
+   * worth caching have run. Returns whether it wrote.
+   */
+  save(coverage: Iterable<string>): boolean;
+}
+
+/**
+ * A cache file: this line, the parts of the runtime the run that wrote it ran
+ * (comma-separated, one line), then V8's data. V8 checks its data itself.
+ */
+const CACHE_HEADER = 'stagescope-code-cache 1\n';
+
+function parseCache(bytes: Buffer): { data: Buffer; coverage: ReadonlySet<string> } | undefined {
+  if (bytes.length <= CACHE_HEADER.length || bytes.toString('latin1', 0, CACHE_HEADER.length) !== CACHE_HEADER) return undefined;
+  const end = bytes.indexOf(10, CACHE_HEADER.length);
+  if (end < 0) return undefined;
+  const line = bytes.toString('latin1', CACHE_HEADER.length, end);
+  return { data: bytes.subarray(end + 1), coverage: new Set(line === '' ? [] : line.split(',')) };
 }
 
 /** The cache directory for this process, or undefined when the cache is off (or there is no way to own one). */
@@ -115,20 +136,30 @@ export function compileWithCodeCache(
   cacheName: string,
 ): CompiledScript {
   const file = dir === undefined ? undefined : path.join(dir, cacheName);
-  const cachedData = file === undefined ? undefined : readCache(file);
-  const script = new vm.Script(source, cachedData === undefined ? { filename } : { filename, cachedData });
-  const status: CodeCacheStatus = file === undefined ? 'off' : cachedData === undefined ? 'miss' : script.cachedDataRejected === true ? 'rejected' : 'hit';
-  let saved = status === 'hit' || status === 'off';
+  const bytes = file === undefined ? undefined : readCache(file);
+  const cached = bytes === undefined ? undefined : parseCache(bytes);
+  const script = new vm.Script(source, cached === undefined ? { filename } : { filename, cachedData: cached.data });
+  const status: CodeCacheStatus =
+    file === undefined ? 'off' : bytes === undefined ? 'miss' : cached === undefined || script.cachedDataRejected === true ? 'rejected' : 'hit';
+  const covered = status === 'hit' ? cached!.coverage : new Set<string>();
+  let saved = status === 'off';
   return {
     script,
     status,
-    save() {
-      if (saved || file === undefined) return;
+    save(coverage) {
+      if (saved || file === undefined) return false;
+      const union = new Set(covered);
+      // (A part holds neither separator: they are stagescope's own names.)
+      for (const part of coverage) if (!part.includes(',') && !part.includes('\n')) union.add(part);
+      if (status === 'hit' && union.size === covered.size) return false;
       saved = true;
       try {
-        writeCache(file, script.createCachedData());
+        const header = Buffer.from(`${CACHE_HEADER}${[...union].sort().join(',')}\n`, 'latin1');
+        writeCache(file, Buffer.concat([header, script.createCachedData()]));
+        return true;
       } catch {
         // createCachedData failing costs the next run its compile, nothing else
+        return false;
       }
     },
   };

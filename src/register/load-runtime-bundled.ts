@@ -12,9 +12,9 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { codeCacheDir, compileWithCodeCache, type CodeCacheStatus } from './code-cache.js';
+import { codeCacheDir, compileWithCodeCache, type CodeCacheStatus, type CompiledScript } from './code-cache.js';
 import type { Runtime } from './load-runtime.js';
-import { CODE_CACHE_STATUS_KEY } from '../core/warm-up.js';
+import { CODE_CACHE_STATUS_KEY, CODE_COVERAGE_KEY } from '../core/warm-up.js';
 
 /** A hash of the runtime script, set by the bundler: the cache file's name changes with the script. */
 declare const STAGESCOPE_RUNTIME_HASH: string;
@@ -52,16 +52,32 @@ export function loadRuntime(): Runtime {
   // app's stderr), so they run here, resolving from the same package folder.
   factory(module.exports, createRequire(url), module, filename, fileURLToPath(new URL('.', url)), (specifier) => import(specifier));
   runtime = module.exports as unknown as Runtime;
-  saveWhenExiting = compiled.status === 'miss' || compiled.status === 'rejected' ? () => compiled.save() : undefined;
+  saveWhenExiting = compiled.status === 'off' ? undefined : () => saveCodeCache(compiled);
   return runtime;
+}
+
+/** A hit's cache grows only from a run shorter than this, s (see saveCodeCache). */
+const GROW_WITHIN_S = 120;
+
+/**
+ * At exit: write the cache when this run ran parts of the runtime the cache
+ * lacks (see CompiledScript.save). After a hit, only from a run shorter than
+ * `GROW_WITHIN_S`: V8 drops the bytecode of functions a long run has not used
+ * for a while (start-up's, by then), and a cache made after that would hold
+ * less of start-up than the one it replaces.
+ */
+function saveCodeCache(compiled: CompiledScript): void {
+  if (compiled.status === 'hit' && process.uptime() > GROW_WITHIN_S) return;
+  compiled.save((globalThis as { [CODE_COVERAGE_KEY]?: Set<string> })[CODE_COVERAGE_KEY] ?? []);
 }
 
 let saveWhenExiting: (() => void) | undefined;
 
 /**
- * Called by the entry once the runtime has started: a cache still to be made is
- * made when the process exits, so it also holds the functions the run and its
- * report compiled (start-up code alone left about 3 ms to compile lazily). The
+ * Called by the entry once the runtime has started: a cache still to be made
+ * (or to grow, see saveCodeCache) is made when the process exits, so it also
+ * holds the functions the run and its report compiled (start-up code alone left
+ * about 3 ms to compile lazily; a pipeline's hooks about as much again). The
  * listener goes in after the runtime's own, which prints the tree on `exit`.
  */
 export function runtimeStarted(): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { readRun, repoRoot, runCli, tempDir } from './helpers.js';
+import { readRun, repoRoot, runCli, runNode, tempDir } from './helpers.js';
 
 /**
  * Cost of observation, pinned as behaviour (no timings): with default settings
@@ -63,7 +63,7 @@ describe('cost of observation', () => {
     assert.equal(overhead.calibrationNs, undefined);
     assert.equal(doc.wrappedCalls, RUNS + 1);
     assert.ok(overhead.startupNs !== undefined && overhead.startupNs > 0, 'start-up measured under the CLI');
-    assert.match(result.stderr.split('\n')[0] ?? '', /\[OH [^,]+, 1101 wrapped calls, startup [\d.]+ m?s\]/);
+    assert.match(result.stderr.split('\n')[0] ?? '', /\[OH [^,]+, 1101 wrapped calls, startup [\d.]+ m?s( uncached)?\]/);
   });
 
   it('a tiny hot target is cut by the budget; the root line counts the calls left unrecorded', async () => {
@@ -81,6 +81,26 @@ describe('cost of observation', () => {
     assert.match(
       result.stderr,
       new RegExp(`⚙ adaptive: serve-hot-lib#tiny (sampled 1 in \\d+|disabled) at \\+[^,]+, ${doc.budget.skippedCalls} calls not recorded`),
+    );
+  });
+
+  it("start-up ends where the script starts loading, unless another --import runs after stagescope's (its time is not stagescope's)", async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const script = path.join(repoRoot, 'test/fixtures/scripts/startup-marks.mjs');
+    const env = { STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' };
+    const alone = await runNode(['--import', 'stagescope/register', script], { env });
+    assert.equal(alone.code, 0, alone.stderr);
+    const marks = JSON.parse(alone.stdout) as { firstNs: number; lateImportNs: number | null };
+    const startupNs = readRun(json).overhead?.startupNs;
+    assert.ok(startupNs !== undefined && startupNs > 0 && startupNs <= marks.firstNs, `start-up ${startupNs} ns, first statement at ${marks.firstNs} ns`);
+    const late = path.join(repoRoot, 'test/fixtures/scripts/late-import.mjs');
+    const withLate = await runNode(['--import', 'stagescope/register', '--import', late, script], { env });
+    assert.equal(withLate.code, 0, withLate.stderr);
+    const lateMarks = JSON.parse(withLate.stdout) as { firstNs: number; lateImportNs: number };
+    const lateStartupNs = readRun(json).overhead?.startupNs;
+    assert.ok(
+      lateStartupNs !== undefined && lateStartupNs <= lateMarks.lateImportNs,
+      `start-up ${lateStartupNs} ns ends before the late import began at ${lateMarks.lateImportNs} ns`,
     );
   });
 

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import { parseLink, portableOptions, REACH_ENV, type ReachLink } from '../src/reach/link.js';
+import { LINKED_REGISTER_URL, parseLink, portableOptions, REACH_ENV, type ReachLink } from '../src/reach/link.js';
 import { linkedPresetOptions } from '../src/register/linked-mode.js';
 import { keptPresetFields } from '../src/presets/options/preset-fields.js';
 import { linkedEnvPairs } from '../src/reach/spawn-patch.js';
+import { registerEntryImportsLast } from '../src/reach/preloads.js';
 import { unlinkedEnvPairs, withoutStagescopeImports } from '../src/reach/unlinked-env.js';
 import { repoRoot } from './helpers.js';
 
@@ -89,8 +90,21 @@ describe('what a traced run hands to its workers and children (reach links)', ()
       [`--import "${path.join(register, 'ocr.js')}" -r ./setup.cjs`, '-r ./setup.cjs'],
       ['--import ./my-register.js --import=stagescope-other/register', '--import ./my-register.js --import=stagescope-other/register'],
       ['--title="a b" --import stagescope/register/tfjs.js', '--title="a b"'],
+      // The bundled entries the package exports, which linked workers and children import (LINKED_REGISTER_URL).
+      [`--import ${LINKED_REGISTER_URL} --max-old-space-size=100`, '--max-old-space-size=100'],
+      [`--import=${path.join(repoRoot, 'build/bundle/register/ocr.js')}`, ''],
     ];
     for (const [given, kept] of cases) assert.equal(withoutStagescopeImports(given), kept, given);
+  });
+
+  it("knows when stagescope's register entry is the last module imported before the script (start-up ends when the script starts loading)", () => {
+    assert.equal(registerEntryImportsLast(['--import', 'stagescope/register/ocr'], ''), true);
+    assert.equal(registerEntryImportsLast([], ''), true, 'nothing imported: the CLI starts the script itself');
+    assert.equal(registerEntryImportsLast(['--import', 'stagescope/register/ocr', '--import', 'tsx'], ''), false, 'tsx runs after it');
+    assert.equal(registerEntryImportsLast(['--import=tsx'], '--import stagescope/register'), false, 'NODE_OPTIONS come first');
+    assert.equal(registerEntryImportsLast(['--import', LINKED_REGISTER_URL], '--import tsx'), true);
+    assert.equal(registerEntryImportsLast(['--import', './build/bundle/register/onnx.js', '-r', 'dotenv/config'], ''), true, '-r runs before any --import');
+    assert.equal(registerEntryImportsLast(['--import', 'stagescope/register', '--experimental-loader', './loader.mjs'], ''), false);
   });
 
   it('ignores a malformed link (the process then runs as if untraced)', () => {

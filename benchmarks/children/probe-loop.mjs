@@ -13,7 +13,7 @@ for (let i = 0; i < Math.max(1, Math.floor(n / 10)); i++) acc = add(acc);
 const batchCalls = Math.max(1, Math.floor(n / batches));
 const batchPerCallNs = [];
 const start = process.hrtime.bigint();
-for (let calls = 0; calls < n; ) {
+for (let calls = 0; calls < n;) {
   const size = Math.min(batchCalls, n - calls);
   const batchStart = process.hrtime.bigint();
   for (let i = 0; i < size; i++) acc = add(acc);

@@ -35,5 +35,14 @@ export async function runTinyLoop(call) {
   const cpu = process.cpuUsage(cpuStart);
   if (acc !== n + warm) throw new Error(`tiny loop: work returned ${acc}, expected ${n + warm}`);
   const loopNs = Number(end - loopStart);
-  return { n, warm, calls: n + warm, perCallNs: median(batchPerCallNs), meanCallNs: loopNs / n, loopNs, scriptNs: Number(end - scriptStart), scriptCpuNs: (cpu.user + cpu.system) * 1000 };
+  return {
+    n,
+    warm,
+    calls: n + warm,
+    perCallNs: median(batchPerCallNs),
+    meanCallNs: loopNs / n,
+    loopNs,
+    scriptNs: Number(end - scriptStart),
+    scriptCpuNs: (cpu.user + cpu.system) * 1000,
+  };
 }

@@ -24,7 +24,7 @@ const tracer = trace.getTracer('bench-cost');
 
 /** What an OpenTelemetry instrumentation's wrapper of an async function does per call. */
 function tracedWork(x) {
-  return tracer.startActiveSpan('work', { attributes: { 'stage': 'detection' } }, (span) =>
+  return tracer.startActiveSpan('work', { attributes: { stage: 'detection' } }, (span) =>
     work(x).then(
       (value) => {
         span.end();

@@ -71,6 +71,10 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
         import: spec(['--import', 'stagescope/register/ocr', '-e', '0'], wallOnly),
         empty: spec([child('empty.mjs')], wallOnly),
         cli: spec([paths.cli, 'run', '--preset', 'ocr', '--', child('empty.mjs')], wallOnly),
+        // When the script's first statement runs (row 8: start-up shown / measured).
+        firstPlain: spec([child('first-statement.mjs')]),
+        firstImport: spec(['--import', 'stagescope/register/ocr', child('first-statement.mjs')], { env: quiet, runDocument: true }),
+        firstCli: spec([paths.cli, 'run', '--preset', 'ocr', '--', child('first-statement.mjs')], { env: quiet, runDocument: true }),
       },
     },
     {

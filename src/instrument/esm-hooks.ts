@@ -104,6 +104,8 @@ export function resolveSync(
   context: { parentURL?: string; conditions: string[] },
   nextResolve: (specifier: string, context?: unknown) => ResolveResult,
 ): ResolveResult {
+  // The main module (no parent): start-up ends here (core/process-marks.ts, SCRIPT_START_KEY).
+  if (context.parentURL === undefined) (globalThis as { [key: symbol]: bigint | undefined })[SCRIPT_START_KEY] ??= process.hrtime.bigint();
   // Builtins the main thread waits for (workers, child processes: module-hooks' onFirstBuiltinLoad).
   const builtinSeen = (globalThis as { [key: symbol]: ((specifier: string, parentURL?: string) => void) | undefined })[BUILTIN_KEY];
   if (builtinSeen !== undefined) builtinSeen(specifier, context.parentURL);
@@ -137,6 +139,9 @@ export function inThreadOwnNs(): number {
 function hrNs(): number {
   return Number(process.hrtime.bigint());
 }
+
+/** core/process-marks.ts's SCRIPT_START_KEY (not imported: see `hrNs`). */
+const SCRIPT_START_KEY = Symbol.for('stagescope.scriptStartHrNs');
 
 /** module-hooks.ts's shared state, when these hooks run in its thread. */
 const MODULE_HOOKS_KEY = Symbol.for('stagescope.module-hooks.v1');

@@ -1,4 +1,4 @@
-import { noteCodeCoverage } from '../core/warm-up.js';
+import { noteCodeCoverage } from '../core/process-marks.js';
 import type { TargetHook } from './wrap.js';
 
 export { HookScope, hookState, type HookStateKey } from './hook-scope.js';

@@ -2,6 +2,7 @@ import Module, { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nowNs } from '../core/clock.js';
+import { markScriptStart } from '../core/process-marks.js';
 import { guarded } from '../core/guarded.js';
 import { nearestPackage, packageEntryOfFile } from './package-of-file.js';
 import type * as EsmHooks from './esm-hooks.js';
@@ -116,6 +117,7 @@ function installCjsHook(): void {
   const internals = Module as ModuleInternals;
   const originalLoad = internals._load;
   internals._load = function stagescopeLoad(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
+    if (isMain) markScriptStart(); // start-up ends where the script starts loading
     if (state.measuring === true) {
       // Inside stagescope's own work: a load it asked for itself (a builtin the
       // reach needs) is its cost; one the library makes (a lazy getter that

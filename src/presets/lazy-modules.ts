@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { noteCodeCoverage } from '../core/warm-up.js';
+import { noteCodeCoverage } from '../core/process-marks.js';
 
 /**
  * Modules a preset needs only at the end of a run (renderers, writers), only

@@ -2,7 +2,8 @@ import { nowNs, takeFastClockSwitchNs } from '../core/clock.js';
 import { takeDiagnostics } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
-import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, warmUpContext } from '../core/warm-up.js';
+import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, SCRIPT_START_KEY } from '../core/process-marks.js';
+import { warmUpContext } from '../core/warm-up.js';
 import { runDeferred } from '../core/deferred.js';
 import { calibratedAlready, takeColdCallsNs, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
@@ -27,6 +28,7 @@ import { checked, keptPresetFields, resolvePresetOptions, type ResolvedPresetOpt
 import { RUN_OPTIONS } from './options/run-options.js';
 import { reportEntryScriptTargets } from '../instrument/entry-script-targets.js';
 import { startReachLazily, type LazyReach } from '../reach/lazy-reach.js';
+import { registerEntryImportsLast } from '../reach/preloads.js';
 import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 
 // Declared beside the option table; exported from here as it always was.
@@ -59,8 +61,10 @@ export class Preset {
   readonly #reporter: RunReporter;
   /** stagescope's own time in the module hooks when the run started (`overhead.modulesNs` is what the run added). */
   #moduleHooksAtStartNs = 0;
-  /** Loading stagescope until the preset started, when a register entry marked the start. */
-  #startupNs: number | undefined = undefined;
+  /** When a register entry (or the CLI) started loading stagescope, when one marked it (see `#startupNs`). */
+  #loadStartHrNs: bigint | undefined = undefined;
+  /** When this preset started (the end of start-up when the script's start was not seen). */
+  #startedHrNs: bigint | undefined = undefined;
   /** Clears this preset as the target of manual spans (`span`, `traced`). */
   #releaseActive: () => void = () => undefined;
   /** Null without probes: the probe modules are not even loaded then. */
@@ -143,8 +147,25 @@ export class Preset {
     for (const callback of this.#afterStart) callback(root);
     warmUpContext(root);
     const loadStartHrNs = (globalThis as { [LOAD_START_KEY]?: unknown })[LOAD_START_KEY];
-    if (typeof loadStartHrNs === 'bigint') this.#startupNs = Math.max(0, Number(process.hrtime.bigint() - loadStartHrNs));
+    if (typeof loadStartHrNs === 'bigint') this.#loadStartHrNs = loadStartHrNs;
+    this.#startedHrNs = process.hrtime.bigint();
     return root;
+  }
+
+  /**
+   * Start-up, ns: from the register entry's (or the CLI's) first statement to
+   * when Node started loading the script, as the module hooks saw it
+   * (core/process-marks.ts, SCRIPT_START_KEY); to this preset's start when they did
+   * not (Node 20's ESM hooks run in a thread of their own), or when another
+   * `--import` ran after stagescope's (its time is not stagescope's:
+   * reach/preloads.ts). Undefined without a register entry (the API driver).
+   */
+  #startupNs(): number | undefined {
+    const loadStart = this.#loadStartHrNs;
+    if (loadStart === undefined || this.#startedHrNs === undefined) return undefined;
+    const scriptStart = (globalThis as { [SCRIPT_START_KEY]?: unknown })[SCRIPT_START_KEY];
+    const end = typeof scriptStart === 'bigint' && scriptStart >= this.#startedHrNs && registerEntryImportsLast() ? scriptStart : this.#startedHrNs;
+    return Math.max(0, Number(end - loadStart));
   }
 
   /** How `overheadNs` is made up: calls × calibrated costs, plus measured hooks and probes. */
@@ -179,7 +200,8 @@ export class Preset {
       };
       if (costs.calibrated && !calibratedBefore && costs.calibrationNs > 0) breakdown.calibrationNs = costs.calibrationNs;
     }
-    if (this.#startupNs !== undefined) breakdown.startupNs = this.#startupNs;
+    const startupNs = this.#startupNs();
+    if (startupNs !== undefined) breakdown.startupNs = startupNs;
     const codeCache = (globalThis as { [CODE_CACHE_STATUS_KEY]?: OverheadBreakdown['startupCodeCache'] })[CODE_CACHE_STATUS_KEY];
     if (codeCache !== undefined) breakdown.startupCodeCache = codeCache;
     return breakdown;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { noteCodeCoverage } from '../core/warm-up.js';
+import { noteCodeCoverage } from '../core/process-marks.js';
 import { registerHookProvider } from '../instrument/hook-registry.js';
 import type { OnnxOpsOptions } from './onnx/onnx-ops.js';
 import type { Preset } from './preset.js';

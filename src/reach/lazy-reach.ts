@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { RunDocument } from '../core/run-document.js';
-import { noteCodeCoverage } from '../core/warm-up.js';
+import { noteCodeCoverage } from '../core/process-marks.js';
 import type { Span } from '../core/span.js';
 import { onFirstBuiltinLoad } from '../instrument/module-hooks.js';
 import type { ReachHost, ReachOptions } from './reach-host.js';

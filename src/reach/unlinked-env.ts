@@ -1,9 +1,14 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REACH_ENV } from './link.js';
 
-/** stagescope's register folder, as a file URL and as a path: `--import` may name it either way. */
-const REGISTER_DIR_URL = new URL('../register/', import.meta.url).href;
-const REGISTER_DIR_PATH = fileURLToPath(REGISTER_DIR_URL);
+/**
+ * stagescope's register folders as paths (`--import` may name them by path,
+ * relative path or file URL): the bundled entries the package exports
+ * (build/bundle/register/, also what linked workers and children import) and
+ * the compiled modules (build/src/register/).
+ */
+const REGISTER_DIR_PATHS: readonly string[] = ['../register/', '../../bundle/register/'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
 /** `--import stagescope/register`, `stagescope/register/onnx`, `…/onnx.js`. */
 const BARE_REGISTER = /^stagescope\/register(?:\/[\w-]+(?:\.js)?)?$/;
 
@@ -72,14 +77,19 @@ export function withoutStagescopeImports(nodeOptions: string): string {
   return removed ? kept.join(' ') : nodeOptions;
 }
 
-function isStagescopeRegister(specifier: string): boolean {
+export function isStagescopeRegister(specifier: string): boolean {
   if (BARE_REGISTER.test(specifier)) return true;
-  if (specifier.startsWith(REGISTER_DIR_URL)) return true;
-  return specifier.startsWith(REGISTER_DIR_PATH);
+  let file: string;
+  try {
+    file = specifier.startsWith('file:') ? fileURLToPath(specifier) : path.resolve(specifier);
+  } catch {
+    return false; // not a file URL Node could load either
+  }
+  return REGISTER_DIR_PATHS.some((dir) => file.startsWith(dir));
 }
 
 /** NODE_OPTIONS split as Node splits it: on spaces outside double quotes. `raw` is the text as written. */
-function tokenize(text: string): { raw: string; value: string }[] {
+export function tokenize(text: string): { raw: string; value: string }[] {
   const tokens: { raw: string; value: string }[] = [];
   let raw = '';
   let value = '';

@@ -31,7 +31,7 @@ export interface CompiledScript {
   status: CodeCacheStatus;
   /**
    * Writes the cache (atomically, once per process) when this run covered parts
-   * of the runtime (`coverage`: core/warm-up.ts, `noteCodeCoverage`) that the
+   * of the runtime (`coverage`: core/process-marks.ts, `noteCodeCoverage`) that the
    * cache it started from was not made with: always after a miss, after a hit
    * only when the run ran more (a cache made by `node --import … -e 0` holds no
    * library hooks; the first pipeline run adds them). Call when the functions

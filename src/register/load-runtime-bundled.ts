@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { codeCacheDir, compileWithCodeCache, type CodeCacheStatus, type CompiledScript } from './code-cache.js';
 import type { Runtime } from './load-runtime.js';
-import { CODE_CACHE_STATUS_KEY, CODE_COVERAGE_KEY } from '../core/warm-up.js';
+import { CODE_CACHE_STATUS_KEY, CODE_COVERAGE_KEY } from '../core/process-marks.js';
 
 /** A hash of the runtime script, set by the bundler: the cache file's name changes with the script. */
 declare const STAGESCOPE_RUNTIME_HASH: string;

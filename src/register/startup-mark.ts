@@ -1,22 +1,21 @@
-/** Where an `--import` entry leaves its start-up mark (core/warm-up.ts reads it). */
-export const LOAD_START_GLOBAL = Symbol.for('stagescope.loadStartHrNs');
+import { LOAD_START_KEY } from '../core/process-marks.js';
 
 /**
- * When stagescope's start-up began: the first statement of the `--import`
- * entry, as `process.hrtime.bigint()`. The entry is a few KiB, so the module
- * loader reads and compiles it in about 0.3 ms; everything after (the runtime
- * compiled from its code cache, stagescope starting) is inside the figure.
- * `process.hrtime`, not `performance.now()`: Node makes the `performance`
- * object on first use, about 0.7 ms that belong inside the figure too.
+ * When stagescope's start-up began, as `process.hrtime.bigint()`: the first
+ * line of the `--import` entry (the bundled entries set it in their first line,
+ * scripts/bundle-register.mjs, before they make `require` and load the
+ * builtins they need; this call is for the entries run from build/src), or the
+ * CLI's first module (cli/startup-origin.ts). It ends when Node starts loading
+ * the script (core/process-marks.ts, SCRIPT_START_KEY). `process.hrtime`, not
+ * `performance.now()`: Node makes the `performance` object on first use, about
+ * 0.7 ms.
  *
- * Not Node's `performance.nodeTiming.bootstrapComplete`: after it, Node's own
- * pre-execution takes about 1.9 ms in every process, traced or not (a bare
- * `node -e` script's first statement comes that long after it), so measured
- * from there the root line's `startup` read 1.28× the start-up that a bare
- * `node -e 0` comparison measures (bench:cost row 8). That mark was right
- * while the entry was a 440 KiB bundle whose compile came before its first
- * statement.
+ * Not Node's `performance.nodeTiming.bootstrapComplete`: reading it makes the
+ * `performance` object. What Node does between its bootstrap and the entry's
+ * first line (the `--import` machinery, resolving `stagescope/register/…`,
+ * about 0.5–0.8 ms here) is left out: bench:cost row 8 compares the figure
+ * with when the script's first statement runs, traced and plain.
  */
 export function markStartup(): void {
-  (globalThis as { [LOAD_START_GLOBAL]?: bigint })[LOAD_START_GLOBAL] ??= process.hrtime.bigint();
+  (globalThis as { [LOAD_START_KEY]?: bigint })[LOAD_START_KEY] ??= process.hrtime.bigint();
 }

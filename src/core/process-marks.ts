@@ -1,0 +1,51 @@
+/**
+ * Marks a traced process leaves on `globalThis` under registered symbols, for
+ * whichever copy of stagescope reads them: the small bundled register entries
+ * (which must not load the runtime's modules: this file imports nothing, and
+ * what an entry evaluates before its start-up mark is not counted), the
+ * runtime, and the module hooks.
+ */
+
+/**
+ * Global key under which a register entry (`stagescope/register/<preset>`) leaves
+ * `process.hrtime.bigint()` taken at its first statement, so the run can show
+ * its own start-up cost (`startup` on the root line; register/startup-mark.ts).
+ */
+export const LOAD_START_KEY = Symbol.for('stagescope.loadStartHrNs');
+
+/**
+ * Global key under which the module hooks leave `process.hrtime.bigint()` taken
+ * when Node starts loading the script itself (its main module: the ESM
+ * resolution without a parent, or CommonJS `Module._load` with `isMain`): where
+ * start-up ends. What happens between stagescope having started and then (the
+ * `--import` entry finishing, the CLI starting the script) is start-up too.
+ * instrument/esm-hooks.ts sets it without importing this module (it also runs
+ * in Node 20's hooks thread).
+ */
+export const SCRIPT_START_KEY = Symbol.for('stagescope.scriptStartHrNs');
+
+/** Note that the main module starts loading now (the first call wins). */
+export function markScriptStart(): void {
+  (globalThis as { [SCRIPT_START_KEY]?: bigint })[SCRIPT_START_KEY] ??= process.hrtime.bigint();
+}
+
+/**
+ * Global key under which a bundled register entry leaves how it compiled the
+ * runtime script: `hit` from V8's code cache, `miss` or `rejected` from source
+ * (the first run with this Node: the next one starts faster), `off`
+ * (register/code-cache.ts).
+ */
+export const CODE_CACHE_STATUS_KEY = Symbol.for('stagescope.codeCacheStatus');
+
+/**
+ * Global key of the set of parts of the runtime this process ran beyond
+ * start-up (`hooks:onnx`, `module:textTree`, `calls`, …): the bundled entry
+ * writes the code cache again at exit when this run covered parts the cache
+ * was not made with (register/load-runtime-bundled.ts).
+ */
+export const CODE_COVERAGE_KEY = Symbol.for('stagescope.codeCacheCoverage');
+
+/** Note that this process ran a lazily loaded part of the runtime (for the code cache; cheap, idempotent). */
+export function noteCodeCoverage(part: string): void {
+  ((globalThis as { [CODE_COVERAGE_KEY]?: Set<string> })[CODE_COVERAGE_KEY] ??= new Set()).add(part);
+}

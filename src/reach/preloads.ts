@@ -1,0 +1,25 @@
+import { isStagescopeRegister, tokenize } from './unlinked-env.js';
+
+/**
+ * Is stagescope's register entry the last module Node imports before the
+ * script (`--import` and loaders, from NODE_OPTIONS first, then the command
+ * line)? Then everything between stagescope starting and the script starting
+ * to load is stagescope's start-up; an `--import` after it (tsx, an APM agent)
+ * runs in that gap, and is not. True when nothing is imported at all (the
+ * CLI, which starts the script itself). `-r` preloads run before any
+ * `--import`, so they never fall in the gap.
+ */
+export function registerEntryImportsLast(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
+  const args = [...tokenize(nodeOptions).map((token) => token.value), ...execArgv];
+  let last: string | undefined;
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!;
+    for (const flag of IMPORT_FLAGS) {
+      if (arg === flag) last = args[index + 1];
+      else if (arg.startsWith(`${flag}=`)) last = arg.slice(flag.length + 1);
+    }
+  }
+  return last === undefined || isStagescopeRegister(last);
+}
+
+const IMPORT_FLAGS = ['--import', '--loader', '--experimental-loader'];

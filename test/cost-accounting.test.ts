@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { LOAD_START_KEY } from '../src/core/process-marks.js';
 import { readRun, repoRoot, runCli, runNode, tempDir } from './helpers.js';
 
 /**
@@ -102,6 +103,12 @@ describe('cost of observation', () => {
       lateStartupNs !== undefined && lateStartupNs <= lateMarks.lateImportNs,
       `start-up ${lateStartupNs} ns ends before the late import began at ${lateMarks.lateImportNs} ns`,
     );
+    // Under the CLI it starts at the CLI's first statement, which writes the same key before any module loads.
+    const cliMain = readFileSync(path.join(repoRoot, 'build/src/cli/main.js'), 'utf8');
+    const firstStatement = cliMain
+      .split('\n')
+      .find((line) => line.trim() !== '' && !line.startsWith('#!') && !line.startsWith('//') && !line.startsWith('import '));
+    assert.ok(firstStatement?.includes(`Symbol.for('${LOAD_START_KEY.description!}')`), firstStatement);
   });
 
   it('a run of 100,000 calls or more measures the wrapper once, at its end, and says so', async () => {

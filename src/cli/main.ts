@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-import './startup-origin.js';
 import type { runFromCli } from '../register/cli-run.js';
 
-// No other static import: `stagescope run` traces the script in this process,
-// so every module loaded before the script starts is start-up (the root line's
-// figure). The run's flags are parsed by the runtime bundle (register/cli-run.ts);
+// `stagescope run` traces the script in this process, so the root line's
+// start-up figure starts here, at the CLI's first statement: the key is
+// core/process-marks.ts's LOAD_START_KEY, written out so that no module loads
+// before it (ES modules evaluate their imports first). Harmless for the other
+// commands and for a run in a child node, whose figure starts in the child.
+(globalThis as { [key: symbol]: bigint | undefined })[Symbol.for('stagescope.loadStartHrNs')] ??= process.hrtime.bigint();
+
+// No static import at all: every module loaded before the script starts is
+// start-up. The run's flags are parsed by the runtime bundle (register/cli-run.ts);
 // the CLI's own modules load for the other commands, and for a run in a child node.
 
 const usage = async (): Promise<string> => `stagescope ${(await import('../paths.js')).packageVersion} — stage trees for ML inference pipelines on Node.js

@@ -4,7 +4,7 @@
  * calls {@link runFromCli}. The run's flags are parsed by the runtime itself,
  * compiled from V8's code cache, so the CLI's own modules (build/src, ~20 ms
  * to load) are not on the start-up path of a traced script. The start-up
- * figure starts earlier, at the CLI's first module (cli/startup-origin.ts).
+ * figure starts earlier, at the CLI's first statement (cli/main.ts).
  */
 import type { CliRunOutcome } from './cli-run-mode.js';
 import { loadRuntime, runtimeStarted } from './load-runtime.js';

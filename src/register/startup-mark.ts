@@ -5,7 +5,7 @@ import { LOAD_START_KEY } from '../core/process-marks.js';
  * line of the `--import` entry (the bundled entries set it in their first line,
  * scripts/bundle-register.mjs, before they make `require` and load the
  * builtins they need; this call is for the entries run from build/src), or the
- * CLI's first module (cli/startup-origin.ts). It ends when Node starts loading
+ * CLI's first statement (cli/main.ts). It ends when Node starts loading
  * the script (core/process-marks.ts, SCRIPT_START_KEY). `process.hrtime`, not
  * `performance.now()`: Node makes the `performance` object on first use, about
  * 0.7 ms.

@@ -38,7 +38,7 @@ describe('code cache of the runtime script', () => {
     assert.equal(first.status, 'miss');
     const files = cacheFiles(cache);
     assert.equal(files.length, 1, `one cache file: ${files.join(', ')}`);
-    assert.match(files[0]!, new RegExp(`^runtime-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
+    assert.match(files[0]!, new RegExp(`^runtime-[0-9a-f]{16}-ocr-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`), 'one file per preset');
     if (process.platform !== 'win32') {
       assert.equal(statSync(cache).mode & 0o777, 0o700, 'the directory is the user’s own');
       assert.equal(statSync(path.join(cache, files[0]!)).mode & 0o777, 0o600);
@@ -53,28 +53,35 @@ describe('code cache of the runtime script', () => {
     }
   });
 
-  it('a cache made by a run that traced nothing grows once, when a later run runs more of the runtime (calls, hooks); never from a run that ran less', async () => {
+  it('a cache made by a run without wrapped calls is written again once, by the first run with some; then never again', async () => {
     const cache = path.join(tempDir(), 'cache');
-    assert.equal((await tracedRun(cache)).status, 'miss');
+    const run = (script: string, env: NodeJS.ProcessEnv = {}): Promise<unknown> =>
+      runNode(['--import', 'stagescope/register', script], {
+        env: { STAGESCOPE_CODE_CACHE: cache, STAGESCOPE_TARGETS: fixture('targets', 'fake.yaml'), STAGESCOPE_QUIET: '1', ...env },
+      });
+    const noCalls = path.join(tempDir(), 'no-calls.mjs');
+    writeFileSync(noCalls, 'console.log("nothing traced");\n');
+    await run(noCalls);
     const [name] = cacheFiles(cache);
+    assert.match(name!, /-custom-/);
     const file = path.join(cache, name!);
-    const covered = (): string[] => readFileSync(file, 'latin1').split('\n', 2)[1]!.split(',');
-    const header = readFileSync(file, 'latin1').split('\n', 1)[0];
-    assert.equal(header, 'stagescope-code-cache 1');
+    const covered = (): string[] => readFileSync(file, 'latin1').split('\n', 2)[1]!.trimEnd().split(',');
+    assert.equal(readFileSync(file, 'latin1').split('\n', 1)[0], 'stagescope-code-cache 1');
     assert.ok(!covered().includes('calls'), covered().join(','));
     const madeBy = statSync(file).ino;
-    // A script whose traced calls run the wrapper's call path (its functions were not in the cache).
-    const traced = (): Promise<unknown> =>
-      runNode(['--import', 'stagescope/register', fixture('behaviour', 'entry-point.cjs')], {
-        env: { STAGESCOPE_CODE_CACHE: cache, STAGESCOPE_TARGETS: fixture('targets', 'fake.yaml'), STAGESCOPE_QUIET: '1' },
-      });
-    await traced();
+    // Traced calls run the wrapper's call path, whose functions were not in the cache.
+    const withCalls = fixture('behaviour', 'entry-point.cjs');
+    await run(withCalls);
     assert.ok(covered().includes('calls'), covered().join(','));
+    const bytes = readFileSync(file);
+    assert.equal((bytes.indexOf(10, bytes.indexOf(10) + 1) + 1) % 16, 0, "V8's data starts 16-byte aligned (V8 copies unaligned data)");
     const grown = statSync(file).ino;
     assert.notEqual(grown, madeBy, 'written again (atomically: a new file)');
-    await traced();
-    assert.equal((await tracedRun(cache)).status, 'hit');
-    assert.equal(statSync(file).ino, grown, 'not written again: nothing new was run');
+    await run(withCalls);
+    await run(withCalls, { STAGESCOPE_QUIET: '0' }); // the text tree too: more than the cache has, still not written
+    await run(noCalls);
+    assert.equal(statSync(file).ino, grown, 'written once only');
+    assert.deepEqual(cacheFiles(cache), [name], 'same preset, same file');
   });
 
   it('STAGESCOPE_CODE_CACHE=off reads and writes nothing', async () => {

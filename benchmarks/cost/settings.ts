@@ -22,7 +22,7 @@ export interface CostSettings {
 
 export const FULL_SETTINGS: CostSettings = {
   quick: false,
-  repeats: { startup: 20, example: 10, moduleLoad: 10, model: 4, onnxTiny: 6, tiny: 5, probes: 5, ocrLoop: 5 },
+  repeats: { startup: 20, example: 10, moduleLoad: 10, model: 4, onnxTiny: 6, tiny: 10, probes: 5, ocrLoop: 5 },
   // 1,500 + 50 = 1,550 calls: the loop issue 9's table was measured on.
   modelCalls: 1500,
   modelWarmCalls: 50,

@@ -8,7 +8,12 @@ import { REACH_ENV } from './link.js';
  * (build/bundle/register/, also what linked workers and children import) and
  * the compiled modules (build/src/register/).
  */
-const REGISTER_DIR_PATHS: readonly string[] = ['../register/', '../../bundle/register/'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
+let registerDirPaths: readonly string[] | undefined;
+
+/** Made on first use: this module loads with every traced process (reach/preloads.ts), its checks run at the end. */
+function registerDirs(): readonly string[] {
+  return (registerDirPaths ??= ['../register/', '../../bundle/register/'].map((relative) => fileURLToPath(new URL(relative, import.meta.url))));
+}
 /** `--import stagescope/register`, `stagescope/register/onnx`, `…/onnx.js`. */
 const BARE_REGISTER = /^stagescope\/register(?:\/[\w-]+(?:\.js)?)?$/;
 
@@ -85,7 +90,7 @@ export function isStagescopeRegister(specifier: string): boolean {
   } catch {
     return false; // not a file URL Node could load either
   }
-  return REGISTER_DIR_PATHS.some((dir) => file.startsWith(dir));
+  return registerDirs().some((dir) => file.startsWith(dir));
 }
 
 /** NODE_OPTIONS split as Node splits it: on spaces outside double quotes. `raw` is the text as written. */

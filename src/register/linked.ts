@@ -5,5 +5,5 @@
  */
 import { loadRuntime, runtimeStarted } from './load-runtime.js';
 
-(await loadRuntime()).startLinkedModeIfLinked();
+(await loadRuntime('linked')).startLinkedModeIfLinked();
 runtimeStarted();

@@ -30,7 +30,10 @@ type RuntimeFactory = (
 
 let runtime: Runtime | undefined;
 
-export function loadRuntime(): Runtime {
+export { cacheKeyOf } from './code-cache.js';
+
+/** `cacheKey`: which code cache file (one per preset; see cacheKeyOf). */
+export function loadRuntime(cacheKey = 'custom'): Runtime {
   if (runtime !== undefined) return runtime;
   const url = new URL('./runtime.js', import.meta.url);
   const filename = fileURLToPath(url);
@@ -42,7 +45,7 @@ export function loadRuntime(): Runtime {
     readFileSync(filename, 'latin1'),
     filename,
     codeCacheDir(),
-    `runtime-${STAGESCOPE_RUNTIME_HASH}-${process.version}-${process.arch}.bin`,
+    `runtime-${STAGESCOPE_RUNTIME_HASH}-${cacheKey}-${process.version}-${process.arch}.bin`,
   );
   (globalThis as { [CODE_CACHE_STATUS_KEY]?: CodeCacheStatus })[CODE_CACHE_STATUS_KEY] = compiled.status;
   const factory = compiled.script.runInThisContext() as RuntimeFactory;
@@ -60,11 +63,11 @@ export function loadRuntime(): Runtime {
 const GROW_WITHIN_S = 120;
 
 /**
- * At exit: write the cache when this run ran parts of the runtime the cache
- * lacks (see CompiledScript.save). After a hit, only from a run shorter than
- * `GROW_WITHIN_S`: V8 drops the bytecode of functions a long run has not used
- * for a while (start-up's, by then), and a cache made after that would hold
- * less of start-up than the one it replaces.
+ * At exit: write the cache when it is missing, or when it was made by a run
+ * without wrapped calls and this one had some (see CompiledScript.save). After
+ * a hit, only from a run shorter than `GROW_WITHIN_S`: V8 drops the bytecode of
+ * functions a long run has not used for a while (start-up's, by then), and a
+ * cache made after that would hold less of start-up than the one it replaces.
  */
 function saveCodeCache(compiled: CompiledScript): void {
   if (compiled.status === 'hit' && process.uptime() > GROW_WITHIN_S) return;

@@ -5,8 +5,14 @@
  * which compiles the one-script runtime with V8's code cache.
  */
 export type Runtime = typeof import('./runtime.js');
+export { cacheKeyOf } from './code-cache.js';
 
-export function loadRuntime(): Promise<Runtime> | Runtime {
+/**
+ * `cacheKey` names the code cache of the bundled runtime (one per preset: what
+ * one preset's runs compile is not what another's do); unused here.
+ */
+export function loadRuntime(cacheKey?: string): Promise<Runtime> | Runtime {
+  void cacheKey;
   return import('./runtime.js');
 }
 

@@ -5,7 +5,7 @@ import { markStartup } from './startup-mark.js';
 // runtime script compiled from V8's code cache, then stagescope starting) is
 // the cost of `--import stagescope/register/…` (see startup-mark.ts).
 markStartup();
-const { startProcessMode } = await loadRuntime();
+const { startProcessMode } = await loadRuntime('ocr');
 
 startProcessMode('ocr');
 runtimeStarted();

@@ -242,6 +242,9 @@ describe('the CLI, the docs and workers follow the table', () => {
   it('settings are read from the environment through the table only', () => {
     // Plumbing between a run and its processes, and an example in a doc comment: not settings.
     const notSettings = new Set(['STAGESCOPE_PARENT_FD', 'STAGESCOPE_TOKEN']);
+    // Read raw before the runtime (and the table) loads, only to pick the code
+    // cache file; the runtime reads and checks the preset through the table.
+    const beforeTheTable = new Set(['src/register/index.ts: STAGESCOPE_PRESET']);
     const reads: string[] = [];
     const walk = (dir: string): void => {
       for (const name of readdirSync(dir)) {
@@ -249,7 +252,8 @@ describe('the CLI, the docs and workers follow the table', () => {
         if (statSync(file).isDirectory()) walk(file);
         else if (name.endsWith('.ts')) {
           for (const match of readFileSync(file, 'utf8').matchAll(/env(?:\.|\[['"])(STAGESCOPE_[A-Z_]+)/g)) {
-            if (!notSettings.has(match[1]!)) reads.push(`${path.relative(repoRoot, file)}: ${match[1]}`);
+            const read = `${path.relative(repoRoot, file)}: ${match[1]}`;
+            if (!notSettings.has(match[1]!) && !beforeTheTable.has(read)) reads.push(read);
           }
         }
       }

@@ -266,17 +266,16 @@ function mayReachWatchedFile(request: string, parent: unknown): boolean {
   if (request.startsWith('node:')) return false;
   const owners = state.watchedFileOwners;
   if (owners === undefined) return true; // state made by an older copy of this module
-  let file: string;
-  if (path.isAbsolute(request)) file = request;
+  let owner: string | undefined;
+  if (path.isAbsolute(request)) owner = packageOfAbsolutePath(request);
   else if (request.startsWith('.')) {
     const parentFile = (parent as { filename?: unknown } | null)?.filename;
     if (typeof parentFile !== 'string') return true;
-    file = path.resolve(path.dirname(parentFile), request);
+    owner = packageOfRelativeRequest(request, parentFile);
   } else {
-    for (const owner of owners) if (request === owner || request.startsWith(`${owner}/`)) return true;
+    for (const name of owners) if (request === name || request.startsWith(`${name}/`)) return true;
     return false;
   }
-  const owner = packageOfAbsolutePath(file);
   return owner !== undefined && owners.has(owner);
 }
 
@@ -297,7 +296,7 @@ function watchedPackageOfRequest(request: string, parent: unknown, isMain: boole
   // neither the resolution nor a manifest is needed.
   const parentFile = (parent as { filename?: unknown } | null)?.filename;
   if (!path.isAbsolute(request) && typeof parentFile === 'string' && parentFile.includes(NODE_MODULES)) {
-    const owner = packageOfAbsolutePath(path.resolve(path.dirname(parentFile), request));
+    const owner = packageOfRelativeRequest(request, parentFile);
     if (owner !== undefined && !state.watched.has(owner)) return undefined;
   }
   let file: string;
@@ -322,10 +321,27 @@ export function packageOfAbsolutePath(file: string): string | undefined {
   if (!path.isAbsolute(file)) return undefined;
   const index = file.lastIndexOf(NODE_MODULES);
   if (index < 0) return undefined;
-  const parts = file.slice(index + NODE_MODULES.length).split(path.sep);
-  const first = parts[0];
-  if (first === undefined || first === '') return undefined;
-  return first.startsWith('@') && parts[1] !== undefined ? `${first}/${parts[1]}` : first;
+  // Index arithmetic, not a split of the whole path: this runs for most loads.
+  const start = index + NODE_MODULES.length;
+  let end = file.indexOf(path.sep, start);
+  if (end === start) return undefined;
+  if (end >= 0 && file.charCodeAt(start) === 64 /* @ */) {
+    const scopedEnd = file.indexOf(path.sep, end + 1);
+    if (scopedEnd !== end + 1) end = scopedEnd;
+  }
+  const name = end < 0 ? file.slice(start) : file.slice(start, end);
+  return name === '' ? undefined : name;
+}
+
+/**
+ * The package a relative request (`./lib/x`, `../core`) of `parentFile` lands
+ * in, as written, or undefined outside node_modules. A request that does not
+ * climb (`..`) or name a nested node_modules stays in its parent's folder, so
+ * in its parent's package: no path to resolve.
+ */
+function packageOfRelativeRequest(request: string, parentFile: string): string | undefined {
+  if (!request.includes('..') && !request.includes('node_modules')) return packageOfAbsolutePath(parentFile);
+  return packageOfAbsolutePath(path.resolve(path.dirname(parentFile), request));
 }
 
 /** `/a/node_modules/@scope/pkg/build/x.js` → `@scope/pkg/build/x.js`; undefined outside node_modules. */

@@ -80,9 +80,6 @@ export function cacheKeyOf(preset: string | undefined): string {
   return preset;
 }
 
-/** After the runtime started: nothing to do from build/src (see load-runtime-bundled.ts). */
-export function runtimeStarted(): void {}
-
 /** Only this user may have written it: owned by us and not writable by group or others. */
 export function ownedPrivately(stats: Stats): boolean {
   return typeof process.getuid === 'function' && stats.uid === process.getuid() && (stats.mode & 0o022) === 0;

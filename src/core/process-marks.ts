@@ -39,9 +39,9 @@ export const CODE_CACHE_STATUS_KEY = Symbol.for('stagescope.codeCacheStatus');
 
 /**
  * Global key of the set of parts of the runtime this process ran beyond
- * start-up (`hooks:onnx`, `module:textTree`, `calls`, …): the bundled entry
- * writes the code cache again at exit when this run covered parts the cache
- * was not made with (register/load-runtime-bundled.ts).
+ * start-up (today one: `calls`, the wrapper's call path, noted when a run had
+ * wrapped calls): the bundled entry writes the code cache again at exit when
+ * the cache was made without it (register/load-runtime-bundled.ts).
  */
 export const CODE_COVERAGE_KEY = Symbol.for('stagescope.codeCacheCoverage');
 

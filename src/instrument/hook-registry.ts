@@ -1,4 +1,3 @@
-import { noteCodeCoverage } from '../core/process-marks.js';
 import type { TargetHook } from './wrap.js';
 
 export { HookScope, hookState, type HookStateKey } from './hook-scope.js';
@@ -38,7 +37,6 @@ export function getTargetHook(name: string): TargetHook | undefined {
   if (provider === undefined || provider.loaded) return undefined;
   provider.loaded = true;
   provider.load();
-  noteCodeCoverage(`hooks:${familyOf(name)}`);
   return hooks.get(name);
 }
 

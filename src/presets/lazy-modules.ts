@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { noteCodeCoverage } from '../core/process-marks.js';
 
 /**
  * Modules a preset needs only at the end of a run (renderers, writers), only
@@ -16,23 +15,17 @@ import { noteCodeCoverage } from '../core/process-marks.js';
 // resolves it to a module inside the bundle, evaluated on first call.
 const require = createRequire(import.meta.url);
 
-function once<T>(part: string, loadModule: () => unknown): () => T {
+function once<T>(loadModule: () => unknown): () => T {
   let module: T | undefined;
-  return () => {
-    if (module === undefined) {
-      module = loadModule() as T;
-      noteCodeCoverage(`module:${part}`);
-    }
-    return module;
-  };
+  return () => (module ??= loadModule() as T);
 }
 
 export const lazyModules = {
-  textTree: once<typeof import('../render/text-tree.js')>('textTree', () => require('../render/text-tree.js')),
-  probeAnnotation: once<typeof import('../render/probe-annotation.js')>('probeAnnotation', () => require('../render/probe-annotation.js')),
-  writeOutputs: once<typeof import('../render/write-outputs.js')>('writeOutputs', () => require('../render/write-outputs.js')),
-  atomicWrite: once<typeof import('../render/atomic-write.js')>('atomicWrite', () => require('../render/atomic-write.js')),
-  probeSession: once<typeof import('../probes/probe-session.js')>('probeSession', () => require('../probes/probe-session.js')),
-  probeRegistry: once<typeof import('../probes/registry.js')>('probeRegistry', () => require('../probes/registry.js')),
-  runScript: once<typeof import('../driver/run-script.js')>('runScript', () => require('../driver/run-script.js')),
+  textTree: once<typeof import('../render/text-tree.js')>(() => require('../render/text-tree.js')),
+  probeAnnotation: once<typeof import('../render/probe-annotation.js')>(() => require('../render/probe-annotation.js')),
+  writeOutputs: once<typeof import('../render/write-outputs.js')>(() => require('../render/write-outputs.js')),
+  atomicWrite: once<typeof import('../render/atomic-write.js')>(() => require('../render/atomic-write.js')),
+  probeSession: once<typeof import('../probes/probe-session.js')>(() => require('../probes/probe-session.js')),
+  probeRegistry: once<typeof import('../probes/registry.js')>(() => require('../probes/registry.js')),
+  runScript: once<typeof import('../driver/run-script.js')>(() => require('../driver/run-script.js')),
 };

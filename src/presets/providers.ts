@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { noteCodeCoverage } from '../core/process-marks.js';
 import { registerHookProvider } from '../instrument/hook-registry.js';
 import type { OnnxOpsOptions } from './onnx/onnx-ops.js';
 import type { Preset } from './preset.js';
@@ -60,10 +59,6 @@ const FEATURES: Record<PresetFeature, (preset: Preset, options: PresetFeatureOpt
  */
 export function attachFeatures(preset: Preset, definition: PresetDefinition, options: PresetFeatureOptions): ReadonlySet<PresetFeature> {
   const on = new Set<PresetFeature>();
-  for (const feature of definition.features) {
-    if (!FEATURES[feature](preset, options)) continue;
-    on.add(feature);
-    noteCodeCoverage(`feature:${feature}`);
-  }
+  for (const feature of definition.features) if (FEATURES[feature](preset, options)) on.add(feature);
   return on;
 }

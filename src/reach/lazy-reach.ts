@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import type { RunDocument } from '../core/run-document.js';
-import { noteCodeCoverage } from '../core/process-marks.js';
 import type { Span } from '../core/span.js';
 import { onFirstBuiltinLoad } from '../instrument/module-hooks.js';
 import type { ReachHost, ReachOptions } from './reach-host.js';
@@ -27,10 +26,8 @@ export interface LazyReach {
  */
 export function startReachLazily(preset: ReachHost, options: ReachOptions, keptFields: readonly string[]): LazyReach {
   let session: ReachSession | null | undefined;
-  const sessionNow = (): ReachSession | null => {
-    if (session === undefined) noteCodeCoverage('reach');
-    return (session ??= (require('./reach-session.js') as typeof import('./reach-session.js')).startReach(preset, options, keptFields));
-  };
+  const sessionNow = (): ReachSession | null =>
+    (session ??= (require('./reach-session.js') as typeof import('./reach-session.js')).startReach(preset, options, keptFields));
   // Each patch when its builtin first loads: a script (or a library: sharp loads
   // child_process to detect the C library) that never starts a worker never
   // pays for worker_threads. Already loaded (an API driver whose process had

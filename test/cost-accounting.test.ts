@@ -109,6 +109,11 @@ describe('cost of observation', () => {
       .split('\n')
       .find((line) => line.trim() !== '' && !line.startsWith('#!') && !line.startsWith('//') && !line.startsWith('import '));
     assert.ok(firstStatement?.includes(`Symbol.for('${LOAD_START_KEY.description!}')`), firstStatement);
+    // The bundled --import entries set it in their first line (scripts/bundle-register.mjs), before their preamble.
+    for (const entry of ['index', 'ocr', 'cli-run']) {
+      const firstLine = readFileSync(path.join(repoRoot, `build/bundle/register/${entry}.js`), 'utf8').split('\n', 1)[0];
+      assert.ok(firstLine?.includes(`Symbol.for('${LOAD_START_KEY.description!}')`), `${entry}.js: ${firstLine}`);
+    }
   });
 
   it('a run of 100,000 calls or more measures the wrapper once, at its end, and says so', async () => {

@@ -159,27 +159,45 @@ const result = await build({
   entryPoints: Object.fromEntries(ENTRIES.map((name) => [name, path.join(srcDir, 'register', `${name}.js`)])),
   outdir: outDir,
   format: 'esm',
-  // Bare `require` (builtins) from inside the bundle. `process.getBuiltinModule`
-  // (every Node the package supports has it), not `import ... from 'node:module'`:
-  // Node makes an ES module facade for an imported builtin, and that one import
-  // was ~0.35 ms of every traced process's start-up, before its first statement.
+  // Bare `require` (builtins only: checked below) from inside the bundle is
+  // `process.getBuiltinModule` (every Node the package supports has it). Not
+  // `import ... from 'node:module'`: Node makes an ES module facade for an
+  // imported builtin, and that one import was ~0.35 ms of every traced
+  // process's start-up, before its first statement. Not `createRequire` either:
+  // the process's first one took 0.13–0.23 ms.
   // The start-up mark comes first (register/startup-mark.ts: the same key):
   // what the entry does before its own first statement (making `require`,
   // loading the builtins it needs) was ~0.5 ms the figure left out.
   banner: {
-    js: "globalThis[Symbol.for('stagescope.loadStartHrNs')] ??= process.hrtime.bigint();\nconst { createRequire: __stagescopeCreateRequire } = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:module') : await import('node:module');\nconst require = __stagescopeCreateRequire(import.meta.url);",
+    js: "globalThis[Symbol.for('stagescope.loadStartHrNs')] ??= process.hrtime.bigint();\nconst require = (id) => process.getBuiltinModule(id);",
   },
   define: { STAGESCOPE_RUNTIME_HASH: JSON.stringify(runtimeHash) },
   plugins: [bundledRuntimeLoader, keepModuleSemantics('import.meta.url', { rewriteImport: false })],
 });
 if (result.errors.length > 0) process.exit(1);
+// The entries' `require` knows builtins only, and the runtime's a plain call
+// (register/load-runtime-bundled.ts: no resolve, no cache).
+for (const name of ENTRIES) {
+  const text = await readFile(path.join(outDir, `${name}.js`), 'utf8');
+  const other = text.match(/__require\((?!"node:)[^)]*\)|\brequire\.(?:resolve|cache|main|extensions)\b/);
+  if (other !== null) {
+    process.stderr.write(`bundle-register: ${name}.js uses ${other[0]}; its require loads builtins only\n`);
+    process.exit(1);
+  }
+}
+const runtimeMember = runtimeText.match(/(?<![\w$.])require\.(?:resolve|cache|main|extensions)\b/);
+if (runtimeMember !== null) {
+  process.stderr.write(`bundle-register: runtime.js uses ${runtimeMember[0]}; the require it is given only loads\n`);
+  process.exit(1);
+}
 const outputs = { ...runtimeResult.metafile.outputs, ...result.metafile.outputs };
 const bytes = Object.entries(outputs).map(([file, output]) => `${path.basename(file)} ${Math.round(output.bytes / 1024)} KiB`);
 process.stdout.write(`register bundles (${Math.round(performance.now() - started)} ms): ${bytes.join(', ')}\n`);
 
 // `node scripts/bundle-register.mjs --report`: what the runtime script is made of, by folder.
 if (process.argv.includes('--report')) {
-  const output = Object.values(runtimeResult.metafile.outputs)[0];
+  // Outputs hold runtime.js.map too, which has no inputs.
+  const output = Object.entries(runtimeResult.metafile.outputs).find(([file]) => file.endsWith('runtime.js'))[1];
   const byFolder = new Map();
   for (const [file, input] of Object.entries(output.inputs)) {
     const folder = path.relative(srcDir, path.resolve(root, file)).split(path.sep).slice(0, -1).join('/') || '.';

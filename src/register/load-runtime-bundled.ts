@@ -37,8 +37,10 @@ export function loadRuntime(cacheKey = 'custom'): Runtime {
   if (runtime !== undefined) return runtime;
   const url = new URL('./runtime.js', import.meta.url);
   const filename = fileURLToPath(url);
-  // vm is the one builtin this costs (≈0.3 ms); Node does not load it at start-up.
-  const vm = createRequire(import.meta.url)('node:vm') as typeof import('node:vm');
+  // vm is the one builtin this costs (≈0.1 ms); Node does not load it at start-up.
+  // process.getBuiltinModule (every Node the package supports has it), not a
+  // `createRequire`: the process's first createRequire took 0.13–0.23 ms.
+  const vm = process.getBuiltinModule('node:vm');
   const compiled = compileWithCodeCache(
     vm,
     // ASCII (the bundler checks): read as one-byte text, without UTF-8 decoding.
@@ -53,10 +55,26 @@ export function loadRuntime(cacheKey = 'custom'): Runtime {
   // The runtime's import() calls: a vm script has no module loader of its own
   // (vm's USE_MAIN_CONTEXT_DEFAULT_LOADER prints an ExperimentalWarning into the
   // app's stderr), so they run here, resolving from the same package folder.
-  factory(module.exports, createRequire(url), module, filename, fileURLToPath(new URL('.', url)), (specifier) => import(specifier));
+  factory(module.exports, runtimeRequire(url), module, filename, fileURLToPath(new URL('.', url)), (specifier) => import(specifier));
   runtime = module.exports as unknown as Runtime;
   saveWhenExiting = compiled.status === 'off' ? undefined : () => saveCodeCache(compiled);
   return runtime;
+}
+
+/**
+ * The runtime's `require`: builtins straight from Node (what it mostly asks
+ * for), packages (es-module-lexer, when a watched package is ESM) through a
+ * `createRequire` made on the first such call. Making one at start-up was
+ * 0.13–0.23 ms of a traced `-e 0` (the process's first createRequire), and a
+ * run that never needs a package never pays it. Only plain calls: the bundle
+ * uses neither `require.resolve` nor `require.cache` (scripts/bundle-register.mjs
+ * checks).
+ */
+function runtimeRequire(url: URL): NodeRequire {
+  let packages: NodeRequire | undefined;
+  // A `node:` name Node lacks goes to `require`, for its usual error.
+  const load = (id: string): unknown => (id.startsWith('node:') ? process.getBuiltinModule(id) : undefined) ?? (packages ??= createRequire(url))(id);
+  return load as NodeRequire;
 }
 
 /** A hit's cache grows only from a run shorter than this, s (see saveCodeCache). */

@@ -195,6 +195,22 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => figure('oh-ocr-loop').sample(noise), /measured added time -100\.0 ms is not positive/);
   });
 
+  test("OCR loop reference rows: stagescope's and OpenTelemetry's added loop time, from the same round's plain loop", () => {
+    const get = lookupFrom({
+      'ocr-loop/plain': outcome({ loopNs: 3.5e9, scriptNs: 3.7e9 }),
+      'ocr-loop/traced': outcome({ loopNs: 3.6e9, scriptNs: 3.8e9 }, docSummary()),
+      'ocr-loop/otel': outcome({ loopNs: 3.65e9, scriptNs: 3.85e9 }),
+    });
+    assert.equal(figure('ocr-loop-added-stagescope').sample(get), 100);
+    assert.equal(figure('ocr-loop-added-otel').sample(get), 150);
+    assert.deepEqual(figure('ocr-loop-added-otel').context?.(get), { plainLoopMs: 3500 });
+    assert.equal(
+      figure('ocr-loop-added-otel').sample(lookupFrom({ 'ocr-loop/otel': outcome({ loopNs: 1 }) })),
+      undefined,
+      'no plain loop this round: no sample',
+    );
+  });
+
   test('kept spans: counted per target from the run document, as % of the calls made', () => {
     const runSpan = (id: number) => ({ id: String(id), parentId: '1', target: 'onnxruntime-node#InferenceSession.prototype.run' });
     const sharpSpan = (id: number) => ({ id: String(id), parentId: '1', target: 'sharp#default.prototype._pipeline' });

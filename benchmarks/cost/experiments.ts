@@ -146,12 +146,14 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
     },
     {
       id: 'ocr-loop',
-      title: `PaddleOCR created once and run ${settings.ocrIterations} times: plain vs --import (default settings)`,
+      title: `PaddleOCR created once and run ${settings.ocrIterations} times: plain vs --import (default settings) vs the OpenTelemetry SDK around the same calls`,
       repeats: settings.repeats.ocrLoop,
       warmup: false,
       variants: {
         plain: spec(ocrArgs),
         traced: spec(['--import', 'stagescope/register/ocr', ...ocrArgs], { env: quiet, runDocument: true }),
+        // Reference: the OpenTelemetry SDK around the same two methods (otel-wrappers.mjs).
+        otel: spec(['--import', child('otel-wrappers.mjs'), ...ocrArgs]),
       },
     },
   ];

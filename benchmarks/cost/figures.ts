@@ -182,6 +182,26 @@ function modelAdded(
 }
 
 /** Measured added time of a traced script (wall and CPU), the denominator of the reported-vs-measured rows. */
+/**
+ * A reference row of the OCR loop: `variant`'s loop time (the reads only, the
+ * sessions already made) minus plain's, ms. Side by side, stagescope's and the
+ * OpenTelemetry SDK's show how much of the added time any in-process tracer of
+ * that size brings (loading ~1 MB of code makes V8 run more Mark-Compacts
+ * here, whichever tracer it is: docs/overhead.md).
+ */
+function ocrLoopAdded(id: string, title: string, variant: 'traced' | 'otel', detail = ''): FigureDef {
+  return {
+    id,
+    row: 8,
+    title,
+    unit: 'ms',
+    goal: { kind: 'none', text: '(reference)' },
+    method: `ocr-loop.mjs loopNs of the ${variant} variant minus plain's, whole loop${detail}`,
+    sample: perRound((get) => (resultNumber(need(get, 'ocr-loop', variant), 'loopNs') - resultNumber(need(get, 'ocr-loop', 'plain'), 'loopNs')) / 1e6),
+    context: perRound((get) => ({ plainLoopMs: resultNumber(need(get, 'ocr-loop', 'plain'), 'loopNs') / 1e6 })),
+  };
+}
+
 function addedScriptMs(traced: ChildOutcome, plain: ChildOutcome): { measuredMs: number; measuredCpuMs: number } {
   return {
     measuredMs: (resultNumber(traced, 'scriptNs') - resultNumber(plain, 'scriptNs')) / 1e6,
@@ -434,6 +454,13 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
         };
       }),
     },
+    ocrLoopAdded('ocr-loop-added-stagescope', 'OCR loop, added loop time: stagescope (--import, default settings)', 'traced'),
+    ocrLoopAdded(
+      'ocr-loop-added-otel',
+      'OCR loop, added loop time: OpenTelemetry SDK around the same calls',
+      'otel',
+      ' (benchmarks/children/otel-wrappers.mjs: NodeTracerProvider, BatchSpanProcessor, AsyncLocalStorageContextManager, startActiveSpan around InferenceSession.run and sharp _pipeline)',
+    ),
     startupShown('startup-reported', 'start-up shown / measured (--import ocr)', 'firstImport', 'node --import stagescope/register/ocr first-statement.mjs'),
     startupShown('startup-reported-cli', 'start-up shown / measured (stagescope run)', 'firstCli', 'stagescope run --preset ocr -- first-statement.mjs'),
   ];

@@ -108,6 +108,46 @@ describe('start-up loads', () => {
     assert.match(written.stderr, /^app line 1\napp line 2\n\[[\d:.]+ - [\d:.]+\] +\[100\.00%\] ● run /);
   });
 
+  it("an app that prints to stdout only: the tree goes to fd 2 without making process.stderr; an app's own read of it gets Node's stream and getter back", async () => {
+    const dir = tempDir();
+    // console.log makes the stdout stream (a pipe here: net is loaded). The exit
+    // listener runs after stagescope's (which printed the tree) and reports
+    // whether the getter on process.stderr is still not Node's, i.e. the stream
+    // was never made.
+    const stdoutOnly = path.join(dir, 'stdout-only.mjs');
+    writeFileSync(
+      stdoutOnly,
+      `console.log('out');\nprocess.on('exit', () => console.log('stderr getter is Node\\'s:', Object.getOwnPropertyDescriptor(process, 'stderr').get.toString().startsWith('function getStderr()')));\n`,
+    );
+    const plain = await runNode([stdoutOnly]);
+    assert.equal(plain.stdout, "out\nstderr getter is Node's: true\n");
+    const traced = await runNode(['--import', 'stagescope/register/ocr', stdoutOnly]);
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.match(traced.stderr, /^\[[\d:.]+ - [\d:.]+\] +\[100\.00%\] ● run /, 'the tree, on fd 2');
+    // Node < 22.15: module.register's loader thread loaded worker_threads before the watch could go in, so the stream is used.
+    const watched = typeof (Module as { registerHooks?: unknown }).registerHooks === 'function';
+    assert.equal(traced.stdout, `out\nstderr getter is Node's: ${!watched}\n`, 'the tree did not make process.stderr');
+    // Reading process.stderr: the same stream kind and property as under plain node, then the tree after the app's line.
+    const reads = path.join(dir, 'reads.mjs');
+    writeFileSync(
+      reads,
+      [
+        `const descriptor = Object.getOwnPropertyDescriptor(process, 'stderr');`,
+        `console.log(typeof descriptor.get, descriptor.set, descriptor.enumerable, descriptor.configurable, descriptor.get.name);`,
+        `const stream = process.stderr;`,
+        `const after = Object.getOwnPropertyDescriptor(process, 'stderr');`,
+        `console.log(stream === process.stderr, stream.constructor.name, after.get.toString().startsWith('function getStderr()'), after.enumerable, after.configurable);`,
+        `stream.write('app line\\n');`,
+      ].join('\n'),
+    );
+    const plainReads = await runNode([reads]);
+    const tracedReads = await runNode(['--import', 'stagescope/register/ocr', reads]);
+    assert.equal(tracedReads.code, 0, tracedReads.stderr);
+    assert.equal(tracedReads.stdout, plainReads.stdout);
+    assert.equal(plainReads.stdout.split('\n')[1], 'true Socket true true true');
+    assert.match(tracedReads.stderr, /^app line\n\[[\d:.]+ - [\d:.]+\] +\[100\.00%\] ● run /);
+  });
+
   it('the script loading child_process starts the reach: a forked child is traced into the run', async () => {
     const dir = tempDir();
     const child = path.join(dir, 'child.mjs');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { storage } from '../core/context.js';
 import { StagescopeError } from '../core/errors.js';
+import { watchStderrStream } from '../core/stderr.js';
 import { reportDiagnostic } from '../core/diagnostics.js';
 import type { Span } from '../core/span.js';
 import { saveRunSnapshot, uncaughtMayEndSilently } from '../driver/crash-snapshot.js';
@@ -67,6 +68,8 @@ export function startProcessMode(presetName: string): void {
     process.stderr.write(`${context}${message}\n`);
     process.exit(2);
   }
+  // The tree goes to fd 2 at exit without making process.stderr, unless the app made it.
+  watchStderrStream();
   const script = process.argv[1];
   const command = process.argv.slice(1).map((arg, index) => (index === 0 ? path.relative(process.cwd(), arg) || arg : arg));
   preset.start(command, script === undefined ? undefined : path.dirname(path.resolve(script)));

@@ -1,4 +1,5 @@
 import { nowNs, nsToWallMs } from './clock.js';
+import { isoFromEpochMs } from './iso-time.js';
 import type { Span } from './span.js';
 import type { SpanError, SpanRecord } from './types.js';
 import { documentError } from './errors.js';
@@ -181,7 +182,7 @@ export function buildRunDocument(options: BuildRunOptions): RunDocument {
     format: RUN_FORMAT,
     preset: options.preset,
     command: options.command,
-    startedAt: new Date(nsToWallMs(root.startNs)).toISOString(),
+    startedAt: isoFromEpochMs(nsToWallMs(root.startNs)),
     durationNs: rootRecord?.durationNs ?? 0,
     overheadNs: Math.round(root.trace.overheadNs),
     wrappedCalls: root.trace.wrappedCalls,

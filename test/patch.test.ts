@@ -90,6 +90,14 @@ describe('patchProperty', () => {
     assert.match(classCtor.ok ? '' : classCtor.reason, /class constructor/);
     assert.match(frozenResult.ok ? '' : frozenResult.reason, /not configurable/);
     assert.match(getterResult.ok ? '' : getterResult.reason, /not configurable/);
+    // The class test: an anonymous class is one; an ordinary function with a read-only prototype, a method and a bound function are not.
+    const anonymous = patchProperty({ Anon: class {} }, 'Anon', wrap);
+    assert.match(anonymous.ok ? '' : anonymous.reason, /class constructor/);
+    function Legacy(): void {}
+    Object.defineProperty(Legacy, 'prototype', { writable: false });
+    assert.ok(patchProperty({ Legacy }, 'Legacy', wrap).ok);
+    assert.ok(patchProperty({ method() {} }, 'method', wrap).ok);
+    assert.ok(patchProperty({ bound: Legacy.bind(null) }, 'bound', wrap).ok);
     const once = { fn: () => 1 };
     assert.ok(patchProperty(once, 'fn', wrap).ok);
     assert.deepEqual(patchProperty(once, 'fn', wrap), { ok: false, reason: 'it is already wrapped' });

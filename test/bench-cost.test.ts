@@ -195,7 +195,7 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => figure('oh-ocr-loop').sample(noise), /measured added time -100\.0 ms is not positive/);
   });
 
-  test("OCR loop reference rows: stagescope's and OpenTelemetry's added loop time, from the same round's plain loop", () => {
+  test("reference rows: stagescope's and OpenTelemetry's added OCR loop time, and the module-load rows, from the same round's plain variant", () => {
     const get = lookupFrom({
       'ocr-loop/plain': outcome({ loopNs: 3.5e9, scriptNs: 3.7e9 }),
       'ocr-loop/traced': outcome({ loopNs: 3.6e9, scriptNs: 3.8e9 }, docSummary()),
@@ -209,6 +209,15 @@ describe('bench:cost: goals, schedule, figures', () => {
       undefined,
       'no plain loop this round: no sample',
     );
+    // The module-load reference rows are made the same way, from loadNs.
+    const load = lookupFrom({
+      'module-load/plain': outcome({ loadNs: 3e7 }),
+      'module-load/hooks': outcome({ loadNs: 3.4e7 }),
+      'module-load/import': outcome({ loadNs: 3.9e7 }),
+    });
+    assert.equal(figure('module-load-hooks-added').sample(load), 4);
+    assert.equal(figure('module-load-import-added').sample(load), 9);
+    assert.deepEqual(figure('module-load-import-added').context?.(load), { plainMs: 30 });
   });
 
   test('kept spans: counted per target from the run document, as % of the calls made', () => {

@@ -51,22 +51,33 @@ function reportedOverheadNs(doc: RunDocSummary, what: string): number {
   return doc.overheadNs;
 }
 
-function loadNs(outcome: ChildOutcome): number {
-  return resultNumber(outcome, 'loadNs');
-}
-
-/** A reference row of the module-load experiment: `variant`'s load time minus plain's, ms. */
-function moduleLoadAdded(id: string, title: string, variant: 'hooks' | 'import', method: string): FigureDef {
+/** A reference row: `variant`'s result `field` minus plain's in the same round, ms, with plain's own as context (`plainKey`). */
+function addedOverPlain(
+  row: number,
+  id: string,
+  title: string,
+  experiment: string,
+  variant: string,
+  field: string,
+  plainKey: string,
+  method: string,
+): FigureDef {
+  const ms = (outcome: ChildOutcome): number => resultNumber(outcome, field) / 1e6;
   return {
     id,
-    row: 2,
+    row,
     title,
     unit: 'ms',
     goal: { kind: 'none', text: '(reference)' },
     method,
-    sample: perRound((get) => (loadNs(need(get, 'module-load', variant)) - loadNs(need(get, 'module-load', 'plain'))) / 1e6),
-    context: perRound((get) => ({ plainMs: loadNs(need(get, 'module-load', 'plain')) / 1e6 })),
+    sample: perRound((get) => ms(need(get, experiment, variant)) - ms(need(get, experiment, 'plain'))),
+    context: perRound((get) => ({ [plainKey]: ms(need(get, experiment, 'plain')) })),
   };
+}
+
+/** A reference row of the module-load experiment: `variant`'s load time minus plain's, ms. */
+function moduleLoadAdded(id: string, title: string, variant: 'hooks' | 'import', method: string): FigureDef {
+  return addedOverPlain(2, id, title, 'module-load', variant, 'loadNs', 'plainMs', method);
 }
 
 /** Wrap a sample function so a child that did not run this round yields undefined instead of an error. */
@@ -190,16 +201,16 @@ function modelAdded(
  * here, whichever tracer it is: docs/overhead.md).
  */
 function ocrLoopAdded(id: string, title: string, variant: 'traced' | 'otel', detail = ''): FigureDef {
-  return {
+  return addedOverPlain(
+    8,
     id,
-    row: 8,
     title,
-    unit: 'ms',
-    goal: { kind: 'none', text: '(reference)' },
-    method: `ocr-loop.mjs loopNs of the ${variant} variant minus plain's, whole loop${detail}`,
-    sample: perRound((get) => (resultNumber(need(get, 'ocr-loop', variant), 'loopNs') - resultNumber(need(get, 'ocr-loop', 'plain'), 'loopNs')) / 1e6),
-    context: perRound((get) => ({ plainLoopMs: resultNumber(need(get, 'ocr-loop', 'plain'), 'loopNs') / 1e6 })),
-  };
+    'ocr-loop',
+    variant,
+    'loopNs',
+    'plainLoopMs',
+    `ocr-loop.mjs loopNs of the ${variant} variant minus plain's, whole loop${detail}`,
+  );
 }
 
 function addedScriptMs(traced: ChildOutcome, plain: ChildOutcome): { measuredMs: number; measuredCpuMs: number } {

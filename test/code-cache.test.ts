@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
+import { nodeFlagsKey } from '../src/register/code-cache.js';
 import { fixture, repoRoot, runNode, tempDir } from './helpers.js';
 
 /**
@@ -15,12 +16,13 @@ const script = [`console.log('out', process.argv.slice(2).join(' '));`, `console
 
 async function tracedRun(
   cacheDir: string,
+  nodeFlags: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string; status: string | undefined; startupNs: number | undefined }> {
   const dir = tempDir();
   const file = path.join(dir, 'app.mjs');
   writeFileSync(file, script);
   const json = path.join(dir, 'run.json');
-  const result = await runNode(['--import', 'stagescope/register/ocr', file, 'a', 'b'], {
+  const result = await runNode([...nodeFlags, '--import', 'stagescope/register/ocr', file, 'a', 'b'], {
     env: { STAGESCOPE_CODE_CACHE: cacheDir, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' },
   });
   const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
@@ -82,6 +84,30 @@ describe('code cache of the runtime script', () => {
     await run(noCalls);
     assert.equal(statSync(file).ino, grown, 'written once only');
     assert.deepEqual(cacheFiles(cache), [name], 'same preset, same file');
+  });
+
+  it('runs under other V8 flags keep a cache of their own: alternating `--expose-gc` and plain runs compile once each, then always hit', async () => {
+    const cache = path.join(tempDir(), 'cache');
+    const statuses: (string | undefined)[] = [];
+    for (const flags of [[], ['--expose-gc'], [], ['--expose-gc'], ['--stack-size=900'], []]) {
+      const run = await tracedRun(cache, flags);
+      assert.equal(run.code, 3, run.stderr);
+      statuses.push(run.status);
+    }
+    // Before: the --expose-gc run rejected the plain run's cache and wrote its own, which the next plain run rejected.
+    assert.deepEqual(statuses, ['miss', 'miss', 'hit', 'hit', 'miss', 'hit']);
+    assert.equal(cacheFiles(cache).length, 3, cacheFiles(cache).join(', '));
+  });
+
+  it('nodeFlagsKey: only flags count, in any order; module preloads and -e code do not', () => {
+    assert.equal(nodeFlagsKey([], undefined), '');
+    assert.equal(nodeFlagsKey(['--import', 'stagescope/register/ocr', '-e', 'console.log(1)'], '--import=file:///x/linked.js --require ./r.cjs'), '');
+    const gc = nodeFlagsKey(['--expose-gc'], undefined);
+    assert.match(gc, /^[0-9a-f]{8}$/);
+    assert.equal(nodeFlagsKey(['--import', 'a.mjs', '--expose-gc'], undefined), gc);
+    assert.equal(nodeFlagsKey([], '--expose-gc'), gc, 'NODE_OPTIONS counts as the command line does');
+    assert.equal(nodeFlagsKey(['--expose-gc', '--stack-size=900'], undefined), nodeFlagsKey(['--stack-size=900'], '--expose-gc'));
+    assert.notEqual(nodeFlagsKey(['--stack-size=900'], undefined), nodeFlagsKey(['--stack-size=901'], undefined));
   });
 
   it('STAGESCOPE_CODE_CACHE=off reads and writes nothing', async () => {

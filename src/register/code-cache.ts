@@ -11,8 +11,9 @@
  * user only: `STAGESCOPE_CODE_CACHE` names it, `off` turns the cache off, and
  * the default is `$TMPDIR/stagescope-code-cache-<uid>`. A directory or file
  * another user could have written is never read (code cache is code).
- * V8 itself rejects a cache made by another Node or with other flags; the
- * script is then compiled from source and the cache written again.
+ * V8 itself rejects a cache made by another Node or with other V8 flags; the
+ * script is then compiled from source and the cache written again (each set of
+ * command-line flags has a file of its own: `nodeFlagsKey`).
  * Nothing here ever prints or throws into the app: a cache that cannot be
  * read or written only costs the compile.
  */
@@ -78,6 +79,61 @@ export function cacheKeyOf(preset: string | undefined): string {
     if (!word) return 'custom';
   }
   return preset;
+}
+
+/**
+ * Options that take a value and never change V8's flags: module preloads, the
+ * code of `-e` / `-p`, conditions, env files. The option and its value are left
+ * out of `nodeFlagsKey`.
+ */
+const NOT_V8_WITH_VALUE = new Set([
+  '--import',
+  '--require',
+  '-r',
+  '--loader',
+  '--experimental-loader',
+  '--eval',
+  '-e',
+  '--print',
+  '-p',
+  '--input-type',
+  '--conditions',
+  '-C',
+  '--env-file',
+  '--env-file-if-exists',
+  '--title',
+]);
+
+/**
+ * The process's command-line flags as a code cache key: '' without any, else a
+ * short hash. V8 rejects a cache made under other V8 flags (`--expose-gc`,
+ * `--stack-size`, `--no-opt`, …), and the rejecting run writes its own: a
+ * user who alternated `node --expose-gc` and plain runs made every run after a
+ * switch compile the runtime from source. With the flags in the file name each
+ * set has its own cache. Flags that do not matter to V8 (`--enable-source-maps`)
+ * only make a second file; module preloads and `-e` code are left out, so the
+ * CLI's child and a `--import` run with the same flags still share one.
+ */
+export function nodeFlagsKey(execArgv: readonly string[] = process.execArgv, nodeOptions: string | undefined = process.env.NODE_OPTIONS): string {
+  const tokens = nodeOptions === undefined || nodeOptions === '' ? execArgv : [...execArgv, ...nodeOptions.split(/\s+/)];
+  const kept: string[] = [];
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index]!;
+    const equals = token.indexOf('=');
+    if (NOT_V8_WITH_VALUE.has(equals < 0 ? token : token.slice(0, equals))) {
+      if (equals < 0) index += 1; // its value is the next token
+      continue;
+    }
+    if (token.startsWith('-')) kept.push(token);
+  }
+  if (kept.length === 0) return '';
+  // FNV-1a, 32 bits: a name, not a secret (no crypto to load at start-up).
+  let hash = 0x811c9dc5;
+  for (const char of kept.sort().join(' ')) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }
 
 /** Only this user may have written it: owned by us and not writable by group or others. */

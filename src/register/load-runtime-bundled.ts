@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { codeCacheDir, compileWithCodeCache, type CodeCacheStatus, type CompiledScript } from './code-cache.js';
+import { codeCacheDir, compileWithCodeCache, nodeFlagsKey, type CodeCacheStatus, type CompiledScript } from './code-cache.js';
 import type { Runtime } from './load-runtime.js';
 import { CODE_CACHE_STATUS_KEY, CODE_COVERAGE_KEY } from '../core/process-marks.js';
 
@@ -47,7 +47,7 @@ export function loadRuntime(cacheKey = 'custom'): Runtime {
     readFileSync(filename, 'latin1'),
     filename,
     codeCacheDir(),
-    `runtime-${STAGESCOPE_RUNTIME_HASH}-${cacheKey}-${process.version}-${process.arch}.bin`,
+    `runtime-${STAGESCOPE_RUNTIME_HASH}-${cacheKey}-${process.version}-${process.arch}${flagsSuffix(nodeFlagsKey())}.bin`,
   );
   (globalThis as { [CODE_CACHE_STATUS_KEY]?: CodeCacheStatus })[CODE_CACHE_STATUS_KEY] = compiled.status;
   const factory = compiled.script.runInThisContext() as RuntimeFactory;
@@ -59,6 +59,11 @@ export function loadRuntime(cacheKey = 'custom'): Runtime {
   runtime = module.exports as unknown as Runtime;
   saveWhenExiting = compiled.status === 'off' ? undefined : () => saveCodeCache(compiled);
   return runtime;
+}
+
+/** The flags key as a file-name part: nothing for a process without flags. */
+function flagsSuffix(key: string): string {
+  return key === '' ? '' : `-f${key}`;
 }
 
 /**

@@ -76,6 +76,29 @@ describe('libraries loaded by a relative path (nearest package.json)', () => {
     }
   });
 
+  // The hooks skip the lookup for a watched package's own relative requires
+  // while the app loads that package by name; a package file run as the script
+  // (a bin or example inside node_modules) reaches the entry only by a relative
+  // require, and must still be matched.
+  it("matches a watched package's entry that its own bin script in node_modules requires by a relative path", async () => {
+    const dir = tempDir();
+    const pkg = path.join(dir, 'node_modules', 'watched-cli');
+    mkdirSync(path.join(pkg, 'bin'), { recursive: true });
+    writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'watched-cli', main: 'index.js' }));
+    writeFileSync(path.join(pkg, 'index.js'), "const { tag } = require('./tag.js');\nexports.recognize = (x) => tag(x);\n");
+    writeFileSync(path.join(pkg, 'tag.js'), 'exports.tag = (x) => `[${x}]`;\n');
+    writeFileSync(path.join(pkg, 'bin', 'cli.js'), "const { recognize } = require('../index.js');\nconsole.log(recognize('a.png'));\n");
+    const targetFile = path.join(dir, 'targets.yaml');
+    writeFileSync(targetFile, 'targets:\n  - { module: watched-cli, export: recognize, stage: recognition }\n');
+    const json = path.join(dir, 'run.json');
+    const traced = await runCli(['run', '--targets', targetFile, '--json', json, '--quiet', '--', path.join(pkg, 'bin', 'cli.js')]);
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, '[a.png]\n');
+    const doc = readRun(json);
+    assert.equal(doc.wrappedCalls, 1, JSON.stringify(doc.diagnostics));
+    assert.equal(spanIndex(doc).named('recognize')[0]?.target, 'watched-cli#recognize');
+  });
+
   it('says so when the package was loaded but never matched (only an internal file)', async () => {
     const json = path.join(tempDir(), 'run.json');
     const result = await runCli(['run', '--targets', targets, '--json', json, '--quiet', '--', path.join(lib, 'examples/node/internal.js')]);

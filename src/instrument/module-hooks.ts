@@ -59,6 +59,12 @@ interface HookState {
   measuring?: boolean;
   /** Loads of the app's own code made while measuring (a library's lazy getter touched by patching), ns: not ours. */
   excludedNs?: number;
+  /**
+   * Watched packages being loaded by their name right now (`require('sharp')`
+   * until it returns), with how many such loads are open: the relative
+   * requires their entry makes while it loads are the package's internals.
+   */
+  loadingByName?: Map<string, number>;
 }
 
 const STATE_KEY = Symbol.for('stagescope.module-hooks.v1');
@@ -131,8 +137,23 @@ function installCjsHook(): void {
       return afterLoad(internals, request, parent, isMain, exports);
     }
     // Only stagescope's part is timed: the load itself is the app's.
-    // eslint-disable-next-line prefer-rest-params
-    const exports = Reflect.apply(originalLoad, this, arguments);
+    const byName = state.watched.has(request) ? request : undefined;
+    let exports: unknown;
+    if (byName === undefined) {
+      // eslint-disable-next-line prefer-rest-params
+      exports = Reflect.apply(originalLoad, this, arguments);
+    } else {
+      const loading = (state.loadingByName ??= new Map());
+      loading.set(byName, (loading.get(byName) ?? 0) + 1);
+      try {
+        // eslint-disable-next-line prefer-rest-params
+        exports = Reflect.apply(originalLoad, this, arguments);
+      } finally {
+        const open = loading.get(byName)! - 1;
+        if (open === 0) loading.delete(byName);
+        else loading.set(byName, open);
+      }
+    }
     let result: unknown;
     timedOwnWork(() => {
       result = afterLoad(internals, request, parent, isMain, exports);
@@ -298,6 +319,13 @@ function watchedPackageOfRequest(request: string, parent: unknown, isMain: boole
   if (!path.isAbsolute(request) && typeof parentFile === 'string' && parentFile.includes(NODE_MODULES)) {
     const owner = packageOfRelativeRequest(request, parentFile);
     if (owner !== undefined && !state.watched.has(owner)) return undefined;
+    // A watched package's own relative require while the app loads it by name
+    // (sharp's ~30 internal files, onnxruntime-common's ~25): the entry being
+    // loaded is matched by that name when it returns. Resolving each again and
+    // reading its folder's package.json was ~1 ms of the OCR example. Outside
+    // such a load (a package's own bin script requiring `../lib`) the entry
+    // may be reached only this way, and is still looked up.
+    if (owner !== undefined && state.loadingByName?.has(owner) === true && owner === packageOfAbsolutePath(parentFile)) return undefined;
   }
   let file: string;
   try {

@@ -80,7 +80,7 @@ describe('libraries loaded by a relative path (nearest package.json)', () => {
   // while the app loads that package by name; a package file run as the script
   // (a bin or example inside node_modules) reaches the entry only by a relative
   // require, and must still be matched.
-  it("matches a watched package's entry that its own bin script in node_modules requires by a relative path", async () => {
+  it("matches a watched package's entry that its own bin script in node_modules loads by a relative path (require and import)", async () => {
     const dir = tempDir();
     const pkg = path.join(dir, 'node_modules', 'watched-cli');
     mkdirSync(path.join(pkg, 'bin'), { recursive: true });
@@ -88,15 +88,18 @@ describe('libraries loaded by a relative path (nearest package.json)', () => {
     writeFileSync(path.join(pkg, 'index.js'), "const { tag } = require('./tag.js');\nexports.recognize = (x) => tag(x);\n");
     writeFileSync(path.join(pkg, 'tag.js'), 'exports.tag = (x) => `[${x}]`;\n');
     writeFileSync(path.join(pkg, 'bin', 'cli.js'), "const { recognize } = require('../index.js');\nconsole.log(recognize('a.png'));\n");
+    writeFileSync(path.join(pkg, 'bin', 'cli.mjs'), "import { recognize } from '../index.js';\nconsole.log(recognize('a.png'));\n");
     const targetFile = path.join(dir, 'targets.yaml');
     writeFileSync(targetFile, 'targets:\n  - { module: watched-cli, export: recognize, stage: recognition }\n');
-    const json = path.join(dir, 'run.json');
-    const traced = await runCli(['run', '--targets', targetFile, '--json', json, '--quiet', '--', path.join(pkg, 'bin', 'cli.js')]);
-    assert.equal(traced.code, 0, traced.stderr);
-    assert.equal(traced.stdout, '[a.png]\n');
-    const doc = readRun(json);
-    assert.equal(doc.wrappedCalls, 1, JSON.stringify(doc.diagnostics));
-    assert.equal(spanIndex(doc).named('recognize')[0]?.target, 'watched-cli#recognize');
+    for (const bin of ['cli.js', 'cli.mjs']) {
+      const json = path.join(dir, `${bin}.json`);
+      const traced = await runCli(['run', '--targets', targetFile, '--json', json, '--quiet', '--', path.join(pkg, 'bin', bin)]);
+      assert.equal(traced.code, 0, traced.stderr);
+      assert.equal(traced.stdout, '[a.png]\n', bin);
+      const doc = readRun(json);
+      assert.equal(doc.wrappedCalls, 1, `${bin}: ${JSON.stringify(doc.diagnostics)}`);
+      assert.equal(spanIndex(doc).named('recognize')[0]?.target, 'watched-cli#recognize', bin);
+    }
   });
 
   it('says so when the package was loaded but never matched (only an internal file)', async () => {

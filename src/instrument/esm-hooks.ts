@@ -109,7 +109,7 @@ export function resolveSync(
   // Builtins the main thread waits for (workers, child processes: module-hooks' onFirstBuiltinLoad).
   const builtinSeen = (globalThis as { [key: symbol]: ((specifier: string, parentURL?: string) => void) | undefined })[BUILTIN_KEY];
   if (builtinSeen !== undefined) builtinSeen(specifier, context.parentURL);
-  return noteResolved(specifier, nextResolve(specifier, context));
+  return noteResolved(specifier, nextResolve(specifier, context), context.parentURL);
 }
 
 export function loadSync(url: string, context: { format?: string | null }, nextLoad: (url: string, context?: unknown) => LoadResult): LoadResult {
@@ -152,8 +152,23 @@ function addOwnNs(elapsedNs: number): void {
   if (moduleHooks?.measuring !== true) ownNs += elapsedNs;
 }
 
+/**
+ * A relative `require` inside a watched package that the app is loading by its
+ * name (module-hooks.ts, `loadingByName`): the package's own internals, not
+ * its entry reached by a path (that entry is the name being loaded). `file` is
+ * the resolved file under node_modules (`sharp/lib/x.js`).
+ */
+function internalToPackageLoadingByName(file: string, parentURL: string | undefined): boolean {
+  const loading = (globalThis as { [key: symbol]: { loadingByName?: Map<string, number> } | undefined })[MODULE_HOOKS_KEY]?.loadingByName;
+  if (loading === undefined || loading.size === 0 || parentURL === undefined) return false;
+  const owner = ownerOfPackageFile(file);
+  if (!loading.has(owner)) return false;
+  const parentFile = packageFileOfUrl(parentURL);
+  return parentFile !== undefined && ownerOfPackageFile(parentFile) === owner;
+}
+
 /** Remember a resolved URL that is a watched package's entry (or a watched file inside one). */
-function noteResolved(specifier: string, result: ResolveResult): ResolveResult {
+function noteResolved(specifier: string, result: ResolveResult, parentURL?: string): ResolveResult {
   if (!result.url.startsWith('file:') || result.url.includes(ORIGINAL_QUERY)) return result;
   if (Object.prototype.hasOwnProperty.call(packages, specifier)) {
     entries.set(result.url, specifier);
@@ -162,7 +177,11 @@ function noteResolved(specifier: string, result: ResolveResult): ResolveResult {
     // the library reaches it by a relative import, so match the resolved file.
     const file = packageFileOfUrl(result.url);
     if (file !== undefined && Object.prototype.hasOwnProperty.call(packages, file)) entries.set(result.url, file);
-    else if ((specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) && !inUnwatchedPackage(file)) {
+    else if (
+      (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) &&
+      !inUnwatchedPackage(file) &&
+      !(file !== undefined && specifier.startsWith('.') && internalToPackageLoadingByName(file, parentURL))
+    ) {
       // A package's entry reached by a path (`import '../../dist/x.mjs'`, a linked
       // copy): match it by the nearest package.json name.
       const startNs = hrNs();
@@ -273,9 +292,13 @@ function blankCommentsAndStrings(source: string): string {
  */
 function inUnwatchedPackage(file: string | undefined): boolean {
   if (file === undefined) return false;
+  return !Object.prototype.hasOwnProperty.call(packages, ownerOfPackageFile(file));
+}
+
+/** `@scope/pkg/dist/x.js` → `@scope/pkg`; `pkg/x.js` → `pkg`. */
+function ownerOfPackageFile(file: string): string {
   const parts = file.split('/');
-  const owner = parts[0]!.startsWith('@') && parts.length > 1 ? `${parts[0]}/${parts[1]}` : parts[0]!;
-  return !Object.prototype.hasOwnProperty.call(packages, owner);
+  return parts[0]!.startsWith('@') && parts.length > 1 ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
 
 /** `file:///…/node_modules/@scope/pkg/build/x.js` → `@scope/pkg/build/x.js`. */

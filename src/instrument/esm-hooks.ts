@@ -295,10 +295,13 @@ function inUnwatchedPackage(file: string | undefined): boolean {
   return !Object.prototype.hasOwnProperty.call(packages, ownerOfPackageFile(file));
 }
 
-/** `@scope/pkg/dist/x.js` → `@scope/pkg`; `pkg/x.js` → `pkg`. */
+/** `@scope/pkg/dist/x.js` → `@scope/pkg`; `pkg/x.js` → `pkg`. Index arithmetic: this runs for every relative resolution. */
 function ownerOfPackageFile(file: string): string {
-  const parts = file.split('/');
-  return parts[0]!.startsWith('@') && parts.length > 1 ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  const first = file.indexOf('/');
+  if (first < 0) return file;
+  if (!file.startsWith('@')) return file.slice(0, first);
+  const second = file.indexOf('/', first + 1);
+  return second < 0 ? file : file.slice(0, second);
 }
 
 /** `file:///…/node_modules/@scope/pkg/build/x.js` → `@scope/pkg/build/x.js`. */
@@ -306,7 +309,10 @@ function packageFileOfUrl(url: string): string | undefined {
   const marker = '/node_modules/';
   const index = url.lastIndexOf(marker);
   if (index < 0) return undefined;
-  const rest = decodeURIComponent(url.slice(index + marker.length).split('?')[0]!);
+  const query = url.indexOf('?', index);
+  const encoded = url.slice(index + marker.length, query < 0 ? url.length : query);
+  // Most URLs have nothing escaped: no decoding (and no new string) for them.
+  const rest = encoded.includes('%') ? decodeURIComponent(encoded) : encoded;
   return rest === '' ? undefined : rest;
 }
 

@@ -94,6 +94,8 @@ export interface BudgetSummary {
   skippedCalls: number;
   /** The same, per target id. */
   skippedByTarget?: Record<string, number>;
+  /** Calls of those targets recorded all the same because they took 100 µs or more (not in `skippedCalls`). */
+  keptLongCalls?: number;
 }
 
 /**
@@ -113,8 +115,16 @@ export interface OverheadBreakdown {
    * per process; 0 for a later run in the same process), ns.
    */
   warmUpNs: number;
-  /** `passThroughCalls` × the calibrated pass-through cost, ns. */
+  /**
+   * `passThroughCalls` × the calibrated pass-through cost, ns; a call the budget
+   * let through but timed (`watchedCalls`) at the calibrated cost of that.
+   */
   passThroughNs: number;
+  /**
+   * Calls of targets the budget sampled or disabled that went through timed, so
+   * that one of 100 µs or more is recorded all the same (`budget.keptLongCalls`).
+   */
+  watchedCalls?: number;
   /** Library hooks (labelling on the call path), measured, ns. */
   hooksNs: number;
   /** Per-span probes, measured, ns. */
@@ -133,7 +143,7 @@ export interface OverheadBreakdown {
    * estimate for its Node version (a smaller run's wrapper share is smaller than
    * measuring it would cost).
    */
-  perCall?: { syncNs: number; asyncNs: number; passThroughNs: number; insideSpanNs: number; calibrated: boolean };
+  perCall?: { syncNs: number; asyncNs: number; passThroughNs: number; watchSyncNs?: number; watchAsyncNs?: number; insideSpanNs: number; calibrated: boolean };
   /** Measuring the per-call costs at the run's end, ns; absent when the estimate was used or they were measured earlier. */
   calibrationNs?: number;
   /** Loading stagescope and patching before the script ran (not part of `durationNs` or `overheadNs`), ns; absent when unknown. */

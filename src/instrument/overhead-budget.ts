@@ -61,8 +61,11 @@ export function passThroughCostNs(): number {
  * unavoidable pass-through cost) or, when no N would do, disabled. A target with
  * 1% or more of its calls in the window taking 100 µs or more (`LONG_CALL_NS`)
  * is never sampled or disabled: those are the model calls users came to see, and
- * a wrapper costs well under 1% of them (fewer long calls than that, among
- * a thousand tiny ones, are the process being preempted). Each decision becomes an
+ * a wrapper costs well under 1% of them. A target with fewer long calls than
+ * that (rare slow calls among a thousand tiny ones, or the process being
+ * preempted) may be sampled or disabled, but the calls it then lets through are
+ * still timed, and each that takes 100 µs or more is recorded after it ends
+ * (`watchLong` in wrap.ts): no call of 100 µs or more is lost to the budget. Each decision becomes an
  * `AdaptiveEvent`, kept here and told to listeners (the serving integration
  * puts it into the request that was running, the run document keeps it).
  */
@@ -75,8 +78,12 @@ export class OverheadBudget {
   #events: AdaptiveEvent[] = [];
   #listeners: AdaptiveListener[] = [];
   #attached = false;
-  /** Targets this budget sampled or disabled (a user's own switch is not the budget's to report). */
-  #acted = new Set<string>();
+  /**
+   * Targets this budget sampled or disabled, with its last decision for each (a
+   * user's own switch is not the budget's to report). The decision, not the
+   * switch: at the run's end every switch is off.
+   */
+  #acted = new Map<string, 'sample' | 'disable'>();
 
   constructor(instrumenter: Instrumenter, options: OverheadBudgetOptions = {}) {
     this.#instrumenter = instrumenter;
@@ -138,6 +145,7 @@ export class OverheadBudget {
     const changed = this.#acted.delete(id) && ((sw.sampleEvery ?? 1) !== 1 || !sw.enabled);
     sw.sampleEvery = 1;
     sw.sampleTick = 0;
+    sw.watchLong = false;
     this.#instrumenter.setTargetEnabled(id, true);
     this.#windows.delete(id);
     if (changed) this.#emit({ target: id, action: 'restore', reason, atNs: nowNs() });
@@ -183,6 +191,9 @@ export class OverheadBudget {
     const measured = `wrapper overhead ${formatPct(pct)} of the measured work (${formatNs(recordedOverheadNs)} per recorded call, ${formatNs(workNs)} of work) > budget ${this.maxOverheadPct}%`;
     const roomNs = budgetNs - passNs;
     const needed = roomNs > 0 ? Math.ceil(recordedOverheadNs / roomNs) : Infinity;
+    // From here on the calls it lets through are still timed, and any of
+    // LONG_CALL_NS or more is recorded (wrap.ts, `watchLong`).
+    sw.watchLong = true;
     if (needed > this.maxSampleEvery) {
       this.#instrumenter.setTargetEnabled(id, false);
       this.#emit({
@@ -200,26 +211,29 @@ export class OverheadBudget {
 
   /**
    * What the budget did, for the root line of a report: targets sampled and
-   * disabled now, and the calls they let through unrecorded.
+   * disabled now, the calls they let through unrecorded, and the calls of 100
+   * µs or more recorded from those targets all the same.
    */
-  summary(): { sampled: number; disabled: number; skippedCalls: number; skippedByTarget: Record<string, number> } {
+  summary(): { sampled: number; disabled: number; skippedCalls: number; skippedByTarget: Record<string, number>; keptLongCalls: number } {
     let sampled = 0;
     let disabled = 0;
     let skippedCalls = 0;
+    let keptLongCalls = 0;
     const skippedByTarget: Record<string, number> = {};
-    for (const id of this.#acted) {
+    for (const [id, action] of this.#acted) {
       const sw = this.#instrumenter.targetSwitch(id);
       if (sw === undefined) continue;
-      if (!sw.enabled) disabled++;
-      else if ((sw.sampleEvery ?? 1) > 1) sampled++;
+      if (action === 'disable') disabled++;
+      else sampled++;
       skippedCalls += sw.passThroughCalls ?? 0;
       skippedByTarget[id] = sw.passThroughCalls ?? 0;
+      keptLongCalls += sw.keptLongCalls ?? 0;
     }
-    return { sampled, disabled, skippedCalls, skippedByTarget };
+    return { sampled, disabled, skippedCalls, skippedByTarget, keptLongCalls };
   }
 
   #emit(event: AdaptiveEvent): void {
-    if (event.action !== 'restore') this.#acted.add(event.target);
+    if (event.action !== 'restore') this.#acted.set(event.target, event.action);
     this.#events.push(event);
     if (this.#events.length > this.maxEvents) this.#events.splice(0, this.#events.length - this.maxEvents);
     for (const listener of this.#listeners) guarded('SS_ADAPTIVE_LISTENER_FAILED', 'an adaptive-event listener threw', () => listener(event));

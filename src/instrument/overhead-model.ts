@@ -27,6 +27,14 @@ export interface WrapperCosts {
   recordAsyncNs: number;
   /** Added per call that went straight through (disabled, sampled out, suppressed), ns. */
   passThroughNs: number;
+  /**
+   * Added per call that went through unrecorded but timed, because the budget
+   * sampled or disabled its target (`watchLong` in wrap.ts): a function that
+   * returns a value, ns.
+   */
+  watchSyncNs: number;
+  /** The same for a function that returns a promise (includes the reaction that times it), ns. */
+  watchAsyncNs: number;
   /** Of `recordSyncNs`, the part between the span's two clock readings (inflates a span's own duration), ns. */
   insideSpanNs: number;
   /** Wall time the calibration took, ns (0 for an estimate). */
@@ -35,8 +43,8 @@ export interface WrapperCosts {
   calibrated: boolean;
 }
 
-let syncCached: Omit<WrapperCosts, 'recordAsyncNs' | 'calibrated'> | undefined;
-let asyncCached: { recordAsyncNs: number; calibrationNs: number } | undefined;
+let syncCached: Omit<WrapperCosts, 'recordAsyncNs' | 'watchAsyncNs' | 'calibrated'> | undefined;
+let asyncCached: { recordAsyncNs: number; watchAsyncNs: number; calibrationNs: number } | undefined;
 
 const SYNC_CALLS = 1_000;
 const ASYNC_CALLS = 500;
@@ -85,10 +93,16 @@ export async function wrapperCosts(): Promise<WrapperCosts> {
   const sync = syncPart();
   if (asyncCached === undefined) {
     const startedNs = nowNs();
-    const recordAsyncNs = await calibrateAsync();
-    asyncCached = { recordAsyncNs, calibrationNs: nowNs() - startedNs };
+    const { recordAsyncNs, watchAsyncNs } = await calibrateAsync();
+    asyncCached = { recordAsyncNs, watchAsyncNs, calibrationNs: nowNs() - startedNs };
   }
-  return { ...sync, recordAsyncNs: asyncCached.recordAsyncNs, calibrationNs: sync.calibrationNs + asyncCached.calibrationNs, calibrated: true };
+  return {
+    ...sync,
+    recordAsyncNs: asyncCached.recordAsyncNs,
+    watchAsyncNs: asyncCached.watchAsyncNs,
+    calibrationNs: sync.calibrationNs + asyncCached.calibrationNs,
+    calibrated: true,
+  };
 }
 
 /**
@@ -101,6 +115,7 @@ export function wrapperCostsSync(): WrapperCosts {
   return {
     ...sync,
     recordAsyncNs: asyncCached?.recordAsyncNs ?? sync.recordSyncNs + REACTION_ESTIMATE_NS,
+    watchAsyncNs: asyncCached?.watchAsyncNs ?? sync.watchSyncNs + REACTION_ESTIMATE_NS,
     calibrationNs: sync.calibrationNs + (asyncCached?.calibrationNs ?? 0),
     calibrated: true,
   };
@@ -123,12 +138,14 @@ export const CALIBRATE_FROM_CALLS = 100_000;
  * `perCall`, and `node build/test/…` wrap tests print them), rounded up.
  * Node 24's AsyncLocalStorage is built on AsyncContextFrame: switching the
  * context copies the frame (~90 ns per switch, two per call), where Node 20
- * and 22 set a field.
+ * and 22 set a field. A watched pass-through (two clock readings, and for a
+ * promise one reaction) is the upper end of three calibrations per Node on
+ * 2026-11-27 (sync 84–113 ns, async 158–354 ns).
  */
 const ESTIMATES: Record<'20' | '22' | '24', Omit<WrapperCosts, 'calibrationNs' | 'calibrated'>> = {
-  '20': { recordSyncNs: 160, recordAsyncNs: 420, passThroughNs: 10, insideSpanNs: 70 },
-  '22': { recordSyncNs: 140, recordAsyncNs: 420, passThroughNs: 10, insideSpanNs: 60 },
-  '24': { recordSyncNs: 420, recordAsyncNs: 420, passThroughNs: 15, insideSpanNs: 230 },
+  '20': { recordSyncNs: 160, recordAsyncNs: 420, passThroughNs: 10, watchSyncNs: 110, watchAsyncNs: 350, insideSpanNs: 70 },
+  '22': { recordSyncNs: 140, recordAsyncNs: 420, passThroughNs: 10, watchSyncNs: 90, watchAsyncNs: 330, insideSpanNs: 60 },
+  '24': { recordSyncNs: 420, recordAsyncNs: 420, passThroughNs: 15, watchSyncNs: 115, watchAsyncNs: 200, insideSpanNs: 230 },
 };
 
 /**
@@ -190,30 +207,34 @@ export function wrapperCostsFor(calls: number): WrapperCosts {
   return estimatedWrapperCosts();
 }
 
-function scratch(): { tracer: Tracer; sw: CountedSwitch; off: TargetSwitch } {
+function scratch(): { tracer: Tracer; sw: CountedSwitch; off: TargetSwitch; watched: TargetSwitch } {
   const tracer = new Tracer({ maxSpans: 256 });
   const sw = { enabled: true } as TargetSwitch;
   const off: TargetSwitch = { enabled: false };
-  return { tracer, sw: sw as CountedSwitch, off };
+  // A target the budget switched off: its calls are timed, none is long enough to record.
+  const watched: TargetSwitch = { enabled: false, watchLong: true };
+  return { tracer, sw: sw as CountedSwitch, off, watched };
 }
 
 function spec(sw: TargetSwitch): Parameters<typeof wrapFunction>[1] {
   return { name: 'calibrate', stage: null, target: 'stagescope#calibrate', record: true, callback: false, hook: undefined, onResult: undefined, switch: sw };
 }
 
-function calibrateSync(): Omit<WrapperCosts, 'recordAsyncNs' | 'calibrationNs' | 'calibrated'> {
-  const { tracer, sw, off } = scratch();
+function calibrateSync(): Omit<WrapperCosts, 'recordAsyncNs' | 'watchAsyncNs' | 'calibrationNs' | 'calibrated'> {
+  const { tracer, sw, off, watched } = scratch();
   const plain = (x: number): number => x + 1;
   const recorded = wrapFunction(plain, spec(sw), tracer);
   const passing = wrapFunction((x: number): number => x + 1, spec(off), tracer);
+  const timed = wrapFunction((x: number): number => x + 1, spec(watched), tracer);
   const root = tracer.startSpan('calibration', { parent: null });
   const plainRounds: number[] = [];
   const recordRounds: number[] = [];
   const passRounds: number[] = [];
+  const watchRounds: number[] = [];
   const spanRounds: number[] = [];
   storage.run(root, () => {
     let sink = 0;
-    for (let i = 0; i < WARM_UP_CALLS; i++) sink = passing(recorded(plain(sink)));
+    for (let i = 0; i < WARM_UP_CALLS; i++) sink = timed(passing(recorded(plain(sink))));
     for (let round = 0; round < ROUNDS; round++) {
       const t0 = nowNs();
       for (let i = 0; i < SYNC_CALLS; i++) sink = plain(sink);
@@ -224,9 +245,12 @@ function calibrateSync(): Omit<WrapperCosts, 'recordAsyncNs' | 'calibrationNs' |
       const t2 = nowNs();
       for (let i = 0; i < SYNC_CALLS; i++) sink = passing(sink);
       const t3 = nowNs();
+      for (let i = 0; i < SYNC_CALLS; i++) sink = timed(sink);
+      const t4 = nowNs();
       plainRounds.push((t1 - t0) / SYNC_CALLS);
       recordRounds.push((t2 - t1) / SYNC_CALLS);
       passRounds.push((t3 - t2) / SYNC_CALLS);
+      watchRounds.push((t4 - t3) / SYNC_CALLS);
       const calls = (sw.calls ?? 0) - callsBefore;
       if (calls > 0) spanRounds.push(((sw.durationNs ?? 0) - durationBefore) / calls);
     }
@@ -235,30 +259,36 @@ function calibrateSync(): Omit<WrapperCosts, 'recordAsyncNs' | 'calibrationNs' |
   return {
     recordSyncNs: addedNs(recordRounds, plainRounds),
     passThroughNs: addedNs(passRounds, plainRounds),
+    watchSyncNs: addedNs(watchRounds, plainRounds),
     insideSpanNs: addedNs(spanRounds, plainRounds),
   };
 }
 
-async function calibrateAsync(): Promise<number> {
-  const { tracer, sw } = scratch();
+async function calibrateAsync(): Promise<{ recordAsyncNs: number; watchAsyncNs: number }> {
+  const { tracer, sw, watched } = scratch();
   const plain = async (x: number): Promise<number> => x + 1;
   const recorded = wrapFunction(plain, spec(sw), tracer);
+  const timed = wrapFunction(async (x: number): Promise<number> => x + 1, spec(watched), tracer);
   const root = tracer.startSpan('calibration', { parent: null });
   return storage.run(root, async () => {
     const plainRounds: number[] = [];
     const recordRounds: number[] = [];
+    const watchRounds: number[] = [];
     let sink = 0;
-    for (let i = 0; i < WARM_UP_CALLS / 3; i++) sink = await recorded(await plain(sink));
+    for (let i = 0; i < WARM_UP_CALLS / 3; i++) sink = await timed(await recorded(await plain(sink)));
     for (let round = 0; round < ROUNDS; round++) {
       const t0 = nowNs();
       for (let i = 0; i < ASYNC_CALLS; i++) sink = await plain(sink);
       const t1 = nowNs();
       for (let i = 0; i < ASYNC_CALLS; i++) sink = await recorded(sink);
       const t2 = nowNs();
+      for (let i = 0; i < ASYNC_CALLS; i++) sink = await timed(sink);
+      const t3 = nowNs();
       plainRounds.push((t1 - t0) / ASYNC_CALLS);
       recordRounds.push((t2 - t1) / ASYNC_CALLS);
+      watchRounds.push((t3 - t2) / ASYNC_CALLS);
     }
-    return addedNs(recordRounds, plainRounds);
+    return { recordAsyncNs: addedNs(recordRounds, plainRounds), watchAsyncNs: addedNs(watchRounds, plainRounds) };
   });
 }
 
@@ -268,6 +298,7 @@ export function knownWrapperCosts(): WrapperCosts | undefined {
   return {
     ...syncCached,
     recordAsyncNs: asyncCached.recordAsyncNs,
+    watchAsyncNs: asyncCached.watchAsyncNs,
     calibrationNs: syncCached.calibrationNs + asyncCached.calibrationNs,
     calibrated: true,
   };

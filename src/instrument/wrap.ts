@@ -59,6 +59,19 @@ export interface TargetSwitch {
   asyncCalls?: number;
   /** Calls that went straight through (disabled, sampled out, or inside stagescope's own code). */
   passThroughCalls?: number;
+  /**
+   * Set by an overhead budget when it samples or disables the target: the calls
+   * that then go through unrecorded are still timed, and one that takes
+   * `LONG_CALL_NS` or more is recorded after all (`recordLongCall`). A target a
+   * user switched off is not watched.
+   */
+  watchLong?: boolean;
+  /** Of `passThroughCalls`, those timed because of `watchLong`. */
+  watchedCalls?: number;
+  /** Of `watchedCalls`, those that returned a promise (timed to its settling, by one reaction). */
+  watchedAsyncCalls?: number;
+  /** Watched calls recorded because they took `LONG_CALL_NS` or more (they are not in `passThroughCalls`). */
+  keptLongCalls?: number;
   /** Recorded calls that took 100 µs or more (never sampled, see `OverheadBudget`). */
   longCalls?: number;
   /** Time of those long calls, ns (left out of the budget's work per call: on a tiny target they are preemptions). */
@@ -91,6 +104,10 @@ export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.calls ??= 0;
   sw.asyncCalls ??= 0;
   sw.passThroughCalls ??= 0;
+  sw.watchLong ??= false;
+  sw.watchedCalls ??= 0;
+  sw.watchedAsyncCalls ??= 0;
+  sw.keptLongCalls ??= 0;
   sw.longCalls ??= 0;
   sw.longDurationNs ??= 0;
   sw.durationNs ??= 0;
@@ -180,6 +197,29 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     const store = storage.getStore();
     if (!sw.enabled || store === SUPPRESSED || syncSuppression.depth !== 0 || (sw.sampleEvery !== 1 && ++sw.sampleTick % sw.sampleEvery !== 0)) {
       sw.passThroughCalls++;
+      if (sw.watchLong && store !== SUPPRESSED && syncSuppression.depth === 0 && new.target === undefined && spec.record) {
+        // A target the budget sampled or disabled: still time the call, so that
+        // one taking LONG_CALL_NS or more is recorded (issue: never lose a
+        // model-sized call to the budget). Two clock readings, and for a promise
+        // one reaction; no span and no context switch.
+        sw.watchedCalls++;
+        const startNs = nowNs();
+        let result: unknown;
+        try {
+          // eslint-disable-next-line prefer-rest-params
+          result = fn.apply(this, arguments as unknown as unknown[]);
+        } catch (error) {
+          const endNs = nowNs();
+          if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, error, true);
+          throw error;
+        }
+        if (isPromise(result)) watchSettled(result as Promise<unknown>, spec, sw, tracer, store, startNs);
+        else {
+          const endNs = nowNs();
+          if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, undefined, false);
+        }
+        return result;
+      }
       // eslint-disable-next-line prefer-rest-params
       return new.target === undefined ? fn.apply(this, arguments as unknown as unknown[]) : Reflect.construct(fn, arguments, new.target);
     }
@@ -297,6 +337,57 @@ function hookedCall(
     if (onResult !== undefined) safe('factory result', target, () => onResult(result));
   }
   return result;
+}
+
+/** Attribute of a span recorded by `recordLongCall` (its target was sampled or disabled by the budget). */
+export const WATCHED_ATTRIBUTE = 'stagescope.watched';
+
+/** A watched pass-through call returned a promise: record it if it settles `LONG_CALL_NS` or more after it started. */
+function watchSettled(result: Promise<unknown>, spec: WrapSpec, sw: CountedSwitch, tracer: Tracer, store: ContextValue | undefined, startNs: number): void {
+  sw.watchedAsyncCalls++;
+  result.then(
+    () => {
+      const endNs = nowNs();
+      if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, undefined, false);
+    },
+    (error: unknown) => {
+      const endNs = nowNs();
+      if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, error, true);
+    },
+  );
+}
+
+/**
+ * Record, after it ended, a watched call that took `LONG_CALL_NS` or more: a
+ * span with the call's own start and end, under the span that was current when
+ * it was called. It ran outside a context of its own, so traced calls made
+ * inside it are its siblings, not its children; its target's hooks do not run
+ * (the span has the target's name, not a per-call label); per-span probes read
+ * nothing (the span is retroactive). The call counts as recorded, not skipped.
+ */
+function recordLongCall(
+  spec: WrapSpec,
+  sw: CountedSwitch,
+  tracer: Tracer,
+  store: ContextValue | undefined,
+  startNs: number,
+  endNs: number,
+  error: unknown,
+  failed: boolean,
+): void {
+  guarded(
+    'SS_SPAN_FAILED',
+    () => `could not record a long call of ${spec.target}`,
+    () => {
+      const parent = store === undefined || store === SUPPRESSED ? tracer.ambientRoot : store;
+      const span = tracer.startSpan(spec.name, { parent, stage: spec.stage, target: spec.target, startNs });
+      span.setAttribute(WATCHED_ATTRIBUTE, true);
+      span.trace.wrappedCalls++;
+      tracer.endSpan(span, endNs, error, failed);
+      sw.passThroughCalls--;
+      sw.keptLongCalls++;
+    },
+  );
 }
 
 /** A hookless call returned a promise: end its span when the promise settles (one reaction, both outcomes handled). */

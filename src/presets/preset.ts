@@ -172,7 +172,17 @@ export class Preset {
   #overheadBreakdown(root: Span): OverheadBreakdown {
     const trace = root.trace;
     let passThroughCalls = 0;
-    for (const target of this.targets) passThroughCalls += this.instrumenter.targetSwitch(target.id)?.passThroughCalls ?? 0;
+    let watchedSyncCalls = 0;
+    let watchedAsyncCalls = 0;
+    let keptLongCalls = 0;
+    for (const target of this.targets) {
+      const sw = this.instrumenter.targetSwitch(target.id);
+      passThroughCalls += sw?.passThroughCalls ?? 0;
+      // Timed pass-throughs (a target the budget sampled or disabled), kept long calls included.
+      watchedSyncCalls += (sw?.watchedCalls ?? 0) - (sw?.watchedAsyncCalls ?? 0);
+      watchedAsyncCalls += sw?.watchedAsyncCalls ?? 0;
+      keptLongCalls += sw?.keptLongCalls ?? 0;
+    }
     const probesNs = Math.round(Math.min(this.tracer.probeNs, trace.overheadNs));
     const breakdown: OverheadBreakdown = {
       wrapperNs: 0,
@@ -190,11 +200,18 @@ export class Preset {
       const syncCalls = trace.wrappedCalls - trace.asyncCalls;
       breakdown.wrapperNs = Math.round(syncCalls * costs.recordSyncNs + trace.asyncCalls * costs.recordAsyncNs);
       breakdown.warmUpNs = Math.round(takeColdCallsNs(syncCalls, trace.asyncCalls) + takeFastClockSwitchNs());
-      breakdown.passThroughNs = Math.round(passThroughCalls * costs.passThroughNs);
+      // A kept long call was timed as a pass-through and then recorded: its
+      // span's own cost is small beside its ≥ 100 µs and is left out.
+      // (`passThroughCalls` no longer counts the kept ones.)
+      const untimedCalls = Math.max(0, passThroughCalls + keptLongCalls - watchedSyncCalls - watchedAsyncCalls);
+      breakdown.passThroughNs = Math.round(untimedCalls * costs.passThroughNs + watchedSyncCalls * costs.watchSyncNs + watchedAsyncCalls * costs.watchAsyncNs);
+      if (watchedSyncCalls + watchedAsyncCalls > 0) breakdown.watchedCalls = watchedSyncCalls + watchedAsyncCalls;
       breakdown.perCall = {
         syncNs: Math.round(costs.recordSyncNs),
         asyncNs: Math.round(costs.recordAsyncNs),
         passThroughNs: Math.round(costs.passThroughNs),
+        watchSyncNs: Math.round(costs.watchSyncNs),
+        watchAsyncNs: Math.round(costs.watchAsyncNs),
         insideSpanNs: Math.round(costs.insideSpanNs),
         calibrated: costs.calibrated,
       };

@@ -1,4 +1,4 @@
-import type { BudgetSummary, RunDocument } from '../core/run-document.js';
+import type { AdaptiveEvent, BudgetSummary, RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
 import { formatClock, formatDurationNs, formatPercent } from './format.js';
 import { foldSiblings, summarizeGroup, type FoldedGroup, type SiblingItem } from './fold-siblings.js';
@@ -90,6 +90,7 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
     if (summary.descendants > 0) text += `  (${summary.descendants} child span${summary.descendants === 1 ? '' : 's'} folded)`;
     const shorter = group.members.reduce((sum, member) => sum + Number(member.span.attributes[HIDDEN_SPANS_KEY] ?? 0), 0);
     if (shorter > 0) text += `  (+${shorter} shorter span${shorter === 1 ? '' : 's'} folded)`;
+    text += budgetNote(doc, group);
     lines.push(text);
   };
 
@@ -163,12 +164,31 @@ function clipIndent(prefix: string): string {
   return CLIPPED_INDENT + prefix.slice(ROOT_INDENT.length + 3);
 }
 
+/**
+ * On a folded line, what the budget did to the group's target: its count
+ * stands for the calls recorded, and the line says how many more went by
+ * unrecorded (in the whole run: the target's calls under other parents too).
+ */
+function budgetNote(doc: RunDocument, group: FoldedGroup): string {
+  const target = group.members[0]?.span.target;
+  if (target === null || target === undefined) return '';
+  const skipped = doc.budget?.skippedByTarget?.[target];
+  if (skipped === undefined) return '';
+  let last: AdaptiveEvent | undefined;
+  for (const event of doc.adaptive ?? []) if (event.target === target) last = event;
+  if (last === undefined || last.action === 'restore') return '';
+  const action = last.action === 'sample' ? `sampled 1 in ${last.sampleEvery ?? '?'}` : 'disabled';
+  return `  (⚙ ${action}: ${skipped} more call${skipped === 1 ? '' : 's'} of this target not recorded in the run)`;
+}
+
 /** The overhead budget's decisions in one phrase for the root line (the details follow the tree). */
 function budgetLine(budget: BudgetSummary): string {
   const parts: string[] = [];
   if (budget.sampled > 0) parts.push(`${budget.sampled} target${budget.sampled === 1 ? '' : 's'} sampled`);
   if (budget.disabled > 0) parts.push(`${budget.disabled} disabled`);
-  return `⚙ ${parts.join(', ')} (${budget.skippedCalls} call${budget.skippedCalls === 1 ? '' : 's'} not recorded)`;
+  const kept = budget.keptLongCalls ?? 0;
+  const keptText = kept > 0 ? `; ${kept} call${kept === 1 ? '' : 's'} of ≥ 100 µs recorded` : '';
+  return `⚙ ${parts.join(', ')} (${budget.skippedCalls} call${budget.skippedCalls === 1 ? '' : 's'} not recorded${keptText})`;
 }
 
 function firstLine(text: string): string {

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { SpanRecord } from '../src/core/types.js';
+import { WATCHED_ATTRIBUTE } from '../src/instrument/wrap.js';
+import { readRun, repoRoot, runCli, runNode, tempDir } from './helpers.js';
+
+/**
+ * Issue "Cost of observation": with default settings, no call of 100 µs or more
+ * is lost to the overhead budget. test/fixtures/scripts/bimodal-loop.mjs calls
+ * two tiny functions thousands of times, with a long call in fewer than 1% of
+ * them (300 µs spins, 2 ms sleeps): too few for the budget to spare the
+ * targets, which it samples or disables. The calls it then lets through are
+ * timed, and each long one is recorded after it ends.
+ */
+const fixtures = path.join(repoRoot, 'test/fixtures');
+const script = path.join(fixtures, 'scripts/bimodal-loop.mjs');
+
+function spansOf(spans: SpanRecord[], name: string): SpanRecord[] {
+  return spans.filter((span) => span.name === name);
+}
+
+describe('the overhead budget keeps long calls', () => {
+  it('every call of 100 µs or more of a sampled or disabled target is recorded, under the span that was current', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runCli(['run', '--preset', 'custom', '--targets', path.join(fixtures, 'targets/bimodal.yaml'), '--json', json, '--', script], {
+      cwd: fixtures,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const made = JSON.parse(result.stdout) as { x: number; longSync: number; longAsync: number };
+    assert.deepEqual(made, { x: 9000, longSync: 20, longAsync: 12 }, 'the app ran as it does untraced');
+    const doc = readRun(json);
+    // The budget acted on both targets (both made thousands of ~µs calls)...
+    assert.ok(doc.budget !== undefined && doc.budget.sampled + doc.budget.disabled === 2, JSON.stringify(doc.adaptive));
+    const root = doc.spans.find((span) => span.parentId === null)!;
+    const sync = spansOf(doc.spans, 'sometimesSlow');
+    const async_ = spansOf(doc.spans, 'sometimesSlowAsync');
+    // ...and still every long call is a span: the 300 µs spins and the 2 ms
+    // sleeps (a tiny call the machine preempted past 100 µs may add one).
+    const spins = sync.filter((span) => span.durationNs >= 300_000);
+    const sleeps = async_.filter((span) => span.durationNs >= 2_000_000);
+    assert.ok(spins.length >= made.longSync, `${spins.length} spans of ≥ 300 µs for ${made.longSync} spins`);
+    assert.ok(sleeps.length >= made.longAsync, `${sleeps.length} spans of ≥ 2 ms for ${made.longAsync} sleeps`);
+    // Those the budget let through and kept are marked, parented where the call was made, and counted.
+    const watched = [...sync, ...async_].filter((span) => span.attributes[WATCHED_ATTRIBUTE] === true);
+    assert.ok(watched.length > 0, 'some long calls came through the timed pass-through');
+    for (const span of watched) {
+      assert.ok(span.durationNs >= 100_000, `a kept call is a long one (${span.durationNs} ns)`);
+      assert.equal(span.parentId, root.id);
+      assert.equal(span.status, 'ok');
+    }
+    assert.equal(doc.budget.keptLongCalls, watched.length);
+    // Every call is recorded or counted as not recorded, once.
+    assert.equal(doc.budget.skippedCalls + sync.length + async_.length, 9000);
+    assert.equal(doc.overhead?.passThroughCalls, doc.budget.skippedCalls);
+    // The timed pass-throughs are counted in the overhead at their own cost.
+    assert.equal(doc.overhead?.watchedCalls, doc.budget.skippedCalls + watched.length);
+    const perCall = doc.overhead!.perCall!;
+    assert.ok(perCall.watchSyncNs !== undefined && perCall.watchAsyncNs !== undefined);
+    assert.ok(doc.overhead!.passThroughNs >= doc.overhead!.watchedCalls! * Math.min(perCall.watchSyncNs, perCall.watchAsyncNs));
+    // The root line says how many were kept.
+    const rootLine = result.stderr.split('\n')[0] ?? '';
+    assert.match(rootLine, new RegExp(`\\(${doc.budget.skippedCalls} calls not recorded; ${watched.length} calls of ≥ 100 µs recorded\\)`));
+  });
+
+  it('the compact tree says on each folded line how many calls of its target the budget left unrecorded', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runCli(
+      ['run', '--preset', 'custom', '--compact', '--targets', path.join(fixtures, 'targets/bimodal.yaml'), '--json', json, '--', script],
+      { cwd: fixtures },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const doc = readRun(json);
+    for (const [name, target] of [
+      ['sometimesSlow', 'serve-hot-lib#sometimesSlow'],
+      ['sometimesSlowAsync', 'serve-hot-lib#sometimesSlowAsync'],
+    ] as const) {
+      const skipped = doc.budget?.skippedByTarget?.[target];
+      assert.ok(skipped !== undefined && skipped > 0, JSON.stringify(doc.budget));
+      const recorded = spansOf(doc.spans, name).length;
+      const line = result.stderr.split('\n').find((text) => text.includes(`${name} × ${recorded},`));
+      assert.ok(line !== undefined, `a folded line for ${name} × ${recorded}:\n${result.stderr}`);
+      assert.match(line, new RegExp(`\\(⚙ (sampled 1 in \\d+|disabled): ${skipped} more calls of this target not recorded in the run\\)$`));
+    }
+  });
+
+  it('a long call that throws is recorded as failed, and the error reaches the app unchanged', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'throws.mjs');
+    writeFileSync(
+      file,
+      [
+        `import { createRequire } from 'node:module';`,
+        `const { sometimesSlow } = createRequire(${JSON.stringify(path.join(fixtures, 'package.json'))})('serve-hot-lib');`,
+        `let x = 0;`,
+        `for (let i = 0; i < 3000; i++) x = sometimesSlow(x, 0);`,
+        `try { sometimesSlow(null, 300); } catch (error) { console.log(error.constructor.name, error.message); }`,
+      ].join('\n'),
+    );
+    const json = path.join(dir, 'run.json');
+    const traced = await runCli(['run', '--preset', 'custom', '--targets', path.join(fixtures, 'targets/bimodal.yaml'), '--json', json, '--', file], {
+      cwd: fixtures,
+    });
+    const plain = await runNode([file], { cwd: fixtures });
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, plain.stdout, 'the same error, the same message');
+    assert.match(plain.stdout, /^TypeError /);
+    const doc = readRun(json);
+    assert.ok(doc.budget !== undefined, 'the budget cut the target first');
+    const failed = spansOf(doc.spans, 'sometimesSlow').filter((span) => span.status === 'error');
+    // It spun 300 µs, then threw.
+    assert.equal(failed.length, 1, JSON.stringify(doc.budget));
+    assert.equal(failed[0]!.attributes[WATCHED_ATTRIBUTE], true);
+    assert.equal(failed[0]!.error?.name, 'TypeError');
+  });
+
+  it('a target the user switched off is not timed: nothing is recorded, long calls included', async () => {
+    const dir = tempDir();
+    const targets = path.join(dir, 'off.yaml');
+    writeFileSync(
+      targets,
+      'targets:\n  - { module: serve-hot-lib, export: sometimesSlow, enabled: false }\n  - { module: serve-hot-lib, export: sometimesSlowAsync, enabled: false }\n',
+    );
+    const json = path.join(dir, 'run.json');
+    const result = await runCli(['run', '--preset', 'custom', '--targets', targets, '--json', json, '--', script], { cwd: fixtures });
+    assert.equal(result.code, 0, result.stderr);
+    const doc = readRun(json);
+    assert.equal(spansOf(doc.spans, 'sometimesSlow').length + spansOf(doc.spans, 'sometimesSlowAsync').length, 0);
+    assert.equal(doc.budget, undefined);
+    assert.equal(doc.overhead?.watchedCalls, undefined);
+  });
+});

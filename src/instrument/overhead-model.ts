@@ -18,7 +18,9 @@ import { wrapFunction, type CountedSwitch, type TargetSwitch } from './wrap.js';
  *
  * What this does not see: a cold CPU cache makes the first calls of a pipeline
  * step slower than this warm figure; and AsyncLocalStorage's cost on every
- * `await` in the process (Node < 24), which is reported on its own.
+ * `await` in the process (Node < 24), which is not in OH and not reported on
+ * its own: bench:cost's tiny-async-function row measures it only together with
+ * the wrapper (docs/overhead.md, "What the calibrated figure does not see").
  */
 export interface WrapperCosts {
   /** Added per recorded call of a function that returns a value, ns. */

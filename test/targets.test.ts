@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { parseExportPath } from '../src/instrument/export-path.js';
 import { loadTargetFile, parseTargetFile } from '../src/instrument/target-file.js';
 import { defaultName, resolveTarget, resolveTargets } from '../src/instrument/target.js';
 import { loadBuiltInTargets } from '../src/instrument/builtin-targets.js';
+import { presetDataDir } from '../src/paths.js';
 import { repoRoot } from './helpers.js';
+
+/** An entry of a built-in list in its data file (scripts/build-preset-data.mjs). */
+interface BuiltInEntry {
+  line: number;
+  fieldLines: Record<string, number>;
+  spec: unknown;
+}
 
 describe('export paths', () => {
   it('parses methods, statics, functions and factory products', () => {
@@ -137,13 +146,41 @@ describe('target files', () => {
     }
   });
 
-  it('every built-in preset file is valid', () => {
+  it('every built-in preset file is valid, and its built JSON data (build/presets) is there and says what the YAML says now', () => {
     const dir = path.join(repoRoot, 'presets');
     const files = readdirSync(dir).filter((file) => file.endsWith('.yaml'));
     assert.ok(files.includes('onnx.yaml'));
     for (const file of files) {
       const loaded = loadTargetFile(path.join(dir, file), { optional: true });
       assert.ok(loaded.targets.length > 0, `${file} has targets`);
+      // loadBuiltInTargets falls back to the YAML without its data file, so
+      // the comparison below would pass without one: the file is checked first.
+      const dataFile = path.join(presetDataDir, file.replace(/\.yaml$/, '.json'));
+      assert.ok(existsSync(dataFile), `${file}: no ${path.relative(repoRoot, dataFile)}; run \`npm run build\` (scripts/build-preset-data.mjs)`);
+      // Both parsed: every list entry, every top-level field, as in the YAML (a
+      // data file older than an edit of its YAML fails here).
+      const data = JSON.parse(readFileSync(dataFile, 'utf8')) as { source: string; targets: BuiltInEntry[]; models?: BuiltInEntry[]; resolvedTargets: unknown };
+      const source = parseYaml(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;
+      const { targets: sourceTargets, models: sourceModels, ...sourceFields } = source;
+      const { source: dataSource, targets: dataTargets, models: dataModels, resolvedTargets, ...dataFields } = data;
+      assert.equal(dataSource, `presets/${file}`);
+      assert.deepEqual(
+        dataTargets.map((entry) => entry.spec),
+        sourceTargets,
+        `${file}: targets in ${path.relative(repoRoot, dataFile)}`,
+      );
+      assert.deepEqual(
+        dataModels?.map((entry) => entry.spec),
+        sourceModels,
+        `${file}: models in ${path.relative(repoRoot, dataFile)}`,
+      );
+      assert.deepEqual(dataFields, sourceFields, `${file}: top-level fields in ${path.relative(repoRoot, dataFile)}`);
+      // The targets resolved at build time, with the lines messages name, are the YAML's resolved now.
+      assert.deepEqual(
+        (resolvedTargets as { source: string }[]).map((target) => ({ ...target, source: `${path.join(dir, file)}${target.source}` })),
+        JSON.parse(JSON.stringify(loaded.targets)),
+        `${file}: resolved targets in ${path.relative(repoRoot, dataFile)}`,
+      );
       // What start-up loads (resolved at build time, build/presets/*.json) is what the YAML resolves to now.
       const builtIn = loadBuiltInTargets(file);
       // (through JSON: the data file has no `hook: undefined` keys)

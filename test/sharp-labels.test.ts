@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { Tracer } from '../src/core/tracer.js';
 import { getTargetHook } from '../src/instrument/hook-registry.js';
 import { wrapFunction, type WrapSpec } from '../src/instrument/wrap.js';
 import '../src/presets/sharp/sharp-hooks.js';
-import { repoRoot } from './helpers.js';
+import { readRun, repoRoot, runNode, tempDir } from './helpers.js';
 
 // The `sharp.pipeline` hook keeps the labels of pipelines it has seen and gives
 // a call whose options are all the same the same name and a copy of the same
@@ -287,5 +287,67 @@ describe('sharp.pipeline labels', () => {
       tracer.recorder.spans().map((span) => span.attributes?.inputBytes),
       [size, size, size],
     );
+  });
+
+  it('stats a file input once, when the run is reported, however many calls read it (real sharp, traced process)', async () => {
+    // A preload, loaded before the register entry (whose bundle takes statSync
+    // from node:fs when it loads), counts every stat and lstat of the PNG, sync,
+    // callback and promise; the script reads the count around its loop of real
+    // sharp calls and again at exit, after the run was reported.
+    const dir = tempDir();
+    const counter = path.join(dir, 'count-stats.cjs');
+    writeFileSync(
+      counter,
+      [
+        `const fs = require('node:fs');`,
+        `const path = require('node:path');`,
+        `const { fileURLToPath } = require('node:url');`,
+        `const target = ${JSON.stringify(hello)};`,
+        `const key = Symbol.for('stagescope.test.statsOfPng');`,
+        `globalThis[key] = 0;`,
+        `const pathOf = (file) => (typeof file === 'string' ? path.resolve(file) : file instanceof URL ? fileURLToPath(file) : Buffer.isBuffer(file) ? path.resolve(file.toString()) : '');`,
+        `const count = (object, name) => {`,
+        `  const original = object[name];`,
+        `  object[name] = function (file, ...rest) {`,
+        `    if (pathOf(file) === target) globalThis[key]++;`,
+        `    return original.call(this, file, ...rest);`,
+        `  };`,
+        `};`,
+        `for (const name of ['stat', 'statSync', 'lstat', 'lstatSync']) count(fs, name);`,
+        `for (const name of ['stat', 'lstat']) count(fs.promises, name);`,
+      ].join('\n'),
+    );
+    const script = path.join(dir, 'loop.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { createRequire } from 'node:module';`,
+        `const sharp = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('sharp');`,
+        `const key = Symbol.for('stagescope.test.statsOfPng');`,
+        `const calls = Number(process.argv[2]);`,
+        `const before = globalThis[key];`,
+        `for (let i = 0; i < calls; i++) await sharp(${JSON.stringify(hello)}).resize(16, 16).raw().toBuffer();`,
+        `const loop = globalThis[key] - before;`,
+        `process.on('exit', () => console.log(JSON.stringify({ loop, run: globalThis[key] })));`,
+      ].join('\n'),
+    );
+    const size = statSync(hello).size;
+    const statsFor = async (calls: number): Promise<{ loop: number; run: number }> => {
+      const json = path.join(dir, `run-${calls}.json`);
+      const traced = await runNode(['--require', counter, '--import', 'stagescope/register/sharp', script, String(calls)], {
+        env: { STAGESCOPE_QUIET: '1', STAGESCOPE_JSON: json },
+      });
+      assert.equal(traced.code, 0, traced.stderr);
+      const pipelines = readRun(json).spans.filter((span) => span.name.startsWith('sharp.toBuffer'));
+      assert.equal(pipelines.length, calls, 'every call traced');
+      assert.deepEqual(new Set(pipelines.map((span) => span.attributes.inputBytes)), new Set([size]), 'every call carries the file size');
+      return JSON.parse(traced.stdout) as { loop: number; run: number };
+    };
+    const few = await statsFor(5);
+    const many = await statsFor(50);
+    assert.equal(many.loop, few.loop, `stats of the PNG during the loop: ${few.loop} for 5 calls, ${many.loop} for 50`);
+    assert.equal(many.loop, 0, 'none on the call path');
+    // The size came from one stat, when the run was reported (this also shows the counter sees stagescope's stats).
+    assert.deepEqual([few.run, many.run], [1, 1]);
   });
 });

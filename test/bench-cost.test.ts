@@ -52,6 +52,15 @@ function costDocument(fields: Partial<CostDocument> = {}): CostDocument {
       figureResult({ id: 'startup-import-ratio', row: 1, title: 'startup --import ocr / bare node' }),
       figureResult({ id: 'tiny-otel-ratio', row: 6, title: 'OTel | stagescope', verdict: 'miss', display: { figure: '3.10× (2.90–3.40)', goal: '≥ 5×' } }),
       figureResult({
+        id: 'tiny-als-added',
+        row: 6,
+        title: 'AsyncLocalStorage alone, added/call',
+        unit: 'ns',
+        goal: { kind: 'none', text: '(reference)' },
+        verdict: 'info',
+        display: { figure: '120 ns (90–150)', goal: '(reference)' },
+      }),
+      figureResult({
         id: 'startup-reported',
         row: 8,
         title: 'start-up reported',
@@ -140,6 +149,27 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.equal(figure('oh-tiny-off').sample(get), 0.8); // 40 ms reported / (60 − 10) ms measured
     assert.equal(figure('probes-per-span').sample(get), undefined, 'the probes experiment did not run this round');
     assert.equal(figure('startup-import-ratio').sample(get), undefined);
+  });
+
+  test('the AsyncLocalStorage row: (als − plain) ns per awaited call, same round, only when plain had none and als had a store entered', () => {
+    const get = lookupFrom({
+      'tiny/plain': outcome({ perCallNs: 100, asyncContext: 'none' }),
+      'tiny/als': outcome({ perCallNs: 340, asyncContext: 'entered' }),
+    });
+    const row = figure('tiny-als-added');
+    assert.equal(row.sample(get), 240);
+    assert.deepEqual(row.context?.(get), { plainCallNs: 100 });
+    assert.equal(row.unit, 'ns');
+    assert.equal(row.goal.kind, 'none');
+    assert.match(row.method, /AsyncLocalStorage exists and a store was entered \(enterWith\) before the loop, no stagescope/);
+    assert.equal(row.sample(lookupFrom({ 'tiny/als': outcome({ perCallNs: 340, asyncContext: 'entered' }) })), undefined, 'no plain child this round');
+    const plainWithStorage = lookupFrom({
+      'tiny/plain': outcome({ perCallNs: 100, asyncContext: 'stagescope' }),
+      'tiny/als': outcome({ perCallNs: 340, asyncContext: 'entered' }),
+    });
+    assert.throws(() => row.sample(plainWithStorage), /tiny\/plain: the child reports AsyncLocalStorage "stagescope", the row needs "none"/);
+    const alsWithout = lookupFrom({ 'tiny/plain': outcome({ perCallNs: 100, asyncContext: 'none' }), 'tiny/als': outcome({ perCallNs: 340 }) });
+    assert.throws(() => row.sample(alsWithout), /tiny\/als: the child reports AsyncLocalStorage null, the row needs "entered"/);
   });
 
   test('rows 3 and 4: CPU time per call, traced minus plain; the wall-time difference is context', () => {
@@ -340,6 +370,7 @@ describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
     assert.deepEqual(rows, [
       ['1', 'startup --import ocr / bare node', '1.20× (1.10–1.25)', '≤ 1.3×', 'ok'],
       ['6', 'OTel \\| stagescope', '3.10× (2.90–3.40)', '≥ 5×', '**miss**'],
+      ['6', 'AsyncLocalStorage alone, added/call', '120 ns (90–150)', '(reference)', '—'],
       ['8', 'start-up reported', '—', 'shown', '**no figure**'],
     ]);
     assert.match(once, /- start-up reported: the run document reports no start-up figure/);
@@ -429,6 +460,46 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
       ],
     );
     assert.ok(doc.experiments.probes!.variants.on!.env.STAGESCOPE_PROBES === 'memory,cpu,disk,network');
+  });
+
+  test('--quick --only tiny: the AsyncLocalStorage row in the table and the JSON, from children that say which AsyncLocalStorage they had', async () => {
+    const dir = tempDir('stagescope-bench-cost-');
+    const out = path.join(dir, 'cost.json');
+    const result = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--quick', '--only', 'tiny', '--out', out], { timeoutMs: 180_000 });
+    assert.equal(result.code, 0, result.stderr);
+    // The same rounds as the other variants, in turn (A B C …, then … C B A).
+    const order = result.stderr
+      .split('\n')
+      .filter((line) => /\] round /.test(line))
+      .map((line) => line.replace(/^bench:cost \[ ?\d+\/\d+\] /, '').replace(/ [\d.]+ s$/, ''));
+    assert.deepEqual(order.slice(0, 2), ['round 1/2 tiny/plain', 'round 1/2 tiny/als']);
+    assert.deepEqual(order.slice(-2), ['round 2/2 tiny/als', 'round 2/2 tiny/plain']);
+    assert.match(
+      result.stdout,
+      /\n6 +tiny async fn: AsyncLocalStorage alone \(a store entered\), added\/call +-?\d+ ns \(-?\d+–-?\d+\) +\(reference\) +INFO\n/,
+    );
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as CostDocument;
+    const row = doc.figures.find((candidate) => candidate.id === 'tiny-als-added');
+    assert.ok(row, 'tiny-als-added is in the JSON');
+    assert.deepEqual([row.row, row.unit, row.verdict, row.errors, row.samples.length], [6, 'ns', 'info', [], 2]);
+    assert.equal(row.method, figure('tiny-als-added').method);
+    const runs = (variant: string) => doc.experiments.tiny!.variants[variant]!.runs;
+    // Each sample is that round's als − plain, per awaited call.
+    const perCall = (variant: string, round: number) => runs(variant).find((run) => run.round === round)!.result!.perCallNs as number;
+    assert.deepEqual(
+      row.samples,
+      [1, 2].map((round) => perCall('als', round) - perCall('plain', round)),
+    );
+    assert.deepEqual(
+      ['plain', 'als', 'stagescope', 'stagescope-default'].map((variant) => [variant, runs(variant).map((run) => run.result?.asyncContext)]),
+      [
+        ['plain', ['none', 'none']],
+        ['als', ['entered', 'entered']],
+        ['stagescope', ['stagescope', 'stagescope']],
+        ['stagescope-default', ['stagescope', 'stagescope']],
+      ],
+    );
+    assert.deepEqual(doc.experiments.tiny!.variants.als!.command, ['benchmarks/children/tiny-als.mjs', `n=${QUICK_SETTINGS.tinyCalls}`]);
   });
 
   test('bad options: exit 2 naming the option', async () => {

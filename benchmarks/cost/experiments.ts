@@ -124,11 +124,13 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
     },
     {
       id: 'tiny',
-      title: `tiny async function, ${settings.tinyCalls} awaited calls: plain (no AsyncLocalStorage) vs stagescope vs OpenTelemetry SDK`,
+      title: `tiny async function, ${settings.tinyCalls} awaited calls: plain (no AsyncLocalStorage) vs an AsyncLocalStorage with a store entered vs stagescope vs OpenTelemetry SDK`,
       repeats: settings.repeats.tiny,
       warmup: true,
       variants: {
         plain: spec(tinyArgs),
+        // Reference: the same loop with an AsyncLocalStorage and an entered store, no stagescope (tiny-als.mjs).
+        als: spec([child('tiny-als.mjs'), `n=${settings.tinyCalls}`]),
         stagescope: spec(['--import', 'stagescope/register', ...tinyArgs], { env: tinyEnv('off'), runDocument: true }),
         'stagescope-default': spec(['--import', 'stagescope/register', ...tinyArgs], { env: tinyEnv('default'), runDocument: true }),
         otel: spec([child('tiny-otel.mjs'), `n=${settings.tinyCalls}`]),

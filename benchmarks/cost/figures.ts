@@ -118,6 +118,16 @@ function startupShown(id: string, title: string, variant: string, command: strin
   };
 }
 
+/**
+ * The AsyncLocalStorage row compares a process with none against one with a
+ * store entered: each child says which it had (tiny-loop.mjs, tiny-als.mjs),
+ * and a round where either is not what the row needs gives no sample.
+ */
+function expectAsyncContext(outcome: ChildOutcome, expected: 'none' | 'entered', what: string): void {
+  const reported = outcome.result?.asyncContext;
+  if (reported !== expected) throw new Error(`${what}: the child reports AsyncLocalStorage ${JSON.stringify(reported ?? null)}, the row needs "${expected}"`);
+}
+
 /** reported / measured, or an error when the measured difference is not positive (noise larger than the cost). */
 function ohRatio(reportedNs: number, measuredNs: number, what: string): number {
   if (measuredNs <= 0) throw new Error(`${what}: measured added time ${(measuredNs / 1e6).toFixed(1)} ms is not positive (noise exceeds the cost this round)`);
@@ -390,6 +400,22 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
         if (ours <= 0) throw new Error(`stagescope added ${ours.toFixed(0)} ns/call this round: not positive, the ratio is meaningless`);
         return otel / ours;
       }),
+    },
+    {
+      id: 'tiny-als-added',
+      row: 6,
+      title: 'tiny async fn: AsyncLocalStorage alone (a store entered), added/call',
+      unit: 'ns',
+      goal: { kind: 'none', text: '(reference)' },
+      method: `${settings.tinyCalls} awaited calls timed inside the child, in a plain process where an AsyncLocalStorage exists and a store was entered (enterWith) before the loop, no stagescope (benchmarks/children/tiny-als.mjs), minus a plain process with no AsyncLocalStorage: what every await in a traced process pays, traced or not, because tracing has started (process-wide, not in OH)`,
+      sample: perRound((get) => {
+        const plain = need(get, 'tiny', 'plain');
+        const als = need(get, 'tiny', 'als');
+        expectAsyncContext(plain, 'none', 'tiny/plain');
+        expectAsyncContext(als, 'entered', 'tiny/als');
+        return resultNumber(als, 'perCallNs') - resultNumber(plain, 'perCallNs');
+      }),
+      context: perRound((get) => ({ plainCallNs: resultNumber(need(get, 'tiny', 'plain'), 'perCallNs') })),
     },
     {
       id: 'probes-per-span',

@@ -20,6 +20,28 @@ const g = globalThis as GlobalWithStorage;
 export const storage: AsyncLocalStorage<ContextValue> = (g[STORAGE_KEY] ??= new AsyncLocalStorage<ContextValue>());
 
 /**
+ * How Node carries an AsyncLocalStorage store across `await` in this process,
+ * which decides what every await costs once tracing has started (traced or
+ * not; not in OH: docs/overhead.md, "Async context (AsyncLocalStorage) per
+ * await"):
+ *
+ * - `async-context-frame`: the store travels in V8's continuation-preserved
+ *   embedder data (Node 24 by default; Node 22 with
+ *   `--experimental-async-context-frame`);
+ * - `async-hooks`: a promise hook copies it into every new promise (Node 20,
+ *   Node 22 by default, Node 24 with `--no-async-context-frame`).
+ *
+ * Node has no API that says which. Its async-hooks implementation has a
+ * `_propagate` method that the AsyncContextFrame one lacks (Node 20, 22 and
+ * 24 with either flag: test/context-mechanism.test.ts); looking at the class
+ * Node actually chose is sounder than repeating its rule for flags and versions
+ * (NODE_OPTIONS, a flag's default changing again).
+ */
+export function asyncContextMechanism(): 'async-context-frame' | 'async-hooks' {
+  return typeof (storage as unknown as { _propagate?: unknown })._propagate === 'function' ? 'async-hooks' : 'async-context-frame';
+}
+
+/**
  * Tracing suppressed for synchronous stagescope code without a context switch:
  * `depth` > 0 while built-in probes read their values (SpanProbe.selfContained).
  * Two AsyncLocalStorage switches per span edge cost more than the reading of

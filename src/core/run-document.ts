@@ -157,6 +157,16 @@ export interface OverheadBreakdown {
   startupCodeCache?: 'hit' | 'miss' | 'rejected' | 'off';
   /** Overhead of the worker threads and child processes merged in (their own `overheadNs`), ns; absent when none. */
   reachNs?: number;
+  /**
+   * How this Node carries the AsyncLocalStorage context across `await`
+   * (`asyncContextMechanism()` in core/context.ts). Once tracing has started,
+   * every await in the process pays for it, traced or not: next to nothing with
+   * `async-context-frame` (Node 24), a promise hook on every promise with
+   * `async-hooks` (Node 20 and 22). Not in `overheadNs`: the number of awaits
+   * is not known. The benchmark's figure per awaited call is in
+   * docs/overhead.md. Absent in documents of earlier versions.
+   */
+  asyncContext?: { mechanism: 'async-context-frame' | 'async-hooks' };
 }
 
 export interface BuildRunOptions {

@@ -4,6 +4,7 @@ import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
 import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, SCRIPT_START_KEY } from '../core/process-marks.js';
 import { warmUpContext } from '../core/warm-up.js';
+import { asyncContextMechanism } from '../core/context.js';
 import { runDeferred } from '../core/deferred.js';
 import { calibratedAlready, takeColdCallsNs, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
@@ -221,6 +222,7 @@ export class Preset {
     if (startupNs !== undefined) breakdown.startupNs = startupNs;
     const codeCache = (globalThis as { [CODE_CACHE_STATUS_KEY]?: OverheadBreakdown['startupCodeCache'] })[CODE_CACHE_STATUS_KEY];
     if (codeCache !== undefined) breakdown.startupCodeCache = codeCache;
+    breakdown.asyncContext = { mechanism: asyncContextMechanism() };
     return breakdown;
   }
 

@@ -126,6 +126,8 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.equal(formatSummary(summarize([1.21, 1.15, 1.3]), '×'), '1.21× (1.15–1.30)');
     assert.equal(formatSummary(summarize([412.4]), 'ns'), '412 ns');
     assert.equal(formatSummary(null, 'ms'), '—');
+    assert.equal(formatSummary(summarize([-0.3, -8.8, 4]), 'ns'), '0 ns (-9–4)', 'rounds to zero: no sign');
+    assert.equal(formatSummary(summarize([-0.04, -0.2, 0.1]), 'µs'), '0.0 µs (-0.2–0.1)');
   });
 
   test('runsInRound: each experiment runs exactly `repeats` rounds, spread out; the busiest runs every round', () => {

@@ -1,8 +1,17 @@
 import type { Unit } from './figures.js';
 import type { Summary } from './stats.js';
 
-/** A number in a figure's unit, without the unit: the precision a reader can trust on a shared machine. */
+/**
+ * A number in a figure's unit, without the unit: the precision a reader can
+ * trust on a shared machine. A value that rounds to zero prints without a sign
+ * (a median of -0.3 ns is `0`, not `-0`).
+ */
 export function formatNumber(value: number, unit: Unit): string {
+  const text = formatDigits(value, unit);
+  return /^-0(\.0+)?$/.test(text) ? text.slice(1) : text;
+}
+
+function formatDigits(value: number, unit: Unit): string {
   switch (unit) {
     case '×':
       return value.toFixed(2);

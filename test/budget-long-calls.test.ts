@@ -85,6 +85,22 @@ describe('the overhead budget keeps long calls', () => {
     }
   });
 
+  it('a target the budget sampled counts as sampled at the end of the run (every switch is off by then)', async () => {
+    const json = path.join(tempDir(), 'run.json');
+    const result = await runCli(
+      ['run', '--preset', 'custom', '--targets', path.join(fixtures, 'targets/bimodal.yaml'), '--json', json, '--', path.join(fixtures, 'scripts/steady-loop.mjs')],
+      { cwd: fixtures },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '2000\n');
+    const doc = readRun(json);
+    const decisions = (doc.adaptive ?? []).filter((event) => event.target === 'serve-hot-lib#sometimesSlow');
+    assert.ok(decisions.length > 0 && decisions.every((event) => event.action === 'sample'), JSON.stringify(doc.adaptive));
+    assert.equal(doc.budget?.sampled, 1);
+    assert.equal(doc.budget?.disabled, 0);
+    assert.match(result.stderr.split('\n')[0] ?? '', /⚙ 1 target sampled \(\d+ calls not recorded/);
+  });
+
   it('a long call that throws is recorded as failed, and the error reaches the app unchanged', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'throws.mjs');

@@ -123,7 +123,7 @@ describe('wrapFunction', () => {
   it('observing a rejection the app never handles marks it handled (documented limitation)', async () => {
     // JavaScript cannot observe a native promise without marking it handled, and
     // DESIGN.md requires returning the same promise (identity). So a rejection the
-    // app itself never handles is not reported as unhandled while traced. README,
+    // app itself never handles is not reported as unhandled while traced. docs/running.md,
     // "Known limitations", says so; this test pins the behaviour so a change is seen.
     const tracer = new Tracer();
     const unhandled: unknown[] = [];

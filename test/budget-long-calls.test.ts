@@ -88,7 +88,17 @@ describe('the overhead budget keeps long calls', () => {
   it('a target the budget sampled counts as sampled at the end of the run (every switch is off by then)', async () => {
     const json = path.join(tempDir(), 'run.json');
     const result = await runCli(
-      ['run', '--preset', 'custom', '--targets', path.join(fixtures, 'targets/bimodal.yaml'), '--json', json, '--', path.join(fixtures, 'scripts/steady-loop.mjs')],
+      [
+        'run',
+        '--preset',
+        'custom',
+        '--targets',
+        path.join(fixtures, 'targets/bimodal.yaml'),
+        '--json',
+        json,
+        '--',
+        path.join(fixtures, 'scripts/steady-loop.mjs'),
+      ],
       { cwd: fixtures },
     );
     assert.equal(result.code, 0, result.stderr);

@@ -107,19 +107,13 @@ function syncPart(): NonNullable<typeof syncCached> {
  * time they are asked for, never at start-up; see `wrapperCostsFor` for when.
  */
 export async function wrapperCosts(): Promise<WrapperCosts> {
-  const sync = syncPart();
+  syncPart();
   if (asyncCached === undefined) {
     const startedNs = nowNs();
     const { recordAsyncNs, watchAsyncNs } = await calibrateAsync();
     asyncCached = { recordAsyncNs, watchAsyncNs, calibrationNs: nowNs() - startedNs };
   }
-  return {
-    ...sync,
-    recordAsyncNs: asyncCached.recordAsyncNs,
-    watchAsyncNs: asyncCached.watchAsyncNs,
-    calibrationNs: sync.calibrationNs + asyncCached.calibrationNs,
-    calibrated: true,
-  };
+  return knownWrapperCosts()!;
 }
 
 /**

@@ -6,6 +6,8 @@ import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { Stage } from '../core/types.js';
 import { HookScope } from './hook-scope.js';
+import { LONG_CALL_NS, recordLongCall, watchSettled } from './long-call-watch.js';
+export { LONG_CALL_NS, WATCHED_ATTRIBUTE } from './long-call-watch.js';
 
 /** What a target hook sees of one call. */
 export interface CallContext {
@@ -93,9 +95,6 @@ export type CountedSwitch = Required<Omit<TargetSwitch, 'onCheck'>> & Pick<Targe
 
 /** How often (in ended calls, a power of two) a switch's `onCheck` runs. */
 export const BUDGET_CHECK_EVERY = 1024;
-
-/** A call at least this long is never sampled out or disabled by an overhead budget (issue: model calls are what users came to see). */
-export const LONG_CALL_NS = 100_000;
 
 /** Fill in a switch's accounting fields once, so every wrapper sees the same object shape. */
 export function countedSwitch(sw: TargetSwitch): CountedSwitch {
@@ -337,57 +336,6 @@ function hookedCall(
     if (onResult !== undefined) safe('factory result', target, () => onResult(result));
   }
   return result;
-}
-
-/** Attribute of a span recorded by `recordLongCall` (its target was sampled or disabled by the budget). */
-export const WATCHED_ATTRIBUTE = 'stagescope.watched';
-
-/** A watched pass-through call returned a promise: record it if it settles `LONG_CALL_NS` or more after it started. */
-function watchSettled(result: Promise<unknown>, spec: WrapSpec, sw: CountedSwitch, tracer: Tracer, store: ContextValue | undefined, startNs: number): void {
-  sw.watchedAsyncCalls++;
-  result.then(
-    () => {
-      const endNs = nowNs();
-      if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, undefined, false);
-    },
-    (error: unknown) => {
-      const endNs = nowNs();
-      if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, error, true);
-    },
-  );
-}
-
-/**
- * Record, after it ended, a watched call that took `LONG_CALL_NS` or more: a
- * span with the call's own start and end, under the span that was current when
- * it was called. It ran outside a context of its own, so traced calls made
- * inside it are its siblings, not its children; its target's hooks do not run
- * (the span has the target's name, not a per-call label); per-span probes read
- * nothing (the span is retroactive). The call counts as recorded, not skipped.
- */
-function recordLongCall(
-  spec: WrapSpec,
-  sw: CountedSwitch,
-  tracer: Tracer,
-  store: ContextValue | undefined,
-  startNs: number,
-  endNs: number,
-  error: unknown,
-  failed: boolean,
-): void {
-  guarded(
-    'SS_SPAN_FAILED',
-    () => `could not record a long call of ${spec.target}`,
-    () => {
-      const parent = store === undefined || store === SUPPRESSED ? tracer.ambientRoot : store;
-      const span = tracer.startSpan(spec.name, { parent, stage: spec.stage, target: spec.target, startNs });
-      span.setAttribute(WATCHED_ATTRIBUTE, true);
-      span.trace.wrappedCalls++;
-      tracer.endSpan(span, endNs, error, failed);
-      sw.passThroughCalls--;
-      sw.keptLongCalls++;
-    },
-  );
 }
 
 /** A hookless call returned a promise: end its span when the promise settles (one reaction, both outcomes handled). */

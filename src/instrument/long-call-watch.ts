@@ -2,7 +2,7 @@ import { nowNs } from '../core/clock.js';
 import { SUPPRESSED, type ContextValue } from '../core/context.js';
 import { guarded } from '../core/guarded.js';
 import type { Tracer } from '../core/tracer.js';
-import type { CountedSwitch, WrapSpec } from './wrap.js';
+import type { Stage } from '../core/types.js';
 
 /**
  * The overhead budget's promise (issue "Cost of observation"): no call of
@@ -10,6 +10,20 @@ import type { CountedSwitch, WrapSpec } from './wrap.js';
  * (`TargetSwitch.watchLong`), the wrapper still times the calls it lets through
  * (wrap.ts, the pass-through branch) and hands a long one to `recordLongCall`.
  */
+
+/** What a kept call's span is named after (a wrapper's `WrapSpec`). */
+interface WatchedTarget {
+  readonly name: string;
+  readonly stage: Stage | null;
+  readonly target: string;
+}
+
+/** The target's counters this file moves (a wrapper's `CountedSwitch`). */
+interface WatchCounters {
+  passThroughCalls: number;
+  watchedAsyncCalls: number;
+  keptLongCalls: number;
+}
 
 /** A call at least this long is never sampled out or disabled by an overhead budget (issue: model calls are what users came to see). */
 export const LONG_CALL_NS = 100_000;
@@ -20,8 +34,8 @@ export const WATCHED_ATTRIBUTE = 'stagescope.watched';
 /** A watched pass-through call returned a promise: record it if it settles `LONG_CALL_NS` or more after it started. */
 export function watchSettled(
   result: Promise<unknown>,
-  spec: WrapSpec,
-  sw: CountedSwitch,
+  spec: WatchedTarget,
+  sw: WatchCounters,
   tracer: Tracer,
   store: ContextValue | undefined,
   startNs: number,
@@ -48,8 +62,8 @@ export function watchSettled(
  * nothing (the span is retroactive). The call counts as recorded, not skipped.
  */
 export function recordLongCall(
-  spec: WrapSpec,
-  sw: CountedSwitch,
+  spec: WatchedTarget,
+  sw: WatchCounters,
   tracer: Tracer,
   store: ContextValue | undefined,
   startNs: number,

@@ -45,7 +45,7 @@ export interface RunDocument {
   /** ISO wall clock of the run's start. */
   startedAt: string;
   durationNs: number;
-  /** Time spent inside stagescope's wrappers (measured over the whole wrapper). */
+  /** OH: what observing this run cost, ns: the sum of `overhead`'s parts, start-up aside (see `OverheadBreakdown`). */
   overheadNs: number;
   wrappedCalls: number;
   /** Spans lost because the recorder's bounded buffer was full. */

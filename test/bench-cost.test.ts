@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { ChildFailed, cleanEnv, resultNumber, runChild, type ChildOutcome } from '../benchmarks/cost/child.js';
 import { COST_FORMAT, type CostDocument, type FigureResult } from '../benchmarks/cost/document.js';
 import { buildFigures, type RoundLookup } from '../benchmarks/cost/figures.js';
@@ -18,6 +19,8 @@ import { repoRoot, runNode, tempDir } from './helpers.js';
 const RENDER = path.join(repoRoot, 'scripts/render-bench-docs.mjs');
 const START = '<!-- generated:bench-cost:start -->';
 const END = '<!-- generated:bench-cost:end -->';
+const START22 = '<!-- generated:bench-cost-node22:start -->';
+const END22 = '<!-- generated:bench-cost-node22:end -->';
 
 function figureResult(fields: Partial<FigureResult> & Pick<FigureResult, 'id' | 'row' | 'title'>): FigureResult {
   return {
@@ -353,6 +356,11 @@ describe('where a run writes its result (benchmarks/cost/result-file.ts)', () =>
     assert.equal(file(defaultResultFile(run('v20.20.2'), repoRoot, '/tmp')), 'benchmarks/results/cost-node20.json');
   });
 
+  test('the Node 22 file is the one docs:bench reads', async () => {
+    const renderer = (await import(pathToFileURL(RENDER).href)) as { NODE22_JSON: string; NODE22_MAJOR: number };
+    assert.equal(file(defaultResultFile(run(`v${renderer.NODE22_MAJOR}.0.0`), repoRoot, '/tmp')), renderer.NODE22_JSON);
+  });
+
   test('--quick and --only runs write to the temp folder, on every major', () => {
     for (const version of ['v24.21.0', 'v22.23.3']) {
       assert.equal(defaultResultFile(run(version, true), repoRoot, '/scratch'), '/scratch/stagescope-bench-cost-quick.json');
@@ -438,6 +446,132 @@ describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
     assert.equal(noMarkers.code, 1);
     assert.match(noMarkers.stderr, /bare\.md: no <!-- generated:bench-cost:start --> line/);
     assert.equal(readFileSync(docs, 'utf8'), page('x'), 'checked before writing: the good file is untouched too');
+  });
+
+  const node22Env = { node: 'v22.23.3', platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'Test CPU', stagescopeCommit: 'def5678' };
+  const node24Env = { ...node22Env, node: 'v24.21.0', stagescopeCommit: 'abc1234' };
+  const node22Doc = () =>
+    costDocument({
+      environment: node22Env,
+      startedAt: '2026-11-28T08:00:00.000Z',
+      loadAverage: { start: [0.5, 1, 1], end: [0.75, 1, 1], perRound: [0.5, 0.75], min: 0.5, max: 0.75 },
+      figures: [
+        figureResult({
+          id: 'startup-import-ratio',
+          row: 1,
+          title: 'startup --import ocr / bare node',
+          display: { figure: '1.45× (1.40–1.52)', goal: '≤ 1.3×' },
+        }),
+      ],
+    });
+  const overheadPage = `# Overhead\n\n${START}\nold\n${END}\n\n### Node 22\n\n${START22}\nold 22\n${END22}\n\nOutro.\n`;
+
+  test('Node 22: its own block from cost-node22.json with its own header line, and a line in a page with one block saying where it is', async () => {
+    const dir = tempDir('stagescope-docs-bench-');
+    const json = path.join(dir, 'cost.json');
+    writeFileSync(json, JSON.stringify(costDocument({ environment: node24Env })));
+    writeFileSync(path.join(dir, 'cost-node22.json'), JSON.stringify(node22Doc()));
+    mkdirSync(path.join(dir, 'docs'));
+    const docs = path.join(dir, 'docs', 'overhead.md');
+    const readme = path.join(dir, 'README.md');
+    writeFileSync(docs, overheadPage);
+    writeFileSync(readme, page('README outro.'));
+
+    const result = await runNode([RENDER, '--json', json, docs, readme]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /overhead\.md: benchmark tables regenerated\n.*README\.md: benchmark table regenerated/s);
+    const text = readFileSync(docs, 'utf8');
+    const node22Block = text.slice(text.indexOf(START22), text.indexOf(END22));
+    assert.match(node22Block, /from \S*cost-node22\.json; do not edit by hand/);
+    assert.match(node22Block, /\n\| 1 \| startup --import ocr \/ bare node \| 1\.45× \(1\.40–1\.52\) \| ≤ 1\.3× \| ok \|\n/);
+    assert.match(
+      node22Block,
+      /on 2026-11-28 with node v22\.23\.3 .*stagescope def5678; 2 interleaved rounds, 1-minute load average 0\.50–0\.75 during the run/,
+    );
+    const primaryBlock = text.slice(text.indexOf(START), text.indexOf(END));
+    assert.match(primaryBlock, /with node v24\.21\.0 /);
+    assert.doesNotMatch(primaryBlock, /1\.45×|Node 22/, 'each block holds its own result; the page with the Node 22 block needs no pointer');
+    assert.ok(text.endsWith(`${END22}\n\nOutro.\n`));
+    const readmeText = readFileSync(readme, 'utf8');
+    assert.doesNotMatch(readmeText, /1\.45×|generated:bench-cost-node22/, 'the README keeps one table');
+    const pointers = readmeText.split('\n').filter((line) => /Node 22/.test(line));
+    assert.deepEqual(pointers, ['The same benchmark on Node 22 (node v22.23.3, 2026-11-28): [its table](docs/overhead.md#node-22).']);
+
+    const again = await runNode([RENDER, '--json', json, docs, readme]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /overhead\.md: up to date\n.*README\.md: up to date/s);
+  });
+
+  test('Node 22: without cost-node22.json its block says so in one line, how to make it, and the README has no line about it', async () => {
+    const dir = tempDir('stagescope-docs-bench-');
+    const json = path.join(dir, 'cost.json');
+    writeFileSync(json, JSON.stringify(costDocument({ environment: node24Env })));
+    const docs = path.join(dir, 'overhead.md');
+    const readme = path.join(dir, 'README.md');
+    writeFileSync(docs, overheadPage);
+    writeFileSync(readme, page('README outro.'));
+    const result = await runNode([RENDER, '--json', json, docs, readme]);
+    assert.equal(result.code, 0, result.stderr);
+    const text = readFileSync(docs, 'utf8');
+    const inside = text.slice(text.indexOf(START22) + START22.length, text.indexOf(END22));
+    assert.match(
+      inside,
+      /^\nNo Node 22 figures yet: \S*cost-node22\.json does not exist\. A full `npm run bench:cost -- --node <Node 22 binary>` writes it; [^\n]*\n$/,
+    );
+    assert.doesNotMatch(readFileSync(readme, 'utf8'), /Node 22/);
+  });
+
+  test('Node 22: a result from the wrong major or a named file that is missing fails naming the file, nothing written', async () => {
+    const dir = tempDir('stagescope-docs-bench-');
+    const docs = path.join(dir, 'overhead.md');
+    writeFileSync(docs, overheadPage);
+    const json = path.join(dir, 'cost.json');
+    writeFileSync(json, JSON.stringify(costDocument({ environment: node24Env })));
+    writeFileSync(path.join(dir, 'cost-node22.json'), JSON.stringify(costDocument({ environment: node24Env })));
+    const wrong22 = await runNode([RENDER, '--json', json, docs]);
+    assert.equal(wrong22.code, 1);
+    assert.match(wrong22.stderr, /cost-node22\.json: measured on node v24\.21\.0, not Node 22/);
+
+    const primary22 = path.join(dir, 'primary.json');
+    writeFileSync(primary22, JSON.stringify(node22Doc()));
+    const wrongPrimary = await runNode([RENDER, '--json', primary22, '--json-node22', path.join(dir, 'none.json'), docs]);
+    assert.equal(wrongPrimary.code, 1);
+    assert.match(wrongPrimary.stderr, /primary\.json: measured on node v22\.23\.3; Node 22's figures go in cost-node22\.json/);
+
+    const missing = await runNode([RENDER, '--json', json, '--json-node22', path.join(dir, 'none.json'), docs]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /none\.json: not found; a full `npm run bench:cost -- --node <Node 22 binary>` writes benchmarks\/results\/cost-node22\.json/);
+    assert.equal(readFileSync(docs, 'utf8'), overheadPage);
+  });
+
+  test('--check: exit 0 when every block is what the JSON gives, else exit 1 naming the file and the block; nothing written', async () => {
+    const dir = tempDir('stagescope-docs-bench-');
+    const json = path.join(dir, 'cost.json');
+    writeFileSync(json, JSON.stringify(costDocument({ environment: node24Env })));
+    writeFileSync(path.join(dir, 'cost-node22.json'), JSON.stringify(node22Doc()));
+    const docs = path.join(dir, 'overhead.md');
+    const readme = path.join(dir, 'README.md');
+    writeFileSync(docs, overheadPage);
+    writeFileSync(readme, page('README outro.'));
+
+    const stale = await runNode([RENDER, '--check', '--json', json, docs, readme]);
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, /overhead\.md: the generated bench-cost and bench-cost-node22 block\(s\) are not what the generator makes of /);
+    assert.match(stale.stderr, /README\.md: the generated bench-cost block\(s\) are not what/);
+    assert.equal(readFileSync(docs, 'utf8'), overheadPage, '--check writes nothing');
+
+    assert.equal((await runNode([RENDER, '--json', json, docs, readme])).code, 0);
+    const fresh = await runNode([RENDER, '--check', '--json', json, docs, readme]);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.equal(fresh.stderr, '');
+
+    // A figure edited by hand in the Node 22 block only.
+    const rendered = readFileSync(docs, 'utf8');
+    writeFileSync(docs, rendered.replace('1.45× (1.40–1.52)', '1.25× (1.40–1.52)'));
+    const edited = await runNode([RENDER, '--check', '--json', json, docs, readme]);
+    assert.equal(edited.code, 1);
+    assert.match(edited.stderr, /overhead\.md: the generated bench-cost-node22 block\(s\)/);
+    assert.doesNotMatch(edited.stderr, /README\.md/);
   });
 });
 

@@ -66,12 +66,19 @@ function brokenLinks(file: string, text: string = read(file)): string[] {
 }
 
 /** What the test uses of scripts/render-bench-docs.mjs (plain JavaScript: its exports, typed here). */
+interface CostResult {
+  figures: { display: { figure: string } }[];
+}
 interface BenchDocsRenderer {
-  START_MARKER: string;
-  END_MARKER: string;
-  readCostDocument(file: string): { figures: { display: { figure: string } }[] };
-  renderCostMarkdown(doc: unknown): string;
-  replaceBetweenMarkers(text: string, block: string, file: string): string;
+  PRIMARY_BLOCK: string;
+  NODE22_BLOCK: string;
+  NODE22_PAGE: string;
+  DEFAULT_FILES: string[];
+  readResults(): { primary: { doc: CostResult; jsonPath: string }; node22: { doc: CostResult | null; jsonPath: string } };
+  renderFile(text: string, file: string, results: ReturnType<BenchDocsRenderer['readResults']>): string;
+  renderNode22Missing(jsonPath: string): string;
+  blockText(text: string, name: string): string | null;
+  withoutGeneratedBlocks(text: string): string;
 }
 
 function sourceFiles(dir: string): string[] {
@@ -120,40 +127,65 @@ describe('documentation', () => {
     }
   });
 
-  it('benchmark figures live between the generated markers of README.md and docs/overhead.md, as docs:bench renders them from cost.json, and nowhere else', async () => {
+  it('benchmark figures live between the generated markers of README.md and docs/overhead.md, as docs:bench renders them from cost.json and cost-node22.json, and nowhere else', async () => {
     const renderer = (await import(pathToFileURL(path.join(repoRoot, 'scripts/render-bench-docs.mjs')).href)) as BenchDocsRenderer;
-    // Throws, naming the file, when cost.json is missing, unfinished or from a --quick or --only run.
-    const cost = renderer.readCostDocument(path.join(repoRoot, 'benchmarks/results/cost.json'));
-    const figures = cost.figures.map((figure) => figure.display.figure);
-    const block = renderer.renderCostMarkdown(cost);
-    // The files `npm run docs:bench` writes by default (DEFAULT_FILES in the script).
-    for (const file of ['README.md', 'docs/overhead.md']) {
+    // Throws, naming the file, when cost.json is missing, unfinished or from a
+    // --quick or --only run, and the same for cost-node22.json when it exists.
+    const results = renderer.readResults();
+    const { primary, node22 } = results;
+    // The files `npm run docs:bench` writes by default.
+    for (const file of renderer.DEFAULT_FILES) {
       const text = read(file);
-      // Markers once each, in order (else this throws naming the file), and the
-      // block between them is what the generator makes of cost.json now.
+      // Markers once each, in order (else this throws naming the file; the
+      // Node 22 block is required in docs/overhead.md), and every block is what
+      // the generator makes of the results now.
       assert.equal(
         text,
-        renderer.replaceBetweenMarkers(text, block, file),
-        `${file}: the benchmark table is not what cost.json gives; run \`npm run docs:bench\``,
+        renderer.renderFile(text, path.join(repoRoot, file), results),
+        `${file}: a benchmark table is not what ${primary.jsonPath} and ${node22.jsonPath} give; run \`npm run docs:bench\``,
       );
-      const inside = text.slice(text.indexOf(renderer.START_MARKER), text.indexOf(renderer.END_MARKER));
-      for (const figure of figures) assert.ok(inside.includes(figure), `${file}: figure ${figure} not in the generated block`);
     }
-    // Outside the markers, no page types a figure. The rule: a figure is its
-    // whole cell as docs:bench writes it, median and range ("361 ns (330–396)");
-    // prose may still name a median or a rounded value in passing ("about 0.2 µs
-    // less per edge"), since bare medians also turn up in unrelated example
-    // output (compare tables, trees) and cannot be told apart from a quote.
-    // Prose that wants a figure links to the table instead.
+    // Which figures each block holds: Node 24's in both pages, Node 22's (or
+    // the line saying there are none yet) in docs/overhead.md only.
+    const blocks: { name: string; file: string; doc: CostResult | null }[] = [
+      ...renderer.DEFAULT_FILES.map((file) => ({ name: renderer.PRIMARY_BLOCK, file, doc: primary.doc })),
+      { name: renderer.NODE22_BLOCK, file: renderer.NODE22_PAGE, doc: node22.doc },
+    ];
+    for (const { name, file, doc } of blocks) {
+      const inside = renderer.blockText(read(file), name);
+      assert.ok(inside !== null, `${file}: no ${name} block`);
+      if (doc === null) {
+        assert.equal(inside.trim(), renderer.renderNode22Missing(node22.jsonPath), `${file}: the ${name} block should say there is no ${node22.jsonPath}`);
+        continue;
+      }
+      for (const figure of doc.figures.map((f) => f.display.figure)) assert.ok(inside.includes(figure), `${file}: figure ${figure} not in the ${name} block`);
+    }
+    // The README keeps one table (with a line pointing at Node 22's when there is one).
+    for (const file of markdownFiles().filter((file) => file !== renderer.NODE22_PAGE)) {
+      assert.equal(renderer.blockText(read(file), renderer.NODE22_BLOCK), null, `${file}: a Node 22 block outside ${renderer.NODE22_PAGE}`);
+    }
+    // Outside the markers, no page types a figure of either result. The rule:
+    // a figure is its whole cell as docs:bench writes it, median and range
+    // ("361 ns (330–396)"); prose may still name a median or a rounded value in
+    // passing ("about 0.2 µs less per edge"), since bare medians also turn up in
+    // unrelated example output (compare tables, trees) and cannot be told apart
+    // from a quote. Prose that wants a figure links to the table instead.
+    const figures = [primary.doc, node22.doc].flatMap((doc) => doc?.figures.map((figure) => figure.display.figure) ?? []);
     for (const file of markdownFiles()) {
-      const text = read(file);
-      const start = text.indexOf(renderer.START_MARKER);
-      const outside = start < 0 ? text : text.slice(0, start) + text.slice(text.indexOf(renderer.END_MARKER));
+      const outside = renderer.withoutGeneratedBlocks(read(file));
       const typed = figures.filter((figure) => outside.includes(figure));
       assert.deepEqual(typed, [], `${file}: benchmark figures typed outside the generated markers`);
     }
     // The hand-typed bench tables that used to sit in the README must not come back.
     for (const file of markdownFiles()) assert.doesNotMatch(read(file), /^variant\s+ns\/call \(median\)/m, `${file}: hand-typed bench:overhead table`);
+  });
+
+  it('docs:bench --check passes on the committed docs (npm run docs:bench leaves them as they are)', async () => {
+    const result = await promisify(execFile)(process.execPath, ['scripts/render-bench-docs.mjs', '--check'], { cwd: repoRoot }).then(
+      () => ({ failed: false, stderr: '' }),
+      (error: { stderr?: string }) => ({ failed: true, stderr: error.stderr ?? String(error) }),
+    );
+    assert.equal(result.failed, false, result.stderr);
   });
 
   it('the code tables of docs/diagnostics.md are generated from src/core/codes.ts (npm run docs:diagnostics)', async () => {

@@ -59,6 +59,18 @@ describe('the overhead budget keeps long calls', () => {
     const perCall = doc.overhead!.perCall!;
     assert.ok(perCall.watchSyncNs !== undefined && perCall.watchAsyncNs !== undefined);
     assert.ok(doc.overhead!.passThroughNs >= doc.overhead!.watchedCalls! * Math.min(perCall.watchSyncNs, perCall.watchAsyncNs));
+    // Each target's adaptive line says how many of its calls were kept.
+    for (const [name, target] of [
+      ['sometimesSlow', 'serve-hot-lib#sometimesSlow'],
+      ['sometimesSlowAsync', 'serve-hot-lib#sometimesSlowAsync'],
+    ] as const) {
+      const kept = watched.filter((span) => span.name === name).length;
+      assert.equal(doc.budget.keptLongByTarget?.[target], kept);
+      const skipped = doc.budget.skippedByTarget?.[target];
+      const keptText = kept > 0 ? `, ${kept} of ≥ 100 µs recorded` : '';
+      assert.ok(result.stderr.includes(`⚙ adaptive: ${target} `), result.stderr);
+      assert.match(result.stderr, new RegExp(`⚙ adaptive: ${target} [^\\n]*, ${skipped} calls not recorded${keptText} \\(`));
+    }
     // The root line says how many were kept.
     const rootLine = result.stderr.split('\n')[0] ?? '';
     assert.match(rootLine, new RegExp(`\\(${doc.budget.skippedCalls} calls not recorded; ${watched.length} calls of ≥ 100 µs recorded\\)`));

@@ -96,6 +96,8 @@ export interface BudgetSummary {
   skippedByTarget?: Record<string, number>;
   /** Calls of those targets recorded all the same because they took 100 µs or more (not in `skippedCalls`). */
   keptLongCalls?: number;
+  /** The same, per target id. */
+  keptLongByTarget?: Record<string, number>;
 }
 
 /**

@@ -214,12 +214,20 @@ export class OverheadBudget {
    * disabled now, the calls they let through unrecorded, and the calls of 100
    * µs or more recorded from those targets all the same.
    */
-  summary(): { sampled: number; disabled: number; skippedCalls: number; skippedByTarget: Record<string, number>; keptLongCalls: number } {
+  summary(): {
+    sampled: number;
+    disabled: number;
+    skippedCalls: number;
+    skippedByTarget: Record<string, number>;
+    keptLongCalls: number;
+    keptLongByTarget: Record<string, number>;
+  } {
     let sampled = 0;
     let disabled = 0;
     let skippedCalls = 0;
     let keptLongCalls = 0;
     const skippedByTarget: Record<string, number> = {};
+    const keptLongByTarget: Record<string, number> = {};
     for (const [id, action] of this.#acted) {
       const sw = this.#instrumenter.targetSwitch(id);
       if (sw === undefined) continue;
@@ -228,8 +236,9 @@ export class OverheadBudget {
       skippedCalls += sw.passThroughCalls ?? 0;
       skippedByTarget[id] = sw.passThroughCalls ?? 0;
       keptLongCalls += sw.keptLongCalls ?? 0;
+      keptLongByTarget[id] = sw.keptLongCalls ?? 0;
     }
-    return { sampled, disabled, skippedCalls, skippedByTarget, keptLongCalls };
+    return { sampled, disabled, skippedCalls, skippedByTarget, keptLongCalls, keptLongByTarget };
   }
 
   #emit(event: AdaptiveEvent): void {

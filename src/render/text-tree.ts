@@ -136,7 +136,11 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
   for (const event of doc.adaptive ?? []) {
     const action = event.action === 'sample' ? `sampled 1 in ${event.sampleEvery ?? '?'}` : event.action === 'disable' ? 'disabled' : 'restored';
     const skipped = doc.budget?.skippedByTarget?.[event.target];
-    const unrecorded = skipped === undefined || event.action === 'restore' ? '' : `, ${skipped} call${skipped === 1 ? '' : 's'} not recorded`;
+    const kept = doc.budget?.keptLongByTarget?.[event.target] ?? 0;
+    const unrecorded =
+      skipped === undefined || event.action === 'restore'
+        ? ''
+        : `, ${skipped} call${skipped === 1 ? '' : 's'} not recorded${kept > 0 ? `, ${kept} of ≥ 100 µs recorded` : ''}`;
     lines.push(
       `${' '.repeat(39)}⚙ adaptive: ${escapeTerminal(event.target)} ${action} at +${formatDurationNs(event.atNs)}${unrecorded} (${firstLine(event.reason)})`,
     );

@@ -82,6 +82,29 @@ describe('renderTextTree', () => {
     assert.doesNotMatch(text, /sharp\.toBuffer/);
   });
 
+  it("a folded line of same-named calls from several targets counts only the cut targets' unrecorded calls", () => {
+    // foldSiblings groups by name: three `f` calls of lib-a (cut by the budget)
+    // and three of lib-b (not cut), in either order.
+    for (const order of [
+      ['lib-a#f', 'lib-b#f'],
+      ['lib-b#f', 'lib-a#f'],
+    ]) {
+      const spans = [span('1', null, 'run', 0, 100)];
+      order.forEach((target, t) => {
+        for (let i = 0; i < 3; i++) spans.push(span(`${t}${i}`, '1', 'f', 1 + t * 10 + i, 1, { target }));
+      });
+      const text = renderTextTree(
+        doc(spans, {
+          budget: { sampled: 0, disabled: 1, skippedCalls: 500, skippedByTarget: { 'lib-a#f': 500 } },
+          adaptive: [{ target: 'lib-a#f', action: 'disable', reason: 'over budget', atNs: 5 * MS }],
+        }),
+        { compact: true, formatClock: utcClock },
+      );
+      const line = text.split('\n').find((row) => row.includes('f × 6'));
+      assert.ok(line?.endsWith('(⚙ disabled: 500 more calls of one of these targets not recorded in the run)'), `${order.join(', ')}:\n${text}`);
+    }
+  });
+
   it('shows dropped spans on the root line', () => {
     const text = renderTextTree({ ...ocrRun, droppedSpans: 7 }, { formatClock: utcClock });
     assert.match(text.split('\n')[0]!, /\[OH 41\.0 µs, 12 wrapped calls, 7 spans dropped \(buffer full\)\]$/);

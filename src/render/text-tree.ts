@@ -172,17 +172,26 @@ function clipIndent(prefix: string): string {
  * On a folded line, what the budget did to the group's target: its count
  * stands for the calls recorded, and the line says how many more went by
  * unrecorded (in the whole run: the target's calls under other parents too).
+ * A group folds same-named siblings, which may be calls of several targets:
+ * the note then sums the cut ones.
  */
 function budgetNote(doc: RunDocument, group: FoldedGroup): string {
-  const target = group.members[0]?.span.target;
-  if (target === null || target === undefined) return '';
-  const skipped = doc.budget?.skippedByTarget?.[target];
-  if (skipped === undefined) return '';
-  let last: AdaptiveEvent | undefined;
-  for (const event of doc.adaptive ?? []) if (event.target === target) last = event;
-  if (last === undefined || last.action === 'restore') return '';
-  const action = last.action === 'sample' ? `sampled 1 in ${last.sampleEvery ?? '?'}` : 'disabled';
-  return `  (⚙ ${action}: ${skipped} more call${skipped === 1 ? '' : 's'} of this target not recorded in the run)`;
+  const targets = new Set<string>();
+  for (const member of group.members) if (member.span.target !== null) targets.add(member.span.target);
+  const actions: string[] = [];
+  let skipped = 0;
+  for (const target of targets) {
+    const count = doc.budget?.skippedByTarget?.[target];
+    if (count === undefined) continue;
+    let last: AdaptiveEvent | undefined;
+    for (const event of doc.adaptive ?? []) if (event.target === target) last = event;
+    if (last === undefined || last.action === 'restore') continue;
+    actions.push(last.action === 'sample' ? `sampled 1 in ${last.sampleEvery ?? '?'}` : 'disabled');
+    skipped += count;
+  }
+  if (actions.length === 0) return '';
+  const whose = targets.size === 1 ? 'this target' : actions.length === 1 ? 'one of these targets' : 'these targets';
+  return `  (⚙ ${actions.join(', ')}: ${skipped} more call${skipped === 1 ? '' : 's'} of ${whose} not recorded in the run)`;
 }
 
 /** The overhead budget's decisions in one phrase for the root line (the details follow the tree). */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { SpanRecord } from '../src/core/types.js';
@@ -24,9 +25,10 @@ function spansOf(spans: SpanRecord[], name: string): SpanRecord[] {
 describe('the overhead budget keeps long calls', () => {
   it('every call of 100 µs or more of a sampled or disabled target is recorded, under the span that was current', async () => {
     const json = path.join(tempDir(), 'run.json');
-    const result = await runCli(['run', '--preset', 'custom', '--targets', path.join(fixtures, 'targets/bimodal.yaml'), '--json', json, '--', script], {
-      cwd: fixtures,
-    });
+    const result = await runCli(
+      ['run', '--preset', 'custom', '--probes', 'cpu', '--targets', path.join(fixtures, 'targets/bimodal.yaml'), '--json', json, '--', script],
+      { cwd: fixtures },
+    );
     assert.equal(result.code, 0, result.stderr);
     const made = JSON.parse(result.stdout) as { x: number; longSync: number; longAsync: number };
     assert.deepEqual(made, { x: 9000, longSync: 20, longAsync: 12 }, 'the app ran as it does untraced');
@@ -49,7 +51,13 @@ describe('the overhead budget keeps long calls', () => {
       assert.ok(span.durationNs >= 100_000, `a kept call is a long one (${span.durationNs} ns)`);
       assert.equal(span.parentId, root.id);
       assert.equal(span.status, 'ok');
+      // Both probe readings would come after the call: none is taken.
+      assert.deepEqual(span.metrics, {}, JSON.stringify(span.metrics));
     }
+    assert.ok(
+      sync.some((span) => span.attributes[WATCHED_ATTRIBUTE] !== true && Object.keys(span.metrics).length > 0),
+      'recorded calls do carry the probe',
+    );
     assert.equal(doc.budget.keptLongCalls, watched.length);
     // Every call is recorded or counted as not recorded, once.
     assert.equal(doc.budget.skippedCalls + sync.length + async_.length, 9000);
@@ -71,6 +79,11 @@ describe('the overhead budget keeps long calls', () => {
       assert.ok(result.stderr.includes(`⚙ adaptive: ${target} `), result.stderr);
       assert.match(result.stderr, new RegExp(`⚙ adaptive: ${target} [^\\n]*, ${skipped} calls not recorded${keptText} \\(`));
     }
+    // OH's wrapper part bills recorded calls only; the kept ones are timed pass-throughs (in passThroughNs).
+    const recordedSync = sync.filter((span) => span.attributes[WATCHED_ATTRIBUTE] !== true).length;
+    const recordedAsync = async_.filter((span) => span.attributes[WATCHED_ATTRIBUTE] !== true).length;
+    assert.equal(perCall.calibrated, false, '9,000 calls: the per-Node estimates, whole ns');
+    assert.equal(doc.overhead!.wrapperNs, recordedSync * perCall.syncNs + recordedAsync * perCall.asyncNs);
     // The root line says how many were kept.
     const rootLine = result.stderr.split('\n')[0] ?? '';
     assert.match(rootLine, new RegExp(`\\(${doc.budget.skippedCalls} calls not recorded; ${watched.length} calls of ≥ 100 µs recorded\\)`));
@@ -121,6 +134,58 @@ describe('the overhead budget keeps long calls', () => {
     assert.equal(doc.budget?.sampled, 1);
     assert.equal(doc.budget?.disabled, 0);
     assert.match(result.stderr.split('\n')[0] ?? '', /⚙ 1 target sampled \(\d+ calls not recorded/);
+  });
+
+  it('the watch stops when the user switches the target off or the run ends; a kept call is parented where it was made', async () => {
+    // In one process, through the API: the budget cuts both targets, then
+    // (a) the user switches one off: its long calls are not timed any more;
+    // (b) long async calls made before the run ends settle after it: kept
+    //     (all but at most the one the sampling records), under the run's
+    //     root (found at the call, not when they settled);
+    // (c) after the run, a held wrapper passes straight through, untimed.
+    const dir = tempDir();
+    const script = path.join(dir, 'api.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { createRequire } from 'node:module';`,
+        `import { Preset } from ${JSON.stringify(pathToFileURL(path.join(repoRoot, 'build/src/index.js')).href)};`,
+        `const targets = [{ module: 'serve-hot-lib', export: 'sometimesSlow' }, { module: 'serve-hot-lib', export: 'sometimesSlowAsync' }];`,
+        `const preset = new Preset('custom', [], { targets, quiet: true });`,
+        `const root = preset.start([], ${JSON.stringify(fixtures)});`,
+        `const lib = createRequire(${JSON.stringify(path.join(fixtures, 'package.json'))})('serve-hot-lib');`,
+        `let x = 0;`,
+        `for (let i = 0; i < 3000; i++) x = lib.sometimesSlow(x, 0);`,
+        `for (let i = 0; i < 3000; i++) x = await lib.sometimesSlowAsync(x, 0);`,
+        `const count = (name) => preset.tracer.recorder.spans().filter((s) => s.name === name).length;`,
+        `const cut = preset.budget.events.map((e) => e.target).sort();`,
+        `const before = count('sometimesSlow');`,
+        `lib.sometimesSlow(x, 300);`,
+        `const keptWhileCut = count('sometimesSlow') - before;`,
+        `preset.instrumenter.setTargetEnabled('serve-hot-lib#sometimesSlow', false);`,
+        `lib.sometimesSlow(x, 300);`,
+        `const keptWhenOff = count('sometimesSlow') - before - keptWhileCut;`,
+        `const late = Promise.all(Array.from({ length: 30 }, () => lib.sometimesSlowAsync(x, 1000)));`,
+        `const held = lib.sometimesSlowAsync; // the wrapper: finish() puts the original back on the exports`,
+        `preset.finish();`,
+        `await late;`,
+        `const lateSpans = preset.tracer.recorder.spans().filter((s) => s.name === 'sometimesSlowAsync' && s.endNs - s.startNs >= 1e6 && s.attributes?.['stagescope.watched'] === true);`,
+        `const asyncSwitch = preset.instrumenter.targetSwitch('serve-hot-lib#sometimesSlowAsync');`,
+        `const timedBefore = asyncSwitch.watchedCalls;`,
+        `await held(x, 1000);`,
+        `console.log(JSON.stringify({ cut, keptWhileCut, keptWhenOff, lateKept: lateSpans.length >= 29, lateParents: [...new Set(lateSpans.map((s) => s.parent?.id === root.id))], heldTimed: asyncSwitch.watchedCalls - timedBefore }));`,
+      ].join('\n'),
+    );
+    const result = await runNode([script], { cwd: fixtures });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      cut: ['serve-hot-lib#sometimesSlow', 'serve-hot-lib#sometimesSlowAsync'],
+      keptWhileCut: 1,
+      keptWhenOff: 0,
+      lateKept: true,
+      lateParents: [true],
+      heldTimed: 0,
+    });
   });
 
   it('a long call that throws is recorded as failed, and the error reaches the app unchanged', async () => {

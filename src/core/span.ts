@@ -138,6 +138,12 @@ export class Trace {
   wrappedCalls = 0;
   /** Of `wrappedCalls`, those that returned a promise (their end is a promise reaction). */
   asyncCalls = 0;
+  /**
+   * Of `wrappedCalls`, those recorded after they ended because an overhead
+   * budget had cut their target (instrument/long-call-watch.ts): their cost is
+   * the timing's, counted with the pass-through calls, not a recorded call's.
+   */
+  keptCalls = 0;
   /** Where this trace's spans are stored (set by the tracer that made the trace). */
   recorder: { commit(span: Span): void } | null = null;
   attributes: Attributes = {};

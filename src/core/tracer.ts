@@ -23,6 +23,11 @@ export interface StartSpanOptions {
   /** Span id (16 lowercase hex) of the remote caller's span; kept as `Trace.remoteParentId`. Same rules as `traceId`. */
   remoteParentId?: string;
   /**
+   * False: no per-span probe readings (a span recorded after its work ended,
+   * whose start and end readings would both be taken now). Default true.
+   */
+  probes?: boolean;
+  /**
    * For a span that starts a new trace: keep the trace's spans in this tracer's
    * recorder (default true). False for traces bounded elsewhere (serve's request
    * trees), so they never evict the process run's spans from the ring buffer.
@@ -117,7 +122,7 @@ export class Tracer {
     if (parent === null && options.recorded === false) trace.recorded = false;
     const span = new Span(trace, parent, name, options.stage ?? null, options.target ?? null, options.startNs ?? -1);
     if (trace.root === null) trace.root = span;
-    if (this.probes.length > 0) this.#startProbes(span);
+    if (this.probes.length > 0 && options.probes !== false) this.#startProbes(span);
     span.startNs = options.startNs ?? nowNs();
     this.recorder.add(span);
     return span;

@@ -111,12 +111,15 @@ export class Instrumenter {
     }
   }
 
-  /** Restore every patched original exactly; wrappers still held elsewhere pass through. */
+  /** Restore every patched original exactly; wrappers still held elsewhere pass through (untimed: no budget watch). */
   disable(): void {
     if (!this.#enabled) return;
     this.#enabled = false;
     removeLoadListener(this.#listener);
-    for (const sw of this.#switches.values()) sw.enabled = false;
+    for (const sw of this.#switches.values()) {
+      sw.enabled = false;
+      sw.watchLong = false;
+    }
     for (const patch of this.#patches) patch.undo();
   }
 
@@ -129,6 +132,9 @@ export class Instrumenter {
     if (sw === undefined) return false;
     this.#wanted.set(id, enabled);
     sw.enabled = enabled && this.#enabled;
+    // A target switched off is not timed either; the overhead budget, which
+    // switches targets off through here too, turns its watch on afterwards.
+    if (!enabled) sw.watchLong = false;
     return true;
   }
 

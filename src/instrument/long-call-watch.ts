@@ -1,6 +1,6 @@
 import { nowNs } from '../core/clock.js';
-import { SUPPRESSED, type ContextValue } from '../core/context.js';
 import { guarded } from '../core/guarded.js';
+import type { Span } from '../core/span.js';
 import type { Tracer } from '../core/tracer.js';
 import type { Stage } from '../core/types.js';
 
@@ -32,40 +32,34 @@ export const LONG_CALL_NS = 100_000;
 export const WATCHED_ATTRIBUTE = 'stagescope.watched';
 
 /** A watched pass-through call returned a promise: record it if it settles `LONG_CALL_NS` or more after it started. */
-export function watchSettled(
-  result: Promise<unknown>,
-  spec: WatchedTarget,
-  sw: WatchCounters,
-  tracer: Tracer,
-  store: ContextValue | undefined,
-  startNs: number,
-): void {
+export function watchSettled(result: Promise<unknown>, spec: WatchedTarget, sw: WatchCounters, tracer: Tracer, parent: Span | null, startNs: number): void {
   sw.watchedAsyncCalls++;
   result.then(
     () => {
       const endNs = nowNs();
-      if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, undefined, false);
+      if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, parent, startNs, endNs, undefined, false);
     },
     (error: unknown) => {
       const endNs = nowNs();
-      if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, error, true);
+      if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, parent, startNs, endNs, error, true);
     },
   );
 }
 
 /**
  * Record, after it ended, a watched call that took `LONG_CALL_NS` or more: a
- * span with the call's own start and end, under the span that was current when
- * it was called. It ran outside a context of its own, so traced calls made
+ * span with the call's own start and end, under `parent`: the span that was
+ * current when it was called (or the tracer's ambient root then), found at the
+ * call, as a recorded call's is. It ran outside a context of its own, so traced calls made
  * inside it are its siblings, not its children; its target's hooks do not run
  * (the span has the target's name, not a per-call label); per-span probes read
- * nothing (the span is retroactive). The call counts as recorded, not skipped.
+ * nothing (both readings would be taken after the call: `probes: false`). The call counts as recorded, not skipped.
  */
 export function recordLongCall(
   spec: WatchedTarget,
   sw: WatchCounters,
   tracer: Tracer,
-  store: ContextValue | undefined,
+  parent: Span | null,
   startNs: number,
   endNs: number,
   error: unknown,
@@ -75,10 +69,10 @@ export function recordLongCall(
     'SS_SPAN_FAILED',
     () => `could not record a long call of ${spec.target}`,
     () => {
-      const parent = store === undefined || store === SUPPRESSED ? tracer.ambientRoot : store;
-      const span = tracer.startSpan(spec.name, { parent, stage: spec.stage, target: spec.target, startNs });
+      const span = tracer.startSpan(spec.name, { parent, stage: spec.stage, target: spec.target, startNs, probes: false });
       span.setAttribute(WATCHED_ATTRIBUTE, true);
       span.trace.wrappedCalls++;
+      span.trace.keptCalls++;
       tracer.endSpan(span, endNs, error, failed);
       sw.passThroughCalls--;
       sw.keptLongCalls++;

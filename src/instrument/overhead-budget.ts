@@ -193,9 +193,9 @@ export class OverheadBudget {
     const needed = roomNs > 0 ? Math.ceil(recordedOverheadNs / roomNs) : Infinity;
     // From here on the calls it lets through are still timed, and any of
     // LONG_CALL_NS or more is recorded (wrap.ts, `watchLong`).
-    sw.watchLong = true;
     if (needed > this.maxSampleEvery) {
       this.#instrumenter.setTargetEnabled(id, false);
+      sw.watchLong = this.#instrumenter.enabled;
       this.#emit({
         target: id,
         action: 'disable',
@@ -206,6 +206,7 @@ export class OverheadBudget {
     }
     sw.sampleEvery = Math.max(needed, sampleEvery + 1);
     sw.sampleTick = 0;
+    sw.watchLong = true;
     this.#emit({ target: id, action: 'sample', reason: measured, sampleEvery: sw.sampleEvery, atNs: nowNs() });
   }
 

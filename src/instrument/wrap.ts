@@ -202,6 +202,7 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
         // model-sized call to the budget). Two clock readings, and for a promise
         // one reaction; no span and no context switch.
         sw.watchedCalls++;
+        const parent = store === undefined ? tracer.ambientRoot : (store as Span);
         const startNs = nowNs();
         let result: unknown;
         try {
@@ -209,13 +210,13 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
           result = fn.apply(this, arguments as unknown as unknown[]);
         } catch (error) {
           const endNs = nowNs();
-          if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, error, true);
+          if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, parent, startNs, endNs, error, true);
           throw error;
         }
-        if (isPromise(result)) watchSettled(result as Promise<unknown>, spec, sw, tracer, store, startNs);
+        if (isPromise(result)) watchSettled(result as Promise<unknown>, spec, sw, tracer, parent, startNs);
         else {
           const endNs = nowNs();
-          if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, store, startNs, endNs, undefined, false);
+          if (endNs - startNs >= LONG_CALL_NS) recordLongCall(spec, sw, tracer, parent, startNs, endNs, undefined, false);
         }
         return result;
       }

@@ -198,11 +198,12 @@ export class Preset {
       noteCodeCoverage('calls'); // the wrapper's call path ran (for the code cache)
       const calibratedBefore = calibratedAlready();
       const costs = wrapperCostsFor(trace.wrappedCalls + passThroughCalls);
-      const syncCalls = trace.wrappedCalls - trace.asyncCalls;
+      // Kept long calls (a cut target's, recorded after they ended) are costed as timed pass-throughs below.
+      const syncCalls = trace.wrappedCalls - trace.asyncCalls - trace.keptCalls;
       breakdown.wrapperNs = Math.round(syncCalls * costs.recordSyncNs + trace.asyncCalls * costs.recordAsyncNs);
       breakdown.warmUpNs = Math.round(takeColdCallsNs(syncCalls, trace.asyncCalls) + takeFastClockSwitchNs());
-      // A kept long call was timed as a pass-through and then recorded: its
-      // span's own cost is small beside its ≥ 100 µs and is left out.
+      // A kept long call was timed as a pass-through and then recorded: it is
+      // costed as a timed call (its span's own cost is small beside its ≥ 100 µs).
       // (`passThroughCalls` no longer counts the kept ones.)
       const untimedCalls = Math.max(0, passThroughCalls + keptLongCalls - watchedSyncCalls - watchedAsyncCalls);
       breakdown.passThroughNs = Math.round(untimedCalls * costs.passThroughNs + watchedSyncCalls * costs.watchSyncNs + watchedAsyncCalls * costs.watchAsyncNs);

@@ -155,8 +155,10 @@ describe('the overhead budget keeps long calls', () => {
         `const root = preset.start([], ${JSON.stringify(fixtures)});`,
         `const lib = createRequire(${JSON.stringify(path.join(fixtures, 'package.json'))})('serve-hot-lib');`,
         `let x = 0;`,
-        `for (let i = 0; i < 3000; i++) x = lib.sometimesSlow(x, 0);`,
-        `for (let i = 0; i < 3000; i++) x = await lib.sometimesSlowAsync(x, 0);`,
+        // Work between calls (see bimodal-loop.mjs): preemptions rarely land in a call.
+        `const outside = (us) => { const end = process.hrtime.bigint() + BigInt(us) * 1000n; while (process.hrtime.bigint() < end); };`,
+        `for (let i = 0; i < 3000; i++) { x = lib.sometimesSlow(x, 0); outside(5); }`,
+        `for (let i = 0; i < 3000; i++) { x = await lib.sometimesSlowAsync(x, 0); outside(5); }`,
         `const count = (name) => preset.tracer.recorder.spans().filter((s) => s.name === name).length;`,
         `const cut = preset.budget.events.map((e) => e.target).sort();`,
         `const before = count('sometimesSlow');`,
@@ -197,7 +199,9 @@ describe('the overhead budget keeps long calls', () => {
         `import { createRequire } from 'node:module';`,
         `const { sometimesSlow } = createRequire(${JSON.stringify(path.join(fixtures, 'package.json'))})('serve-hot-lib');`,
         `let x = 0;`,
-        `for (let i = 0; i < 3000; i++) x = sometimesSlow(x, 0);`,
+        // Work between calls (see bimodal-loop.mjs): preemptions rarely land in a call.
+        `const outside = (us) => { const end = process.hrtime.bigint() + BigInt(us) * 1000n; while (process.hrtime.bigint() < end); };`,
+        `for (let i = 0; i < 3000; i++) { x = sometimesSlow(x, 0); outside(5); }`,
         `try { sometimesSlow(null, 300); } catch (error) { console.log(error.constructor.name, error.message); }`,
       ].join('\n'),
     );

@@ -48,12 +48,16 @@ export function watchSettled(result: Promise<unknown>, spec: WatchedTarget, sw: 
 
 /**
  * Record, after it ended, a watched call that took `LONG_CALL_NS` or more: a
- * span with the call's own start and end, under `parent`: the span that was
- * current when it was called (or the tracer's ambient root then), found at the
- * call, as a recorded call's is. It ran outside a context of its own, so traced calls made
- * inside it are its siblings, not its children; its target's hooks do not run
- * (the span has the target's name, not a per-call label); per-span probes read
- * nothing (both readings would be taken after the call: `probes: false`). The call counts as recorded, not skipped.
+ * span with the call's own start and end, under `parent` (the span current
+ * when it was called, or the tracer's ambient root then: found at the call, as
+ * a recorded call's is).
+ * - It ran outside a context of its own, so traced calls made inside it are its
+ *   siblings, not its children.
+ * - Its target's hooks do not run: the span has the target's name, not a
+ *   per-call label.
+ * - Per-span probes read nothing: both readings would come after the call
+ *   (`probes: false`).
+ * The call counts as recorded, not skipped.
  */
 export function recordLongCall(
   spec: WatchedTarget,

@@ -1,6 +1,6 @@
 import { nowNs } from '../core/clock.js';
 import { guarded } from '../core/guarded.js';
-import type { AdaptiveEvent } from '../core/run-document.js';
+import type { AdaptiveEvent, BudgetSummary } from '../core/run-document.js';
 import type { Instrumenter } from './instrumenter.js';
 import { wrapperCostsFor } from './overhead-model.js';
 import type { TargetSwitch } from './wrap.js';
@@ -65,7 +65,8 @@ export function passThroughCostNs(): number {
  * that (rare slow calls among a thousand tiny ones, or the process being
  * preempted) may be sampled or disabled, but the calls it then lets through are
  * still timed, and each that takes 100 µs or more is recorded after it ends
- * (`watchLong` in wrap.ts): no call of 100 µs or more is lost to the budget. Each decision becomes an
+ * (`watchLong` in wrap.ts): no call of 100 µs or more is lost to the budget.
+ * Each decision becomes an
  * `AdaptiveEvent`, kept here and told to listeners (the serving integration
  * puts it into the request that was running, the run document keeps it).
  */
@@ -215,14 +216,7 @@ export class OverheadBudget {
    * disabled now, the calls they let through unrecorded, and the calls of 100
    * µs or more recorded from those targets all the same.
    */
-  summary(): {
-    sampled: number;
-    disabled: number;
-    skippedCalls: number;
-    skippedByTarget: Record<string, number>;
-    keptLongCalls: number;
-    keptLongByTarget: Record<string, number>;
-  } {
+  summary(): Required<BudgetSummary> {
     let sampled = 0;
     let disabled = 0;
     let skippedCalls = 0;

@@ -57,16 +57,21 @@ describe('cost of observation', () => {
     }
     const overhead = doc.overhead!;
     assert.ok(overhead.perCall !== undefined);
-    // The wrapper's part is the recorded calls (the create and every run: all
-    // async) at the per-call figure; nothing passed through and no probes were
-    // asked for, so those parts are 0 and add nothing to the total.
-    assert.equal(overhead.wrapperNs, (RUNS + 1) * overhead.perCall.asyncNs);
+    // The wrapper's part: the create and every run are calls of hooked targets
+    // (all async), so their wrapper time was measured where it ran, plus per
+    // call the calibrated part between their clock readings and the reaction;
+    // nothing passed through and no probes were asked for, so those parts are 0
+    // and add nothing to the total.
+    assert.equal(overhead.measuredCalls, RUNS + 1);
+    assert.ok(overhead.wrapperMeasuredNs !== undefined && overhead.wrapperMeasuredNs > 0, `wrapperMeasuredNs ${overhead.wrapperMeasuredNs}`);
+    const unmeasuredPerCallNs = overhead.perCall.insideSpanNs + overhead.perCall.asyncNs - overhead.perCall.syncNs;
+    assert.equal(overhead.wrapperNs, overhead.wrapperMeasuredNs + (RUNS + 1) * unmeasuredPerCallNs);
     assert.equal(overhead.passThroughCalls, 0);
     assert.equal(overhead.passThroughNs, 0);
     assert.equal(overhead.probesNs, 0);
     // The onnx hooks label every call (feeds, model, stage): measured, never free.
     assert.ok(overhead.hooksNs > 0, `hooksNs ${overhead.hooksNs}`);
-    assert.equal(doc.overheadNs, (RUNS + 1) * overhead.perCall.asyncNs + overhead.warmUpNs + overhead.hooksNs + (overhead.modulesNs ?? 0));
+    assert.equal(doc.overheadNs, overhead.wrapperNs + overhead.warmUpNs + overhead.hooksNs + (overhead.modulesNs ?? 0));
     // The script loaded onnxruntime-node after tracing started: recognising and patching it is counted.
     assert.ok(overhead.modulesNs !== undefined && overhead.modulesNs > 0, `modulesNs ${overhead.modulesNs}`);
     assert.ok(overhead.perCall.asyncNs > 0);

@@ -233,6 +233,38 @@ describe('wrapFunction', () => {
     assert.equal(root.trace.asyncCalls, 10);
     // The wrapper's own cost is calls × a calibrated cost (overhead-model.ts), not clock readings per call.
     assert.equal(root.trace.overheadNs, 0);
+    assert.equal(root.trace.measuredCalls, 0);
+    assert.equal(root.trace.wrapperMeasuredNs, 0);
+  });
+
+  it("times a hooked call's wrapper where it runs, apart from its hooks' and probes' time", async () => {
+    const SPIN_MS = 3;
+    const spin = (): void => {
+      const until = performance.now() + SPIN_MS;
+      while (performance.now() < until);
+    };
+    // A probe and a hook that each take SPIN_MS at both edges of every span.
+    const tracer = new Tracer({ probes: [{ name: 'slow', start: spin, end: spin }] });
+    const hook: TargetHook = { onStart: spin, onEnd: spin };
+    const root = tracer.startSpan('root', { parent: null, probes: false });
+    const asyncFn = wrapFunction(async () => 1, spec('hookedAsync', { hook }), tracer);
+    const syncFn = wrapFunction(() => 1, spec('hookedSync', { hook }), tracer);
+    const hookless = wrapFunction(() => 1, spec('hookless'), tracer);
+    await tracer.withSpan(root, async () => {
+      for (let i = 0; i < 5; i++) await asyncFn();
+      for (let i = 0; i < 5; i++) syncFn();
+      for (let i = 0; i < 5; i++) hookless();
+    });
+    const trace = root.trace;
+    assert.equal(trace.wrappedCalls, 15);
+    assert.equal(trace.measuredCalls, 10, 'the hooked calls, and only those');
+    assert.equal(trace.measuredAsyncCalls, 5);
+    assert.ok(trace.wrapperMeasuredNs > 0, 'the wrapper time was measured');
+    // Hooks and probes took 4 × SPIN_MS per hooked call (probes also 2 × SPIN_MS
+    // per hookless call): all of it is in overheadNs, none in the wrapper's time.
+    assert.ok(trace.overheadNs >= (10 * 4 + 5 * 2) * SPIN_MS * 1e6, `overheadNs ${trace.overheadNs}`);
+    // Any one edge's hook or probe counted in it would be 10 × SPIN_MS.
+    assert.ok(trace.wrapperMeasuredNs < 10 * SPIN_MS * 1e6 * 0.5, `wrapperMeasuredNs ${trace.wrapperMeasuredNs} holds hook or probe time`);
   });
 
   it('counts calls that pass through a disabled or suppressed wrapper', () => {

@@ -45,7 +45,11 @@ export interface FinishedRequest {
   latencyNs: number;
   /** ISO wall clock of the request start. */
   startedAt: string;
-  /** Overhead of stagescope's wrappers inside this request (ns) and how many calls were wrapped. */
+  /**
+   * Overhead of stagescope inside this request (ns): hooks and probes, and the
+   * wrapper time of hooked calls (measured where they ran; hookless wrappers
+   * are not timed per call); and how many calls were wrapped.
+   */
   overheadNs: number;
   wrappedCalls: number;
   /** The request's spans, root first, in run-document form (times relative to the root's start). */

@@ -128,9 +128,10 @@ export class Trace {
   root: Span | null = null;
   /**
    * Measured stagescope time for this trace, ns: hooks (library-specific labelling
-   * on the call path) and per-span probes. The wrappers' own per-call cost is not
-   * measured on every call (that would take more clock reads than the wrapper
-   * costs); it is estimated from `wrappedCalls` and a calibration, see
+   * on the call path) and per-span probes. The wrappers' own per-call cost is
+   * measured only on calls of hooked targets (`wrapperMeasuredNs`); for the
+   * others it would take more clock reads than the wrapper costs, and it is
+   * estimated from `wrappedCalls` and a calibration, see
    * `instrument/overhead-model.ts`.
    */
   overheadNs = 0;
@@ -144,6 +145,22 @@ export class Trace {
    * the timing's, counted with the pass-through calls, not a recorded call's.
    */
   keptCalls = 0;
+  /**
+   * Of `wrappedCalls`, those whose wrapper time was measured where it ran
+   * (calls of a target with a library hook, instrument/wrap.ts `hookedCall`):
+   * making the span before its start reading, and ending and storing it after
+   * its end reading. Why measured there: such calls are a library's (a model
+   * run, an image pipeline), usually after the main thread waited for a native
+   * thread or ran native code for a millisecond, and the wrapper then runs on
+   * a cold CPU cache at several times its warm calibrated cost (bench:cost
+   * row 3). Two clock readings more per call; a hookless wrapper, the kind a
+   * hot function of the user's gets, stays calibrated.
+   */
+  measuredCalls = 0;
+  /** Of `measuredCalls`, those that returned a promise. */
+  measuredAsyncCalls = 0;
+  /** The wrapper time of `measuredCalls`, ns (not their hooks' or probes', which `overheadNs` holds). */
+  wrapperMeasuredNs = 0;
   /** Where this trace's spans are stored (set by the tracer that made the trace). */
   recorder: { commit(span: Span): void } | null = null;
   attributes: Attributes = {};

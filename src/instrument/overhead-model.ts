@@ -16,8 +16,9 @@ import { countedSwitch, wrapFunction, type CountedSwitch, type TargetSwitch } fr
  * interleaved, after a warm-up, each variant's lowest of twelve rounds. Overhead = calls × cost per call + measured
  * hook and probe time (hooks and probes are timed where they run).
  *
- * What this does not see: a cold CPU cache makes the first calls of a pipeline
- * step slower than this warm figure; and AsyncLocalStorage's cost on every
+ * What this does not see: a cold CPU cache makes the calls of a pipeline
+ * step slower than this warm figure (calls of hooked targets are therefore
+ * timed where they run instead, `Trace.wrapperMeasuredNs`); and AsyncLocalStorage's cost on every
  * `await` in the process (Node < 24), which is not in OH and not reported on
  * its own: bench:cost's tiny-async-function row measures it only together with
  * the wrapper (docs/overhead.md, "What the calibrated figure does not see").

@@ -272,6 +272,10 @@ function hookedCall(
   store: ContextValue | undefined,
 ): unknown {
   const { hook, target, onResult } = spec;
+  // The wrapper's own time is measured on this path (`Trace.wrapperMeasuredNs`):
+  // one more clock reading here and one when the call has ended.
+  const entryNs = nowNs();
+  const probesBeforeNs = tracer.probeNs;
   let span: Span;
   try {
     span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store, targetId);
@@ -284,6 +288,9 @@ function hookedCall(
   span.retain = false;
   const trace = span.trace;
   trace.wrappedCalls++;
+  trace.measuredCalls++;
+  // Before the span's start reading: making the span (its probes are counted as probes).
+  trace.wrapperMeasuredNs += Math.max(0, span.startNs - entryNs - (tracer.probeNs - probesBeforeNs));
   const call: CallContext = { span, thisArg, args, scope: (spec.scope ??= new HookScope(tracer)) };
   if (hook?.onStart !== undefined) {
     const hookStartNs = nowNs();
@@ -325,6 +332,7 @@ function hookedCall(
   } else if (isPromise(result)) {
     sw.asyncCalls++;
     trace.asyncCalls++;
+    trace.measuredAsyncCalls++;
     (result as Promise<unknown>).then(
       (value) => {
         endHookedCall(span, call, spec, sw, tracer, nowNs(), value, undefined, false);
@@ -367,6 +375,8 @@ function endHookedCall(
   failed: boolean,
 ): void {
   const hook = spec.hook;
+  const trace = span.trace;
+  let hookNs = 0;
   if (hook?.onEnd !== undefined) {
     // After the span's end reading: the hook's time is overhead, not the call's.
     try {
@@ -374,12 +384,15 @@ function endHookedCall(
     } catch (hookError) {
       hookFailed('hook onEnd', spec.target, hookError);
     }
-    const hookNs = nowNs() - endNs;
-    span.trace.overheadNs += hookNs;
+    hookNs = nowNs() - endNs;
+    trace.overheadNs += hookNs;
     sw.overheadNs += hookNs;
   }
+  const probesBeforeNs = tracer.probeNs;
   tracer.endSpan(span, endNs, error, failed);
   account(span, sw, endNs);
+  // After the span's end reading: ending and storing it (its probes are counted as probes, the hook as hooks).
+  trace.wrapperMeasuredNs += Math.max(0, nowNs() - endNs - hookNs - (tracer.probeNs - probesBeforeNs));
 }
 
 /** Per-target accounting for an overhead budget (the switch was filled in by wrapFunction). */

@@ -199,9 +199,24 @@ export class Preset {
       const calibratedBefore = calibratedAlready();
       const costs = wrapperCostsFor(trace.wrappedCalls + passThroughCalls);
       // Kept long calls (a cut target's, recorded after they ended) are costed as timed pass-throughs below.
-      const syncCalls = trace.wrappedCalls - trace.asyncCalls - trace.keptCalls;
-      breakdown.wrapperNs = Math.round(syncCalls * costs.recordSyncNs + trace.asyncCalls * costs.recordAsyncNs);
-      breakdown.warmUpNs = Math.round(takeColdCallsNs(syncCalls, trace.asyncCalls) + takeFastClockSwitchNs());
+      // Calls of hooked targets: the wrapper's time measured where it ran
+      // (Trace.measuredCalls), plus, calibrated, the part it cannot time: what
+      // falls between the span's clock readings, and for a promise the reaction.
+      const measuredAsync = trace.measuredAsyncCalls;
+      const measuredSync = trace.measuredCalls - measuredAsync;
+      const syncCalls = trace.wrappedCalls - trace.asyncCalls - trace.keptCalls - measuredSync;
+      const asyncCalls = trace.asyncCalls - measuredAsync;
+      const reactionNs = Math.max(0, costs.recordAsyncNs - costs.recordSyncNs);
+      const measuredNs = Math.round(trace.wrapperMeasuredNs);
+      breakdown.wrapperNs =
+        measuredNs +
+        Math.round(syncCalls * costs.recordSyncNs + asyncCalls * costs.recordAsyncNs + trace.measuredCalls * costs.insideSpanNs + measuredAsync * reactionNs);
+      if (trace.measuredCalls > 0) {
+        breakdown.measuredCalls = trace.measuredCalls;
+        breakdown.wrapperMeasuredNs = measuredNs;
+      }
+      // Measured calls carry their own warm-up (a cold wrapper is timed as it is).
+      breakdown.warmUpNs = Math.round(takeColdCallsNs(syncCalls, asyncCalls) + takeFastClockSwitchNs());
       // A kept long call was timed as a pass-through and then recorded: it is
       // costed as a timed call (its span's own cost is small beside its ≥ 100 µs).
       // (`passThroughCalls` no longer counts the kept ones.)

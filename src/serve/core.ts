@@ -268,7 +268,7 @@ export class ServeCore {
       endNs,
       latencyNs: endNs - state.startNs,
       startedAt: new Date(nsToWallMs(state.startNs)).toISOString(),
-      overheadNs: Math.round(root.trace.overheadNs),
+      overheadNs: Math.round(root.trace.overheadNs + root.trace.wrapperMeasuredNs),
       wrappedCalls: root.trace.wrappedCalls,
       spans,
       adaptive: state.adaptive.map((event) => ({ ...event, atNs: Math.max(0, event.atNs - state.startNs) })),

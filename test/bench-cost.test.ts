@@ -189,6 +189,31 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.deepEqual(figure('onnx-run-added').context?.(get), { plainCallUs: 1200, plainCpuPerCallUs: 1000, wallAddedUs: 50, mainThreadCpu: 0 });
   });
 
+  test("row 8's model loop: the document's per-call overhead, without loading the libraries, over the mean of rows 3 and 4", () => {
+    const loop = (cpuPerCallNs: number) => ({ calls: 1000, cpuPerCallNs, medianNs: 1e6, under100usCalls: 0 });
+    // 2,000 recorded calls: 30 ms of wrappers, hooks and pass-throughs, and 50 ms of loading the libraries.
+    const overhead = { wrapperNs: 10e6, wrapperMeasuredNs: 8e6, warmUpNs: 1e6, hooksNs: 18e6, probesNs: 0, passThroughNs: 1e6, modulesNs: 50e6 };
+    const doc = docSummary({ wrappedCalls: 2000, overheadNs: 80e6, overhead });
+    const get = lookupFrom({
+      'model/plain': outcome({ onnx: loop(1_000_000), sharp: loop(900_000) }),
+      'model/traced': outcome({ onnx: loop(1_010_000), sharp: loop(930_000) }, doc),
+    });
+    const row = figure('oh-model-loop');
+    // (10 + 1 + 18 + 0 + 1) ms / 2000 calls = 15 µs per call, against (10 + 30) / 2 = 20 µs measured.
+    assert.equal(row.sample(get), 0.75);
+    assert.deepEqual(row.context?.(get), { reportedPerCallUs: 15, measuredPerCallUs: 20, wrapperMeasuredPerCallUs: 4, hooksPerCallUs: 9 });
+    const noise = lookupFrom({
+      'model/plain': outcome({ onnx: loop(1_000_000), sharp: loop(900_000) }),
+      'model/traced': outcome({ onnx: loop(990_000), sharp: loop(905_000) }, doc),
+    });
+    assert.throws(() => row.sample(noise), /model loop: measured added time/);
+    const noParts = lookupFrom({
+      'model/plain': outcome({ onnx: loop(1e6), sharp: loop(9e5) }),
+      'model/traced': outcome({ onnx: loop(1.1e6), sharp: loop(1e6) }, docSummary()),
+    });
+    assert.throws(() => row.sample(noParts), /model\/traced: the run document has no overhead\.wrapperNs/);
+  });
+
   test("rows 3 and 4 on Node ≥ 22: the main thread's CPU time when both variants have it (the libraries work on threads of their own)", () => {
     const loop = (cpuPerCallNs: number, threadCpuPerCallNs: number | undefined, medianNs: number) => ({
       calls: 10,

@@ -154,6 +154,43 @@ const OH_GOAL: Goal = { kind: 'range', min: 0.75, max: 1.25, text: '0.75–1.25�
  * the wrapper's cost. Node 20 has only the process's (`cpu` in the context says
  * which was used).
  */
+interface LoopCpuNs {
+  traced: number;
+  plain: number;
+  /** True: the main thread's CPU time (Node ≥ 22); false: the process's. */
+  thread: boolean;
+}
+
+/** CPU time per call of `library`'s timed loop in two variants of model-loop.mjs, ns (see `modelAdded` for which CPU time). */
+function loopCpuNs(traced: ChildOutcome, plain: ChildOutcome, library: 'onnx' | 'sharp' | 'onnxTiny'): LoopCpuNs {
+  const threadCpu = (outcome: ChildOutcome): number | undefined => {
+    const value = (outcome.result?.[library] as Record<string, unknown> | undefined)?.threadCpuPerCallNs;
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  };
+  const tracedThread = threadCpu(traced);
+  const plainThread = threadCpu(plain);
+  if (tracedThread !== undefined && plainThread !== undefined) return { traced: tracedThread, plain: plainThread, thread: true };
+  return { traced: resultNumber(traced, `${library}.cpuPerCallNs`), plain: resultNumber(plain, `${library}.cpuPerCallNs`), thread: false };
+}
+
+/**
+ * The run document's per-call overhead on the model loop: what OH counts for
+ * the calls themselves (wrappers, their warm-up, hooks, probes, pass-throughs),
+ * without loading and patching the libraries (`modulesNs`), over every
+ * recorded call; the session's one `create` is among them.
+ */
+function reportedPerCallNs(doc: RunDocSummary, what: string): number {
+  const parts = doc.overheadPartsNs;
+  const calls = doc.wrappedCalls;
+  if (calls === null || calls <= 0) throw new Error(`${what}: the run document has no wrapped calls`);
+  const partNs = (key: string): number => {
+    const value = parts[key];
+    if (value === undefined) throw new Error(`${what}: the run document has no overhead.${key}`);
+    return value;
+  };
+  return (partNs('wrapperNs') + partNs('warmUpNs') + partNs('hooksNs') + partNs('probesNs') + partNs('passThroughNs')) / calls;
+}
+
 function modelAdded(
   id: string,
   row: number,
@@ -163,16 +200,7 @@ function modelAdded(
   what: string,
   variant: 'traced' | 'hand' = 'traced',
 ): FigureDef {
-  const threadCpu = (outcome: ChildOutcome): number | undefined => {
-    const value = (outcome.result?.[library] as Record<string, unknown> | undefined)?.threadCpuPerCallNs;
-    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-  };
-  const cpuNs = (traced: ChildOutcome, plain: ChildOutcome): { traced: number; plain: number; thread: boolean } => {
-    const tracedThread = threadCpu(traced);
-    const plainThread = threadCpu(plain);
-    if (tracedThread !== undefined && plainThread !== undefined) return { traced: tracedThread, plain: plainThread, thread: true };
-    return { traced: resultNumber(traced, `${library}.cpuPerCallNs`), plain: resultNumber(plain, `${library}.cpuPerCallNs`), thread: false };
-  };
+  const cpuNs = (traced: ChildOutcome, plain: ChildOutcome): LoopCpuNs => loopCpuNs(traced, plain, library);
   const wallNs = (outcome: ChildOutcome): number => resultNumber(outcome, `${library}.medianNs`);
   return {
     id,
@@ -464,6 +492,36 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       context: perRound((get) => {
         const traced = need(get, 'tiny', 'stagescope');
         return { reportedMs: reportedOverheadNs(docOf(traced, 'tiny'), 'tiny') / 1e6, ...addedScriptMs(traced, need(get, 'tiny', 'plain')) };
+      }),
+    },
+    {
+      id: 'oh-model-loop',
+      row: 8,
+      title: 'reported OH / measured per call, model loop (rows 3 and 4)',
+      unit: '×',
+      goal: OH_GOAL,
+      method:
+        "run document's per-call overhead (wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs, over its wrapped calls: the loops' and the session's create) / the mean of rows 3 and 4 in the same round (CPU time per call, traced minus plain; both loops have as many calls)",
+      sample: perRound((get) => {
+        const traced = need(get, 'model', 'traced');
+        const plain = need(get, 'model', 'plain');
+        const onnx = loopCpuNs(traced, plain, 'onnx');
+        const sharp = loopCpuNs(traced, plain, 'sharp');
+        const measuredNs = (onnx.traced - onnx.plain + sharp.traced - sharp.plain) / 2;
+        return ohRatio(reportedPerCallNs(docOf(traced, 'model/traced'), 'model/traced'), measuredNs, 'model loop');
+      }),
+      context: perRound((get) => {
+        const traced = need(get, 'model', 'traced');
+        const plain = need(get, 'model', 'plain');
+        const onnx = loopCpuNs(traced, plain, 'onnx');
+        const sharp = loopCpuNs(traced, plain, 'sharp');
+        const doc = docOf(traced, 'model/traced');
+        return {
+          reportedPerCallUs: reportedPerCallNs(doc, 'model/traced') / 1e3,
+          measuredPerCallUs: (onnx.traced - onnx.plain + sharp.traced - sharp.plain) / 2 / 1e3,
+          wrapperMeasuredPerCallUs: (doc.overheadPartsNs.wrapperMeasuredNs ?? 0) / Math.max(1, doc.wrappedCalls ?? 1) / 1e3,
+          hooksPerCallUs: (doc.overheadPartsNs.hooksNs ?? 0) / Math.max(1, doc.wrappedCalls ?? 1) / 1e3,
+        };
       }),
     },
     {

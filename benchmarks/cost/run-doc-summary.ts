@@ -14,6 +14,8 @@ export interface RunDocSummary {
   spansByTarget: Record<string, number>;
   /** Every top-level numeric field whose name ends in `Ns`: new figures show up here without a code change. */
   reportedNs: Record<string, number>;
+  /** The numeric fields of the document's `overhead` breakdown whose name ends in `Ns` (`wrapperNs`, `hooksNs`, …). */
+  overheadPartsNs: Record<string, number>;
   /** A start-up figure, if the document reports one: where it was found and its value. */
   startup: { path: string; ns: number } | null;
   /** The overhead budget's decisions, as the document gives them. */
@@ -82,6 +84,12 @@ export function summarizeRunDoc(value: unknown, file: string): RunDocSummary {
   for (const [key, field] of Object.entries(value)) {
     if (/Ns$/.test(key) && typeof field === 'number') reportedNs[key] = field;
   }
+  const overheadPartsNs: Record<string, number> = {};
+  if (isObject(value.overhead)) {
+    for (const [key, field] of Object.entries(value.overhead)) {
+      if (/Ns$/.test(key) && typeof field === 'number' && Number.isFinite(field)) overheadPartsNs[key] = field;
+    }
+  }
   return {
     overheadNs: numberOrNull(value.overheadNs),
     wrappedCalls: numberOrNull(value.wrappedCalls),
@@ -90,6 +98,7 @@ export function summarizeRunDoc(value: unknown, file: string): RunDocSummary {
     spans: spans.length,
     spansByTarget,
     reportedNs,
+    overheadPartsNs,
     startup: findStartup(value),
     adaptive: Array.isArray(value.adaptive) ? value.adaptive : [],
   };

@@ -214,6 +214,22 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => row.sample(noParts), /model\/traced: the run document has no overhead\.wrapperNs/);
   });
 
+  test('rows 3 and 4 paired in one process: the child’s median (wrapped − unwrapped) per call, µs, stagescope and the hand-written wrapper apart', () => {
+    const pairs = (addedNs: number) => ({ blocks: 60, callsPerBlock: 10, addedNs, minAddedNs: addedNs - 40_000, maxAddedNs: addedNs + 90_000 });
+    const get = lookupFrom({
+      'model-paired/traced': outcome({ onnx: pairs(18_000), sharp: pairs(35_000) }),
+      'model-paired/hand': outcome({ onnx: pairs(6_000), sharp: pairs(2_500) }),
+    });
+    assert.equal(figure('onnx-run-paired').sample(get), 18);
+    assert.equal(figure('sharp-paired').sample(get), 35);
+    assert.equal(figure('onnx-run-hand-paired').sample(get), 6);
+    assert.equal(figure('sharp-hand-paired').sample(get), 2.5);
+    assert.deepEqual(figure('sharp-paired').context?.(get), { blocks: 60, callsPerBlock: 10, minPairUs: -5, maxPairUs: 125 });
+    assert.equal(figure('onnx-run-paired').goal.kind, 'none', 'a reference beside the goal row');
+    assert.equal(figure('onnx-run-paired').sample(lookupFrom({})), undefined, 'the experiment did not run this round');
+    assert.throws(() => figure('onnx-run-paired').sample(lookupFrom({ 'model-paired/traced': outcome({ sharp: pairs(1) }) })), /no number at "onnx\.addedNs"/);
+  });
+
   test("rows 3 and 4 on Node ≥ 22: the main thread's CPU time when both variants have it (the libraries work on threads of their own)", () => {
     const loop = (cpuPerCallNs: number, threadCpuPerCallNs: number | undefined, medianNs: number) => ({
       calls: 10,
@@ -687,6 +703,9 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
   test('bad options: exit 2 naming the option', async () => {
     const result = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--only', 'nope']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--only: unknown experiment "nope" \(known: startup, example, module-load, model, onnx-tiny, tiny, probes, ocr-loop\)/);
+    assert.match(
+      result.stderr,
+      /--only: unknown experiment "nope" \(known: startup, example, module-load, model, model-paired, onnx-tiny, tiny, probes, ocr-loop\)/,
+    );
   });
 });

@@ -15,6 +15,8 @@ import sharp from 'sharp';
 
 const storage = new AsyncLocalStorage();
 let ended = 0;
+/** Where a wrapper keeps the function it wraps (model-paired.mjs calls it directly, as stagescope's `stagescope.original`). */
+const ORIGINAL = Symbol('hand-wrapper.original');
 
 function wrap(prototype, name) {
   const original = prototype[name];
@@ -36,6 +38,7 @@ function wrap(prototype, name) {
     else end();
     return result;
   };
+  Object.defineProperty(prototype[name], ORIGINAL, { value: original });
 }
 
 // The ESM build of sharp, as model-loop.mjs imports it (sharp's CommonJS build is another class).

@@ -51,6 +51,7 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
   const wallOnly = { expectsResult: false };
   const tinyArgs = [child('tiny-loop.mjs'), `n=${settings.tinyCalls}`];
   const modelArgs = [child('model-loop.mjs'), `n=${settings.modelCalls}`, `warm=${settings.modelWarmCalls}`];
+  const pairedArgs = [child('model-paired.mjs'), `blocks=${settings.pairedBlocks}`, `calls=${settings.pairedCallsPerBlock}`];
   const onnxTinyArgs = [child('onnx-tiny-loop.mjs'), `n=${settings.onnxTinyCalls}`];
   const probeArgs = [child('probe-loop.mjs'), `n=${settings.probeCalls}`];
   const ocrArgs = [child('ocr-loop.mjs'), `iterations=${settings.ocrIterations}`];
@@ -110,6 +111,16 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
         traced: spec(['--import', 'stagescope/register/ocr', ...modelArgs], { env: quiet, runDocument: true }),
         // Reference: a hand-written AsyncLocalStorage wrapper around the same two methods.
         hand: spec(['--import', child('hand-wrapper.mjs'), ...modelArgs]),
+      },
+    },
+    {
+      id: 'model-paired',
+      title: `the same calls paired in one process: ${settings.pairedBlocks} pairs of ${settings.pairedCallsPerBlock}-call blocks, wrapped and unwrapped in turn`,
+      repeats: settings.repeats.modelPaired,
+      warmup: true,
+      variants: {
+        traced: spec(['--import', 'stagescope/register/ocr', ...pairedArgs], { env: quiet }),
+        hand: spec(['--import', child('hand-wrapper.mjs'), ...pairedArgs]),
       },
     },
     {

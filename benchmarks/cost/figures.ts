@@ -230,6 +230,37 @@ function modelAdded(
   };
 }
 
+/**
+ * Rows 3 and 4 paired in one process (children/model-paired.mjs): blocks of
+ * calls through the wrapper and through the function it wraps, in turn; the
+ * child's median over pairs of blocks of (wrapped − unwrapped) median call
+ * time, µs. A reference beside the cross-process row: it leaves out what the
+ * process pays whichever method runs (AsyncLocalStorage per await, row 6; the
+ * module hooks) and keeps what the wrapper brings to each call.
+ */
+function pairedAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp', variant: 'traced' | 'hand'): FigureDef {
+  const who =
+    variant === 'traced' ? 'stagescope (--import stagescope/register/ocr, default settings)' : 'the hand-written AsyncLocalStorage wrapper of hand-wrapper.mjs';
+  return {
+    id,
+    row,
+    title,
+    unit: 'µs',
+    goal: { kind: 'none', text: '(reference)' },
+    method: `${library === 'onnx' ? 'InferenceSession.run on the cls model' : 'the sharp pipeline of row 4'} under ${who}, in one process: pairs of blocks, one through the wrapper and one through the function it wraps (ABBA order), each call timed; the median over pairs of (wrapped − unwrapped) median call wall time`,
+    sample: perRound((get) => resultNumber(need(get, 'model-paired', variant), `${library}.addedNs`) / 1e3),
+    context: perRound((get) => {
+      const outcome = need(get, 'model-paired', variant);
+      return {
+        blocks: resultNumber(outcome, `${library}.blocks`),
+        callsPerBlock: resultNumber(outcome, `${library}.callsPerBlock`),
+        minPairUs: resultNumber(outcome, `${library}.minAddedNs`) / 1e3,
+        maxPairUs: resultNumber(outcome, `${library}.maxAddedNs`) / 1e3,
+      };
+    }),
+  };
+}
+
 /** Measured added time of a traced script (wall and CPU), the denominator of the reported-vs-measured rows. */
 /**
  * A reference row of the OCR loop: `variant`'s loop time (the reads only, the
@@ -346,6 +377,10 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       'the sharp pipeline of row 4',
       'hand',
     ),
+    pairedAdded('onnx-run-paired', 3, 'InferenceSession.run (cls), added per call, paired in one process', 'onnx', 'traced'),
+    pairedAdded('onnx-run-hand-paired', 3, 'InferenceSession.run (cls), hand-written wrapper, paired in one process', 'onnx', 'hand'),
+    pairedAdded('sharp-paired', 4, 'sharp resize 64×64, added per call, paired in one process', 'sharp', 'traced'),
+    pairedAdded('sharp-hand-paired', 4, 'sharp resize 64×64, hand-written wrapper, paired in one process', 'sharp', 'hand'),
     modelAdded(
       'onnx-tiny-added',
       3,

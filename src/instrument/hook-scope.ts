@@ -30,7 +30,9 @@ export class HookScope {
 
   /** The state of a hook family in this scope, created by its key on first use. */
   state<T>(key: HookStateKey<T>): T {
-    if (this.#states.has(key)) return this.#states.get(key) as T;
+    // One lookup on the call path (hooks ask on every call); no state is undefined.
+    const known = this.#states.get(key);
+    if (known !== undefined) return known as T;
     const value = key.create(this);
     this.#states.set(key, value);
     return value;

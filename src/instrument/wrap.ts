@@ -25,6 +25,9 @@ export interface CallEndContext extends CallContext {
   readonly failed: boolean;
 }
 
+/** What the wrapper hands to both hook edges: a `CallEndContext` whose outcome it fills in at the end. */
+type CallState = CallContext & { -readonly [K in 'result' | 'error' | 'failed']: CallEndContext[K] };
+
 /**
  * Library-specific knowledge attached to a target by name (`hook:` in a target
  * file): renames the span from the call (a session's model name), sets stage and
@@ -291,7 +294,9 @@ function hookedCall(
   trace.measuredCalls++;
   // Before the span's start reading: making the span (its probes are counted as probes).
   trace.wrapperMeasuredNs += Math.max(0, span.startNs - entryNs - (tracer.probeNs - probesBeforeNs));
-  const call: CallContext = { span, thisArg, args, scope: (spec.scope ??= new HookScope(tracer)) };
+  // One object per call for both hook edges: onEnd gets the same one with its
+  // outcome filled in (its fields are there from the start: one shape).
+  const call: CallState = { span, thisArg, args, scope: (spec.scope ??= new HookScope(tracer)), result: undefined, error: undefined, failed: false };
   if (hook?.onStart !== undefined) {
     // The span's start reading, just taken, is the hook's too (one clock reading
     // fewer): making the call's context above is counted with the hook.
@@ -367,7 +372,7 @@ function endCall(span: Span, sw: CountedSwitch, tracer: Tracer, endNs: number, e
 
 function endHookedCall(
   span: Span,
-  call: CallContext,
+  call: CallState,
   spec: WrapSpec,
   sw: CountedSwitch,
   tracer: Tracer,
@@ -382,7 +387,10 @@ function endHookedCall(
   if (hook?.onEnd !== undefined) {
     // After the span's end reading: the hook's time is overhead, not the call's.
     try {
-      hook.onEnd({ span: call.span, thisArg: call.thisArg, args: call.args, scope: call.scope, result, error, failed });
+      call.result = result;
+      call.error = error;
+      call.failed = failed;
+      hook.onEnd(call);
     } catch (hookError) {
       hookFailed('hook onEnd', spec.target, hookError);
     }
@@ -448,7 +456,7 @@ function passThroughWithResult(
 function wrapCallback(
   callback: Function,
   span: Span,
-  call: CallContext,
+  call: CallState,
   spec: WrapSpec,
   sw: CountedSwitch,
   tracer: Tracer,

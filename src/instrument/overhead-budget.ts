@@ -39,7 +39,11 @@ interface Window {
   longDurationNs: number;
   durationNs: number;
   overheadNs: number;
+  measuredCalls: number;
+  wrapperMeasuredNs: number;
 }
+
+const NO_CALLS: Window = { calls: 0, asyncCalls: 0, longCalls: 0, longDurationNs: 0, durationNs: 0, overheadNs: 0, measuredCalls: 0, wrapperMeasuredNs: 0 };
 
 /**
  * What a call through a disabled or sampled-out wrapper costs (the fast path:
@@ -161,8 +165,10 @@ export class OverheadBudget {
       longDurationNs: sw.longDurationNs ?? 0,
       durationNs: sw.durationNs ?? 0,
       overheadNs: sw.overheadNs ?? 0,
+      measuredCalls: sw.measuredCalls ?? 0,
+      wrapperMeasuredNs: sw.wrapperMeasuredNs ?? 0,
     };
-    const last = this.#windows.get(id) ?? { calls: 0, asyncCalls: 0, longCalls: 0, longDurationNs: 0, durationNs: 0, overheadNs: 0 };
+    const last = this.#windows.get(id) ?? NO_CALLS;
     this.#windows.set(id, now);
     const windowCalls = now.calls - last.calls;
     if (windowCalls <= 0 || !sw.enabled || this.#maxOverheadPct === Infinity) return;
@@ -174,7 +180,16 @@ export class OverheadBudget {
     // would pause the app for tens of ms to decide what is already clear.
     const costs = wrapperCostsFor(now.calls);
     const asyncShare = (now.asyncCalls - last.asyncCalls) / windowCalls;
-    const wrapperNs = costs.recordSyncNs * (1 - asyncShare) + costs.recordAsyncNs * asyncShare;
+    const measuredCalls = now.measuredCalls - last.measuredCalls;
+    // A hooked target's wrapper is timed where it runs (wrap.ts, as OH counts
+    // it): that, plus the calibrated part between the span's clock readings
+    // and, for a promise, the reaction. Others: the calibrated cost.
+    const wrapperNs =
+      measuredCalls > 0
+        ? (now.wrapperMeasuredNs - last.wrapperMeasuredNs) / measuredCalls +
+          costs.insideSpanNs +
+          asyncShare * Math.max(0, costs.recordAsyncNs - costs.recordSyncNs)
+        : costs.recordSyncNs * (1 - asyncShare) + costs.recordAsyncNs * asyncShare;
     const recordedOverheadNs = wrapperNs + (now.overheadNs - last.overheadNs) / windowCalls;
     // Work per call of the short calls only: the few long ones of a tiny target
     // are the process being preempted (a loaded machine made an `x + 1` look like µs).

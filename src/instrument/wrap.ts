@@ -89,6 +89,10 @@ export interface TargetSwitch {
    * `overhead-model.ts` for how it is estimated.
    */
   overheadNs?: number;
+  /** Recorded calls whose wrapper time was measured where it ran (a hooked target's; see `Trace.measuredCalls`). */
+  measuredCalls?: number;
+  /** Their measured wrapper time, ns (hooks and probes not included: those are in `overheadNs`). */
+  wrapperMeasuredNs?: number;
   /** Called every `BUDGET_CHECK_EVERY` ended calls (an overhead budget); must not throw. */
   onCheck?: ((sw: TargetSwitch) => void) | undefined;
 }
@@ -114,6 +118,8 @@ export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.longDurationNs ??= 0;
   sw.durationNs ??= 0;
   sw.overheadNs ??= 0;
+  sw.measuredCalls ??= 0;
+  sw.wrapperMeasuredNs ??= 0;
   if (!('onCheck' in sw)) sw.onCheck = undefined;
   return sw as CountedSwitch;
 }
@@ -293,7 +299,9 @@ function hookedCall(
   trace.wrappedCalls++;
   trace.measuredCalls++;
   // Before the span's start reading: making the span (its probes are counted as probes).
-  trace.wrapperMeasuredNs += Math.max(0, span.startNs - entryNs - (tracer.probeNs - probesBeforeNs));
+  const startPartNs = Math.max(0, span.startNs - entryNs - (tracer.probeNs - probesBeforeNs));
+  trace.wrapperMeasuredNs += startPartNs;
+  sw.wrapperMeasuredNs += startPartNs;
   // One object per call for both hook edges: onEnd gets the same one with its
   // outcome filled in (its fields are there from the start: one shape).
   const call: CallState = { span, thisArg, args, scope: (spec.scope ??= new HookScope(tracer)), result: undefined, error: undefined, failed: false };
@@ -400,9 +408,13 @@ function endHookedCall(
   }
   const probesBeforeNs = tracer.probeNs;
   tracer.endSpan(span, endNs, error, failed);
-  account(span, sw, endNs);
   // After the span's end reading: ending and storing it (its probes are counted as probes, the hook as hooks).
-  trace.wrapperMeasuredNs += Math.max(0, nowNs() - endNs - hookNs - (tracer.probeNs - probesBeforeNs));
+  // Counted before `account`, which may run the overhead budget's check on this target.
+  const endPartNs = Math.max(0, nowNs() - endNs - hookNs - (tracer.probeNs - probesBeforeNs));
+  trace.wrapperMeasuredNs += endPartNs;
+  sw.wrapperMeasuredNs += endPartNs;
+  sw.measuredCalls++; // at the end, with both parts in (the budget divides one by the other)
+  account(span, sw, endNs);
 }
 
 /** Per-target accounting for an overhead budget (the switch was filled in by wrapFunction). */

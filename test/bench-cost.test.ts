@@ -616,6 +616,35 @@ describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
   });
 });
 
+describe('benchmarks/children/model-paired.mjs', () => {
+  test('refuses to run without a wrapper around the calls it pairs, and says how to run it', async () => {
+    const result = await runNode([path.join(repoRoot, 'benchmarks/children/model-paired.mjs'), 'blocks=1', 'calls=1', 'warm=1']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /model-paired\.mjs: run is not wrapped; run it under --import stagescope\/register\/ocr or --import \.\/hand-wrapper\.mjs/);
+    assert.doesNotMatch(result.stdout, /bench-cost-result/);
+  });
+
+  test('under the hand-written wrapper: one figure per library, from the blocks asked for', async () => {
+    const result = await runNode([
+      '--import',
+      path.join(repoRoot, 'benchmarks/children/hand-wrapper.mjs'),
+      path.join(repoRoot, 'benchmarks/children/model-paired.mjs'),
+      'blocks=2',
+      'calls=2',
+      'warm=1',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const line = result.stdout.split('\n').find((text) => text.startsWith('bench-cost-result '));
+    assert.ok(line !== undefined, result.stdout);
+    const figures = JSON.parse(line.slice('bench-cost-result '.length)) as Record<string, { blocks: number; callsPerBlock: number; addedNs: number }>;
+    for (const library of ['onnx', 'sharp']) {
+      assert.equal(figures[library]?.blocks, 2);
+      assert.equal(figures[library]?.callsPerBlock, 2);
+      assert.equal(typeof figures[library]?.addedNs, 'number');
+    }
+  });
+});
+
 describe('npm run bench:cost (end to end, one small experiment)', () => {
   test('--quick --only probes: progress on stderr, table with goal and verdict on stdout, JSON result parsed back', async () => {
     const dir = tempDir('stagescope-bench-cost-');

@@ -36,6 +36,9 @@ describe('overhead budget: what a recorded call costs', () => {
     const { budget, sw } = decide(work);
     assert.deepEqual(budget.events, []);
     assert.equal(sw.sampleEvery, 1);
+    // The same check on 10 µs of work a call: the calibrated cost is over 1% of that.
+    const short = decide({ durationNs: BUDGET_CHECK_EVERY * 10_000 });
+    assert.equal(short.budget.events[0]?.action, 'sample', 'the check ran');
   });
 
   it('a hooked target is judged by its wrapper time measured where it ran, as OH counts it', () => {

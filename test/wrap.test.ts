@@ -247,22 +247,43 @@ describe('wrapFunction', () => {
     const tracer = new Tracer({ probes: [{ name: 'slow', start: spin, end: spin }] });
     const hook: TargetHook = { onStart: spin, onEnd: spin };
     const root = tracer.startSpan('root', { parent: null, probes: false });
-    const asyncFn = wrapFunction(async () => 1, spec('hookedAsync', { hook }), tracer);
-    const syncFn = wrapFunction(() => 1, spec('hookedSync', { hook }), tracer);
+    const hooked = [spec('hookedAsync', { hook }), spec('hookedSync', { hook }), spec('hookedThrows', { hook })] as const;
+    const asyncFn = wrapFunction(async () => 1, hooked[0], tracer);
+    const syncFn = wrapFunction(() => 1, hooked[1], tracer);
     const hookless = wrapFunction(() => 1, spec('hookless'), tracer);
+    // Hookless calls that take the wrapper's general path: not measured either.
+    const HooklessClass = wrapFunction(class Made {}, spec('HooklessClass'), tracer);
+    const hooklessCallback = wrapFunction((done: (error: null) => void) => done(null), { ...spec('hooklessCallback'), callback: true }, tracer);
+    const throwing = wrapFunction(
+      () => {
+        throw new Error('boom');
+      },
+      hooked[2],
+      tracer,
+    );
     await tracer.withSpan(root, async () => {
       for (let i = 0; i < 5; i++) await asyncFn();
       for (let i = 0; i < 5; i++) syncFn();
       for (let i = 0; i < 5; i++) hookless();
+      new HooklessClass();
+      hooklessCallback(() => undefined);
+      assert.throws(() => throwing(), /boom/);
     });
     const trace = root.trace;
-    assert.equal(trace.wrappedCalls, 15);
-    assert.equal(trace.measuredCalls, 10, 'the hooked calls, and only those');
+    assert.equal(trace.wrappedCalls, 18);
+    assert.equal(trace.measuredCalls, 11, 'the hooked calls (one that threw too), and only those');
     assert.equal(trace.measuredAsyncCalls, 5);
     assert.ok(trace.wrapperMeasuredNs > 0, 'the wrapper time was measured');
+    // Each target's switch (what the overhead budget reads) has both parts of each of its ended calls.
+    assert.deepEqual(
+      hooked.map((entry) => entry.switch.measuredCalls),
+      [5, 5, 1],
+    );
+    const onSwitchesNs = hooked.reduce((sum, entry) => sum + (entry.switch.wrapperMeasuredNs ?? 0), 0);
+    assert.ok(Math.abs(onSwitchesNs - trace.wrapperMeasuredNs) < 1, `switches ${onSwitchesNs} ns, trace ${trace.wrapperMeasuredNs} ns`);
     // Hooks and probes took 4 × SPIN_MS per hooked call (probes also 2 × SPIN_MS
     // per hookless call): all of it is in overheadNs, none in the wrapper's time.
-    assert.ok(trace.overheadNs >= (10 * 4 + 5 * 2) * SPIN_MS * 1e6, `overheadNs ${trace.overheadNs}`);
+    assert.ok(trace.overheadNs >= (11 * 4 + 7 * 2) * SPIN_MS * 1e6, `overheadNs ${trace.overheadNs}`);
     // Any one edge's hook or probe counted in it would be 10 × SPIN_MS.
     assert.ok(trace.wrapperMeasuredNs < 10 * SPIN_MS * 1e6 * 0.5, `wrapperMeasuredNs ${trace.wrapperMeasuredNs} holds hook or probe time`);
   });

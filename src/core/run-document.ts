@@ -216,7 +216,8 @@ export function buildRunDocument(options: BuildRunOptions): RunDocument {
     command: options.command,
     startedAt: isoFromEpochMs(nsToWallMs(root.startNs)),
     durationNs: rootRecord?.durationNs ?? 0,
-    overheadNs: Math.round(root.trace.overheadNs),
+    // Measured parts only (a preset replaces it with the full breakdown's total).
+    overheadNs: Math.round(root.trace.overheadNs + root.trace.wrapperMeasuredNs),
     wrappedCalls: root.trace.wrappedCalls,
     droppedSpans: options.droppedSpans,
     exitCode: options.exitCode ?? null,

@@ -148,8 +148,8 @@ export class Trace {
   /**
    * Of `wrappedCalls`, those whose wrapper time was measured where it ran
    * (calls of a target with a library hook, instrument/wrap.ts `hookedCall`):
-   * making the span before its start reading, and ending and storing it after
-   * its end reading. Why measured there: such calls are a library's (a model
+   * making the span before its start reading, and ending it (its span-end
+   * listeners included) and storing it after its end reading. Why measured there: such calls are a library's (a model
    * run, an image pipeline), usually after the main thread waited for a native
    * thread or ran native code for a millisecond, and the wrapper then runs on
    * a cold CPU cache at several times its warm calibrated cost (bench:cost

@@ -182,11 +182,14 @@ export class OverheadBudget {
     const asyncShare = (now.asyncCalls - last.asyncCalls) / windowCalls;
     const measuredCalls = now.measuredCalls - last.measuredCalls;
     // A hooked target's wrapper is timed where it runs (wrap.ts, as OH counts
-    // it): that, plus the calibrated part between the span's clock readings
-    // and, for a promise, the reaction. Others: the calibrated cost.
+    // it): that, plus the calibrated parts it cannot time (before its first
+    // reading, between the span's readings, and for a promise the reaction).
+    // Others: the calibrated cost. A target is hooked or not: a window's calls
+    // are all measured or none (`new` calls of a hookless target are not).
     const wrapperNs =
       measuredCalls > 0
         ? (now.wrapperMeasuredNs - last.wrapperMeasuredNs) / measuredCalls +
+          costs.passThroughNs +
           costs.insideSpanNs +
           asyncShare * Math.max(0, costs.recordAsyncNs - costs.recordSyncNs)
         : costs.recordSyncNs * (1 - asyncShare) + costs.recordAsyncNs * asyncShare;

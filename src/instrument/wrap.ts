@@ -25,8 +25,12 @@ export interface CallEndContext extends CallContext {
   readonly failed: boolean;
 }
 
-/** What the wrapper hands to both hook edges: a `CallEndContext` whose outcome it fills in at the end. */
-type CallState = CallContext & { -readonly [K in 'result' | 'error' | 'failed']: CallEndContext[K] };
+/**
+ * What the wrapper hands to both hook edges: a `CallEndContext` whose outcome it
+ * fills in at the end, and the wrapper's own measured time before the span
+ * started (`startPartNs`, ns; -1 when the call is not measured).
+ */
+type CallState = CallContext & { -readonly [K in 'result' | 'error' | 'failed']: CallEndContext[K] } & { readonly startPartNs: number };
 
 /**
  * Library-specific knowledge attached to a target by name (`hook:` in a target
@@ -235,8 +239,10 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     // eslint-disable-next-line prefer-rest-params
     if (!spec.record) return passThroughWithResult(fn, this, Array.prototype.slice.call(arguments), new.target, spec.onResult, target);
     if (!simple || new.target !== undefined) {
+      // A hooked target's wrapper is timed from here (hookedCall; -1: not timed).
+      const entryNs = hook === undefined ? -1 : nowNs();
       // eslint-disable-next-line prefer-rest-params
-      return hookedCall(fn, this, Array.prototype.slice.call(arguments), new.target, spec, sw, tracer, nameId, targetId, store);
+      return hookedCall(fn, this, Array.prototype.slice.call(arguments), new.target, spec, sw, tracer, nameId, targetId, store, entryNs);
     }
 
     const span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store, targetId);
@@ -279,11 +285,14 @@ function hookedCall(
   nameId: number,
   targetId: number,
   store: ContextValue | undefined,
+  entryNs: number,
 ): unknown {
   const { hook, target, onResult } = spec;
-  // The wrapper's own time is measured on this path (`Trace.wrapperMeasuredNs`):
-  // one more clock reading here and one when the call has ended.
-  const entryNs = nowNs();
+  // A hooked target's wrapper time is measured (`Trace.wrapperMeasuredNs`): from
+  // `entryNs`, read in the wrapper, to the span's start reading, and from the
+  // end reading to when the span is ended and stored (one more reading).
+  // Other calls on this path (`new`, completion callbacks, factories) are not.
+  const measured = entryNs >= 0;
   const probesBeforeNs = tracer.probeNs;
   let span: Span;
   try {
@@ -297,18 +306,26 @@ function hookedCall(
   span.retain = false;
   const trace = span.trace;
   trace.wrappedCalls++;
-  trace.measuredCalls++;
   // Before the span's start reading: making the span (its probes are counted as probes).
-  const startPartNs = Math.max(0, span.startNs - entryNs - (tracer.probeNs - probesBeforeNs));
-  trace.wrapperMeasuredNs += startPartNs;
-  sw.wrapperMeasuredNs += startPartNs;
+  const startPartNs = measured ? Math.max(0, span.startNs - entryNs - (tracer.probeNs - probesBeforeNs)) : -1;
+  if (measured) {
+    trace.measuredCalls++;
+    trace.wrapperMeasuredNs += startPartNs;
+  }
   // One object per call for both hook edges: onEnd gets the same one with its
   // outcome filled in (its fields are there from the start: one shape).
-  const call: CallState = { span, thisArg, args, scope: (spec.scope ??= new HookScope(tracer)), result: undefined, error: undefined, failed: false };
+  const call: CallState = {
+    span,
+    thisArg,
+    args,
+    scope: (spec.scope ??= new HookScope(tracer)),
+    result: undefined,
+    error: undefined,
+    failed: false,
+    startPartNs,
+  };
   if (hook?.onStart !== undefined) {
-    // The span's start reading, just taken, is the hook's too (one clock reading
-    // fewer): making the call's context above is counted with the hook.
-    const hookStartNs = span.startNs;
+    const hookStartNs = nowNs();
     try {
       hook.onStart(call);
     } catch (error) {
@@ -347,7 +364,7 @@ function hookedCall(
   } else if (isPromise(result)) {
     sw.asyncCalls++;
     trace.asyncCalls++;
-    trace.measuredAsyncCalls++;
+    if (measured) trace.measuredAsyncCalls++;
     (result as Promise<unknown>).then(
       (value) => {
         endHookedCall(span, call, spec, sw, tracer, nowNs(), value, undefined, false);
@@ -408,12 +425,17 @@ function endHookedCall(
   }
   const probesBeforeNs = tracer.probeNs;
   tracer.endSpan(span, endNs, error, failed);
-  // After the span's end reading: ending and storing it (its probes are counted as probes, the hook as hooks).
-  // Counted before `account`, which may run the overhead budget's check on this target.
-  const endPartNs = Math.max(0, nowNs() - endNs - hookNs - (tracer.probeNs - probesBeforeNs));
-  trace.wrapperMeasuredNs += endPartNs;
-  sw.wrapperMeasuredNs += endPartNs;
-  sw.measuredCalls++; // at the end, with both parts in (the budget divides one by the other)
+  if (call.startPartNs >= 0) {
+    // After the span's end reading: ending it (span-end listeners included:
+    // exporters, a worker's batches) and storing it; its probes are counted as
+    // probes, the hook as hooks. On the switch both parts go in together, at
+    // the end, before `account` may run the budget's check: calls in flight
+    // add nothing to the average it takes.
+    const endPartNs = Math.max(0, nowNs() - endNs - hookNs - (tracer.probeNs - probesBeforeNs));
+    trace.wrapperMeasuredNs += endPartNs;
+    sw.wrapperMeasuredNs += call.startPartNs + endPartNs;
+    sw.measuredCalls++;
+  }
   account(span, sw, endNs);
 }
 

@@ -200,8 +200,10 @@ export class Preset {
       const costs = wrapperCostsFor(trace.wrappedCalls + passThroughCalls);
       // Kept long calls (a cut target's, recorded after they ended) are costed as timed pass-throughs below.
       // Calls of hooked targets: the wrapper's time measured where it ran
-      // (Trace.measuredCalls), plus, calibrated, the part it cannot time: what
-      // falls between the span's clock readings, and for a promise the reaction.
+      // (Trace.measuredCalls), plus, calibrated, the parts it cannot time: the
+      // context read and switch checks before its first reading (a
+      // pass-through's cost), what falls between the span's clock readings,
+      // and for a promise the reaction.
       const measuredAsync = trace.measuredAsyncCalls;
       const measuredSync = trace.measuredCalls - measuredAsync;
       const syncCalls = trace.wrappedCalls - trace.asyncCalls - trace.keptCalls - measuredSync;
@@ -210,7 +212,12 @@ export class Preset {
       const measuredNs = Math.round(trace.wrapperMeasuredNs);
       breakdown.wrapperNs =
         measuredNs +
-        Math.round(syncCalls * costs.recordSyncNs + asyncCalls * costs.recordAsyncNs + trace.measuredCalls * costs.insideSpanNs + measuredAsync * reactionNs);
+        Math.round(
+          syncCalls * costs.recordSyncNs +
+            asyncCalls * costs.recordAsyncNs +
+            trace.measuredCalls * (costs.insideSpanNs + costs.passThroughNs) +
+            measuredAsync * reactionNs,
+        );
       if (trace.measuredCalls > 0) {
         breakdown.measuredCalls = trace.measuredCalls;
         breakdown.wrapperMeasuredNs = measuredNs;

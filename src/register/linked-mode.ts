@@ -130,12 +130,12 @@ function startLinkedWorker(link: ReachLink): void {
     pending = [];
     // Totals so far on every batch (cumulative): a terminated worker never sends a final one.
     // Until the final batch (the worker's own calibrated figure), overheadNs is the measured
-    // part only (hooks, probes, this shipping): a lower bound.
+    // part only (hooks, probes, this shipping, hooked calls' wrapper time): a lower bound.
     const batch: ReachBatch = {
       ...batchHeader(link, prefix + root.id, rootStart),
       spans,
       final: final !== null,
-      overheadNs: Math.round(root.trace.overheadNs),
+      overheadNs: Math.round(root.trace.overheadNs + root.trace.wrapperMeasuredNs),
       wrappedCalls: root.trace.wrappedCalls,
     };
     if (final !== null) {

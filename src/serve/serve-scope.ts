@@ -145,7 +145,8 @@ export class ServeScope implements RequestEventSource, PageBackend {
         enabled: sw?.enabled ?? false,
         sampleEvery: sw?.sampleEvery ?? 1,
         calls,
-        overheadPct: calls > 0 && durationNs > 0 ? ((sw?.overheadNs ?? 0) / durationNs) * 100 : null,
+        // Measured cost: hooks, probes and a hooked target's wrapper time.
+        overheadPct: calls > 0 && durationNs > 0 ? (((sw?.overheadNs ?? 0) + (sw?.wrapperMeasuredNs ?? 0)) / durationNs) * 100 : null,
       });
     }
     return states;

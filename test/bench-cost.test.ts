@@ -219,7 +219,11 @@ describe('bench:cost: goals, schedule, figures', () => {
     const get = lookupFrom({
       'model-paired/traced': outcome({ onnx: pairs(18_000), sharp: pairs(35_000) }),
       'model-paired/hand': outcome({ onnx: pairs(6_000), sharp: pairs(2_500) }),
+      'model-paired/hookless': outcome({ onnx: pairs(12_000), sharp: pairs(14_000) }),
     });
+    assert.equal(figure('onnx-run-hookless-paired').sample(get), 12);
+    assert.equal(figure('sharp-hookless-paired').sample(get), 14);
+    assert.match(figure('sharp-hookless-paired').method, /without their library hooks .*hookless\.targets\.json/);
     assert.equal(figure('onnx-run-paired').sample(get), 18);
     assert.equal(figure('sharp-paired').sample(get), 35);
     assert.equal(figure('onnx-run-hand-paired').sample(get), 6);

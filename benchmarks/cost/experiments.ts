@@ -120,6 +120,8 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
       warmup: true,
       variants: {
         traced: spec(['--import', 'stagescope/register/ocr', ...pairedArgs], { env: quiet }),
+        // stagescope without the library hooks: the same two methods from a targets file that names no hook.
+        hookless: spec(['--import', 'stagescope/register', ...pairedArgs], { env: { ...quiet, STAGESCOPE_TARGETS: child('hookless.targets.json') } }),
         hand: spec(['--import', child('hand-wrapper.mjs'), ...pairedArgs]),
       },
     },

@@ -238,9 +238,13 @@ function modelAdded(
  * process pays whichever method runs (AsyncLocalStorage per await, row 6; the
  * module hooks) and keeps what the wrapper brings to each call.
  */
-function pairedAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp', variant: 'traced' | 'hand'): FigureDef {
-  const who =
-    variant === 'traced' ? 'stagescope (--import stagescope/register/ocr, default settings)' : 'the hand-written AsyncLocalStorage wrapper of hand-wrapper.mjs';
+function pairedAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp', variant: 'traced' | 'hookless' | 'hand'): FigureDef {
+  const who = {
+    traced: 'stagescope (--import stagescope/register/ocr, default settings)',
+    // What the library hooks (span names, tensor shapes, sharp operations) cost is the difference.
+    hookless: 'stagescope wrapping the same two methods without their library hooks (--import stagescope/register, STAGESCOPE_TARGETS=hookless.targets.json)',
+    hand: 'the hand-written AsyncLocalStorage wrapper of hand-wrapper.mjs',
+  }[variant];
   return {
     id,
     row,
@@ -378,8 +382,10 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       'hand',
     ),
     pairedAdded('onnx-run-paired', 3, 'InferenceSession.run (cls), added per call, paired in one process', 'onnx', 'traced'),
+    pairedAdded('onnx-run-hookless-paired', 3, 'InferenceSession.run (cls), stagescope without its hook, paired in one process', 'onnx', 'hookless'),
     pairedAdded('onnx-run-hand-paired', 3, 'InferenceSession.run (cls), hand-written wrapper, paired in one process', 'onnx', 'hand'),
     pairedAdded('sharp-paired', 4, 'sharp resize 64×64, added per call, paired in one process', 'sharp', 'traced'),
+    pairedAdded('sharp-hookless-paired', 4, 'sharp resize 64×64, stagescope without its hook, paired in one process', 'sharp', 'hookless'),
     pairedAdded('sharp-hand-paired', 4, 'sharp resize 64×64, hand-written wrapper, paired in one process', 'sharp', 'hand'),
     modelAdded(
       'onnx-tiny-added',

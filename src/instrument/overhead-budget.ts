@@ -2,7 +2,7 @@ import { nowNs } from '../core/clock.js';
 import { guarded } from '../core/guarded.js';
 import type { AdaptiveEvent, BudgetSummary } from '../core/run-document.js';
 import type { Instrumenter } from './instrumenter.js';
-import { wrapperCostsFor } from './overhead-model.js';
+import { unmeasuredPartNs, wrapperCostsFor } from './overhead-model.js';
 import type { TargetSwitch } from './wrap.js';
 import { checkOverheadPct, DEFAULT_MAX_OVERHEAD_PCT } from './overhead-pct.js';
 export { checkOverheadPct, DEFAULT_MAX_OVERHEAD_PCT, OVERHEAD_PCT_EXPECTED } from './overhead-pct.js';
@@ -182,16 +182,12 @@ export class OverheadBudget {
     const asyncShare = (now.asyncCalls - last.asyncCalls) / windowCalls;
     const measuredCalls = now.measuredCalls - last.measuredCalls;
     // A hooked target's wrapper is timed where it runs (wrap.ts, as OH counts
-    // it): that, plus the calibrated parts it cannot time (before its first
-    // reading, between the span's readings, and for a promise the reaction).
-    // Others: the calibrated cost. A target is hooked or not: a window's calls
-    // are all measured or none (`new` calls of a hookless target are not).
+    // it): that, plus the calibrated parts it cannot time. Others: the
+    // calibrated cost. A target is hooked or not: a window's calls are all
+    // measured or none (`new` calls of a hookless target are not).
     const wrapperNs =
       measuredCalls > 0
-        ? (now.wrapperMeasuredNs - last.wrapperMeasuredNs) / measuredCalls +
-          costs.passThroughNs +
-          costs.insideSpanNs +
-          asyncShare * Math.max(0, costs.recordAsyncNs - costs.recordSyncNs)
+        ? (now.wrapperMeasuredNs - last.wrapperMeasuredNs) / measuredCalls + unmeasuredPartNs(costs, asyncShare)
         : costs.recordSyncNs * (1 - asyncShare) + costs.recordAsyncNs * asyncShare;
     const recordedOverheadNs = wrapperNs + (now.overheadNs - last.overheadNs) / windowCalls;
     // Work per call of the short calls only: the few long ones of a tiny target

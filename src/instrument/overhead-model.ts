@@ -178,6 +178,18 @@ const COLD_EXTRA: Record<'20' | '22' | '24', { syncNs: number; asyncNs: number }
   '24': { syncNs: 4_400, asyncNs: 4_100 },
 };
 
+/**
+ * The calibrated part of a measured call's cost (a hooked target's, whose
+ * wrapper time is timed where it runs: `Trace.wrapperMeasuredNs`): what the
+ * wrapper cannot time. The context read and switch checks before its first
+ * reading (a pass-through's cost), what falls between the span's clock
+ * readings, and for the share `asyncShare` of calls that return a promise the
+ * reaction. Per call, ns; OH and the overhead budget both add it.
+ */
+export function unmeasuredPartNs(costs: WrapperCosts, asyncShare: number): number {
+  return costs.passThroughNs + costs.insideSpanNs + asyncShare * Math.max(0, costs.recordAsyncNs - costs.recordSyncNs);
+}
+
 /** Recorded calls already counted as cold in this process (a second run in the same process is warm). */
 let coldCallsCounted = 0;
 

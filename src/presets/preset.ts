@@ -6,7 +6,7 @@ import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, SCRIPT_START_K
 import { warmUpContext } from '../core/warm-up.js';
 import { asyncContextMechanism } from '../core/context.js';
 import { runDeferred } from '../core/deferred.js';
-import { calibratedAlready, takeColdCallsNs, wrapperCostsFor } from '../instrument/overhead-model.js';
+import { calibratedAlready, takeColdCallsNs, unmeasuredPartNs, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
 import { Tracer } from '../core/tracer.js';
 import { Instrumenter } from '../instrument/instrumenter.js';
@@ -200,24 +200,14 @@ export class Preset {
       const costs = wrapperCostsFor(trace.wrappedCalls + passThroughCalls);
       // Kept long calls (a cut target's, recorded after they ended) are costed as timed pass-throughs below.
       // Calls of hooked targets: the wrapper's time measured where it ran
-      // (Trace.measuredCalls), plus, calibrated, the parts it cannot time: the
-      // context read and switch checks before its first reading (a
-      // pass-through's cost), what falls between the span's clock readings,
-      // and for a promise the reaction.
+      // (Trace.measuredCalls), plus the calibrated parts it cannot time.
       const measuredAsync = trace.measuredAsyncCalls;
       const measuredSync = trace.measuredCalls - measuredAsync;
       const syncCalls = trace.wrappedCalls - trace.asyncCalls - trace.keptCalls - measuredSync;
       const asyncCalls = trace.asyncCalls - measuredAsync;
-      const reactionNs = Math.max(0, costs.recordAsyncNs - costs.recordSyncNs);
       const measuredNs = Math.round(trace.wrapperMeasuredNs);
-      breakdown.wrapperNs =
-        measuredNs +
-        Math.round(
-          syncCalls * costs.recordSyncNs +
-            asyncCalls * costs.recordAsyncNs +
-            trace.measuredCalls * (costs.insideSpanNs + costs.passThroughNs) +
-            measuredAsync * reactionNs,
-        );
+      const unmeasuredNs = trace.measuredCalls === 0 ? 0 : trace.measuredCalls * unmeasuredPartNs(costs, measuredAsync / trace.measuredCalls);
+      breakdown.wrapperNs = measuredNs + Math.round(syncCalls * costs.recordSyncNs + asyncCalls * costs.recordAsyncNs + unmeasuredNs);
       if (trace.measuredCalls > 0) {
         breakdown.measuredCalls = trace.measuredCalls;
         breakdown.wrapperMeasuredNs = measuredNs;

@@ -180,6 +180,47 @@ describe('SharpLatency', () => {
     );
   });
 
+  it('names a stream input a stream, whether or not the stream has ended when the pipeline starts', async () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'stream-in.mjs');
+    // sharp joins the chunks of an ended input stream into one buffer inside
+    // _pipeline; the span is named after _pipeline has run, from what the input was before.
+    writeFileSync(
+      script,
+      [
+        `import { once } from 'node:events';`,
+        `import { readFileSync } from 'node:fs';`,
+        `import { createRequire } from 'node:module';`,
+        `const sharp = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('sharp');`,
+        `const png = readFileSync(${JSON.stringify(path.join(repoRoot, 'test/fixtures/images/hello.png'))});`,
+        `const ended = sharp();`,
+        `ended.end(png);`,
+        `await once(ended, 'finish');`,
+        `console.log('ended first', ended.writableFinished, (await ended.resize(8).raw().toBuffer()).length);`,
+        `const open = sharp();`,
+        `const pending = open.resize(6).raw().toBuffer();`,
+        `open.end(png);`,
+        `console.log('ended later', (await pending).length);`,
+        `console.log('buffer', (await sharp(png).resize(4).raw().toBuffer()).length);`,
+      ].join('\n'),
+    );
+    const plain = await runNode([script]);
+    const traced = await runNode(['--import', register, script], { env: { STAGESCOPE_JSON: path.join(dir, 'run.json'), STAGESCOPE_QUIET: '1' } });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, plain.stdout);
+    assert.match(plain.stdout, /^ended first true /, 'the first stream had ended before toBuffer');
+    const spans = sharpSpans(readRun(path.join(dir, 'run.json')));
+    assert.deepEqual(
+      spans.map((span) => [span.name, span.attributes.input, span.attributes.inputBytes === undefined ? 'no size' : 'size']),
+      [
+        ['sharp.toBuffer resize raw', 'stream', 'no size'],
+        ['sharp.toBuffer resize raw', 'stream', 'no size'],
+        ['sharp.toBuffer resize raw', 'buffer', 'size'],
+      ],
+    );
+  });
+
   it('patches the sharp 0.33 copy that @gutenye/ocr-node brings', async (t) => {
     const nested = path.join(repoRoot, 'node_modules/@gutenye/ocr-node/node_modules/sharp/package.json');
     if (!existsSync(nested)) {

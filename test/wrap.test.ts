@@ -288,6 +288,79 @@ describe('wrapFunction', () => {
     assert.ok(trace.wrapperMeasuredNs < 10 * SPIN_MS * 1e6 * 0.5, `wrapperMeasuredNs ${trace.wrapperMeasuredNs} holds hook or probe time`);
   });
 
+  it('runs afterCall once the original has returned or thrown, outside the span of a call that ended, as hook time', async () => {
+    const SPIN_MS = 5;
+    const spin = (): void => {
+      const until = performance.now() + SPIN_MS;
+      while (performance.now() < until);
+    };
+    const tracer = new Tracer();
+    const seen: string[] = [];
+    const hook: TargetHook = {
+      aroundCall(call, invoke) {
+        call.data = 'from aroundCall';
+        return invoke(call.args);
+      },
+      afterCall(call) {
+        seen.push(`${call.span.name}: ${String(call.data)}, ended ${call.span.ended}`);
+        spin();
+      },
+    };
+    const specs = [spec('returns', { hook }), spec('settles', { hook }), spec('throws', { hook })] as const;
+    const returns = wrapFunction(() => seen.push('returns ran'), specs[0], tracer);
+    const settles = wrapFunction(
+      async () => {
+        seen.push('settles ran');
+        await sleep(2 * SPIN_MS);
+        return 'done';
+      },
+      specs[1],
+      tracer,
+    );
+    const throws = wrapFunction(
+      () => {
+        seen.push('throws ran');
+        throw new TypeError('bad input');
+      },
+      specs[2],
+      tracer,
+    );
+    const root = tracer.startSpan('root', { parent: null });
+    await tracer.withSpan(root, async () => {
+      assert.equal(returns(), 1, "the return value is the original's");
+      assert.equal(await settles(), 'done');
+      assert.throws(
+        () => throws(),
+        (error: unknown) => error instanceof TypeError && error.message === 'bad input',
+      );
+    });
+    assert.deepEqual(seen, [
+      'returns ran',
+      'returns: from aroundCall, ended false',
+      'settles ran',
+      'settles: from aroundCall, ended false',
+      'throws ran',
+      'throws: from aroundCall, ended false',
+    ]);
+    const byName = new Map(finished(tracer).map((span) => [span.name, span]));
+    const durationMs = (name: string): number => {
+      const span = byName.get(name)!;
+      return (span.endNs - span.startNs) / 1e6;
+    };
+    // A call that returned or threw ended before afterCall ran: its spin is not in the span.
+    assert.ok(durationMs('returns') < SPIN_MS, `returns took ${durationMs('returns')} ms`);
+    assert.ok(durationMs('throws') < SPIN_MS, `throws took ${durationMs('throws')} ms`);
+    assert.equal(byName.get('throws')!.status, 'error');
+    // A promise settles after afterCall has run (here: the sleep is longer than the spin).
+    assert.ok(durationMs('settles') >= 2 * SPIN_MS, `settles took ${durationMs('settles')} ms`);
+    // afterCall's time is hook time: in overheadNs, on each target's switch, not in the wrapper's measured time.
+    const trace = root.trace;
+    assert.ok(trace.overheadNs >= 3 * SPIN_MS * 1e6, `overheadNs ${trace.overheadNs}`);
+    for (const entry of specs) assert.ok((entry.switch.overheadNs ?? 0) >= SPIN_MS * 1e6, `${entry.name}: ${entry.switch.overheadNs} ns`);
+    assert.equal(trace.measuredCalls, 3);
+    assert.ok(trace.wrapperMeasuredNs < SPIN_MS * 1e6 * 0.5, `wrapperMeasuredNs ${trace.wrapperMeasuredNs} holds afterCall time`);
+  });
+
   it('counts calls that pass through a disabled or suppressed wrapper', () => {
     const tracer = new Tracer();
     const sw: TargetSwitch = { enabled: false };

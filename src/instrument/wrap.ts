@@ -16,6 +16,8 @@ export interface CallContext {
   readonly args: readonly unknown[];
   /** The preset's hook scope: its tracer and each hook family's state (hook-registry.ts). */
   readonly scope: HookScope;
+  /** The hook's own value for this call, carried from one edge to the next (undefined until a hook sets it). */
+  data: unknown;
 }
 
 export interface CallEndContext extends CallContext {
@@ -46,6 +48,16 @@ export interface TargetHook {
    * return what it returns.
    */
   aroundCall?(call: CallContext, invoke: (args: readonly unknown[]) => unknown): unknown;
+  /**
+   * Runs once the original has returned (or thrown), before the wrapper
+   * returns to the caller: for work that needs only the call's arguments and
+   * `this`, done while the library works on its own threads (sharp's libvips)
+   * instead of before that work starts. Its time is measured and counted as
+   * hook time. It lies between the span's clock readings, but the end of a
+   * call that returned or threw is read before it runs, and a returned promise
+   * cannot settle (its reactions cannot run) until it has returned.
+   */
+  afterCall?(call: CallContext): void;
 }
 
 /**
@@ -319,6 +331,7 @@ function hookedCall(
     thisArg,
     args,
     scope: (spec.scope ??= new HookScope(tracer)),
+    data: undefined,
     result: undefined,
     error: undefined,
     failed: false,
@@ -344,6 +357,8 @@ function hookedCall(
     callArgs[callArgs.length - 1] = wrapCallback(args[args.length - 1] as Function, span, call, spec, sw, tracer, store);
   }
   let result: unknown;
+  let threw = false;
+  let thrown: unknown;
   storage.enterWith(span);
   try {
     if (hook?.aroundCall !== undefined) {
@@ -354,10 +369,30 @@ function hookedCall(
       result = newTarget === undefined ? fn.apply(thisArg, callArgs) : Reflect.construct(fn, callArgs, newTarget);
     }
   } catch (error) {
-    endHookedCall(span, call, spec, sw, tracer, nowNs(), undefined, error, true);
-    throw error;
+    threw = true;
+    thrown = error;
   } finally {
     storage.enterWith(store as ContextValue);
+  }
+  // afterCall: the reading taken before it ran (the end of a call that returned
+  // or threw) and its time, which the wrapper's measured end part leaves out.
+  let afterNs = -1;
+  let afterHookNs = 0;
+  if (hook?.afterCall !== undefined) {
+    afterNs = nowNs();
+    try {
+      hook.afterCall(call);
+    } catch (error) {
+      hookFailed('hook afterCall', target, error);
+    }
+    afterHookNs = nowNs() - afterNs;
+    trace.overheadNs += afterHookNs;
+    sw.overheadNs += afterHookNs;
+  }
+  if (threw) {
+    if (afterNs >= 0) endHookedCall(span, call, spec, sw, tracer, afterNs, undefined, thrown, true, afterHookNs);
+    else endHookedCall(span, call, spec, sw, tracer, nowNs(), undefined, thrown, true);
+    throw thrown;
   }
   if (spec.callback && callArgs !== args) {
     // the callback ends the span; a promise returned as well is left alone
@@ -373,7 +408,8 @@ function hookedCall(
       (error: unknown) => endHookedCall(span, call, spec, sw, tracer, nowNs(), undefined, error, true),
     );
   } else {
-    endHookedCall(span, call, spec, sw, tracer, nowNs(), result, undefined, false);
+    if (afterNs >= 0) endHookedCall(span, call, spec, sw, tracer, afterNs, result, undefined, false, afterHookNs);
+    else endHookedCall(span, call, spec, sw, tracer, nowNs(), result, undefined, false);
     if (onResult !== undefined) safe('factory result', target, () => onResult(result));
   }
   return result;
@@ -405,6 +441,8 @@ function endHookedCall(
   result: unknown,
   error: unknown,
   failed: boolean,
+  /** Hook time already counted that lies after `endNs` (afterCall of a call that returned or threw). */
+  countedAfterEndNs = 0,
 ): void {
   const hook = spec.hook;
   const trace = span.trace;
@@ -419,7 +457,7 @@ function endHookedCall(
     } catch (hookError) {
       hookFailed('hook onEnd', spec.target, hookError);
     }
-    hookNs = nowNs() - endNs;
+    hookNs = nowNs() - endNs - countedAfterEndNs;
     trace.overheadNs += hookNs;
     sw.overheadNs += hookNs;
   }
@@ -431,7 +469,7 @@ function endHookedCall(
     // probes, the hook as hooks. On the switch both parts go in together, at
     // the end, before `account` may run the budget's check: calls in flight
     // add nothing to the average it takes.
-    const endPartNs = Math.max(0, nowNs() - endNs - hookNs - (tracer.probeNs - probesBeforeNs));
+    const endPartNs = Math.max(0, nowNs() - endNs - countedAfterEndNs - hookNs - (tracer.probeNs - probesBeforeNs));
     trace.wrapperMeasuredNs += endPartNs;
     sw.wrapperMeasuredNs += call.startPartNs + endPartNs;
     sw.measuredCalls++;

@@ -120,10 +120,10 @@ const set = (value: number | undefined): value is number => typeof value === 'nu
 const dim = (value: number | undefined): string => (set(value) && value > 0 ? String(value) : '?');
 
 /** Where the input comes from, and its size in bytes when that is cheap to know. */
-function describeInput(options: SharpOptions, attributes: Attributes, basenames: Map<string, string> | undefined): void {
+function describeInput(options: SharpOptions, attributes: Attributes, basenames: Map<string, string> | undefined, kind: InputKind): void {
   const input = options.input;
   if (input === undefined || input === null) return;
-  switch (inputKindOf(options)) {
+  switch (kind) {
     case InputKind.File: {
       const file = input.file as string;
       attributes.input = 'file';
@@ -179,10 +179,14 @@ function inputKindOf(options: SharpOptions): InputKind {
  * extract, trim, resize, post-resize extract, rotation, flips, colour), as short
  * call-like words for the span name, plus one attribute per setting.
  */
-export function describeSharpOptions(options: SharpOptions, basenames?: Map<string, string>): { ops: string[]; attributes: Attributes } {
+export function describeSharpOptions(
+  options: SharpOptions,
+  basenames?: Map<string, string>,
+  kind: InputKind = inputKindOf(options),
+): { ops: string[]; attributes: Attributes } {
   const ops: string[] = [];
   const attributes: Attributes = {};
-  describeInput(options, attributes, basenames);
+  describeInput(options, attributes, basenames, kind);
   if (set(options.widthPre) && set(options.heightPre) && set(options.leftOffsetPre) && set(options.topOffsetPre)) {
     const region = `${options.leftOffsetPre},${options.topOffsetPre},${options.widthPre}x${options.heightPre}`;
     ops.push(`extract(${region})`);
@@ -401,10 +405,9 @@ const pipelineValues: unknown[] = new Array<unknown>(PIPELINE_VALUES).fill(undef
  * attributes be given to another call that differs only there (the tests
  * compare both on varied options).
  */
-function readPipelineValues(options: SharpOptions, method: string, out: unknown[]): void {
+function readPipelineValues(options: SharpOptions, method: string, kind: InputKind, out: unknown[]): void {
   out[0] = method;
   const input = options.input;
-  const kind = inputKindOf(options);
   out[1] = kind;
   const source = kind === InputKind.File ? input!.file : kind === InputKind.Buffer ? (input!.buffer as Buffer).length : undefined;
   const raw = input !== undefined && input !== null && input.raw !== undefined && input.raw !== null;
@@ -486,17 +489,17 @@ function findLabel(state: SharpState, values: unknown[]): PipelineLabel | undefi
  * costs reading its options and one object copy; a new one is described and
  * kept for the next calls.
  */
-function label(call: CallContext, method: string, options: SharpOptions): void {
+function label(call: CallContext, method: string, options: SharpOptions, kind: InputKind): void {
   const state = stateOf(call.scope);
   const span = call.span;
-  readPipelineValues(options, method, pipelineValues);
+  readPipelineValues(options, method, kind, pipelineValues);
   let known = findLabel(state, pipelineValues);
   let attributes: Attributes;
   if (known !== undefined) {
     // The span's own object, with the same keys in the same order as describing would give.
     attributes = { ...known.attributes };
   } else {
-    const described = describePipeline(method, options, state.basenames);
+    const described = describePipeline(method, options, state.basenames, kind);
     attributes = described.attributes;
     known = {
       values: pipelineValues.slice(),
@@ -520,8 +523,8 @@ function label(call: CallContext, method: string, options: SharpOptions): void {
  * keeps the operations but drops extract/resize geometry (see the file's
  * comment), built without regexes.
  */
-function describePipeline(method: string, options: SharpOptions, basenames: Map<string, string>): { name: string; attributes: Attributes } {
-  const { ops, attributes } = describeSharpOptions(options, basenames);
+function describePipeline(method: string, options: SharpOptions, basenames: Map<string, string>, kind: InputKind): { name: string; attributes: Attributes } {
+  const { ops, attributes } = describeSharpOptions(options, basenames, kind);
   let stable = '';
   for (const op of ops) {
     const base = op.startsWith('extract(') || op.startsWith('resize(') ? op.slice(0, op.indexOf('(')) : op;
@@ -578,14 +581,21 @@ function completeLater(span: Span, error: unknown): void {
   }
 }
 
-/** `Sharp.prototype._pipeline(callback, stack)`: toBuffer, toFile, toUint8Array, stream output. */
+/**
+ * `Sharp.prototype._pipeline(callback, stack)`: toBuffer, toFile, toUint8Array,
+ * stream output. The span is named (`label`) after `_pipeline` has handed the
+ * options to libvips (afterCall), so that reading them runs on the main thread
+ * while libvips works on its own, not before it starts: measured paired in one
+ * process, a few µs of a sharp call's added time (issue "Cost of observation").
+ * `_pipeline` does not change the options, except that it joins a finished
+ * input stream's chunks into one buffer: where the input comes from is read
+ * before the call (`call.data`).
+ */
 registerTargetHook('sharp.pipeline', {
-  onStart(call) {
-    const options = optionsOf(call.thisArg);
-    if (options !== undefined) label(call, outputMethod(options, typeof call.args[0] === 'function'), options);
-  },
   aroundCall(call, invoke) {
     const span = call.span;
+    const before = optionsOf(call.thisArg);
+    if (before !== undefined) call.data = inputKindOf(before);
     const callback = call.args[0];
     if (typeof callback === 'function') {
       span.setAttribute('pending', true);
@@ -629,6 +639,12 @@ registerTargetHook('sharp.pipeline', {
       stream.once(errorMonitor, onError);
     }
     return result;
+  },
+  afterCall(call) {
+    const options = optionsOf(call.thisArg);
+    if (options !== undefined && call.data !== undefined) {
+      label(call, outputMethod(options, typeof call.args[0] === 'function'), options, call.data as InputKind);
+    }
   },
   onEnd(call) {
     if (call.failed) return;

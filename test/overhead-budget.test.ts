@@ -53,3 +53,39 @@ describe('overhead budget: what a recorded call costs', () => {
     assert.deepEqual(fast.budget.events, []);
   });
 });
+
+describe('overhead budget: the calls it skipped', () => {
+  // 10 µs of work a call: the calibrated cost is over the default 1%, so the first check samples the target.
+  const cheap = { durationNs: BUDGET_CHECK_EVERY * 10_000 };
+
+  it('counts only the calls skipped since it acted, and keeps them after the target is restored', () => {
+    // 7 calls went through before the budget acted (stagescope's own code running): not the budget's.
+    const { budget, sw } = decide({ ...cheap, passThroughCalls: 7 });
+    assert.equal(budget.events[0]?.action, 'sample');
+    sw.passThroughCalls += 900;
+    sw.keptLongCalls += 2;
+    assert.deepEqual(pick(budget.summary()), { sampled: 1, disabled: 0, skippedCalls: 900, keptLongCalls: 2 });
+
+    assert.equal(budget.restore('lib#target'), true);
+    assert.equal(sw.sampleEvery, 1);
+    // The 900 calls were not recorded: the root line still says so.
+    assert.deepEqual(pick(budget.summary()), { sampled: 0, disabled: 0, skippedCalls: 900, keptLongCalls: 2 });
+    assert.deepEqual(budget.summary().skippedByTarget, { 'lib#target': 900 });
+
+    // Calls that go through after the restore (suppressed ones) are not the budget's either.
+    sw.passThroughCalls += 5;
+    // Cut again at the next check: counted from there, added to the earlier ones.
+    sw.calls += BUDGET_CHECK_EVERY;
+    sw.durationNs += BUDGET_CHECK_EVERY * 10_000;
+    sw.onCheck?.(sw);
+    assert.equal(budget.events.at(-1)?.action, 'sample');
+    sw.passThroughCalls += 100;
+    assert.deepEqual(pick(budget.summary()), { sampled: 1, disabled: 0, skippedCalls: 1000, keptLongCalls: 2 });
+    assert.deepEqual(budget.summary().skippedByTarget, { 'lib#target': 1000 });
+  });
+});
+
+function pick(summary: ReturnType<OverheadBudget['summary']>): Record<string, number> {
+  const { sampled, disabled, skippedCalls, keptLongCalls } = summary;
+  return { sampled, disabled, skippedCalls, keptLongCalls };
+}

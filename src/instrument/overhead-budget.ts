@@ -89,6 +89,10 @@ export class OverheadBudget {
    * switch: at the run's end every switch is off.
    */
   #acted = new Map<string, 'sample' | 'disable'>();
+  /** Per target the budget acted on: its switch's counts when it did (what it skipped is counted from there). */
+  #countsWhenCut = new Map<string, CutCounts>();
+  /** Calls skipped (and long calls kept) while a target was cut, for targets restored since: they stay in the summary. */
+  #whileCut = new Map<string, CutCounts>();
 
   constructor(instrumenter: Instrumenter, options: OverheadBudgetOptions = {}) {
     this.#instrumenter = instrumenter;
@@ -147,6 +151,14 @@ export class OverheadBudget {
   restore(id: string, reason = 'restored by the user'): boolean {
     const sw = this.#instrumenter.targetSwitch(id);
     if (sw === undefined) return false;
+    const cut = this.#countsWhenCut.get(id);
+    if (cut !== undefined) {
+      // The calls skipped until now happened: they stay in the summary (the root line's count).
+      const since = countsSince(sw, cut);
+      const earlier = this.#whileCut.get(id);
+      this.#whileCut.set(id, earlier === undefined ? since : { skipped: earlier.skipped + since.skipped, keptLong: earlier.keptLong + since.keptLong });
+      this.#countsWhenCut.delete(id);
+    }
     const changed = this.#acted.delete(id) && ((sw.sampleEvery ?? 1) !== 1 || !sw.enabled);
     sw.sampleEvery = 1;
     sw.sampleTick = 0;
@@ -237,25 +249,45 @@ export class OverheadBudget {
     let keptLongCalls = 0;
     const skippedByTarget: Record<string, number> = {};
     const keptLongByTarget: Record<string, number> = {};
+    const add = (id: string, counts: CutCounts): void => {
+      skippedCalls += counts.skipped;
+      skippedByTarget[id] = (skippedByTarget[id] ?? 0) + counts.skipped;
+      keptLongCalls += counts.keptLong;
+      keptLongByTarget[id] = (keptLongByTarget[id] ?? 0) + counts.keptLong;
+    };
     for (const [id, action] of this.#acted) {
       const sw = this.#instrumenter.targetSwitch(id);
       if (sw === undefined) continue;
       if (action === 'disable') disabled++;
       else sampled++;
-      skippedCalls += sw.passThroughCalls ?? 0;
-      skippedByTarget[id] = sw.passThroughCalls ?? 0;
-      keptLongCalls += sw.keptLongCalls ?? 0;
-      keptLongByTarget[id] = sw.keptLongCalls ?? 0;
+      add(id, countsSince(sw, this.#countsWhenCut.get(id) ?? NOT_CUT));
     }
+    for (const [id, counts] of this.#whileCut) add(id, counts);
     return { sampled, disabled, skippedCalls, skippedByTarget, keptLongCalls, keptLongByTarget };
   }
 
   #emit(event: AdaptiveEvent): void {
-    if (event.action !== 'restore') this.#acted.set(event.target, event.action);
+    if (event.action !== 'restore') {
+      this.#acted.set(event.target, event.action);
+      const sw = this.#instrumenter.targetSwitch(event.target);
+      if (sw !== undefined && !this.#countsWhenCut.has(event.target)) this.#countsWhenCut.set(event.target, countsSince(sw, NOT_CUT));
+    }
     this.#events.push(event);
     if (this.#events.length > this.maxEvents) this.#events.splice(0, this.#events.length - this.maxEvents);
     for (const listener of this.#listeners) guarded('SS_ADAPTIVE_LISTENER_FAILED', 'an adaptive-event listener threw', () => listener(event));
   }
+}
+
+/** A target's pass-through calls and long calls kept by the watch (`TargetSwitch`), or the difference since a snapshot. */
+interface CutCounts {
+  skipped: number;
+  keptLong: number;
+}
+
+const NOT_CUT: CutCounts = { skipped: 0, keptLong: 0 };
+
+function countsSince(sw: TargetSwitch, from: CutCounts): CutCounts {
+  return { skipped: (sw.passThroughCalls ?? 0) - from.skipped, keptLong: (sw.keptLongCalls ?? 0) - from.keptLong };
 }
 
 function formatPct(pct: number): string {

@@ -40,7 +40,7 @@ import { verdict } from './cost/goals.js';
 import { defaultResultFile, nodeMajor, PRIMARY_NODE_MAJOR } from './cost/result-file.js';
 import { runsInRound } from './cost/schedule.js';
 import { FULL_SETTINGS, QUICK_SETTINGS } from './cost/settings.js';
-import { median, summarize } from './cost/stats.js';
+import { median, summarize, type Summary } from './cost/stats.js';
 import { renderCostTable } from './cost/table.js';
 
 const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE] [--node PATH]
@@ -327,7 +327,8 @@ function results(figures: FigureDef[], samples: Map<string, { values: number[]; 
   for (const figure of figures) {
     const collected = samples.get(figure.id)!;
     if (collected.values.length === 0 && collected.errors.size === 0) continue; // its experiments were not run (--only)
-    const summary = summarize(collected.values);
+    const context = Object.fromEntries([...collected.context].map(([key, values]) => [key, median(values)]));
+    const summary = combined(figure, summarize(collected.values), context, collected.errors);
     out.push({
       id: figure.id,
       row: figure.row,
@@ -341,11 +342,23 @@ function results(figures: FigureDef[], samples: Map<string, { values: number[]; 
       max: summary?.max ?? null,
       verdict: verdict(figure.goal, summary),
       errors: [...collected.errors],
-      context: Object.fromEntries([...collected.context].map(([key, values]) => [key, median(values)])),
+      context,
       display: { figure: formatSummary(summary, figure.unit), goal: figure.goal.text },
     });
   }
   return out.sort((a, b) => a.row - b.row);
+}
+
+/** A figure with `combine`: its median from the context medians, its min–max still those of the per-round samples. */
+function combined(figure: FigureDef, perRound: Summary | null, context: Record<string, number>, errors: Set<string>): Summary | null {
+  if (figure.combine === undefined || Object.keys(context).length === 0) return perRound;
+  try {
+    const value = figure.combine(context);
+    return { median: value, min: Math.min(value, perRound?.min ?? value), max: Math.max(value, perRound?.max ?? value), n: perRound?.n ?? 0 };
+  } catch (error) {
+    errors.add(`combining the medians over rounds: ${(error as Error).message}`);
+    return null;
+  }
 }
 
 try {

@@ -276,6 +276,33 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => figure('oh-ocr-loop').sample(noise), /measured added time -100\.0 ms is not positive/);
   });
 
+  test("row 8's OH rows: the ratio of the medians over all rounds, so a round that measured no added time still counts", () => {
+    // Three rounds of the OCR loop: 60 ms reported each time; the measured added time is noise around its cost.
+    const round = (tracedMs: number) =>
+      lookupFrom({
+        'ocr-loop/plain': outcome({ scriptNs: 7000e6, scriptCpuNs: 7000e6 }),
+        'ocr-loop/traced': outcome({ scriptNs: tracedMs * 1e6, scriptCpuNs: tracedMs * 1e6 }, docSummary({ overheadNs: 60e6 })),
+      });
+    const rounds = [round(6900), round(7050), round(7200)];
+    const row = figure('oh-ocr-loop');
+    // Per round, the first cannot be a ratio: the median of the others would be (1.2 + 0.3) / 2 = 0.75.
+    assert.throws(() => row.sample(rounds[0]!), /not positive/);
+    assert.deepEqual(
+      rounds.slice(1).map((get) => row.sample(get)),
+      [1.2, 0.3],
+    );
+    // Every round still gives its context numbers, and the figure is median(reported) / median(measured) = 60 / 50.
+    const contexts = rounds.map((get) => row.context?.(get));
+    assert.deepEqual(
+      contexts.map((context) => context?.measuredMs),
+      [-100, 50, 200],
+    );
+    const medianOf = (key: string): number => [...contexts.map((context) => context![key]!)].sort((a, b) => a - b)[1]!;
+    assert.equal(row.combine?.({ reportedMs: medianOf('reportedMs'), measuredMs: medianOf('measuredMs') }), 1.2);
+    assert.throws(() => row.combine?.({ reportedMs: 60, measuredMs: -5 }), /median added time over rounds \(-5\.000\) is not positive/);
+    assert.equal(figure('oh-model-loop').combine?.({ reportedPerCallUs: 15, measuredPerCallUs: 20 }), 0.75);
+  });
+
   test("reference rows: stagescope's and OpenTelemetry's added OCR loop time, and the module-load rows, from the same round's plain variant", () => {
     const get = lookupFrom({
       'ocr-loop/plain': outcome({ loopNs: 3.5e9, scriptNs: 3.7e9 }),

@@ -30,6 +30,14 @@ export interface FigureDef {
   sample(get: RoundLookup): number | undefined;
   /** Context figures (medians over rounds go into the JSON): the baseline's own cost, counts. */
   context?(get: RoundLookup): Record<string, number> | undefined;
+  /**
+   * The figure from the medians over rounds of its context numbers, for a
+   * ratio whose denominator is noisy enough to be ≤ 0 in some rounds: a
+   * per-round ratio must leave those rounds out, which biases its median (the
+   * rounds left out are those that measured least). The per-round ratios of
+   * the other rounds still give the min–max.
+   */
+  combine?(contextMedians: Record<string, number>): number;
 }
 
 /** Thrown by a figure when a needed child outcome is absent from this round. */
@@ -126,6 +134,15 @@ function startupShown(id: string, title: string, variant: string, command: strin
 function expectAsyncContext(outcome: ChildOutcome, expected: 'none' | 'entered', what: string): void {
   const reported = outcome.result?.asyncContext;
   if (reported !== expected) throw new Error(`${what}: the child reports AsyncLocalStorage ${JSON.stringify(reported ?? null)}, the row needs "${expected}"`);
+}
+
+/** The ratio of two context medians (`FigureDef.combine`); throws when the measured median is not positive. */
+function combinedRatio(medians: Record<string, number>, reportedKey: string, measuredKey: string): number {
+  const reported = medians[reportedKey];
+  const measured = medians[measuredKey];
+  if (reported === undefined || measured === undefined) throw new Error(`no median of ${reportedKey} or ${measuredKey}`);
+  if (measured <= 0) throw new Error(`the median added time over rounds (${measured.toFixed(3)}) is not positive`);
+  return reported / measured;
 }
 
 /** reported / measured, or an error when the measured difference is not positive (noise larger than the cost). */
@@ -542,7 +559,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       unit: '×',
       goal: OH_GOAL,
       method:
-        "run document's per-call overhead (wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs, over its wrapped calls: the loops' and the session's create) / the mean of rows 3 and 4 in the same round (CPU time per call, traced minus plain; both loops have as many calls)",
+        "median over rounds of the run document's per-call overhead (wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs, over its wrapped calls: the loops' and the session's create) / median over rounds of the mean of rows 3 and 4 in the same round (CPU time per call, traced minus plain; both loops have as many calls); min–max are the per-round ratios of the rounds that measured a positive added time",
       sample: perRound((get) => {
         const traced = need(get, 'model', 'traced');
         const plain = need(get, 'model', 'plain');
@@ -551,6 +568,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
         const measuredNs = (onnx.traced - onnx.plain + sharp.traced - sharp.plain) / 2;
         return ohRatio(reportedPerCallNs(docOf(traced, 'model/traced'), 'model/traced'), measuredNs, 'model loop');
       }),
+      combine: (medians) => combinedRatio(medians, 'reportedPerCallUs', 'measuredPerCallUs'),
       context: perRound((get) => {
         const traced = need(get, 'model', 'traced');
         const plain = need(get, 'model', 'plain');
@@ -571,7 +589,8 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       title: `reported OH / measured, ${settings.ocrIterations}-iteration OCR loop`,
       unit: '×',
       goal: OH_GOAL,
-      method: 'run document overheadNs / (traced − plain script time: loading the libraries, creating the sessions, the reads), default settings',
+      method:
+        'median over rounds of the run document overheadNs / median over rounds of (traced − plain script time: loading the libraries, creating the sessions, the reads), default settings; min–max are the per-round ratios of the rounds that measured a positive added time',
       sample: perRound((get) => {
         const traced = need(get, 'ocr-loop', 'traced');
         return ohRatio(
@@ -580,6 +599,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
           'OCR loop',
         );
       }),
+      combine: (medians) => combinedRatio(medians, 'reportedMs', 'measuredMs'),
       context: perRound((get) => {
         const traced = need(get, 'ocr-loop', 'traced');
         const plain = need(get, 'ocr-loop', 'plain');

@@ -8,8 +8,9 @@ import { runDeferred } from '../src/core/deferred.js';
 import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
 import { getTargetHook } from '../src/instrument/hook-registry.js';
+import { HookScope } from '../src/instrument/hook-scope.js';
 import { wrapFunction, type WrapSpec } from '../src/instrument/wrap.js';
-import '../src/presets/sharp/sharp-hooks.js';
+import { sharpPipelinesDescribed } from '../src/presets/sharp/sharp-hooks.js';
 import { readRun, repoRoot, runNode, tempDir } from './helpers.js';
 
 // The `sharp.pipeline` hook keeps the labels of pipelines it has seen and gives
@@ -88,8 +89,9 @@ function variedOptions(): Record<string, unknown>[] {
   return options;
 }
 
-function pipelineSpec(): WrapSpec {
+function pipelineSpec(scope?: HookScope): WrapSpec {
   return {
+    scope,
     name: 'sharp.pipeline',
     stage: 'preprocess',
     target: 'sharp#default.prototype._pipeline',
@@ -102,13 +104,13 @@ function pipelineSpec(): WrapSpec {
 }
 
 /** A wrapped stand-in for `Sharp.prototype._pipeline`: resolves to a buffer sized by the options (so outputBytes varies). */
-function tracedPipeline(tracer: Tracer): (this: { options: Record<string, unknown> }, callback?: () => void) => Promise<Buffer> {
+function tracedPipeline(tracer: Tracer, scope?: HookScope): (this: { options: Record<string, unknown> }, callback?: () => void) => Promise<Buffer> {
   return wrapFunction(
     function (this: { options: Record<string, unknown> }): Promise<Buffer> {
       const width = this.options.width;
       return Promise.resolve(Buffer.alloc(typeof width === 'number' && width > 0 ? width : 1));
     },
-    pipelineSpec(),
+    pipelineSpec(scope),
     tracer,
   );
 }
@@ -156,6 +158,33 @@ describe('sharp.pipeline labels', () => {
     // Same options, two calls: two objects (what is added to one span never shows on another).
     assert.notEqual(first.attributes, third.attributes);
     assert.deepEqual(first.attributes, third.attributes);
+  });
+
+  it('describes a pipeline once per geometry shape: cropping every line of a page reuses one label, each crop with its own values', async () => {
+    const tracer = new Tracer();
+    const scope = new HookScope(tracer);
+    const pipeline = tracedPipeline(tracer, scope);
+    const png = readFileSync(receipt);
+    // What an OCR pipeline does: crop each detected line, resize it to the model's height, raw pixels.
+    const crops = Array.from({ length: 40 }, (_, line) =>
+      optionsOf(
+        sharp(line % 2 === 0 ? receipt : png)
+          .extract({ left: line % 7, top: 12 * line, width: 100 + line, height: 12 + (line % 3) })
+          .resize(Math.round(((100 + line) * 48) / 12), 48)
+          .extend({ right: line % 4 === 0 ? 0 : line })
+          .raw(),
+      ),
+    );
+    for (const options of crops) await pipeline.call({ options });
+    const spans = tracer.recorder.spans();
+    for (const [index, span] of spans.entries()) {
+      assert.deepEqual(labelOf(span), await freshLabel(crops[index]!), `crop ${index}`);
+    }
+    assert.equal(new Set(spans.map((span) => span.attributes?.ops)).size, crops.length, 'every crop has its own ops text');
+    // One description per shape: a file with and without the extend (every fourth line has none), a buffer with it.
+    assert.equal(sharpPipelinesDescribed(scope), 3);
+    await pipeline.call({ options: optionsOf(sharp(png).extract({ left: 0, top: 0, width: 10, height: 10 }).raw()) });
+    assert.equal(sharpPipelinesDescribed(scope), 4, 'no resize: another shape, described');
   });
 
   it('names autoOrient, also as sharp 0.35 keeps it (input.autoOrient, from autoOrient() or rotate() without an angle)', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
-import { assertChildrenWithinParents, readRun, repoRoot, runCli, runNode, spanIndex, tempDir } from './helpers.js';
+import { assertChildrenWithinParents, readRun, repoRoot, runCli, runNode, spanIndex, tempDir, type ProcessResult } from './helpers.js';
 
 const register = path.join(repoRoot, 'build/src/register/sharp.js');
 const esmScript = path.join(repoRoot, 'examples/sharp/thumbnails.mjs');
@@ -152,24 +152,13 @@ describe('SharpLatency', () => {
 
   it('records failures without changing them (promise, callback, stream)', async () => {
     const dir = tempDir();
-    const script = path.join(dir, 'fail.mjs');
-    writeFileSync(
-      script,
-      [
-        `import { createRequire } from 'node:module';`,
-        `const sharp = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('sharp');`,
-        `const missing = ${JSON.stringify(path.join(dir, 'missing.png'))};`,
-        `await sharp(missing).resize(4).toBuffer().catch((e) => console.log('promise', e.message));`,
-        `await new Promise((r) => sharp(missing).toBuffer((e, data) => { console.log('callback', e.message, data); r(); }));`,
-        `await new Promise((r) => sharp(missing).resize(2).png().on('error', (e) => { console.log('stream', e.message); r(); }).resume());`,
-      ].join('\n'),
-    );
-    const plain = await runNode([script]);
-    const traced = await runNode(['--import', register, script], { env: { STAGESCOPE_JSON: path.join(dir, 'run.json'), STAGESCOPE_QUIET: '1' } });
-    assert.equal(traced.code, plain.code);
-    assert.equal(traced.stdout, plain.stdout);
+    const { plain, spans } = await plainAndTraced(dir, [
+      `const missing = ${JSON.stringify(path.join(dir, 'missing.png'))};`,
+      `await sharp(missing).resize(4).toBuffer().catch((e) => console.log('promise', e.message));`,
+      `await new Promise((r) => sharp(missing).toBuffer((e, data) => { console.log('callback', e.message, data); r(); }));`,
+      `await new Promise((r) => sharp(missing).resize(2).png().on('error', (e) => { console.log('stream', e.message); r(); }).resume());`,
+    ]);
     assert.match(plain.stdout, /promise .*\ncallback .*undefined\nstream /);
-    const spans = sharpSpans(readRun(path.join(dir, 'run.json')));
     assert.deepEqual(
       spans.map((span) => [span.name, span.status]),
       [
@@ -181,36 +170,23 @@ describe('SharpLatency', () => {
   });
 
   it('names a stream input a stream, whether or not the stream has ended when the pipeline starts', async () => {
-    const dir = tempDir();
-    const script = path.join(dir, 'stream-in.mjs');
     // sharp joins the chunks of an ended input stream into one buffer inside
     // _pipeline; the span is named after _pipeline has run, from what the input was before.
-    writeFileSync(
-      script,
-      [
-        `import { once } from 'node:events';`,
-        `import { readFileSync } from 'node:fs';`,
-        `import { createRequire } from 'node:module';`,
-        `const sharp = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('sharp');`,
-        `const png = readFileSync(${JSON.stringify(path.join(repoRoot, 'test/fixtures/images/hello.png'))});`,
-        `const ended = sharp();`,
-        `ended.end(png);`,
-        `await once(ended, 'finish');`,
-        `console.log('ended first', ended.writableFinished, (await ended.resize(8).raw().toBuffer()).length);`,
-        `const open = sharp();`,
-        `const pending = open.resize(6).raw().toBuffer();`,
-        `open.end(png);`,
-        `console.log('ended later', (await pending).length);`,
-        `console.log('buffer', (await sharp(png).resize(4).raw().toBuffer()).length);`,
-      ].join('\n'),
-    );
-    const plain = await runNode([script]);
-    const traced = await runNode(['--import', register, script], { env: { STAGESCOPE_JSON: path.join(dir, 'run.json'), STAGESCOPE_QUIET: '1' } });
-    assert.equal(plain.code, 0, plain.stderr);
-    assert.equal(traced.code, 0, traced.stderr);
-    assert.equal(traced.stdout, plain.stdout);
+    const { plain, spans } = await plainAndTraced(tempDir(), [
+      `import { once } from 'node:events';`,
+      `import { readFileSync } from 'node:fs';`,
+      `const png = readFileSync(${JSON.stringify(path.join(repoRoot, 'test/fixtures/images/hello.png'))});`,
+      `const ended = sharp();`,
+      `ended.end(png);`,
+      `await once(ended, 'finish');`,
+      `console.log('ended first', ended.writableFinished, (await ended.resize(8).raw().toBuffer()).length);`,
+      `const open = sharp();`,
+      `const pending = open.resize(6).raw().toBuffer();`,
+      `open.end(png);`,
+      `console.log('ended later', (await pending).length);`,
+      `console.log('buffer', (await sharp(png).resize(4).raw().toBuffer()).length);`,
+    ]);
     assert.match(plain.stdout, /^ended first true /, 'the first stream had ended before toBuffer');
-    const spans = sharpSpans(readRun(path.join(dir, 'run.json')));
     assert.deepEqual(
       spans.map((span) => [span.name, span.attributes.input, span.attributes.inputBytes === undefined ? 'no size' : 'size']),
       [
@@ -252,6 +228,27 @@ describe('SharpLatency', () => {
     );
   });
 });
+
+/**
+ * An ESM script of `lines` (with `sharp` from the package's own dependency, as
+ * a user's would be) run plain and under the register entry: same exit code
+ * and output, and the traced run's sharp spans.
+ */
+async function plainAndTraced(dir: string, lines: string[]): Promise<{ plain: ProcessResult; spans: SpanRecord[] }> {
+  const script = path.join(dir, 'script.mjs');
+  const sharpImport = [
+    `import { createRequire } from 'node:module';`,
+    `const sharp = createRequire(${JSON.stringify(path.join(repoRoot, 'package.json'))})('sharp');`,
+  ];
+  const imports = lines.filter((line) => line.startsWith('import '));
+  writeFileSync(script, [...imports, ...sharpImport, ...lines.filter((line) => !line.startsWith('import '))].join('\n'));
+  const json = path.join(dir, 'run.json');
+  const plain = await runNode([script]);
+  const traced = await runNode(['--import', register, script], { env: { STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' } });
+  assert.equal(traced.code, plain.code, traced.stderr);
+  assert.equal(traced.stdout, plain.stdout, 'the traced run prints what the plain one does');
+  return { plain, spans: sharpSpans(readRun(json)) };
+}
 
 async function runAndRead(script: string, dir: string): Promise<RunDocument> {
   const json = path.join(dir, `${path.basename(script)}.json`);

@@ -64,12 +64,12 @@ describe('overhead budget: the calls it skipped', () => {
     assert.equal(budget.events[0]?.action, 'sample');
     sw.passThroughCalls += 900;
     sw.keptLongCalls += 2;
-    assert.deepEqual(pick(budget.summary()), { sampled: 1, disabled: 0, skippedCalls: 900, keptLongCalls: 2 });
+    assert.deepEqual(pick(budget.summary()), { sampled: 1, disabled: 0, restored: 0, skippedCalls: 900, keptLongCalls: 2 });
 
     assert.equal(budget.restore('lib#target'), true);
     assert.equal(sw.sampleEvery, 1);
-    // The 900 calls were not recorded: the root line still says so.
-    assert.deepEqual(pick(budget.summary()), { sampled: 0, disabled: 0, skippedCalls: 900, keptLongCalls: 2 });
+    // The 900 calls were not recorded: the summary keeps them (the root line counts the target as restored).
+    assert.deepEqual(pick(budget.summary()), { sampled: 0, disabled: 0, restored: 1, skippedCalls: 900, keptLongCalls: 2 });
     assert.deepEqual(budget.summary().skippedByTarget, { 'lib#target': 900 });
 
     // Calls that go through after the restore (suppressed ones) are not the budget's either.
@@ -80,12 +80,12 @@ describe('overhead budget: the calls it skipped', () => {
     sw.onCheck?.(sw);
     assert.equal(budget.events.at(-1)?.action, 'sample');
     sw.passThroughCalls += 100;
-    assert.deepEqual(pick(budget.summary()), { sampled: 1, disabled: 0, skippedCalls: 1000, keptLongCalls: 2 });
+    assert.deepEqual(pick(budget.summary()), { sampled: 1, disabled: 0, restored: 0, skippedCalls: 1000, keptLongCalls: 2 });
     assert.deepEqual(budget.summary().skippedByTarget, { 'lib#target': 1000 });
   });
 });
 
 function pick(summary: ReturnType<OverheadBudget['summary']>): Record<string, number> {
-  const { sampled, disabled, skippedCalls, keptLongCalls } = summary;
-  return { sampled, disabled, skippedCalls, keptLongCalls };
+  const { sampled, disabled, restored, skippedCalls, keptLongCalls } = summary;
+  return { sampled, disabled, restored, skippedCalls, keptLongCalls };
 }

@@ -88,6 +88,25 @@ describe('the overhead budget samples or disables a too-hot target by itself, an
     assert.match(preset.renderTree(), /⚙ adaptive: serve-hot-lib#tiny (disabled|sampled 1 in \d+)/);
   });
 
+  it('a target restored after the budget cut it: the document and the root line still count the calls it left unrecorded', () => {
+    const { preset } = fakePreset([{ module: 'serve-hot-lib', export: 'tiny', stage: 'preprocess' }]);
+    const hot = createRequire(fixture('scripts/app.cjs'))('serve-hot-lib') as HotLib;
+    preset.tracer.trace('loop', () => {
+      for (let i = 0; i < 20_000; i++) hot.tiny(i);
+      assert.ok(preset.budget.events.length > 0, 'the budget cut the target');
+      assert.equal(preset.budget.restore(HOT), true);
+      for (let i = 0; i < 100; i++) hot.tiny(i);
+    });
+    const doc = preset.finish(0);
+    const recorded = doc.spans.filter((span) => span.name === 'tiny').length;
+    assert.ok(doc.budget !== undefined, 'the budget summary is in the document');
+    assert.deepEqual([doc.budget.sampled, doc.budget.disabled, doc.budget.restored], [0, 0, 1]);
+    assert.equal(doc.budget.skippedCalls, 20_100 - recorded, 'every call is either recorded or counted as skipped');
+    assert.ok(doc.budget.skippedCalls > 0);
+    assert.equal(doc.adaptive?.at(-1)?.action, 'restore');
+    assert.match(preset.renderTree().split('\n')[0]!, new RegExp(`⚙ 1 target restored \\(${doc.budget.skippedCalls} calls not recorded`));
+  });
+
   it('maxOverheadPct: Infinity turns it off', () => {
     const { preset } = fakePreset([{ module: 'serve-hot-lib', export: 'tiny', stage: 'preprocess' }]);
     preset.budget.maxOverheadPct = Infinity;

@@ -105,6 +105,29 @@ describe('renderTextTree', () => {
     }
   });
 
+  it('counts the calls a restored target left unrecorded, on the root line and its folded line', () => {
+    const spans = [span('1', null, 'run', 0, 100)];
+    for (let i = 0; i < 3; i++) spans.push(span(`c${i}`, '1', 'f', 1 + i, 1, { target: 'lib-a#f' }));
+    const adaptive = [
+      { target: 'lib-a#f', action: 'sample' as const, sampleEvery: 10, reason: 'over budget', atNs: 5 * MS },
+      { target: 'lib-a#f', action: 'restore' as const, reason: 'restored by the user', atNs: 9 * MS },
+    ];
+    const restoredOnly = renderTextTree(
+      doc(spans, { budget: { sampled: 0, disabled: 0, restored: 1, skippedCalls: 900, skippedByTarget: { 'lib-a#f': 900 } }, adaptive }),
+      { compact: true, formatClock: utcClock },
+    ).split('\n');
+    assert.match(restoredOnly[0]!, /, ⚙ 1 target restored \(900 calls not recorded\)\]$/);
+    assert.ok(
+      restoredOnly.find((row) => row.includes('f × 3'))?.endsWith('(⚙ restored: 900 more calls of this target not recorded in the run)'),
+      restoredOnly.join('\n'),
+    );
+    const withOthers = renderTextTree(doc(spans, { budget: { sampled: 2, disabled: 1, restored: 1, skippedCalls: 5 }, adaptive }), {
+      compact: true,
+      formatClock: utcClock,
+    });
+    assert.match(withOthers.split('\n')[0]!, /, ⚙ 2 targets sampled, 1 disabled, 1 restored \(5 calls not recorded\)\]$/);
+  });
+
   it('shows dropped spans on the root line', () => {
     const text = renderTextTree({ ...ocrRun, droppedSpans: 7 }, { formatClock: utcClock });
     assert.match(text.split('\n')[0]!, /\[OH 41\.0 µs, 12 wrapped calls, 7 spans dropped \(buffer full\)\]$/);

@@ -90,7 +90,9 @@ export interface BudgetSummary {
   sampled: number;
   /** Targets no longer recorded. */
   disabled: number;
-  /** Calls of those targets that went through unrecorded. */
+  /** Targets the budget cut and then gave back every call (`OverheadBudget.restore`); absent when none. */
+  restored?: number;
+  /** Calls of those targets (sampled, disabled or restored) that went through unrecorded while cut. */
   skippedCalls: number;
   /** The same, per target id. */
   skippedByTarget?: Record<string, number>;

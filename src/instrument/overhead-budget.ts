@@ -153,7 +153,7 @@ export class OverheadBudget {
     if (sw === undefined) return false;
     const cut = this.#countsWhenCut.get(id);
     if (cut !== undefined) {
-      // The calls skipped until now happened: they stay in the summary (the root line's count).
+      // The calls skipped until now happened: they stay in the summary (the root line counts them, as a restored target).
       const since = countsSince(sw, cut);
       const earlier = this.#whileCut.get(id);
       this.#whileCut.set(id, earlier === undefined ? since : { skipped: earlier.skipped + since.skipped, keptLong: earlier.keptLong + since.keptLong });
@@ -244,6 +244,7 @@ export class OverheadBudget {
    */
   summary(): Required<BudgetSummary> {
     let sampled = 0;
+    let restored = 0;
     let disabled = 0;
     let skippedCalls = 0;
     let keptLongCalls = 0;
@@ -262,8 +263,11 @@ export class OverheadBudget {
       else sampled++;
       add(id, countsSince(sw, this.#countsWhenCut.get(id) ?? NOT_CUT));
     }
-    for (const [id, counts] of this.#whileCut) add(id, counts);
-    return { sampled, disabled, skippedCalls, skippedByTarget, keptLongCalls, keptLongByTarget };
+    for (const [id, counts] of this.#whileCut) {
+      add(id, counts);
+      if (!this.#acted.has(id)) restored++;
+    }
+    return { sampled, disabled, restored, skippedCalls, skippedByTarget, keptLongCalls, keptLongByTarget };
   }
 
   #emit(event: AdaptiveEvent): void {

@@ -313,7 +313,11 @@ export class Preset {
     doc.overhead = overhead;
     doc.overheadNs = overhead.wrapperNs + overhead.warmUpNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs + (overhead.modulesNs ?? 0);
     const budget = this.budget.summary();
-    if (budget.sampled + budget.disabled > 0) doc.budget = budget;
+    // A target cut and restored still left calls unrecorded: the root line says so.
+    if (budget.sampled + budget.disabled + budget.restored > 0) {
+      const { restored, ...rest } = budget;
+      doc.budget = restored > 0 ? budget : rest;
+    }
     // Workers' and child processes' spans (and their overhead: `overhead.reachNs`).
     doc.pid = process.pid;
     const ownOverheadNs = doc.overheadNs;

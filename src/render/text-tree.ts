@@ -185,8 +185,8 @@ function budgetNote(doc: RunDocument, group: FoldedGroup): string {
     if (count === undefined) continue;
     let last: AdaptiveEvent | undefined;
     for (const event of doc.adaptive ?? []) if (event.target === target) last = event;
-    if (last === undefined || last.action === 'restore') continue;
-    actions.push(last.action === 'sample' ? `sampled 1 in ${last.sampleEvery ?? '?'}` : 'disabled');
+    if (last === undefined || count === 0) continue;
+    actions.push(last.action === 'sample' ? `sampled 1 in ${last.sampleEvery ?? '?'}` : last.action === 'disable' ? 'disabled' : 'restored');
     skipped += count;
   }
   if (actions.length === 0) return '';
@@ -199,6 +199,8 @@ function budgetLine(budget: BudgetSummary): string {
   const parts: string[] = [];
   if (budget.sampled > 0) parts.push(`${budget.sampled} target${budget.sampled === 1 ? '' : 's'} sampled`);
   if (budget.disabled > 0) parts.push(`${budget.disabled} disabled`);
+  const restored = budget.restored ?? 0;
+  if (restored > 0) parts.push(`${restored}${parts.length === 0 ? ` target${restored === 1 ? '' : 's'}` : ''} restored`);
   const kept = budget.keptLongCalls ?? 0;
   const keptText = kept > 0 ? `; ${kept} call${kept === 1 ? '' : 's'} of ≥ 100 µs recorded` : '';
   return `⚙ ${parts.join(', ')} (${budget.skippedCalls} call${budget.skippedCalls === 1 ? '' : 's'} not recorded${keptText})`;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type SharpModule from 'sharp';
 import { runDeferred } from '../src/core/deferred.js';
+import { takeDiagnostics } from '../src/core/diagnostics.js';
 import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
 import { getTargetHook } from '../src/instrument/hook-registry.js';
@@ -185,6 +186,27 @@ describe('sharp.pipeline labels', () => {
     assert.equal(sharpPipelinesDescribed(scope), 3);
     await pipeline.call({ options: optionsOf(sharp(png).extract({ left: 0, top: 0, width: 10, height: 10 }).raw()) });
     assert.equal(sharpPipelinesDescribed(scope), 4, 'no resize: another shape, described');
+  });
+
+  it('a hook that cannot read the options reports it and leaves the call alone', async () => {
+    const tracer = new Tracer();
+    takeDiagnostics();
+    const pipeline = wrapFunction(async (): Promise<string> => 'done', pipelineSpec(), tracer);
+    // A `this` whose options getter throws: sharp's own code would not read it here.
+    const self = Object.defineProperty({}, 'options', {
+      get() {
+        throw new Error('no options here');
+      },
+    });
+    assert.equal(await pipeline.call(self), 'done');
+    const diagnostics = takeDiagnostics().map((diagnostic) => `${diagnostic.code} ${diagnostic.message}`);
+    const [span] = tracer.recorder.spans();
+    assert.equal(span?.name, 'sharp.pipeline', 'not labelled: the target keeps its name');
+    assert.equal(span?.status, 'ok');
+    assert.ok(
+      diagnostics.some((line) => line.startsWith('SS_HOOK_FAILED') && line.includes('could not read the options')),
+      diagnostics.join('\n'),
+    );
   });
 
   it('names autoOrient, also as sharp 0.35 keeps it (input.autoOrient, from autoOrient() or rotate() without an angle)', async () => {

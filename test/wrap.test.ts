@@ -361,6 +361,27 @@ describe('wrapFunction', () => {
     assert.ok(trace.wrapperMeasuredNs < SPIN_MS * 1e6 * 0.5, `wrapperMeasuredNs ${trace.wrapperMeasuredNs} holds afterCall time`);
   });
 
+  it('records what afterCall sets on a span that a synchronous completion callback already ended', () => {
+    const tracer = new Tracer();
+    const hook: TargetHook = {
+      afterCall(call) {
+        call.span.name = 'renamed after the call';
+        call.span.setAttribute('labelled', true);
+      },
+    };
+    const withCallback = wrapFunction(
+      (done: (error: null, value: number) => void) => done(null, 7),
+      { ...spec('sync callback', { hook }), callback: true },
+      tracer,
+    );
+    const seen: number[] = [];
+    withCallback((_error, value) => seen.push(value));
+    assert.deepEqual(seen, [7]);
+    const [span] = finished(tracer);
+    assert.equal(span?.name, 'renamed after the call');
+    assert.equal(span?.attributes?.labelled, true);
+  });
+
   it('counts calls that pass through a disabled or suppressed wrapper', () => {
     const tracer = new Tracer();
     const sw: TargetSwitch = { enabled: false };

@@ -53,9 +53,13 @@ export interface TargetHook {
    * returns to the caller: for work that needs only the call's arguments and
    * `this`, done while the library works on its own threads (sharp's libvips)
    * instead of before that work starts. Its time is measured and counted as
-   * hook time. It lies between the span's clock readings, but the end of a
-   * call that returned or threw is read before it runs, and a returned promise
-   * cannot settle (its reactions cannot run) until it has returned.
+   * hook time. The end of a call that returned or threw is read before it
+   * runs. A returned promise's end is read when it settles, which cannot be
+   * before afterCall has returned: if the library finishes first, its
+   * completion waits for the main thread, and that span holds afterCall's time
+   * (for sharp, a pipeline faster than reading its options). What it changes on
+   * a span a completion callback already ended synchronously is recorded
+   * (`Span.amend`), but span-end listeners saw the span before.
    */
   afterCall?(call: CallContext): void;
 }
@@ -283,8 +287,10 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
 
 /**
  * A call of a target with a hook or a completion callback, or a `new` call: the
- * general path. Hooks run outside the span's clock readings and their time is
- * measured (it is real cost on the call path, counted in the overhead).
+ * general path. onStart and onEnd run outside the span's clock readings, and
+ * so does afterCall for a call that returned or threw (see TargetHook); the
+ * time of all three is measured (it is real cost on the call path, counted in
+ * the overhead).
  */
 function hookedCall(
   fn: (...args: unknown[]) => unknown,
@@ -388,6 +394,8 @@ function hookedCall(
     afterHookNs = nowNs() - afterNs;
     trace.overheadNs += afterHookNs;
     sw.overheadNs += afterHookNs;
+    // A completion callback called synchronously ended the span already: record what afterCall changed.
+    if (span.endNs >= 0) tracer.amendSpan(span);
   }
   if (threw) {
     if (afterNs >= 0) endHookedCall(span, call, spec, sw, tracer, afterNs, undefined, thrown, true, afterHookNs);

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { nowNs } from '../../core/clock.js';
 import { deferToReport } from '../../core/deferred.js';
+import { reportGuarded } from '../../core/guarded.js';
 import { errorToRecord, type Span } from '../../core/span.js';
 import type { Attributes } from '../../core/types.js';
 import { hookState, registerTargetHook, type HookScope } from '../../instrument/hook-registry.js';
@@ -13,8 +14,9 @@ import type { CallContext } from '../../instrument/wrap.js';
  * stream output (`_read`) — ends in `Sharp.prototype._pipeline(callback, stack)`,
  * which hands `this.options` (everything queued by resize(), extract(), raw(), …)
  * to libvips. `metadata()` and `stats()` decode the input without going through
- * `_pipeline`. The hook `sharp.pipeline` reads `this.options` when the call starts
- * and names the span after what the pipeline does:
+ * `_pipeline`. The hook `sharp.pipeline` reads `this.options` once `_pipeline`
+ * has handed them to libvips (while libvips works) and names the span after
+ * what the pipeline does:
  *
  *   sharp.toBuffer resize raw              (decode, resize, raw pixels out)
  *   sharp.toFile extract png               (decode, crop, encode to PNG)
@@ -382,9 +384,10 @@ function fillInputSizes(state: InputSizes): void {
  * A call that differs only in its geometry (where it crops, the sizes, the
  * input file: `GEOMETRY_SLOTS`), but has the same geometry shape, gets the
  * same name and a copy with those values rewritten. Any other call is
- * described from its own options. So a loop that repeats one pipeline, or
- * crops every text line of a page, pays for reading ~45 fields and one object
- * copy, and a call's attributes are always those its own options give (issue
+ * described from its own options. So a loop that repeats one pipeline pays
+ * for reading ~45 fields and one object copy, one that crops every text line
+ * of a page for a second scan of the labels and the region and ops strings as
+ * well, and a call's attributes are always those its own options give (issue
  * "Cost of observation": derive names and attributes once per pipeline shape).
  */
 interface PipelineLabel {
@@ -652,7 +655,9 @@ function label(call: CallContext, method: string, options: SharpOptions, kind: I
   }
   span.name = known.name;
   span.nameId = known.nameId;
-  span.attributes = span.attributes === null ? attributes : Object.assign(span.attributes, attributes);
+  // The label's keys first, as when it was made before anything else: then
+  // what the call set already (`pending`, while a callback or stream is due).
+  span.attributes = span.attributes === null ? attributes : Object.assign(attributes, span.attributes);
   noteInputSize(state, span.attributes, options);
 }
 
@@ -725,6 +730,37 @@ function completeLater(span: Span, error: unknown): void {
   }
 }
 
+/**
+ * Stream output: `_pipeline` returned at once and libvips works on; the span
+ * ends at sharp's 'info' event (or an error), see `completeLater`.
+ */
+function watchOutputStream(call: CallContext): void {
+  const span = call.span;
+  const options = optionsOf(call.thisArg);
+  const emitter = call.thisArg as { once?: unknown; off?: unknown } | null;
+  if (options?.streamOut !== true || typeof emitter?.once !== 'function' || typeof emitter.off !== 'function') return;
+  span.setAttribute('pending', true);
+  const stream = call.thisArg as NodeJS.EventEmitter;
+  // 'info' is emitted when libvips is done; errorMonitor observes 'error'
+  // without handling it, so an unhandled stream error still crashes as before.
+  const onInfo = (info: unknown): void => {
+    stream.off(errorMonitor, onError);
+    completeLater(span, undefined);
+    recordInfo(span, info);
+    // stream input: the chunks were joined into one buffer just before libvips ran
+    const buffer = optionsOf(call.thisArg)?.input?.buffer;
+    if (Buffer.isBuffer(buffer)) span.setAttribute('inputBytes', buffer.length);
+    span.amend(); // the span was copied when the wrapper ended it
+  };
+  const onError = (error: unknown): void => {
+    stream.off('info', onInfo);
+    completeLater(span, error);
+    span.amend();
+  };
+  stream.once('info', onInfo);
+  stream.once(errorMonitor, onError);
+}
+
 /** How many pipelines the hooks of `scope` have described from their options (the rest reused a label): what the tests pin. */
 export function sharpPipelinesDescribed(scope: HookScope): number {
   return stateOf(scope).described;
@@ -743,8 +779,13 @@ export function sharpPipelinesDescribed(scope: HookScope): number {
 registerTargetHook('sharp.pipeline', {
   aroundCall(call, invoke) {
     const span = call.span;
-    const before = optionsOf(call.thisArg);
-    if (before !== undefined) call.data = inputKindOf(before);
+    try {
+      const before = optionsOf(call.thisArg);
+      if (before !== undefined) call.data = inputKindOf(before);
+    } catch (error) {
+      // Not the app's to see (aroundCall runs in the app's call): the span keeps the target's name.
+      reportGuarded('SS_HOOK_FAILED', 'hook aroundCall for target sharp.pipeline could not read the options', error);
+    }
     const callback = call.args[0];
     if (typeof callback === 'function') {
       span.setAttribute('pending', true);
@@ -763,29 +804,11 @@ registerTargetHook('sharp.pipeline', {
       return invoke(args);
     }
     const result = invoke(call.args);
-    const options = optionsOf(call.thisArg);
-    const emitter = call.thisArg as { once?: unknown; off?: unknown } | null;
-    if (options?.streamOut === true && typeof emitter?.once === 'function' && typeof emitter.off === 'function') {
-      span.setAttribute('pending', true);
-      const stream = call.thisArg as NodeJS.EventEmitter;
-      // 'info' is emitted when libvips is done; errorMonitor observes 'error'
-      // without handling it, so an unhandled stream error still crashes as before.
-      const onInfo = (info: unknown): void => {
-        stream.off(errorMonitor, onError);
-        completeLater(span, undefined);
-        recordInfo(span, info);
-        // stream input: the chunks were joined into one buffer just before libvips ran
-        const buffer = optionsOf(call.thisArg)?.input?.buffer;
-        if (Buffer.isBuffer(buffer)) span.setAttribute('inputBytes', buffer.length);
-        span.amend(); // the span was copied when the wrapper ended it
-      };
-      const onError = (error: unknown): void => {
-        stream.off('info', onInfo);
-        completeLater(span, error);
-        span.amend();
-      };
-      stream.once('info', onInfo);
-      stream.once(errorMonitor, onError);
+    // After the call: whatever goes wrong here is ours, and the app gets its result.
+    try {
+      watchOutputStream(call);
+    } catch (error) {
+      reportGuarded('SS_HOOK_FAILED', 'hook aroundCall for target sharp.pipeline could not watch the output stream', error);
     }
     return result;
   },

@@ -349,12 +349,18 @@ function results(figures: FigureDef[], samples: Map<string, { values: number[]; 
   return out.sort((a, b) => a.row - b.row);
 }
 
-/** A figure with `combine`: its median from the context medians, its min–max still those of the per-round samples. */
+/**
+ * A figure with `combine`: its median from the context medians over rounds;
+ * its min–max stay those of the per-round samples (the rounds that could give
+ * one), so the median may lie outside them. No per-round sample: min and max
+ * are the median.
+ */
 function combined(figure: FigureDef, perRound: Summary | null, context: Record<string, number>, errors: Set<string>): Summary | null {
-  if (figure.combine === undefined || Object.keys(context).length === 0) return perRound;
+  if (figure.combine === undefined) return perRound;
   try {
+    if (Object.keys(context).length === 0) throw new Error('no round gave its context numbers');
     const value = figure.combine(context);
-    return { median: value, min: Math.min(value, perRound?.min ?? value), max: Math.max(value, perRound?.max ?? value), n: perRound?.n ?? 0 };
+    return { median: value, min: perRound?.min ?? value, max: perRound?.max ?? value, n: perRound?.n ?? 0 };
   } catch (error) {
     errors.add(`combining the medians over rounds: ${(error as Error).message}`);
     return null;

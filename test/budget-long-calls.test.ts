@@ -134,7 +134,7 @@ describe('the overhead budget keeps long calls', () => {
       { cwd: fixtures },
     );
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, '2000\n');
+    assert.equal(result.stdout, '4096\n');
     const doc = readRun(json);
     const decisions = (doc.adaptive ?? []).filter((event) => event.target === 'serve-hot-lib#sometimesSlow');
     assert.ok(decisions.length > 0 && decisions.every((event) => event.action === 'sample'), JSON.stringify(doc.adaptive));

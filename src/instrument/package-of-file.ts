@@ -25,7 +25,7 @@ const byDir = new Map<string, PackageInfo | null>();
 export function nearestPackage(dir: string): PackageInfo | null {
   const known = byDir.get(dir);
   if (known !== undefined) return known;
-  let info: PackageInfo | null = null;
+  let info: PackageInfo | null;
   const manifest = readManifest(path.join(dir, 'package.json'));
   if (manifest !== undefined && typeof manifest.name === 'string' && manifest.name !== '') {
     info = packageInfo(manifest, dir);

@@ -246,7 +246,7 @@ export class ReachSession {
 
   #readChildDocuments(dir: string): ReachBatch[] {
     const batches: ReachBatch[] = [];
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir).filter((name) => name.endsWith('.json'));
     } catch {

@@ -107,7 +107,7 @@ export function resolvePageOptions(page: ServeOptions['page'], env: NodeJS.Proce
 }
 
 function normalizePagePath(value: string): string {
-  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~\/-]*$/.test(value)) {
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~/-]*$/.test(value)) {
     throw new TypeError(`stagescope: serve option page.path must be a URL path like /stagescope, got ${JSON.stringify(value)}`);
   }
   return value.length > 1 ? value.replace(/\/+$/, '') : value;

@@ -98,7 +98,7 @@ function connectedComponents(prob, width, height) {
   const label = new Int32Array(width * height).fill(-1);
   const queue = new Int32Array(width * height);
   const regions = [];
-  let head = 0;
+  let head;
   let tail = 0;
   const visit = (i) => {
     if (label[i] === -1 && prob[i] > DET_THRESH) {

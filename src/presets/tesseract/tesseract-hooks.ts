@@ -273,7 +273,7 @@ registerTargetHook('tesseract.scheduler-add-job', {
     const action = call.args[0];
     if (isObject(scheduler) && typeof action === 'string') {
       // addJob throws (asynchronously) without queueing when there is no worker yet.
-      let workers = 0;
+      let workers: number;
       try {
         workers = typeof scheduler.getNumWorkers === 'function' ? Number(scheduler.getNumWorkers()) : 0;
       } catch {

@@ -64,7 +64,7 @@ export class PageGuard {
       if (!ok) return { allowed: false, status: 403, reason: 'wrong stagescope token or expired session' };
     }
     if (this.#options.guard !== undefined) {
-      let ok = false;
+      let ok: boolean;
       try {
         ok = this.#options.guard(req) === true;
       } catch {

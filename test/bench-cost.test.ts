@@ -217,9 +217,9 @@ describe('bench:cost: goals, schedule, figures', () => {
   test('rows 3 and 4 paired in one process: the child’s median (wrapped − unwrapped) per call, µs, stagescope and the hand-written wrapper apart', () => {
     const pairs = (addedNs: number) => ({ blocks: 60, callsPerBlock: 10, addedNs, minAddedNs: addedNs - 40_000, maxAddedNs: addedNs + 90_000 });
     const get = lookupFrom({
-      'model-paired/traced': outcome({ onnx: pairs(18_000), sharp: pairs(35_000) }),
-      'model-paired/hand': outcome({ onnx: pairs(6_000), sharp: pairs(2_500) }),
-      'model-paired/hookless': outcome({ onnx: pairs(12_000), sharp: pairs(14_000) }),
+      'model-paired/traced': outcome({ onnx: pairs(18_000), sharp: pairs(35_000), sharpCrops: pairs(41_000) }),
+      'model-paired/hand': outcome({ onnx: pairs(6_000), sharp: pairs(2_500), sharpCrops: pairs(3_000) }),
+      'model-paired/hookless': outcome({ onnx: pairs(12_000), sharp: pairs(14_000), sharpCrops: pairs(15_000) }),
     });
     assert.equal(figure('onnx-run-hookless-paired').sample(get), 12);
     assert.equal(figure('sharp-hookless-paired').sample(get), 14);
@@ -228,6 +228,11 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.equal(figure('sharp-paired').sample(get), 35);
     assert.equal(figure('onnx-run-hand-paired').sample(get), 6);
     assert.equal(figure('sharp-hand-paired').sample(get), 2.5);
+    assert.deepEqual(
+      ['sharp-crops-paired', 'sharp-crops-hookless-paired', 'sharp-crops-hand-paired'].map((id) => figure(id).sample(get)),
+      [41, 15, 3],
+    );
+    assert.match(figure('sharp-crops-paired').method, /extract\(a new region each call\)/);
     assert.deepEqual(figure('sharp-paired').context?.(get), { blocks: 60, callsPerBlock: 10, minPairUs: -5, maxPairUs: 125 });
     assert.equal(figure('onnx-run-paired').goal.kind, 'none', 'a reference beside the goal row');
     assert.equal(figure('onnx-run-paired').sample(lookupFrom({})), undefined, 'the experiment did not run this round');

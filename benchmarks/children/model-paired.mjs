@@ -75,8 +75,10 @@ async function paired(owner, name, call) {
   }
 }
 
-const { runCls, resizePng } = await modelCalls();
+const { runCls, resizePng, cropPng } = await modelCalls();
 const onnx = await paired(ort.InferenceSession.prototype, 'run', runCls);
 const sharpCalls = await paired(sharp.prototype, '_pipeline', resizePng);
+// The OCR shape of sharp work: a crop at a new place each call (the label is reused per shape, its geometry rewritten).
+const sharpCrops = await paired(sharp.prototype, '_pipeline', cropPng);
 
-report({ onnx, sharp: sharpCalls });
+report({ onnx, sharp: sharpCalls, sharpCrops });

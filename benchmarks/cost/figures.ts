@@ -247,6 +247,13 @@ function modelAdded(
   };
 }
 
+/** What each paired call of children/model-paired.mjs is (children/model-inputs.mjs). */
+const PAIRED_CALLS = {
+  onnx: 'InferenceSession.run on the cls model',
+  sharp: 'the sharp pipeline of row 4',
+  sharpCrops: 'sharp(64×64 PNG).extract(a new region each call).resize(twice its width, 32).raw().toBuffer(), as an OCR pipeline crops each text line',
+} as const;
+
 /**
  * Rows 3 and 4 paired in one process (children/model-paired.mjs): blocks of
  * calls through the wrapper and through the function it wraps, in turn; the
@@ -255,7 +262,7 @@ function modelAdded(
  * process pays whichever method runs (AsyncLocalStorage per await, row 6; the
  * module hooks) and keeps what the wrapper brings to each call.
  */
-function pairedAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp', variant: 'traced' | 'hookless' | 'hand'): FigureDef {
+function pairedAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp' | 'sharpCrops', variant: 'traced' | 'hookless' | 'hand'): FigureDef {
   const who = {
     traced: 'stagescope (--import stagescope/register/ocr, default settings)',
     // What the library hooks (span names, tensor shapes, sharp operations) cost is the difference.
@@ -268,7 +275,7 @@ function pairedAdded(id: string, row: number, title: string, library: 'onnx' | '
     title,
     unit: 'µs',
     goal: { kind: 'none', text: '(reference)' },
-    method: `${library === 'onnx' ? 'InferenceSession.run on the cls model' : 'the sharp pipeline of row 4'} under ${who}, in one process: pairs of blocks, one through the wrapper and one through the function it wraps (ABBA order), each call timed; the median over pairs of (wrapped − unwrapped) median call wall time`,
+    method: `${PAIRED_CALLS[library]} under ${who}, in one process: pairs of blocks, one through the wrapper and one through the function it wraps (ABBA order), each call timed; the median over pairs of (wrapped − unwrapped) median call wall time`,
     sample: perRound((get) => resultNumber(need(get, 'model-paired', variant), `${library}.addedNs`) / 1e3),
     context: perRound((get) => {
       const outcome = need(get, 'model-paired', variant);
@@ -404,6 +411,9 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
     pairedAdded('sharp-paired', 4, 'sharp resize 64×64, added per call, paired in one process', 'sharp', 'traced'),
     pairedAdded('sharp-hookless-paired', 4, 'sharp resize 64×64, stagescope without its hook, paired in one process', 'sharp', 'hookless'),
     pairedAdded('sharp-hand-paired', 4, 'sharp resize 64×64, hand-written wrapper, paired in one process', 'sharp', 'hand'),
+    pairedAdded('sharp-crops-paired', 4, 'sharp crop at a new place each call + resize, added per call, paired in one process', 'sharpCrops', 'traced'),
+    pairedAdded('sharp-crops-hookless-paired', 4, 'sharp crop at a new place each call, stagescope without its hook, paired', 'sharpCrops', 'hookless'),
+    pairedAdded('sharp-crops-hand-paired', 4, 'sharp crop at a new place each call, hand-written wrapper, paired', 'sharpCrops', 'hand'),
     modelAdded(
       'onnx-tiny-added',
       3,

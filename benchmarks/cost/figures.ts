@@ -289,7 +289,6 @@ function pairedAdded(id: string, row: number, title: string, library: 'onnx' | '
   };
 }
 
-/** Measured added time of a traced script (wall and CPU), the denominator of the reported-vs-measured rows. */
 /**
  * A reference row of the OCR loop: `variant`'s loop time (the reads only, the
  * sessions already made) minus plain's, ms. Side by side, stagescope's and the
@@ -310,6 +309,7 @@ function ocrLoopAdded(id: string, title: string, variant: 'traced' | 'otel', det
   );
 }
 
+/** Measured added time of a traced script (wall and CPU), the denominator of the reported-vs-measured rows. */
 function addedScriptMs(traced: ChildOutcome, plain: ChildOutcome): { measuredMs: number; measuredCpuMs: number } {
   return {
     measuredMs: (resultNumber(traced, 'scriptNs') - resultNumber(plain, 'scriptNs')) / 1e6,

@@ -121,6 +121,16 @@ const AMOUNT_OPS: ReadonlyArray<readonly [keyof SharpOptions, string]> = [
 const set = (value: number | undefined): value is number => typeof value === 'number' && value >= 0;
 const dim = (value: number | undefined): string => (set(value) && value > 0 ? String(value) : '?');
 
+/*
+ * How geometry reads in attributes and ops: one place for both a fresh
+ * description and a label reused for other geometry (`withGeometry`).
+ */
+const regionText = (left: number | undefined, top: number | undefined, width: number | undefined, height: number | undefined): string =>
+  `${left},${top},${width}x${height}`;
+const resizeOp = (width: number | undefined, height: number | undefined): string => `resize(${dim(width)}x${dim(height)})`;
+const extendText = (top: number | undefined, right: number | undefined, bottom: number | undefined, left: number | undefined): string =>
+  `${top ?? 0},${right ?? 0},${bottom ?? 0},${left ?? 0}`;
+
 /** `path.basename(file)`, remembered: the same few paths come back on every call. */
 function basenameOf(file: string, basenames: Map<string, string> | undefined): string {
   let base = basenames?.get(file);
@@ -200,7 +210,7 @@ export function describeSharpOptions(
   };
   describeInput(options, attributes, basenames, kind);
   if (set(options.widthPre) && set(options.heightPre) && set(options.leftOffsetPre) && set(options.topOffsetPre)) {
-    const region = `${options.leftOffsetPre},${options.topOffsetPre},${options.widthPre}x${options.heightPre}`;
+    const region = regionText(options.leftOffsetPre, options.topOffsetPre, options.widthPre, options.heightPre);
     push(`extract(${region})`, OpGeometry.ExtractBefore);
     attributes.extract = region;
   }
@@ -210,20 +220,20 @@ export function describeSharpOptions(
     attributes.trimThreshold = options.trimThreshold;
   }
   if ((set(options.width) && options.width > 0) || (set(options.height) && options.height > 0)) {
-    push(`resize(${dim(options.width)}x${dim(options.height)})`, OpGeometry.Resize);
+    push(resizeOp(options.width, options.height), OpGeometry.Resize);
     if (set(options.width) && options.width > 0) attributes.resizeWidth = options.width;
     if (set(options.height) && options.height > 0) attributes.resizeHeight = options.height;
     if (typeof options.kernel === 'string') attributes.kernel = options.kernel;
     if (typeof options.canvas === 'string') attributes.fit = FIT_BY_CANVAS[options.canvas] ?? options.canvas;
   }
   if (set(options.widthPost) && set(options.heightPost) && set(options.leftOffsetPost) && set(options.topOffsetPost)) {
-    const region = `${options.leftOffsetPost},${options.topOffsetPost},${options.widthPost}x${options.heightPost}`;
+    const region = regionText(options.leftOffsetPost, options.topOffsetPost, options.widthPost, options.heightPost);
     push(`extract(${region})`, OpGeometry.ExtractAfter);
     attributes.extractAfterResize = region;
   }
   if ((options.extendTop ?? 0) + (options.extendBottom ?? 0) + (options.extendLeft ?? 0) + (options.extendRight ?? 0) > 0) {
     push('extend');
-    attributes.extend = `${options.extendTop ?? 0},${options.extendRight ?? 0},${options.extendBottom ?? 0},${options.extendLeft ?? 0}`;
+    attributes.extend = extendText(options.extendTop, options.extendRight, options.extendBottom, options.extendLeft);
   }
   if (options.orientBefore === true || options.useExifOrientation === true || options.input?.autoOrient === true) {
     push('autoOrient');
@@ -579,9 +589,9 @@ function findLabel(state: SharpState, values: unknown[]): PipelineLabel | undefi
   return undefined;
 }
 
-/** `left,top,widthxheight` of the extract region whose first slot (top) is `first`, as `describeSharpOptions` writes it. */
-function regionText(values: unknown[], first: number): string {
-  return `${values[first + 1] as number},${values[first] as number},${values[first + 2] as number}x${values[first + 3] as number}`;
+/** The extract region whose first slot (top) is `first` in `readPipelineValues`'s values. */
+function regionOfSlots(values: unknown[], first: number): string {
+  return regionText(values[first + 1] as number, values[first] as number, values[first + 2] as number, values[first + 3] as number);
 }
 
 /**
@@ -593,13 +603,13 @@ function withGeometry(attributes: Attributes, label: PipelineLabel, values: unkn
   const kind = values[1] as InputKind;
   if (kind === InputKind.File) attributes.inputFile = basenameOf(values[2] as string, basenames);
   else if (kind === InputKind.Buffer) attributes.inputBytes = values[2] as number;
-  if (attributes.extract !== undefined) attributes.extract = regionText(values, 8);
+  if (attributes.extract !== undefined) attributes.extract = regionOfSlots(values, 8);
   if (attributes.resizeWidth !== undefined) attributes.resizeWidth = values[4] as number;
   if (attributes.resizeHeight !== undefined) attributes.resizeHeight = values[5] as number;
-  if (attributes.extractAfterResize !== undefined) attributes.extractAfterResize = regionText(values, 12);
+  if (attributes.extractAfterResize !== undefined) attributes.extractAfterResize = regionOfSlots(values, 12);
   if (attributes.extend !== undefined) {
-    const side = (slot: number): number => (values[slot] as number | undefined) ?? 0;
-    attributes.extend = `${side(25)},${side(28)},${side(26)},${side(27)}`;
+    const side = (slot: number): number | undefined => values[slot] as number | undefined;
+    attributes.extend = extendText(side(25), side(28), side(26), side(27));
   }
   if (attributes.ops !== undefined) {
     let ops = '';
@@ -607,11 +617,11 @@ function withGeometry(attributes: Attributes, label: PipelineLabel, values: unkn
       const geometry = label.opGeometry[index];
       const op =
         geometry === OpGeometry.ExtractBefore
-          ? `extract(${regionText(values, 8)})`
+          ? `extract(${regionOfSlots(values, 8)})`
           : geometry === OpGeometry.Resize
-            ? `resize(${dim(values[4] as number)}x${dim(values[5] as number)})`
+            ? resizeOp(values[4] as number, values[5] as number)
             : geometry === OpGeometry.ExtractAfter
-              ? `extract(${regionText(values, 12)})`
+              ? `extract(${regionOfSlots(values, 12)})`
               : label.ops[index]!;
       ops = index === 0 ? op : `${ops} ${op}`;
     }

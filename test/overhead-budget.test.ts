@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Instrumenter } from '../src/instrument/instrumenter.js';
-import { OverheadBudget } from '../src/instrument/overhead-budget.js';
+import { MODEL_SIZED_SHARE, OverheadBudget } from '../src/instrument/overhead-budget.js';
 import { BUDGET_CHECK_EVERY, countedSwitch, type CountedSwitch } from '../src/instrument/wrap.js';
 
 /**
@@ -51,6 +51,31 @@ describe('overhead budget: what a recorded call costs', () => {
     // 100 ns a call, measured: under budget, as a warm wrapper is.
     const fast = decide({ ...work, measuredCalls: BUDGET_CHECK_EVERY, wrapperMeasuredNs: BUDGET_CHECK_EVERY * 100 });
     assert.deepEqual(fast.budget.events, []);
+  });
+});
+
+describe('overhead budget: model-sized targets', () => {
+  // 3 µs of work a call: the calibrated cost is far over the default 1%.
+  const tinyNs = 3_000;
+  /** A window of tiny calls of which `long` were stretched to 4 ms (a scheduler tick) or took 4 ms of work. */
+  const windowWithLong = (long: number): Partial<CountedSwitch> => ({
+    longCalls: long,
+    longDurationNs: long * 4_000_000,
+    durationNs: (BUDGET_CHECK_EVERY - long) * tinyNs + long * 4_000_000,
+  });
+
+  it('cuts a tiny target whose long calls are pauses of the process (55 of 1,024, as read beside three busy loops)', () => {
+    const { budget } = decide(windowWithLong(55));
+    assert.equal(budget.events.length, 1);
+    assert.match(budget.events[0]?.action ?? '', /^(sample|disable)$/);
+  });
+
+  it(`leaves a target alone when ${MODEL_SIZED_SHARE * 100}% of its calls take 100 µs or more, and judges it again below that`, () => {
+    const spared = decide(windowWithLong(Math.ceil(MODEL_SIZED_SHARE * BUDGET_CHECK_EVERY)));
+    assert.deepEqual(spared.budget.events, []);
+    assert.equal(spared.sw.sampleEvery, 1);
+    const below = decide(windowWithLong(Math.ceil(MODEL_SIZED_SHARE * BUDGET_CHECK_EVERY) - 1));
+    assert.equal(below.budget.events.length, 1);
   });
 });
 

@@ -46,6 +46,21 @@ interface Window {
 const NO_CALLS: Window = { calls: 0, asyncCalls: 0, longCalls: 0, longDurationNs: 0, durationNs: 0, overheadNs: 0, measuredCalls: 0, wrapperMeasuredNs: 0 };
 
 /**
+ * The share of a window's calls that must take `LONG_CALL_NS` or more for the
+ * budget to leave the target alone as model-sized. Not 1%: the long calls of a
+ * tiny target are pauses that land in them, and at 1% those alone spared it.
+ * In a loop of 3 µs calls (test/fixtures/scripts/steady-loop.mjs), a window of
+ * 1,024 calls read 8–30 calls of 100 µs or more on Node 24 on a 2-core machine
+ * with nothing else running (pauses of 110–250 µs; the same loop untraced had
+ * them only while warming up), and 13–55 beside three busy loops (scheduler
+ * ticks of 4 ms besides). The budget then rarely acted, and the overhead it
+ * exists to bound went unbounded on the machines that can least afford it. A
+ * model-sized target's calls are long nearly every one. A target in between is
+ * cut, and its long calls are still recorded (`watchLong`).
+ */
+export const MODEL_SIZED_SHARE = 0.1;
+
+/**
  * What a call through a disabled or sampled-out wrapper costs (the fast path:
  * one context read and a branch): the part of the overhead that sampling cannot
  * remove. Calibrated or estimated, see `wrapperCostsFor` in `overhead-model.ts`.
@@ -63,11 +78,12 @@ export function passThroughCostNs(): number {
  * it). If that costs more than `maxOverheadPct` of the work, the target is
  * sampled (1 call in N recorded, N chosen to meet the budget including the
  * unavoidable pass-through cost) or, when no N would do, disabled. A target with
- * 1% or more of its calls in the window taking 100 µs or more (`LONG_CALL_NS`)
- * is never sampled or disabled: those are the model calls users came to see, and
- * a wrapper costs well under 1% of them. A target with fewer long calls than
- * that (rare slow calls among a thousand tiny ones, or the process being
- * preempted) may be sampled or disabled, but the calls it then lets through are
+ * 10% or more of its calls in the window taking 100 µs or more (`LONG_CALL_NS`,
+ * `MODEL_SIZED_SHARE`) is never sampled or disabled: those are the model calls
+ * users came to see, and a wrapper costs well under 1% of them. A target with
+ * fewer long calls than that (rare slow calls among a thousand tiny ones, or
+ * pauses of the process: garbage collection, preemption) may be sampled or
+ * disabled, but the calls it then lets through are
  * still timed, and each that takes 100 µs or more is recorded after it ends
  * (`watchLong` in wrap.ts): no call of 100 µs or more is lost to the budget.
  * Each decision becomes an
@@ -185,8 +201,8 @@ export class OverheadBudget {
     const windowCalls = now.calls - last.calls;
     if (windowCalls <= 0 || !sw.enabled || this.#maxOverheadPct === Infinity) return;
     // Model-sized calls are always recorded. A few long calls among a thousand tiny
-    // ones are the machine preempting the process, not the target's work.
-    if ((now.longCalls - last.longCalls) * 100 >= windowCalls) return;
+    // ones are pauses of the process, not the target's work (MODEL_SIZED_SHARE).
+    if (now.longCalls - last.longCalls >= MODEL_SIZED_SHARE * windowCalls) return;
     // Estimated until this target has made CALIBRATE_FROM_CALLS calls: a tiny
     // target is far over budget either way, and calibrating at its first check
     // would pause the app for tens of ms to decide what is already clear.

@@ -99,7 +99,7 @@ export interface TargetSwitch {
   keptLongCalls?: number;
   /** Recorded calls that took 100 µs or more (never sampled, see `OverheadBudget`). */
   longCalls?: number;
-  /** Time of those long calls, ns (left out of the budget's work per call: on a tiny target they are preemptions). */
+  /** Time of those long calls, ns (left out of the budget's work per call: on a tiny target they are pauses of the process). */
   longDurationNs?: number;
   /** Work measured by the recorded calls (span durations), ns. */
   durationNs?: number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { nowNs } from '../src/core/clock.js';
-import { suppressTracing } from '../src/core/context.js';
+import { storage, suppressTracing, type ContextValue } from '../src/core/context.js';
 import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
 import { knownWrapperCosts, wrapperCosts } from '../src/instrument/overhead-model.js';
@@ -383,6 +383,53 @@ describe('wrapFunction', () => {
     const [span] = finished(tracer);
     assert.equal(span?.name, 'renamed after the call');
     assert.equal(span?.attributes?.labelled, true);
+  });
+
+  it('switches the context outside the span: to it before the start reading, back after the end reading', async () => {
+    // Each switch is timed on the spans' clock by wrapping the storage's
+    // enterWith for this test; the span's readings must lie between them (a
+    // promise's end, read when it settles, after the switch back).
+    const tracer = new Tracer();
+    const switches: { to: unknown; atNs: number }[] = [];
+    const enterWith = storage.enterWith;
+    const hook: TargetHook = { onStart: () => undefined };
+    const hookless = wrapFunction((x: number) => x + 1, spec('hookless'), tracer);
+    const hooked = wrapFunction((x: number) => x + 1, spec('hooked', { hook }), tracer);
+    const throws = wrapFunction(
+      () => {
+        throw new RangeError('no');
+      },
+      spec('throws'),
+      tracer,
+    );
+    const settles = wrapFunction(async () => sleep(1), spec('settles'), tracer);
+    const root = tracer.startSpan('root', { parent: null });
+    storage.enterWith = function (this: typeof storage, value: ContextValue) {
+      switches.push({ to: value, atNs: nowNs() });
+      enterWith.call(this, value);
+    };
+    try {
+      await tracer.withSpan(root, async () => {
+        for (const call of [() => hookless(1), () => hooked(1), () => assert.throws(() => throws(), RangeError)]) {
+          switches.length = 0;
+          call();
+          const span = tracer.recorder.spans().at(-1)!;
+          assert.equal(switches.length, 2, `${span.name}: into the span and back`);
+          assert.equal((switches[0]!.to as Span).id, span.id, `${span.name}: into its own span`);
+          assert.ok(switches[0]!.atNs <= span.startNs, `${span.name}: switched in before its start reading`);
+          assert.ok(switches[1]!.atNs >= span.endNs, `${span.name}: switched back after its end reading`);
+          assert.equal(switches[1]!.to, root, `${span.name}: back to the caller's span`);
+        }
+        switches.length = 0;
+        const pending = settles();
+        assert.equal(switches.length, 2);
+        await pending;
+        const span = tracer.recorder.spans().find((s) => s.name === 'settles')!;
+        assert.ok(switches[0]!.atNs <= span.startNs && switches[1]!.atNs <= span.endNs);
+      });
+    } finally {
+      storage.enterWith = enterWith;
+    }
   });
 
   it('counts calls that pass through a disabled or suppressed wrapper', () => {

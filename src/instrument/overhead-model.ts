@@ -150,15 +150,18 @@ export const CALIBRATE_FROM_CALLS = 100_000;
  * `perCall`, and `node build/test/…` wrap tests print them), rounded up.
  * Node 24's AsyncLocalStorage is built on AsyncContextFrame: switching the
  * context copies the frame (~90 ns per switch, two per call), where Node 20
- * and 22 set a field. A watched pass-through (two clock readings, and for a
- * promise one reaction): sync, the upper end of three calibrations per Node on
- * 2026-11-27 (84–113 ns); async, what the tiny loop under the default budget
- * added per call (see `WATCH_REACTION_ESTIMATE_NS`).
+ * and 22 set a field. Both switches lie outside the span's clock readings, so
+ * `insideSpanNs` does not hold them: three calibrations per Node on 2026-11-27
+ * read 56–65 ns (Node 20), 48–64 (22) and 52–62 (24), where Node 24's read
+ * 229–311 with the switches inside. A watched pass-through (two clock
+ * readings, and for a promise one reaction): sync, the upper end of three
+ * calibrations per Node on 2026-11-27 (84–113 ns); async, what the tiny loop
+ * under the default budget added per call (see `WATCH_REACTION_ESTIMATE_NS`).
  */
 const ESTIMATES: Record<'20' | '22' | '24', Omit<WrapperCosts, 'calibrationNs' | 'calibrated'>> = {
   '20': { recordSyncNs: 160, recordAsyncNs: 420, passThroughNs: 10, watchSyncNs: 110, watchAsyncNs: 300, insideSpanNs: 70 },
-  '22': { recordSyncNs: 140, recordAsyncNs: 420, passThroughNs: 10, watchSyncNs: 90, watchAsyncNs: 330, insideSpanNs: 60 },
-  '24': { recordSyncNs: 420, recordAsyncNs: 420, passThroughNs: 15, watchSyncNs: 115, watchAsyncNs: 160, insideSpanNs: 230 },
+  '22': { recordSyncNs: 140, recordAsyncNs: 420, passThroughNs: 10, watchSyncNs: 90, watchAsyncNs: 330, insideSpanNs: 65 },
+  '24': { recordSyncNs: 420, recordAsyncNs: 420, passThroughNs: 15, watchSyncNs: 115, watchAsyncNs: 160, insideSpanNs: 65 },
 };
 
 /**

@@ -32,7 +32,7 @@ export interface CallEndContext extends CallContext {
  * fills in at the end, and the wrapper's own measured time before the span
  * started (`startPartNs`, ns; -1 when the call is not measured).
  */
-type CallState = CallContext & { -readonly [K in 'result' | 'error' | 'failed']: CallEndContext[K] } & { readonly startPartNs: number };
+type CallState = CallContext & { -readonly [K in 'result' | 'error' | 'failed']: CallEndContext[K] } & { startPartNs: number };
 
 /**
  * Library-specific knowledge attached to a target by name (`hook:` in a target
@@ -200,9 +200,11 @@ function hookFailed(what: string, target: string, error: unknown): void {
  * (the recorder copies it into typed arrays when it ends), one context switch,
  * and for a promise one reaction. No closures or objects are made per call unless
  * a hook or a completion callback needs them. The wrapper adds one stack frame:
- * the context is switched with `enterWith` and restored in `finally` rather than
- * through `AsyncLocalStorage.run`, whose frames (run → apply → original) cut the
- * recursion depth a traced function can reach by ~6×.
+ * the context is switched with `enterWith` and back rather than through
+ * `AsyncLocalStorage.run`, whose frames (run → apply → original) cut the
+ * recursion depth a traced function can reach by ~6×. Both switches lie
+ * outside the span's clock readings (the span holds the call, not the switch:
+ * on Node 24 each copies the context frame).
  */
 export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tracer: Tracer): F {
   if (isWrapped(original)) return original;
@@ -261,22 +263,23 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
       return hookedCall(fn, this, Array.prototype.slice.call(arguments), new.target, spec, sw, tracer, nameId, targetId, store, entryNs);
     }
 
-    const span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store, targetId);
+    const span = tracer.openSpanFast(spec.name, nameId, spec.stage, target, store, targetId);
     span.retain = false; // nothing else holds it: the recorder's copy is enough
     span.trace.wrappedCalls++;
-    let result: unknown;
+    // Both context switches fall outside the span's clock readings: they are the
+    // wrapper's work, not the call's (on Node 24 each copies the context frame).
     storage.enterWith(span);
+    tracer.stampStart(span);
+    // The ends are helpers, so that this frame stays small (see above: recursion depth).
+    let result: unknown;
     try {
       // eslint-disable-next-line prefer-rest-params
       result = fn.apply(this, arguments as unknown as unknown[]);
     } catch (error) {
-      endCall(span, sw, tracer, nowNs(), error, true);
+      endAfterThrow(span, sw, tracer, store, error);
       throw error;
-    } finally {
-      storage.enterWith(store as ContextValue);
     }
-    if (isPromise(result)) endWhenSettled(result as Promise<unknown>, span, sw, tracer);
-    else endCall(span, sw, tracer, nowNs(), undefined, false);
+    endAfterReturn(result, span, sw, tracer, store);
     return result;
   } as Wrapped;
 
@@ -314,7 +317,7 @@ function hookedCall(
   const probesBeforeNs = tracer.probeNs;
   let span: Span;
   try {
-    span = tracer.startSpanFast(spec.name, nameId, spec.stage, target, store, targetId);
+    span = tracer.openSpanFast(spec.name, nameId, spec.stage, target, store, targetId);
   } catch (error) {
     reportGuarded('SS_SPAN_FAILED', () => `could not start a span for ${target}`, error);
     return newTarget === undefined ? fn.apply(thisArg, args) : Reflect.construct(fn, args, newTarget);
@@ -324,12 +327,6 @@ function hookedCall(
   span.retain = false;
   const trace = span.trace;
   trace.wrappedCalls++;
-  // Before the span's start reading: making the span (its probes are counted as probes).
-  const startPartNs = measured ? Math.max(0, span.startNs - entryNs - (tracer.probeNs - probesBeforeNs)) : -1;
-  if (measured) {
-    trace.measuredCalls++;
-    trace.wrapperMeasuredNs += startPartNs;
-  }
   // One object per call for both hook edges: onEnd gets the same one with its
   // outcome filled in (its fields are there from the start: one shape).
   const call: CallState = {
@@ -341,8 +338,10 @@ function hookedCall(
     result: undefined,
     error: undefined,
     failed: false,
-    startPartNs,
+    startPartNs: -1,
   };
+  // onStart runs before the span's start reading: its time is the hook's, not the call's.
+  let startHookNs = 0;
   if (hook?.onStart !== undefined) {
     const hookStartNs = nowNs();
     try {
@@ -350,12 +349,9 @@ function hookedCall(
     } catch (error) {
       hookFailed('hook onStart', target, error);
     }
-    const hookNs = nowNs() - hookStartNs;
-    // The hook ran inside the span's clock readings: move the span's start past it.
-    span.startNs += hookNs;
-    tracer.recorder.commitStart(span);
-    trace.overheadNs += hookNs;
-    sw.overheadNs += hookNs;
+    startHookNs = nowNs() - hookStartNs;
+    trace.overheadNs += startHookNs;
+    sw.overheadNs += startHookNs;
   }
   let callArgs = args;
   if (spec.callback && typeof args[args.length - 1] === 'function') {
@@ -365,7 +361,19 @@ function hookedCall(
   let result: unknown;
   let threw = false;
   let thrown: unknown;
+  // Both context switches fall outside the span's clock readings, as on the
+  // hookless path: the end of a call that returned or threw is read before the
+  // switch back (a promise's when it settles).
+  let endNs = -1;
   storage.enterWith(span);
+  tracer.stampStart(span);
+  // Before the span's start reading: making the span, wrapping a callback and
+  // switching the context (its probes are counted as probes, onStart as hooks).
+  if (measured) {
+    call.startPartNs = Math.max(0, span.startNs - entryNs - (tracer.probeNs - probesBeforeNs) - startHookNs);
+    trace.measuredCalls++;
+    trace.wrapperMeasuredNs += call.startPartNs;
+  }
   try {
     if (hook?.aroundCall !== undefined) {
       const invoke = (finalArgs: readonly unknown[]): unknown =>
@@ -374,18 +382,19 @@ function hookedCall(
     } else {
       result = newTarget === undefined ? fn.apply(thisArg, callArgs) : Reflect.construct(fn, callArgs, newTarget);
     }
+    if (!isPromise(result)) endNs = nowNs();
   } catch (error) {
+    endNs = nowNs();
     threw = true;
     thrown = error;
   } finally {
     storage.enterWith(store as ContextValue);
   }
-  // afterCall: the reading taken before it ran (the end of a call that returned
-  // or threw) and its time, which the wrapper's measured end part leaves out.
-  let afterNs = -1;
+  // afterCall's time, which the wrapper's measured end part leaves out (the
+  // end of a call that returned or threw was read before it ran).
   let afterHookNs = 0;
   if (hook?.afterCall !== undefined) {
-    afterNs = nowNs();
+    const afterNs = nowNs();
     try {
       hook.afterCall(call);
     } catch (error) {
@@ -398,8 +407,7 @@ function hookedCall(
     if (span.endNs >= 0) tracer.amendSpan(span);
   }
   if (threw) {
-    if (afterNs >= 0) endHookedCall(span, call, spec, sw, tracer, afterNs, undefined, thrown, true, afterHookNs);
-    else endHookedCall(span, call, spec, sw, tracer, nowNs(), undefined, thrown, true);
+    endHookedCall(span, call, spec, sw, tracer, endNs, undefined, thrown, true, afterHookNs);
     throw thrown;
   }
   if (spec.callback && callArgs !== args) {
@@ -416,11 +424,29 @@ function hookedCall(
       (error: unknown) => endHookedCall(span, call, spec, sw, tracer, nowNs(), undefined, error, true),
     );
   } else {
-    if (afterNs >= 0) endHookedCall(span, call, spec, sw, tracer, afterNs, result, undefined, false, afterHookNs);
-    else endHookedCall(span, call, spec, sw, tracer, nowNs(), result, undefined, false);
+    endHookedCall(span, call, spec, sw, tracer, endNs, result, undefined, false, afterHookNs);
     if (onResult !== undefined) safe('factory result', target, () => onResult(result));
   }
   return result;
+}
+
+/** A hookless call threw: read its end, switch back to the caller's context, end its span. */
+function endAfterThrow(span: Span, sw: CountedSwitch, tracer: Tracer, store: ContextValue | undefined, error: unknown): void {
+  const endNs = nowNs();
+  storage.enterWith(store as ContextValue);
+  endCall(span, sw, tracer, endNs, error, true);
+}
+
+/** A hookless call returned: read its end (a promise's when it settles), switch back to the caller's context, end its span. */
+function endAfterReturn(result: unknown, span: Span, sw: CountedSwitch, tracer: Tracer, store: ContextValue | undefined): void {
+  if (isPromise(result)) {
+    storage.enterWith(store as ContextValue);
+    endWhenSettled(result as Promise<unknown>, span, sw, tracer);
+    return;
+  }
+  const endNs = nowNs();
+  storage.enterWith(store as ContextValue);
+  endCall(span, sw, tracer, endNs, undefined, false);
 }
 
 /** A hookless call returned a promise: end its span when the promise settles (one reaction, both outcomes handled). */
@@ -457,6 +483,9 @@ function endHookedCall(
   let hookNs = 0;
   if (hook?.onEnd !== undefined) {
     // After the span's end reading: the hook's time is overhead, not the call's.
+    // Timed from its own reading: the switch back to the caller's context may
+    // lie between the end reading and here (the wrapper's time, not the hook's).
+    const hookStartNs = nowNs();
     try {
       call.result = result;
       call.error = error;
@@ -465,7 +494,7 @@ function endHookedCall(
     } catch (hookError) {
       hookFailed('hook onEnd', spec.target, hookError);
     }
-    hookNs = nowNs() - endNs - countedAfterEndNs;
+    hookNs = nowNs() - hookStartNs;
     trace.overheadNs += hookNs;
     sw.overheadNs += hookNs;
   }

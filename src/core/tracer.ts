@@ -92,23 +92,14 @@ export class Tracer {
   }
 
   /**
-   * `startSpan` for wrappers: positional arguments, current context as parent, no
-   * options object to allocate on every wrapped call. `nameId` is the recorder's
-   * interned id of `name` (`recorder.intern(name)`, cached by the caller), or -1.
-   * Probes read their start values before the span's clock reading, so their own
-   * cost is not inside the span's duration (it is counted as overhead).
-   */
-  startSpanFast(name: string, nameId: number, stage: Stage | null, target: string | null, current: ContextValue | undefined, targetId = -1): Span {
-    const span = this.openSpanFast(name, nameId, stage, target, current, targetId);
-    this.stampStart(span);
-    return span;
-  }
-
-  /**
-   * `startSpanFast` without its clock reading: the span is made and its probes
-   * read, and `stampStart` reads its start and stores it. A wrapper switches
-   * the context in between, so that the switch (a frame copy on Node 24) is not
-   * inside the span's duration.
+   * `startSpan` for wrappers, without its clock reading: positional arguments,
+   * current context as parent, no options object to allocate on every wrapped
+   * call. `nameId` is the recorder's interned id of `name`
+   * (`recorder.intern(name)`, cached by the caller), or -1. The span is made
+   * and its probes read their start values; `stampStart` then reads its start
+   * and stores it. A wrapper switches the context in between, so that neither
+   * the probes nor the switch (a frame copy on Node 24) are inside the span's
+   * duration (both are counted as overhead).
    */
   openSpanFast(name: string, nameId: number, stage: Stage | null, target: string | null, current: ContextValue | undefined, targetId = -1): Span {
     const parent = current === undefined || current === SUPPRESSED ? this.ambientRoot : current;

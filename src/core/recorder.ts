@@ -123,17 +123,6 @@ export class Recorder {
     if (span.endNs >= 0 && !span.retain) this.#live[row] = undefined;
   }
 
-  /**
-   * Record a span's start moved later (a hook's own time taken out of it). Its
-   * other fields (a new name, attributes) are written by `commit` at its end:
-   * until then readers get the live handle (see `spans()`), never the row.
-   */
-  commitStart(span: Span): void {
-    const row = span.row;
-    if (row < 0 || this.#ids[row] !== span.idNumber) return;
-    this.#startNs[row] = span.startNs;
-  }
-
   #write(span: Span, row: number): void {
     this.#endNs[row] = span.endNs;
     this.#nameIds[row] = span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);

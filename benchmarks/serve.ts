@@ -97,9 +97,9 @@ function startServer(script: string): Promise<{ child: ChildProcess; port: numbe
     });
     let out = '';
     let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (match !== null) resolve({ child, port: Number(match[1]) });
     });

@@ -131,6 +131,12 @@ describe('stagescope bench', () => {
     );
   });
 
+  test('a failing script’s stderr is shown as written, a character split across two reads included', async () => {
+    const result = await runCli([...QUICK_BENCH, '--', fixture('compare', 'fail-wide.mjs')]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Its stderr ended with:\nx+\nµs budget exceeded ⚙\n/);
+  });
+
   test('bad options: exit 2, naming the option', async () => {
     const cases: [string[], RegExp][] = [
       [['bench', '--preset', 'onnx', '--repeat', '0', '--', SCRIPT], /--repeat must be an integer ≥ 1, got "0"/],

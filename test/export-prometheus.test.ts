@@ -156,8 +156,8 @@ describe(
         [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`, '--log.level=warn'],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
-      prometheus.stdout!.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
-      prometheus.stderr!.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
+      prometheus.stdout!.setEncoding('utf8').on('data', (chunk: string) => (prometheusLog += chunk));
+      prometheus.stderr!.setEncoding('utf8').on('data', (chunk: string) => (prometheusLog += chunk));
     });
 
     after(async () => {

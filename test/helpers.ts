@@ -61,8 +61,13 @@ export function runNode(args: string[], options: { cwd?: string; env?: NodeJS.Pr
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Decoded as a stream: a pipe's reads end every 64 KiB, and a character
+    // they split (a tree's ├, µ or ⚙) came out of a chunk-by-chunk decode as
+    // two replacement characters (a CI failure of cost-accounting.test.ts).
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });

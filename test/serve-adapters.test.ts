@@ -93,7 +93,7 @@ describe('500 concurrent requests through each adapter make 500 separate, correc
     const server = http.createServer(
       scope.http((req, res) => {
         let body = '';
-        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
         req.on('end', () => {
           const { n } = JSON.parse(body) as { n: string };
           work(n).then((out) => res.end(JSON.stringify({ n, out })));

@@ -46,9 +46,9 @@ function portOf(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (match !== null) resolve(Number(match[1]));
     });
@@ -69,7 +69,7 @@ describe('examples/serve: an unmodified ONNX OCR server, traced by a one-line dr
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     try {
       const port = await portOf(child);
       const ocr = await request(port, '/ocr', {

@@ -17,10 +17,10 @@ function start(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; p
   });
   let out = '';
   let err = '';
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   const port = new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (match !== null) resolve(Number(match[1]));
     });

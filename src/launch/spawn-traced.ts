@@ -35,8 +35,11 @@ export function spawnTraced(options: TracedRunOptions): Promise<TracedRunResult>
   return new Promise<TracedRunResult>((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, nodeArgs, { stdio: [...stdio, 'pipe'], env, cwd: options.cwd });
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
+    // Decoded as a stream: a chunk-by-chunk decode turned a character split
+    // across two reads (every 64 KiB of a pipe) into replacement characters.
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr += chunk;
     });
     const control = child.stdio[PARENT_FD] as Writable | null | undefined;
     control?.on('error', () => undefined); // the child is gone: nothing left to forward to

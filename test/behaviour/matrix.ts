@@ -94,14 +94,14 @@ export function observe(spec: Launch, options: RunOptions = {}): Promise<Observe
     let stdout = '';
     let stderr = '';
     let ready = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
       if (!ready && /^ready\b/m.test(stdout)) {
         ready = true;
         options.onReady?.(child.pid!);
       }
     });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const lines = stderr.split(/(?<=\n)/);

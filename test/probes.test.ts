@@ -158,26 +158,42 @@ describe('per-span readings of a hot target', () => {
     };
   }
 
+  /**
+   * Count the probes' readings: `process.resourceUsage()` and
+   * `v8.getHeapStatistics()`, counted by hand (node:test's mock keeps every
+   * call's result). `real` reads without counting.
+   */
+  function countedReadings(): { usage: number; heap: number; real: () => NodeJS.ResourceUsage; restore(): void } {
+    const realUsage = process.resourceUsage;
+    const realHeap = v8.getHeapStatistics;
+    const real = realUsage.bind(process);
+    const counts = {
+      usage: 0,
+      heap: 0,
+      real,
+      restore: () => {
+        process.resourceUsage = realUsage;
+        v8.getHeapStatistics = realHeap;
+      },
+    };
+    process.resourceUsage = () => {
+      counts.usage++;
+      return real();
+    };
+    v8.getHeapStatistics = () => {
+      counts.heap++;
+      return realHeap();
+    };
+    return counts;
+  }
+
   test('a hot target’s span start reuses the last reading within the window: one getrusage and one heap reading per span, and the spans’ CPU times never add up to more than the process spent', () => {
     resetSpanLengths();
     const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
-    let reads = 0;
-    const realResourceUsage = process.resourceUsage.bind(process);
-    // Counted by hand: node:test's mock keeps every call's result.
-    const original = process.resourceUsage;
-    process.resourceUsage = () => {
-      reads++;
-      return realResourceUsage();
-    };
-    let heapReads = 0;
-    const realHeapStatistics = v8.getHeapStatistics;
-    v8.getHeapStatistics = () => {
-      heapReads++;
-      return realHeapStatistics();
-    };
+    const readings = countedReadings();
     const spans = 2_000;
     const clock = steppedClock(100);
-    const cpuBefore = realResourceUsage();
+    const cpuBefore = readings.real();
     let sink = 0;
     let spanCpuUs = 0;
     try {
@@ -190,14 +206,13 @@ describe('per-span readings of a hot target', () => {
       }
     } finally {
       clock.restore();
-      process.resourceUsage = original;
-      v8.getHeapStatistics = realHeapStatistics;
+      readings.restore();
     }
-    const cpuAfter = realResourceUsage();
+    const cpuAfter = readings.real();
     const processCpuUs = cpuAfter.userCPUTime + cpuAfter.systemCPUTime - cpuBefore.userCPUTime - cpuBefore.systemCPUTime;
     // The first span of a target reads at both edges (its calls' length is not known yet); every later start is within the window.
-    assert.equal(reads, spans + 1, `${reads} getrusage reads for ${spans} spans`);
-    assert.equal(heapReads, spans + 1, `${heapReads} heap readings for ${spans} spans`);
+    assert.equal(readings.usage, spans + 1, `${readings.usage} getrusage reads for ${spans} spans`);
+    assert.equal(readings.heap, spans + 1, `${readings.heap} heap readings for ${spans} spans`);
     assert.ok(spanCpuUs <= processCpuUs + 2, `spans' CPU ${spanCpuUs} µs > the process's ${processCpuUs} µs over the loop`);
     assert.ok(sink > 0);
     resetSpanLengths();
@@ -206,13 +221,7 @@ describe('per-span readings of a hot target', () => {
   test(`a hot target’s span that starts more than REUSE_WINDOW_NS after the last reading reads again`, () => {
     resetSpanLengths();
     const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
-    let reads = 0;
-    const realResourceUsage = process.resourceUsage.bind(process);
-    const original = process.resourceUsage;
-    process.resourceUsage = () => {
-      reads++;
-      return realResourceUsage();
-    };
+    const readings = countedReadings();
     const spans = 200;
     const clock = steppedClock(100);
     try {
@@ -224,10 +233,11 @@ describe('per-span readings of a hot target', () => {
       }
     } finally {
       clock.restore();
-      process.resourceUsage = original;
+      readings.restore();
     }
     // Two readings for the first span, then one per span plus one per start after a long gap (spans 1, 3, 5, …).
-    assert.equal(reads, spans + 1 + spans / 2, `${reads} getrusage reads for ${spans} spans, ${spans / 2} of them after a long gap`);
+    assert.equal(readings.usage, spans + 1 + spans / 2, `${readings.usage} getrusage reads for ${spans} spans, ${spans / 2} of them after a long gap`);
+    assert.equal(readings.heap, spans + 1 + spans / 2, `${readings.heap} heap readings`);
     resetSpanLengths();
   });
 

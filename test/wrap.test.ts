@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { nowNs } from '../src/core/clock.js';
+import { resetDiagnostics, takeDiagnostics } from '../src/core/diagnostics.js';
 import { storage, suppressTracing, type ContextValue } from '../src/core/context.js';
 import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
@@ -430,6 +431,73 @@ describe('wrapFunction', () => {
     } finally {
       storage.enterWith = enterWith;
     }
+  });
+
+  it('a returned promise ends its own span when it settles, whatever the caller does meanwhile', async () => {
+    // The reactions that end the span are shared by every call of the target
+    // and find their span in the context they run in: three calls in flight,
+    // settled by the test in another order than they started, one of them
+    // rejected, each end their own span, at their own settling.
+    const tracer = new Tracer();
+    const pending: { resolve: (value: string) => void; reject: (error: Error) => void }[] = [];
+    const later = wrapFunction(
+      (name: string) =>
+        new Promise<string>((resolve, reject) => {
+          pending.push({ resolve: () => resolve(name), reject });
+        }),
+      spec('later'),
+      tracer,
+    );
+    const root = tracer.startSpan('root', { parent: null });
+    await tracer.withSpan(root, async () => {
+      const first = later('first');
+      const second = later('second');
+      const third = later('third');
+      assert.equal(storage.getStore(), root, 'back in the caller’s context after each call');
+      const settledAtNs: number[] = [];
+      pending[1]!.resolve('');
+      assert.equal(await second, 'second');
+      settledAtNs.push(nowNs());
+      pending[2]!.reject(new RangeError('third failed'));
+      await assert.rejects(third, RangeError);
+      settledAtNs.push(nowNs());
+      pending[0]!.resolve('');
+      assert.equal(await first, 'first');
+      const spans = tracer.recorder.spans().filter((span) => span.name === 'later');
+      assert.equal(spans.length, 3);
+      const [firstSpan, secondSpan, thirdSpan] = spans;
+      for (const span of spans) assert.equal(span.parent?.id, root.id);
+      assert.ok(secondSpan!.endNs >= 0 && secondSpan!.endNs <= settledAtNs[0]!, 'the second ended when its promise settled');
+      assert.ok(thirdSpan!.endNs > settledAtNs[0]! && thirdSpan!.endNs <= settledAtNs[1]!, 'the third ended when its promise rejected');
+      assert.ok(firstSpan!.endNs > settledAtNs[1]!, 'the first ended last');
+      assert.deepEqual(
+        spans.map((span) => span.status),
+        ['ok', 'ok', 'error'],
+      );
+      assert.equal(thirdSpan!.error?.message, 'third failed');
+    });
+  });
+
+  it('a promise whose then throws: the app gets its promise, the caller its context back, and the span stays unfinished (reported)', () => {
+    resetDiagnostics();
+    const tracer = new Tracer();
+    class Odd<T> extends Promise<T> {
+      override then(): never {
+        throw new TypeError('then is broken');
+      }
+    }
+    const odd = Odd.resolve(1) as Odd<number>;
+    const fn = wrapFunction(() => odd, spec('odd'), tracer);
+    const root = tracer.startSpan('root', { parent: null });
+    tracer.withSpan(root, () => {
+      assert.equal(fn(), odd, 'the same promise');
+      assert.equal(storage.getStore(), root, 'the caller’s context');
+    });
+    const span = tracer.recorder.spans().find((s) => s.name === 'odd')!;
+    assert.equal(span.status, 'unfinished');
+    const reported = takeDiagnostics().filter((d) => d.code === 'SS_SPAN_FAILED');
+    assert.equal(reported.length, 1);
+    assert.match(reported[0]!.message, /could not watch the promise .*odd.* returned: its span stays unfinished.*then is broken/);
   });
 
   it('counts calls that pass through a disabled or suppressed wrapper', () => {

@@ -216,11 +216,13 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
   const nameId = tracer === null ? -1 : tracer.recorder.intern(spec.name);
   const targetId = tracer === null ? -1 : tracer.recorder.intern(target);
 
+  const settled = settledHandlers(sw, tracer);
+
   // `arguments`, not a rest parameter: `fn.apply(this, arguments)` is passed on
   // without an array being made (V8 optimises it), and the frame stays small (a
   // traced recursive function reaches deeper). No closure in here captures a
-  // local, so no context object is allocated per call: the promise reactions
-  // are made in endWhenSettled.
+  // local, so no context object is allocated per call; a returned promise's
+  // reactions are the target's shared `settled` handlers.
   const wrapped = function (this: unknown): unknown {
     // Fast path: disabled target, stagescope's own code running, or a call the
     // target's sampling skips (`sampleEvery` is 1 unless a budget sampled it).
@@ -281,8 +283,7 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
       throw error;
     }
     if (isPromise(result)) {
-      storage.enterWith(store as ContextValue);
-      endWhenSettled(result as Promise<unknown>, span, sw, tracer);
+      endWhenSettled(result as Promise<unknown>, span, sw, settled, store, target);
     } else {
       endAfterReturn(span, sw, tracer, store);
     }
@@ -450,14 +451,58 @@ function endAfterReturn(span: Span, sw: CountedSwitch, tracer: Tracer, store: Co
   endCall(span, sw, tracer, endNs, undefined, false);
 }
 
-/** A hookless call returned a promise: end its span when the promise settles (one reaction, both outcomes handled). */
-function endWhenSettled(result: Promise<unknown>, span: Span, sw: CountedSwitch, tracer: Tracer): void {
+/**
+ * A hookless call returned a promise: register the reactions that end its span
+ * when it settles, then switch back to the caller's context. The reactions are
+ * registered while the span is still the context, so they run in it and find
+ * the span there (`settledHandlers`). The switch back is in a `finally`: a
+ * promise subclass whose `then` throws must not leave the span as the caller's
+ * context, nor reach the app (its span stays unfinished, and is reported).
+ */
+function endWhenSettled(
+  result: Promise<unknown>,
+  span: Span,
+  sw: CountedSwitch,
+  settled: SettledHandlers,
+  store: ContextValue | undefined,
+  target: string,
+): void {
   sw.asyncCalls++;
   span.trace.asyncCalls++;
-  result.then(
-    () => endCall(span, sw, tracer, nowNs(), undefined, false),
-    (error: unknown) => endCall(span, sw, tracer, nowNs(), error, true),
-  );
+  try {
+    result.then(settled.ok, settled.failed);
+  } catch (error) {
+    reportGuarded('SS_SPAN_FAILED', () => `could not watch the promise ${target} returned: its span stays unfinished`, error);
+  } finally {
+    storage.enterWith(store as ContextValue);
+  }
+}
+
+interface SettledHandlers {
+  ok: () => void;
+  failed: (error: unknown) => void;
+}
+
+/**
+ * The two reactions that end a hookless call's span when its promise settles,
+ * made once per wrapped function. They are registered on the promise while
+ * the span is the context (AsyncLocalStorage carries it into the reaction, on
+ * every Node), so each finds its span with `getStore()` instead of a closure
+ * per call: two closures and their context were 150–300 bytes of a tiny
+ * call's garbage. Both outcomes are handled, so the promise the wrapper adds
+ * (`then`'s) never rejects unhandled.
+ */
+function settledHandlers(sw: CountedSwitch, tracer: Tracer): SettledHandlers {
+  return {
+    ok: (): void => {
+      const endNs = nowNs();
+      endCall(storage.getStore() as Span, sw, tracer, endNs, undefined, false);
+    },
+    failed: (error: unknown): void => {
+      const endNs = nowNs();
+      endCall(storage.getStore() as Span, sw, tracer, endNs, error, true);
+    },
+  };
 }
 
 /** End a hookless call's span and do the target's accounting. */

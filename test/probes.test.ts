@@ -161,9 +161,10 @@ describe('per-span readings of a hot target', () => {
   /**
    * Count the probes' readings: `process.resourceUsage()` and
    * `v8.getHeapStatistics()`, counted by hand (node:test's mock keeps every
-   * call's result). `real` reads without counting.
+   * call's result). `real` reads without counting. `duringRead` runs inside
+   * each counted `getrusage` (a system call's own time, on a stepped clock).
    */
-  function countedReadings(): { usage: number; heap: number; real: () => NodeJS.ResourceUsage; restore(): void } {
+  function countedReadings(duringRead: () => void = () => undefined): { usage: number; heap: number; real: () => NodeJS.ResourceUsage; restore(): void } {
     const realUsage = process.resourceUsage;
     const realHeap = v8.getHeapStatistics;
     const real = realUsage.bind(process);
@@ -178,6 +179,7 @@ describe('per-span readings of a hot target', () => {
     };
     process.resourceUsage = () => {
       counts.usage++;
+      duringRead();
       return real();
     };
     v8.getHeapStatistics = () => {
@@ -238,6 +240,26 @@ describe('per-span readings of a hot target', () => {
     // Two readings for the first span, then one per span plus one per start after a long gap (spans 1, 3, 5, …).
     assert.equal(readings.usage, spans + 1 + spans / 2, `${readings.usage} getrusage reads for ${spans} spans, ${spans / 2} of them after a long gap`);
     assert.equal(readings.heap, spans + 1 + spans / 2, `${readings.heap} heap readings`);
+    resetSpanLengths();
+  });
+
+  test('the window counts from when the last read returned: a slow getrusage does not use it up', () => {
+    // On a VM with page table isolation one getrusage took 2.3–2.7 µs in a
+    // tight loop and about 5 µs between spans. Counted from before the read,
+    // that alone used up most of the 5 µs window and a hot loop's spans read at
+    // both edges (44,000 reads for 22,000 spans of bench:cost row 7).
+    resetSpanLengths();
+    const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
+    const clock = steppedClock(100);
+    const readings = countedReadings(() => clock.gap(REUSE_WINDOW_NS + 1_000));
+    const spans = 200;
+    try {
+      for (let i = 0; i < spans; i++) tracer.endSpan(tracer.startSpan('hot', { target: 'lib#hot' }));
+    } finally {
+      clock.restore();
+      readings.restore();
+    }
+    assert.equal(readings.usage, spans + 1, `${readings.usage} getrusage reads for ${spans} spans, each read taking longer than the window`);
     resetSpanLengths();
   });
 

@@ -43,6 +43,56 @@ describe('Recorder', () => {
     assert.equal(byName.get('x')?.attributes.orphaned, undefined);
   });
 
+  it('gives back each ended span its own metrics, across a wrapped ring, a NaN and more names than it keeps in columns', () => {
+    const tracer = new Tracer({ maxSpans: 4 });
+    const ended = (name: string, metrics: Record<string, number> | null): void => {
+      const span = tracer.startSpan(name, { parent: null });
+      span.retain = false; // the recorder keeps the copy only, as for a hookless wrapped call
+      for (const [key, value] of Object.entries(metrics ?? {})) span.setMetric(key, value);
+      tracer.endSpan(span);
+    };
+    const metricsOf = (): Record<string, Record<string, number> | null> =>
+      Object.fromEntries(tracer.recorder.spans().map((span) => [span.name, span.metrics === null ? null : { ...span.metrics }]));
+
+    ended('a', { cpuUserNs: 1500, heapUsedDeltaBytes: -64 });
+    ended('b', null);
+    ended('c', { heapUsedDeltaBytes: 0, rssPeakBytes: 2 ** 40 });
+    ended('d', { cpuUserNs: -0 });
+    assert.deepEqual(metricsOf(), {
+      a: { cpuUserNs: 1500, heapUsedDeltaBytes: -64 },
+      b: null,
+      c: { heapUsedDeltaBytes: 0, rssPeakBytes: 2 ** 40 },
+      d: { cpuUserNs: -0 },
+    });
+    // The ring wraps: e and f take a's and b's rows; a row keeps none of the span it replaced.
+    ended('e', null);
+    ended('f', { externalDeltaBytes: 7 });
+    assert.deepEqual(metricsOf(), { c: { heapUsedDeltaBytes: 0, rssPeakBytes: 2 ** 40 }, d: { cpuUserNs: -0 }, e: null, f: { externalDeltaBytes: 7 } });
+    // A NaN cannot be told from "none" in a column: that span keeps its object, all of it.
+    ended('g', { cpuUserNs: 5, meanNs: Number.NaN });
+    const g = tracer.recorder.spans().find((span) => span.name === 'g')!;
+    assert.equal(g.metrics?.cpuUserNs, 5);
+    assert.ok(Number.isNaN(g.metrics?.meanNs), 'the NaN is kept');
+    // Past 64 metric names, the new names stay in the span's object.
+    const many = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`m${i}`, i]));
+    ended('h', many);
+    assert.deepEqual(tracer.recorder.spans().find((span) => span.name === 'h')!.metrics, many);
+    assert.deepEqual(metricsOf().f, { externalDeltaBytes: 7 }, 'an older row is untouched');
+  });
+
+  it('a change committed after the end replaces the row’s metrics', () => {
+    const tracer = new Tracer();
+    const span = tracer.startSpan('late', { parent: null });
+    span.setMetric('cpuUserNs', 1);
+    span.setMetric('heapUsedDeltaBytes', 2);
+    tracer.endSpan(span);
+    delete span.metrics!.heapUsedDeltaBytes;
+    span.setMetric('cpuUserNs', 3);
+    span.retain = false;
+    span.amend();
+    assert.deepEqual(tracer.recorder.spans()[0]!.metrics, { cpuUserNs: 3 });
+  });
+
   it('rejects a bad maxSpans with the option name', () => {
     assert.throws(() => new Recorder({ maxSpans: 0 }), /maxSpans must be a positive integer/);
   });

@@ -15,6 +15,9 @@ const STATUS_CODES: readonly SpanStatus[] = ['unfinished', 'ok', 'error'];
 const STAGE_BY_CODE: readonly (Stage | null)[] = [null, ...STAGES];
 const STAGE_CODES = new Map<Stage | null, number>(STAGE_BY_CODE.map((stage, code) => [stage, code]));
 
+/** A row's metrics live in per-metric columns (see `Recorder`); past this many distinct metric names they stay objects. */
+const MAX_METRIC_COLUMNS = 64;
+
 /** What a row holds besides its numbers: rare, so one optional object per row. */
 interface RowExtra {
   error: SpanError | null;
@@ -36,6 +39,12 @@ interface RowExtra {
  * their handle: see `Span.retain`). `spans()` rebuilds `Span` objects for
  * readers (reports, tests) when they ask.
  *
+ * A span's metrics (probes' deltas, on every span of a probed run) go into
+ * columns too, one `Float64Array` per metric name, NaN where a row has none:
+ * kept as one object per span, they were the largest thing a probed hot loop
+ * left alive (bench:cost row 7). A metrics object the columns cannot hold
+ * exactly (a value that is not a number or is NaN, more than `MAX_METRIC_COLUMNS` names) stays an object.
+ *
  * A span is stored when it starts (so a run that dies still has its open spans to
  * show). When full, the oldest row is overwritten: what was dropped is counted, and
  * an open span whose row was taken no longer writes into the buffer.
@@ -53,6 +62,10 @@ export class Recorder {
   #statuses = new Uint8Array(0);
   #traces: (Trace | undefined)[] = [];
   #extras: (RowExtra | undefined)[] = [];
+  /** Metric columns: names in first-seen order, and each one's values by row (NaN: none). */
+  #metricNames: string[] = [];
+  #metricColumns: Float64Array[] = [];
+  #metricIndex = new Map<string, number>();
   /** The open span of a row (its handle), cleared when it ends. */
   #live: (Span | undefined)[] = [];
   /** Interned strings (span names and targets): id → string, and back. */
@@ -128,10 +141,46 @@ export class Recorder {
     this.#nameIds[row] = span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);
     this.#stages[row] = span.stage === null ? 0 : (STAGE_CODES.get(span.stage) ?? 0);
     this.#statuses[row] = span.status === 'ok' ? 1 : span.status === 'error' ? 2 : 0;
+    const columns = this.#metricColumns;
+    // The row may hold an older span's metrics (the ring wrapped) or this span's before a change.
+    for (let i = 0; i < columns.length; i++) columns[i]![row] = Number.NaN;
+    const metrics = span.metrics === null || this.#metricsInColumns(span.metrics, row) ? null : span.metrics;
     this.#extras[row] =
-      span.error === null && span.metrics === null && span.attributes === null
-        ? undefined
-        : { error: span.error, metrics: span.metrics, attributes: span.attributes };
+      span.error === null && metrics === null && span.attributes === null ? undefined : { error: span.error, metrics, attributes: span.attributes };
+  }
+
+  /** Write a span's metrics into the columns of its row; false (nothing written) when they cannot all go there. */
+  #metricsInColumns(metrics: Metrics, row: number): boolean {
+    for (const key in metrics) {
+      const value = metrics[key]!;
+      if (typeof value !== 'number' || Number.isNaN(value) || (!this.#metricIndex.has(key) && this.#metricColumns.length >= MAX_METRIC_COLUMNS)) {
+        for (let i = 0; i < this.#metricColumns.length; i++) this.#metricColumns[i]![row] = Number.NaN;
+        return false;
+      }
+      this.#metricColumn(key)[row] = value;
+    }
+    return true;
+  }
+
+  #metricColumn(key: string): Float64Array {
+    const index = this.#metricIndex.get(key);
+    if (index !== undefined) return this.#metricColumns[index]!;
+    const column = new Float64Array(this.#rows).fill(Number.NaN);
+    this.#metricIndex.set(key, this.#metricColumns.length);
+    this.#metricNames.push(key);
+    this.#metricColumns.push(column);
+    return column;
+  }
+
+  /** A row's metrics, from the columns or the row's object; null when it has none. */
+  #rowMetrics(row: number, extra: RowExtra | undefined): Metrics | null {
+    if (extra?.metrics != null) return extra.metrics;
+    let metrics: Metrics | null = null;
+    for (let i = 0; i < this.#metricColumns.length; i++) {
+      const value = this.#metricColumns[i]![row]!;
+      if (!Number.isNaN(value)) (metrics ??= {})[this.#metricNames[i]!] = value;
+    }
+    return metrics;
   }
 
   /**
@@ -167,7 +216,7 @@ export class Recorder {
       endNs: this.#endNs[row]!,
       status: STATUS_CODES[this.#statuses[row]!] ?? 'unfinished',
       error: extra?.error ?? null,
-      metrics: extra?.metrics ?? null,
+      metrics: this.#rowMetrics(row, extra),
       attributes: extra?.attributes ?? null,
     });
   }
@@ -188,6 +237,9 @@ export class Recorder {
 
   clear(): void {
     for (const open of this.#live) if (open !== undefined) open.row = -1;
+    this.#metricNames = [];
+    this.#metricColumns = [];
+    this.#metricIndex = new Map();
     this.#rows = 0;
     this.#grow(Math.min(this.maxSpans, INITIAL_ROWS));
     this.#traces = [];
@@ -214,6 +266,7 @@ export class Recorder {
     this.#targetIds = grow(this.#targetIds, (n) => new Int32Array(n));
     this.#stages = grow(this.#stages, (n) => new Uint8Array(n));
     this.#statuses = grow(this.#statuses, (n) => new Uint8Array(n));
+    this.#metricColumns = this.#metricColumns.map((column) => grow(column, (n) => new Float64Array(n).fill(Number.NaN)));
     this.#rows = rows;
   }
 }

@@ -47,7 +47,7 @@ class SharedReading<T> {
   #span: Span | null = null;
   #edge: 0 | 1 = 0;
   #value: T | null = null;
-  /** The last real reading and when it was taken (ns on stagescope's clock, just before the read). */
+  /** The last real reading and when it was taken (ns on stagescope's clock, read as the read returned). */
   #read: T | null = null;
   #readAtNs = Number.NEGATIVE_INFINITY;
 
@@ -66,7 +66,11 @@ class SharedReading<T> {
       this.#value = this.advance(this.#read, elapsedNs);
     } else {
       this.#read = this.take();
-      this.#readAtNs = atNs;
+      // The gap is counted from when the read returned, not from before it: a
+      // getrusage is itself 1–3 µs (a system call; 2.3–2.7 µs on a VM with page
+      // table isolation), and counted in, it alone used up most of the window,
+      // so that a hot loop's spans read at both edges (docs/probes.md).
+      this.#readAtNs = nowNs();
       this.#value = this.#read;
     }
     this.#span = span;

@@ -113,10 +113,13 @@ export class Tracer {
     return span;
   }
 
-  /** Read the start of a span made by `openSpanFast` and store it. */
+  /**
+   * Store a span made by `openSpanFast` and read its start, in that order:
+   * taking its row is stagescope's work, not the span's (see `Recorder.add`).
+   */
   stampStart(span: Span): void {
-    span.startNs = nowNs();
     this.recorder.add(span);
+    span.startNs = nowNs();
   }
 
   startSpan(name: string, options: StartSpanOptions = {}): Span {
@@ -130,8 +133,8 @@ export class Tracer {
     const span = new Span(trace, parent, name, options.stage ?? null, options.target ?? null, options.startNs ?? -1);
     if (trace.root === null) trace.root = span;
     if (this.probes.length > 0 && options.probes !== false) this.#startProbes(span);
-    span.startNs = options.startNs ?? nowNs();
     this.recorder.add(span);
+    span.startNs = options.startNs ?? nowNs();
     return span;
   }
 

@@ -271,8 +271,12 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     // Both context switches fall outside the span's clock readings: they are the
     // wrapper's work, not the call's (on Node 24 each copies the context frame).
     storage.enterWith(span);
-    span.startNs = nowNs(); // tracer.stampStart, inline: this is the hottest path
+    // tracer.stampStart, inline: this is the hottest path. The row is taken
+    // before the start reading: while the recorder fills, taking a row touches
+    // fresh memory (about 0.5 µs a call on a VM), which is the wrapper's time,
+    // not the call's.
     tracer.recorder.add(span);
+    span.startNs = nowNs();
     // The sync ends are helpers, so that this frame stays small (see above: recursion depth).
     let result: unknown;
     try {

@@ -146,6 +146,35 @@ export function readResults({ json, node22Json, allowQuick = false } = {}) {
   return { primary: { doc: primary, jsonPath: repoPath(primaryFile) }, node22: { doc: node22, jsonPath: repoPath(node22File) } };
 }
 
+const NUMBER = /-?\d+(?:\.\d+)?/g;
+
+/**
+ * A figure's errors, one line per kind: messages that differ only in their
+ * numbers (one per round that measured no positive added time, say) become
+ * one, each number that varies shown as its range, with how many there were.
+ * A figure with errors in 14 of 20 rounds made one README line of 1,900
+ * characters.
+ */
+export function summarizeErrors(errors) {
+  const groups = new Map();
+  for (const message of errors) {
+    const shape = message.replace(NUMBER, '#');
+    const group = groups.get(shape) ?? { count: 0, parts: message.split(NUMBER), numbers: [] };
+    group.count++;
+    [...message.matchAll(NUMBER)].forEach((match, i) => (group.numbers[i] ??= []).push(Number(match[0])));
+    groups.set(shape, group);
+  }
+  return [...groups.values()].map(({ count, parts, numbers }) => {
+    const shown = numbers.map((values) => {
+      const low = Math.min(...values);
+      const high = Math.max(...values);
+      return low === high ? String(low) : `${low} to ${high}`;
+    });
+    const text = parts.map((part, i) => part + (i < shown.length ? shown[i] : '')).join('');
+    return count === 1 ? text : `${text} (${count} times)`;
+  });
+}
+
 /**
  * The generated block (without the markers): a pure function of the JSON.
  * `node22Link`, when given, adds the line that says where the Node 22 table is
@@ -163,7 +192,7 @@ export function renderCostMarkdown(doc, jsonPath = DEFAULT_JSON, { node22Link = 
   const notes = doc.figures.filter((f) => Array.isArray(f.errors) && f.errors.length > 0);
   if (notes.length > 0) {
     lines.push('');
-    for (const f of notes) lines.push(`- ${cell(f.title)}: ${f.errors.map(cell).join('; ')}`);
+    for (const f of notes) lines.push(`- ${cell(f.title)}: ${summarizeErrors(f.errors).map(cell).join('; ')}`);
   }
   const env = doc.environment ?? {};
   const load = doc.loadAverage ?? {};

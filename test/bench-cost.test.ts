@@ -493,6 +493,40 @@ describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
     assert.equal(readFileSync(readme, 'utf8'), readmeText);
   });
 
+  test('a figure’s errors of one kind, one per round, are one line with the range of their numbers', async () => {
+    const dir = tempDir('stagescope-docs-bench-');
+    const json = path.join(dir, 'cost.json');
+    const noise = (ms: number): string => `OCR loop: measured added time ${ms} ms is not positive (noise exceeds the cost this round)`;
+    const doc = costDocument();
+    doc.figures.push(
+      figureResult({
+        id: 'oh-ocr-loop',
+        row: 8,
+        title: 'reported OH / measured, 30-iteration OCR loop',
+        verdict: 'error',
+        samples: [],
+        median: null,
+        min: null,
+        max: null,
+        errors: [noise(-25.3), noise(-860.9), noise(-5.3), 'combining the medians over rounds: the median added time over rounds (-81.014) is not positive'],
+        display: { figure: '—', goal: '0.75–1.25×' },
+      }),
+    );
+    writeFileSync(json, JSON.stringify(doc));
+    const docs = path.join(dir, 'overhead.md');
+    writeFileSync(docs, page('Outro stays.'));
+    const result = await runNode([RENDER, '--json', json, docs]);
+    assert.equal(result.code, 0, result.stderr);
+    const notes = readFileSync(docs, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('- '));
+    assert.deepEqual(notes, [
+      '- start-up reported: the run document reports no start-up figure',
+      '- reported OH / measured, 30-iteration OCR loop: OCR loop: measured added time -860.9 to -5.3 ms is not positive (noise exceeds the cost this round) (3 times); ' +
+        'combining the medians over rounds: the median added time over rounds (-81.014) is not positive',
+    ]);
+  });
+
   test('missing JSON, a quick or unfinished run, or a file without markers: exit 1 naming it, nothing written', async () => {
     const dir = tempDir('stagescope-docs-bench-');
     const docs = path.join(dir, 'overhead.md');

@@ -126,7 +126,7 @@ describe('per-span readings of a hot target', () => {
    * and the count of reads tested nothing but the load (3,754 reads for 2,000
    * spans in one run of the suite on Node 24).
    */
-  function steppedClock(stepNs: number): { gap(ns: number): void; restore(): void } {
+  function steppedClock(stepNs: number): { gap(ns: number): void; restore(): void; readonly reads: number } {
     const realHrtime = process.hrtime;
     const hrtimeMs = (): number => {
       const [seconds, ns] = realHrtime();
@@ -137,7 +137,11 @@ describe('per-span readings of a hot target', () => {
     // performance.now() is hrtime less this offset (core/clock.ts moves it back into hrtime's domain).
     const performanceOffsetMs = hrtimeMs() - performance.now();
     let ms = hrtimeMs();
-    const read = (): number => (ms += stepNs / 1e6);
+    let readCount = 0;
+    const read = (): number => {
+      readCount++;
+      return (ms += stepNs / 1e6);
+    };
     const fakeHrtime = ((previous?: [number, number]): [number, number] => {
       assert.equal(previous, undefined, 'the clock reads absolute hrtime');
       const now = read();
@@ -148,6 +152,9 @@ describe('per-span readings of a hot target', () => {
     process.hrtime = fakeHrtime;
     performance.now = () => read() - performanceOffsetMs;
     return {
+      get reads() {
+        return readCount;
+      },
       gap: (ns) => {
         ms += ns / 1e6;
       },
@@ -260,6 +267,31 @@ describe('per-span readings of a hot target', () => {
       readings.restore();
     }
     assert.equal(readings.usage, spans + 1, `${readings.usage} getrusage reads for ${spans} spans, each read taking longer than the window`);
+    resetSpanLengths();
+  });
+
+  test('the probes read no clock of their own inside a span edge: eight readings a hot span, probes and span together', () => {
+    // Per span: its start and end, the tracer's reading before and after each
+    // edge's probes (their cost), and one after each real getrusage and heap
+    // read (the window's reference). The shared readings took one more per
+    // kind and edge before (twelve a span).
+    resetSpanLengths();
+    const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
+    // Children of one root, as a wrapper's spans are (a span without a parent starts a trace: one more reading).
+    const root = tracer.startSpan('root', { parent: null, probes: false });
+    tracer.endSpan(tracer.startSpan('hot', { target: 'lib#hot', parent: root })); // the target's first span reads at both edges
+    const clock = steppedClock(100);
+    const spans = 200;
+    try {
+      // One span first: the last reading was on the real clock, and setting this one up passed the window.
+      tracer.endSpan(tracer.startSpan('hot', { target: 'lib#hot', parent: root }));
+      const readsBefore = clock.reads;
+      for (let i = 0; i < spans; i++) tracer.endSpan(tracer.startSpan('hot', { target: 'lib#hot', parent: root }));
+      const reads = clock.reads - readsBefore;
+      assert.equal(reads, 8 * spans, `${reads} clock readings for ${spans} spans`);
+    } finally {
+      clock.restore();
+    }
     resetSpanLengths();
   });
 

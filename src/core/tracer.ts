@@ -2,7 +2,7 @@ import { nowNs } from './clock.js';
 import { storage, SUPPRESSED, isSuppressed, syncSuppression, type ContextValue } from './context.js';
 import { reportDiagnostic } from './diagnostics.js';
 import { reportGuarded } from './guarded.js';
-import type { SpanProbe } from './probe.js';
+import { probeEdge, type SpanProbe } from './probe.js';
 import { Recorder, type RecorderOptions } from './recorder.js';
 import { errorToRecord, Span, Trace } from './span.js';
 import type { Stage } from './types.js';
@@ -215,17 +215,23 @@ export class Tracer {
 
   #startProbes(span: Span): void {
     const beforeNs = nowNs();
+    probeEdge.atNs = beforeNs;
     span.probeState = this.#withTracingSuppressed(this.#readProbeStarts, span, NO_STATE) as unknown[];
-    const probeNs = nowNs() - beforeNs;
-    this.probeNs += probeNs;
-    span.trace.overheadNs += probeNs;
+    this.#probeEdgeDone(span, beforeNs);
   }
 
   #endProbes(span: Span): void {
     const beforeNs = nowNs();
+    probeEdge.atNs = beforeNs;
     const state = span.probeState!;
     span.probeState = null;
     this.#withTracingSuppressed(this.#readProbeEnds, span, state);
+    this.#probeEdgeDone(span, beforeNs);
+  }
+
+  /** Close a span edge's probes: their time is overhead. */
+  #probeEdgeDone(span: Span, beforeNs: number): void {
+    probeEdge.atNs = -1;
     const probeNs = nowNs() - beforeNs;
     this.probeNs += probeNs;
     span.trace.overheadNs += probeNs;

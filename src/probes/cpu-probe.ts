@@ -50,15 +50,15 @@ export class CpuProbe implements SpanProbe {
   start(span: Span): CpuState | null {
     if (isRetroactive(span)) return null;
     const usage = usageAt(span, 0);
-    return { userUs: usage.userCPUTime, systemUs: usage.systemCPUTime, mainThreadNs: procWorthy(span) ? this.#mainThreadNs() : -1 };
+    return { userUs: usage.userUs, systemUs: usage.systemUs, mainThreadNs: procWorthy(span) ? this.#mainThreadNs() : -1 };
   }
 
   end(span: Span, state: unknown): void {
     const before = state as CpuState | null;
     if (before === null) return;
     const usage = usageAt(span, 1);
-    span.setMetric('cpuUserNs', (usage.userCPUTime - before.userUs) * 1000);
-    span.setMetric('cpuSystemNs', (usage.systemCPUTime - before.systemUs) * 1000);
+    span.setMetric('cpuUserNs', (usage.userUs - before.userUs) * 1000);
+    span.setMetric('cpuSystemNs', (usage.systemUs - before.systemUs) * 1000);
     if (before.mainThreadNs >= 0) {
       const now = this.#mainThreadNs();
       if (now >= 0) span.setMetric('cpuMainThreadNs', Math.max(0, now - before.mainThreadNs));

@@ -80,7 +80,7 @@ export class MemoryProbe implements SpanProbe {
     into[0] = heap.usedBytes;
     into[1] = heap.externalBytes;
     into[2] = this.#rss && readProc ? this.#readRss() : -1;
-    into[3] = this.#peak ? usageAt(span, edge).maxRSS * 1024 : 0;
+    into[3] = this.#peak ? usageAt(span, edge).maxRssKiB * 1024 : 0;
   }
 
   #readRss(): number {

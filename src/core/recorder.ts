@@ -147,9 +147,8 @@ export class Recorder {
     this.#nameIds[row] = span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);
     this.#stages[row] = span.stage === null ? 0 : (STAGE_CODES.get(span.stage) ?? 0);
     this.#statuses[row] = span.status === 'ok' ? 1 : span.status === 'error' ? 2 : 0;
-    const columns = this.#metricColumns;
     // The row may hold an older span's metrics (the ring wrapped) or this span's before a change.
-    for (let i = 0; i < columns.length; i++) columns[i]![row] = Number.NaN;
+    this.#clearMetrics(row);
     const metrics = span.metrics === null || this.#metricsInColumns(span.metrics, row) ? null : span.metrics;
     this.#extras[row] =
       span.error === null && metrics === null && span.attributes === null ? undefined : { error: span.error, metrics, attributes: span.attributes };
@@ -160,12 +159,16 @@ export class Recorder {
     for (const key in metrics) {
       const value = metrics[key]!;
       if (typeof value !== 'number' || Number.isNaN(value) || (!this.#metricIndex.has(key) && this.#metricColumns.length >= MAX_METRIC_COLUMNS)) {
-        for (let i = 0; i < this.#metricColumns.length; i++) this.#metricColumns[i]![row] = Number.NaN;
+        this.#clearMetrics(row); // the keys already written
         return false;
       }
       this.#metricColumn(key)[row] = value;
     }
     return true;
+  }
+
+  #clearMetrics(row: number): void {
+    for (const column of this.#metricColumns) column[row] = Number.NaN;
   }
 
   #metricColumn(key: string): Float64Array {

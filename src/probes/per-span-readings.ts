@@ -51,6 +51,7 @@ class SharedReading<T> {
   /** The last real reading and when it was taken (ns on stagescope's clock, read as the read returned). */
   #read: T | null = null;
   #readAtNs = Number.NEGATIVE_INFINITY;
+
   constructor(
     private readonly take: () => T,
     private readonly advance: (reading: T, elapsedNs: number) => T,

@@ -93,6 +93,44 @@ describe('Recorder', () => {
     assert.deepEqual(tracer.recorder.spans()[0]!.metrics, { cpuUserNs: 3 });
   });
 
+  it('grows past its first 1,024 rows while spans are added, keeps every row across the growth and times it; clear() starts over', () => {
+    const tracer = new Tracer({ maxSpans: 3000 });
+    const ended = (name: string, metrics: Record<string, number> | null): void => {
+      const span = tracer.startSpan(name, { parent: null });
+      span.retain = false;
+      for (const [key, value] of Object.entries(metrics ?? {})) span.setMetric(key, value);
+      tracer.endSpan(span);
+    };
+    const open = tracer.startSpan('open', { parent: null }); // row 0, still open across the growth
+    for (let i = 1; i < 1024; i++) ended(`s${i}`, i === 1 ? { cpuUserNs: 1 } : null);
+    assert.equal(tracer.recorder.growNs, 0, 'the first 1,024 rows exist from the start');
+    ended('s1024', null);
+    assert.ok(tracer.recorder.growNs > 0, 'the growth is timed');
+    const grownNs = tracer.recorder.growNs;
+    for (let i = 1025; i < 3000; i++) ended(`s${i}`, i === 2999 ? { cpuUserNs: 2 } : null);
+    assert.equal(tracer.recorder.growNs, grownNs, 'one growth to maxSpans (3,000 < 16 × 1,024), not one per doubling');
+    const spans = tracer.recorder.spans();
+    assert.equal(spans.length, 3000);
+    assert.equal(spans[0], open, 'an open span is its live handle, also after the growth');
+    assert.deepEqual(
+      spans.slice(1).map((span) => span.name),
+      Array.from({ length: 2999 }, (_, i) => `s${i + 1}`),
+    );
+    assert.deepEqual(spans[1]!.metrics, { cpuUserNs: 1 }, 'a metric column is copied into the grown rows');
+    assert.deepEqual(spans[2999]!.metrics, { cpuUserNs: 2 });
+    assert.equal(spans.filter((span) => span.metrics !== null).length, 2, 'the grown rows of a metric column read as none');
+    assert.equal(tracer.recorder.droppedSpans, 0);
+    tracer.endSpan(open);
+    tracer.recorder.clear();
+    assert.equal(tracer.recorder.growNs, 0);
+    assert.deepEqual(tracer.recorder.spans(), []);
+    for (let i = 0; i < 1100; i++) ended(`t${i}`, null);
+    assert.deepEqual(
+      tracer.recorder.spans().map((span) => span.name),
+      Array.from({ length: 1100 }, (_, i) => `t${i}`),
+    );
+  });
+
   it('rejects a bad maxSpans with the option name', () => {
     assert.throws(() => new Recorder({ maxSpans: 0 }), /maxSpans must be a positive integer/);
   });

@@ -192,9 +192,10 @@ function loopCpuNs(traced: ChildOutcome, plain: ChildOutcome, library: 'onnx' | 
 
 /**
  * The run document's per-call overhead on the model loop: what OH counts for
- * the calls themselves (wrappers, their warm-up, hooks, probes, pass-throughs),
- * without loading and patching the libraries (`modulesNs`), over every
- * recorded call; the session's one `create` is among them.
+ * the calls themselves (wrappers, their warm-up, hooks, probes, pass-throughs,
+ * the recorder's growth), without loading and patching the libraries
+ * (`modulesNs`), over every recorded call; the session's one `create` is among
+ * them.
  */
 function reportedPerCallNs(doc: RunDocSummary, what: string): number {
   const parts = doc.overheadPartsNs;
@@ -205,7 +206,8 @@ function reportedPerCallNs(doc: RunDocSummary, what: string): number {
     if (value === undefined) throw new Error(`${what}: the run document has no overhead.${key}`);
     return value;
   };
-  return (partNs('wrapperNs') + partNs('warmUpNs') + partNs('hooksNs') + partNs('probesNs') + partNs('passThroughNs')) / calls;
+  // recorderNs: absent in documents of earlier versions.
+  return (partNs('wrapperNs') + partNs('warmUpNs') + partNs('hooksNs') + partNs('probesNs') + partNs('passThroughNs') + (parts.recorderNs ?? 0)) / calls;
 }
 
 function modelAdded(

@@ -1,3 +1,4 @@
+import { nowNs } from './clock.js';
 import { Span, type Trace } from './span.js';
 import { STAGES, type Attributes, type Metrics, type SpanError, type SpanStatus, type Stage } from './types.js';
 import { DEFAULT_MAX_SPANS } from './recorder-limits.js';
@@ -8,8 +9,25 @@ export interface RecorderOptions {
   maxSpans?: number;
 }
 
-/** Typed arrays grow by doubling from here up to `maxSpans` (a short run never allocates 100k rows). */
+/** Rows at the start; they grow from here up to `maxSpans` (a short run never allocates 100k rows). */
 const INITIAL_ROWS = 1024;
+
+/**
+ * How much the rows grow at a time, up to `maxSpans`: 1,024 → 16,384 → 100,000
+ * by default. Each growth allocates every column anew, copies it and touches
+ * the new memory; the old columns become garbage that V8 promotes and copies.
+ * Doubling (with V8 growing the object columns by 1.5× at a time) made the
+ * young generation grow from 4 to 16 MB on the way: filling the default rows
+ * behind a tiny traced function cost 7,100–7,800 more page faults and
+ * 110–130 ms more than a 1,024-row ring (Node 24, 220,000 calls; on a 2-core
+ * VM where a minor fault costs 12–20 µs). Not at once to 100,000: a run of
+ * 1,100 model calls would touch 6.6 MB (25 ms of faults on that VM) for rows
+ * it never uses. See docs/overhead.md, "The call path".
+ */
+const GROWTH_FACTOR = 16;
+
+/** A memory page: writing one element per page touches the page (`#grow`). */
+const PAGE_BYTES = 4096;
 
 const STATUS_CODES: readonly SpanStatus[] = ['unfinished', 'ok', 'error'];
 const STAGE_BY_CODE: readonly (Stage | null)[] = [null, ...STAGES];
@@ -75,6 +93,8 @@ export class Recorder {
   #size = 0;
   #dropped = 0;
   #droppedOpen = 0;
+  /** Time spent growing the rows while spans were added, ns (`growNs`). */
+  #growNs = 0;
 
   constructor(options: RecorderOptions = {}) {
     const maxSpans = options.maxSpans ?? DEFAULT_MAX_SPANS;
@@ -107,7 +127,11 @@ export class Recorder {
     if (!span.trace.recorded) return; // bounded elsewhere (serve's request trees)
     const row = this.#next;
     if (this.#size < this.maxSpans) {
-      if (row >= this.#rows) this.#grow(Math.min(this.maxSpans, this.#rows * 2));
+      if (row >= this.#rows) {
+        const startNs = nowNs();
+        this.#grow(Math.min(this.maxSpans, this.#rows * GROWTH_FACTOR));
+        this.#growNs += nowNs() - startNs;
+      }
       this.#size++;
     } else {
       this.#dropped++;
@@ -244,29 +268,57 @@ export class Recorder {
     return this.#size;
   }
 
+  /**
+   * Time spent growing the rows while spans were added (allocating, copying,
+   * touching the new memory for the first time), ns: part of the run's
+   * overhead (`overhead.recorderNs`). Timed where it happens, since a page
+   * fault costs well under 1 µs on one machine and 12–20 µs on another (a VM).
+   */
+  get growNs(): number {
+    return this.#growNs;
+  }
+
   clear(): void {
     for (const open of this.#live) if (open !== undefined) open.row = -1;
     this.#metricNames = [];
     this.#metricColumns = [];
     this.#metricIndex = new Map();
-    this.#rows = 0;
-    this.#grow(Math.min(this.maxSpans, INITIAL_ROWS));
     this.#traces = [];
     this.#extras = [];
     this.#live = [];
+    this.#rows = 0;
+    this.#grow(Math.min(this.maxSpans, INITIAL_ROWS));
     this.#next = 0;
     this.#size = 0;
     this.#dropped = 0;
     this.#droppedOpen = 0;
+    this.#growNs = 0;
   }
 
+  /**
+   * Give every column `rows` rows. The new memory is touched here, once per
+   * page, so that its page faults are paid (and timed, `growNs`) in one place,
+   * not spread over the next spans' `add`, where nothing would count them. The
+   * object columns are allocated at their new length, holes filled in by V8,
+   * not grown by V8 element by element (1.5× at a time, copied each time).
+   */
   #grow(rows: number): void {
     if (rows <= this.#rows) return;
-    const grow = <T extends Float64Array | Int32Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(old: T, make: (n: number) => T, blank = 0): T => {
       const next = make(rows);
       next.set(old.subarray(0, this.#rows));
+      if (blank !== 0) next.fill(blank, this.#rows);
+      else for (let index = this.#rows; index < rows; index += PAGE_BYTES / next.BYTES_PER_ELEMENT) next[index] = 0;
       return next;
     };
+    const widen = <T>(old: T[]): T[] => {
+      const next = new Array<T>(rows);
+      for (let index = 0; index < this.#rows; index++) next[index] = old[index]!;
+      return next;
+    };
+    this.#traces = widen(this.#traces);
+    this.#extras = widen(this.#extras);
+    this.#live = widen(this.#live);
     this.#ids = grow(this.#ids, (n) => new Float64Array(n));
     this.#parentIds = grow(this.#parentIds, (n) => new Float64Array(n));
     this.#startNs = grow(this.#startNs, (n) => new Float64Array(n));
@@ -275,7 +327,7 @@ export class Recorder {
     this.#targetIds = grow(this.#targetIds, (n) => new Int32Array(n));
     this.#stages = grow(this.#stages, (n) => new Uint8Array(n));
     this.#statuses = grow(this.#statuses, (n) => new Uint8Array(n));
-    this.#metricColumns = this.#metricColumns.map((column) => grow(column, (n) => new Float64Array(n).fill(Number.NaN)));
+    this.#metricColumns = this.#metricColumns.map((column) => grow(column, (n) => new Float64Array(n), Number.NaN));
     this.#rows = rows;
   }
 }

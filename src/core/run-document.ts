@@ -152,6 +152,13 @@ export interface OverheadBreakdown {
    */
   modulesNs?: number;
   /**
+   * Growing the recorder's rows while the run filled them, measured, ns:
+   * allocating the columns, copying them, touching their memory for the first
+   * time (1,024 rows at first, then 100,000 at once by default). Absent in
+   * documents of earlier versions.
+   */
+  recorderNs?: number;
+  /**
    * The costs per call, ns (absent when nothing was wrapped): `calibrated` when
    * measured in the traced process (runs of 100 000 calls or more), else the
    * estimate for its Node version (a smaller run's wrapper share is smaller than

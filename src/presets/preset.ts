@@ -62,6 +62,8 @@ export class Preset {
   readonly #reporter: RunReporter;
   /** stagescope's own time in the module hooks when the run started (`overhead.modulesNs` is what the run added). */
   #moduleHooksAtStartNs = 0;
+  /** The recorder's growth time when the run started (`overhead.recorderNs` is what the run added). */
+  #recorderGrowAtStartNs = 0;
   /** When a register entry (or the CLI) started loading stagescope, when one marked it (see `#startupNs`). */
   #loadStartHrNs: bigint | undefined = undefined;
   /** When this preset started (the end of start-up when the script's start was not seen). */
@@ -143,6 +145,7 @@ export class Preset {
     this.#root = root;
     this.#releaseActive = setActiveTracer(this.tracer);
     this.#moduleHooksAtStartNs = moduleHooksOwnNs();
+    this.#recorderGrowAtStartNs = this.tracer.recorder.growNs;
     this.#probes?.start(root);
     this.#reach = startReachLazily(this, this.#givenOptions, keptPresetFields());
     for (const callback of this.#afterStart) callback(root);
@@ -192,6 +195,7 @@ export class Preset {
       hooksNs: Math.round(trace.overheadNs - probesNs),
       probesNs,
       modulesNs: Math.max(0, Math.round(moduleHooksOwnNs() - this.#moduleHooksAtStartNs)),
+      recorderNs: Math.max(0, Math.round(this.tracer.recorder.growNs - this.#recorderGrowAtStartNs)),
       warmUpNs: 0,
     };
     if (trace.wrappedCalls > 0 || passThroughCalls > 0) {
@@ -311,7 +315,14 @@ export class Preset {
     });
     this.#probes?.attach(doc);
     doc.overhead = overhead;
-    doc.overheadNs = overhead.wrapperNs + overhead.warmUpNs + overhead.passThroughNs + overhead.hooksNs + overhead.probesNs + (overhead.modulesNs ?? 0);
+    doc.overheadNs =
+      overhead.wrapperNs +
+      overhead.warmUpNs +
+      overhead.passThroughNs +
+      overhead.hooksNs +
+      overhead.probesNs +
+      (overhead.modulesNs ?? 0) +
+      (overhead.recorderNs ?? 0);
     const budget = this.budget.summary();
     // A target cut and restored still left calls unrecorded: the root line says so.
     if (budget.sampled + budget.disabled + budget.restored > 0) {

@@ -122,21 +122,22 @@ describe('cost of observation', () => {
         `import { suppressTracing } from ${JSON.stringify(pathToFileURL(path.join(repoRoot, 'build/src/index.js')).href)};`,
         `const { tiny } = createRequire(${JSON.stringify(path.join(repoRoot, 'test/fixtures/package.json'))})('serve-hot-lib');`,
         `const n = Number(process.argv[2]);`,
+        `const recorded = Number(process.argv[3] ?? ${RECORDED});`,
         `let x = 0;`,
-        `for (let i = 0; i < ${RECORDED}; i++) x = tiny(x);`,
+        `for (let i = 0; i < recorded; i++) x = tiny(x);`,
         `suppressTracing(() => { for (let i = 0; i < n; i++) x = tiny(x); });`,
         `console.log(x);`,
       ].join('\n'),
     );
     /** The overhead of a traced run of the script with `n` suppressed calls. */
-    const overheadOf = async (n: number, extra: string[] = []) => {
-      const json = path.join(dir, `run-${n}-${extra.join('')}.json`);
-      const result = await runHot(script, json, ['--max-overhead-pct', 'off', '--quiet', ...extra], [String(n)]);
+    const overheadOf = async (n: number, extra: string[] = [], recorded = RECORDED) => {
+      const json = path.join(dir, `run-${n}-${recorded}-${extra.join('')}.json`);
+      const result = await runHot(script, json, ['--max-overhead-pct', 'off', '--quiet', ...extra], [String(n), String(recorded)]);
       assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stdout, `${RECORDED + n}\n`);
+      assert.equal(result.stdout, `${recorded + n}\n`);
       const doc = readRun(json);
-      assert.equal(doc.spans.filter((span) => span.name === 'tiny').length, RECORDED, 'the suppressed calls recorded nothing');
-      assert.equal(doc.wrappedCalls, RECORDED);
+      assert.equal(doc.spans.filter((span) => span.name === 'tiny').length, recorded, 'the suppressed calls recorded nothing');
+      assert.equal(doc.wrappedCalls, recorded);
       const overhead = doc.overhead!;
       assert.ok(overhead.perCall !== undefined && overhead.perCall.passThroughNs > 0 && overhead.perCall.syncNs > 0);
       // Under 100 000 calls the per-call figures are the estimate: whole ns, so the products below are exact.
@@ -152,27 +153,42 @@ describe('cost of observation', () => {
     ] as const) {
       assert.equal(run.passThroughCalls, n, 'every suppressed call counted as passed through');
       assert.equal(run.passThroughNs, n * run.perCall.passThroughNs, 'pass-through part: calls × the per-call figure');
-      assert.equal(run.wrapperNs, RECORDED * run.perCall.syncNs, 'wrapper part: recorded calls only');
+      // The process's first 1,024 hookless calls are timed where they ran (cold
+      // code): the wrapper part is their measured time plus, per call, what the
+      // wrapper cannot time; the suppressed calls are not among them.
+      assert.equal(run.measuredCalls, RECORDED, 'the recorded calls were timed, the passed-through ones not');
+      assert.ok(run.wrapperMeasuredNs !== undefined && run.wrapperMeasuredNs > 0, `wrapperMeasuredNs ${run.wrapperMeasuredNs}`);
+      assert.equal(
+        run.wrapperNs,
+        run.wrapperMeasuredNs + RECORDED * (run.perCall.passThroughNs + run.perCall.insideSpanNs),
+        'wrapper part: recorded calls only',
+      );
       assert.equal(run.hooksNs, 0, 'tiny has no hook');
       assert.equal(run.probesNs, 0, 'no probes asked for');
       assert.ok(run.modulesNs !== undefined && run.modulesNs > 0, 'serve-hot-lib was loaded and patched while traced');
       assert.equal(run.recorderNs, 0, `${RECORDED} spans: the recorder's first 1,024 rows held them`);
       // The total holds each part as the counts above make it.
-      assert.equal(run.overheadNs, RECORDED * run.perCall.syncNs + n * run.perCall.passThroughNs + run.warmUpNs + run.modulesNs);
+      assert.equal(run.overheadNs, run.wrapperNs + n * run.perCall.passThroughNs + run.warmUpNs + run.modulesNs);
     }
     assert.ok(twice.passThroughNs > once.passThroughNs, `${twice.passThroughNs} ns for ${2 * N} calls, ${once.passThroughNs} ns for ${N}`);
-    assert.equal(twice.warmUpNs, once.warmUpNs, 'warm-up depends on the recorded calls, not on the passed-through ones');
-    assert.equal(twice.wrapperNs, once.wrapperNs);
+
+    // Past the first 1,024, hookless calls are warm: counted at the per-call figure.
+    const many = await overheadOf(0, [], 1500);
+    assert.equal(many.measuredCalls, 1024, 'the first 1,024 calls were timed');
+    assert.equal(
+      many.wrapperNs,
+      many.wrapperMeasuredNs! + 1024 * (many.perCall.passThroughNs + many.perCall.insideSpanNs) + (1500 - 1024) * many.perCall.syncNs,
+      'then the calibrated figure per call',
+    );
+    assert.ok(many.recorderNs !== undefined && many.recorderNs > 0, '1,500 spans: the recorder grew past its first 1,024 rows');
+    assert.equal(many.overheadNs, many.wrapperNs + many.warmUpNs + (many.modulesNs ?? 0) + many.recorderNs);
 
     // With a span probe the probes' time is on the trace too (tracer.ts adds it
     // to trace.overheadNs): counted once, as probesNs, and not again as hooks.
     const probed = await overheadOf(N, ['--probes', 'memory']);
     assert.ok(probed.probesNs > 0, 'two memory readings per recorded call are never free');
     assert.equal(probed.hooksNs, 0, 'probe time not counted again as hook time');
-    assert.equal(
-      probed.overheadNs,
-      RECORDED * probed.perCall.syncNs + N * probed.perCall.passThroughNs + probed.warmUpNs + probed.probesNs + (probed.modulesNs ?? 0),
-    );
+    assert.equal(probed.overheadNs, probed.wrapperNs + N * probed.perCall.passThroughNs + probed.warmUpNs + probed.probesNs + (probed.modulesNs ?? 0));
   });
 
   it("start-up ends where the script starts loading, unless another --import runs after stagescope's (its time is not stagescope's)", async () => {
@@ -230,7 +246,11 @@ describe('cost of observation', () => {
     assert.equal(overhead.perCall?.calibrated, true);
     assert.ok(overhead.calibrationNs !== undefined && overhead.calibrationNs > 0);
     assert.ok(overhead.perCall.syncNs > 0, 'a recorded call is never free');
-    // perCall is rounded to whole ns, wrapperNs is not.
-    assert.ok(Math.abs(overhead.wrapperNs - 120000 * overhead.perCall.syncNs) <= 120000 * 0.5 + 1);
+    // The first 1,024 calls were timed (cold code); the others are counted at
+    // the calibrated figure. perCall is rounded to whole ns, wrapperNs is not.
+    assert.equal(overhead.measuredCalls, 1024);
+    const unmeasuredPerCallNs = overhead.perCall.passThroughNs + overhead.perCall.insideSpanNs;
+    const expectedNs = overhead.wrapperMeasuredNs! + 1024 * unmeasuredPerCallNs + (120000 - 1024) * overhead.perCall.syncNs;
+    assert.ok(Math.abs(overhead.wrapperNs - expectedNs) <= 120000 * 1.5 + 1, `${overhead.wrapperNs} against ${expectedNs}`);
   });
 });

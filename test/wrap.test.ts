@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { nowNs } from '../src/core/clock.js';
 import { resetDiagnostics, takeDiagnostics } from '../src/core/diagnostics.js';
 import { storage, suppressTracing, type ContextValue } from '../src/core/context.js';
 import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
 import { knownWrapperCosts, wrapperCosts } from '../src/instrument/overhead-model.js';
-import { isWrapped, originalOf, wrapFunction, type TargetHook, type TargetSwitch } from '../src/instrument/wrap.js';
+import { coldCallsLeft, isWrapped, originalOf, wrapFunction, type TargetHook, type TargetSwitch } from '../src/instrument/wrap.js';
 import { wrapSpec } from './helpers.js';
 
 const spec = wrapSpec;
@@ -17,6 +17,13 @@ function finished(tracer: Tracer): Span[] {
 }
 
 describe('wrapFunction', () => {
+  // The process's first hookless calls are timed (cold code: test/cold-calls.test.ts);
+  // the tests here pin the warm path.
+  before(() => {
+    const warm = wrapFunction(() => 1, spec('warm-up'), new Tracer());
+    while (coldCallsLeft() > 0) warm();
+  });
+
   it('keeps name, length, own properties and prototype of the original', () => {
     const tracer = new Tracer();
     function resize(width: number, height: number, options?: object): string {

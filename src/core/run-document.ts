@@ -110,23 +110,24 @@ export interface BudgetSummary {
 export interface OverheadBreakdown {
   /**
    * The wrappers' cost, ns: recorded calls × their calibrated cost (sync and
-   * async apart), except calls of hooked targets (`measuredCalls`), whose
-   * wrapper time was measured where it ran (`wrapperMeasuredNs`) and only the
-   * part between their clock readings is calibrated.
+   * async apart), except calls of hooked targets and the process's first 1,024
+   * calls of other targets (`measuredCalls`), whose wrapper time was measured
+   * where it ran (`wrapperMeasuredNs`) and only the part between their clock
+   * readings is calibrated.
    */
   wrapperNs: number;
-  /** Recorded calls of hooked targets whose wrapper time was measured (absent when none). */
+  /** Recorded calls whose wrapper time was measured: hooked targets', and the process's first 1,024 of others (absent when none). */
   measuredCalls?: number;
   /** Their measured wrapper time, ns, part of `wrapperNs` (absent when none). */
   wrapperMeasuredNs?: number;
   /** Calls that went through a wrapper unrecorded (disabled, sampled out, suppressed). */
   passThroughCalls: number;
   /**
-   * The process's first 1,024 recorded calls run the wrapper before V8 has
-   * optimised it: their extra cost, estimated per Node version (calls whose
-   * wrapper time was measured, `measuredCalls`, carry their own); plus, measured,
-   * switching the clock to `performance.now()` at a target's 1,024th call (once
-   * per process; 0 for a later run in the same process), ns.
+   * Switching the clock to `performance.now()` at a target's 1,024th call,
+   * measured (once per process; 0 for a later run in the same process), ns.
+   * The wrapper's own warm-up (its first calls run before V8 has optimised it)
+   * is in `wrapperMeasuredNs`: those calls are timed. Documents of earlier
+   * versions held an estimate of that warm-up here.
    */
   warmUpNs: number;
   /**

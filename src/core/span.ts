@@ -154,7 +154,8 @@ export class Trace {
    * thread or ran native code for a millisecond, and the wrapper then runs on
    * a cold CPU cache at several times its warm calibrated cost (bench:cost
    * row 3). Two clock readings more per call; a hookless wrapper, the kind a
-   * hot function of the user's gets, stays calibrated.
+   * hot function of the user's gets, stays calibrated, except for the
+   * process's first 1,024 calls, which run cold code (wrap.ts `cold`).
    */
   measuredCalls = 0;
   /** Of `measuredCalls`, those that returned a promise. */

@@ -167,23 +167,6 @@ const ESTIMATES: Record<'20' | '22' | '24', Omit<WrapperCosts, 'calibrationNs' |
 };
 
 /**
- * The wrapper's first calls in a process run before V8 has optimised its code
- * (interpreter and baseline tiers), several µs each where a warm call costs a
- * few hundred ns: a traced 220 000-call loop spent 7–8 ms more than the plain
- * one in its first 20 000 calls, and a fresh wrapper's first 1,024 calls cost
- * this much more each than later ones (medians of 9 processes, this machine, 2
- * shared cores, load 1.4). The wrapper's code is shared by every target, so this is paid
- * once per process, by its first `COLD_CALLS` recorded calls; the calibration
- * cannot measure it (by then the code is warm), so it is this estimate.
- */
-export const COLD_CALLS = 1_024;
-const COLD_EXTRA: Record<'20' | '22' | '24', { syncNs: number; asyncNs: number }> = {
-  '20': { syncNs: 3_100, asyncNs: 10_000 },
-  '22': { syncNs: 2_500, asyncNs: 8_000 },
-  '24': { syncNs: 4_400, asyncNs: 4_100 },
-};
-
-/**
  * The calibrated part of a measured call's cost (a hooked target's, whose
  * wrapper time is timed where it runs: `Trace.wrapperMeasuredNs`): what the
  * wrapper cannot time. The context read and switch checks before its first
@@ -193,23 +176,6 @@ const COLD_EXTRA: Record<'20' | '22' | '24', { syncNs: number; asyncNs: number }
  */
 export function unmeasuredPartNs(costs: WrapperCosts, asyncShare: number): number {
   return costs.passThroughNs + costs.insideSpanNs + asyncShare * Math.max(0, costs.recordAsyncNs - costs.recordSyncNs);
-}
-
-/** Recorded calls already counted as cold in this process (a second run in the same process is warm). */
-let coldCallsCounted = 0;
-
-/**
- * The warm-up cost of a run's recorded calls (`syncCalls` and `asyncCalls`):
- * the process's first `COLD_CALLS` recorded calls, across runs, each at its
- * Node version's `COLD_EXTRA`; later calls add nothing. Counts them as taken.
- */
-export function takeColdCallsNs(syncCalls: number, asyncCalls: number, nodeMajor = Number(process.versions.node.split('.')[0])): number {
-  const calls = syncCalls + asyncCalls;
-  const cold = Math.min(calls, Math.max(0, COLD_CALLS - coldCallsCounted));
-  if (cold === 0) return 0;
-  coldCallsCounted += cold;
-  const extra = nodeMajor >= 24 ? COLD_EXTRA['24'] : nodeMajor >= 22 ? COLD_EXTRA['22'] : COLD_EXTRA['20'];
-  return cold * ((asyncCalls / calls) * extra.asyncNs + (syncCalls / calls) * extra.syncNs);
 }
 
 /** Has this process measured the synchronous costs already? */

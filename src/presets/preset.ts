@@ -6,7 +6,7 @@ import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, SCRIPT_START_K
 import { warmUpContext } from '../core/warm-up.js';
 import { asyncContextMechanism } from '../core/context.js';
 import { runDeferred } from '../core/deferred.js';
-import { calibratedAlready, takeColdCallsNs, unmeasuredPartNs, wrapperCostsFor } from '../instrument/overhead-model.js';
+import { calibratedAlready, unmeasuredPartNs, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
 import { Tracer } from '../core/tracer.js';
 import { Instrumenter } from '../instrument/instrumenter.js';
@@ -216,8 +216,9 @@ export class Preset {
         breakdown.measuredCalls = trace.measuredCalls;
         breakdown.wrapperMeasuredNs = measuredNs;
       }
-      // Measured calls carry their own warm-up (a cold wrapper is timed as it is).
-      breakdown.warmUpNs = Math.round(takeColdCallsNs(syncCalls, asyncCalls) + takeFastClockSwitchNs());
+      // Measured calls carry their own warm-up: a hooked call's wrapper is always
+      // timed, a hookless one's during the process's first COLD_CALLS (wrap.ts).
+      breakdown.warmUpNs = Math.round(takeFastClockSwitchNs());
       // A kept long call was timed as a pass-through and then recorded: it is
       // costed as a timed call (its span's own cost is small beside its ≥ 100 µs).
       // (`passThroughCalls` no longer counts the kept ones.)

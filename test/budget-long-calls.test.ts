@@ -103,8 +103,6 @@ describe('the overhead budget keeps long calls', () => {
       doc.overhead!.wrapperNs >= timedPartNs + billedNs - measured * reactionNs - 1 && doc.overhead!.wrapperNs <= timedPartNs + billedNs + 1,
       `wrapperNs ${doc.overhead!.wrapperNs}, timed ${timedPartNs}, billed ${billedNs}`,
     );
-    // Timed apart from the probes (counted as probes) and the app's calls: a few ms at most, not the spins' 26 ms.
-    assert.ok(doc.overhead!.wrapperMeasuredNs! < 20e6, `wrapperMeasuredNs ${doc.overhead!.wrapperMeasuredNs}`);
     // The root line says how many were kept.
     const rootLine = result.stderr.split('\n')[0] ?? '';
     assert.match(rootLine, new RegExp(`\\(${doc.budget.skippedCalls} calls not recorded; ${watched.length} calls of ≥ 100 µs recorded\\)`));

@@ -8,6 +8,29 @@ import { wrapSpec } from './helpers.js';
 describe("a process's first hookless calls", () => {
   it(`are timed where they run, the first ${COLD_CALLS} calls and ends, sync, async and throwing; later calls are not`, async () => {
     assert.equal(coldCallsLeft(), COLD_CALLS, 'nothing in this process called a hookless wrapper before');
+
+    // The probes' time is not the wrapper's: a probe that spins SPIN_MS at both
+    // edges of four cold calls would put 8 × SPIN_MS into the measured time.
+    const SPIN_MS = 3;
+    const spin = (): void => {
+      const until = performance.now() + SPIN_MS;
+      while (performance.now() < until);
+    };
+    const probed = new Tracer({ probes: [{ name: 'slow', start: spin, end: spin }] });
+    const probedRoot = probed.startSpan('root', { parent: null, probes: false });
+    const probedSync = wrapFunction((x: number) => x + 1, wrapSpec('probedSync'), probed);
+    const probedAsync = wrapFunction(async (x: number) => x + 1, wrapSpec('probedAsync'), probed);
+    await probed.withSpan(probedRoot, async () => {
+      probedSync(0);
+      probedSync(0);
+      await probedAsync(0);
+      await probedAsync(0);
+    });
+    assert.equal(probedRoot.trace.measuredCalls, 4);
+    assert.equal(probedRoot.trace.measuredAsyncCalls, 2);
+    assert.ok(probedRoot.trace.overheadNs >= 8 * SPIN_MS * 1e6, 'the probes ran, and count as probes');
+    assert.ok(probedRoot.trace.wrapperMeasuredNs < SPIN_MS * 1e6, `wrapperMeasuredNs ${probedRoot.trace.wrapperMeasuredNs} holds probe time`);
+
     const tracer = new Tracer();
     const root = tracer.startSpan('root', { parent: null, probes: false });
     const sync = wrapFunction((x: number) => x + 1, wrapSpec('sync'), tracer);
@@ -30,22 +53,22 @@ describe("a process's first hookless calls", () => {
       assert.equal(trace.measuredAsyncCalls, 500);
       const measuredNs = trace.wrapperMeasuredNs;
       assert.ok(measuredNs > 0, 'the wrapper time of cold calls was measured');
-      // 14 more cold calls (the last of them), then warm ones: counted, not timed.
-      for (let i = 0; i < 14; i++) x = await async(x);
+      // 10 more cold calls (the last of them), then warm ones: counted, not timed.
+      for (let i = 0; i < 10; i++) x = await async(x);
       assert.equal(coldCallsLeft(), 0);
       const coldNs = trace.wrapperMeasuredNs;
       assert.ok(coldNs > measuredNs);
       for (let i = 0; i < 2000; i++) x = await async(x);
       for (let i = 0; i < 2000; i++) x = sync(x);
-      assert.equal(trace.measuredCalls, COLD_CALLS);
-      assert.equal(trace.measuredAsyncCalls, 514);
+      assert.equal(trace.measuredCalls, COLD_CALLS - 4);
+      assert.equal(trace.measuredAsyncCalls, 510);
       assert.equal(trace.wrapperMeasuredNs, coldNs, 'warm calls add no measured time');
     });
-    assert.equal(trace.wrappedCalls, 5024);
-    assert.equal(trace.asyncCalls, 2514);
+    assert.equal(trace.wrappedCalls, 5020);
+    assert.equal(trace.asyncCalls, 2510);
     // The ends were timed too: every span of the cold calls ended and is recorded.
     const spans = tracer.recorder.spans().filter((span) => span !== root);
-    assert.equal(spans.length, 5024);
+    assert.equal(spans.length, 5020);
     assert.equal(spans.filter((span) => span.status === 'error').length, 10);
     assert.ok(spans.every((span) => span.endNs >= span.startNs));
   });

@@ -155,8 +155,8 @@ export interface OverheadBreakdown {
   /**
    * Growing the recorder's rows while the run filled them, measured, ns:
    * allocating the columns, copying them, touching their memory for the first
-   * time (1,024 rows at first, then 100,000 at once by default). Absent in
-   * documents of earlier versions.
+   * time (1,024 rows at first, then 16 times more at a time up to `maxSpans`).
+   * Absent in documents of earlier versions.
    */
   recorderNs?: number;
   /**

@@ -23,6 +23,28 @@ describe('libraries loaded by a relative path (nearest package.json)', () => {
       'a sibling build of main (face-api demo loads ../dist/)',
     );
     assert.equal(packageEntryOfFile('relative/file.js'), undefined);
+    assert.equal(packageEntryOfFile(path.join(lib, 'lib/index.d.ts')), undefined, 'only .js, .mjs and .cjs files are entries');
+  });
+
+  it('asks whether the package is watched before it works out its entries', () => {
+    const asked: string[] = [];
+    const watchedOnly = (names: string[]) => (name: string) => {
+      asked.push(name);
+      return names.includes(name);
+    };
+    assert.equal(packageEntryOfFile(path.join(lib, 'lib/index.js'), watchedOnly(['sharp'])), undefined, 'an unwatched package is not matched');
+    assert.equal(packageEntryOfFile(path.join(lib, 'lib/index.js'), watchedOnly(['fake-linked-lib'])), 'fake-linked-lib');
+    assert.equal(
+      packageEntryOfFile(path.join(lib, 'lib/index.mjs'), watchedOnly(['fake-linked-lib'])),
+      'fake-linked-lib',
+      'entries worked out once serve the next file',
+    );
+    assert.equal(
+      packageEntryOfFile(path.join(lib, 'lib/internal.js'), watchedOnly(['fake-linked-lib'])),
+      undefined,
+      "a watched package's internal file is still not an entry",
+    );
+    assert.deepEqual(asked, ['fake-linked-lib', 'fake-linked-lib', 'fake-linked-lib', 'fake-linked-lib']);
   });
 
   for (const script of ['recognize.js', 'recognize.mjs']) {

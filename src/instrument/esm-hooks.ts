@@ -167,6 +167,10 @@ function internalToPackageLoadingByName(file: string, parentURL: string | undefi
   return parentFile !== undefined && ownerOfPackageFile(parentFile) === owner;
 }
 
+function isWatchedName(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(packages, name);
+}
+
 /** Remember a resolved URL that is a watched package's entry (or a watched file inside one). */
 function noteResolved(specifier: string, result: ResolveResult, parentURL?: string): ResolveResult {
   if (!result.url.startsWith('file:') || result.url.includes(ORIGINAL_QUERY)) return result;
@@ -185,8 +189,8 @@ function noteResolved(specifier: string, result: ResolveResult, parentURL?: stri
       // A package's entry reached by a path (`import '../../dist/x.mjs'`, a linked
       // copy): match it by the nearest package.json name.
       const startNs = hrNs();
-      const name = packageEntryOfFile(fileURLToPath(result.url.split('?')[0]!));
-      if (name !== undefined && Object.prototype.hasOwnProperty.call(packages, name)) entries.set(result.url, name);
+      const name = packageEntryOfFile(fileURLToPath(result.url.split('?')[0]!), isWatchedName);
+      if (name !== undefined) entries.set(result.url, name);
       addOwnNs(hrNs() - startNs);
     }
   }

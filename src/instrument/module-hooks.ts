@@ -339,8 +339,11 @@ function watchedPackageOfRequest(request: string, parent: unknown, isMain: boole
   // requires are most of a process's loads).
   const owner = packageOfAbsolutePath(file);
   if (owner !== undefined && !state.watched.has(owner)) return undefined;
-  const name = packageEntryOfFile(file);
-  return name !== undefined && state.watched.has(name) ? name : undefined;
+  return packageEntryOfFile(file, isWatchedName);
+}
+
+function isWatchedName(name: string): boolean {
+  return state.watched.has(name);
 }
 
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;

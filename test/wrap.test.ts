@@ -297,6 +297,36 @@ describe('wrapFunction', () => {
     assert.ok(trace.wrapperMeasuredNs < 10 * SPIN_MS * 1e6 * 0.5, `wrapperMeasuredNs ${trace.wrapperMeasuredNs} holds hook or probe time`);
   });
 
+  it("times a hooked async call's return: registering the reactions that end its span is the wrapper's work", async () => {
+    const SPIN_MS = 3;
+    const spin = (): void => {
+      const until = performance.now() + SPIN_MS;
+      while (performance.now() < until);
+    };
+    // The wrapper calls `then` on the promise the call returned, before it returns it.
+    class SlowThen<T> extends Promise<T> {
+      override then<A = T, B = never>(
+        ok?: ((value: T) => A | PromiseLike<A>) | null,
+        failed?: ((reason: unknown) => B | PromiseLike<B>) | null,
+      ): Promise<A | B> {
+        spin();
+        return super.then(ok, failed);
+      }
+    }
+    const tracer = new Tracer();
+    const root = tracer.startSpan('root', { parent: null, probes: false });
+    const hooked = spec('slowThen', { hook: { onStart: () => undefined } });
+    const fn = wrapFunction((x: number) => SlowThen.resolve(x + 1), hooked, tracer);
+    await tracer.withSpan(root, async () => {
+      for (let i = 0; i < 3; i++) assert.equal(await fn(i), i + 1);
+    });
+    const trace = root.trace;
+    assert.deepEqual([trace.measuredCalls, trace.measuredAsyncCalls], [3, 3]);
+    assert.ok(trace.wrapperMeasuredNs >= 3 * SPIN_MS * 1e6, `wrapperMeasuredNs ${trace.wrapperMeasuredNs} misses the return part`);
+    assert.equal(hooked.switch.measuredCalls, 3);
+    assert.ok(Math.abs((hooked.switch.wrapperMeasuredNs ?? 0) - trace.wrapperMeasuredNs) < 1, 'the target has the same figure, for the budget');
+  });
+
   it('runs afterCall once the original has returned or thrown, outside the span of a call that ended, as hook time', async () => {
     const SPIN_MS = 10;
     const spin = (): void => {

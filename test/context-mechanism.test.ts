@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { asyncResourceNs } from '../src/core/context.js';
 import { readRun, runNode, tempDir } from './helpers.js';
 
 /**
@@ -34,15 +36,39 @@ if (major >= 24) {
   );
 }
 
+/** Awaited calls of an async function in the script: each makes two promises (its own, and the await's). */
+const AWAITED_CALLS = 5000;
+
 describe('run document: overhead.asyncContext', () => {
   for (const { name, execArgv, nodeOptions, expected } of cases) {
-    it(`${name}: ${expected}`, async () => {
-      const json = path.join(tempDir(), 'run.json');
-      const result = await runNode([...execArgv, '--import', 'stagescope/register', '-e', '0'], {
-        env: { NODE_OPTIONS: nodeOptions, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' },
+    it(`${name}: ${expected}${expected === 'async-hooks' ? ', with the async resources the run made and their estimated cost' : ''}`, async () => {
+      const dir = tempDir();
+      const json = path.join(dir, 'run.json');
+      const script = path.join(dir, 'awaits.mjs');
+      writeFileSync(
+        script,
+        `async function work(x) { return x + 1; }\nlet x = 0;\nfor (let i = 0; i < ${AWAITED_CALLS}; i++) x = await work(x);\nconsole.log(x);\n`,
+      );
+      const result = await runNode([...execArgv, '--import', 'stagescope/register', script], {
+        env: { NODE_OPTIONS: nodeOptions, STAGESCOPE_JSON: json },
       });
       assert.equal(result.code, 0, result.stderr);
-      assert.deepEqual(readRun(json).overhead?.asyncContext, { mechanism: expected });
+      assert.equal(result.stdout, `${AWAITED_CALLS}\n`);
+      const asyncContext = readRun(json).overhead?.asyncContext;
+      const rootLine = result.stderr.split('\n')[0] ?? '';
+      if (expected === 'async-context-frame') {
+        // An await costs next to nothing there: nothing is counted, nothing is shown.
+        assert.deepEqual(asyncContext, { mechanism: expected });
+        assert.doesNotMatch(rootLine, /async context/);
+        return;
+      }
+      assert.equal(asyncContext?.mechanism, 'async-hooks');
+      // The script's promises, and the few of Node's and stagescope's own around them.
+      const counted = asyncContext.asyncResources ?? -1;
+      assert.ok(counted >= 2 * AWAITED_CALLS && counted < 2 * AWAITED_CALLS + 500, `asyncResources ${counted}`);
+      assert.equal(asyncContext.perResourceNs, asyncResourceNs(major));
+      assert.equal(asyncContext.estimatedNs, Math.round(counted * asyncResourceNs(major)));
+      assert.match(rootLine, /, async context ~[\d.]+ (µs|ms)[,\]]/);
     });
   }
 });

@@ -83,7 +83,7 @@ describe('cost of observation', () => {
     assert.equal(overhead.calibrationNs, undefined);
     assert.equal(doc.wrappedCalls, RUNS + 1);
     assert.ok(overhead.startupNs !== undefined && overhead.startupNs > 0, 'start-up measured under the CLI');
-    assert.match(result.stderr.split('\n')[0] ?? '', /\[OH [^,]+, 1101 wrapped calls, startup [\d.]+ m?s( uncached)?\]/);
+    assert.match(result.stderr.split('\n')[0] ?? '', /\[OH [^,]+, 1101 wrapped calls, startup [\d.]+ m?s( uncached)?(, async context ~[\d.]+ (µs|ms|s))?\]/);
   });
 
   it('a tiny hot target is cut by the budget; the root line counts the calls left unrecorded', async () => {

@@ -14,7 +14,7 @@ describe('stagescope run (driver + CLI)', () => {
     assert.equal(result.stdout, `${JSON.stringify({ argv: ['--flag', 'value with space'], sum: 3 })}\n`);
     assert.match(result.stderr, /● run \(/);
     assert.match(result.stderr, /└─ syncAdd \[preprocess\]/);
-    assert.match(result.stderr, /\[OH [\d.]+ (ns|µs|ms), 1 wrapped call, startup [\d.]+ (µs|ms|s)( uncached)?\]/);
+    assert.match(result.stderr, /\[OH [\d.]+ (ns|µs|ms), 1 wrapped call, startup [\d.]+ (µs|ms|s)( uncached)?(, async context ~[\d.]+ (µs|ms|s))?\]/);
   });
 
   it('waits for an exported main(args)', async () => {

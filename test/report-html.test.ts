@@ -143,6 +143,20 @@ describe('stagescope report --html', () => {
     },
   );
 
+  it("lists the async context's estimated cost beside the overhead where the run document has one", () => {
+    const doc = ocrRun();
+    const callGraphSvg = { missing: 'no call graph here' };
+    assert.doesNotMatch(renderHtmlReport({ ...doc, overhead: undefined }, { callGraphSvg }), /async context/);
+    const withEstimate: RunDocument = {
+      ...doc,
+      overhead: { ...doc.overhead!, asyncContext: { mechanism: 'async-hooks', asyncResources: 20_000, perResourceNs: 84, estimatedNs: 1_680_000 } },
+    };
+    assert.match(
+      renderHtmlReport(withEstimate, { callGraphSvg }),
+      /<dt>async context \(estimate\)<\/dt><dd>~1\.7 ms: 20000 async resources × 84 ns<\/dd><dt>exit code<\/dt>/,
+    );
+  });
+
   it("`stagescope run --html`: the CLI writes the report from the child's run, even after process.exit; exit code and output unchanged", async () => {
     const dir = tempDir('stagescope-run-html-');
     const html = path.join(dir, 'report.html');

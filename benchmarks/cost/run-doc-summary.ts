@@ -16,6 +16,12 @@ export interface RunDocSummary {
   reportedNs: Record<string, number>;
   /** The numeric fields of the document's `overhead` breakdown whose name ends in `Ns` (`wrapperNs`, `hooksNs`, …). */
   overheadPartsNs: Record<string, number>;
+  /**
+   * `overhead.asyncContext.estimatedNs`: the process's AsyncLocalStorage cost
+   * where it is paid per async resource (Node < 24), not part of `overheadNs`;
+   * 0 where the document has none (Node 24's AsyncContextFrame, older documents).
+   */
+  asyncContextNs: number;
   /** A start-up figure, if the document reports one: where it was found and its value. */
   startup: { path: string; ns: number } | null;
   /** The overhead budget's decisions, as the document gives them. */
@@ -90,7 +96,9 @@ export function summarizeRunDoc(value: unknown, file: string): RunDocSummary {
       if (/Ns$/.test(key) && typeof field === 'number' && Number.isFinite(field)) overheadPartsNs[key] = field;
     }
   }
+  const asyncContext = isObject(value.overhead) && isObject(value.overhead.asyncContext) ? value.overhead.asyncContext : null;
   return {
+    asyncContextNs: numberOrNull(asyncContext?.estimatedNs) ?? 0,
     overheadNs: numberOrNull(value.overheadNs),
     wrappedCalls: numberOrNull(value.wrappedCalls),
     durationNs: numberOrNull(value.durationNs),

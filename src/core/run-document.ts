@@ -183,12 +183,21 @@ export interface OverheadBreakdown {
    * How this Node carries the AsyncLocalStorage context across `await`
    * (`asyncContextMechanism()` in core/context.ts). Once tracing has started,
    * every await in the process pays for it, traced or not: next to nothing with
-   * `async-context-frame` (Node 24), a promise hook on every promise with
-   * `async-hooks` (Node 20 and 22). Not in `overheadNs`: the number of awaits
-   * is not known. The benchmark's figure per awaited call is in
-   * docs/overhead.md. Absent in documents of earlier versions.
+   * `async-context-frame` (Node 24), a hook on every new promise and other
+   * async resource with `async-hooks` (Node 20 and 22). With `async-hooks`:
+   * how many async resources the process made from the run's start to its
+   * report (`asyncResources`), the estimated cost of one (`perResourceNs`),
+   * and their product (`estimatedNs`), the figure the root line shows as
+   * `async context ~…`. Not in `overheadNs`: it is the process's cost of
+   * having an AsyncLocalStorage at all, paid by code stagescope never wraps,
+   * and an estimate. Absent in documents of earlier versions.
    */
-  asyncContext?: { mechanism: 'async-context-frame' | 'async-hooks' };
+  asyncContext?: {
+    mechanism: 'async-context-frame' | 'async-hooks';
+    asyncResources?: number;
+    perResourceNs?: number;
+    estimatedNs?: number;
+  };
 }
 
 export interface BuildRunOptions {

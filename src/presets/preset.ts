@@ -4,7 +4,7 @@ import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
 import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, SCRIPT_START_KEY } from '../core/process-marks.js';
 import { warmUpContext } from '../core/warm-up.js';
-import { asyncContextMechanism } from '../core/context.js';
+import { asyncContextMechanism, asyncIdCounter, asyncResourceNs } from '../core/context.js';
 import { runDeferred } from '../core/deferred.js';
 import { calibratedAlready, unmeasuredPartNs, wrapperCostsFor } from '../instrument/overhead-model.js';
 import type { Span } from '../core/span.js';
@@ -68,6 +68,8 @@ export class Preset {
   #loadStartHrNs: bigint | undefined = undefined;
   /** When this preset started (the end of start-up when the script's start was not seen). */
   #startedHrNs: bigint | undefined = undefined;
+  /** The async id counter when the run started (`async-hooks` only: `#asyncContext`). */
+  #asyncIdAtStart: number | undefined = undefined;
   /** Clears this preset as the target of manual spans (`span`, `traced`). */
   #releaseActive: () => void = () => undefined;
   /** Null without probes: the probe modules are not even loaded then. */
@@ -150,6 +152,8 @@ export class Preset {
     this.#reach = startReachLazily(this, this.#givenOptions, keptPresetFields());
     for (const callback of this.#afterStart) callback(root);
     warmUpContext(root);
+    // Counted from here, where the context's hooks are on (the warm-up entered a store).
+    if (asyncContextMechanism() === 'async-hooks') this.#asyncIdAtStart = asyncIdCounter();
     const loadStartHrNs = (globalThis as { [LOAD_START_KEY]?: unknown })[LOAD_START_KEY];
     if (typeof loadStartHrNs === 'bigint') this.#loadStartHrNs = loadStartHrNs;
     this.#startedHrNs = process.hrtime.bigint();
@@ -240,8 +244,21 @@ export class Preset {
     if (startupNs !== undefined) breakdown.startupNs = startupNs;
     const codeCache = (globalThis as { [CODE_CACHE_STATUS_KEY]?: OverheadBreakdown['startupCodeCache'] })[CODE_CACHE_STATUS_KEY];
     if (codeCache !== undefined) breakdown.startupCodeCache = codeCache;
-    breakdown.asyncContext = { mechanism: asyncContextMechanism() };
+    breakdown.asyncContext = this.#asyncContext();
     return breakdown;
+  }
+
+  /**
+   * The process's AsyncLocalStorage cost since the run started, where it is paid
+   * per async resource (async hooks; see `RunDocument['overhead']['asyncContext']`).
+   */
+  #asyncContext(): NonNullable<OverheadBreakdown['asyncContext']> {
+    const mechanism = asyncContextMechanism();
+    if (mechanism !== 'async-hooks' || this.#asyncIdAtStart === undefined) return { mechanism };
+    // Less one: the reading's own resource.
+    const asyncResources = Math.max(0, asyncIdCounter() - this.#asyncIdAtStart - 1);
+    const perResourceNs = asyncResourceNs();
+    return { mechanism, asyncResources, perResourceNs, estimatedNs: Math.round(asyncResources * perResourceNs) };
   }
 
   /**

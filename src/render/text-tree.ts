@@ -71,6 +71,9 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
         const codeCache = doc.overhead.startupCodeCache;
         if (codeCache === 'miss' || codeCache === 'rejected') text += ' uncached';
       }
+      // AsyncLocalStorage's cost to the whole process (an estimate, not in OH), where it is paid per promise.
+      const asyncContextNs = doc.overhead?.asyncContext?.estimatedNs;
+      if (asyncContextNs !== undefined && asyncContextNs >= 1000) text += `, async context ~${formatDurationNs(asyncContextNs)}`;
       if (doc.budget !== undefined) text += `, ${budgetLine(doc.budget)}`;
       if (doc.samplerOverheadNs !== undefined) text += `, background probes ${formatDurationNs(doc.samplerOverheadNs)}`;
       if (doc.droppedSpans > 0) text += `, ${doc.droppedSpans} spans dropped (buffer full)`;

@@ -47,6 +47,14 @@ export function renderHtmlReport(doc: RunDocument, parts: HtmlReportParts): stri
     ['instrumentation overhead', `${formatDurationNs(doc.overheadNs)}, ${doc.wrappedCalls} wrapped calls`],
     ['exit code', doc.exitCode === null ? '—' : String(doc.exitCode)],
   ];
+  const asyncContext = doc.overhead?.asyncContext;
+  if (asyncContext?.estimatedNs !== undefined) {
+    // Beside OH, not in it: the process's cost of carrying the async context (docs/overhead.md).
+    facts.splice(facts.length - 1, 0, [
+      'async context (estimate)',
+      `~${formatDurationNs(asyncContext.estimatedNs)}: ${asyncContext.asyncResources ?? 0} async resources × ${asyncContext.perResourceNs ?? 0} ns`,
+    ]);
+  }
   if (doc.error !== null && doc.error !== undefined) facts.push(['error', `${doc.error.name}: ${doc.error.message}`]);
   const callGraph = typeof parts.callGraphSvg === 'string' ? inlineSvg(parts.callGraphSvg) : `<p class="muted">${escapeHtml(parts.callGraphSvg.missing)}</p>`;
   return `<!doctype html>

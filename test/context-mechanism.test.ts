@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { asyncResourceNs } from '../src/core/context.js';
-import { readRun, runNode, tempDir } from './helpers.js';
+import { readRun, repoRoot, runNode, tempDir } from './helpers.js';
 
 /**
  * `overhead.asyncContext.mechanism` in the run document says how this Node
@@ -69,6 +69,36 @@ describe('run document: overhead.asyncContext', () => {
       assert.equal(asyncContext.perResourceNs, asyncResourceNs(major));
       assert.equal(asyncContext.estimatedNs, Math.round(counted * asyncResourceNs(major)));
       assert.match(rootLine, /, async context ~[\d.]+ (µs|ms)[,\]]/);
+    });
+  }
+
+  const asyncHooksCase = cases.find((entry) => entry.expected === 'async-hooks');
+  if (asyncHooksCase !== undefined) {
+    it(`${asyncHooksCase.name}: the wrappers' own promises are not counted (OH holds their cost)`, async () => {
+      // The tiny loop of bench:cost, every call recorded: one promise of the
+      // wrapper's (its `.then`) beside the two of each awaited call.
+      const children = path.join(repoRoot, 'benchmarks', 'children');
+      const json = path.join(tempDir(), 'run.json');
+      const n = 5000;
+      const result = await runNode([...asyncHooksCase.execArgv, '--import', 'stagescope/register', 'tiny-loop.mjs', `n=${n}`], {
+        cwd: children,
+        env: {
+          NODE_OPTIONS: asyncHooksCase.nodeOptions,
+          STAGESCOPE_JSON: json,
+          STAGESCOPE_QUIET: '1',
+          STAGESCOPE_TARGETS: 'tiny.targets.json',
+          STAGESCOPE_MAX_OVERHEAD_PCT: 'off',
+        },
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const doc = readRun(json);
+      const calls = n + n / 10; // tiny-loop-core.mjs warms up with n / 10 calls first
+      assert.equal(doc.wrappedCalls, calls);
+      const counted = doc.overhead?.asyncContext?.asyncResources ?? -1;
+      assert.ok(
+        counted >= 2 * calls && counted < 2 * calls + 500,
+        `asyncResources ${counted}: not ${2 * calls} (the loop's) but ${3 * calls} (with the wrappers') or more?`,
+      );
     });
   }
 });

@@ -186,7 +186,8 @@ export interface OverheadBreakdown {
    * `async-context-frame` (Node 24), a hook on every new promise and other
    * async resource with `async-hooks` (Node 20 and 22). With `async-hooks`:
    * how many async resources the process made from the run's start to its
-   * report (`asyncResources`), the estimated cost of one (`perResourceNs`),
+   * report, less the promises stagescope's wrappers made, whose cost is in
+   * OH's per-call figures (`asyncResources`), the estimated cost of one (`perResourceNs`),
    * and their product (`estimatedNs`), the figure the root line shows as
    * `async context ~…`. Not in `overheadNs`: it is the process's cost of
    * having an AsyncLocalStorage at all, paid by code stagescope never wraps,

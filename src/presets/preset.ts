@@ -244,19 +244,22 @@ export class Preset {
     if (startupNs !== undefined) breakdown.startupNs = startupNs;
     const codeCache = (globalThis as { [CODE_CACHE_STATUS_KEY]?: OverheadBreakdown['startupCodeCache'] })[CODE_CACHE_STATUS_KEY];
     if (codeCache !== undefined) breakdown.startupCodeCache = codeCache;
-    breakdown.asyncContext = this.#asyncContext();
+    // The wrappers' own promises (one `.then` per async call they recorded or watched) are in OH's per-call costs.
+    breakdown.asyncContext = this.#asyncContext(trace.asyncCalls + watchedAsyncCalls);
     return breakdown;
   }
 
   /**
    * The process's AsyncLocalStorage cost since the run started, where it is paid
-   * per async resource (async hooks; see `RunDocument['overhead']['asyncContext']`).
+   * per async resource (async hooks; see `RunDocument['overhead']['asyncContext']`),
+   * less `ownResources`: the promises stagescope's wrappers made, whose cost OH
+   * counts already (the per-call costs were measured with AsyncLocalStorage on).
    */
-  #asyncContext(): NonNullable<OverheadBreakdown['asyncContext']> {
+  #asyncContext(ownResources: number): NonNullable<OverheadBreakdown['asyncContext']> {
     const mechanism = asyncContextMechanism();
     if (mechanism !== 'async-hooks' || this.#asyncIdAtStart === undefined) return { mechanism };
     // Less one: the reading's own resource.
-    const asyncResources = Math.max(0, asyncIdCounter() - this.#asyncIdAtStart - 1);
+    const asyncResources = Math.max(0, asyncIdCounter() - this.#asyncIdAtStart - 1 - ownResources);
     const perResourceNs = asyncResourceNs();
     return { mechanism, asyncResources, perResourceNs, estimatedNs: Math.round(asyncResources * perResourceNs) };
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Tracer } from '../src/core/tracer.js';
 import { COLD_CALLS, coldCallsLeft, wrapFunction } from '../src/instrument/wrap.js';
-import { wrapSpec } from './helpers.js';
+import { slowThenPromise, wrapSpec } from './helpers.js';
 
 // Its own file: the count is per process, and node --test runs each file in a process of its own.
 describe("a process's first hookless calls", () => {
@@ -36,15 +36,7 @@ describe("a process's first hookless calls", () => {
     // What a cold async call does after its promise returns (registering the
     // reactions that end its span, switching back) is the wrapper's time: a
     // promise whose `then` spins SPIN_MS puts it there, once per call.
-    class SlowThen<T> extends Promise<T> {
-      override then<A = T, B = never>(
-        ok?: ((value: T) => A | PromiseLike<A>) | null,
-        failed?: ((reason: unknown) => B | PromiseLike<B>) | null,
-      ): Promise<A | B> {
-        spin();
-        return super.then(ok, failed);
-      }
-    }
+    const SlowThen = slowThenPromise(spin);
     const slow = new Tracer();
     const slowRoot = slow.startSpan('root', { parent: null, probes: false });
     const slowAsync = wrapFunction((x: number) => SlowThen.resolve(x + 1), wrapSpec('slowThen'), slow);

@@ -150,3 +150,17 @@ export function wrapSpec(name: string, extra: Partial<WrapSpec> = {}): WrapSpec 
     ...extra,
   };
 }
+
+/**
+ * A Promise class whose `then` calls `spin` first: whoever registers a reaction
+ * on one of its promises (a wrapper on the promise its call returned) spends
+ * that time, which a test can then find where it must be counted.
+ */
+export function slowThenPromise(spin: () => void): { resolve<T>(value: T): Promise<T> } {
+  return class SlowThen<T> extends Promise<T> {
+    override then<A = T, B = never>(ok?: ((value: T) => A | PromiseLike<A>) | null, failed?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+      spin();
+      return super.then(ok, failed);
+    }
+  };
+}

@@ -8,7 +8,7 @@ import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
 import { knownWrapperCosts, wrapperCosts } from '../src/instrument/overhead-model.js';
 import { coldCallsLeft, isWrapped, originalOf, wrapFunction, type TargetHook, type TargetSwitch } from '../src/instrument/wrap.js';
-import { wrapSpec } from './helpers.js';
+import { slowThenPromise, wrapSpec } from './helpers.js';
 
 const spec = wrapSpec;
 
@@ -304,15 +304,7 @@ describe('wrapFunction', () => {
       while (performance.now() < until);
     };
     // The wrapper calls `then` on the promise the call returned, before it returns it.
-    class SlowThen<T> extends Promise<T> {
-      override then<A = T, B = never>(
-        ok?: ((value: T) => A | PromiseLike<A>) | null,
-        failed?: ((reason: unknown) => B | PromiseLike<B>) | null,
-      ): Promise<A | B> {
-        spin();
-        return super.then(ok, failed);
-      }
-    }
+    const SlowThen = slowThenPromise(spin);
     const tracer = new Tracer();
     const root = tracer.startSpan('root', { parent: null, probes: false });
     const hooked = spec('slowThen', { hook: { onStart: () => undefined } });

@@ -328,7 +328,7 @@ function hookedCall(
   const { hook, target, onResult } = spec;
   // A hooked target's wrapper time is measured (`Trace.wrapperMeasuredNs`): from
   // `entryNs`, read in the wrapper, to the span's start reading; for a promise,
-  // from the call's return to the wrapper's (one more reading); and from the
+  // from the call's return to the wrapper's (two more readings); and from the
   // end reading to when the span is ended and stored (one more reading).
   // Other calls on this path (`new`, completion callbacks, factories) are not.
   const measured = entryNs >= 0;

@@ -147,6 +147,20 @@ describe('call graph: aggregation', () => {
     assert.match(renderDot(doc, { maxNodes: 5 }), /merged: 23 call sites, 113 calls, everything called below this depth/);
   });
 
+  it("the legend's overhead line shows the async context's estimated cost when the run has one", () => {
+    const plain = ocrRun();
+    const overheadLine = (doc: RunDocument): string | undefined =>
+      legendLines(doc, aggregateCallGraph(doc), () => '#fff')
+        .map((line) => line.plain)
+        .find((line) => line.startsWith('instrumentation overhead'));
+    assert.doesNotMatch(overheadLine(plain) ?? '', /async context/);
+    const withEstimate: RunDocument = {
+      ...plain,
+      overhead: { ...plain.overhead!, asyncContext: { mechanism: 'async-hooks', asyncResources: 370, perResourceNs: 77, estimatedNs: 28_490 } },
+    };
+    assert.match(overheadLine(withEstimate) ?? '', / wrapped calls · async context ~28\.5 µs · hover a node/);
+  });
+
   it('validates its options, naming the option', () => {
     assert.throws(() => aggregateCallGraph(ocrRun(), { maxNodes: 1 }), /maxNodes must be an integer ≥ 2, got 1/);
     assert.throws(() => aggregateCallGraph(ocrRun(), { minShare: 5 }), /minShare must be a share between 0 and 1/);

@@ -167,6 +167,21 @@ describe('Gantt chart', () => {
     assert.equal(slowest?.attributes['font-weight'], 'bold');
   });
 
+  it("shows the async context's estimated cost beside the overhead when the run has one", () => {
+    const footer = (doc: RunDocument): string =>
+      allElements(parseXml(renderGantt(doc)))
+        .filter((element) => element.name === 'text')
+        .map(textContent)
+        .join(' ');
+    const plain = ocrRun();
+    assert.doesNotMatch(footer(plain), /async context/);
+    const withEstimate: RunDocument = {
+      ...plain,
+      overhead: { ...plain.overhead!, asyncContext: { mechanism: 'async-hooks', asyncResources: 370, perResourceNs: 77, estimatedNs: 28_490 } },
+    };
+    assert.match(footer(withEstimate), /instrumentation overhead .* wrapped calls · async context ~28\.5 µs/);
+  });
+
   it('validates its options, naming the option', () => {
     assert.throws(() => renderGantt(ocrRun(), { widthPx: 50 }), /widthPx must be at least 200/);
     assert.throws(() => renderGantt(ocrRun(), { maxRows: 0 }), /maxRows must be a positive integer/);

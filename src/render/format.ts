@@ -1,3 +1,5 @@
+import type { RunDocument } from '../core/run-document.js';
+
 /** Human-readable duration with a unit chosen for 3–4 significant digits. */
 export function formatDurationNs(ns: number): string {
   const abs = Math.abs(ns);
@@ -26,4 +28,14 @@ export function formatClock(wallMs: number): string {
 export function formatPercent(part: number, whole: number): string {
   const pct = whole > 0 ? (part / whole) * 100 : 0;
   return `${pct.toFixed(2).padStart(6)}%`;
+}
+
+/**
+ * `async context ~1.7 ms`: the run's estimate of what carrying AsyncLocalStorage
+ * into every promise cost the process (Node < 24; not part of OH), for the
+ * lines that show OH; undefined when the document has none or it is under 1 µs.
+ */
+export function asyncContextText(doc: Pick<RunDocument, 'overhead'>): string | undefined {
+  const estimatedNs = doc.overhead?.asyncContext?.estimatedNs;
+  return estimatedNs !== undefined && estimatedNs >= 1000 ? `async context ~${formatDurationNs(estimatedNs)}` : undefined;
 }

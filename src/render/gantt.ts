@@ -1,7 +1,7 @@
 import type { RunDocument } from '../core/run-document.js';
 import { probeAnnotation } from './probe-annotation.js';
 import type { SpanRecord } from '../core/types.js';
-import { formatDurationNs } from './format.js';
+import { asyncContextText, formatDurationNs } from './format.js';
 import { STAGE_COLORS, STAGE_ORDER, stageColor, textColorOn } from './palette.js';
 import { probeLanes } from './gantt-probe-lanes.js';
 import { LanePacker } from './lane-packer.js';
@@ -271,8 +271,9 @@ export function renderGantt(fullDoc: RunDocument, options: GanttOptions = {}): s
     );
   if (hidden > 0)
     notes.push(`${hidden} span${hidden === 1 ? '' : 's'} shorter than ${formatDurationNs(options.minDurationNs ?? 0)} not drawn (with their children)`);
+  const asyncContext = asyncContextText(fullDoc);
   notes.push(
-    `${fullDoc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} · ${doc.wrappedCalls} wrapped calls`,
+    `${fullDoc.spans.length} spans · run ${formatDurationNs(doc.durationNs)} · instrumentation overhead ${formatDurationNs(doc.overheadNs)} · ${doc.wrappedCalls} wrapped calls${asyncContext === undefined ? '' : ` · ${asyncContext}`}`,
   );
   // Probe lanes (CPU, RSS, heap, background samples) under the bars, on the same time axis.
   const lanes = probeLanes(doc, x, plotLeft, plotWidth, rowsBottom + 8);

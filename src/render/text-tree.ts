@@ -1,6 +1,6 @@
 import type { AdaptiveEvent, BudgetSummary, RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
-import { formatClock, formatDurationNs, formatPercent } from './format.js';
+import { asyncContextText, formatClock, formatDurationNs, formatPercent } from './format.js';
 import { foldSiblings, summarizeGroup, type FoldedGroup, type SiblingItem } from './fold-siblings.js';
 import { HIDDEN_NS_KEY, HIDDEN_SPANS_KEY, hideShortSpans } from './min-duration.js';
 import { buildTree, type TreeNode } from './span-tree.js';
@@ -72,8 +72,8 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
         if (codeCache === 'miss' || codeCache === 'rejected') text += ' uncached';
       }
       // AsyncLocalStorage's cost to the whole process (an estimate, not in OH), where it is paid per promise.
-      const asyncContextNs = doc.overhead?.asyncContext?.estimatedNs;
-      if (asyncContextNs !== undefined && asyncContextNs >= 1000) text += `, async context ~${formatDurationNs(asyncContextNs)}`;
+      const asyncContext = asyncContextText(doc);
+      if (asyncContext !== undefined) text += `, ${asyncContext}`;
       if (doc.budget !== undefined) text += `, ${budgetLine(doc.budget)}`;
       if (doc.samplerOverheadNs !== undefined) text += `, background probes ${formatDurationNs(doc.samplerOverheadNs)}`;
       if (doc.droppedSpans > 0) text += `, ${doc.droppedSpans} spans dropped (buffer full)`;

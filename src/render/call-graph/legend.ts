@@ -1,5 +1,5 @@
 import type { RunDocument } from '../../core/run-document.js';
-import { formatDurationNs } from '../format.js';
+import { asyncContextText, formatDurationNs } from '../format.js';
 import { STAGE_COLORS, STAGE_ORDER } from '../palette.js';
 import { stageTotals } from '../stage-totals.js';
 import { swatchLabel, words, type FlowGroup, type FlowParagraph } from '../text/flow.js';
@@ -151,8 +151,9 @@ export function legendLines(doc: RunDocument, graph: CallGraph, heatForShare: (s
       `${graph.hiddenSpans} span${graph.hiddenSpans === 1 ? '' : 's'} shorter than ${formatDurationNs(graph.options.minDurationNs)} left out (with their children)`,
       10,
     );
+  const asyncContext = asyncContextText(doc);
   plainLine(
-    `instrumentation overhead ${formatDurationNs(doc.overheadNs)} · ${doc.wrappedCalls} wrapped calls${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics`,
+    `instrumentation overhead ${formatDurationNs(doc.overheadNs)} · ${doc.wrappedCalls} wrapped calls${asyncContext === undefined ? '' : ` · ${asyncContext}`}${doc.droppedSpans > 0 ? ` · ${doc.droppedSpans} spans dropped (buffer full)` : ''} · hover a node for its path, targets and metrics`,
     9,
     { color: '#555555' },
   );

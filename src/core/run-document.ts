@@ -188,7 +188,8 @@ export interface OverheadBreakdown {
    * how many async resources the process made from the run's start to its
    * report, less the promises stagescope's wrappers made, whose cost is in
    * OH's per-call figures (`asyncResources`), the estimated cost of one (`perResourceNs`),
-   * and their product (`estimatedNs`), the figure the root line shows as
+   * and their product (`estimatedNs`), the figure the root line, the call
+   * graph's legend, the Gantt chart and the HTML report show as
    * `async context ~…`. Not in `overheadNs`: it is the process's cost of
    * having an AsyncLocalStorage at all, paid by code stagescope never wraps,
    * and an estimate. Absent in documents of earlier versions.

@@ -738,18 +738,25 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
       result.stderr
         .split('\n')
         .filter((line) => /\] /.test(line))
-        .map((line) => line.replace(/^bench:cost \[ ?\d+\/7\] /, '').replace(/ [\d.]+ s$/, '')),
+        .map((line) => line.replace(/^bench:cost \[ ?\d+\/10\] /, '').replace(/ [\d.]+ s$/, '')),
       [
         'warm-up: the code cache, made by one traced run of the OCR example',
         'warm-up probes/off',
         'warm-up probes/on',
+        'warm-up probes/reading',
         'round 1/2 probes/off',
         'round 1/2 probes/on',
+        'round 1/2 probes/reading',
+        'round 2/2 probes/reading',
         'round 2/2 probes/on',
         'round 2/2 probes/off',
       ],
     );
     assert.match(result.stdout, /\n7 +probes memory\+cpu\+disk\+network per span +\S+ µs \(\S+–\S+\) +≤ 3 µs +(ok|BORDERLINE|MISS)\n/);
+    assert.match(
+      result.stdout,
+      /\n7 +probes memory\+cpu\+disk\+network per span that takes readings \(a 150 µs call\) +\S+ µs \(\S+–\S+\) +\(reference\) +INFO\n/,
+    );
     const doc = JSON.parse(readFileSync(out, 'utf8')) as CostDocument;
     assert.equal(doc.format, COST_FORMAT);
     assert.equal(doc.complete, true);
@@ -758,7 +765,19 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
     assert.equal(doc.loadAverage.perRound.length, 2);
     assert.deepEqual(
       doc.figures.map((f) => [f.id, f.samples.length, f.errors]),
-      [['probes-per-span', 2, []]],
+      [
+        ['probes-per-span', 2, []],
+        ['probes-per-reading-span', 2, []],
+      ],
+    );
+    // The reading row's child paired blocks in one process, with the probes on (probe-loop.mjs spin=…).
+    const reading = doc.experiments.probes!.variants.reading!.runs.map((run) => run.result);
+    assert.deepEqual(
+      reading.map((result) => [result?.n, result?.spinUs, typeof result?.probesAddedNs]),
+      [
+        [200, 150, 'number'],
+        [200, 150, 'number'],
+      ],
     );
     const runs = doc.experiments.probes!.variants.on!.runs;
     assert.deepEqual(

@@ -12,7 +12,7 @@ import { currentSpan, isSuppressed } from '../src/core/context.js';
 import { wrapFunction } from '../src/instrument/wrap.js';
 import { CpuProbe } from '../src/probes/cpu-probe.js';
 import { MemoryProbe } from '../src/probes/memory-probe.js';
-import { REUSE_WINDOW_NS, resetSpanLengths } from '../src/probes/per-span-readings.js';
+import { READINGS_MIN_NS, REUSE_SHARE, REUSE_WINDOW_NS, resetSpanLengths } from '../src/probes/per-span-readings.js';
 import { PROBE_NAMES, parseProbeList, resolveProbes, UnknownProbeError } from '../src/probes/registry.js';
 import { parseDiskstats, parseNetDev, parseSmiLine } from '../src/probes/system-sampler.js';
 import { probeAnnotation } from '../src/render/probe-annotation.js';
@@ -118,6 +118,16 @@ describe('network probe', () => {
 
 describe('per-span readings of a hot target', () => {
   /**
+   * How long each span of these tests lasts on the stepped clock: long enough
+   * for readings (`READINGS_MIN_NS`), shorter than a `/proc` read is worth.
+   */
+  const SPAN_NS = 150_000;
+  /** The reuse window of a target whose calls take `SPAN_NS` (7.5 µs). */
+  const WINDOW_NS = Math.max(REUSE_WINDOW_NS, REUSE_SHARE * SPAN_NS);
+  /** More than the window, less than a span. */
+  const LONG_GAP_NS = WINDOW_NS + 2_000;
+
+  /**
    * The probes' clock stepped by hand: `process.hrtime()` and `performance.now()`
    * (whichever the clock reads: core/clock.ts) advance by `stepNs` a reading,
    * and `gap(ns)` moves them on. Whether a span's start reuses the last reading
@@ -209,6 +219,7 @@ describe('per-span readings of a hot target', () => {
       for (let i = 0; i < spans; i++) {
         const span = tracer.startSpan('hot', { target: 'lib#hot' });
         for (let j = 0; j < 200; j++) sink += Math.sqrt(j + i);
+        clock.gap(SPAN_NS);
         tracer.endSpan(span);
         spanCpuUs += ((span.metrics?.cpuUserNs ?? 0) + (span.metrics?.cpuSystemNs ?? 0)) / 1000;
         assert.equal(typeof span.metrics?.heapUsedDeltaBytes, 'number');
@@ -227,7 +238,8 @@ describe('per-span readings of a hot target', () => {
     resetSpanLengths();
   });
 
-  test(`a hot target’s span that starts more than REUSE_WINDOW_NS after the last reading reads again`, () => {
+  test('a hot target’s span that starts later than the window after the last reading reads again; the window is a twentieth of its calls, at least REUSE_WINDOW_NS', () => {
+    assert.ok(WINDOW_NS > REUSE_WINDOW_NS + 1_000, 'these calls are long enough to widen the window');
     resetSpanLengths();
     const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
     const readings = countedReadings();
@@ -236,9 +248,11 @@ describe('per-span readings of a hot target', () => {
     try {
       for (let i = 0; i < spans; i++) {
         const span = tracer.startSpan('hot', { target: 'lib#hot' });
+        clock.gap(SPAN_NS);
         tracer.endSpan(span);
-        // Every other gap passes the window (the thread preempted between two calls).
-        if (i % 2 === 0) clock.gap(REUSE_WINDOW_NS + 1_000);
+        // Every other gap passes the window (the thread preempted between two
+        // calls); the others are longer than REUSE_WINDOW_NS, within the window.
+        clock.gap(i % 2 === 0 ? LONG_GAP_NS : REUSE_WINDOW_NS + 1_000);
       }
     } finally {
       clock.restore();
@@ -258,10 +272,14 @@ describe('per-span readings of a hot target', () => {
     resetSpanLengths();
     const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
     const clock = steppedClock(100);
-    const readings = countedReadings(() => clock.gap(REUSE_WINDOW_NS + 1_000));
+    const readings = countedReadings(() => clock.gap(LONG_GAP_NS));
     const spans = 200;
     try {
-      for (let i = 0; i < spans; i++) tracer.endSpan(tracer.startSpan('hot', { target: 'lib#hot' }));
+      for (let i = 0; i < spans; i++) {
+        const span = tracer.startSpan('hot', { target: 'lib#hot' });
+        clock.gap(SPAN_NS);
+        tracer.endSpan(span);
+      }
     } finally {
       clock.restore();
       readings.restore();
@@ -279,19 +297,60 @@ describe('per-span readings of a hot target', () => {
     const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
     // Children of one root, as a wrapper's spans are (a span without a parent starts a trace: one more reading).
     const root = tracer.startSpan('root', { parent: null, probes: false });
-    tracer.endSpan(tracer.startSpan('hot', { target: 'lib#hot', parent: root })); // the target's first span reads at both edges
     const clock = steppedClock(100);
+    const hotSpan = (): void => {
+      const span = tracer.startSpan('hot', { target: 'lib#hot', parent: root });
+      clock.gap(SPAN_NS);
+      tracer.endSpan(span);
+    };
     const spans = 200;
     try {
-      // One span first: the last reading was on the real clock, and setting this one up passed the window.
-      tracer.endSpan(tracer.startSpan('hot', { target: 'lib#hot', parent: root }));
+      // Two spans first: the target's first reads at both edges, and the second
+      // follows a reading taken on the real clock.
+      hotSpan();
+      hotSpan();
       const readsBefore = clock.reads;
-      for (let i = 0; i < spans; i++) tracer.endSpan(tracer.startSpan('hot', { target: 'lib#hot', parent: root }));
+      for (let i = 0; i < spans; i++) hotSpan();
       const reads = clock.reads - readsBefore;
       assert.equal(reads, 8 * spans, `${reads} clock readings for ${spans} spans`);
     } finally {
       clock.restore();
     }
+    resetSpanLengths();
+  });
+
+  test(`a target whose calls average under READINGS_MIN_NS reads neither getrusage nor the heap, and gets its readings back when its calls grow longer`, () => {
+    resetSpanLengths();
+    const tracer = new Tracer({ probes: [new CpuProbe({ mainThread: false }), new MemoryProbe({ rss: false })] });
+    const readings = countedReadings();
+    const short = [];
+    const long = [];
+    try {
+      for (let i = 0; i < 200; i++) {
+        const span = tracer.startSpan('call', { target: 'lib#varies' });
+        tracer.endSpan(span, span.startNs + 2_000); // a 2 µs call
+        short.push(span);
+      }
+      const shortReadings = { usage: readings.usage, heap: readings.heap };
+      // The target's first span reads at both edges (its calls' length is not known yet); no later short one reads.
+      assert.deepEqual(shortReadings, { usage: 2, heap: 2 }, 'readings of 200 spans of 2 µs');
+      for (let i = 0; i < 20; i++) {
+        const span = tracer.startSpan('call', { target: 'lib#varies' });
+        tracer.endSpan(span, span.startNs + 2 * READINGS_MIN_NS);
+        long.push(span);
+      }
+    } finally {
+      readings.restore();
+    }
+    assert.equal(typeof short[0]!.metrics?.cpuUserNs, 'number');
+    for (const span of short.slice(1)) assert.equal(span.metrics, null, 'a short call of a target of short calls: no metrics');
+    // The running average (weight 0.2) of 2 µs calls passes READINGS_MIN_NS
+    // after four calls of twice that (41.6, 73.3, 98.6, 118.9 µs): the fifth reads.
+    assert.deepEqual(
+      long.map((span) => span.metrics?.cpuUserNs !== undefined && span.metrics?.heapUsedDeltaBytes !== undefined),
+      [...Array<boolean>(4).fill(false), ...Array<boolean>(16).fill(true)],
+      'which long calls have CPU and heap metrics',
+    );
     resetSpanLengths();
   });
 
@@ -609,8 +668,9 @@ describe('probe annotation', () => {
   });
 });
 
-describe('probe cost: /proc only where it matters', () => {
-  test('a hot target of short calls stops reading /proc (no disk or RSS metrics) while a span made by hand keeps them', () => {
+describe('probe cost: readings only where they are worth their cost', () => {
+  test('a hot target of short calls stops reading (no CPU, memory, disk or RSS metrics) while a span made by hand keeps them', () => {
+    resetSpanLengths();
     const preset = new Preset('custom', [], { probes: ['memory', 'cpu', 'disk'], quiet: true, maxOverheadPct: Infinity });
     const root = preset.start(['probe-cost']);
     const tracer = preset.tracer;
@@ -627,10 +687,14 @@ describe('probe cost: /proc only where it matters', () => {
     const last = spans.at(-1)!;
     // the first call of a target is read in full (nothing is known about it yet)
     assert.ok(first.metrics?.syscallWriteBytes !== undefined || !linux, 'first call: disk metrics');
-    assert.equal(last.metrics?.syscallWriteBytes, undefined, 'a hot short target: no /proc read');
-    assert.equal(last.metrics?.rssDeltaBytes, undefined);
-    assert.equal(typeof last.metrics?.cpuUserNs, 'number', 'CPU time from getrusage on every span');
-    assert.equal(typeof last.metrics?.heapUsedDeltaBytes, 'number');
+    assert.equal(typeof first.metrics?.cpuUserNs, 'number', 'first call: CPU time');
+    assert.equal(typeof first.metrics?.heapUsedDeltaBytes, 'number', 'first call: heap');
+    for (const key of ['syscallWriteBytes', 'rssDeltaBytes', 'cpuUserNs', 'cpuSystemNs', 'heapUsedDeltaBytes', 'externalDeltaBytes', 'rssPeakBytes']) {
+      assert.equal(last.metrics?.[key as keyof typeof last.metrics], undefined, `a hot short target: no ${key}`);
+    }
+    assert.equal(typeof manual.metrics?.cpuUserNs, 'number', 'spans made by hand keep their CPU time');
+    assert.equal(typeof manual.metrics?.heapUsedDeltaBytes, 'number', 'spans made by hand keep their heap delta');
     if (linux) assert.equal(typeof manual.metrics?.syscallWriteBytes, 'number', 'spans made by hand keep /proc readings');
+    resetSpanLengths();
   });
 });

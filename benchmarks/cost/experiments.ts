@@ -54,6 +54,7 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
   const pairedArgs = [child('model-paired.mjs'), `blocks=${settings.pairedBlocks}`, `calls=${settings.pairedCallsPerBlock}`];
   const onnxTinyArgs = [child('onnx-tiny-loop.mjs'), `n=${settings.onnxTinyCalls}`];
   const probeArgs = [child('probe-loop.mjs'), `n=${settings.probeCalls}`];
+  const probeSpinArgs = [child('probe-loop.mjs'), `n=${settings.probeSpinCalls}`, `spin=${settings.probeSpinUs}`];
   const ocrArgs = [child('ocr-loop.mjs'), `iterations=${settings.ocrIterations}`];
   // Custom preset with the tiny targets: what a user tracing their own function runs.
   const tinyEnv = (budget: 'off' | 'default'): Record<string, string> => ({
@@ -157,6 +158,8 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
       variants: {
         off: spec(['--import', 'stagescope/register', ...probeArgs], { env: tinyEnv('off') }),
         on: spec(['--import', 'stagescope/register', ...probeArgs], { env: { ...tinyEnv('off'), STAGESCOPE_PROBES: 'memory,cpu,disk,network' } }),
+        // Calls long enough for readings, with the probes and without them in one process (probe-loop.mjs: paired blocks).
+        reading: spec(['--import', 'stagescope/register', ...probeSpinArgs], { env: { ...tinyEnv('off'), STAGESCOPE_PROBES: 'memory,cpu,disk,network' } }),
       },
     },
     {

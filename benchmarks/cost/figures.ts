@@ -535,8 +535,17 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       title: 'probes memory+cpu+disk+network per span',
       unit: 'µs',
       goal: { kind: 'max', value: 3, text: '≤ 3 µs' },
-      method: `${settings.probeCalls} spans of a tiny sync function, budget off, STAGESCOPE_PROBES=memory,cpu,disk,network minus no probes, per call`,
+      method: `${settings.probeCalls} spans of a tiny sync function, budget off, STAGESCOPE_PROBES=memory,cpu,disk,network minus no probes, per call (a target of calls under 100 µs takes no readings per span: READINGS_MIN_NS in src/probes/per-span-readings.ts; the next row is the cost where they are taken)`,
       sample: perRound((get) => (resultNumber(need(get, 'probes', 'on'), 'perCallNs') - resultNumber(need(get, 'probes', 'off'), 'perCallNs')) / 1e3),
+    },
+    {
+      id: 'probes-per-reading-span',
+      row: 7,
+      title: `probes memory+cpu+disk+network per span that takes readings (a ${settings.probeSpinUs} µs call)`,
+      unit: 'µs',
+      goal: { kind: 'none', text: '(reference)' },
+      method: `${settings.probeSpinCalls} calls busy for ${settings.probeSpinUs} µs of wall time, budget off, STAGESCOPE_PROBES=memory,cpu,disk,network, in one process: median over pairs of 10-call blocks (ABBA) of the median call with the tracer's probes minus without them (benchmarks/children/probe-loop.mjs spin=…)`,
+      sample: perRound((get) => resultNumber(need(get, 'probes', 'reading'), 'probesAddedNs') / 1e3),
     },
     {
       id: 'oh-tiny-default',

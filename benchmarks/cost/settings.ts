@@ -29,6 +29,9 @@ export interface CostSettings {
   tinyCalls: number;
   /** Timed calls of the tiny sync function in the probes experiment. */
   probeCalls: number;
+  /** The probes experiment's reference: calls of `probeSpinUs` µs (long enough for readings), paired in one process. */
+  probeSpinCalls: number;
+  probeSpinUs: number;
   /** OCR reads in the OH-vs-measured experiment. */
   ocrIterations: number;
 }
@@ -49,6 +52,8 @@ export const FULL_SETTINGS: CostSettings = {
   onnxTinyCalls: 20_000,
   tinyCalls: 200_000,
   probeCalls: 20_000,
+  probeSpinCalls: 2000,
+  probeSpinUs: 150,
   ocrIterations: 30,
 };
 
@@ -62,5 +67,7 @@ export const QUICK_SETTINGS: CostSettings = {
   onnxTinyCalls: 2000,
   tinyCalls: 20_000,
   probeCalls: 2000,
+  probeSpinCalls: 200,
+  probeSpinUs: 150,
   ocrIterations: 3,
 };

@@ -1,7 +1,7 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile } from './proc-file.js';
-import { noteSpanLength, procWorthy, usageAt } from './per-span-readings.js';
+import { NO_READINGS, noteSpanLength, procWorthy, readingsWorthy, usageAt } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 export interface CpuProbeOptions {
@@ -36,6 +36,10 @@ interface CpuState {
  *   tick (1–4 ms): meaningful for spans of tens of ms and longer. Compared with
  *   the process figure it tells a stage computing on the main thread from one
  *   waiting on a worker or a thread pool.
+ *
+ * Spans of a target whose calls average under 100 µs get neither
+ * (`READINGS_MIN_NS` in per-span-readings.ts: a `getrusage` costs several µs in
+ * a traced program); their CPU time is in their parent's.
  */
 export class CpuProbe implements SpanProbe {
   readonly name = 'cpu';
@@ -47,15 +51,18 @@ export class CpuProbe implements SpanProbe {
     this.#schedstat = options.mainThread === false ? null : ProcFile.open('/proc/thread-self/schedstat', 128);
   }
 
-  start(span: Span): CpuState | null {
+  start(span: Span): CpuState | typeof NO_READINGS | null {
     if (isRetroactive(span)) return null;
+    if (!readingsWorthy(span)) return NO_READINGS;
     const usage = usageAt(span, 0);
     return { userUs: usage.userUs, systemUs: usage.systemUs, mainThreadNs: procWorthy(span) ? this.#mainThreadNs() : -1 };
   }
 
   end(span: Span, state: unknown): void {
-    const before = state as CpuState | null;
-    if (before === null) return;
+    if (state === null) return; // a span made after the fact: nothing observed
+    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
+    if (state === NO_READINGS) return;
+    const before = state as CpuState;
     const usage = usageAt(span, 1);
     span.setMetric('cpuUserNs', (usage.userUs - before.userUs) * 1000);
     span.setMetric('cpuSystemNs', (usage.systemUs - before.systemUs) * 1000);
@@ -63,7 +70,6 @@ export class CpuProbe implements SpanProbe {
       const now = this.#mainThreadNs();
       if (now >= 0) span.setMetric('cpuMainThreadNs', Math.max(0, now - before.mainThreadNs));
     }
-    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
   }
 
   #mainThreadNs(): number {

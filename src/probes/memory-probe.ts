@@ -1,7 +1,7 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile, statmPageBytes } from './proc-file.js';
-import { heapAt, noteSpanLength, procWorthy, usageAt } from './per-span-readings.js';
+import { heapAt, NO_READINGS, noteSpanLength, procWorthy, readingsWorthy, usageAt } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 export interface MemoryProbeOptions {
@@ -40,6 +40,9 @@ export interface MemoryProbeOptions {
  *
  * All values are process-wide deltas over the span's interval, so a parent
  * includes its children, and concurrent spans see each other's allocations.
+ * Spans of a target whose calls average under 100 µs get none of them
+ * (`READINGS_MIN_NS` in per-span-readings.ts: the readings cost several µs in
+ * a traced program); their parent's figures hold their allocations.
  */
 export class MemoryProbe implements SpanProbe {
   readonly name = 'memory';
@@ -56,19 +59,21 @@ export class MemoryProbe implements SpanProbe {
     this.#pageBytes = this.#statm === null ? 4096 : statmPageBytes(this.#statm);
   }
 
-  start(span: Span): Float64Array | null {
+  start(span: Span): Float64Array | typeof NO_READINGS | null {
     if (isRetroactive(span)) return null;
+    if (!readingsWorthy(span)) return NO_READINGS;
     const state = new Float64Array(4);
     this.#read(state, span, 0, procWorthy(span));
     return state;
   }
 
   end(span: Span, state: unknown): void {
-    const before = state as Float64Array | null;
-    if (before === null) return;
+    if (state === null) return; // a span made after the fact: nothing observed
+    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
+    if (state === NO_READINGS) return;
+    const before = state as Float64Array;
     const after = new Float64Array(4);
     this.#read(after, span, 1, before[2]! >= 0);
-    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
     span.setMetric('heapUsedDeltaBytes', after[0]! - before[0]!);
     if (!Number.isNaN(after[1]!)) span.setMetric('externalDeltaBytes', after[1]! - before[1]!);
     if (this.#rss && after[2]! >= 0 && before[2]! >= 0) span.setMetric('rssDeltaBytes', after[2]! - before[2]!);

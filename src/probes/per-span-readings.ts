@@ -14,11 +14,37 @@ import type { Span } from '../core/span.js';
  * system CPU time, peak RSS), and `/proc` is read only for spans that last long
  * enough for its figures to matter: spans of a target whose calls usually take
  * `PROC_MIN_NS` or more, and spans made by hand (`tracer.trace`, a run's root),
- * which are few. A hot target of short calls gets CPU time and heap deltas only.
+ * which are few. A target of calls under 100 µs gets no readings per span at
+ * all (`READINGS_MIN_NS`); one of calls between 100 µs and 1 ms gets CPU time
+ * and heap deltas, one reading a span (`REUSE_WINDOW_NS`).
  */
 
 /** A target whose recent calls average at least this long gets `/proc` readings (disk bytes, RSS, main-thread CPU). */
 export const PROC_MIN_NS = 1e6;
+
+/**
+ * A target whose recent calls average under this gets no readings per span:
+ * neither `getrusage` (CPU time, peak RSS) nor the V8 heap figures. Its spans
+ * carry no CPU or memory metrics; their parent's figures hold their work.
+ * Why: in a traced program, not a tight loop of them, one reading costs
+ * several times what it takes alone. On this project's 2-core VM (page table
+ * isolation on) a `getrusage` is a system call of 2.3–2.7 µs in a tight loop
+ * and `v8.getHeapStatistics()` 0.3 µs, yet between the calls of a tiny
+ * traced function they cost 5 µs and 1.5–2 µs a span (bench:cost row 7's loop,
+ * Node 24, five pairs each): the code that runs after them has lost what the
+ * caches and the TLB held. A call this long or longer pays about 5% for them,
+ * a 1 µs call several times its own length. The same bound as the overhead
+ * budget's (`LONG_CALL_NS`): calls of 100 µs or more are the model-sized calls
+ * a user came to see, and the budget never samples them.
+ */
+export const READINGS_MIN_NS = 100_000;
+
+/**
+ * A probe's state for a span that takes no readings (`readingsWorthy` false):
+ * at its end the probe only notes its length (`noteSpanLength`), so a target
+ * whose calls grow longer gets its readings back.
+ */
+export const NO_READINGS: unique symbol = Symbol('stagescope.no-readings');
 
 /** Weight of the newest call in a target's running average duration. */
 const AVERAGE_WEIGHT = 0.2;
@@ -26,22 +52,28 @@ const AVERAGE_WEIGHT = 0.2;
 const averageNsByTarget = new Map<string, number>();
 
 /**
- * A span of a hot target (calls averaging under `PROC_MIN_NS`) that starts at
- * most this long after the last reading of a kind does not read again. Why: in
- * a traced program, not a tight loop of them, each getrusage costs about
- * 1.4 µs (most of it the system call's cold caches), and a hot target's span
- * starts a few hundred ns after the previous one ended: two reads per span
- * became one (bench:cost row 7).
+ * A span of a hot target (calls averaging under `PROC_MIN_NS`; those under
+ * `READINGS_MIN_NS` read nothing) that starts soon after the last reading of a
+ * kind does not read again: at most this long after it, or `REUSE_SHARE` of
+ * the target's average call if that is longer. Why: in a traced program, not a
+ * tight loop of them, each getrusage costs several µs (most of it the system
+ * call's cold caches), and a hot target's span may start a few µs after the
+ * previous one ended: two reads per span become one.
  *
  * The start value is then the last reading moved forward by the wall time
  * since, as user CPU time of the main thread (what the code between two calls
  * of a hot loop is), so a span's CPU time does not also count the gap before
- * it. What it costs in accuracy: CPU time other threads spent in the gap (at
- * most 5 µs each), and, for memory, the few hundred bytes allocated in the gap.
- * Spans of slower targets (where one more read is noise) and spans made by
- * hand always read.
+ * it. What it costs in accuracy: the gap's CPU time that was not the main
+ * thread's user time (other threads', the kernel's), or that the main thread
+ * did not spend (it waited): at most the gap per thread, so at most 5 µs, or a
+ * twentieth of the target's average call, each; for memory, the bytes
+ * allocated in the gap. Spans of slower targets (where one more read is noise)
+ * and spans made by hand always read.
  */
 export const REUSE_WINDOW_NS = 5_000;
+
+/** The share of a target's average call that the reuse window may span (see `REUSE_WINDOW_NS`). */
+export const REUSE_SHARE = 0.05;
 
 /** One kind of reading, taken once per span edge; a hot span's start may be the last reading, moved forward. */
 class SharedReading<T> {
@@ -66,7 +98,7 @@ class SharedReading<T> {
     // (tests), a reading of our own.
     const atNs = probeEdge.atNs >= 0 ? probeEdge.atNs : nowNs();
     const elapsedNs = atNs - this.#readAtNs;
-    if (edge === 0 && this.#read !== null && elapsedNs >= 0 && elapsedNs <= REUSE_WINDOW_NS && !procWorthy(span)) {
+    if (edge === 0 && this.#read !== null && elapsedNs >= 0 && !procWorthy(span) && elapsedNs <= Math.max(REUSE_WINDOW_NS, REUSE_SHARE * averageCallNs(span))) {
       this.#value = this.advance(this.#read, elapsedNs);
     } else {
       this.#read = this.take();
@@ -127,18 +159,31 @@ export function heapAt(span: Span, edge: 0 | 1): { usedBytes: number; externalBy
   return heap.at(span, edge);
 }
 
-let worthSpan: Span | null = null;
-let worthAnswer = true;
+let averageSpan: Span | null = null;
+/** The recent average call length of `averageSpan`'s target, ns; +Infinity when unknown (spans made by hand, a target's first call). */
+let averageAnswerNs = Number.POSITIVE_INFINITY;
 
-/** Should this span's probes read `/proc`? Decided once per span, at its start. */
-export function procWorthy(span: Span): boolean {
-  if (span !== worthSpan) {
-    worthSpan = span;
+/** The recent average length of the calls of a span's target (one Map lookup per span, shared by the probes). */
+function averageCallNs(span: Span): number {
+  if (span !== averageSpan) {
+    averageSpan = span;
     const target = span.target;
-    const average = target === null ? undefined : averageNsByTarget.get(target);
-    worthAnswer = average === undefined || average >= PROC_MIN_NS;
+    averageAnswerNs = (target === null ? undefined : averageNsByTarget.get(target)) ?? Number.POSITIVE_INFINITY;
   }
-  return worthAnswer;
+  return averageAnswerNs;
+}
+
+/**
+ * Should this span's probes read `/proc`? Asked at its start: a probe keeps the
+ * answer in its state for the end (a nested span may have changed the average).
+ */
+export function procWorthy(span: Span): boolean {
+  return averageCallNs(span) >= PROC_MIN_NS;
+}
+
+/** Should this span's probes take readings (CPU time, memory)? Asked at its start, like `procWorthy` (see `READINGS_MIN_NS`). */
+export function readingsWorthy(span: Span): boolean {
+  return averageCallNs(span) >= READINGS_MIN_NS;
 }
 
 let lengthSpan: Span | null = null;
@@ -154,7 +199,7 @@ export function noteSpanLength(span: Span, durationNs: number): void {
 /** Forget what was learnt about targets (tests). */
 export function resetSpanLengths(): void {
   averageNsByTarget.clear();
-  worthSpan = null;
+  averageSpan = null;
   lengthSpan = null;
   usage.reset();
   heap.reset();

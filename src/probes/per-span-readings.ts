@@ -32,10 +32,11 @@ export const PROC_MIN_NS = 1e6;
  * and `v8.getHeapStatistics()` 0.3 µs, yet between the calls of a tiny
  * traced function they cost 5 µs and 1.5–2 µs a span (bench:cost row 7's loop,
  * Node 24, five pairs each): the code that runs after them has lost what the
- * caches and the TLB held. A call this long or longer pays about 5% for them,
- * a 1 µs call several times its own length. The same bound as the overhead
- * budget's (`LONG_CALL_NS`): calls of 100 µs or more are the model-sized calls
- * a user came to see, and the budget never samples them.
+ * caches and the TLB held. A call of 150 µs pays 4–6% for them (6 and 9 µs a
+ * span, Node 24 and 22: bench:cost's reference row beside row 7), a call this
+ * long up to a tenth, a 1 µs call several times its own length. The same
+ * bound as the overhead budget's (`LONG_CALL_NS`): calls of 100 µs or more are
+ * the model-sized calls a user came to see, and the budget never samples them.
  */
 export const READINGS_MIN_NS = 100_000;
 

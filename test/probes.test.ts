@@ -6,11 +6,13 @@ import { after, describe, test } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
 import type { SpanRecord } from '../src/core/types.js';
 import { Preset } from '../src/presets/preset.js';
+import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
 import type { SpanProbe } from '../src/core/probe.js';
 import { currentSpan, isSuppressed } from '../src/core/context.js';
 import { wrapFunction } from '../src/instrument/wrap.js';
 import { CpuProbe } from '../src/probes/cpu-probe.js';
+import { DiskProbe } from '../src/probes/disk-probe.js';
 import { MemoryProbe } from '../src/probes/memory-probe.js';
 import { READINGS_MIN_NS, REUSE_SHARE, REUSE_WINDOW_NS, resetSpanLengths } from '../src/probes/per-span-readings.js';
 import { PROBE_NAMES, parseProbeList, resolveProbes, UnknownProbeError } from '../src/probes/registry.js';
@@ -332,8 +334,9 @@ describe('per-span readings of a hot target', () => {
         short.push(span);
       }
       const shortReadings = { usage: readings.usage, heap: readings.heap };
-      // The target's first span reads at both edges (its calls' length is not known yet); no later short one reads.
-      assert.deepEqual(shortReadings, { usage: 2, heap: 2 }, 'readings of 200 spans of 2 µs');
+      // The target's first span reads at its start (its calls' length is not
+      // known yet) and, once it proves short, not at its end; no later one reads.
+      assert.deepEqual(shortReadings, { usage: 1, heap: 1 }, 'readings of 200 spans of 2 µs');
       for (let i = 0; i < 20; i++) {
         const span = tracer.startSpan('call', { target: 'lib#varies' });
         tracer.endSpan(span, span.startNs + 2 * READINGS_MIN_NS);
@@ -342,8 +345,7 @@ describe('per-span readings of a hot target', () => {
     } finally {
       readings.restore();
     }
-    assert.equal(typeof short[0]!.metrics?.cpuUserNs, 'number');
-    for (const span of short.slice(1)) assert.equal(span.metrics, null, 'a short call of a target of short calls: no metrics');
+    for (const span of short) assert.equal(span.metrics, null, 'a short call of a target of short calls, its first included: no metrics');
     // The running average (weight 0.2) of 2 µs calls passes READINGS_MIN_NS
     // after four calls of twice that (41.6, 73.3, 98.6, 118.9 µs): the fifth reads.
     assert.deepEqual(
@@ -669,6 +671,30 @@ describe('probe annotation', () => {
 });
 
 describe('probe cost: readings only where they are worth their cost', () => {
+  test('a target’s first call is read in full, and keeps only the figures its length warrants', () => {
+    resetSpanLengths();
+    const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe(), new DiskProbe()] });
+    const call = (target: string, lengthNs: number): Span => {
+      const span = tracer.startSpan('first', { target });
+      tracer.endSpan(span, span.startNs + lengthNs);
+      return span;
+    };
+    assert.equal(call('lib#short', 2_000).metrics, null, 'a 2 µs first call: nothing (a reading there measures itself)');
+    const medium = call('lib#medium', 300_000).metrics;
+    assert.equal(typeof medium?.cpuUserNs, 'number', 'a 300 µs first call: CPU time');
+    assert.equal(typeof medium?.heapUsedDeltaBytes, 'number', 'a 300 µs first call: heap');
+    for (const key of ['cpuMainThreadNs', 'rssDeltaBytes', 'syscallReadBytes', 'diskWriteBytes'] as const) {
+      assert.equal(medium?.[key], undefined, `a 300 µs first call: no ${key} (a /proc figure, for calls of 1 ms)`);
+    }
+    if (linux) {
+      const long = call('lib#long', 2_000_000).metrics;
+      for (const key of ['cpuUserNs', 'heapUsedDeltaBytes', 'cpuMainThreadNs', 'rssDeltaBytes', 'syscallReadBytes'] as const) {
+        assert.equal(typeof long?.[key], 'number', `a 2 ms first call: ${key}`);
+      }
+    }
+    resetSpanLengths();
+  });
+
   test('a hot target of short calls stops reading (no CPU, memory, disk or RSS metrics) while a span made by hand keeps them', () => {
     resetSpanLengths();
     const preset = new Preset('custom', [], { probes: ['memory', 'cpu', 'disk'], quiet: true, maxOverheadPct: Infinity });
@@ -677,6 +703,8 @@ describe('probe cost: readings only where they are worth their cost', () => {
     const spans = [];
     for (let i = 0; i < 50; i++) {
       const span = tracer.startSpan('tiny', { parent: root, target: 'test#tiny' });
+      // The first call lasts over 1 ms (busy), so that its full reading is kept; the rest are short.
+      if (i === 0) for (const untilNs = process.hrtime.bigint() + 1_200_000n; process.hrtime.bigint() < untilNs;);
       tracer.endSpan(span);
       spans.push(span);
     }
@@ -685,8 +713,9 @@ describe('probe cost: readings only where they are worth their cost', () => {
     preset.finish(0);
     const first = spans[0]!;
     const last = spans.at(-1)!;
-    // the first call of a target is read in full (nothing is known about it yet)
+    // the first call of a target is read in full (nothing is known about it yet), and its 1.2 ms keep it all
     assert.ok(first.metrics?.syscallWriteBytes !== undefined || !linux, 'first call: disk metrics');
+    assert.ok(first.metrics?.rssDeltaBytes !== undefined || !linux, 'first call: RSS');
     assert.equal(typeof first.metrics?.cpuUserNs, 'number', 'first call: CPU time');
     assert.equal(typeof first.metrics?.heapUsedDeltaBytes, 'number', 'first call: heap');
     for (const key of ['syscallWriteBytes', 'rssDeltaBytes', 'cpuUserNs', 'cpuSystemNs', 'heapUsedDeltaBytes', 'externalDeltaBytes', 'rssPeakBytes']) {

@@ -1,7 +1,17 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile } from './proc-file.js';
-import { NO_READINGS, noteSpanLength, procWorthy, readingsWorthy, usageAt } from './per-span-readings.js';
+import {
+  firstCallOfTarget,
+  NO_READINGS,
+  noteSpanLength,
+  PROC_MIN_NS,
+  procWorthy,
+  READINGS_MIN_NS,
+  readingsWorthy,
+  shorterThan,
+  usageAt,
+} from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 export interface CpuProbeOptions {
@@ -17,6 +27,8 @@ interface CpuState {
   systemUs: number;
   /** -1: no /proc reading for this span (see `procWorthy`). */
   mainThreadNs: number;
+  /** Its target's first call: read in full, kept as its length warrants (see `firstCallOfTarget`). */
+  firstCall: boolean;
 }
 
 /**
@@ -55,7 +67,7 @@ export class CpuProbe implements SpanProbe {
     if (isRetroactive(span)) return null;
     if (!readingsWorthy(span)) return NO_READINGS;
     const usage = usageAt(span, 0);
-    return { userUs: usage.userUs, systemUs: usage.systemUs, mainThreadNs: procWorthy(span) ? this.#mainThreadNs() : -1 };
+    return { userUs: usage.userUs, systemUs: usage.systemUs, mainThreadNs: procWorthy(span) ? this.#mainThreadNs() : -1, firstCall: firstCallOfTarget(span) };
   }
 
   end(span: Span, state: unknown): void {
@@ -63,10 +75,11 @@ export class CpuProbe implements SpanProbe {
     if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
     if (state === NO_READINGS) return;
     const before = state as CpuState;
+    if (before.firstCall && shorterThan(span, READINGS_MIN_NS)) return;
     const usage = usageAt(span, 1);
     span.setMetric('cpuUserNs', (usage.userUs - before.userUs) * 1000);
     span.setMetric('cpuSystemNs', (usage.systemUs - before.systemUs) * 1000);
-    if (before.mainThreadNs >= 0) {
+    if (before.mainThreadNs >= 0 && !(before.firstCall && shorterThan(span, PROC_MIN_NS))) {
       const now = this.#mainThreadNs();
       if (now >= 0) span.setMetric('cpuMainThreadNs', Math.max(0, now - before.mainThreadNs));
     }

@@ -1,7 +1,7 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile, procNumbers } from './proc-file.js';
-import { noteSpanLength, procWorthy } from './per-span-readings.js';
+import { firstCallOfTarget, noteSpanLength, PROC_MIN_NS, procWorthy, shorterThan } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 /**
@@ -40,7 +40,10 @@ export class DiskProbe implements SpanProbe {
     if (isRetroactive(span) || !procWorthy(span)) return null;
     const ownBytes = ProcFile.bytesRead;
     const values = this.#read();
-    if (values !== null) values[4] = ownBytes;
+    if (values !== null) {
+      values[4] = ownBytes;
+      values[5] = firstCallOfTarget(span) ? 1 : 0;
+    }
     return values;
   }
 
@@ -49,6 +52,8 @@ export class DiskProbe implements SpanProbe {
     if (before === null) return;
     const ownBytes = ProcFile.bytesRead - before[4]!;
     if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
+    // A target's first call is read (nothing is known of it); shorter than a /proc read is worth, its figures are dropped.
+    if (before[5] === 1 && shorterThan(span, PROC_MIN_NS)) return;
     const after = this.#read();
     if (after === null) return;
     span.setMetric('syscallReadBytes', Math.max(0, after[0]! - before[0]! - ownBytes));
@@ -63,7 +68,7 @@ export class DiskProbe implements SpanProbe {
     // rchar, wchar, syscr, syscw, read_bytes, write_bytes (fixed order since Linux 2.6.20)
     const fields = this.#fields;
     if (procNumbers(text, fields) < 6) return null;
-    const values = new Float64Array(5);
+    const values = new Float64Array(6);
     values[0] = fields[0]!;
     values[1] = fields[1]!;
     values[2] = fields[4]!;

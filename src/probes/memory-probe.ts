@@ -1,7 +1,18 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile, statmPageBytes } from './proc-file.js';
-import { heapAt, NO_READINGS, noteSpanLength, procWorthy, readingsWorthy, usageAt } from './per-span-readings.js';
+import {
+  firstCallOfTarget,
+  heapAt,
+  NO_READINGS,
+  noteSpanLength,
+  PROC_MIN_NS,
+  procWorthy,
+  READINGS_MIN_NS,
+  readingsWorthy,
+  shorterThan,
+  usageAt,
+} from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 export interface MemoryProbeOptions {
@@ -62,8 +73,10 @@ export class MemoryProbe implements SpanProbe {
   start(span: Span): Float64Array | typeof NO_READINGS | null {
     if (isRetroactive(span)) return null;
     if (!readingsWorthy(span)) return NO_READINGS;
-    const state = new Float64Array(4);
+    // [heap, external, rss, peak, first call of its target (1/0)]
+    const state = new Float64Array(5);
     this.#read(state, span, 0, procWorthy(span));
+    state[4] = firstCallOfTarget(span) ? 1 : 0;
     return state;
   }
 
@@ -72,8 +85,10 @@ export class MemoryProbe implements SpanProbe {
     if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
     if (state === NO_READINGS) return;
     const before = state as Float64Array;
+    const firstCall = before[4] === 1;
+    if (firstCall && shorterThan(span, READINGS_MIN_NS)) return;
     const after = new Float64Array(4);
-    this.#read(after, span, 1, before[2]! >= 0);
+    this.#read(after, span, 1, before[2]! >= 0 && !(firstCall && shorterThan(span, PROC_MIN_NS)));
     span.setMetric('heapUsedDeltaBytes', after[0]! - before[0]!);
     if (!Number.isNaN(after[1]!)) span.setMetric('externalDeltaBytes', after[1]! - before[1]!);
     if (this.#rss && after[2]! >= 0 && before[2]! >= 0) span.setMetric('rssDeltaBytes', after[2]! - before[2]!);

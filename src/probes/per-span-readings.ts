@@ -187,6 +187,21 @@ export function readingsWorthy(span: Span): boolean {
   return averageCallNs(span) >= READINGS_MIN_NS;
 }
 
+/**
+ * Is this span its target's first call (no length known yet, so it is read in
+ * full)? Asked at its start. At its end, a probe drops the figures its length
+ * does not warrant (`shorterThan`): a 30 µs first call read "cpu 401%" (the
+ * other threads' CPU over a few µs) where the target's later calls show nothing.
+ */
+export function firstCallOfTarget(span: Span): boolean {
+  return span.target !== null && averageCallNs(span) === Number.POSITIVE_INFINITY;
+}
+
+/** Did this ended span last less than `ns`? */
+export function shorterThan(span: Span, ns: number): boolean {
+  return span.endNs >= 0 && span.endNs - span.startNs < ns;
+}
+
 let lengthSpan: Span | null = null;
 
 /** Note how long a span of a target took (once per span, whichever probe ends first). */

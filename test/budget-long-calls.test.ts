@@ -61,10 +61,10 @@ describe('the overhead budget keeps long calls', () => {
       // Both probe readings would come after the call: none is taken.
       assert.deepEqual(span.metrics, {}, JSON.stringify(span.metrics));
     }
-    assert.ok(
-      sync.some((span) => span.attributes[WATCHED_ATTRIBUTE] !== true && Object.keys(span.metrics).length > 0),
-      'recorded calls do carry the probe',
-    );
+    // The probe is on: the run's root (made by hand) carries it. The targets'
+    // spans take readings only while their calls average 100 µs or more
+    // (READINGS_MIN_NS): here, at most a few right after the spins.
+    assert.equal(typeof root.metrics.cpuUserNs, 'number', `the root carries the probe: ${JSON.stringify(root.metrics)}`);
     assert.equal(doc.budget.keptLongCalls, watched.length);
     // Every call is recorded or counted as not recorded, once.
     assert.equal(doc.budget.skippedCalls + sync.length + async_.length, made.x);

@@ -1,17 +1,7 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile } from './proc-file.js';
-import {
-  firstCallOfTarget,
-  NO_READINGS,
-  noteSpanLength,
-  PROC_MIN_NS,
-  procWorthy,
-  READINGS_MIN_NS,
-  readingsWorthy,
-  shorterThan,
-  usageAt,
-} from './per-span-readings.js';
+import { firstCallOfTarget, KEEP_ALL, KEEP_NONE, keptAtEnd, NO_READINGS, procWorthy, readingsWorthy, usageAt } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 export interface CpuProbeOptions {
@@ -72,14 +62,13 @@ export class CpuProbe implements SpanProbe {
 
   end(span: Span, state: unknown): void {
     if (state === null) return; // a span made after the fact: nothing observed
-    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
-    if (state === NO_READINGS) return;
-    const before = state as CpuState;
-    if (before.firstCall && shorterThan(span, READINGS_MIN_NS)) return;
+    const before = state === NO_READINGS ? null : (state as CpuState);
+    const keep = keptAtEnd(span, before?.firstCall === true);
+    if (before === null || keep === KEEP_NONE) return;
     const usage = usageAt(span, 1);
     span.setMetric('cpuUserNs', (usage.userUs - before.userUs) * 1000);
     span.setMetric('cpuSystemNs', (usage.systemUs - before.systemUs) * 1000);
-    if (before.mainThreadNs >= 0 && !(before.firstCall && shorterThan(span, PROC_MIN_NS))) {
+    if (before.mainThreadNs >= 0 && keep === KEEP_ALL) {
       const now = this.#mainThreadNs();
       if (now >= 0) span.setMetric('cpuMainThreadNs', Math.max(0, now - before.mainThreadNs));
     }

@@ -1,7 +1,7 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile, procNumbers } from './proc-file.js';
-import { firstCallOfTarget, noteSpanLength, PROC_MIN_NS, procWorthy, shorterThan } from './per-span-readings.js';
+import { firstCallOfTarget, KEEP_ALL, keptAtEnd, procWorthy } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 /**
@@ -51,9 +51,8 @@ export class DiskProbe implements SpanProbe {
     const before = state as Float64Array | null;
     if (before === null) return;
     const ownBytes = ProcFile.bytesRead - before[4]!;
-    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
     // A target's first call is read (nothing is known of it); shorter than a /proc read is worth, its figures are dropped.
-    if (before[5] === 1 && shorterThan(span, PROC_MIN_NS)) return;
+    if (keptAtEnd(span, before[5] === 1) !== KEEP_ALL) return;
     const after = this.#read();
     if (after === null) return;
     span.setMetric('syscallReadBytes', Math.max(0, after[0]! - before[0]! - ownBytes));

@@ -1,18 +1,7 @@
 import type { SpanProbe } from '../core/probe.js';
 import type { Span } from '../core/span.js';
 import { ProcFile, statmPageBytes } from './proc-file.js';
-import {
-  firstCallOfTarget,
-  heapAt,
-  NO_READINGS,
-  noteSpanLength,
-  PROC_MIN_NS,
-  procWorthy,
-  READINGS_MIN_NS,
-  readingsWorthy,
-  shorterThan,
-  usageAt,
-} from './per-span-readings.js';
+import { firstCallOfTarget, heapAt, KEEP_ALL, KEEP_NONE, keptAtEnd, NO_READINGS, procWorthy, readingsWorthy, usageAt } from './per-span-readings.js';
 import { isRetroactive } from './retroactive.js';
 
 export interface MemoryProbeOptions {
@@ -82,13 +71,11 @@ export class MemoryProbe implements SpanProbe {
 
   end(span: Span, state: unknown): void {
     if (state === null) return; // a span made after the fact: nothing observed
-    if (span.endNs >= 0) noteSpanLength(span, span.endNs - span.startNs);
-    if (state === NO_READINGS) return;
-    const before = state as Float64Array;
-    const firstCall = before[4] === 1;
-    if (firstCall && shorterThan(span, READINGS_MIN_NS)) return;
+    const before = state === NO_READINGS ? null : (state as Float64Array);
+    const keep = keptAtEnd(span, before?.[4] === 1);
+    if (before === null || keep === KEEP_NONE) return;
     const after = new Float64Array(4);
-    this.#read(after, span, 1, before[2]! >= 0 && !(firstCall && shorterThan(span, PROC_MIN_NS)));
+    this.#read(after, span, 1, before[2]! >= 0 && keep === KEEP_ALL);
     span.setMetric('heapUsedDeltaBytes', after[0]! - before[0]!);
     if (!Number.isNaN(after[1]!)) span.setMetric('externalDeltaBytes', after[1]! - before[1]!);
     if (this.#rss && after[2]! >= 0 && before[2]! >= 0) span.setMetric('rssDeltaBytes', after[2]! - before[2]!);

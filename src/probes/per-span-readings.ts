@@ -42,7 +42,7 @@ export const READINGS_MIN_NS = 100_000;
 
 /**
  * A probe's state for a span that takes no readings (`readingsWorthy` false):
- * at its end the probe only notes its length (`noteSpanLength`), so a target
+ * at its end the probe only notes its length (`keptAtEnd`), so a target
  * whose calls grow longer gets its readings back.
  */
 export const NO_READINGS: unique symbol = Symbol('stagescope.no-readings');
@@ -189,23 +189,38 @@ export function readingsWorthy(span: Span): boolean {
 
 /**
  * Is this span its target's first call (no length known yet, so it is read in
- * full)? Asked at its start. At its end, a probe drops the figures its length
- * does not warrant (`shorterThan`): a 30 µs first call read "cpu 401%" (the
- * other threads' CPU over a few µs) where the target's later calls show nothing.
+ * full)? Asked at its start. At its end, a probe keeps only the figures its
+ * length warrants (`keptAtEnd`): a 30 µs first call read "cpu 401%" (the other
+ * threads' CPU over a few µs) where the target's later calls show nothing.
  */
 export function firstCallOfTarget(span: Span): boolean {
   return span.target !== null && averageCallNs(span) === Number.POSITIVE_INFINITY;
 }
 
-/** Did this ended span last less than `ns`? */
-export function shorterThan(span: Span, ns: number): boolean {
-  return span.endNs >= 0 && span.endNs - span.startNs < ns;
+/** What a probe keeps of a span's readings at its end (`keptAtEnd`). */
+export const KEEP_NONE = 0;
+export const KEEP_READINGS = 1; // CPU time and memory, no `/proc` figures
+export const KEEP_ALL = 2;
+
+/**
+ * A probe's end edge: notes the span's length (its target's running average)
+ * and says what to keep of what its start read. Every span keeps all of it but
+ * a target's first call (`firstCall`, from `firstCallOfTarget` at its start),
+ * which keeps what its own length warrants by the tiers: nothing under
+ * `READINGS_MIN_NS`, no `/proc` figures under `PROC_MIN_NS`.
+ */
+export function keptAtEnd(span: Span, firstCall: boolean): typeof KEEP_NONE | typeof KEEP_READINGS | typeof KEEP_ALL {
+  if (span.endNs < 0) return KEEP_ALL;
+  const durationNs = span.endNs - span.startNs;
+  noteSpanLength(span, durationNs);
+  if (!firstCall) return KEEP_ALL;
+  return durationNs < READINGS_MIN_NS ? KEEP_NONE : durationNs < PROC_MIN_NS ? KEEP_READINGS : KEEP_ALL;
 }
 
 let lengthSpan: Span | null = null;
 
 /** Note how long a span of a target took (once per span, whichever probe ends first). */
-export function noteSpanLength(span: Span, durationNs: number): void {
+function noteSpanLength(span: Span, durationNs: number): void {
   if (span === lengthSpan || span.target === null) return;
   lengthSpan = span;
   const previous = averageNsByTarget.get(span.target);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunDocument } from '../src/core/run-document.js';
-import { nodeFlagsKey } from '../src/register/code-cache.js';
+import { nodeFlagsKey, StartupReads } from '../src/register/code-cache.js';
 import { fixture, repoRoot, runNode, tempDir } from './helpers.js';
 
 /**
@@ -108,6 +108,35 @@ describe('code cache of the runtime script', () => {
     assert.equal(nodeFlagsKey([], '--expose-gc'), gc, 'NODE_OPTIONS counts as the command line does');
     assert.equal(nodeFlagsKey(['--expose-gc', '--stack-size=900'], undefined), nodeFlagsKey(['--stack-size=900'], '--expose-gc'));
     assert.notEqual(nodeFlagsKey(['--stack-size=900'], undefined), nodeFlagsKey(['--stack-size=901'], undefined));
+  });
+
+  it('start-up reads go through one buffer: the cache lands in the memory the source was read into', () => {
+    const dir = tempDir();
+    const sourceFile = path.join(dir, 'runtime.js');
+    const cacheFile = path.join(dir, 'cache.bin');
+    const source = 'x'.repeat(100_000);
+    const cache = Buffer.alloc(150_000, 7);
+    writeFileSync(sourceFile, source);
+    writeFileSync(cacheFile, cache);
+    const reads = new StartupReads();
+    assert.equal(reads.readLatin1(sourceFile), source);
+    const readWhole = (file: string, sizeBytes?: number): Buffer => {
+      const fd = openSync(file, 'r');
+      try {
+        return reads.read(fd, sizeBytes ?? fstatSync(fd).size);
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const sourceBytes = readWhole(sourceFile);
+    const cacheBytes = readWhole(cacheFile);
+    assert.ok(cacheBytes.equals(cache));
+    assert.equal(cacheBytes.buffer, sourceBytes.buffer, "a file up to twice the first one's size reuses its memory");
+    // A file larger than it was stat'ed (it grew meanwhile) is still read whole.
+    const large = Buffer.alloc(700_000, 9);
+    writeFileSync(cacheFile, large);
+    assert.ok(readWhole(cacheFile, 10).equals(large));
+    assert.ok(readWhole(cacheFile).equals(large));
   });
 
   it('STAGESCOPE_CODE_CACHE=off reads and writes nothing', async () => {

@@ -17,7 +17,7 @@
  * Nothing here ever prints or throws into the app: a cache that cannot be
  * read or written only costs the compile.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Script } from 'node:vm';
 
@@ -141,14 +141,62 @@ export function ownedPrivately(stats: Stats): boolean {
   return typeof process.getuid === 'function' && stats.uid === process.getuid() && (stats.mode & 0o022) === 0;
 }
 
-function readCache(file: string): Buffer | undefined {
+/**
+ * Start-up reads two files, each only until it is handed to V8: the runtime's
+ * source (copied into a string) and its code cache (deserialised by
+ * `new vm.Script`). Both are read into one buffer, one after the other. Memory
+ * a process has not touched yet costs a page fault per 4 KiB at its first
+ * write, 12–20 µs each on a 2-core VM here: reading the 340 KiB cache into a
+ * buffer of its own, as `readFileSync` does, was 1.1–1.3 ms of every traced
+ * start-up (Node 22, 84 fresh pages), more than V8 takes to check the cache.
+ * The first read reserves twice its file's size, so a cache larger than the
+ * source still fits: pages never written cost nothing.
+ */
+export class StartupReads {
+  #buffer: Buffer = Buffer.alloc(0);
+
+  /**
+   * The open file `fd` from its current position to its end (`sizeBytes`, its
+   * size when stat'ed, only sizes the buffer), as a view of the shared buffer:
+   * valid until the next read.
+   */
+  read(fd: number, sizeBytes: number): Buffer {
+    if (this.#buffer.length <= sizeBytes) this.#buffer = Buffer.allocUnsafeSlow(2 * sizeBytes + 1);
+    let length = 0;
+    for (;;) {
+      if (length === this.#buffer.length) {
+        // The file grew since it was stat'ed: keep what was read, read on.
+        const larger = Buffer.allocUnsafeSlow(2 * this.#buffer.length);
+        this.#buffer.copy(larger, 0, 0, length);
+        this.#buffer = larger;
+      }
+      const bytesRead = readSync(fd, this.#buffer, length, this.#buffer.length - length, null);
+      if (bytesRead === 0) return this.#buffer.subarray(0, length);
+      length += bytesRead;
+    }
+  }
+
+  /** A file's whole text, read as one-byte characters (the runtime script is ASCII: no UTF-8 decoding). */
+  readLatin1(file: string): string {
+    const fd = openSync(file, 'r');
+    try {
+      const bytes = this.read(fd, fstatSync(fd).size);
+      return bytes.toString('latin1');
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function readCache(file: string, reads: StartupReads): Buffer | undefined {
   let fd: number | undefined;
   try {
     if (!ownedPrivately(statSync(path.dirname(file)))) return undefined;
     fd = openSync(file, 'r');
     // Checked on the open file, not the path: what is read is what was checked.
-    if (!ownedPrivately(fstatSync(fd))) return undefined;
-    return readFileSync(fd);
+    const stats = fstatSync(fd);
+    if (!ownedPrivately(stats)) return undefined;
+    return reads.read(fd, stats.size);
   } catch {
     return undefined; // ENOENT on the first run; anything else: compile from source
   } finally {
@@ -196,19 +244,16 @@ function pruneStale(dir: string, keep: string): void {
 }
 
 /**
- * Compiles `source` (a script, its name `filename` in stacks) with the code
+ * Compiles the script `filename` (ASCII; its name in stacks too) with the code
  * cache `<dir>/<cacheName>`. `cacheName` must change whenever the source does
  * (the bundler puts a hash of the source in it); V8 checks the rest.
  */
-export function compileWithCodeCache(
-  vm: typeof import('node:vm'),
-  source: string,
-  filename: string,
-  dir: string | undefined,
-  cacheName: string,
-): CompiledScript {
+export function compileWithCodeCache(vm: typeof import('node:vm'), filename: string, dir: string | undefined, cacheName: string): CompiledScript {
   const file = dir === undefined ? undefined : path.join(dir, cacheName);
-  const bytes = file === undefined ? undefined : readCache(file);
+  const reads = new StartupReads();
+  const source = reads.readLatin1(filename);
+  // The cache's bytes are a view of the buffer the source was read into: used by `new vm.Script` only.
+  const bytes = file === undefined ? undefined : readCache(file, reads);
   const cached = bytes === undefined ? undefined : parseCache(bytes);
   const script = new vm.Script(source, cached === undefined ? { filename } : { filename, cachedData: cached.data });
   const status: CodeCacheStatus =

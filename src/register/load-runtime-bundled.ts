@@ -10,7 +10,6 @@
  * alone here), so the runtime script is found next to the entry.
  */
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { codeCacheDir, compileWithCodeCache, nodeFlagsKey, type CodeCacheStatus, type CompiledScript } from './code-cache.js';
 import type { Runtime } from './load-runtime.js';
@@ -44,7 +43,6 @@ export function loadRuntime(cacheKey = 'custom'): Runtime {
   const compiled = compileWithCodeCache(
     vm,
     // ASCII (the bundler checks): read as one-byte text, without UTF-8 decoding.
-    readFileSync(filename, 'latin1'),
     filename,
     codeCacheDir(),
     `runtime-${STAGESCOPE_RUNTIME_HASH}-${cacheKey}-${process.version}-${process.arch}${flagsSuffix(nodeFlagsKey())}.bin`,

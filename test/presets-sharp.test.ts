@@ -27,6 +27,33 @@ function sharpSpans(doc: RunDocument): SpanRecord[] {
 }
 
 describe('SharpLatency', () => {
+  it('a built-in hook named in a target file of the custom preset labels its spans: no preset class needs to be loaded', async () => {
+    const dir = tempDir();
+    const targets = path.join(dir, 'targets.json');
+    writeFileSync(
+      targets,
+      JSON.stringify({
+        targets: [{ module: 'sharp', export: 'default.prototype._pipeline', name: 'sharp.pipeline', stage: 'preprocess', hook: 'sharp.pipeline' }],
+      }),
+    );
+    const json = path.join(dir, 'run.json');
+    const image = JSON.stringify(path.join(repoRoot, 'test/fixtures/images/hello.png'));
+    const result = await runNode(
+      ['--import', 'stagescope/register', '--input-type=module', '-e', `import sharp from 'sharp'; await sharp(${image}).resize(10, 10).raw().toBuffer();`],
+      {
+        env: { STAGESCOPE_TARGETS: targets, STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' },
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /SS_TARGET_HOOK_UNKNOWN|not a known hook/);
+    const doc = readRun(json);
+    assert.equal(doc.preset, 'custom');
+    const [span, ...others] = sharpSpans(doc);
+    assert.deepEqual(others, []);
+    assert.equal(span?.name, 'sharp.toBuffer resize raw', 'named by the hook from the queued operations');
+    assert.equal(span?.attributes.resizeWidth, 10);
+  });
+
   it('traces the ESM and the CJS build of sharp 0.35 into the same tree, output unchanged', async () => {
     const dir = tempDir();
     const plainEsm = await runNode([esmScript]);

@@ -21,6 +21,8 @@ import type { RunScriptOptions } from '../driver/run-script.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
 import { moduleHooksOwnNs } from '../instrument/module-hooks.js';
 import { lazyModules } from './lazy-modules.js';
+// The built-in hook families, for every preset (a custom target file may name them).
+import './hook-providers.js';
 import { RunReporter, type TreeDecorator } from './run-reporter.js';
 import { setActiveTracer } from '../api/active-tracer.js';
 import { MODEL_RULES, resolveModelRule, type ModelStageRule } from '../instrument/model-rules.js';

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { registerHookProvider } from '../instrument/hook-registry.js';
 import type { OnnxOpsOptions } from './onnx/onnx-ops.js';
 import type { Preset } from './preset.js';
 import type { PresetDefinition, PresetFeature } from './definitions.js';
@@ -8,20 +7,11 @@ import { RUN_OPTIONS } from './options/run-options.js';
 import { switchOrEnv } from './options/preset-fields.js';
 
 /**
- * Where each built-in hook family and preset feature lives (the per-library
- * code under onnx/, tfjs/, sharp/, tesseract/, paddle/). A hook family is loaded with `require` (Node ≥ 20.19 /
- * 22.12 load ES modules synchronously that way) at the moment a target with one
- * of these hooks is patched: inside the library's own `require`/`import`, which
- * cannot wait for an asynchronous `import()`.
+ * Where each preset feature lives (the per-library code under onnx/ and
+ * tfjs/), loaded with `require` when a preset turns it on. The hook families
+ * are registered by hook-providers.ts, for every preset.
  */
 const require = createRequire(import.meta.url);
-
-registerHookProvider('onnx', () => require('./onnx/onnx-hooks.js'));
-registerHookProvider('sharp', () => require('./sharp/sharp-hooks.js'));
-registerHookProvider('guten', () => require('./paddle/guten-hooks.js'));
-registerHookProvider('tesseract', () => require('./tesseract/tesseract-hooks.js'));
-registerHookProvider('tfjs', () => require('./tfjs/tfjs-hooks.js'));
-registerHookProvider('face-api', () => require('./tfjs/face-api-hooks.js'));
 
 /** The options every feature reads (each preset class's options include its features'). */
 export type PresetFeatureOptions = OnnxOpsOptions & TfjsKernelsOptions;

@@ -18,12 +18,7 @@ export function formatBytes(bytes: number): string {
   return `${sign}${(abs / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-/** `HH:MM:SS.mmm` in local time. */
-export function formatClock(wallMs: number): string {
-  const date = new Date(wallMs);
-  const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
-}
+export { formatClock } from './local-clock.js';
 
 export function formatPercent(part: number, whole: number): string {
   const pct = whole > 0 ? (part / whole) * 100 : 0;

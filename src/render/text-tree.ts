@@ -1,6 +1,7 @@
 import type { AdaptiveEvent, BudgetSummary, RunDocument } from '../core/run-document.js';
 import type { SpanRecord } from '../core/types.js';
-import { asyncContextText, formatClock, formatDurationNs, formatPercent } from './format.js';
+import { asyncContextText, formatDurationNs, formatPercent } from './format.js';
+import { localClock } from './local-clock.js';
 import { foldSiblings, summarizeGroup, type FoldedGroup, type SiblingItem } from './fold-siblings.js';
 import { HIDDEN_NS_KEY, HIDDEN_SPANS_KEY, hideShortSpans } from './min-duration.js';
 import { buildTree, type TreeNode } from './span-tree.js';
@@ -41,7 +42,7 @@ export function renderTextTree(fullDoc: RunDocument, options: TextTreeOptions = 
   const { doc, hidden } = hideShortSpans(fullDoc, options.minDurationNs ?? 0);
   const roots = buildTree(doc);
   const startedWallMs = Date.parse(doc.startedAt);
-  const clock = options.formatClock ?? formatClock;
+  const clock = options.formatClock ?? localClock();
   const rootDurationNs = doc.durationNs > 0 ? doc.durationNs : doc.spans.reduce((max, s) => Math.max(max, s.startNs + s.durationNs), 1);
   const lines: string[] = [];
 

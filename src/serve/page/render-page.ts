@@ -1,5 +1,6 @@
 import type { AdaptiveEvent } from '../../core/run-document.js';
-import { formatBytes, formatClock, formatDurationNs } from '../../render/format.js';
+import { formatBytes, formatDurationNs } from '../../render/format.js';
+import { localClock } from '../../render/local-clock.js';
 import type { FinishedRequest } from '../../core/request-events.js';
 import type { RouteSummary } from '../store.js';
 import { html, raw, type SafeHtml } from './html.js';
@@ -123,7 +124,7 @@ function toggleForm(basePath: string, target: string | undefined, enable: boolea
 
 /** The index page: targets and switches, adaptive decisions, route percentiles, recent requests. Pure. */
 export function renderIndexPage(model: IndexPageModel): string {
-  const clock = model.formatClock ?? formatClock;
+  const clock = model.formatClock ?? localClock();
   const { basePath } = model;
   const anyOn = model.targets.some((target) => target.enabled);
   const targets = html` <h2>Tracing</h2>

@@ -38,10 +38,26 @@ const FEATURES: Record<PresetFeature, (preset: Preset, options: PresetFeatureOpt
       throw new RangeError(`stagescope: TfjsLatency option maxKernelSpansPerCall must be a whole number ≥ 0, got ${String(max)}`);
     }
     preset.onStart((root) => root.setAttribute('tfjsKernels', kernels));
-    if (kernels) (require('./tfjs/tfjs-kernels.js') as typeof import('./tfjs/tfjs-kernels.js')).attachTfjsKernels(preset, max);
+    if (kernels) attachTfjsKernels(preset, max);
     return kernels;
   },
 };
+
+/**
+ * The `tfjs-kernels` feature on a preset (options checked, and on): kernels
+ * are captured while the preset runs. Here, not in tfjs-kernels.ts: that module
+ * is loaded by the tfjs hooks, which every preset can load (hook-providers.ts),
+ * and must not import the preset.
+ */
+function attachTfjsKernels(preset: Preset, maxKernelSpansPerCall: number): void {
+  const { startKernelCapture, stopKernelCapture } = require('./tfjs/tfjs-kernels.js') as typeof import('./tfjs/tfjs-kernels.js');
+  const scope = preset.instrumenter.hookScope;
+  preset.onStart((root) => startKernelCapture(scope, root.trace, { maxKernelSpansPerCall }));
+  preset.onBeforeFinish(() => {
+    const root = preset.root;
+    if (root !== null) stopKernelCapture(scope, root.trace);
+  });
+}
 
 /**
  * Attach the features `definition` declares to `preset` (a preset class's

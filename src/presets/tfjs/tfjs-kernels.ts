@@ -6,7 +6,6 @@ import { hookState, type HookScope } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
 import { tfEngine, type TfKernelRecord } from './tfjs-engine.js';
 import { aggregateKernelTypes, formatKernelTypes, layoutKernels, nestKernels, type KernelNode, type KernelTiming } from './tfjs-kernel-layout.js';
-import type { Preset } from '../preset.js';
 
 /**
  * Kernel-level drill-down for tfjs model calls (`TfjsLatency({ kernels: true })`).
@@ -47,19 +46,6 @@ const CAPTURES = hookState('tfjs-kernels', () => new WeakMap<Trace, Capture>());
 export interface TfjsKernelsOptions {
   kernels?: boolean;
   maxKernelSpansPerCall?: number;
-}
-
-/**
- * The `tfjs-kernels` feature on a preset (providers.ts checked the options and
- * that it is on): kernels are captured while the preset runs.
- */
-export function attachTfjsKernels(preset: Preset, maxKernelSpansPerCall: number): void {
-  const scope = preset.instrumenter.hookScope;
-  preset.onStart((root) => startKernelCapture(scope, root.trace, { maxKernelSpansPerCall }));
-  preset.onBeforeFinish(() => {
-    const root = preset.root;
-    if (root !== null) stopKernelCapture(scope, root.trace);
-  });
 }
 
 /** Kernel drill-down on for every tfjs model call of `trace` traced by `scope`'s hooks; kernels become spans of its tracer. */

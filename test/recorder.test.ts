@@ -93,7 +93,7 @@ describe('Recorder', () => {
     assert.deepEqual(tracer.recorder.spans()[0]!.metrics, { cpuUserNs: 3 });
   });
 
-  it('grows past its first 1,024 rows while spans are added, keeps every row across the growth and times it; clear() starts over', () => {
+  it('grows past its first 128 rows while spans are added, keeps every row across the growth and times it; clear() starts over', () => {
     const tracer = new Tracer({ maxSpans: 3000 });
     const ended = (name: string, metrics: Record<string, number> | null): void => {
       const span = tracer.startSpan(name, { parent: null });
@@ -102,13 +102,18 @@ describe('Recorder', () => {
       tracer.endSpan(span);
     };
     const open = tracer.startSpan('open', { parent: null }); // row 0, still open across the growth
-    for (let i = 1; i < 1024; i++) ended(`s${i}`, i === 1 ? { cpuUserNs: 1 } : null);
-    assert.equal(tracer.recorder.growNs, 0, 'the first 1,024 rows exist from the start');
-    ended('s1024', null);
+    for (let i = 1; i < 128; i++) ended(`s${i}`, i === 1 ? { cpuUserNs: 1 } : null);
+    assert.equal(tracer.recorder.growNs, 0, 'the first 128 rows exist from the start');
+    ended('s128', null);
     assert.ok(tracer.recorder.growNs > 0, 'the growth is timed');
     const grownNs = tracer.recorder.growNs;
+    for (let i = 129; i < 1024; i++) ended(`s${i}`, null);
+    assert.equal(tracer.recorder.growNs, grownNs, 'the first growth made 1,024 rows');
+    ended('s1024', null);
+    const grownTwiceNs = tracer.recorder.growNs;
+    assert.ok(grownTwiceNs > grownNs, 'the second growth is timed');
     for (let i = 1025; i < 3000; i++) ended(`s${i}`, i === 2999 ? { cpuUserNs: 2 } : null);
-    assert.equal(tracer.recorder.growNs, grownNs, 'one growth to maxSpans (3,000 < 16 × 1,024), not one per doubling');
+    assert.equal(tracer.recorder.growNs, grownTwiceNs, 'then one growth to maxSpans (3,000 < 16 × 1,024), not one per doubling');
     const spans = tracer.recorder.spans();
     assert.equal(spans.length, 3000);
     assert.equal(spans[0], open, 'an open span is its live handle, also after the growth');

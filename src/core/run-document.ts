@@ -155,7 +155,7 @@ export interface OverheadBreakdown {
   /**
    * Growing the recorder's rows while the run filled them, measured, ns:
    * allocating the columns, copying them, touching their memory for the first
-   * time (1,024 rows at first, then 16 times more at a time up to `maxSpans`).
+   * time (128 rows at first, then 1,024, then 16 times more at a time up to `maxSpans`).
    * Absent in documents of earlier versions.
    */
   recorderNs?: number;

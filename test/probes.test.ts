@@ -296,7 +296,8 @@ describe('per-span readings of a hot target', () => {
     // read (the window's reference). The shared readings took one more per
     // kind and edge before (twelve a span).
     resetSpanLengths();
-    const tracer = new Tracer({ probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
+    // A ring of 64 rows that never grows (a growth is timed: two readings of its own; full, it drops the oldest, reading nothing).
+    const tracer = new Tracer({ maxSpans: 64, probes: [new CpuProbe(), new MemoryProbe({ rss: false })] });
     // Children of one root, as a wrapper's spans are (a span without a parent starts a trace: one more reading).
     const root = tracer.startSpan('root', { parent: null, probes: false });
     const clock = steppedClock(100);

@@ -27,8 +27,9 @@ const FIRST_GROWTH_ROWS = 1024;
 
 /**
  * How much the rows grow at a time, up to `maxSpans`: 128 → 1,024 → 16,384 →
- * 100,000 by default (the first step to `FIRST_GROWTH_ROWS`). Each growth allocates every column anew, copies it and touches
- * the new memory; the old columns become garbage that V8 promotes and copies.
+ * 100,000 by default (the first step to `FIRST_GROWTH_ROWS`). Each growth
+ * allocates every column anew, copies it and touches the new memory; the old
+ * columns become garbage that V8 promotes and copies.
  * Doubling (with V8 growing the object columns by 1.5× at a time) made the
  * young generation grow from 4 to 16 MB on the way: filling the default rows
  * behind a tiny traced function cost 7,100–7,800 more page faults and

@@ -42,7 +42,7 @@ export function loadRuntime(cacheKey = 'custom'): Runtime {
   const vm = process.getBuiltinModule('node:vm');
   const compiled = compileWithCodeCache(
     vm,
-    // ASCII (the bundler checks): read as one-byte text, without UTF-8 decoding.
+    // The runtime script, ASCII (the bundler checks): read as one-byte text, without UTF-8 decoding.
     filename,
     codeCacheDir(),
     `runtime-${STAGESCOPE_RUNTIME_HASH}-${cacheKey}-${process.version}-${process.arch}${flagsSuffix(nodeFlagsKey())}.bin`,

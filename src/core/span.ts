@@ -4,6 +4,22 @@ import type { Attributes, AttributeValue, Metrics, SpanError, SpanStatus, Stage 
 
 let nextSpanId = 1;
 
+/**
+ * The first value of a span's `startNs` and `endNs` fields, replaced in the
+ * constructor: a number that is not a small integer, so that V8 gives both
+ * fields the double representation from the first span on.
+ *
+ * Why: V8 takes a field's representation from the values stored in it. With
+ * -1 and readings of the first 2.1 s (below 2^31 ns) both were small-integer
+ * fields; the first reading past 2^31 ns, 2.15 s after stagescope loaded,
+ * changed every span's map, and on Node 22 wrapped calls stayed about three
+ * times slower from then on: a tiny traced async function went from 470 to
+ * 1,500 ns a call for the rest of the process (Node 24 did not slow down).
+ * Every traced process that runs longer than that paid it; bench:cost's short
+ * loops did not show it. docs/overhead.md, one-off measurement M11.
+ */
+const DOUBLE_FIELD = 0.5;
+
 /** Every field of a span, for rebuilding one from the recorder's rows. */
 export interface SpanFields {
   idNumber: number;
@@ -35,9 +51,9 @@ export class Span {
   stage: Stage | null;
   readonly target: string | null;
   /** Absolute `nowNs()` at start (set once, when the span starts). */
-  startNs: number;
+  startNs: number = DOUBLE_FIELD;
   /** Absolute `nowNs()` at end, or -1 while open. */
-  endNs = -1;
+  endNs: number = DOUBLE_FIELD;
   status: SpanStatus = 'unfinished';
   error: SpanError | null = null;
   metrics: Metrics | null = null;
@@ -66,6 +82,7 @@ export class Span {
     this.stage = stage;
     this.target = target;
     this.startNs = startNs;
+    this.endNs = -1;
   }
 
   /** A span read back from the recorder's rows. */

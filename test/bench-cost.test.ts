@@ -190,6 +190,21 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => row.sample(alsWithout), /tiny\/als: the child reports AsyncLocalStorage null, the row needs "entered"/);
   });
 
+  test('the late tiny row: stagescope minus plain of the median late batch, same round; the early batches are context', () => {
+    const get = lookupFrom({
+      'tiny-late/plain': outcome({ latePerCallNs: 50, earlyPerCallNs: 52 }),
+      'tiny-late/stagescope': outcome({ latePerCallNs: 480, earlyPerCallNs: 460 }),
+    });
+    const row = figure('tiny-late-stagescope-added');
+    assert.equal(row.row, 6);
+    assert.equal(row.sample(get), 430);
+    assert.deepEqual(row.context?.(get), { plainCallNs: 50, earlyAddedNs: 408 });
+    assert.deepEqual(row.goal, { kind: 'max', value: 500, text: '≤ 500 ns' });
+    assert.match(row.title, /\d\.\d s after start-up: stagescope added\/call/);
+    assert.equal(row.sample(lookupFrom({ 'tiny-late/stagescope': outcome({ latePerCallNs: 480, earlyPerCallNs: 460 }) })), undefined, 'no plain child this round');
+    assert.throws(() => row.sample(lookupFrom({ 'tiny-late/plain': outcome({ latePerCallNs: 50 }), 'tiny-late/stagescope': outcome({}) })), /no number at "latePerCallNs"/);
+  });
+
   test('rows 3 and 4: CPU time per call, traced minus plain; the wall-time difference is context', () => {
     const loop = (cpuPerCallNs: number, medianNs: number) => ({ calls: 10, cpuPerCallNs, medianNs, under100usCalls: 0 });
     const get = lookupFrom({
@@ -698,6 +713,36 @@ describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
   });
 });
 
+describe('benchmarks/children/long-tiny-loop.mjs', () => {
+  test('runs batches until the process is untilMs old and reports the medians of the early and the late ones', async () => {
+    const result = await runNode([path.join(repoRoot, 'benchmarks/children/long-tiny-loop.mjs'), 'untilMs=700', 'lateFromMs=600']);
+    assert.equal(result.code, 0, result.stderr);
+    const line = result.stdout.split('\n').find((text) => text.startsWith('bench-cost-result '));
+    assert.ok(line, result.stdout);
+    const report = JSON.parse(line.slice('bench-cost-result '.length)) as {
+      untilMs: number;
+      lateFromMs: number;
+      earlyPerCallNs: number | null;
+      latePerCallNs: number;
+      lateBatches: number;
+      batches: [number, number][];
+    };
+    assert.equal(report.untilMs, 700);
+    assert.equal(report.lateFromMs, 600);
+    assert.ok(report.lateBatches >= 1 && report.latePerCallNs > 0, JSON.stringify(report).slice(0, 300));
+    assert.ok(report.earlyPerCallNs === null || report.earlyPerCallNs > 0);
+    const seconds = report.batches.map(([at]) => at);
+    assert.deepEqual(seconds, [...seconds].sort((a, b) => a - b), 'batches in time order');
+    assert.ok(seconds.at(-1)! >= 0.7, `the last batch ends when the process is 700 ms old or later, not at ${seconds.at(-1)} s`);
+  });
+
+  test('a late window that starts at or after the end is refused', async () => {
+    const result = await runNode([path.join(repoRoot, 'benchmarks/children/long-tiny-loop.mjs'), 'untilMs=500', 'lateFromMs=500']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /lateFromMs \(500\) must be less than untilMs \(500\)/);
+  });
+});
+
 describe('benchmarks/children/model-paired.mjs', () => {
   test('refuses to run without a wrapper around the calls it pairs, and says how to run it', async () => {
     const result = await runNode([path.join(repoRoot, 'benchmarks/children/model-paired.mjs'), 'blocks=1', 'calls=1', 'warm=1']);
@@ -835,7 +880,7 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
     assert.equal(result.code, 2);
     assert.match(
       result.stderr,
-      /--only: unknown experiment "nope" \(known: startup, example, module-load, model, model-paired, onnx-tiny, tiny, probes, ocr-loop\)/,
+      /--only: unknown experiment "nope" \(known: startup, example, module-load, model, model-paired, onnx-tiny, tiny, tiny-late, probes, ocr-loop\)/,
     );
   });
 });

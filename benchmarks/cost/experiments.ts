@@ -53,6 +53,7 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
   const modelArgs = [child('model-loop.mjs'), `n=${settings.modelCalls}`, `warm=${settings.modelWarmCalls}`];
   const pairedArgs = [child('model-paired.mjs'), `blocks=${settings.pairedBlocks}`, `calls=${settings.pairedCallsPerBlock}`];
   const onnxTinyArgs = [child('onnx-tiny-loop.mjs'), `n=${settings.onnxTinyCalls}`];
+  const tinyLateArgs = [child('long-tiny-loop.mjs'), `untilMs=${settings.tinyLateUntilMs}`, `lateFromMs=${settings.tinyLateFromMs}`];
   const probeArgs = [child('probe-loop.mjs'), `n=${settings.probeCalls}`];
   const probeSpinArgs = [child('probe-loop.mjs'), `n=${settings.probeSpinCalls}`, `spin=${settings.probeSpinUs}`];
   const ocrArgs = [child('ocr-loop.mjs'), `iterations=${settings.ocrIterations}`];
@@ -148,6 +149,16 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
         stagescope: spec(['--import', 'stagescope/register', ...tinyArgs], { env: tinyEnv('off'), runDocument: true }),
         'stagescope-default': spec(['--import', 'stagescope/register', ...tinyArgs], { env: tinyEnv('default'), runDocument: true }),
         otel: spec([child('tiny-otel.mjs'), `n=${settings.tinyCalls}`]),
+      },
+    },
+    {
+      id: 'tiny-late',
+      title: `tiny async function, late in the process: batches of 100,000 awaited calls until the process is ${settings.tinyLateUntilMs} ms old, plain vs stagescope (budget off)`,
+      repeats: settings.repeats.tinyLate,
+      warmup: false,
+      variants: {
+        plain: spec(tinyLateArgs),
+        stagescope: spec(['--import', 'stagescope/register', ...tinyLateArgs], { env: tinyEnv('off') }),
       },
     },
     {

@@ -530,6 +530,21 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       context: perRound((get) => ({ plainCallNs: resultNumber(need(get, 'tiny', 'plain'), 'perCallNs') })),
     },
     {
+      id: 'tiny-late-stagescope-added',
+      row: 6,
+      title: `tiny async fn, budget off, ${(settings.tinyLateFromMs / 1000).toFixed(1)} s after start-up: stagescope added/call`,
+      unit: 'ns',
+      goal: { kind: 'max', value: 500, text: '≤ 500 ns' },
+      method: `the tiny loop in batches of 100,000 awaited calls until the process is ${settings.tinyLateUntilMs} ms old (benchmarks/children/long-tiny-loop.mjs); the median batch of those started ${settings.tinyLateFromMs} ms or later, stagescope (as above) minus plain: a process that has run past 2.15 s (docs/overhead.md, one-off measurement M11)`,
+      sample: perRound(
+        (get) => resultNumber(need(get, 'tiny-late', 'stagescope'), 'latePerCallNs') - resultNumber(need(get, 'tiny-late', 'plain'), 'latePerCallNs'),
+      ),
+      context: perRound((get) => ({
+        plainCallNs: resultNumber(need(get, 'tiny-late', 'plain'), 'latePerCallNs'),
+        earlyAddedNs: resultNumber(need(get, 'tiny-late', 'stagescope'), 'earlyPerCallNs') - resultNumber(need(get, 'tiny-late', 'plain'), 'earlyPerCallNs'),
+      })),
+    },
+    {
       id: 'probes-per-span',
       row: 7,
       title: 'probes memory+cpu+disk+network per span',

@@ -14,6 +14,7 @@ export interface CostSettings {
     modelPaired: number;
     onnxTiny: number;
     tiny: number;
+    tinyLate: number;
     probes: number;
     ocrLoop: number;
   };
@@ -27,6 +28,13 @@ export interface CostSettings {
   onnxTinyCalls: number;
   /** Timed awaited calls of the tiny async function (plus N/10 warm-up calls). */
   tinyCalls: number;
+  /**
+   * The tiny loop late in a process (children/long-tiny-loop.mjs): it runs
+   * until the process is `tinyLateUntilMs` old, and the figure is its batches
+   * that started `tinyLateFromMs` or later (past 2.15 s: see that file).
+   */
+  tinyLateUntilMs: number;
+  tinyLateFromMs: number;
   /** Timed calls of the tiny sync function in the probes experiment. */
   probeCalls: number;
   /** The probes experiment's reference: calls of `probeSpinUs` µs (long enough for readings), paired in one process. */
@@ -41,7 +49,7 @@ export const FULL_SETTINGS: CostSettings = {
   // The model loop and the OCR loop had 4 and 5 rounds: their medians moved by
   // more than the figures (the sharp row 27-39 us, the OCR loop's added time
   // -57 to 112 ms over six runs), so they have twice as many (~100 s more).
-  repeats: { startup: 20, example: 10, moduleLoad: 10, model: 8, modelPaired: 6, onnxTiny: 6, tiny: 10, probes: 5, ocrLoop: 10 },
+  repeats: { startup: 20, example: 10, moduleLoad: 10, model: 8, modelPaired: 6, onnxTiny: 6, tiny: 10, tinyLate: 6, probes: 5, ocrLoop: 10 },
   // 1,500 + 50 = 1,550 calls: the loop issue 9's table was measured on.
   modelCalls: 1500,
   modelWarmCalls: 50,
@@ -51,6 +59,8 @@ export const FULL_SETTINGS: CostSettings = {
   pairedCallsPerBlock: 10,
   onnxTinyCalls: 20_000,
   tinyCalls: 200_000,
+  tinyLateUntilMs: 3200,
+  tinyLateFromMs: 2400,
   probeCalls: 20_000,
   probeSpinCalls: 2000,
   probeSpinUs: 150,
@@ -59,13 +69,16 @@ export const FULL_SETTINGS: CostSettings = {
 
 export const QUICK_SETTINGS: CostSettings = {
   quick: true,
-  repeats: { startup: 3, example: 2, moduleLoad: 2, model: 2, modelPaired: 2, onnxTiny: 2, tiny: 2, probes: 2, ocrLoop: 2 },
+  repeats: { startup: 3, example: 2, moduleLoad: 2, model: 2, modelPaired: 2, onnxTiny: 2, tiny: 2, tinyLate: 2, probes: 2, ocrLoop: 2 },
   modelCalls: 100,
   modelWarmCalls: 10,
   pairedBlocks: 6,
   pairedCallsPerBlock: 5,
   onnxTinyCalls: 2000,
   tinyCalls: 20_000,
+  // Still past 2.15 s, or the quick run would not try what the figure is about.
+  tinyLateUntilMs: 2600,
+  tinyLateFromMs: 2300,
   probeCalls: 2000,
   probeSpinCalls: 200,
   probeSpinUs: 150,

@@ -201,8 +201,15 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.deepEqual(row.context?.(get), { plainCallNs: 50, earlyAddedNs: 408 });
     assert.deepEqual(row.goal, { kind: 'max', value: 500, text: '≤ 500 ns' });
     assert.match(row.title, /\d\.\d s after start-up: stagescope added\/call/);
-    assert.equal(row.sample(lookupFrom({ 'tiny-late/stagescope': outcome({ latePerCallNs: 480, earlyPerCallNs: 460 }) })), undefined, 'no plain child this round');
-    assert.throws(() => row.sample(lookupFrom({ 'tiny-late/plain': outcome({ latePerCallNs: 50 }), 'tiny-late/stagescope': outcome({}) })), /no number at "latePerCallNs"/);
+    assert.equal(
+      row.sample(lookupFrom({ 'tiny-late/stagescope': outcome({ latePerCallNs: 480, earlyPerCallNs: 460 }) })),
+      undefined,
+      'no plain child this round',
+    );
+    assert.throws(
+      () => row.sample(lookupFrom({ 'tiny-late/plain': outcome({ latePerCallNs: 50 }), 'tiny-late/stagescope': outcome({}) })),
+      /no number at "latePerCallNs"/,
+    );
   });
 
   test('rows 3 and 4: CPU time per call, traced minus plain; the wall-time difference is context', () => {
@@ -732,7 +739,11 @@ describe('benchmarks/children/long-tiny-loop.mjs', () => {
     assert.ok(report.lateBatches >= 1 && report.latePerCallNs > 0, JSON.stringify(report).slice(0, 300));
     assert.ok(report.earlyPerCallNs === null || report.earlyPerCallNs > 0);
     const seconds = report.batches.map(([at]) => at);
-    assert.deepEqual(seconds, [...seconds].sort((a, b) => a - b), 'batches in time order');
+    assert.deepEqual(
+      seconds,
+      [...seconds].sort((a, b) => a - b),
+      'batches in time order',
+    );
     assert.ok(seconds.at(-1)! >= 0.7, `the last batch ends when the process is 700 ms old or later, not at ${seconds.at(-1)} s`);
   });
 

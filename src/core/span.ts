@@ -9,14 +9,15 @@ let nextSpanId = 1;
  * constructor: a number that is not a small integer, so that V8 gives both
  * fields the double representation from the first span on.
  *
- * Why: V8 takes a field's representation from the values stored in it. With
- * -1 and readings of the first 2.1 s (below 2^31 ns) both were small-integer
- * fields; the first reading past 2^31 ns, 2.15 s after stagescope loaded,
- * changed every span's map, and on Node 22 wrapped calls stayed about three
- * times slower from then on: a tiny traced async function went from 470 to
- * 1,500 ns a call for the rest of the process (Node 24 did not slow down).
- * Every traced process that runs longer than that paid it; bench:cost's short
- * loops did not show it. docs/overhead.md, one-off measurement M11.
+ * Why: V8 takes a field's representation from the values stored in it.
+ * `endNs`, -1 and then readings of the first 2.1 s (below 2^31 ns), was a
+ * small-integer field; the first reading past 2^31 ns, 2.15 s after
+ * stagescope loaded, changed every span's map, and on Node 22 wrapped calls
+ * stayed about three times slower from then on: a tiny traced async function
+ * went from 470 to 1,500 ns a call for the rest of the process (Node 24 did
+ * not slow down). Every traced process that runs longer than that paid it;
+ * bench:cost's short loops did not show it. docs/overhead.md, one-off
+ * measurement M11.
  */
 const DOUBLE_FIELD = 0.5;
 

@@ -4,10 +4,10 @@ import { describe, it } from 'node:test';
 
 /**
  * A span's time fields keep one representation for the life of the process
- * (core/span.ts, DOUBLE_FIELD). Before, they were small-integer fields until a
- * reading passed 2^31 ns (2.15 s after stagescope loaded); that reading changed
- * every span's map, and wrapped calls on Node 22 stayed about three times
- * slower from then on. Pinned with V8's own map check, in a child process
+ * (core/span.ts, DOUBLE_FIELD). Before, `endNs` was a small-integer field until
+ * a reading passed 2^31 ns (2.15 s after stagescope loaded); that reading
+ * changed every span's map, and wrapped calls on Node 22 stayed about three
+ * times slower from then on. Pinned with V8's own map check, in a child process
  * (`--allow-natives-syntax` is not for the test runner's process).
  */
 describe('span time fields', () => {

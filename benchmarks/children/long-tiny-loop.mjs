@@ -7,7 +7,7 @@
 // every batch as [seconds since the process started, ns per call].
 //
 // Why: tiny-loop.mjs ends about 0.5 s after start-up, and what changes later
-// in a process never shows there. On Node 22, a span's time fields changed
+// in a process never shows there. On Node 22, a span's `endNs` field changed
 // representation when a clock reading passed 2^31 ns, 2.15 s after stagescope
 // loaded, and every wrapped call cost three times as much from then on
 // (docs/overhead.md, one-off measurement M11).
@@ -41,7 +41,7 @@ while (uptimeMs() < untilMs) {
   if (startedMs >= lateFromMs) late.push(perCallNs);
 }
 if (acc !== calls) throw new Error(`long-tiny-loop.mjs: work returned ${acc}, expected ${calls}`);
-if (late.length === 0) throw new Error(`long-tiny-loop.mjs: no batch started after ${lateFromMs} ms (the last ended at ${uptimeMs().toFixed(0)} ms)`);
+if (late.length === 0) throw new Error(`long-tiny-loop.mjs: no batch started at or after ${lateFromMs} ms (the last ended at ${uptimeMs().toFixed(0)} ms)`);
 report({
   untilMs,
   lateFromMs,

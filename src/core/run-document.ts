@@ -118,7 +118,14 @@ export interface OverheadBreakdown {
   wrapperNs: number;
   /** Recorded calls whose wrapper time was measured: hooked targets', and the process's first 1,024 of others (absent when none). */
   measuredCalls?: number;
-  /** Their measured wrapper time, ns, part of `wrapperNs` (absent when none). */
+  /**
+   * Of `measuredCalls`, those timed where they ran; the others, a hooked
+   * target's calls past its first 64 but one in 16, count what the target's
+   * timed calls cost lately, wrapper and hooks (instrument/timed-calls.ts).
+   * Absent in documents of earlier versions, which timed every such call.
+   */
+  timedCalls?: number;
+  /** Their wrapper time, measured or estimated as above, ns, part of `wrapperNs` (absent when none). */
   wrapperMeasuredNs?: number;
   /** Calls that went through a wrapper unrecorded (disabled, sampled out, suppressed). */
   passThroughCalls: number;

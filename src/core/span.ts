@@ -164,18 +164,26 @@ export class Trace {
    */
   keptCalls = 0;
   /**
-   * Of `wrappedCalls`, those whose wrapper time was measured where it ran
+   * Of `wrappedCalls`, those whose wrapper time was measured where it ran,
+   * or estimated from such calls of their target (`timedCalls`)
    * (calls of a target with a library hook, instrument/wrap.ts `hookedCall`):
    * making the span before its start reading, and ending it (its span-end
    * listeners included) and storing it after its end reading. Why measured there: such calls are a library's (a model
    * run, an image pipeline), usually after the main thread waited for a native
    * thread or ran native code for a millisecond, and the wrapper then runs on
    * a cold CPU cache at several times its warm calibrated cost (bench:cost
-   * row 3). Two clock readings more per call; a hookless wrapper, the kind a
+   * row 3). Clock readings cost there too, so a hooked target's calls past its
+   * first ones are timed one in 16 (`timedCalls`); a hookless wrapper, the kind a
    * hot function of the user's gets, stays calibrated, except for the
    * process's first 1,024 calls, which run cold code (wrap.ts `cold`).
    */
   measuredCalls = 0;
+  /**
+   * Of `measuredCalls`, those timed in their parts; the others (a hooked
+   * target's calls past its first 64, all but one in 16) count what the
+   * target's timed calls cost lately (instrument/timed-calls.ts).
+   */
+  timedCalls = 0;
   /** Of `measuredCalls`, those that returned a promise. */
   measuredAsyncCalls = 0;
   /** The wrapper time of `measuredCalls`, ns (not their hooks' or probes', which `overheadNs` holds). */

@@ -7,6 +7,7 @@ import type { Tracer } from '../core/tracer.js';
 import type { Stage } from '../core/types.js';
 import { HookScope } from './hook-scope.js';
 import { LONG_CALL_NS, recordLongCall, watchSettled } from './long-call-watch.js';
+import { noteTimedCall, timeThisCall } from './timed-calls.js';
 export { LONG_CALL_NS, WATCHED_ATTRIBUTE } from './long-call-watch.js';
 
 /** What a target hook sees of one call. */
@@ -34,7 +35,11 @@ export interface CallEndContext extends CallContext {
  * started, and for a call that returned a promise, from that return until the
  * wrapper returns the promise to the app.
  */
-type CallState = CallContext & { -readonly [K in 'result' | 'error' | 'failed']: CallEndContext[K] } & { startPartNs: number };
+type CallState = CallContext & { -readonly [K in 'result' | 'error' | 'failed']: CallEndContext[K] } & {
+  startPartNs: number;
+  /** The hooks' time so far (onStart, afterCall), ns, on a timed call; 0 otherwise. */
+  hooksNs: number;
+};
 
 /**
  * Library-specific knowledge attached to a target by name (`hook:` in a target
@@ -113,8 +118,16 @@ export interface TargetSwitch {
   overheadNs?: number;
   /** Recorded calls whose wrapper time was measured where it ran (a hooked target's; see `Trace.measuredCalls`). */
   measuredCalls?: number;
-  /** Their measured wrapper time, ns (hooks and probes not included: those are in `overheadNs`). */
+  /** Their measured wrapper time, ns (hooks and probes not included: those are in `overheadNs`); estimated for calls not timed (timed-calls.ts). */
   wrapperMeasuredNs?: number;
+  /** Calls of a hooked target started (timed-calls.ts: which are timed). */
+  hookedCalls?: number;
+  /** Of those, the calls timed in their parts that ended (the rest count `wrapperEstimateNs` and `hooksEstimateNs`). */
+  timedCalls?: number;
+  /** What a timed call's wrapper cost lately, ns (timed-calls.ts). */
+  wrapperEstimateNs?: number;
+  /** What a timed call's hooks cost lately, ns (timed-calls.ts). */
+  hooksEstimateNs?: number;
   /** Called every `BUDGET_CHECK_EVERY` ended calls (an overhead budget); must not throw. */
   onCheck?: ((sw: TargetSwitch) => void) | undefined;
 }
@@ -142,6 +155,10 @@ export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.overheadNs ??= 0;
   sw.measuredCalls ??= 0;
   sw.wrapperMeasuredNs ??= 0;
+  sw.hookedCalls ??= 0;
+  sw.timedCalls ??= 0;
+  sw.wrapperEstimateNs ??= 0;
+  sw.hooksEstimateNs ??= 0;
   if (!('onCheck' in sw)) sw.onCheck = undefined;
   return sw as CountedSwitch;
 }
@@ -261,8 +278,9 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     // eslint-disable-next-line prefer-rest-params
     if (!spec.record) return passThroughWithResult(fn, this, Array.prototype.slice.call(arguments), new.target, spec.onResult, target);
     if (!simple || new.target !== undefined) {
-      // A hooked target's wrapper is timed from here (hookedCall; -1: not timed).
-      const entryNs = hook === undefined ? -1 : nowNs();
+      // A hooked target's wrapper is timed from here on the calls timeThisCall
+      // picks (hookedCall; -1: not timed, see timed-calls.ts).
+      const entryNs = hook !== undefined && timeThisCall(sw) ? nowNs() : -1;
       // eslint-disable-next-line prefer-rest-params
       return hookedCall(fn, this, Array.prototype.slice.call(arguments), new.target, spec, sw, tracer, nameId, targetId, store, entryNs);
     }
@@ -329,9 +347,12 @@ function hookedCall(
   // A hooked target's wrapper time is measured (`Trace.wrapperMeasuredNs`): from
   // `entryNs`, read in the wrapper, to the span's start reading; for a promise,
   // from the call's return to the wrapper's (two more readings); and from the
-  // end reading to when the span is ended and stored (one more reading).
-  // Other calls on this path (`new`, completion callbacks, factories) are not.
+  // end reading to when the span is ended and stored (one more reading); each
+  // hook edge takes two. That is on the calls timeThisCall picked; the others
+  // count what the target's timed calls cost lately (`estimated`, timed-calls.ts).
+  // Other calls on this path (`new`, completion callbacks, factories) are neither.
   const measured = entryNs >= 0;
+  const estimated = !measured && hook !== undefined;
   const probesBeforeNs = tracer.probeNs;
   let span: Span;
   try {
@@ -357,19 +378,23 @@ function hookedCall(
     error: undefined,
     failed: false,
     startPartNs: -1,
+    hooksNs: 0,
   };
   // onStart runs before the span's start reading: its time is the hook's, not the call's.
   let startHookNs = 0;
   if (hook?.onStart !== undefined) {
-    const hookStartNs = nowNs();
+    const hookStartNs = measured ? nowNs() : -1;
     try {
       hook.onStart(call);
     } catch (error) {
       hookFailed('hook onStart', target, error);
     }
-    startHookNs = nowNs() - hookStartNs;
-    trace.overheadNs += startHookNs;
-    sw.overheadNs += startHookNs;
+    if (measured) {
+      startHookNs = nowNs() - hookStartNs;
+      call.hooksNs += startHookNs;
+      trace.overheadNs += startHookNs;
+      sw.overheadNs += startHookNs;
+    }
   }
   let callArgs = args;
   if (spec.callback && typeof args[args.length - 1] === 'function') {
@@ -391,7 +416,10 @@ function hookedCall(
   if (measured) {
     call.startPartNs = Math.max(0, span.startNs - entryNs - (tracer.probeNs - probesBeforeNs) - startHookNs);
     trace.measuredCalls++;
+    trace.timedCalls++;
     trace.wrapperMeasuredNs += call.startPartNs;
+  } else if (estimated) {
+    trace.measuredCalls++; // its wrapper time is added when it ends (endHookedCall)
   }
   try {
     if (hook?.aroundCall !== undefined) {
@@ -414,15 +442,18 @@ function hookedCall(
   // end of a call that returned or threw was read before it ran).
   let afterHookNs = 0;
   if (hook?.afterCall !== undefined) {
-    const afterNs = nowNs();
+    const afterNs = measured ? nowNs() : -1;
     try {
       hook.afterCall(call);
     } catch (error) {
       hookFailed('hook afterCall', target, error);
     }
-    afterHookNs = nowNs() - afterNs;
-    trace.overheadNs += afterHookNs;
-    sw.overheadNs += afterHookNs;
+    if (measured) {
+      afterHookNs = nowNs() - afterNs;
+      call.hooksNs += afterHookNs;
+      trace.overheadNs += afterHookNs;
+      sw.overheadNs += afterHookNs;
+    }
     // A completion callback called synchronously ended the span already: record what afterCall changed.
     if (span.endNs >= 0) tracer.amendSpan(span);
   }
@@ -435,7 +466,7 @@ function hookedCall(
   } else if (isPromise(result)) {
     sw.asyncCalls++;
     trace.asyncCalls++;
-    if (measured) trace.measuredAsyncCalls++;
+    if (measured || estimated) trace.measuredAsyncCalls++;
     (result as Promise<unknown>).then(
       (value) => {
         endHookedCall(span, call, spec, sw, tracer, nowNs(), value, undefined, false);
@@ -502,6 +533,7 @@ function coldEntry(tracer: Tracer): void {
 function coldStart(span: Span, tracer: Tracer): void {
   const trace = span.trace;
   trace.measuredCalls++;
+  trace.timedCalls++;
   trace.wrapperMeasuredNs += Math.max(0, span.startNs - tracer.probeNs - cold.entryNs);
   cold.entryNs = -1;
 }
@@ -623,12 +655,13 @@ function endHookedCall(
 ): void {
   const hook = spec.hook;
   const trace = span.trace;
+  const timed = call.startPartNs >= 0;
   let hookNs = 0;
   if (hook?.onEnd !== undefined) {
     // After the span's end reading: the hook's time is overhead, not the call's.
     // Timed from its own reading: the switch back to the caller's context may
     // lie between the end reading and here (the wrapper's time, not the hook's).
-    const hookStartNs = nowNs();
+    const hookStartNs = timed ? nowNs() : -1;
     try {
       call.result = result;
       call.error = error;
@@ -637,13 +670,15 @@ function endHookedCall(
     } catch (hookError) {
       hookFailed('hook onEnd', spec.target, hookError);
     }
-    hookNs = nowNs() - hookStartNs;
-    trace.overheadNs += hookNs;
-    sw.overheadNs += hookNs;
+    if (timed) {
+      hookNs = nowNs() - hookStartNs;
+      trace.overheadNs += hookNs;
+      sw.overheadNs += hookNs;
+    }
   }
   const probesBeforeNs = tracer.probeNs;
   tracer.endSpan(span, endNs, error, failed);
-  if (call.startPartNs >= 0) {
+  if (timed) {
     // After the span's end reading: ending it (span-end listeners included:
     // exporters, a worker's batches) and storing it; its probes are counted as
     // probes, the hook as hooks. On the switch both parts go in together, at
@@ -652,6 +687,15 @@ function endHookedCall(
     const endPartNs = Math.max(0, nowNs() - endNs - countedAfterEndNs - hookNs - (tracer.probeNs - probesBeforeNs));
     trace.wrapperMeasuredNs += endPartNs;
     sw.wrapperMeasuredNs += call.startPartNs + endPartNs;
+    sw.measuredCalls++;
+    noteTimedCall(sw, call.startPartNs + endPartNs, call.hooksNs + hookNs);
+  } else if (hook !== undefined) {
+    // A hooked call not timed (timed-calls.ts): it counts what the target's
+    // timed calls cost lately, wrapper and hooks, in OH and in the budget's view.
+    trace.wrapperMeasuredNs += sw.wrapperEstimateNs;
+    trace.overheadNs += sw.hooksEstimateNs;
+    sw.wrapperMeasuredNs += sw.wrapperEstimateNs;
+    sw.overheadNs += sw.hooksEstimateNs;
     sw.measuredCalls++;
   }
   account(span, sw, endNs);

@@ -220,6 +220,7 @@ export class Preset {
       breakdown.wrapperNs = measuredNs + Math.round(syncCalls * costs.recordSyncNs + asyncCalls * costs.recordAsyncNs + unmeasuredNs);
       if (trace.measuredCalls > 0) {
         breakdown.measuredCalls = trace.measuredCalls;
+        breakdown.timedCalls = trace.timedCalls;
         breakdown.wrapperMeasuredNs = measuredNs;
       }
       // Measured calls carry their own warm-up: a hooked call's wrapper is always

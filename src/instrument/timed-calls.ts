@@ -1,0 +1,61 @@
+/**
+ * Which calls of a hooked target are timed where they run, and what the others
+ * count for.
+ *
+ * A hooked target's call (a model run, an image pipeline) is timed in its parts
+ * (wrap.ts `hookedCall`): the wrapper's work before the span's start reading,
+ * from the call's return to the wrapper's, and after the end reading; and each
+ * hook edge. That takes eight clock readings besides the span's two. Such calls
+ * come after the main thread waited for a native thread or ran native code for
+ * a millisecond, and there a reading is not the 50 ns it is in a tight loop:
+ * the first one after a sharp call took 3.5–3.8 µs and each next one 0.2–0.6 µs
+ * (Node 22 and 24, 600 calls, 2 shared cores, 2026-11-28). Timing every call
+ * cost 2.3 µs of a cls `run`'s wrapper time and 5.5 µs of a sharp resize's
+ * (in-process marks around the wrapper, four runs each, Node 22).
+ *
+ * So a target's calls are timed until `TIMED_FIRST_CALLS` of them have ended
+ * (its first calls, the costliest: cold code, first labels), then one in
+ * `TIMED_EVERY`. A call that is not timed counts, in OH and in the budget's
+ * view, what the target's timed calls cost lately: an exponential average over
+ * the last ~8 of them (`TIMED_AVERAGE_WEIGHT`), kept apart for the wrapper and
+ * the hooks. Timed calls carry their own extra readings, so the estimate leans
+ * high by about what the readings cost (0.3–4 µs a call on this VM).
+ */
+
+/** Calls of a target timed in full before sampling starts (counted when they end). */
+export const TIMED_FIRST_CALLS = 64;
+
+/** After those, one call of a target in this many is timed (a power of two). */
+export const TIMED_EVERY = 16;
+
+/** Weight of a new timed call in the target's running averages (1/8: about the last eight timed calls). */
+export const TIMED_AVERAGE_WEIGHT = 1 / 8;
+
+/** The per-target fields this file keeps (on the target's switch, see wrap.ts `TargetSwitch`). */
+export interface TimedCallsState {
+  /** Hooked calls started (the sampling counter). */
+  hookedCalls: number;
+  /** Timed calls that ended. */
+  timedCalls: number;
+  /** Running average of a timed call's wrapper time, ns. */
+  wrapperEstimateNs: number;
+  /** Running average of a timed call's hook time (all edges), ns. */
+  hooksEstimateNs: number;
+}
+
+/** Whether the hooked call starting now is timed; counts it. */
+export function timeThisCall(state: TimedCallsState): boolean {
+  const index = state.hookedCalls++;
+  return state.timedCalls < TIMED_FIRST_CALLS || (index & (TIMED_EVERY - 1)) === 0;
+}
+
+/** A timed call ended: fold its measured wrapper and hook time into the target's averages. */
+export function noteTimedCall(state: TimedCallsState, wrapperNs: number, hooksNs: number): void {
+  if (state.timedCalls++ === 0) {
+    state.wrapperEstimateNs = wrapperNs;
+    state.hooksEstimateNs = hooksNs;
+    return;
+  }
+  state.wrapperEstimateNs += (wrapperNs - state.wrapperEstimateNs) * TIMED_AVERAGE_WEIGHT;
+  state.hooksEstimateNs += (hooksNs - state.hooksEstimateNs) * TIMED_AVERAGE_WEIGHT;
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Tracer } from '../src/core/tracer.js';
+import { noteTimedCall, TIMED_EVERY, TIMED_FIRST_CALLS, timeThisCall, type TimedCallsState } from '../src/instrument/timed-calls.js';
+import { wrapFunction, type TargetHook } from '../src/instrument/wrap.js';
+import { wrapSpec } from './helpers.js';
+
+/** Busy for at least `us` µs of wall time (the hook's cost, known from below). */
+function spinUs(us: number): void {
+  const until = performance.now() + us / 1e3;
+  while (performance.now() < until);
+}
+
+describe('timed hooked calls (timed-calls.ts)', () => {
+  it('times the first calls of a target until enough of them ended, then one in TIMED_EVERY', () => {
+    const state: TimedCallsState = { hookedCalls: 0, timedCalls: 0, wrapperEstimateNs: 0, hooksEstimateNs: 0 };
+    // Calls in flight: the first ones keep being timed until TIMED_FIRST_CALLS of them have ended.
+    const inFlight = Array.from({ length: TIMED_FIRST_CALLS + 10 }, () => timeThisCall(state));
+    assert.ok(inFlight.every(Boolean), 'no timed call has ended yet: every call is timed');
+    for (let i = 0; i < TIMED_FIRST_CALLS; i++) noteTimedCall(state, 1_000, 500);
+    const next = Array.from({ length: 4 * TIMED_EVERY }, () => timeThisCall(state));
+    assert.equal(next.filter(Boolean).length, 4);
+  });
+
+  it('keeps a running average of the timed calls that follows the recent ones', () => {
+    const state: TimedCallsState = { hookedCalls: 0, timedCalls: 0, wrapperEstimateNs: 0, hooksEstimateNs: 0 };
+    noteTimedCall(state, 100_000, 40_000); // a cold first call
+    assert.deepEqual([state.wrapperEstimateNs, state.hooksEstimateNs], [100_000, 40_000]);
+    for (let i = 0; i < 80; i++) noteTimedCall(state, 10_000, 2_000); // (7/8)^80 of the first call is left: 2 ns
+    assert.ok(Math.abs(state.wrapperEstimateNs - 10_000) < 10, `wrapper estimate ${state.wrapperEstimateNs}`);
+    assert.ok(Math.abs(state.hooksEstimateNs - 2_000) < 10, `hooks estimate ${state.hooksEstimateNs}`);
+  });
+
+  it("counts every call of a hooked target in OH: untimed calls at what the target's timed calls cost", async () => {
+    const HOOK_US = 200;
+    const tracer = new Tracer();
+    const root = tracer.startSpan('root', { parent: null, probes: false });
+    const hook: TargetHook = { onStart: () => spinUs(HOOK_US) };
+    const spec = wrapSpec('hooked', { hook });
+    const fn = wrapFunction(async (x: number) => x + 1, spec, tracer);
+    const CALLS = TIMED_FIRST_CALLS + 10 * TIMED_EVERY;
+    await tracer.withSpan(root, async () => {
+      for (let i = 0; i < CALLS; i++) assert.equal(await fn(i), i + 1);
+    });
+    const trace = root.trace;
+    // Every call counts as measured (timed or estimated), and all are in the span tree.
+    assert.equal(trace.wrappedCalls, CALLS);
+    assert.deepEqual([trace.measuredCalls, trace.measuredAsyncCalls], [CALLS, CALLS]);
+    assert.equal(tracer.recorder.spans().filter((span) => span.name === 'hooked').length, CALLS);
+    // Timed: the first TIMED_FIRST_CALLS, then one in TIMED_EVERY.
+    assert.equal(trace.timedCalls, TIMED_FIRST_CALLS + 10);
+    assert.equal(spec.switch.timedCalls, TIMED_FIRST_CALLS + 10);
+    // Each call's hook took at least HOOK_US: the untimed ones count the timed ones' average.
+    assert.ok(trace.overheadNs >= CALLS * HOOK_US * 1e3, `overheadNs ${trace.overheadNs} < ${CALLS} × ${HOOK_US} µs`);
+    assert.ok(trace.wrapperMeasuredNs > 0);
+    // The budget reads the same totals from the target's switch.
+    assert.equal(spec.switch.measuredCalls, CALLS);
+    assert.ok(Math.abs((spec.switch.wrapperMeasuredNs ?? 0) - trace.wrapperMeasuredNs) < 1, 'the switch has the trace’s wrapper time');
+    assert.ok(Math.abs((spec.switch.overheadNs ?? 0) - trace.overheadNs) < 1, 'the switch has the trace’s hook time');
+  });
+
+  it('runs every hook edge on untimed calls: only the clock readings around them are left out', async () => {
+    const tracer = new Tracer();
+    const edges = { onStart: 0, afterCall: 0, onEnd: 0 };
+    const hook: TargetHook = {
+      onStart: () => void edges.onStart++,
+      afterCall: () => void edges.afterCall++,
+      onEnd: (call) => {
+        edges.onEnd++;
+        call.span.setAttribute('result', call.result as number);
+      },
+    };
+    const fn = wrapFunction(async (x: number) => x * 2, wrapSpec('edges', { hook }), tracer);
+    const CALLS = TIMED_FIRST_CALLS + 3 * TIMED_EVERY + 5;
+    for (let i = 0; i < CALLS; i++) await fn(i);
+    assert.deepEqual(edges, { onStart: CALLS, afterCall: CALLS, onEnd: CALLS });
+    const results = tracer.recorder
+      .spans()
+      .filter((span) => span.name === 'edges')
+      .map((span) => span.attributes?.result);
+    assert.deepEqual(
+      results,
+      Array.from({ length: CALLS }, (_, i) => i * 2),
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Tracer } from '../src/core/tracer.js';
-import { noteTimedCall, TIMED_EVERY, TIMED_FIRST_CALLS, timeThisCall, type TimedCallsState } from '../src/instrument/timed-calls.js';
+import { noteTimedCall, TIMED_EVERY, TIMED_FIRST_CALLS, timedCallsState, timeThisCall } from '../src/instrument/timed-calls.js';
 import { wrapFunction, type TargetHook } from '../src/instrument/wrap.js';
 import { wrapSpec } from './helpers.js';
 
@@ -13,7 +13,7 @@ function spinUs(us: number): void {
 
 describe('timed hooked calls (timed-calls.ts)', () => {
   it('times the first calls of a target until enough of them ended, then one in TIMED_EVERY', () => {
-    const state: TimedCallsState = { hookedCalls: 0, timedCalls: 0, wrapperEstimateNs: 0, hooksEstimateNs: 0 };
+    const state = timedCallsState();
     // Calls in flight: the first ones keep being timed until TIMED_FIRST_CALLS of them have ended.
     const inFlight = Array.from({ length: TIMED_FIRST_CALLS + 10 }, () => timeThisCall(state));
     assert.ok(inFlight.every(Boolean), 'no timed call has ended yet: every call is timed');
@@ -23,7 +23,7 @@ describe('timed hooked calls (timed-calls.ts)', () => {
   });
 
   it('keeps a running average of the timed calls that follows the recent ones', () => {
-    const state: TimedCallsState = { hookedCalls: 0, timedCalls: 0, wrapperEstimateNs: 0, hooksEstimateNs: 0 };
+    const state = timedCallsState();
     noteTimedCall(state, 100_000, 40_000); // a cold first call
     assert.deepEqual([state.wrapperEstimateNs, state.hooksEstimateNs], [100_000, 40_000]);
     for (let i = 0; i < 80; i++) noteTimedCall(state, 10_000, 2_000); // (7/8)^80 of the first call is left: 2 ns
@@ -49,7 +49,7 @@ describe('timed hooked calls (timed-calls.ts)', () => {
     assert.equal(tracer.recorder.spans().filter((span) => span.name === 'hooked').length, CALLS);
     // Timed: the first TIMED_FIRST_CALLS, then one in TIMED_EVERY.
     assert.equal(trace.timedCalls, TIMED_FIRST_CALLS + 10);
-    assert.equal(spec.switch.timedCalls, TIMED_FIRST_CALLS + 10);
+    assert.equal(spec.switch.timing?.timedCalls, TIMED_FIRST_CALLS + 10);
     // Each call's hook took at least HOOK_US: the untimed ones count the timed ones' average.
     assert.ok(trace.overheadNs >= CALLS * HOOK_US * 1e3, `overheadNs ${trace.overheadNs} < ${CALLS} × ${HOOK_US} µs`);
     assert.ok(trace.wrapperMeasuredNs > 0);

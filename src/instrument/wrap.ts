@@ -7,7 +7,7 @@ import type { Tracer } from '../core/tracer.js';
 import type { Stage } from '../core/types.js';
 import { HookScope } from './hook-scope.js';
 import { LONG_CALL_NS, recordLongCall, watchSettled } from './long-call-watch.js';
-import { noteTimedCall, timeThisCall } from './timed-calls.js';
+import { noteTimedCall, timedCallsState, timeThisCall, type TimedCallsState } from './timed-calls.js';
 export { LONG_CALL_NS, WATCHED_ATTRIBUTE } from './long-call-watch.js';
 
 /** What a target hook sees of one call. */
@@ -120,14 +120,8 @@ export interface TargetSwitch {
   measuredCalls?: number;
   /** Their measured wrapper time, ns (hooks and probes not included: those are in `overheadNs`); estimated for calls not timed (timed-calls.ts). */
   wrapperMeasuredNs?: number;
-  /** Calls of a hooked target started (timed-calls.ts: which are timed). */
-  hookedCalls?: number;
-  /** Of those, the calls timed in their parts that ended (the rest count `wrapperEstimateNs` and `hooksEstimateNs`). */
-  timedCalls?: number;
-  /** What a timed call's wrapper cost lately, ns (timed-calls.ts). */
-  wrapperEstimateNs?: number;
-  /** What a timed call's hooks cost lately, ns (timed-calls.ts). */
-  hooksEstimateNs?: number;
+  /** Which calls of a hooked target are timed, and what its timed calls cost lately (timed-calls.ts). */
+  timing?: TimedCallsState;
   /** Called every `BUDGET_CHECK_EVERY` ended calls (an overhead budget); must not throw. */
   onCheck?: ((sw: TargetSwitch) => void) | undefined;
 }
@@ -155,10 +149,7 @@ export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.overheadNs ??= 0;
   sw.measuredCalls ??= 0;
   sw.wrapperMeasuredNs ??= 0;
-  sw.hookedCalls ??= 0;
-  sw.timedCalls ??= 0;
-  sw.wrapperEstimateNs ??= 0;
-  sw.hooksEstimateNs ??= 0;
+  sw.timing ??= timedCallsState();
   if (!('onCheck' in sw)) sw.onCheck = undefined;
   return sw as CountedSwitch;
 }
@@ -280,7 +271,7 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     if (!simple || new.target !== undefined) {
       // A hooked target's wrapper is timed from here on the calls timeThisCall
       // picks (hookedCall; -1: not timed, see timed-calls.ts).
-      const entryNs = hook !== undefined && timeThisCall(sw) ? nowNs() : -1;
+      const entryNs = hook !== undefined && timeThisCall(sw.timing) ? nowNs() : -1;
       // eslint-disable-next-line prefer-rest-params
       return hookedCall(fn, this, Array.prototype.slice.call(arguments), new.target, spec, sw, tracer, nameId, targetId, store, entryNs);
     }
@@ -688,14 +679,15 @@ function endHookedCall(
     trace.wrapperMeasuredNs += endPartNs;
     sw.wrapperMeasuredNs += call.startPartNs + endPartNs;
     sw.measuredCalls++;
-    noteTimedCall(sw, call.startPartNs + endPartNs, call.hooksNs + hookNs);
+    noteTimedCall(sw.timing, call.startPartNs + endPartNs, call.hooksNs + hookNs);
   } else if (hook !== undefined) {
     // A hooked call not timed (timed-calls.ts): it counts what the target's
     // timed calls cost lately, wrapper and hooks, in OH and in the budget's view.
-    trace.wrapperMeasuredNs += sw.wrapperEstimateNs;
-    trace.overheadNs += sw.hooksEstimateNs;
-    sw.wrapperMeasuredNs += sw.wrapperEstimateNs;
-    sw.overheadNs += sw.hooksEstimateNs;
+    const timing = sw.timing;
+    trace.wrapperMeasuredNs += timing.wrapperEstimateNs;
+    trace.overheadNs += timing.hooksEstimateNs;
+    sw.wrapperMeasuredNs += timing.wrapperEstimateNs;
+    sw.overheadNs += timing.hooksEstimateNs;
     sw.measuredCalls++;
   }
   account(span, sw, endNs);

@@ -113,7 +113,7 @@ describe('Recorder', () => {
     const grownTwiceNs = tracer.recorder.growNs;
     assert.ok(grownTwiceNs > grownNs, 'the second growth is timed');
     for (let i = 1025; i < 3000; i++) ended(`s${i}`, i === 2999 ? { cpuUserNs: 2 } : null);
-    assert.equal(tracer.recorder.growNs, grownTwiceNs, 'then one growth to maxSpans (3,000 < 16 × 1,024), not one per doubling');
+    assert.equal(tracer.recorder.growNs, grownTwiceNs, 'then one growth to maxSpans (3,000 < 4,096), not one per doubling');
     const spans = tracer.recorder.spans();
     assert.equal(spans.length, 3000);
     assert.equal(spans[0], open, 'an open span is its live handle, also after the growth');
@@ -134,6 +134,21 @@ describe('Recorder', () => {
       tracer.recorder.spans().map((span) => span.name),
       Array.from({ length: 1100 }, (_, i) => `t${i}`),
     );
+  });
+
+  it('grows to 1,024, 4,096 and 16,384 rows, then 16 times at a time', () => {
+    const tracer = new Tracer({ maxSpans: 20_000 });
+    const grewAt: number[] = [];
+    for (let i = 0; i < 16_385; i++) {
+      const beforeNs = tracer.recorder.growNs;
+      const span = tracer.startSpan('s', { parent: null });
+      span.retain = false;
+      tracer.endSpan(span);
+      if (tracer.recorder.growNs > beforeNs) grewAt.push(i);
+    }
+    // A model loop of a few thousand spans stops at 4,096 rows: a 16,384-row column is mapped fresh and faulted in.
+    assert.deepEqual(grewAt, [128, 1024, 4096, 16_384]);
+    assert.equal(tracer.recorder.spans().length, 16_385);
   });
 
   it('rejects a bad maxSpans with the option name', () => {

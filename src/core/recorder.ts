@@ -19,15 +19,25 @@ export interface RecorderOptions {
 const INITIAL_ROWS = 128;
 
 /**
- * The first growth's rows, the ring's size before: a run of a few hundred spans
- * (an OCR page's lines) touches what it did then, not a 16,384-row ring
- * (about 1 MB); past it the ring grows as before (see GROWTH_FACTOR).
+ * The first growths' rows, up to `maxSpans`: 128 → 1,024 → 4,096 → 16,384, then
+ * `GROWTH_FACTOR` at a time (→ 100,000 by default). A run of a few hundred
+ * spans (an OCR page's lines) touches 1,024 rows, one of a few thousand
+ * (a model loop) 4,096.
+ *
+ * Why 4,096 between: a column of 16,384 rows (128 KiB of doubles) is big enough
+ * for malloc to map fresh pages for it, and touching them costs a page fault
+ * each (12–20 µs on a VM). A 3,100-span model loop (rows 3 and 4 of bench:cost,
+ * Node 22) spent 5.3–5.6 ms growing to 16,384 rows (`overhead.recorderNs`),
+ * 1.7 µs of each call, against 0.3 ms with `maxSpans` 4,096 (two runs each).
+ * The steps above 16,384 stay ×16: an extra step of 65,536 rows (×4 all the
+ * way) touched memory only to throw it away and made a tiny traced call
+ * 12–28 ns dearer on a 200,000-call loop (12 interleaved pairs each, Node 22
+ * and 24).
  */
-const FIRST_GROWTH_ROWS = 1024;
+const GROWTH_STEPS: readonly number[] = [1024, 4096, 16_384];
 
 /**
- * How much the rows grow at a time, up to `maxSpans`: 128 → 1,024 → 16,384 →
- * 100,000 by default (the first step to `FIRST_GROWTH_ROWS`). Each growth
+ * How much the rows grow at a time past `GROWTH_STEPS`, up to `maxSpans`. Each growth
  * allocates every column anew, copies it and touches the new memory; the old
  * columns become garbage that V8 promotes and copies.
  * Doubling (with V8 growing the object columns by 1.5× at a time) made the
@@ -39,6 +49,12 @@ const FIRST_GROWTH_ROWS = 1024;
  * it never uses. See docs/overhead.md, "The call path".
  */
 const GROWTH_FACTOR = 16;
+
+/** The rows after a growth from `rows` (see GROWTH_STEPS and GROWTH_FACTOR). */
+function nextRows(rows: number): number {
+  for (const step of GROWTH_STEPS) if (rows < step) return step;
+  return rows * GROWTH_FACTOR;
+}
 
 /** A memory page: writing one element per page touches the page (`#grow`). */
 const PAGE_BYTES = 4096;
@@ -143,7 +159,7 @@ export class Recorder {
     if (this.#size < this.maxSpans) {
       if (row >= this.#rows) {
         const startNs = nowNs();
-        this.#grow(Math.min(this.maxSpans, this.#rows < FIRST_GROWTH_ROWS ? FIRST_GROWTH_ROWS : this.#rows * GROWTH_FACTOR));
+        this.#grow(Math.min(this.maxSpans, nextRows(this.#rows)));
         this.#growNs += nowNs() - startNs;
       }
       this.#size++;

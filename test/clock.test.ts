@@ -30,6 +30,21 @@ describe('clock', () => {
     }
   });
 
+  it('readings are never small integers: the first is above 2^31 ns, and they still convert to wall-clock time', async () => {
+    // Why (core/clock.ts, BELOW_SMI_OFFSET_MS): optimised code that had seen
+    // only small integers was thrown back to the interpreter when readings
+    // passed 2^31 ns, 2.15 s after load.
+    const a = await copy('e');
+    const ns = a.nowNs();
+    assert.ok(ns >= 2 ** 31, `reading ${ns}`);
+    assert.ok(Number.isInteger(ns));
+    const wallMs = Date.now();
+    assert.ok(Math.abs(a.nsToWallMs(ns) - wallMs) < 1_000, `nsToWallMs ${a.nsToWallMs(ns)} against Date.now() ${wallMs}`);
+    assert.ok(Math.abs(a.wallMsToNs(a.nsToWallMs(ns)) - ns) < 1_000, 'wallMsToNs inverts nsToWallMs (to 1 µs)');
+    const epochNs = a.nsToEpochNs(ns);
+    assert.ok(Math.abs(Number(epochNs / 1_000n) / 1e3 - a.nsToWallMs(ns)) < 0.01, `nsToEpochNs ${epochNs} agrees with nsToWallMs`);
+  });
+
   it('the wall-clock anchor is shared: both copies turn a reading into the same epoch time', async () => {
     const a = await copy('c');
     const b = await copy('d');

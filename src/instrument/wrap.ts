@@ -132,6 +132,9 @@ export type CountedSwitch = Required<Omit<TargetSwitch, 'onCheck'>> & Pick<Targe
 /** How often (in ended calls, a power of two) a switch's `onCheck` runs. */
 export const BUDGET_CHECK_EVERY = 1024;
 
+/** At which ended call of a target the process's clock switches to `performance.now()` (core/clock.ts). */
+export const FAST_CLOCK_AFTER_CALLS = 128;
+
 /** Fill in a switch's accounting fields once, so every wrapper sees the same object shape. */
 export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.sampleEvery ??= 1;
@@ -701,14 +704,26 @@ function account(span: Span, sw: CountedSwitch, endNs: number): void {
     sw.longCalls++;
     sw.longDurationNs += durationNs;
   }
-  if ((++sw.calls & (BUDGET_CHECK_EVERY - 1)) === 0) {
-    // A busy target reads the clock often enough to earn back making Node's
-    // performance object (core/clock.ts; a no-op once switched).
-    useFastClock();
-    if (sw.onCheck !== undefined) {
-      const check = sw.onCheck;
-      safe('overhead budget check', span.target ?? '', () => check(sw));
-    }
+  const calls = ++sw.calls;
+  if (calls === FAST_CLOCK_AFTER_CALLS || (calls & (BUDGET_CHECK_EVERY - 1)) === 0) periodicCheck(span, sw, calls);
+}
+
+/**
+ * A target's ended call that switches the clock, or that checks the budget.
+ * Why one function, reached at the 128th call already: V8 optimises `account`
+ * for what it has seen, and a call it has never seen made is compiled as a
+ * bail-out; the budget's first check, at the 1,024th call, threw the
+ * optimised `account` back to the interpreter ("Insufficient type feedback
+ * for call"). Called at the 128th, the call is known when V8 optimises, and,
+ * rare as it is, not inlined: its own branches do not matter.
+ */
+function periodicCheck(span: Span, sw: CountedSwitch, calls: number): void {
+  // A busy target reads the clock often enough to earn back making Node's
+  // performance object (core/clock.ts; a no-op once switched).
+  useFastClock();
+  if ((calls & (BUDGET_CHECK_EVERY - 1)) === 0 && sw.onCheck !== undefined) {
+    const check = sw.onCheck;
+    safe('overhead budget check', span.target ?? '', () => check(sw));
   }
 }
 

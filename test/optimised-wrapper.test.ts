@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+
+/**
+ * The wrapper's code stays optimised once V8 has optimised it: nothing
+ * stagescope does at a fixed point of a run throws it back to the
+ * interpreter. Three such points did (V8's `--trace-deopt`, Node 22 and 24):
+ * the clock switch at a target's 1,024th call (the reading function was
+ * swapped: "wrong call target" in `hookedCall` and `nowNs`), the budget's
+ * first check at the same call (a call never made before: "Insufficient type
+ * feedback for call" in `account`), and the clock's readings passing 2^31 ns
+ * 2.15 s after load ("not a Smi" in `hookedCall` and `endHookedCall`). After
+ * each, a model loop ran ~1,000 calls unoptimised (docs/overhead.md, M13).
+ *
+ * Pinned in a child process with `--trace-deopt`, whose lines name the
+ * function thrown back: hooked, hookless and sync targets, 6,000 calls each
+ * across those points (the 128th call, where the clock now switches, and
+ * the 1,024th, 2,048th, … budget checks), then past 2.15 s, then 6,000 more.
+ */
+const HOT_FUNCTIONS = [
+  'wrapped',
+  'hookedCall',
+  'endHookedCall',
+  'account',
+  'periodicCheck',
+  'endCall',
+  'endAfterReturn',
+  'endWhenSettled',
+  'ok',
+  'nowNs',
+  'readMs',
+  'openSpanFast',
+  'stampStart',
+  'endSpan',
+  'commit',
+];
+
+describe('the wrapper stays optimised', () => {
+  it('no deoptimisation of its functions across the clock switch, the budget checks and the 2^31 ns crossing', () => {
+    const wrapModule = new URL('../src/instrument/wrap.js', import.meta.url).href;
+    const tracerModule = new URL('../src/core/tracer.js', import.meta.url).href;
+    const script = `
+      const { wrapFunction } = await import(${JSON.stringify(wrapModule)});
+      const { Tracer } = await import(${JSON.stringify(tracerModule)});
+      const loadedMs = performance.now();
+      const tracer = new Tracer({ maxSpans: 65_536 });
+      const spec = (name, hook) => ({ name, stage: null, target: 'app#' + name, record: true, callback: false, hook, onResult: undefined, switch: { enabled: true, onCheck: () => {} } });
+      const hook = { onStart(call) { call.span.setAttribute('n', 1); }, onEnd(call) { call.span.setAttribute('ok', !call.failed); } };
+      const hooked = wrapFunction(async (x) => x + 1, spec('hooked', hook), tracer);
+      const hookless = wrapFunction(async (x) => x + 1, spec('hookless', undefined), tracer);
+      const sync = wrapFunction((x) => x + 1, spec('sync', undefined), tracer);
+      const root = tracer.startSpan('root');
+      const loop = async () => {
+        let sum = 0;
+        for (let i = 0; i < 6000; i++) sum += (await hooked(i)) + (await hookless(i)) + sync(i);
+        return sum;
+      };
+      await tracer.withSpan(root, loop);
+      console.log('@crossing');
+      // Past 2^31 ns since load (2.15 s), while the wrapper is optimised.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2300 - (performance.now() - loadedMs))));
+      await tracer.withSpan(root, loop);
+      console.log('@done', root.trace.wrappedCalls);
+    `;
+    const out = execFileSync(process.execPath, ['--trace-deopt', '--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    assert.match(out, /@done 36000/, 'the child ran every call');
+    const thrownBack = out
+      .split('\n')
+      .filter((line) => line.includes('bailout'))
+      .map((line) => /<JSFunction ([\w#]+)/.exec(line)?.[1])
+      .filter((name): name is string => name !== undefined && HOT_FUNCTIONS.includes(name));
+    assert.deepEqual(thrownBack, [], `deoptimised: ${thrownBack.join(', ')}`);
+  });
+});

@@ -273,6 +273,35 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => figure('onnx-run-paired').sample(lookupFrom({ 'model-paired/traced': outcome({ sharp: pairs(1) }) })), /no number at "onnx\.addedNs"/);
   });
 
+  test('rows 3 and 4 in bytes: the child’s bytes per call, stagescope and the hand-written wrapper each minus plain, same round', () => {
+    const bytes = (bytesPerCall: number) => ({
+      bytesPerCall,
+      minBytesPerCall: bytesPerCall - 2,
+      maxBytesPerCall: bytesPerCall + 3,
+      chunks: 30,
+      cleanChunks: 27,
+      callsPerChunk: 40,
+    });
+    const get = lookupFrom({
+      'model-alloc/plain': outcome({ onnx: bytes(3000), sharp: bytes(17_800), sharpCrops: bytes(17_900) }),
+      'model-alloc/traced': outcome({ onnx: bytes(4900), sharp: bytes(20_000), sharpCrops: bytes(20_700) }),
+      'model-alloc/hand': outcome({ onnx: bytes(4200), sharp: bytes(18_600), sharpCrops: bytes(18_700) }),
+    });
+    assert.deepEqual(
+      ['onnx-run-alloc', 'onnx-run-hand-alloc', 'sharp-alloc', 'sharp-hand-alloc', 'sharp-crops-alloc'].map((id) => figure(id).sample(get)),
+      [1900, 1200, 2200, 800, 2800],
+    );
+    assert.deepEqual(figure('sharp-alloc').context?.(get), { plainBytesPerCall: 17_800, cleanChunks: 27 });
+    assert.equal(figure('onnx-run-alloc').unit, 'B');
+    assert.equal(formatSummary(summarize([1929, 1928, 1929]), 'B'), '1929 B (1928–1929)');
+    assert.equal(figure('onnx-run-alloc').sample(lookupFrom({})), undefined, 'the experiment did not run this round');
+    assert.throws(
+      () =>
+        figure('onnx-run-alloc').sample(lookupFrom({ 'model-alloc/plain': outcome({ onnx: bytes(1) }), 'model-alloc/traced': outcome({ sharp: bytes(1) }) })),
+      /no number at "onnx\.bytesPerCall"/,
+    );
+  });
+
   test("rows 3 and 4 on Node ≥ 22: the main thread's CPU time when both variants have it (the libraries work on threads of their own)", () => {
     const loop = (cpuPerCallNs: number, threadCpuPerCallNs: number | undefined, medianNs: number) => ({
       calls: 10,
@@ -780,6 +809,33 @@ describe('benchmarks/children/model-paired.mjs', () => {
       assert.equal(figures[library]?.callsPerBlock, 2);
       assert.equal(typeof figures[library]?.addedNs, 'number');
     }
+  });
+});
+
+describe('benchmarks/children/model-alloc.mjs', () => {
+  test('bytes per call of each library, from chunks in which no collection ran', async () => {
+    const result = await runNode([path.join(repoRoot, 'benchmarks/children/model-alloc.mjs'), 'chunks=3', 'calls=5', 'warm=2']);
+    assert.equal(result.code, 0, result.stderr);
+    const line = result.stdout.split('\n').find((text) => text.startsWith('bench-cost-result '));
+    assert.ok(line !== undefined, result.stdout);
+    const figures = JSON.parse(line.slice('bench-cost-result '.length)) as Record<
+      string,
+      { bytesPerCall: number; chunks: number; cleanChunks: number; callsPerChunk: number }
+    >;
+    for (const library of ['onnx', 'sharp', 'sharpCrops']) {
+      const figure = figures[library];
+      assert.ok(figure !== undefined, library);
+      assert.deepEqual([figure.chunks, figure.callsPerChunk], [3, 5]);
+      assert.ok(figure.cleanChunks >= 1 && figure.cleanChunks <= 3, `${library}: ${figure.cleanChunks} clean chunks`);
+      // A model call makes its output tensors, a sharp call its pipeline objects: never nothing.
+      assert.ok(figure.bytesPerCall > 500, `${library}: ${figure.bytesPerCall} bytes a call`);
+    }
+  });
+
+  test('a bad argument is refused, naming it', async () => {
+    const result = await runNode([path.join(repoRoot, 'benchmarks/children/model-alloc.mjs'), 'chunks=0']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /chunks must be an integer ≥ 1, got "chunks=0"/);
   });
 });
 

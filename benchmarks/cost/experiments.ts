@@ -52,6 +52,7 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
   const tinyArgs = [child('tiny-loop.mjs'), `n=${settings.tinyCalls}`];
   const modelArgs = [child('model-loop.mjs'), `n=${settings.modelCalls}`, `warm=${settings.modelWarmCalls}`];
   const pairedArgs = [child('model-paired.mjs'), `blocks=${settings.pairedBlocks}`, `calls=${settings.pairedCallsPerBlock}`];
+  const allocArgs = [child('model-alloc.mjs'), `chunks=${settings.allocChunks}`, `calls=${settings.allocCallsPerChunk}`, `warm=${settings.allocWarmCalls}`];
   const onnxTinyArgs = [child('onnx-tiny-loop.mjs'), `n=${settings.onnxTinyCalls}`];
   const tinyLateArgs = [child('long-tiny-loop.mjs'), `untilMs=${settings.tinyLateUntilMs}`, `lateFromMs=${settings.tinyLateFromMs}`];
   const probeArgs = [child('probe-loop.mjs'), `n=${settings.probeCalls}`];
@@ -125,6 +126,17 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
         // stagescope without the library hooks: the same two methods from a targets file that names no hook.
         hookless: spec(['--import', 'stagescope/register', ...pairedArgs], { env: { ...quiet, STAGESCOPE_TARGETS: child('hookless.targets.json') } }),
         hand: spec(['--import', child('hand-wrapper.mjs'), ...pairedArgs]),
+      },
+    },
+    {
+      id: 'model-alloc',
+      title: `the same calls in bytes: JS heap allocated per warm call, ${settings.allocChunks} chunks of ${settings.allocCallsPerChunk} calls after ${settings.allocWarmCalls}, plain vs stagescope vs the hand-written wrapper`,
+      repeats: settings.repeats.modelAlloc,
+      warmup: false,
+      variants: {
+        plain: spec(allocArgs),
+        traced: spec(['--import', 'stagescope/register/ocr', ...allocArgs], { env: quiet }),
+        hand: spec(['--import', child('hand-wrapper.mjs'), ...allocArgs]),
       },
     },
     {

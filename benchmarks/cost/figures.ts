@@ -3,8 +3,8 @@ import type { Goal } from './goals.js';
 import { keptSpans, type RunDocSummary } from './run-doc-summary.js';
 import type { CostSettings } from './settings.js';
 
-/** How a figure's number reads: `×` ratio, `%`, or a duration unit. */
-export type Unit = '×' | '%' | 'ms' | 'µs' | 'ns';
+/** How a figure's number reads: `×` ratio, `%`, a duration unit, or bytes (`B`). */
+export type Unit = '×' | '%' | 'ms' | 'µs' | 'ns' | 'B';
 
 /** The outcome of `variant` of `experiment` in the current round, or undefined if it did not run this round. */
 export type RoundLookup = (experiment: string, variant: string) => ChildOutcome | undefined;
@@ -306,6 +306,34 @@ function pairedAdded(id: string, row: number, title: string, library: 'onnx' | '
 }
 
 /**
+ * Rows 3 and 4 in bytes (children/model-alloc.mjs): the JS heap a warm call
+ * allocates under `variant` minus plain, same round. A reference beside the
+ * time rows, which differ by µs between processes where this differs by a
+ * few bytes: it shows what a change to the call path takes off (or adds)
+ * before any timing can.
+ */
+function allocAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp' | 'sharpCrops', variant: 'traced' | 'hand'): FigureDef {
+  const who = {
+    traced: 'stagescope (--import stagescope/register/ocr, default settings)',
+    hand: 'the hand-written AsyncLocalStorage wrapper of hand-wrapper.mjs',
+  }[variant];
+  const bytes = (outcome: ChildOutcome): number => resultNumber(outcome, `${library}.bytesPerCall`);
+  return {
+    id,
+    row,
+    title,
+    unit: 'B',
+    goal: { kind: 'none', text: '(reference)' },
+    method: `${PAIRED_CALLS[library]} under ${who}: JS heap bytes allocated per call (used bytes of every heap space before and after a chunk of calls, over chunks in which no collection ran; the median chunk) minus plain's`,
+    sample: perRound((get) => bytes(need(get, 'model-alloc', variant)) - bytes(need(get, 'model-alloc', 'plain'))),
+    context: perRound((get) => ({
+      plainBytesPerCall: bytes(need(get, 'model-alloc', 'plain')),
+      cleanChunks: resultNumber(need(get, 'model-alloc', variant), `${library}.cleanChunks`),
+    })),
+  };
+}
+
+/**
  * A reference row of the OCR loop: `variant`'s loop time (the reads only, the
  * sessions already made) minus plain's, ms. Side by side, stagescope's and the
  * OpenTelemetry SDK's show how much of the added time any in-process tracer of
@@ -430,6 +458,11 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
     pairedAdded('sharp-crops-paired', 4, 'sharp crop at a new place each call + resize, added per call, paired in one process', 'sharpCrops', 'traced'),
     pairedAdded('sharp-crops-hookless-paired', 4, 'sharp crop at a new place each call, stagescope without its hook, paired', 'sharpCrops', 'hookless'),
     pairedAdded('sharp-crops-hand-paired', 4, 'sharp crop at a new place each call, hand-written wrapper, paired', 'sharpCrops', 'hand'),
+    allocAdded('onnx-run-alloc', 3, 'InferenceSession.run (cls), bytes allocated per call, added', 'onnx', 'traced'),
+    allocAdded('onnx-run-hand-alloc', 3, 'InferenceSession.run (cls), hand-written wrapper, bytes added', 'onnx', 'hand'),
+    allocAdded('sharp-alloc', 4, 'sharp resize 64×64, bytes allocated per call, added', 'sharp', 'traced'),
+    allocAdded('sharp-hand-alloc', 4, 'sharp resize 64×64, hand-written wrapper, bytes added', 'sharp', 'hand'),
+    allocAdded('sharp-crops-alloc', 4, 'sharp crop at a new place each call, bytes allocated per call, added', 'sharpCrops', 'traced'),
     modelAdded(
       'onnx-tiny-added',
       3,

@@ -22,6 +22,7 @@ function formatDigits(value: number, unit: Unit): string {
     case 'µs':
       return value.toFixed(Math.abs(value) < 100 ? 1 : 0);
     case 'ns':
+    case 'B':
       return value.toFixed(0);
   }
 }

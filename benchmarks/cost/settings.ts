@@ -12,6 +12,7 @@ export interface CostSettings {
     moduleLoad: number;
     model: number;
     modelPaired: number;
+    modelAlloc: number;
     onnxTiny: number;
     tiny: number;
     tinyLate: number;
@@ -24,6 +25,13 @@ export interface CostSettings {
   /** Rows 3 and 4 paired in one process (children/model-paired.mjs): pairs of blocks, and calls per block. */
   pairedBlocks: number;
   pairedCallsPerBlock: number;
+  /**
+   * Rows 3 and 4 in bytes (children/model-alloc.mjs): chunks of calls measured
+   * per library, calls a chunk, and untimed calls before them.
+   */
+  allocChunks: number;
+  allocCallsPerChunk: number;
+  allocWarmCalls: number;
   /** Timed calls of InferenceSession.run on the one-node model (children/tiny-onnx-model.mjs). */
   onnxTinyCalls: number;
   /** Timed awaited calls of the tiny async function (plus N/10 warm-up calls). */
@@ -49,7 +57,7 @@ export const FULL_SETTINGS: CostSettings = {
   // The model loop and the OCR loop had 4 and 5 rounds: their medians moved by
   // more than the figures (the sharp row 27-39 us, the OCR loop's added time
   // -57 to 112 ms over six runs), so they have twice as many (~100 s more).
-  repeats: { startup: 20, example: 10, moduleLoad: 10, model: 8, modelPaired: 6, onnxTiny: 6, tiny: 10, tinyLate: 6, probes: 5, ocrLoop: 10 },
+  repeats: { startup: 20, example: 10, moduleLoad: 10, model: 8, modelPaired: 6, modelAlloc: 3, onnxTiny: 6, tiny: 10, tinyLate: 6, probes: 5, ocrLoop: 10 },
   // 1,500 + 50 = 1,550 calls: the loop issue 9's table was measured on.
   modelCalls: 1500,
   modelWarmCalls: 50,
@@ -57,6 +65,13 @@ export const FULL_SETTINGS: CostSettings = {
   // per call on this machine; short blocks pair calls made closer in time.
   pairedBlocks: 60,
   pairedCallsPerBlock: 10,
+  // Bytes barely move between processes (a few bytes a call): three rounds
+  // show that they do not. 600 warm calls: past the clock switch (128th call)
+  // and Node 24's optimisation of the wrapper (~500 calls); Node 22 optimises
+  // it after ~3,000, so its figure is the wrapper before TurboFan.
+  allocChunks: 30,
+  allocCallsPerChunk: 40,
+  allocWarmCalls: 600,
   onnxTinyCalls: 20_000,
   tinyCalls: 200_000,
   tinyLateUntilMs: 3200,
@@ -69,11 +84,14 @@ export const FULL_SETTINGS: CostSettings = {
 
 export const QUICK_SETTINGS: CostSettings = {
   quick: true,
-  repeats: { startup: 3, example: 2, moduleLoad: 2, model: 2, modelPaired: 2, onnxTiny: 2, tiny: 2, tinyLate: 2, probes: 2, ocrLoop: 2 },
+  repeats: { startup: 3, example: 2, moduleLoad: 2, model: 2, modelPaired: 2, modelAlloc: 2, onnxTiny: 2, tiny: 2, tinyLate: 2, probes: 2, ocrLoop: 2 },
   modelCalls: 100,
   modelWarmCalls: 10,
   pairedBlocks: 6,
   pairedCallsPerBlock: 5,
+  allocChunks: 4,
+  allocCallsPerChunk: 10,
+  allocWarmCalls: 20,
   onnxTinyCalls: 2000,
   tinyCalls: 20_000,
   // Still past 2.15 s, or the quick run would not try what the figure is about.

@@ -947,7 +947,7 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
     assert.equal(result.code, 2);
     assert.match(
       result.stderr,
-      /--only: unknown experiment "nope" \(known: startup, example, module-load, model, model-paired, onnx-tiny, tiny, tiny-late, probes, ocr-loop\)/,
+      /--only: unknown experiment "nope" \(known: startup, example, module-load, model, model-paired, model-alloc, onnx-tiny, tiny, tiny-late, probes, ocr-loop\)/,
     );
   });
 });

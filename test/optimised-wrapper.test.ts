@@ -28,8 +28,12 @@ const HOT_FUNCTIONS = [
   'endAfterReturn',
   'endWhenSettled',
   'ok',
-  'nowNs',
-  'readMs',
+  // Not `nowNs` and `readMs` themselves: whether TurboFan (Node 20, 22)
+  // compiles that small function before the switch, in this child that
+  // reads the clock ~10 times a loop, is a race (a CI run under load lost
+  // it once: "deoptimised: nowNs"), and it is hot enough to be compiled
+  // again within a few hundred readings. What cost ~1,000 calls was the
+  // wrapper's large functions that inline it, and they are listed.
   'openSpanFast',
   'stampStart',
   'endSpan',

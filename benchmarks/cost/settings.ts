@@ -66,7 +66,7 @@ export const FULL_SETTINGS: CostSettings = {
   pairedBlocks: 60,
   pairedCallsPerBlock: 10,
   // Bytes barely move between processes (a few bytes a call): three rounds
-  // show that they do not. 600 warm calls: past the clock switch (128th call)
+  // show that they do not. 600 warm calls: past the clock switch (16th call)
   // and Node 24's optimisation of the wrapper (~500 calls); Node 22 optimises
   // it after ~3,000, so its figure is the wrapper before TurboFan.
   allocChunks: 30,

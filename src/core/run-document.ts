@@ -130,7 +130,7 @@ export interface OverheadBreakdown {
   /** Calls that went through a wrapper unrecorded (disabled, sampled out, suppressed). */
   passThroughCalls: number;
   /**
-   * Switching the clock to `performance.now()` at a target's 128th call,
+   * Switching the clock to `performance.now()` at a target's 16th call,
    * measured (once per process; 0 for a later run in the same process), ns.
    * The wrapper's own warm-up (its first calls run before V8 has optimised it)
    * is in `wrapperMeasuredNs`: those calls are timed. Documents of earlier

@@ -133,7 +133,7 @@ export type CountedSwitch = Required<Omit<TargetSwitch, 'onCheck'>> & Pick<Targe
 export const BUDGET_CHECK_EVERY = 1024;
 
 /** At which ended call of a target the process's clock switches to `performance.now()` (core/clock.ts). */
-export const FAST_CLOCK_AFTER_CALLS = 128;
+export const FAST_CLOCK_AFTER_CALLS = 16;
 
 /** Fill in a switch's accounting fields once, so every wrapper sees the same object shape. */
 export function countedSwitch(sw: TargetSwitch): CountedSwitch {
@@ -533,19 +533,29 @@ function coldStart(span: Span, tracer: Tracer): void {
 }
 
 /**
- * `endCall` for a cold end: the wrapper's time from the span's end reading
- * until the span is ended and stored, as for a hooked call (its end probes
- * left out, and the budget's check in `account`). What lies between the span's
- * readings, like the reaction an async call registers, is counted at the
- * calibrated cost, as for a hooked call (`unmeasuredPartNs`).
+ * End a hookless call's span and do the target's accounting. A cold end (one
+ * of the process's first `COLD_CALLS`) is timed: the wrapper's time from the
+ * span's end reading until the span is ended and stored, as for a hooked call
+ * (its end probes left out, and the budget's check in `account`). What lies
+ * between the span's readings, like the reaction an async call registers, is
+ * counted at the calibrated cost, as for a hooked call (`unmeasuredPartNs`).
+ *
+ * One function for cold and warm ends, not two: the callers' code, optimised
+ * by V8 while the ends were cold, had never called a separate warm one, and
+ * was thrown back to the interpreter at the 1,025th end ("Insufficient type
+ * feedback for call", test/optimised-wrapper.test.ts). Here the warm end only
+ * skips what the cold one did.
  */
-function coldEndCall(span: Span, sw: CountedSwitch, tracer: Tracer, endNs: number, error: unknown, failed: boolean, async: boolean): void {
-  cold.ends--;
+function endCall(span: Span, sw: CountedSwitch, tracer: Tracer, endNs: number, error: unknown, failed: boolean, async: boolean): void {
+  const coldEnd = cold.ends > 0;
+  if (coldEnd) cold.ends--;
   const probesBeforeNs = tracer.probeNs;
   tracer.endSpan(span, endNs, error, failed);
-  const trace = span.trace;
-  trace.wrapperMeasuredNs += Math.max(0, nowNs() - endNs - (tracer.probeNs - probesBeforeNs));
-  if (async) trace.measuredAsyncCalls++;
+  if (coldEnd) {
+    const trace = span.trace;
+    trace.wrapperMeasuredNs += Math.max(0, nowNs() - endNs - (tracer.probeNs - probesBeforeNs));
+    if (async) trace.measuredAsyncCalls++;
+  }
   account(span, sw, endNs);
 }
 
@@ -553,16 +563,14 @@ function coldEndCall(span: Span, sw: CountedSwitch, tracer: Tracer, endNs: numbe
 function endAfterThrow(span: Span, sw: CountedSwitch, tracer: Tracer, store: ContextValue | undefined, error: unknown): void {
   const endNs = nowNs();
   storage.enterWith(store as ContextValue);
-  if (cold.ends > 0) coldEndCall(span, sw, tracer, endNs, error, true, false);
-  else endCall(span, sw, tracer, endNs, error, true);
+  endCall(span, sw, tracer, endNs, error, true, false);
 }
 
 /** A hookless call returned a value (not a promise): read its end, switch back to the caller's context, end its span. */
 function endAfterReturn(span: Span, sw: CountedSwitch, tracer: Tracer, store: ContextValue | undefined): void {
   const endNs = nowNs();
   storage.enterWith(store as ContextValue);
-  if (cold.ends > 0) coldEndCall(span, sw, tracer, endNs, undefined, false, false);
-  else endCall(span, sw, tracer, endNs, undefined, false);
+  endCall(span, sw, tracer, endNs, undefined, false, false);
 }
 
 /**
@@ -617,21 +625,13 @@ function settledHandlers(sw: CountedSwitch, tracer: Tracer): SettledHandlers {
   return {
     ok: (): void => {
       const endNs = nowNs();
-      if (cold.ends > 0) coldEndCall(storage.getStore() as Span, sw, tracer, endNs, undefined, false, true);
-      else endCall(storage.getStore() as Span, sw, tracer, endNs, undefined, false);
+      endCall(storage.getStore() as Span, sw, tracer, endNs, undefined, false, true);
     },
     failed: (error: unknown): void => {
       const endNs = nowNs();
-      if (cold.ends > 0) coldEndCall(storage.getStore() as Span, sw, tracer, endNs, error, true, true);
-      else endCall(storage.getStore() as Span, sw, tracer, endNs, error, true);
+      endCall(storage.getStore() as Span, sw, tracer, endNs, error, true, true);
     },
   };
-}
-
-/** End a hookless call's span and do the target's accounting. */
-function endCall(span: Span, sw: CountedSwitch, tracer: Tracer, endNs: number, error: unknown, failed: boolean): void {
-  tracer.endSpan(span, endNs, error, failed);
-  account(span, sw, endNs);
 }
 
 function endHookedCall(
@@ -710,11 +710,11 @@ function account(span: Span, sw: CountedSwitch, endNs: number): void {
 
 /**
  * A target's ended call that switches the clock, or that checks the budget.
- * Why one function, reached at the 128th call already: V8 optimises `account`
+ * Why one function, reached at the 16th call already: V8 optimises `account`
  * for what it has seen, and a call it has never seen made is compiled as a
  * bail-out; the budget's first check, at the 1,024th call, threw the
  * optimised `account` back to the interpreter ("Insufficient type feedback
- * for call"). Called at the 128th, the call is known when V8 optimises, and,
+ * for call"). Called at the 16th, the call is known when V8 optimises, and,
  * rare as it is, not inlined: its own branches do not matter.
  */
 function periodicCheck(span: Span, sw: CountedSwitch, calls: number): void {

@@ -270,6 +270,14 @@ const PAIRED_CALLS = {
   sharpCrops: 'sharp(64×64 PNG).extract(a new region each call).resize(twice its width, 32).raw().toBuffer(), as an OCR pipeline crops each text line',
 } as const;
 
+/** What wraps the calls of rows 3 and 4's in-process variants (model-paired.mjs, model-alloc.mjs), for the rows' methods. */
+const WRAPPED_BY = {
+  traced: 'stagescope (--import stagescope/register/ocr, default settings)',
+  // What the library hooks (span names, tensor shapes, sharp operations) cost is the difference.
+  hookless: 'stagescope wrapping the same two methods without their library hooks (--import stagescope/register, STAGESCOPE_TARGETS=hookless.targets.json)',
+  hand: 'the hand-written AsyncLocalStorage wrapper of hand-wrapper.mjs',
+} as const;
+
 /**
  * Rows 3 and 4 paired in one process (children/model-paired.mjs): blocks of
  * calls through the wrapper and through the function it wraps, in turn; the
@@ -279,12 +287,7 @@ const PAIRED_CALLS = {
  * module hooks) and keeps what the wrapper brings to each call.
  */
 function pairedAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp' | 'sharpCrops', variant: 'traced' | 'hookless' | 'hand'): FigureDef {
-  const who = {
-    traced: 'stagescope (--import stagescope/register/ocr, default settings)',
-    // What the library hooks (span names, tensor shapes, sharp operations) cost is the difference.
-    hookless: 'stagescope wrapping the same two methods without their library hooks (--import stagescope/register, STAGESCOPE_TARGETS=hookless.targets.json)',
-    hand: 'the hand-written AsyncLocalStorage wrapper of hand-wrapper.mjs',
-  }[variant];
+  const who = WRAPPED_BY[variant];
   return {
     id,
     row,
@@ -313,10 +316,7 @@ function pairedAdded(id: string, row: number, title: string, library: 'onnx' | '
  * before any timing can.
  */
 function allocAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp' | 'sharpCrops', variant: 'traced' | 'hand'): FigureDef {
-  const who = {
-    traced: 'stagescope (--import stagescope/register/ocr, default settings)',
-    hand: 'the hand-written AsyncLocalStorage wrapper of hand-wrapper.mjs',
-  }[variant];
+  const who = WRAPPED_BY[variant];
   const bytes = (outcome: ChildOutcome): number => resultNumber(outcome, `${library}.bytesPerCall`);
   return {
     id,

@@ -10,15 +10,15 @@
  * Both read the same monotonic source at ns resolution. `performance.now()`
  * makes no garbage (hrtime's arrays were ~300 bytes of a hooked call's), but
  * Node makes the `performance` object on first use: 1.6–2.2 ms in a fresh
- * process on the 2-core VM, which every traced process paid at start-up, and
- * then every process that patched a target, although a run of a few dozen
- * model calls never earns it back (issue "Cost of observation"). Why 16
- * calls and not later: before V8 optimises the wrapper, so that its code has
- * seen both readings and is not thrown back to the interpreter by the switch
- * (`readMs`). Maglev compiles after 400 calls, but a small function may be
- * optimised after 30 (V8's `--invocation-count-for-early-optimization`): at
- * 128, a loaded CI machine once saw the hookless wrapper's end functions
- * thrown back (test/optimised-wrapper.test.ts). Not
+ * process on the 2-core VM. Every traced process once paid it at start-up;
+ * now only a process where a target has ended 16 calls does (an empty script,
+ * or one with a few model calls, never does; issue "Cost of observation").
+ * Why 16 calls and not later: before V8 optimises the wrapper, so that its
+ * code has seen both readings and is not thrown back to the interpreter by
+ * the switch (`readMs`). Maglev compiles after 400 calls, but a small
+ * function may be optimised after 30 (V8's
+ * `--invocation-count-for-early-optimization`), and the wrapper's end
+ * functions inline this clock (test/optimised-wrapper.test.ts). Not
  * `process.hrtime.bigint()`: it allocates a BigInt per read, whose garbage was a
  * third of the wrapper's cost. A double of milliseconds keeps sub-ns
  * resolution for months of uptime. Spans store `number` ns from the clock's

@@ -718,8 +718,8 @@ function account(span: Span, sw: CountedSwitch, endNs: number): void {
  * rare as it is, not inlined: its own branches do not matter.
  */
 function periodicCheck(span: Span, sw: CountedSwitch, calls: number): void {
-  // A busy target reads the clock often enough to earn back making Node's
-  // performance object (core/clock.ts; a no-op once switched).
+  // At the FAST_CLOCK_AFTER_CALLS-th call: before V8 optimises the wrapper
+  // (core/clock.ts, why); a no-op once switched.
   useFastClock();
   if ((calls & (BUDGET_CHECK_EVERY - 1)) === 0 && sw.onCheck !== undefined) {
     const check = sw.onCheck;

@@ -40,7 +40,7 @@ import { verdict } from './cost/goals.js';
 import { defaultResultFile, nodeMajor, PRIMARY_NODE_MAJOR } from './cost/result-file.js';
 import { runsInRound } from './cost/schedule.js';
 import { FULL_SETTINGS, QUICK_SETTINGS } from './cost/settings.js';
-import { median, summarize, type Summary } from './cost/stats.js';
+import { median, ratioOfMedians, summarize, type Summary } from './cost/stats.js';
 import { renderCostTable } from './cost/table.js';
 
 const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE] [--node PATH]
@@ -329,7 +329,7 @@ function results(figures: FigureDef[], samples: Map<string, { values: number[]; 
     const collected = samples.get(figure.id)!;
     if (collected.values.length === 0 && collected.errors.size === 0) continue; // its experiments were not run (--only)
     const context = Object.fromEntries([...collected.context].map(([key, values]) => [key, median(values)]));
-    const summary = combined(figure, summarize(collected.values), context, collected.errors);
+    const summary = combined(figure, summarize(collected.values), collected.context, collected.errors);
     out.push({
       id: figure.id,
       row: figure.row,
@@ -351,19 +351,24 @@ function results(figures: FigureDef[], samples: Map<string, { values: number[]; 
 }
 
 /**
- * A figure with `combine`: its median from the context medians over rounds;
- * its min–max stay those of the per-round samples (the rounds that could give
- * one), so the median may lie outside them. No per-round sample: min and max
- * are the median.
+ * A figure with `ratioOfMedians`: the ratio of two of its context numbers
+ * over rounds (stats.ts); an unbounded range says which rounds left it so.
  */
-function combined(figure: FigureDef, perRound: Summary | null, context: Record<string, number>, errors: Set<string>): Summary | null {
-  if (figure.combine === undefined) return perRound;
+function combined(figure: FigureDef, perRound: Summary | null, context: Map<string, number[]>, errors: Set<string>): Summary | null {
+  const ratio = figure.ratioOfMedians;
+  if (ratio === undefined) return perRound;
   try {
-    if (Object.keys(context).length === 0) throw new Error('no round gave its context numbers');
-    const value = figure.combine(context);
-    return { median: value, min: perRound?.min ?? value, max: perRound?.max ?? value, n: perRound?.n ?? 0 };
+    const numerators = context.get(ratio.numerator) ?? [];
+    const denominators = context.get(ratio.denominator) ?? [];
+    const summary = ratioOfMedians(numerators, denominators);
+    if (!Number.isFinite(summary.max)) {
+      errors.add(
+        `${ratio.denominator} over rounds spans ${Math.min(...denominators).toFixed(1)} to ${Math.max(...denominators).toFixed(1)}: a round measured no added time, so the ratio has no upper bound on this machine (unresolved)`,
+      );
+    }
+    return summary;
   } catch (error) {
-    errors.add(`combining the medians over rounds: ${(error as Error).message}`);
+    errors.add(`combining the rounds: ${(error as Error).message}`);
     return null;
   }
 }

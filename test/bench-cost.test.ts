@@ -12,7 +12,7 @@ import { defaultResultFile, PRIMARY_NODE_MAJOR } from '../benchmarks/cost/result
 import { keptSpans, summarizeRunDoc, type RunDocSummary } from '../benchmarks/cost/run-doc-summary.js';
 import { runsInRound } from '../benchmarks/cost/schedule.js';
 import { QUICK_SETTINGS } from '../benchmarks/cost/settings.js';
-import { summarize } from '../benchmarks/cost/stats.js';
+import { ratioOfMedians, summarize } from '../benchmarks/cost/stats.js';
 import { renderCostTable } from '../benchmarks/cost/table.js';
 import { repoRoot, runNode, tempDir } from './helpers.js';
 
@@ -76,6 +76,14 @@ function costDocument(fields: Partial<CostDocument> = {}): CostDocument {
         errors: ['the run document reports no start-up figure'],
         display: { figure: '—', goal: 'shown' },
       }),
+      figureResult({
+        id: 'oh-ocr-loop',
+        row: 8,
+        title: 'reported OH / measured, OCR loop',
+        verdict: 'unresolved',
+        max: null,
+        display: { figure: '4.08× (0.11–∞)', goal: '0.75–1.25×' },
+      }),
     ],
     experiments: {},
     ...fields,
@@ -124,6 +132,9 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.equal(verdict({ kind: 'min', value: 5, text: '≥ 5×' }, summarize([5, 6, 4])), 'borderline');
     assert.equal(verdict({ kind: 'none', text: '' }, summarize([1])), 'info');
     assert.equal(verdict(max, summarize([])), 'error');
+    // An unbounded range: neither ok nor miss, even where the median misses.
+    assert.equal(verdict(range, { median: 4, min: 0.1, max: Number.POSITIVE_INFINITY, n: 5 }), 'unresolved');
+    assert.equal(formatSummary({ median: 4.08, min: 0.11, max: Number.POSITIVE_INFINITY, n: 5 }, '×'), '4.08× (0.11–∞)');
   });
 
   test('formatSummary: median with unit, then min–max; one sample has no range', () => {
@@ -365,10 +376,20 @@ describe('bench:cost: goals, schedule, figures', () => {
       contexts.map((context) => context?.measuredMs),
       [-100, 50, 200],
     );
-    const medianOf = (key: string): number => [...contexts.map((context) => context![key]!)].sort((a, b) => a - b)[1]!;
-    assert.equal(row.combine?.({ reportedMs: medianOf('reportedMs'), measuredMs: medianOf('measuredMs') }), 1.2);
-    assert.throws(() => row.combine?.({ reportedMs: 60, measuredMs: -5 }), /median added time over rounds \(-5\.000\) is not positive/);
-    assert.equal(figure('oh-model-loop').combine?.({ reportedPerCallUs: 15, measuredPerCallUs: 20 }), 0.75);
+    assert.deepEqual(row.ratioOfMedians, { numerator: 'reportedMs', denominator: 'measuredMs' });
+    assert.deepEqual(figure('oh-model-loop').ratioOfMedians, { numerator: 'reportedPerCallUs', denominator: 'measuredPerCallUs' });
+    // median(reported) / median(measured) = 60 / 50; a round measured -100 ms, so there is no upper bound.
+    const column = (key: string): number[] => contexts.map((context) => context![key]!);
+    assert.deepEqual(ratioOfMedians(column('reportedMs'), column('measuredMs')), { median: 1.2, min: 0.3, max: Number.POSITIVE_INFINITY, n: 3 });
+  });
+
+  test('ratioOfMedians: the median always lies inside its range, which is bounded when every round measured a positive time', () => {
+    // Per-round ratios would be 2, 0.25 and 10: their median (2) is not the ratio of the medians (60 / 40 = 1.5).
+    const bounded = ratioOfMedians([80, 50, 60], [40, 200, 6]);
+    assert.deepEqual(bounded, { median: 1.5, min: 60 / 200, max: 10, n: 3 });
+    assert.ok(bounded.min <= bounded.median && bounded.median <= bounded.max);
+    assert.throws(() => ratioOfMedians([60, 60, 60], [-5, -1, 3]), /median added time over rounds \(-1\.000\) is not positive/);
+    assert.throws(() => ratioOfMedians([], [1]), /no round gave both numbers/);
   });
 
   test("reference rows: stagescope's and OpenTelemetry's added OCR loop time, and the module-load rows, from the same round's plain variant", () => {
@@ -543,6 +564,7 @@ describe('docs:bench (scripts/render-bench-docs.mjs)', () => {
       ['6', 'OTel \\| stagescope', '3.10× (2.90–3.40)', '≥ 5×', '**miss**'],
       ['6', 'AsyncLocalStorage alone, added/call', '120 ns (90–150)', '(reference)', '—'],
       ['8', 'start-up reported', '—', 'shown', '**no figure**'],
+      ['8', 'reported OH / measured, OCR loop', '4.08× (0.11–∞)', '0.75–1.25×', 'not resolved'],
     ]);
     assert.match(once, /- start-up reported: the run document reports no start-up figure/);
     assert.match(once, /node v20\.20\.2 .*stagescope abc1234; 2 interleaved rounds, 1-minute load average 1\.50–2\.25 during the run/);

@@ -31,13 +31,13 @@ export interface FigureDef {
   /** Context figures (medians over rounds go into the JSON): the baseline's own cost, counts. */
   context?(get: RoundLookup): Record<string, number> | undefined;
   /**
-   * The figure from the medians over rounds of its context numbers, for a
-   * ratio whose denominator is noisy enough to be ≤ 0 in some rounds: a
-   * per-round ratio must leave those rounds out, which biases its median (the
-   * rounds left out are those that measured least). The per-round ratios of
-   * the other rounds still give the min–max.
+   * The figure is the ratio of two of its context numbers over rounds
+   * (stats.ts `ratioOfMedians`: median over median, the range from the
+   * denominator's spread), not the median of `sample`: for a ratio whose
+   * denominator is noisy enough to be ≤ 0 in some rounds, which a per-round
+   * ratio must leave out. The per-round ratios stay in the JSON's samples.
    */
-  combine?(contextMedians: Record<string, number>): number;
+  ratioOfMedians?: { numerator: string; denominator: string };
 }
 
 /** Thrown by a figure when a needed child outcome is absent from this round. */
@@ -139,15 +139,6 @@ function startupShown(id: string, title: string, variant: string, command: strin
 function expectAsyncContext(outcome: ChildOutcome, expected: 'none' | 'entered', what: string): void {
   const reported = outcome.result?.asyncContext;
   if (reported !== expected) throw new Error(`${what}: the child reports AsyncLocalStorage ${JSON.stringify(reported ?? null)}, the row needs "${expected}"`);
-}
-
-/** The ratio of two context medians (`FigureDef.combine`); throws when the measured median is not positive. */
-function combinedRatio(medians: Record<string, number>, reportedKey: string, measuredKey: string): number {
-  const reported = medians[reportedKey];
-  const measured = medians[measuredKey];
-  if (reported === undefined || measured === undefined) throw new Error(`no median of ${reportedKey} or ${measuredKey}`);
-  if (measured <= 0) throw new Error(`the median added time over rounds (${measured.toFixed(3)}) is not positive`);
-  return reported / measured;
 }
 
 /** reported / measured, or an error when the measured difference is not positive (noise larger than the cost). */
@@ -643,7 +634,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       unit: '×',
       goal: OH_GOAL,
       method:
-        "median over rounds of the run document's per-call overhead (wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs + recorderNs, and the async context's estimated cost, Node < 24, over its wrapped calls: the loops' and the session's create) / median over rounds of the mean of rows 3 and 4 in the same round (CPU time per call, traced minus plain; both loops have as many calls); min–max are the per-round ratios of the rounds that measured a positive added time",
+        "median over rounds of the run document's per-call overhead (wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs + recorderNs, and the async context's estimated cost, Node < 24, over its wrapped calls: the loops' and the session's create) / median over rounds of the mean of rows 3 and 4 in the same round (CPU time per call, traced minus plain; both loops have as many calls); min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none",
       sample: perRound((get) => {
         const traced = need(get, 'model', 'traced');
         const plain = need(get, 'model', 'plain');
@@ -652,7 +643,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
         const measuredNs = (onnx.traced - onnx.plain + sharp.traced - sharp.plain) / 2;
         return ohRatio(reportedPerCallNs(docOf(traced, 'model/traced'), 'model/traced'), measuredNs, 'model loop');
       }),
-      combine: (medians) => combinedRatio(medians, 'reportedPerCallUs', 'measuredPerCallUs'),
+      ratioOfMedians: { numerator: 'reportedPerCallUs', denominator: 'measuredPerCallUs' },
       context: perRound((get) => {
         const traced = need(get, 'model', 'traced');
         const plain = need(get, 'model', 'plain');
@@ -674,7 +665,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       unit: '×',
       goal: OH_GOAL,
       method:
-        "median over rounds of the run document overheadNs (plus the async context's estimated cost, Node < 24) / median over rounds of (traced − plain script time: loading the libraries, creating the sessions, the reads), default settings; min–max are the per-round ratios of the rounds that measured a positive added time",
+        "median over rounds of the run document overheadNs (plus the async context's estimated cost, Node < 24) / median over rounds of (traced − plain script time: loading the libraries, creating the sessions, the reads), default settings; min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none",
       sample: perRound((get) => {
         const traced = need(get, 'ocr-loop', 'traced');
         return ohRatio(
@@ -683,7 +674,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
           'OCR loop',
         );
       }),
-      combine: (medians) => combinedRatio(medians, 'reportedMs', 'measuredMs'),
+      ratioOfMedians: { numerator: 'reportedMs', denominator: 'measuredMs' },
       context: perRound((get) => {
         const traced = need(get, 'ocr-loop', 'traced');
         const plain = need(get, 'ocr-loop', 'plain');

@@ -7,6 +7,7 @@ import type { Summary } from './stats.js';
  * (a median of -0.3 ns is `0`, not `-0`).
  */
 export function formatNumber(value: number, unit: Unit): string {
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
   const text = formatDigits(value, unit);
   return /^-0(\.0+)?$/.test(text) ? text.slice(1) : text;
 }

@@ -15,9 +15,12 @@ export type Goal =
  * `ok`: the median and the whole min–max range meet the goal; `borderline`: the
  * median meets it but part of the range does not (noise or load: run again on a
  * quieter machine before trusting it); `miss`: the median misses it; `info`: no
- * goal; `error`: no figure (a child failed, or the figure does not exist yet).
+ * goal; `error`: no figure (a child failed, or the figure does not exist yet);
+ * `unresolved`: the range is unbounded (a ratio whose measured denominator
+ * came out ≤ 0 in some round, stats.ts `ratioOfMedians`): the machine's noise
+ * exceeds what is measured, so neither ok nor miss can be said.
  */
-export type Verdict = 'ok' | 'borderline' | 'miss' | 'info' | 'error';
+export type Verdict = 'ok' | 'borderline' | 'miss' | 'info' | 'error' | 'unresolved';
 
 export function meetsGoal(goal: Goal, value: number): boolean {
   switch (goal.kind) {
@@ -35,6 +38,7 @@ export function meetsGoal(goal: Goal, value: number): boolean {
 export function verdict(goal: Goal, summary: Summary | null): Verdict {
   if (summary === null) return 'error';
   if (goal.kind === 'none') return 'info';
+  if (!Number.isFinite(summary.min) || !Number.isFinite(summary.max)) return 'unresolved';
   if (!meetsGoal(goal, summary.median)) return 'miss';
   return meetsGoal(goal, summary.min) && meetsGoal(goal, summary.max) ? 'ok' : 'borderline';
 }

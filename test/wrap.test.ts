@@ -537,26 +537,69 @@ describe('wrapFunction', () => {
     });
   });
 
-  it('a promise whose then throws: the app gets its promise, the caller its context back, and the span stays unfinished (reported)', () => {
-    resetDiagnostics();
-    const tracer = new Tracer();
+  it('a promise whose then throws: the app gets its promise, the caller its context back, and the span stays unfinished (reported), with or without a hook', () => {
     class Odd<T> extends Promise<T> {
       override then(): never {
         throw new TypeError('then is broken');
       }
     }
-    const odd = Odd.resolve(1) as Odd<number>;
-    const fn = wrapFunction(() => odd, spec('odd'), tracer);
-    const root = tracer.startSpan('root', { parent: null });
-    tracer.withSpan(root, () => {
-      assert.equal(fn(), odd, 'the same promise');
-      assert.equal(storage.getStore(), root, 'the caller’s context');
-    });
-    const span = tracer.recorder.spans().find((s) => s.name === 'odd')!;
-    assert.equal(span.status, 'unfinished');
-    const reported = takeDiagnostics().filter((d) => d.code === 'SS_SPAN_FAILED');
-    assert.equal(reported.length, 1);
-    assert.match(reported[0]!.message, /could not watch the promise .*odd.* returned: its span stays unfinished.*then is broken/);
+    const ended: string[] = [];
+    for (const name of ['odd', 'odd-hooked']) {
+      resetDiagnostics();
+      const tracer = new Tracer();
+      const odd = Odd.resolve(1) as Odd<number>;
+      const extra = name === 'odd' ? {} : { hook: { onEnd: () => void ended.push(name) } };
+      const fn = wrapFunction(() => odd, spec(name, extra), tracer);
+      const root = tracer.startSpan('root', { parent: null });
+      tracer.withSpan(root, () => {
+        assert.equal(fn(), odd, `${name}: the same promise`);
+        assert.equal(storage.getStore(), root, `${name}: the caller’s context`);
+      });
+      const span = tracer.recorder.spans().find((s) => s.name === name)!;
+      assert.equal(span.status, 'unfinished');
+      const reported = takeDiagnostics().filter((d) => d.code === 'SS_SPAN_FAILED');
+      assert.equal(reported.length, 1, name);
+      assert.match(reported[0]!.message, new RegExp(`could not watch the promise .*${name}.* returned: its span stays unfinished.*then is broken`));
+    }
+    assert.deepEqual(ended, [], 'onEnd never ran for a call that did not end');
+  });
+
+  it('hooked async calls that settle out of order: each onEnd gets its own call, result and error, in its own span', async () => {
+    const tracer = new Tracer();
+    const seen: { span: string; arg: unknown; result: unknown; error: unknown }[] = [];
+    const hook: TargetHook = {
+      onStart(call) {
+        call.span.name = `slow ${String(call.args[0])}`;
+      },
+      onEnd(call) {
+        seen.push({ span: call.span.name, arg: call.args[0], result: call.result, error: (call.error as Error | undefined)?.message });
+      },
+    };
+    const slow = wrapFunction(
+      (n: number, ms: number) => new Promise((resolve, reject) => setTimeout(() => (n === 2 ? reject(new Error('two failed')) : resolve(n * 10)), ms)),
+      spec('slow', { hook }),
+      tracer,
+    );
+    const settled = await Promise.allSettled([slow(1, 30), slow(2, 20), slow(3, 1)]);
+    assert.deepEqual(
+      settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message)),
+      [10, 'two failed', 30],
+    );
+    assert.deepEqual(seen, [
+      { span: 'slow 3', arg: 3, result: 30, error: undefined },
+      { span: 'slow 2', arg: 2, result: undefined, error: 'two failed' },
+      { span: 'slow 1', arg: 1, result: 10, error: undefined },
+    ]);
+    const spans = tracer.recorder.spans();
+    assert.deepEqual(
+      spans.map((s) => [s.name, s.status, s.error?.message ?? null]),
+      [
+        ['slow 1', 'ok', null],
+        ['slow 2', 'error', 'two failed'],
+        ['slow 3', 'ok', null],
+      ],
+    );
+    for (const span of spans) assert.ok(span.endNs > span.startNs, `${span.name} ended after it started`);
   });
 
   it('counts calls that pass through a disabled or suppressed wrapper', () => {

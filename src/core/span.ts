@@ -74,6 +74,13 @@ export class Span {
    * false, so the recorder keeps only their copied fields.
    */
   retain = true;
+  /**
+   * The wrapper's state of a hooked call while its promise is pending
+   * (instrument/wrap.ts): the promise's reactions, shared by every call of
+   * the target, find the span as the context and the call's state here,
+   * instead of two closures and their context per call. Null otherwise.
+   */
+  pendingCall: object | null = null;
 
   constructor(trace: Trace, parent: Span | null, name: string, stage: Stage | null, target: string | null, startNs: number, idNumber: number = nextSpanId++) {
     this.idNumber = idNumber;

@@ -135,7 +135,16 @@ export const BUDGET_CHECK_EVERY = 1024;
 /** At which ended call of a target the process's clock switches to `performance.now()` (core/clock.ts). */
 export const FAST_CLOCK_AFTER_CALLS = 16;
 
-/** Fill in a switch's accounting fields once, so every wrapper sees the same object shape. */
+/**
+ * Fill in a switch's accounting fields once, so every wrapper sees the same
+ * object shape. The time sums are doubles from the start: they take a
+ * clock difference (a double, core/clock.ts) at a target's first ended
+ * call, and a field that starts as a small integer then changes
+ * representation, and every switch made before with it, to a map V8 has
+ * deprecated. A target whose calls began later (sharp's after a loop of
+ * model runs) then threw the wrapper's optimised code back to the
+ * interpreter at its first call ("wrong map", test/optimised-wrapper.test.ts).
+ */
 export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.sampleEvery ??= 1;
   sw.sampleTick ??= 0;
@@ -147,15 +156,42 @@ export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.watchedAsyncCalls ??= 0;
   sw.keptLongCalls ??= 0;
   sw.longCalls ??= 0;
-  sw.longDurationNs ??= 0;
-  sw.durationNs ??= 0;
-  sw.overheadNs ??= 0;
+  sw.longDurationNs ??= doubleZero(sw, 'longDurationNs');
+  sw.durationNs ??= doubleZero(sw, 'durationNs');
+  sw.overheadNs ??= doubleZero(sw, 'overheadNs');
   sw.measuredCalls ??= 0;
-  sw.wrapperMeasuredNs ??= 0;
+  sw.wrapperMeasuredNs ??= doubleZero(sw, 'wrapperMeasuredNs');
   sw.timing ??= timedCallsState();
   if (!('onCheck' in sw)) sw.onCheck = undefined;
   return sw as CountedSwitch;
 }
+
+/**
+ * 0, in a field that holds doubles from the start: the field is added with a
+ * fraction, which gives it the double representation, then set to 0.
+ */
+function doubleZero(sw: TargetSwitch, field: 'longDurationNs' | 'durationNs' | 'overheadNs' | 'wrapperMeasuredNs'): number {
+  sw[field] = 0.5;
+  return 0;
+}
+
+/**
+ * A hook with all four of its edges as own fields (undefined where it has
+ * none), in one order: every target's hook has the same shape, so the
+ * wrapper's optimised code, which reads `hook.onStart` and the others,
+ * does not meet a new map when a target with other edges starts (sharp's
+ * hook after onnxruntime's: "wrong map", test/optimised-wrapper.test.ts).
+ * The edges are the hook's own functions, called with the uniform object as
+ * `this` (no hook uses `this`).
+ */
+function uniformHook(hook: TargetHook | undefined): TargetHook | undefined {
+  if (hook === undefined) return undefined;
+  if (UNIFORM.has(hook)) return hook;
+  const uniform: TargetHook = { onStart: hook.onStart, onEnd: hook.onEnd, aroundCall: hook.aroundCall, afterCall: hook.afterCall };
+  UNIFORM.add(uniform);
+  return uniform;
+}
+const UNIFORM = new WeakSet<TargetHook>();
 
 export interface WrapSpec {
   /** Span name (a hook may refine it per call). */
@@ -222,6 +258,12 @@ function hookFailed(what: string, target: string, error: unknown): void {
 export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tracer: Tracer): F {
   if (isWrapped(original)) return original;
   const fn = original as unknown as (...args: unknown[]) => unknown;
+  // One shape for every target's hook (uniformHook), and for every spec: the
+  // spec is the wrapper's own, and its hook scope is made now (the preset's,
+  // or one for this spec), not at its first hooked call, which added a field
+  // to it under code optimised for the specs of targets that ran before.
+  spec.hook = uniformHook(spec.hook);
+  if (tracer !== null) spec.scope ??= new HookScope(tracer);
   const { target, hook } = spec;
   const sw = countedSwitch(spec.switch);
   const simple = hook === undefined && !spec.callback && spec.onResult === undefined;

@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Instrumenter } from '../src/instrument/instrumenter.js';
 import { MODEL_SIZED_SHARE, OverheadBudget } from '../src/instrument/overhead-budget.js';
-import { BUDGET_CHECK_EVERY, countedSwitch, type CountedSwitch } from '../src/instrument/wrap.js';
+import {
+  BUDGET_CHECK_EVERY,
+  countedSwitch,
+  DURATION_NS,
+  LONG_DURATION_NS,
+  OVERHEAD_NS,
+  WRAPPER_MEASURED_NS,
+  type CountedSwitch,
+} from '../src/instrument/wrap.js';
+
+/** A window's counts, and its time sums by name (the switch keeps them in `timesNs`). */
+type Accounting = Partial<CountedSwitch> & { durationNs?: number; longDurationNs?: number; overheadNs?: number; wrapperMeasuredNs?: number };
 
 /**
  * The budget's decision from one window of a target's accounting, without
@@ -10,7 +21,7 @@ import { BUDGET_CHECK_EVERY, countedSwitch, type CountedSwitch } from '../src/in
  * leave them, and the check the wrapper runs every BUDGET_CHECK_EVERY calls is
  * called. The instrumenter is the few members the budget uses.
  */
-function decide(accounting: Partial<CountedSwitch>): { sw: CountedSwitch; budget: OverheadBudget } {
+function decide(accounting: Accounting): { sw: CountedSwitch; budget: OverheadBudget } {
   const id = 'lib#target';
   const sw = countedSwitch({ enabled: true });
   const instrumenter = {
@@ -23,7 +34,12 @@ function decide(accounting: Partial<CountedSwitch>): { sw: CountedSwitch; budget
     },
   } as unknown as Instrumenter;
   const budget = new OverheadBudget(instrumenter).attach();
-  Object.assign(sw, { calls: BUDGET_CHECK_EVERY, ...accounting });
+  const { durationNs = 0, longDurationNs = 0, overheadNs = 0, wrapperMeasuredNs = 0, ...counts } = accounting;
+  Object.assign(sw, { calls: BUDGET_CHECK_EVERY, ...counts });
+  sw.timesNs[DURATION_NS] = durationNs;
+  sw.timesNs[LONG_DURATION_NS] = longDurationNs;
+  sw.timesNs[OVERHEAD_NS] = overheadNs;
+  sw.timesNs[WRAPPER_MEASURED_NS] = wrapperMeasuredNs;
   sw.onCheck?.(sw);
   return { sw, budget };
 }
@@ -58,7 +74,7 @@ describe('overhead budget: model-sized targets', () => {
   // 3 µs of work a call: the calibrated cost is far over the default 1%.
   const tinyNs = 3_000;
   /** A window of tiny calls of which `long` were stretched to 4 ms (a scheduler tick) or took 4 ms of work. */
-  const windowWithLong = (long: number): Partial<CountedSwitch> => ({
+  const windowWithLong = (long: number): Accounting => ({
     longCalls: long,
     longDurationNs: long * 4_000_000,
     durationNs: (BUDGET_CHECK_EVERY - long) * tinyNs + long * 4_000_000,
@@ -101,7 +117,7 @@ describe('overhead budget: the calls it skipped', () => {
     sw.passThroughCalls += 5;
     // Cut again at the next check: counted from there, added to the earlier ones.
     sw.calls += BUDGET_CHECK_EVERY;
-    sw.durationNs += BUDGET_CHECK_EVERY * 10_000;
+    sw.timesNs[DURATION_NS] += BUDGET_CHECK_EVERY * 10_000;
     sw.onCheck?.(sw);
     assert.equal(budget.events.at(-1)?.action, 'sample');
     sw.passThroughCalls += 100;

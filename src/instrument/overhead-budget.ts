@@ -3,7 +3,7 @@ import { guarded } from '../core/guarded.js';
 import type { AdaptiveEvent, BudgetSummary } from '../core/run-document.js';
 import type { Instrumenter } from './instrumenter.js';
 import { unmeasuredPartNs, wrapperCostsFor } from './overhead-model.js';
-import type { TargetSwitch } from './wrap.js';
+import { switchTimesNs, type TargetSwitch } from './wrap.js';
 import { checkOverheadPct, DEFAULT_MAX_OVERHEAD_PCT } from './overhead-pct.js';
 export { checkOverheadPct, DEFAULT_MAX_OVERHEAD_PCT, OVERHEAD_PCT_EXPECTED } from './overhead-pct.js';
 
@@ -190,11 +190,8 @@ export class OverheadBudget {
       calls: sw.calls ?? 0,
       asyncCalls: sw.asyncCalls ?? 0,
       longCalls: sw.longCalls ?? 0,
-      longDurationNs: sw.longDurationNs ?? 0,
-      durationNs: sw.durationNs ?? 0,
-      overheadNs: sw.overheadNs ?? 0,
+      ...switchTimesNs(sw),
       measuredCalls: sw.measuredCalls ?? 0,
-      wrapperMeasuredNs: sw.wrapperMeasuredNs ?? 0,
     };
     const last = this.#windows.get(id) ?? NO_CALLS;
     this.#windows.set(id, now);

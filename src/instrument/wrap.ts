@@ -106,24 +106,50 @@ export interface TargetSwitch {
   keptLongCalls?: number;
   /** Recorded calls that took 100 µs or more (never sampled, see `OverheadBudget`). */
   longCalls?: number;
-  /** Time of those long calls, ns (left out of the budget's work per call: on a tiny target they are pauses of the process). */
-  longDurationNs?: number;
-  /** Work measured by the recorded calls (span durations), ns. */
-  durationNs?: number;
   /**
-   * Measured stagescope time of this target's calls, ns: hooks (labelling on the
-   * call path) and probes. The wrapper's own cost is not measured per call: see
-   * `overhead-model.ts` for how it is estimated.
+   * The target's time sums, ns, at the indexes `DURATION_NS`,
+   * `LONG_DURATION_NS`, `OVERHEAD_NS` and `WRAPPER_MEASURED_NS` (read them by
+   * name with `switchTimesNs`). In a typed array, not in fields of their own:
+   * a sum takes fractions (hook estimates) or passes 2^31 (2.1 s of calls),
+   * and a field that then changed from small integer to double changed the
+   * map of every switch made before; a target whose calls began later (sharp's
+   * after a loop of model runs) threw the wrapper's optimised code back to the
+   * interpreter at its first call ("wrong map"). Fields made doubles from the
+   * start instead cost a tiny traced call ~60 ns (Node 24, 30 interleaved
+   * rounds).
    */
-  overheadNs?: number;
+  timesNs?: Float64Array;
   /** Recorded calls whose wrapper time was measured where it ran (a hooked target's; see `Trace.measuredCalls`). */
   measuredCalls?: number;
-  /** Their measured wrapper time, ns (hooks and probes not included: those are in `overheadNs`); estimated for calls not timed (timed-calls.ts). */
-  wrapperMeasuredNs?: number;
   /** Which calls of a hooked target are timed, and what its timed calls cost lately (timed-calls.ts). */
   timing?: TimedCallsState;
   /** Called every `BUDGET_CHECK_EVERY` ended calls (an overhead budget); must not throw. */
   onCheck?: ((sw: TargetSwitch) => void) | undefined;
+}
+
+/** Work measured by the recorded calls (span durations), ns: `TargetSwitch.timesNs[DURATION_NS]`. */
+export const DURATION_NS = 0;
+/** Time of the long calls (`longCalls`), ns, left out of the budget's work per call: on a tiny target they are pauses of the process. */
+export const LONG_DURATION_NS = 1;
+/**
+ * Measured stagescope time of the target's calls, ns: hooks (labelling on the
+ * call path) and probes. The wrapper's own cost is not measured per call: see
+ * `overhead-model.ts` for how it is estimated.
+ */
+export const OVERHEAD_NS = 2;
+/** The wrapper time of `measuredCalls`, ns (hooks and probes not included: those are in OVERHEAD_NS); estimated for calls not timed (timed-calls.ts). */
+export const WRAPPER_MEASURED_NS = 3;
+
+/** A switch's time sums by name (zeros for a switch no wrapper has counted on yet). */
+export function switchTimesNs(sw: TargetSwitch): { durationNs: number; longDurationNs: number; overheadNs: number; wrapperMeasuredNs: number } {
+  const times = sw.timesNs;
+  if (times === undefined) return { durationNs: 0, longDurationNs: 0, overheadNs: 0, wrapperMeasuredNs: 0 };
+  return {
+    durationNs: times[DURATION_NS]!,
+    longDurationNs: times[LONG_DURATION_NS]!,
+    overheadNs: times[OVERHEAD_NS]!,
+    wrapperMeasuredNs: times[WRAPPER_MEASURED_NS]!,
+  };
 }
 
 /** A switch with its accounting fields present (what the wrapper works with). */
@@ -135,16 +161,7 @@ export const BUDGET_CHECK_EVERY = 1024;
 /** At which ended call of a target the process's clock switches to `performance.now()` (core/clock.ts). */
 export const FAST_CLOCK_AFTER_CALLS = 16;
 
-/**
- * Fill in a switch's accounting fields once, so every wrapper sees the same
- * object shape. The time sums are doubles from the start: they take a
- * clock difference (a double, core/clock.ts) at a target's first ended
- * call, and a field that starts as a small integer then changes
- * representation, and every switch made before with it, to a map V8 has
- * deprecated. A target whose calls began later (sharp's after a loop of
- * model runs) then threw the wrapper's optimised code back to the
- * interpreter at its first call ("wrong map", test/optimised-wrapper.test.ts).
- */
+/** Fill in a switch's accounting fields once, so every wrapper sees the same object shape. */
 export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.sampleEvery ??= 1;
   sw.sampleTick ??= 0;
@@ -156,23 +173,11 @@ export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.watchedAsyncCalls ??= 0;
   sw.keptLongCalls ??= 0;
   sw.longCalls ??= 0;
-  sw.longDurationNs ??= doubleZero(sw, 'longDurationNs');
-  sw.durationNs ??= doubleZero(sw, 'durationNs');
-  sw.overheadNs ??= doubleZero(sw, 'overheadNs');
+  sw.timesNs ??= new Float64Array(4);
   sw.measuredCalls ??= 0;
-  sw.wrapperMeasuredNs ??= doubleZero(sw, 'wrapperMeasuredNs');
   sw.timing ??= timedCallsState();
   if (!('onCheck' in sw)) sw.onCheck = undefined;
   return sw as CountedSwitch;
-}
-
-/**
- * 0, in a field that holds doubles from the start: the field is added with a
- * fraction, which gives it the double representation, then set to 0.
- */
-function doubleZero(sw: TargetSwitch, field: 'longDurationNs' | 'durationNs' | 'overheadNs' | 'wrapperMeasuredNs'): number {
-  sw[field] = 0.5;
-  return 0;
 }
 
 /**
@@ -442,7 +447,7 @@ function hookedCall(
       startHookNs = nowNs() - hookStartNs;
       call.hooksNs += startHookNs;
       trace.overheadNs += startHookNs;
-      sw.overheadNs += startHookNs;
+      sw.timesNs[OVERHEAD_NS] += startHookNs;
     }
   }
   let callArgs = args;
@@ -507,7 +512,7 @@ function hookedCall(
       afterHookNs = nowNs() - afterNs;
       call.hooksNs += afterHookNs;
       trace.overheadNs += afterHookNs;
-      sw.overheadNs += afterHookNs;
+      sw.timesNs[OVERHEAD_NS] += afterHookNs;
     }
     // A completion callback called synchronously ended the span already: record what afterCall changed.
     if (span.endNs >= 0) tracer.amendSpan(span);
@@ -767,7 +772,7 @@ function endHookedCall(
     if (timed) {
       hookNs = nowNs() - hookStartNs;
       trace.overheadNs += hookNs;
-      sw.overheadNs += hookNs;
+      sw.timesNs[OVERHEAD_NS] += hookNs;
     }
   }
   const probesBeforeNs = tracer.probeNs;
@@ -780,7 +785,7 @@ function endHookedCall(
     // add nothing to the average it takes.
     const endPartNs = Math.max(0, nowNs() - endNs - countedAfterEndNs - hookNs - (tracer.probeNs - probesBeforeNs));
     trace.wrapperMeasuredNs += endPartNs;
-    sw.wrapperMeasuredNs += call.startPartNs + endPartNs;
+    sw.timesNs[WRAPPER_MEASURED_NS] += call.startPartNs + endPartNs;
     sw.measuredCalls++;
     noteTimedCall(sw.timing, call.startPartNs + endPartNs, call.hooksNs + hookNs);
   } else if (hook !== undefined) {
@@ -789,8 +794,8 @@ function endHookedCall(
     const timing = sw.timing;
     trace.wrapperMeasuredNs += timing.wrapperEstimateNs;
     trace.overheadNs += timing.hooksEstimateNs;
-    sw.wrapperMeasuredNs += timing.wrapperEstimateNs;
-    sw.overheadNs += timing.hooksEstimateNs;
+    sw.timesNs[WRAPPER_MEASURED_NS] += timing.wrapperEstimateNs;
+    sw.timesNs[OVERHEAD_NS] += timing.hooksEstimateNs;
     sw.measuredCalls++;
   }
   account(span, sw, endNs);
@@ -799,10 +804,11 @@ function endHookedCall(
 /** Per-target accounting for an overhead budget (the switch was filled in by wrapFunction). */
 function account(span: Span, sw: CountedSwitch, endNs: number): void {
   const durationNs = endNs - span.startNs;
-  sw.durationNs += durationNs;
+  const times = sw.timesNs;
+  times[DURATION_NS] += durationNs;
   if (durationNs >= LONG_CALL_NS) {
     sw.longCalls++;
-    sw.longDurationNs += durationNs;
+    times[LONG_DURATION_NS] += durationNs;
   }
   const calls = ++sw.calls;
   if (calls === FAST_CLOCK_AFTER_CALLS || (calls & (BUDGET_CHECK_EVERY - 1)) === 0) periodicCheck(span, sw, calls);

@@ -8,6 +8,7 @@ import { fastifyPlugin, type FastifyPlugin } from './fastify.js';
 import { patchHttpServerEmit, wrapRequestListener, type RequestListener } from './node-http.js';
 import { resolveHeaderNames, resolvePageOptions, type ServeOptions } from './options.js';
 import type { OverheadBudget } from '../instrument/overhead-budget.js';
+import { switchTimesNs } from '../instrument/wrap.js';
 import { warnPageWithoutToken } from './page/guard.js';
 import { PageHandler, type PageBackend } from './page/page-handler.js';
 import type { TargetState } from './page/render-page.js';
@@ -137,7 +138,8 @@ export class ServeScope implements RequestEventSource, PageBackend {
       seen.add(target.id);
       const sw = this.preset.instrumenter.targetSwitch(target.id);
       const calls = sw?.calls ?? 0;
-      const durationNs = sw?.durationNs ?? 0;
+      const times = sw === undefined ? undefined : switchTimesNs(sw);
+      const durationNs = times?.durationNs ?? 0;
       states.push({
         id: target.id,
         name: target.name,
@@ -146,7 +148,7 @@ export class ServeScope implements RequestEventSource, PageBackend {
         sampleEvery: sw?.sampleEvery ?? 1,
         calls,
         // Measured cost: hooks, probes and a hooked target's wrapper time.
-        overheadPct: calls > 0 && durationNs > 0 ? (((sw?.overheadNs ?? 0) + (sw?.wrapperMeasuredNs ?? 0)) / durationNs) * 100 : null,
+        overheadPct: calls > 0 && durationNs > 0 ? (((times?.overheadNs ?? 0) + (times?.wrapperMeasuredNs ?? 0)) / durationNs) * 100 : null,
       });
     }
     return states;

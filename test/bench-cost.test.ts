@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ChildFailed, cleanEnv, resultNumber, runChild, type ChildOutcome } from '../benchmarks/cost/child.js';
 import { COST_FORMAT, type CostDocument, type FigureResult } from '../benchmarks/cost/document.js';
+import { collectSample, emptySamples, refigure, results } from '../benchmarks/cost/figure-results.js';
 import { buildFigures, type RoundLookup } from '../benchmarks/cost/figures.js';
 import { formatSummary } from '../benchmarks/cost/format.js';
 import { verdict, type Goal } from '../benchmarks/cost/goals.js';
@@ -381,6 +382,61 @@ describe('bench:cost: goals, schedule, figures', () => {
     // median(reported) / median(measured) = 60 / 50; a round measured -100 ms, so there is no upper bound.
     const column = (key: string): number[] => contexts.map((context) => context![key]!);
     assert.deepEqual(ratioOfMedians(column('reportedMs'), column('measuredMs')), { median: 1.2, min: 0.3, max: Number.POSITIVE_INFINITY, n: 3 });
+  });
+
+  test("refigure: a saved document's figures from its runs; what combining the rounds says is about all of them, said once", () => {
+    const figures = buildFigures(QUICK_SETTINGS).filter((candidate) => candidate.id === 'oh-ocr-loop');
+    // Three rounds: 60 ms reported each time, measured added time -100, 50 and 200 ms.
+    const tracedMs = [6900, 7050, 7200];
+    const doc = costDocument({
+      rounds: 3,
+      experiments: {
+        'ocr-loop': {
+          title: 'OCR loop',
+          repeats: 3,
+          variants: {
+            plain: {
+              command: [],
+              env: {},
+              runs: [1, 2, 3].map((round) => ({ round, wallMs: 1, result: { scriptNs: 7000e6, scriptCpuNs: 7000e6 }, doc: null })),
+            },
+            traced: {
+              command: [],
+              env: {},
+              runs: tracedMs.map((ms, i) => ({
+                round: i + 1,
+                wallMs: 1,
+                result: { scriptNs: ms * 1e6, scriptCpuNs: ms * 1e6 },
+                doc: docSummary({ overheadNs: 60e6 }),
+              })),
+            },
+          },
+        },
+      },
+    });
+    const [row] = refigure(doc, figures);
+    assert.deepEqual(
+      [row!.median, row!.min, row!.max, row!.verdict, row!.display.figure],
+      [1.2, 0.3, Number.POSITIVE_INFINITY, 'unresolved', '1.20× (0.30–∞)'],
+    );
+    assert.deepEqual(row!.errors, [
+      'OCR loop: measured added time -100.0 ms is not positive (noise exceeds the cost this round)',
+      'measuredMs over rounds spans -100.0 to 200.0: a round measured no added time, so the ratio has no upper bound on this machine (unresolved)',
+    ]);
+    // During a run the figures are made after every round from the same samples: after round 3, nothing is left of what round 2's said.
+    const samples = emptySamples(figures);
+    const rounds = tracedMs.map((ms) =>
+      lookupFrom({
+        'ocr-loop/plain': outcome({ scriptNs: 7000e6, scriptCpuNs: 7000e6 }),
+        'ocr-loop/traced': outcome({ scriptNs: ms * 1e6, scriptCpuNs: ms * 1e6 }, docSummary({ overheadNs: 60e6 })),
+      }),
+    );
+    let last: FigureResult[] = [];
+    for (const lookup of rounds) {
+      collectSample(figures[0]!, lookup, samples.get('oh-ocr-loop')!);
+      last = results(figures, samples);
+    }
+    assert.deepEqual(last[0]!.errors, row!.errors);
   });
 
   test('ratioOfMedians: the median always lies inside its range, which is bounded when every round measured a positive time', () => {
@@ -922,6 +978,18 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
       ],
     );
     assert.ok(doc.experiments.probes!.variants.on!.env.STAGESCOPE_PROBES === 'memory,cpu,disk,network');
+
+    // --refigure: the same figures from the runs the file saved, nothing run again.
+    const again = path.join(dir, 'again.json');
+    const refigured = await runNode([path.join(repoRoot, 'build/benchmarks/cost.js'), '--refigure', out, '--out', again]);
+    assert.equal(refigured.code, 0, refigured.stderr);
+    assert.doesNotMatch(refigured.stderr, /round/, 'no child ran');
+    assert.match(refigured.stdout, /\n7 +probes memory\+cpu\+disk\+network per span +\S+ µs/);
+    assert.match(refigured.stdout, /figures computed again by stagescope \w+/);
+    const recomputed = JSON.parse(readFileSync(again, 'utf8')) as CostDocument;
+    assert.deepEqual(recomputed.figures, doc.figures);
+    assert.deepEqual(recomputed.experiments, doc.experiments);
+    assert.equal(typeof recomputed.refiguredBy, 'string');
   });
 
   test('--quick --only tiny: the AsyncLocalStorage row in the table and the JSON, from children that say which AsyncLocalStorage they had', async () => {
@@ -962,6 +1030,22 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
       ],
     );
     assert.deepEqual(doc.experiments.tiny!.variants.als!.command, ['benchmarks/children/tiny-als.mjs', `n=${QUICK_SETTINGS.tinyCalls}`]);
+  });
+
+  test('--refigure: a file that is not a bench:cost result, or with options that would run something, is refused naming it (exit 2)', async () => {
+    const dir = tempDir('stagescope-bench-cost-');
+    const notResult = path.join(dir, 'run.json');
+    writeFileSync(notResult, JSON.stringify({ format: 'stagescope.run/1' }));
+    const cost = path.join(repoRoot, 'build/benchmarks/cost.js');
+    const wrong = await runNode([cost, '--refigure', notResult]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--refigure .*run\.json: not a bench:cost result \(format "stagescope\.run\/1", expected "stagescope\.bench-cost\/1"\)/);
+    const missing = await runNode([cost, '--refigure', path.join(dir, 'nope.json')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--refigure .*nope\.json: cannot read it as JSON/);
+    const mixed = await runNode([cost, '--refigure', notResult, '--only', 'tiny']);
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.stderr, /--refigure runs nothing: it takes no --quick, --only or --node/);
   });
 
   test('bad options: exit 2 naming the option', async () => {

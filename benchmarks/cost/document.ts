@@ -53,6 +53,8 @@ export interface CostDocument {
   loadAverage: { start: number[]; end: number[] | null; perRound: number[]; min: number; max: number };
   rounds: number;
   settings: Record<string, unknown>;
+  /** Set by `bench:cost --refigure`: the commit whose code computed `figures` again from the saved runs (the runs are `environment.stagescopeCommit`'s). */
+  refiguredBy?: string;
   figures: FigureResult[];
   /** Raw data: every child of every experiment and round. */
   experiments: Record<

@@ -66,7 +66,12 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 function gitCommit(): string {
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
   if (head.status !== 0) return 'unknown';
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8' });
+  // The result files are this benchmark's output, not code: a run right after
+  // another (Node 24, then 22) finds the first one's file changed.
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)benchmarks/results'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   return `${head.stdout.trim()}${dirty.stdout.trim() === '' ? '' : '+dirty'}`;
 }
 

@@ -82,6 +82,25 @@ describe('cost of observation', () => {
     assert.equal(overhead.perCall.calibrated, false);
     assert.equal(overhead.calibrationNs, undefined);
     assert.equal(doc.wrappedCalls, RUNS + 1);
+    // Per target: which one's observation cost what. Its sums are the same
+    // increments as the run's, split by target (each rounded once).
+    const byTarget = overhead.byTarget!;
+    assert.deepEqual(Object.keys(byTarget).sort(), ['onnxruntime-node#InferenceSession.create', 'onnxruntime-node#InferenceSession.prototype.run']);
+    const run = byTarget['onnxruntime-node#InferenceSession.prototype.run']!;
+    assert.deepEqual([run.calls, run.passThroughCalls, run.measuredCalls], [RUNS, 0, RUNS]);
+    assert.equal(byTarget['onnxruntime-node#InferenceSession.create']!.calls, 1);
+    assert.equal(
+      run.durationNs,
+      runs.reduce((sum, span) => sum + span.durationNs, 0),
+      'the recorded calls’ own time is their spans’',
+    );
+    const sum = (key: 'hooksNs' | 'wrapperMeasuredNs') => Object.values(byTarget).reduce((total, cost) => total + cost[key], 0);
+    assert.ok(Math.abs(sum('hooksNs') - overhead.hooksNs) <= 2, `hooks by target ${sum('hooksNs')} vs ${overhead.hooksNs}`);
+    assert.ok(
+      Math.abs(sum('wrapperMeasuredNs') - overhead.wrapperMeasuredNs) <= 2,
+      `wrapper by target ${sum('wrapperMeasuredNs')} vs ${overhead.wrapperMeasuredNs}`,
+    );
+    assert.ok(run.hooksNs > 0 && run.wrapperMeasuredNs > 0);
     assert.ok(overhead.startupNs !== undefined && overhead.startupNs > 0, 'start-up measured under the CLI');
     assert.match(result.stderr.split('\n')[0] ?? '', /\[OH [^,]+, 1101 wrapped calls, startup [\d.]+ m?s( uncached)?(, async context ~[\d.]+ (µs|ms|s))?\]/);
   });

@@ -184,6 +184,20 @@ export interface OverheadBreakdown {
    * started from a bundled `--import` entry.
    */
   startupCodeCache?: 'hit' | 'miss' | 'rejected' | 'off';
+  /**
+   * Per target that ran (by target id), what its calls measured since the
+   * preset started, for telling which target's observation costs what:
+   * `calls` recorded, `passThroughCalls` not recorded, `durationNs` the
+   * recorded calls' own time, `hooksNs` its library hook's time (measured, or
+   * for a hooked target's calls not timed, what its timed calls cost lately),
+   * and, for a target whose wrapper time is measured where it runs (hooked
+   * targets, and any target's calls among the process's first 1,024),
+   * `measuredCalls` and their `wrapperMeasuredNs`. The rest of a target's
+   * wrapper time is calibrated per call (`perCall`) and not split by target.
+   * Counts are the process's, over every trace the preset recorded. Absent
+   * when no target ran, and in documents of earlier versions.
+   */
+  byTarget?: Record<string, TargetCost>;
   /** Overhead of the worker threads and child processes merged in (their own `overheadNs`), ns; absent when none. */
   reachNs?: number;
   /**
@@ -207,6 +221,16 @@ export interface OverheadBreakdown {
     perResourceNs?: number;
     estimatedNs?: number;
   };
+}
+
+/** One target's share of what observing cost (`OverheadBreakdown.byTarget`). */
+export interface TargetCost {
+  calls: number;
+  passThroughCalls: number;
+  durationNs: number;
+  hooksNs: number;
+  measuredCalls: number;
+  wrapperMeasuredNs: number;
 }
 
 export interface BuildRunOptions {

@@ -132,9 +132,9 @@ export const DURATION_NS = 0;
 /** Time of the long calls (`longCalls`), ns, left out of the budget's work per call: on a tiny target they are pauses of the process. */
 export const LONG_DURATION_NS = 1;
 /**
- * Measured stagescope time of the target's calls, ns: hooks (labelling on the
- * call path) and probes. The wrapper's own cost is not measured per call: see
- * `overhead-model.ts` for how it is estimated.
+ * The target's library hook time, ns (labelling on the call path): measured on
+ * timed calls, the target's recent average on the others (timed-calls.ts).
+ * Per-span probes are not in it (the trace's `overheadNs` holds them).
  */
 export const OVERHEAD_NS = 2;
 /** The wrapper time of `measuredCalls`, ns (hooks and probes not included: those are in OVERHEAD_NS); estimated for calls not timed (timed-calls.ts). */

@@ -1,7 +1,7 @@
 import { nowNs, takeFastClockSwitchNs } from '../core/clock.js';
 import { takeDiagnostics } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
-import { buildRunDocument, type OverheadBreakdown, type RunDocument } from '../core/run-document.js';
+import { buildRunDocument, type OverheadBreakdown, type RunDocument, type TargetCost } from '../core/run-document.js';
 import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, SCRIPT_START_KEY } from '../core/process-marks.js';
 import { warmUpContext } from '../core/warm-up.js';
 import { asyncContextMechanism, asyncIdCounter, asyncResourceNs } from '../core/context.js';
@@ -20,6 +20,7 @@ import type { ProbeSession } from '../probes/probe-session.js';
 import type { RunScriptOptions } from '../driver/run-script.js';
 import { OverheadBudget } from '../instrument/overhead-budget.js';
 import { moduleHooksOwnNs } from '../instrument/module-hooks.js';
+import { switchTimesNs } from '../instrument/wrap.js';
 import { lazyModules } from './lazy-modules.js';
 // The built-in hook families, for every preset (a custom target file may name them).
 import './hook-providers.js';
@@ -185,8 +186,20 @@ export class Preset {
     let watchedSyncCalls = 0;
     let watchedAsyncCalls = 0;
     let keptLongCalls = 0;
+    const byTarget: Record<string, TargetCost> = {};
     for (const target of this.targets) {
       const sw = this.instrumenter.targetSwitch(target.id);
+      if (sw !== undefined && ((sw.calls ?? 0) > 0 || (sw.passThroughCalls ?? 0) > 0) && byTarget[target.id] === undefined) {
+        const times = switchTimesNs(sw);
+        byTarget[target.id] = {
+          calls: sw.calls ?? 0,
+          passThroughCalls: sw.passThroughCalls ?? 0,
+          durationNs: Math.round(times.durationNs),
+          hooksNs: Math.round(times.overheadNs),
+          measuredCalls: sw.measuredCalls ?? 0,
+          wrapperMeasuredNs: Math.round(times.wrapperMeasuredNs),
+        };
+      }
       passThroughCalls += sw?.passThroughCalls ?? 0;
       // Timed pass-throughs (a target the budget sampled or disabled), kept long calls included.
       watchedSyncCalls += (sw?.watchedCalls ?? 0) - (sw?.watchedAsyncCalls ?? 0);
@@ -243,6 +256,7 @@ export class Preset {
       };
       if (costs.calibrated && !calibratedBefore && costs.calibrationNs > 0) breakdown.calibrationNs = costs.calibrationNs;
     }
+    if (Object.keys(byTarget).length > 0) breakdown.byTarget = byTarget;
     const startupNs = this.#startupNs();
     if (startupNs !== undefined) breakdown.startupNs = startupNs;
     const codeCache = (globalThis as { [CODE_CACHE_STATUS_KEY]?: OverheadBreakdown['startupCodeCache'] })[CODE_CACHE_STATUS_KEY];

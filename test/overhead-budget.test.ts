@@ -2,17 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Instrumenter } from '../src/instrument/instrumenter.js';
 import { MODEL_SIZED_SHARE, OverheadBudget } from '../src/instrument/overhead-budget.js';
-import {
-  BUDGET_CHECK_EVERY,
-  countedSwitch,
-  DURATION_NS,
-  LONG_DURATION_NS,
-  OVERHEAD_NS,
-  WRAPPER_MEASURED_NS,
-  type CountedSwitch,
-} from '../src/instrument/wrap.js';
+import { BUDGET_CHECK_EVERY, countedSwitch, type CountedSwitch } from '../src/instrument/wrap.js';
 
-/** A window's counts, and its time sums by name (the switch keeps them in `timesNs`). */
+/** A window's counts, and its time sums (the switch keeps them in `times`). */
 type Accounting = Partial<CountedSwitch> & { durationNs?: number; longDurationNs?: number; overheadNs?: number; wrapperMeasuredNs?: number };
 
 /**
@@ -36,10 +28,7 @@ function decide(accounting: Accounting): { sw: CountedSwitch; budget: OverheadBu
   const budget = new OverheadBudget(instrumenter).attach();
   const { durationNs = 0, longDurationNs = 0, overheadNs = 0, wrapperMeasuredNs = 0, ...counts } = accounting;
   Object.assign(sw, { calls: BUDGET_CHECK_EVERY, ...counts });
-  sw.timesNs[DURATION_NS] = durationNs;
-  sw.timesNs[LONG_DURATION_NS] = longDurationNs;
-  sw.timesNs[OVERHEAD_NS] = overheadNs;
-  sw.timesNs[WRAPPER_MEASURED_NS] = wrapperMeasuredNs;
+  Object.assign(sw.times, { durationNs, longDurationNs, overheadNs, wrapperMeasuredNs });
   sw.onCheck?.(sw);
   return { sw, budget };
 }
@@ -117,7 +106,7 @@ describe('overhead budget: the calls it skipped', () => {
     sw.passThroughCalls += 5;
     // Cut again at the next check: counted from there, added to the earlier ones.
     sw.calls += BUDGET_CHECK_EVERY;
-    sw.timesNs[DURATION_NS] += BUDGET_CHECK_EVERY * 10_000;
+    sw.times.durationNs += BUDGET_CHECK_EVERY * 10_000;
     sw.onCheck?.(sw);
     assert.equal(budget.events.at(-1)?.action, 'sample');
     sw.passThroughCalls += 100;

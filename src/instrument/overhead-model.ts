@@ -1,7 +1,7 @@
 import { nowNs } from '../core/clock.js';
 import { storage } from '../core/context.js';
 import { Tracer } from '../core/tracer.js';
-import { countedSwitch, DURATION_NS, wrapFunction, type CountedSwitch, type TargetSwitch } from './wrap.js';
+import { countedSwitch, wrapFunction, type CountedSwitch, type TargetSwitch } from './wrap.js';
 
 /**
  * What stagescope's wrapper costs per call on this machine, this process, now.
@@ -252,7 +252,7 @@ function calibrateSync(): Omit<WrapperCosts, 'recordAsyncNs' | 'watchAsyncNs' | 
       for (let i = 0; i < SYNC_CALLS; i++) sink = plain(sink);
       const t1 = nowNs();
       const callsBefore = sw.calls ?? 0;
-      const durationBefore = sw.timesNs[DURATION_NS]!;
+      const durationBefore = sw.times.durationNs;
       for (let i = 0; i < SYNC_CALLS; i++) sink = recorded(sink);
       const t2 = nowNs();
       for (let i = 0; i < SYNC_CALLS; i++) sink = passing(sink);
@@ -264,7 +264,7 @@ function calibrateSync(): Omit<WrapperCosts, 'recordAsyncNs' | 'watchAsyncNs' | 
       passRounds.push((t3 - t2) / SYNC_CALLS);
       watchRounds.push((t4 - t3) / SYNC_CALLS);
       const calls = (sw.calls ?? 0) - callsBefore;
-      if (calls > 0) spanRounds.push((sw.timesNs[DURATION_NS]! - durationBefore) / calls);
+      if (calls > 0) spanRounds.push((sw.times.durationNs - durationBefore) / calls);
     }
     if (sink < 0) throw new Error('unreachable');
   });

@@ -107,18 +107,18 @@ export interface TargetSwitch {
   /** Recorded calls that took 100 µs or more (never sampled, see `OverheadBudget`). */
   longCalls?: number;
   /**
-   * The target's time sums, ns, at the indexes `DURATION_NS`,
-   * `LONG_DURATION_NS`, `OVERHEAD_NS` and `WRAPPER_MEASURED_NS` (read them by
-   * name with `switchTimesNs`). In a typed array, not in fields of their own:
-   * a sum takes fractions (hook estimates) or passes 2^31 (2.1 s of calls),
-   * and a field that then changed from small integer to double changed the
-   * map of every switch made before; a target whose calls began later (sharp's
-   * after a loop of model runs) threw the wrapper's optimised code back to the
-   * interpreter at its first call ("wrong map"). Fields made doubles from the
-   * start instead cost a tiny traced call ~60 ns (Node 24, 30 interleaved
-   * rounds).
+   * The target's time sums, ns, in an object of their own whose fields are
+   * doubles from the start (`switchTimes`). Not fields of the switch: a sum
+   * takes a clock difference (a double) at the first call and fractions from
+   * hook estimates, and a switch field that then changed from small integer
+   * to double changed the map of every switch made before; a target whose
+   * calls began later (sharp's after a loop of model runs) threw the
+   * wrapper's optimised code back to the interpreter at its first call
+   * ("wrong map"). Switch fields made doubles from the start cost a tiny
+   * traced call 51–59 ns, a Float64Array 12–15 ns, this object 0 ± 5 ns
+   * (40 interleaved rounds each on Node 22 and 24, against the code before).
    */
-  timesNs?: Float64Array;
+  times?: SwitchTimes;
   /** Recorded calls whose wrapper time was measured where it ran (a hooked target's; see `Trace.measuredCalls`). */
   measuredCalls?: number;
   /** Which calls of a hooked target are timed, and what its timed calls cost lately (timed-calls.ts). */
@@ -127,29 +127,37 @@ export interface TargetSwitch {
   onCheck?: ((sw: TargetSwitch) => void) | undefined;
 }
 
-/** Work measured by the recorded calls (span durations), ns: `TargetSwitch.timesNs[DURATION_NS]`. */
-export const DURATION_NS = 0;
-/** Time of the long calls (`longCalls`), ns, left out of the budget's work per call: on a tiny target they are pauses of the process. */
-export const LONG_DURATION_NS = 1;
-/**
- * The target's library hook time, ns (labelling on the call path): measured on
- * timed calls, the target's recent average on the others (timed-calls.ts).
- * Per-span probes are not in it (the trace's `overheadNs` holds them).
- */
-export const OVERHEAD_NS = 2;
-/** The wrapper time of `measuredCalls`, ns (hooks and probes not included: those are in OVERHEAD_NS); estimated for calls not timed (timed-calls.ts). */
-export const WRAPPER_MEASURED_NS = 3;
+/** A target's time sums, ns (`TargetSwitch.times`). */
+export interface SwitchTimes {
+  /** Work measured by the recorded calls (span durations). */
+  durationNs: number;
+  /** Time of the long calls (`longCalls`), left out of the budget's work per call: on a tiny target they are pauses of the process. */
+  longDurationNs: number;
+  /**
+   * The target's library hook time (labelling on the call path): measured on
+   * timed calls, the target's recent average on the others (timed-calls.ts).
+   * Per-span probes are not in it (the trace's `overheadNs` holds them).
+   */
+  overheadNs: number;
+  /** The wrapper time of `measuredCalls` (hooks and probes not in it); estimated for calls not timed (timed-calls.ts). */
+  wrapperMeasuredNs: number;
+}
 
-/** A switch's time sums by name (zeros for a switch no wrapper has counted on yet). */
-export function switchTimesNs(sw: TargetSwitch): { durationNs: number; longDurationNs: number; overheadNs: number; wrapperMeasuredNs: number } {
-  const times = sw.timesNs;
+/** New sums: each field is added with a fraction, which makes it a double field, then set to 0. */
+function switchTimes(): SwitchTimes {
+  const times: SwitchTimes = { durationNs: 0.5, longDurationNs: 0.5, overheadNs: 0.5, wrapperMeasuredNs: 0.5 };
+  times.durationNs = 0;
+  times.longDurationNs = 0;
+  times.overheadNs = 0;
+  times.wrapperMeasuredNs = 0;
+  return times;
+}
+
+/** A switch's time sums (a copy; zeros for a switch no wrapper has counted on yet). */
+export function switchTimesNs(sw: TargetSwitch): SwitchTimes {
+  const times = sw.times;
   if (times === undefined) return { durationNs: 0, longDurationNs: 0, overheadNs: 0, wrapperMeasuredNs: 0 };
-  return {
-    durationNs: times[DURATION_NS]!,
-    longDurationNs: times[LONG_DURATION_NS]!,
-    overheadNs: times[OVERHEAD_NS]!,
-    wrapperMeasuredNs: times[WRAPPER_MEASURED_NS]!,
-  };
+  return { durationNs: times.durationNs, longDurationNs: times.longDurationNs, overheadNs: times.overheadNs, wrapperMeasuredNs: times.wrapperMeasuredNs };
 }
 
 /** A switch with its accounting fields present (what the wrapper works with). */
@@ -173,7 +181,7 @@ export function countedSwitch(sw: TargetSwitch): CountedSwitch {
   sw.watchedAsyncCalls ??= 0;
   sw.keptLongCalls ??= 0;
   sw.longCalls ??= 0;
-  sw.timesNs ??= new Float64Array(4);
+  sw.times ??= switchTimes();
   sw.measuredCalls ??= 0;
   sw.timing ??= timedCallsState();
   if (!('onCheck' in sw)) sw.onCheck = undefined;
@@ -447,7 +455,7 @@ function hookedCall(
       startHookNs = nowNs() - hookStartNs;
       call.hooksNs += startHookNs;
       trace.overheadNs += startHookNs;
-      sw.timesNs[OVERHEAD_NS] += startHookNs;
+      sw.times.overheadNs += startHookNs;
     }
   }
   let callArgs = args;
@@ -512,7 +520,7 @@ function hookedCall(
       afterHookNs = nowNs() - afterNs;
       call.hooksNs += afterHookNs;
       trace.overheadNs += afterHookNs;
-      sw.timesNs[OVERHEAD_NS] += afterHookNs;
+      sw.times.overheadNs += afterHookNs;
     }
     // A completion callback called synchronously ended the span already: record what afterCall changed.
     if (span.endNs >= 0) tracer.amendSpan(span);
@@ -772,7 +780,7 @@ function endHookedCall(
     if (timed) {
       hookNs = nowNs() - hookStartNs;
       trace.overheadNs += hookNs;
-      sw.timesNs[OVERHEAD_NS] += hookNs;
+      sw.times.overheadNs += hookNs;
     }
   }
   const probesBeforeNs = tracer.probeNs;
@@ -785,7 +793,7 @@ function endHookedCall(
     // add nothing to the average it takes.
     const endPartNs = Math.max(0, nowNs() - endNs - countedAfterEndNs - hookNs - (tracer.probeNs - probesBeforeNs));
     trace.wrapperMeasuredNs += endPartNs;
-    sw.timesNs[WRAPPER_MEASURED_NS] += call.startPartNs + endPartNs;
+    sw.times.wrapperMeasuredNs += call.startPartNs + endPartNs;
     sw.measuredCalls++;
     noteTimedCall(sw.timing, call.startPartNs + endPartNs, call.hooksNs + hookNs);
   } else if (hook !== undefined) {
@@ -794,8 +802,8 @@ function endHookedCall(
     const timing = sw.timing;
     trace.wrapperMeasuredNs += timing.wrapperEstimateNs;
     trace.overheadNs += timing.hooksEstimateNs;
-    sw.timesNs[WRAPPER_MEASURED_NS] += timing.wrapperEstimateNs;
-    sw.timesNs[OVERHEAD_NS] += timing.hooksEstimateNs;
+    sw.times.wrapperMeasuredNs += timing.wrapperEstimateNs;
+    sw.times.overheadNs += timing.hooksEstimateNs;
     sw.measuredCalls++;
   }
   account(span, sw, endNs);
@@ -804,11 +812,11 @@ function endHookedCall(
 /** Per-target accounting for an overhead budget (the switch was filled in by wrapFunction). */
 function account(span: Span, sw: CountedSwitch, endNs: number): void {
   const durationNs = endNs - span.startNs;
-  const times = sw.timesNs;
-  times[DURATION_NS] += durationNs;
+  const times = sw.times;
+  times.durationNs += durationNs;
   if (durationNs >= LONG_CALL_NS) {
     sw.longCalls++;
-    times[LONG_DURATION_NS] += durationNs;
+    times.longDurationNs += durationNs;
   }
   const calls = ++sw.calls;
   if (calls === FAST_CLOCK_AFTER_CALLS || (calls & (BUDGET_CHECK_EVERY - 1)) === 0) periodicCheck(span, sw, calls);

@@ -814,10 +814,14 @@ function account(span: Span, sw: CountedSwitch, endNs: number): void {
   const durationNs = endNs - span.startNs;
   const times = sw.times;
   times.durationNs += durationNs;
-  if (durationNs >= LONG_CALL_NS) {
-    sw.longCalls++;
-    times.longDurationNs += durationNs;
-  }
+  // A long call (≥ LONG_CALL_NS) is counted without a branch: its first one
+  // may come after V8 has optimised this function (a pause of the process
+  // under load), and a branch never taken before threw the optimised code
+  // back ("Insufficient type feedback", test/optimised-wrapper.test.ts, a CI
+  // run on Node 24). Both sums are written on every call.
+  const long = durationNs >= LONG_CALL_NS ? 1 : 0;
+  sw.longCalls += long;
+  times.longDurationNs += long * durationNs;
   const calls = ++sw.calls;
   if (calls === FAST_CLOCK_AFTER_CALLS || (calls & (BUDGET_CHECK_EVERY - 1)) === 0) periodicCheck(span, sw, calls);
 }

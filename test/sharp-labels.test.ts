@@ -282,13 +282,15 @@ describe('sharp.pipeline labels', () => {
         angle: 90,
         rotationAngle: 45,
         orientBefore: true,
-        useExifOrientation: true,
       }),
       ...Object.entries({ flip: true, flop: true, greyscale: true, flatten: true, normalise: true, negate: true, removeAlpha: true, trimThreshold: 10 }),
       ...Object.entries({ extendTop: 2, extendBottom: 2, extendLeft: 2, extendRight: 2, blurSigma: 1.5, sharpenSigma: 1.5, medianSize: 3, threshold: 100 }),
       ...Object.entries({ gamma: 2.2, ensureAlpha: 1, extractChannel: 1, colourspace: 'b-w', composite: [{}], fileOut: '/tmp/x.png', formatOut: 'png' }),
       ...Object.entries({ typedArrayOut: true, streamOut: true }),
     ].map(([key, value]): [Record<string, unknown>, Record<string, unknown>] => [resized, { ...resized, [key]: value }]);
+    // sharp 0.33's name for orientBefore, in a literal of its own kind (without orientBefore).
+    const { orientBefore: _, ...olderSharp } = resized;
+    changes.push([olderSharp, { ...olderSharp, useExifOrientation: true }]);
     for (const key of ['topOffsetPre', 'leftOffsetPre', 'widthPre', 'heightPre', 'topOffsetPost', 'leftOffsetPost', 'widthPost', 'heightPost']) {
       changes.push([cropped, { ...cropped, [key]: (cropped[key] as number) + 1 }]);
     }
@@ -323,6 +325,31 @@ describe('sharp.pipeline labels', () => {
     for (const cb of [callback, undefined, callback, undefined]) await pipeline.call({ options: streamed }, cb);
     expected.push(withCallback, without, withCallback, without);
     assert.deepEqual(tracer.recorder.spans().map(labelOf), expected);
+  });
+
+  it('reuses a label across values describing does not look at, which the hook does not read', async () => {
+    // Each field read from sharp's options is a full lookup (readPipelineValues):
+    // the hook leaves out what cannot change the description. Calls that differ
+    // only there share one label, and each still gets what describing its own
+    // options gives.
+    const plain = optionsOf(sharp(hello).raw());
+    const rotated = optionsOf(sharp(hello).rotate(90).raw());
+    const pairs: [Record<string, unknown>, Record<string, unknown>][] = [
+      [plain, { ...plain, kernel: 'nearest', canvas: 'embed' }], // no resize: kernel and fit are not shown
+      [plain, { ...plain, topOffsetPre: 3, leftOffsetPre: 4, heightPre: 5 }], // no extract width: no region
+      [plain, { ...plain, topOffsetPost: 3, leftOffsetPost: 4, heightPost: 5 }],
+      [rotated, { ...rotated, rotationAngle: 45 }], // the first angle wins
+      [plain, { ...plain, useExifOrientation: true }], // sharp 0.35's literal has orientBefore: 0.33's name is not looked at
+    ];
+    for (const [before, after] of pairs) {
+      const tracer = new Tracer();
+      const scope = new HookScope(tracer);
+      const pipeline = tracedPipeline(tracer, scope);
+      await pipeline.call({ options: before });
+      await pipeline.call({ options: after });
+      assert.equal(sharpPipelinesDescribed(scope), 1, `one label for ${JSON.stringify(after).slice(0, 80)}`);
+      assert.deepEqual(tracer.recorder.spans().map(labelOf), [await freshLabel(before), await freshLabel(after)]);
+    }
   });
 
   it('gives a remembered file pipeline the file size once it is known', async () => {

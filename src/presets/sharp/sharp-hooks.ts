@@ -96,14 +96,6 @@ interface SharpOptions {
 /** sharp's `canvas` values, as the `fit` names users pass to resize(). */
 const FIT_BY_CANVAS: Record<string, string> = { crop: 'cover', embed: 'contain', max: 'inside', min: 'outside', ignore_aspect: 'fill' };
 
-/** How the pipeline's result leaves sharp, from the options `_pipeline` sees. */
-function outputMethod(options: SharpOptions, callbackGiven: boolean): string {
-  if (typeof options.fileOut === 'string' && options.fileOut !== '') return 'toFile';
-  if (options.typedArrayOut === true) return 'toUint8Array';
-  if (options.streamOut === true && !callbackGiven) return 'stream';
-  return 'toBuffer';
-}
-
 /** Boolean settings shown as a bare word, and numeric ones shown as `word(amount)` when > 0. */
 const FLAG_OPS: ReadonlyArray<readonly [keyof SharpOptions, string]> = [
   ['negate', 'negate'],
@@ -235,7 +227,9 @@ export function describeSharpOptions(
     push('extend');
     attributes.extend = extendText(options.extendTop, options.extendRight, options.extendBottom, options.extendLeft);
   }
-  if (options.orientBefore === true || options.useExifOrientation === true || options.input?.autoOrient === true) {
+  // sharp 0.35's `orientBefore`, else sharp 0.33's `useExifOrientation` (one literal has one of them, see readPipelineValues).
+  const orientBefore = options.orientBefore;
+  if (orientBefore === true || (orientBefore === undefined && options.useExifOrientation === true) || options.input?.autoOrient === true) {
     push('autoOrient');
     attributes.autoOrient = true;
   }
@@ -346,9 +340,8 @@ function stateOf(scope: HookScope): SharpState {
   return scope.state(SHARP_STATE);
 }
 
-/** `inputBytes` for a file input: at once when the file's size is known, else when the run is reported. */
-function noteInputSize(state: InputSizes, attributes: Attributes | null, options: SharpOptions): void {
-  const file = options.input?.file;
+/** `inputBytes` for a file input (`file`, the options' `input.file`): at once when the file's size is known, else when the run is reported. */
+function noteInputSize(state: InputSizes, attributes: Attributes | null, file: unknown): void {
   if (typeof file !== 'string' || file === '' || attributes === null) return;
   const size = state.sizes.get(file);
   if (size !== undefined) {
@@ -395,9 +388,10 @@ function fillInputSizes(state: InputSizes): void {
  * input file: `GEOMETRY_SLOTS`), but has the same geometry shape, gets the
  * same name and a copy with those values rewritten. Any other call is
  * described from its own options. So a loop that repeats one pipeline pays
- * for reading ~45 fields and one object copy, one that crops every text line
- * of a page for a second scan of the labels and the region and ops strings as
- * well, and a call's attributes are always those its own options give (issue
+ * for reading its options (30-odd fields, see readPipelineValues) and one
+ * object copy, one that crops every text line of a page for a second scan of
+ * the labels and the region and ops strings as well, and a call's attributes
+ * are always those its own options give (issue
  * "Cost of observation": derive names and attributes once per pipeline shape).
  */
 interface PipelineLabel {
@@ -450,8 +444,28 @@ const pipelineValues: unknown[] = new Array<unknown>(PIPELINE_VALUES).fill(undef
  * Must read all it reads: a field left out here would let one call's
  * attributes be given to another call that differs only there (the tests
  * compare both on varied options).
+ *
+ * Each read here costs a full property lookup: sharp's options object is one
+ * literal of ~185 properties, and V8 gives every literal of more than ~126 a
+ * hidden class of its own, so no inline cache ever hits (measured on fresh
+ * sharp instances, Node 24: ~50 ns a field, 1.6–3.1 µs for all 44). So a value
+ * describing cannot depend on is not read: the other three sides of an extract
+ * region whose width is unset, kernel and fit without a resize, the second
+ * rotation angle when the first is set, and `useExifOrientation` (sharp 0.33)
+ * when `orientBefore` (sharp 0.35) exists. Those slots hold `undefined`, so
+ * calls that differ only there share a label, as their descriptions are equal.
+ * Returns the output method.
  */
-function readPipelineValues(options: SharpOptions, method: string, kind: InputKind, out: unknown[]): void {
+function readPipelineValues(options: SharpOptions, callbackGiven: boolean, kind: InputKind, out: unknown[]): string {
+  const fileOut = options.fileOut;
+  const method =
+    typeof fileOut === 'string' && fileOut !== ''
+      ? 'toFile'
+      : options.typedArrayOut === true
+        ? 'toUint8Array'
+        : options.streamOut === true && !callbackGiven
+          ? 'stream'
+          : 'toBuffer';
   out[0] = method;
   const input = options.input;
   out[1] = kind;
@@ -459,22 +473,32 @@ function readPipelineValues(options: SharpOptions, method: string, kind: InputKi
   const raw = input !== undefined && input !== null && input.raw !== undefined && input.raw !== null;
   out[2] = source;
   out[3] = raw;
-  out[4] = options.width;
-  out[5] = options.height;
-  out[6] = options.kernel;
-  out[7] = options.canvas;
-  out[8] = options.topOffsetPre;
-  out[9] = options.leftOffsetPre;
-  out[10] = options.widthPre;
-  out[11] = options.heightPre;
-  out[12] = options.topOffsetPost;
-  out[13] = options.leftOffsetPost;
-  out[14] = options.widthPost;
-  out[15] = options.heightPost;
-  out[16] = options.angle;
-  out[17] = options.rotationAngle;
-  out[18] = options.orientBefore;
-  out[19] = options.useExifOrientation;
+  const width = options.width;
+  const height = options.height;
+  out[4] = width;
+  out[5] = height;
+  const resized = (set(width) && width > 0) || (set(height) && height > 0);
+  out[6] = resized ? options.kernel : undefined;
+  out[7] = resized ? options.canvas : undefined;
+  // An extract region's other sides only when its width is set (else describing leaves it out).
+  const widthPre = options.widthPre;
+  const pre = set(widthPre);
+  out[8] = pre ? options.topOffsetPre : undefined;
+  out[9] = pre ? options.leftOffsetPre : undefined;
+  out[10] = widthPre;
+  out[11] = pre ? options.heightPre : undefined;
+  const widthPost = options.widthPost;
+  const post = set(widthPost);
+  out[12] = post ? options.topOffsetPost : undefined;
+  out[13] = post ? options.leftOffsetPost : undefined;
+  out[14] = widthPost;
+  out[15] = post ? options.heightPost : undefined;
+  const angle = options.angle;
+  out[16] = angle;
+  out[17] = (angle ?? 0) !== 0 ? undefined : options.rotationAngle;
+  const orientBefore = options.orientBefore;
+  out[18] = orientBefore;
+  out[19] = orientBefore === undefined ? options.useExifOrientation : undefined;
   out[20] = options.flip;
   out[21] = options.flop;
   out[22] = options.greyscale;
@@ -497,9 +521,10 @@ function readPipelineValues(options: SharpOptions, method: string, kind: InputKi
   out[39] = options.colourspace;
   const composite = options.composite;
   out[40] = Array.isArray(composite) ? composite.length : -1;
-  out[41] = options.fileOut;
+  out[41] = fileOut;
   out[42] = options.formatOut;
   out[43] = input?.autoOrient;
+  return method;
 }
 
 /** `Object.is`, inlined: NaN equals NaN (a NaN option still hits), 0 and -0 differ (an attribute keeps the sign it was given). */
@@ -636,10 +661,10 @@ function withGeometry(attributes: Attributes, label: PipelineLabel, values: unkn
  * costs reading its options and one object copy; a new one is described and
  * kept for the next calls.
  */
-function label(call: CallContext, method: string, options: SharpOptions, kind: InputKind): void {
+function label(call: CallContext, options: SharpOptions, kind: InputKind): void {
   const state = stateOf(call.scope);
   const span = call.span;
-  readPipelineValues(options, method, kind, pipelineValues);
+  const method = readPipelineValues(options, typeof call.args[0] === 'function', kind, pipelineValues);
   let known = findLabel(state, pipelineValues);
   let attributes: Attributes;
   if (known !== undefined) {
@@ -668,7 +693,8 @@ function label(call: CallContext, method: string, options: SharpOptions, kind: I
   // The label's keys first, as when it was made before anything else: then
   // what the call set already (`pending`, while a callback or stream is due).
   span.attributes = span.attributes === null ? attributes : Object.assign(attributes, span.attributes);
-  noteInputSize(state, span.attributes, options);
+  // The input file as read for the label (slot 2 of a file input): not read again.
+  noteInputSize(state, span.attributes, kind === InputKind.File ? pipelineValues[2] : undefined);
 }
 
 /**
@@ -825,7 +851,7 @@ registerTargetHook('sharp.pipeline', {
   afterCall(call) {
     const options = optionsOf(call.thisArg);
     if (options !== undefined && call.data !== undefined) {
-      label(call, outputMethod(options, typeof call.args[0] === 'function'), options, call.data as InputKind);
+      label(call, options, call.data as InputKind);
     }
   },
   onEnd(call) {
@@ -851,7 +877,7 @@ registerTargetHook('sharp.decode', {
       const value = attributes[key];
       if (value !== undefined) call.span.setAttribute(key, value);
     }
-    noteInputSize(state, call.span.attributes, options);
+    noteInputSize(state, call.span.attributes, options.input?.file);
   },
   onEnd(call) {
     if (!call.failed) recordInfo(call.span, call.result);

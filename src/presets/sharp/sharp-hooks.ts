@@ -771,12 +771,19 @@ function completeLater(span: Span, error: unknown): void {
  * ends at sharp's 'info' event (or an error), see `completeLater`.
  */
 function watchOutputStream(call: CallContext): void {
-  const span = call.span;
   const options = optionsOf(call.thisArg);
   const emitter = call.thisArg as { once?: unknown; off?: unknown } | null;
   if (options?.streamOut !== true || typeof emitter?.once !== 'function' || typeof emitter.off !== 'function') return;
+  watchStream(call.span, call.thisArg as NodeJS.EventEmitter);
+}
+
+/**
+ * The listeners of `watchOutputStream`, made here: a function that makes
+ * closures over its locals gets a context object on every call (~40 bytes on
+ * Node 24), and every promise-mode `_pipeline` call runs the check above.
+ */
+function watchStream(span: Span, stream: NodeJS.EventEmitter): void {
   span.setAttribute('pending', true);
-  const stream = call.thisArg as NodeJS.EventEmitter;
   // 'info' is emitted when libvips is done; errorMonitor observes 'error'
   // without handling it, so an unhandled stream error still crashes as before.
   const onInfo = (info: unknown): void => {
@@ -784,7 +791,7 @@ function watchOutputStream(call: CallContext): void {
     completeLater(span, undefined);
     recordInfo(span, info);
     // stream input: the chunks were joined into one buffer just before libvips ran
-    const buffer = optionsOf(call.thisArg)?.input?.buffer;
+    const buffer = optionsOf(stream)?.input?.buffer;
     if (Buffer.isBuffer(buffer)) span.setAttribute('inputBytes', buffer.length);
     span.amend(); // the span was copied when the wrapper ended it
   };
@@ -795,6 +802,25 @@ function watchOutputStream(call: CallContext): void {
   };
   stream.once('info', onInfo);
   stream.once(errorMonitor, onError);
+}
+
+/**
+ * Callback mode: sharp's callback, observed (its span ends where libvips
+ * finished). Same `this`, same arguments, same return value. Made here, not in
+ * aroundCall, which would otherwise get a context object on every call (see
+ * `watchStream`).
+ */
+function observedCallback(span: Span, callback: (...results: unknown[]) => unknown): (...results: unknown[]) => unknown {
+  return function (this: unknown, ...results: unknown[]): unknown {
+    try {
+      completeLater(span, results[0]);
+      if (results[0] === null || results[0] === undefined) recordInfo(span, results[2]);
+      span.amend(); // the span was copied when the wrapper ended it
+    } catch {
+      // never let bookkeeping reach sharp's callback chain
+    }
+    return Reflect.apply(callback, this, results);
+  };
 }
 
 /** How many pipelines the hooks of `scope` have described from their options (the rest reused a label): what the tests pin. */
@@ -826,17 +852,7 @@ registerTargetHook('sharp.pipeline', {
     if (typeof callback === 'function') {
       span.setAttribute('pending', true);
       const args = call.args.slice();
-      // Same `this`, same arguments, same return value: only observes completion.
-      args[0] = function (this: unknown, ...results: unknown[]): unknown {
-        try {
-          completeLater(span, results[0]);
-          if (results[0] === null || results[0] === undefined) recordInfo(span, results[2]);
-          span.amend(); // the span was copied when the wrapper ended it
-        } catch {
-          // never let bookkeeping reach sharp's callback chain
-        }
-        return Reflect.apply(callback, this, results);
-      };
+      args[0] = observedCallback(span, callback as (...results: unknown[]) => unknown);
       return invoke(args);
     }
     const result = invoke(call.args);

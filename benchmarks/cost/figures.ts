@@ -215,6 +215,19 @@ function reportedPerCallNs(doc: RunDocSummary, what: string): number {
   );
 }
 
+/** Rows 3 and 4's goal for a warm call. */
+const CALL_GOAL: Goal = { kind: 'max', value: 5, text: '≤ 5 µs' };
+
+/**
+ * Why rows 3 and 4 judge their goal on the paired figure: between two processes
+ * a call's added CPU time spreads by tens of µs (a median of −6.8 µs, range
+ * −180 to +81, read "borderline" at 2f58ee0 while the paired calls added
+ * 17–42 µs), and pairing in one process leaves out only what every await pays,
+ * which row 6 shows (~0.1 µs an await on Node 22, ~0 on 24).
+ */
+const PAIRED_CARRIES_GOAL =
+  '; a reference: the goal is judged on the same calls paired in one process, which resolves what this figure spreads over tens of µs';
+
 function modelAdded(
   id: string,
   row: number,
@@ -223,6 +236,8 @@ function modelAdded(
   library: 'onnx' | 'sharp' | 'onnxTiny',
   what: string,
   variant: 'traced' | 'hand' = 'traced',
+  /** Where the goal is judged: here, or on the paired figure of the same calls (`pairedAdded`). */
+  goalOn: 'here' | 'paired' = 'here',
 ): FigureDef {
   const cpuNs = (traced: ChildOutcome, plain: ChildOutcome): LoopCpuNs => loopCpuNs(traced, plain, library);
   const wallNs = (outcome: ChildOutcome): number => resultNumber(outcome, `${library}.medianNs`);
@@ -231,10 +246,10 @@ function modelAdded(
     row,
     title,
     unit: 'µs',
-    goal: variant === 'traced' ? { kind: 'max', value: 5, text: '≤ 5 µs' } : { kind: 'none', text: '(reference)' },
+    goal: variant === 'traced' && goalOn === 'here' ? CALL_GOAL : { kind: 'none', text: '(reference)' },
     method:
       variant === 'traced'
-        ? `${what}: CPU time per call over the timed loop, traced minus plain (the main thread's on Node ≥ 22, else the process's); the library single-threaded in both variants`
+        ? `${what}: CPU time per call over the timed loop, traced minus plain (the main thread's on Node ≥ 22, else the process's); the library single-threaded in both variants${goalOn === 'paired' ? PAIRED_CARRIES_GOAL : ''}`
         : `${what}, under the hand-written AsyncLocalStorage wrapper of benchmarks/children/hand-wrapper.mjs (context switch and a .then, nothing recorded) instead of stagescope, minus plain: the floor for a tracer that keeps a context across the call`,
     sample: perRound((get) => {
       const cpu = cpuNs(need(get, experiment, variant), need(get, experiment, 'plain'));
@@ -277,15 +292,22 @@ const WRAPPED_BY = {
  * process pays whichever method runs (AsyncLocalStorage per await, row 6; the
  * module hooks) and keeps what the wrapper brings to each call.
  */
-function pairedAdded(id: string, row: number, title: string, library: 'onnx' | 'sharp' | 'sharpCrops', variant: 'traced' | 'hookless' | 'hand'): FigureDef {
+function pairedAdded(
+  id: string,
+  row: number,
+  title: string,
+  library: 'onnx' | 'sharp' | 'sharpCrops',
+  variant: 'traced' | 'hookless' | 'hand',
+  goal: Goal = { kind: 'none', text: '(reference)' },
+): FigureDef {
   const who = WRAPPED_BY[variant];
   return {
     id,
     row,
     title,
     unit: 'µs',
-    goal: { kind: 'none', text: '(reference)' },
-    method: `${PAIRED_CALLS[library]} under ${who}, in one process: pairs of blocks, one through the wrapper and one through the function it wraps (ABBA order), each call timed; the median over pairs of (wrapped − unwrapped) median call wall time`,
+    goal,
+    method: `${PAIRED_CALLS[library]} under ${who}, in one process: pairs of blocks, one through the wrapper and one through the function it wraps (ABBA order), each call timed; the median over pairs of (wrapped − unwrapped) median call wall time${goal.kind === 'none' ? '' : "; the row's goal is judged here: what every await of the process pays is left out (row 6, AsyncLocalStorage alone)"}`,
     sample: perRound((get) => resultNumber(need(get, 'model-paired', variant), `${library}.addedNs`) / 1e3),
     context: perRound((get) => {
       const outcome = need(get, 'model-paired', variant);
@@ -409,18 +431,22 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
     modelAdded(
       'onnx-run-added',
       3,
-      'InferenceSession.run (cls), added per call, warm',
+      'InferenceSession.run (cls), added CPU per call, two processes',
       'model',
       'onnx',
       `InferenceSession.run on the cls model, ${settings.modelCalls} timed calls after ${settings.modelWarmCalls} warm-up`,
+      'traced',
+      'paired',
     ),
     modelAdded(
       'sharp-added',
       4,
-      'sharp resize().raw().toBuffer() 64×64, added per call',
+      'sharp resize().raw().toBuffer() 64×64, added CPU per call, two processes',
       'model',
       'sharp',
       '`sharp(file).resize(32, 32).raw().toBuffer()`, same processes as row 3',
+      'traced',
+      'paired',
     ),
     modelAdded(
       'onnx-run-hand-added',
@@ -440,10 +466,10 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       'the sharp pipeline of row 4',
       'hand',
     ),
-    pairedAdded('onnx-run-paired', 3, 'InferenceSession.run (cls), added per call, paired in one process', 'onnx', 'traced'),
+    pairedAdded('onnx-run-paired', 3, 'InferenceSession.run (cls), added per call, paired in one process', 'onnx', 'traced', CALL_GOAL),
     pairedAdded('onnx-run-hookless-paired', 3, 'InferenceSession.run (cls), stagescope without its hook, paired in one process', 'onnx', 'hookless'),
     pairedAdded('onnx-run-hand-paired', 3, 'InferenceSession.run (cls), hand-written wrapper, paired in one process', 'onnx', 'hand'),
-    pairedAdded('sharp-paired', 4, 'sharp resize 64×64, added per call, paired in one process', 'sharp', 'traced'),
+    pairedAdded('sharp-paired', 4, 'sharp resize().raw().toBuffer() 64×64, added per call, paired in one process', 'sharp', 'traced', CALL_GOAL),
     pairedAdded('sharp-hookless-paired', 4, 'sharp resize 64×64, stagescope without its hook, paired in one process', 'sharp', 'hookless'),
     pairedAdded('sharp-hand-paired', 4, 'sharp resize 64×64, hand-written wrapper, paired in one process', 'sharp', 'hand'),
     pairedAdded('sharp-crops-paired', 4, 'sharp crop at a new place each call + resize, added per call, paired in one process', 'sharpCrops', 'traced'),

@@ -260,6 +260,25 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => row.sample(noParts), /model\/traced: the run document has no overhead\.wrapperNs/);
   });
 
+  test('row 8, the paired calls: OH per call in the paired child against the mean of what its pairs measured, in the same process', () => {
+    const pairs = (addedNs: number) => ({ blocks: 60, callsPerBlock: 10, addedNs, minAddedNs: addedNs - 40_000, maxAddedNs: addedNs + 90_000 });
+    // 1,891 wrapped calls: 9 + 1 + 18 + 0 + 0.455 ms of wrappers, warm-up, hooks and pass-throughs (28.455 ms: ~15.05 µs a call).
+    const overhead = { wrapperNs: 9e6, wrapperMeasuredNs: 8e6, warmUpNs: 1e6, hooksNs: 18e6, probesNs: 0, passThroughNs: 0.455e6, modulesNs: 50e6 };
+    const doc = docSummary({ wrappedCalls: 1891, overheadNs: 80e6, overhead });
+    const row = figure('oh-model-paired');
+    const get = lookupFrom({ 'model-paired/traced': outcome({ onnx: pairs(18_000), sharp: pairs(22_000), sharpCrops: pairs(20_000) }, doc) });
+    // Measured: (18 + 22 + 20) / 3 = 20 µs a call.
+    assert.equal(row.context?.(get)?.measuredPerCallUs, 20);
+    assert.ok(Math.abs(row.context!(get)!.reportedPerCallUs! - 28.455e3 / 1891) < 1e-9);
+    assert.ok(Math.abs(row.sample(get)! - 28.455e6 / 1891 / 20_000) < 1e-12);
+    assert.deepEqual(row.ratioOfMedians, { numerator: 'reportedPerCallUs', denominator: 'measuredPerCallUs' });
+    assert.equal(row.goal.text, '0.75–1.25×');
+    const noDoc = lookupFrom({ 'model-paired/traced': outcome({ onnx: pairs(18_000), sharp: pairs(22_000), sharpCrops: pairs(20_000) }) });
+    assert.throws(() => row.sample(noDoc), /model-paired\/traced: no run document/);
+    const noise = lookupFrom({ 'model-paired/traced': outcome({ onnx: pairs(-8_000), sharp: pairs(2_000), sharpCrops: pairs(3_000) }, doc) });
+    assert.throws(() => row.sample(noise), /paired calls: measured added time -0\.0 ms is not positive/);
+  });
+
   test('rows 3 and 4 paired in one process: the child’s median (wrapped − unwrapped) per call, µs, stagescope and the hand-written wrapper apart', () => {
     const pairs = (addedNs: number) => ({ blocks: 60, callsPerBlock: 10, addedNs, minAddedNs: addedNs - 40_000, maxAddedNs: addedNs + 90_000 });
     const get = lookupFrom({

@@ -122,7 +122,8 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
       repeats: settings.repeats.modelPaired,
       warmup: true,
       variants: {
-        traced: spec(['--import', 'stagescope/register/ocr', ...pairedArgs], { env: quiet }),
+        // With its run document: row 8 sets the OH it reports beside what the pairs measured.
+        traced: spec(['--import', 'stagescope/register/ocr', ...pairedArgs], { env: quiet, runDocument: true }),
         // stagescope without the library hooks: the same two methods from a targets file that names no hook.
         hookless: spec(['--import', 'stagescope/register', ...pairedArgs], { env: { ...quiet, STAGESCOPE_TARGETS: child('hookless.targets.json') } }),
         hand: spec(['--import', child('hand-wrapper.mjs'), ...pairedArgs]),

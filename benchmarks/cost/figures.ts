@@ -321,6 +321,38 @@ function pairedAdded(
   };
 }
 
+/**
+ * A row 8 figure per call: what the run document reports per wrapped call over
+ * what was measured per call, the ratio of the medians over rounds (stats.ts
+ * `ratioOfMedians`); `measure` gives one round's two figures, ns, and any
+ * other context numbers.
+ */
+function perCallOhFigure(
+  id: string,
+  title: string,
+  method: string,
+  what: string,
+  measure: (get: RoundLookup) => { reportedNs: number; measuredNs: number; extra?: Record<string, number> },
+): FigureDef {
+  return {
+    id,
+    row: 8,
+    title,
+    unit: '×',
+    goal: OH_GOAL,
+    method,
+    sample: perRound((get) => {
+      const { reportedNs, measuredNs } = measure(get);
+      return ohRatio(reportedNs, measuredNs, what);
+    }),
+    ratioOfMedians: { numerator: 'reportedPerCallUs', denominator: 'measuredPerCallUs' },
+    context: perRound((get) => {
+      const { reportedNs, measuredNs, extra } = measure(get);
+      return { reportedPerCallUs: reportedNs / 1e3, measuredPerCallUs: measuredNs / 1e3, ...extra };
+    }),
+  };
+}
+
 /** The mean over the paired child's three calls (cls run, sharp resize, sharp crop) of what wrapping added per call, ns. */
 function pairedMeanNs(outcome: ChildOutcome): number {
   const libraries = ['onnx', 'sharp', 'sharpCrops'] as const;
@@ -659,58 +691,37 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
         return { reportedMs: reportedOverheadNs(docOf(traced, 'tiny'), 'tiny') / 1e6, ...addedScriptMs(traced, need(get, 'tiny', 'plain')) };
       }),
     },
-    {
-      id: 'oh-model-loop',
-      row: 8,
-      title: 'reported OH / measured per call, model loop (rows 3 and 4)',
-      unit: '×',
-      goal: OH_GOAL,
-      method:
-        "median over rounds of the run document's per-call overhead (wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs + recorderNs, and the async context's estimated cost, Node < 24, over its wrapped calls: the loops' and the session's create) / median over rounds of the mean of rows 3 and 4 in the same round (CPU time per call, traced minus plain; both loops have as many calls); min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none",
-      sample: perRound((get) => {
-        const traced = need(get, 'model', 'traced');
-        const plain = need(get, 'model', 'plain');
-        const onnx = loopCpuNs(traced, plain, 'onnx');
-        const sharp = loopCpuNs(traced, plain, 'sharp');
-        const measuredNs = (onnx.traced - onnx.plain + sharp.traced - sharp.plain) / 2;
-        return ohRatio(reportedPerCallNs(docOf(traced, 'model/traced'), 'model/traced'), measuredNs, 'model loop');
-      }),
-      ratioOfMedians: { numerator: 'reportedPerCallUs', denominator: 'measuredPerCallUs' },
-      context: perRound((get) => {
+    perCallOhFigure(
+      'oh-model-loop',
+      'reported OH / measured per call, model loop (rows 3 and 4)',
+      "median over rounds of the run document's per-call overhead (wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs + recorderNs, and the async context's estimated cost, Node < 24, over its wrapped calls: the loops' and the session's create) / median over rounds of the mean of rows 3 and 4 in the same round (CPU time per call, traced minus plain; both loops have as many calls); min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none",
+      'model loop',
+      (get) => {
         const traced = need(get, 'model', 'traced');
         const plain = need(get, 'model', 'plain');
         const onnx = loopCpuNs(traced, plain, 'onnx');
         const sharp = loopCpuNs(traced, plain, 'sharp');
         const doc = docOf(traced, 'model/traced');
         return {
-          reportedPerCallUs: reportedPerCallNs(doc, 'model/traced') / 1e3,
-          measuredPerCallUs: (onnx.traced - onnx.plain + sharp.traced - sharp.plain) / 2 / 1e3,
-          wrapperMeasuredPerCallUs: (doc.overheadPartsNs.wrapperMeasuredNs ?? 0) / Math.max(1, doc.wrappedCalls ?? 1) / 1e3,
-          hooksPerCallUs: (doc.overheadPartsNs.hooksNs ?? 0) / Math.max(1, doc.wrappedCalls ?? 1) / 1e3,
+          reportedNs: reportedPerCallNs(doc, 'model/traced'),
+          measuredNs: (onnx.traced - onnx.plain + sharp.traced - sharp.plain) / 2,
+          extra: {
+            wrapperMeasuredPerCallUs: (doc.overheadPartsNs.wrapperMeasuredNs ?? 0) / Math.max(1, doc.wrappedCalls ?? 1) / 1e3,
+            hooksPerCallUs: (doc.overheadPartsNs.hooksNs ?? 0) / Math.max(1, doc.wrappedCalls ?? 1) / 1e3,
+          },
         };
-      }),
-    },
-    {
-      id: 'oh-model-paired',
-      row: 8,
-      title: 'reported OH / measured per call, rows 3 and 4 paired in one process',
-      unit: '×',
-      goal: OH_GOAL,
-      method:
-        "median over rounds of the paired child's run document per-call overhead (as for the model loop: wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs + recorderNs, and the async context's estimated cost, Node < 24, over its wrapped calls) / median over rounds of the mean of what its pairs measured per call (the cls run, the sharp resize and the sharp crop: as many wrapped calls each), in the same process; min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none. The pairs' figure is a median of block medians: a collection that lands in one block is left out, which OH counts",
-      sample: perRound((get) => {
+      },
+    ),
+    perCallOhFigure(
+      'oh-model-paired',
+      'reported OH / measured per call, rows 3 and 4 paired in one process',
+      "median over rounds of the paired child's run document per-call overhead (as for the model loop: wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs + recorderNs, and the async context's estimated cost, Node < 24, over its wrapped calls) / median over rounds of the mean of what its pairs measured per call (the cls run, the sharp resize and the sharp crop: as many wrapped calls each), in the same process; min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none. The pairs' figure is a median of block medians: a collection that lands in one block is left out, which OH counts",
+      'paired calls',
+      (get) => {
         const traced = need(get, 'model-paired', 'traced');
-        return ohRatio(reportedPerCallNs(docOf(traced, 'model-paired/traced'), 'model-paired/traced'), pairedMeanNs(traced), 'paired calls');
-      }),
-      ratioOfMedians: { numerator: 'reportedPerCallUs', denominator: 'measuredPerCallUs' },
-      context: perRound((get) => {
-        const traced = need(get, 'model-paired', 'traced');
-        return {
-          reportedPerCallUs: reportedPerCallNs(docOf(traced, 'model-paired/traced'), 'model-paired/traced') / 1e3,
-          measuredPerCallUs: pairedMeanNs(traced) / 1e3,
-        };
-      }),
-    },
+        return { reportedNs: reportedPerCallNs(docOf(traced, 'model-paired/traced'), 'model-paired/traced'), measuredNs: pairedMeanNs(traced) };
+      },
+    ),
     {
       id: 'oh-ocr-loop',
       row: 8,

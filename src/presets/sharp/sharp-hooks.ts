@@ -448,9 +448,9 @@ const pipelineValues: unknown[] = new Array<unknown>(PIPELINE_VALUES).fill(undef
  * Each read here costs a full property lookup: sharp's options object is one
  * literal of 183 properties (0.35), and V8 gives every object made by a literal
  * of 128 properties or more a hidden class of its own (Node 22 and 24), so no
- * inline cache ever hits (measured on fresh
- * sharp instances, Node 24: ~50 ns a field, 1.6–3.1 µs for all 44). So a value
- * describing cannot depend on is not read: the other three sides of an extract
+ * inline cache ever hits (measured on fresh sharp instances, Node 24: ~50 ns a
+ * field, 1.6–3.1 µs for all 44). So a value describing cannot depend on is not
+ * read: the other three sides of an extract
  * region whose width is unset, kernel and fit without a resize, the second
  * rotation angle when the first is set, and `useExifOrientation` (sharp 0.33)
  * when `orientBefore` (sharp 0.35) exists. Those slots hold `undefined`, so

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Tracer } from '../src/core/tracer.js';
-import { noteTimedCall, TIMED_EVERY, TIMED_FIRST_CALLS, timedCallsState, timeThisCall } from '../src/instrument/timed-calls.js';
+import { noteTimedCall, TIMED_EVERY, TIMED_FIRST_CALLS, TIMED_WINDOW, timedCallsState, timeThisCall } from '../src/instrument/timed-calls.js';
 import { switchTimesNs, wrapFunction, type TargetHook } from '../src/instrument/wrap.js';
 import { wrapSpec } from './helpers.js';
 
@@ -22,13 +22,33 @@ describe('timed hooked calls (timed-calls.ts)', () => {
     assert.equal(next.filter(Boolean).length, 4);
   });
 
-  it('keeps a running average of the timed calls that follows the recent ones', () => {
+  it('estimates by the median of the recent timed calls: a cold start is left behind, an outlier never counts', () => {
     const state = timedCallsState();
     noteTimedCall(state, 100_000, 40_000); // a cold first call
     assert.deepEqual([state.wrapperEstimateNs, state.hooksEstimateNs], [100_000, 40_000]);
-    for (let i = 0; i < 80; i++) noteTimedCall(state, 10_000, 2_000); // (7/8)^80 of the first call is left: 2 ns
-    assert.ok(Math.abs(state.wrapperEstimateNs - 10_000) < 10, `wrapper estimate ${state.wrapperEstimateNs}`);
-    assert.ok(Math.abs(state.hooksEstimateNs - 2_000) < 10, `hooks estimate ${state.hooksEstimateNs}`);
+    for (let i = 0; i < 3; i++) noteTimedCall(state, 10_000, 2_000);
+    // Four ended, the lower middle: a warm call.
+    assert.deepEqual([state.wrapperEstimateNs, state.hooksEstimateNs], [10_000, 2_000]);
+    for (let i = 0; i < 20; i++) noteTimedCall(state, 10_000 + (i % 3), 2_000);
+    // A timed call that held a preemption of the process (1 ms in its hook part), then more usual calls.
+    noteTimedCall(state, 11_000, 1_000_000);
+    assert.ok(
+      state.wrapperEstimateNs <= 10_002 && state.hooksEstimateNs === 2_000,
+      `estimate after an outlier ${state.wrapperEstimateNs}+${state.hooksEstimateNs}`,
+    );
+    // An exponential average over ~8 calls would still count ~110 µs of it here.
+    for (let i = 0; i < 3; i++) noteTimedCall(state, 10_001, 2_000);
+    assert.deepEqual([state.wrapperEstimateNs, state.hooksEstimateNs], [10_001, 2_000]);
+  });
+
+  it('follows a lasting change within TIMED_WINDOW timed calls, with the wrapper and hook parts of one call', () => {
+    const state = timedCallsState();
+    for (let i = 0; i < TIMED_WINDOW; i++) noteTimedCall(state, 10_000, 2_000);
+    // Labels got dearer (a new input shape each call): the hooks part grows, the wrapper part shrinks a little.
+    for (let i = 0; i < TIMED_WINDOW >> 1; i++) noteTimedCall(state, 9_000, 8_000);
+    assert.deepEqual([state.wrapperEstimateNs, state.hooksEstimateNs], [10_000, 2_000], 'fewer than half the window changed');
+    noteTimedCall(state, 9_000, 8_000);
+    assert.deepEqual([state.wrapperEstimateNs, state.hooksEstimateNs], [9_000, 8_000], 'more than half the window changed');
   });
 
   it("counts every call of a hooked target in OH: untimed calls at what the target's timed calls cost", async () => {

@@ -16,10 +16,15 @@
  * So a target's calls are timed until `TIMED_FIRST_CALLS` of them have ended
  * (its first calls, the costliest: cold code, first labels), then one in
  * `TIMED_EVERY`. A call that is not timed counts, in OH and in the budget's
- * view, what the target's timed calls cost lately: an exponential average over
- * the last ~8 of them (`TIMED_AVERAGE_WEIGHT`), kept apart for the wrapper and
- * the hooks. Timed calls carry their own extra readings, so the estimate leans
- * high by about what the readings cost (0.3–4 µs a call on this VM).
+ * view, what the target's timed calls cost lately: the median of the last
+ * `TIMED_WINDOW` of them (its wrapper and hook parts as that call had them).
+ * A median, not a mean: a timed call now and then holds a preemption of the
+ * process or a collection (a 2-core VM), and an average carried that into
+ * every call after it. In the paired model loop (bench:cost row 8, Node 24)
+ * a sharp pipeline's timed calls after the first 64 had a median of 33 µs and
+ * a mean of 48, and the exponential average this replaced stood at 42 µs when
+ * the loop ended. Timed calls carry their own extra readings, so the estimate
+ * still leans high by about what the readings cost (0.3–4 µs a call on this VM).
  */
 
 /** Calls of a target timed in full before sampling starts (counted when they end). */
@@ -28,8 +33,8 @@ export const TIMED_FIRST_CALLS = 64;
 /** After those, one call of a target in this many is timed (a power of two). */
 export const TIMED_EVERY = 16;
 
-/** Weight of a new timed call in the target's running averages (1/8: about the last eight timed calls). */
-export const TIMED_AVERAGE_WEIGHT = 1 / 8;
+/** Timed calls whose median an untimed call counts (odd: one middle call). */
+export const TIMED_WINDOW = 9;
 
 /** What this file keeps per target (the target switch's `timing`, see wrap.ts `TargetSwitch`). */
 export interface TimedCallsState {
@@ -37,14 +42,16 @@ export interface TimedCallsState {
   hookedCalls: number;
   /** Timed calls that ended. */
   timedCalls: number;
-  /** Running average of a timed call's wrapper time, ns. */
+  /** The wrapper time of the median call of the last `TIMED_WINDOW` timed calls, ns. */
   wrapperEstimateNs: number;
-  /** Running average of a timed call's hook time (all edges), ns. */
+  /** That call's hook time (all edges), ns. */
   hooksEstimateNs: number;
+  /** The last `TIMED_WINDOW` timed calls: wrapper ns at even indexes, hooks ns after each (a ring, by `timedCalls`). */
+  recentNs: Float64Array;
 }
 
 /**
- * A new target's state. Its averages are doubles from the start: a field that
+ * A new target's state. Its estimates are doubles from the start: a field that
  * starts as a small integer changes representation, and with it the object's
  * map, at its first fractional value, and a wrapper being optimised at that
  * moment loses its compile (core/span.ts, DOUBLE_FIELD). They are kept in an
@@ -53,7 +60,13 @@ export interface TimedCallsState {
  * interleaved pairs each, Node 22 and 24).
  */
 export function timedCallsState(): TimedCallsState {
-  const state: TimedCallsState = { hookedCalls: 0, timedCalls: 0, wrapperEstimateNs: DOUBLE_FIELD, hooksEstimateNs: DOUBLE_FIELD };
+  const state: TimedCallsState = {
+    hookedCalls: 0,
+    timedCalls: 0,
+    wrapperEstimateNs: DOUBLE_FIELD,
+    hooksEstimateNs: DOUBLE_FIELD,
+    recentNs: new Float64Array(2 * TIMED_WINDOW),
+  };
   state.wrapperEstimateNs = 0;
   state.hooksEstimateNs = 0;
   return state;
@@ -68,13 +81,31 @@ export function timeThisCall(state: TimedCallsState): boolean {
   return state.timedCalls < TIMED_FIRST_CALLS || (index & (TIMED_EVERY - 1)) === 0;
 }
 
-/** A timed call ended: fold its measured wrapper and hook time into the target's averages. */
+/**
+ * A timed call ended: it joins the target's last `TIMED_WINDOW` timed calls,
+ * and the estimates become the wrapper and hook time of the call in the middle
+ * of those by total (the lower middle while fewer have ended). Runs on timed
+ * calls only (one in `TIMED_EVERY`): a few dozen comparisons, no allocation.
+ */
 export function noteTimedCall(state: TimedCallsState, wrapperNs: number, hooksNs: number): void {
-  if (state.timedCalls++ === 0) {
-    state.wrapperEstimateNs = wrapperNs;
-    state.hooksEstimateNs = hooksNs;
-    return;
+  const recent = state.recentNs;
+  const slot = 2 * (state.timedCalls % TIMED_WINDOW);
+  recent[slot] = wrapperNs;
+  recent[slot + 1] = hooksNs;
+  const filled = Math.min(++state.timedCalls, TIMED_WINDOW);
+  const middle = (filled - 1) >> 1;
+  // The call with exactly `middle` calls cheaper than it (ties broken by position).
+  for (let i = 0; i < filled; i++) {
+    const total = recent[2 * i]! + recent[2 * i + 1]!;
+    let below = 0;
+    for (let j = 0; j < filled; j++) {
+      const other = recent[2 * j]! + recent[2 * j + 1]!;
+      if (other < total || (other === total && j < i)) below++;
+    }
+    if (below === middle) {
+      state.wrapperEstimateNs = recent[2 * i]!;
+      state.hooksEstimateNs = recent[2 * i + 1]!;
+      return;
+    }
   }
-  state.wrapperEstimateNs += (wrapperNs - state.wrapperEstimateNs) * TIMED_AVERAGE_WEIGHT;
-  state.hooksEstimateNs += (hooksNs - state.hooksEstimateNs) * TIMED_AVERAGE_WEIGHT;
 }

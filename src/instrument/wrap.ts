@@ -135,7 +135,7 @@ export interface SwitchTimes {
   longDurationNs: number;
   /**
    * The target's library hook time (labelling on the call path): measured on
-   * timed calls, the target's recent average on the others (timed-calls.ts).
+   * timed calls, the median of its recent timed calls on the others (timed-calls.ts).
    * Per-span probes are not in it (the trace's `overheadNs` holds them).
    */
   overheadNs: number;

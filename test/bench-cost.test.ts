@@ -260,22 +260,42 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => row.sample(noParts), /model\/traced: the run document has no overhead\.wrapperNs/);
   });
 
-  test('row 8, the paired calls: OH per call in the paired child against the mean of what its pairs measured, in the same process', () => {
+  test('row 8, the paired calls: OH per call of the paired blocks (the whole run less its warm-up) against the mean of what the pairs measured', () => {
     const pairs = (addedNs: number) => ({ blocks: 60, callsPerBlock: 10, addedNs, minAddedNs: addedNs - 40_000, maxAddedNs: addedNs + 90_000 });
-    // 1,891 wrapped calls: 9 + 1 + 18 + 0 + 0.455 ms of wrappers, warm-up, hooks and pass-throughs (28.455 ms: ~15.05 µs a call).
+    // The whole run: 1,891 wrapped calls, 9 + 1 + 18 + 0 + 0.455 ms of wrappers, warm-up, hooks and pass-throughs, and 2 ms of async context.
     const overhead = { wrapperNs: 9e6, wrapperMeasuredNs: 8e6, warmUpNs: 1e6, hooksNs: 18e6, probesNs: 0, passThroughNs: 0.455e6, modulesNs: 50e6 };
-    const doc = docSummary({ wrappedCalls: 1891, overheadNs: 80e6, overhead });
+    const doc = docSummary({ wrappedCalls: 1891, overheadNs: 80e6, overhead: { ...overhead, asyncContext: { estimatedNs: 2e6 } } });
+    // Stopped after the warm-up: 91 wrapped calls (the session's create and 30 pairs of each call) and 5.455 ms of OH, most of it the first calls.
+    const warmOverhead = { wrapperNs: 2e6, wrapperMeasuredNs: 2e6, warmUpNs: 1e6, hooksNs: 2.455e6, probesNs: 0, passThroughNs: 0, modulesNs: 50e6 };
+    const warmDoc = docSummary({ wrappedCalls: 91, overheadNs: 60e6, overhead: { ...warmOverhead, asyncContext: { estimatedNs: 0.1e6 } } });
     const row = figure('oh-model-paired');
-    const get = lookupFrom({ 'model-paired/traced': outcome({ onnx: pairs(18_000), sharp: pairs(22_000), sharpCrops: pairs(20_000) }, doc) });
-    // Measured: (18 + 22 + 20) / 3 = 20 µs a call.
-    assert.equal(row.context?.(get)?.measuredPerCallUs, 20);
-    assert.ok(Math.abs(row.context!(get)!.reportedPerCallUs! - 28.455e3 / 1891) < 1e-9);
-    assert.ok(Math.abs(row.sample(get)! - 28.455e6 / 1891 / 20_000) < 1e-12);
+    const paired = outcome({ onnx: pairs(10_000), sharp: pairs(14_000), sharpCrops: pairs(12_000) }, doc);
+    const get = lookupFrom({ 'model-paired/traced': paired, 'model-paired/tracedWarm': outcome({}, warmDoc) });
+    // Reported: (28.455 − 5.455) ms over the 1,800 calls of the blocks = 12.78 µs; measured: (10 + 14 + 12) / 3 = 12 µs a call.
+    const context = row.context!(get)!;
+    assert.equal(context.measuredPerCallUs, 12);
+    assert.ok(Math.abs(context.reportedPerCallUs! - 23e3 / 1800) < 1e-9, `reported ${context.reportedPerCallUs}`);
+    assert.ok(Math.abs(row.sample(get)! - 23e6 / 1800 / 12_000) < 1e-12);
+    // The whole run's OH per call, async context included, beside it.
+    assert.ok(Math.abs(context.wholeRunPerCallUs! - 30.455e3 / 1891) < 1e-9);
     assert.deepEqual(row.ratioOfMedians, { numerator: 'reportedPerCallUs', denominator: 'measuredPerCallUs' });
     assert.equal(row.goal.text, '0.75–1.25×');
-    const noDoc = lookupFrom({ 'model-paired/traced': outcome({ onnx: pairs(18_000), sharp: pairs(22_000), sharpCrops: pairs(20_000) }) });
+    const noWarm = lookupFrom({ 'model-paired/traced': paired });
+    assert.equal(row.sample(noWarm), undefined, 'a round without the warm-up child has no figure');
+    const noDoc = lookupFrom({
+      'model-paired/traced': outcome({ onnx: pairs(18_000), sharp: pairs(22_000), sharpCrops: pairs(20_000) }),
+      'model-paired/tracedWarm': outcome({}, warmDoc),
+    });
     assert.throws(() => row.sample(noDoc), /model-paired\/traced: no run document/);
-    const noise = lookupFrom({ 'model-paired/traced': outcome({ onnx: pairs(-8_000), sharp: pairs(2_000), sharpCrops: pairs(3_000) }, doc) });
+    const noBlocks = lookupFrom({
+      'model-paired/traced': outcome({ onnx: pairs(10_000), sharp: pairs(14_000), sharpCrops: pairs(12_000) }, warmDoc),
+      'model-paired/tracedWarm': outcome({}, warmDoc),
+    });
+    assert.throws(() => row.sample(noBlocks), /paired calls: the whole run has 91 wrapped calls, its warm-up 91/);
+    const noise = lookupFrom({
+      'model-paired/traced': outcome({ onnx: pairs(-8_000), sharp: pairs(2_000), sharpCrops: pairs(3_000) }, doc),
+      'model-paired/tracedWarm': outcome({}, warmDoc),
+    });
     assert.throws(() => row.sample(noise), /paired calls: measured added time -0\.0 ms is not positive/);
   });
 
@@ -916,6 +936,22 @@ describe('benchmarks/children/model-paired.mjs', () => {
       assert.equal(figures[library]?.callsPerBlock, 2);
       assert.equal(typeof figures[library]?.addedNs, 'number');
     }
+  });
+
+  test('warm-only: stops after the warm-up pairs (row 8 takes this OH from the whole run’s)', async () => {
+    const result = await runNode([
+      '--import',
+      path.join(repoRoot, 'benchmarks/children/hand-wrapper.mjs'),
+      path.join(repoRoot, 'benchmarks/children/model-paired.mjs'),
+      'blocks=2',
+      'calls=2',
+      'warm=3',
+      'warm-only',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const line = result.stdout.split('\n').find((text) => text.startsWith('bench-cost-result '));
+    assert.ok(line !== undefined, result.stdout);
+    assert.deepEqual(JSON.parse(line.slice('bench-cost-result '.length)), { onnx: { warmPairs: 3 }, sharp: { warmPairs: 3 }, sharpCrops: { warmPairs: 3 } });
   });
 });
 

@@ -18,6 +18,10 @@
 // block moves its mean by hundreds of µs, its median hardly), and the result
 // is the median over pairs of blocks of (wrapped − unwrapped).
 //
+// With `warm-only`, the process makes the warm-up pairs and stops there: its run
+// document's OH, taken from the OH of a whole run, leaves what the blocks' calls
+// cost (row 8 of bench:cost sets that beside what the blocks measured).
+//
 //   node --import stagescope/register/ocr model-paired.mjs blocks=12 calls=40
 //   node --import ./hand-wrapper.mjs model-paired.mjs ...
 import ort from 'onnxruntime-node';
@@ -28,6 +32,7 @@ import { intArg, median, report } from './report.mjs';
 const blocks = intArg('blocks', 20);
 const callsPerBlock = intArg('calls', 30);
 const warm = intArg('warm', 30);
+const warmOnly = process.argv.includes('warm-only');
 
 /** The function a wrapper wraps, from the symbol it keeps it under; undefined for a method nobody wrapped. */
 function originalOf(fn) {
@@ -54,6 +59,7 @@ async function paired(owner, name, call) {
       use(original);
       await call();
     }
+    if (warmOnly) return { warmPairs: warm };
     const addedNs = [];
     const callNs = new Float64Array(callsPerBlock);
     for (let block = 0; block < blocks; block++) {

@@ -124,6 +124,9 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
       variants: {
         // With its run document: row 8 sets the OH it reports beside what the pairs measured.
         traced: spec(['--import', 'stagescope/register/ocr', ...pairedArgs], { env: quiet, runDocument: true }),
+        // The same process stopped after its warm-up pairs: row 8 takes its OH from
+        // the traced variant's, which leaves the OH of the blocks' calls alone.
+        tracedWarm: spec(['--import', 'stagescope/register/ocr', ...pairedArgs, 'warm-only'], { env: quiet, runDocument: true }),
         // stagescope without the library hooks: the same two methods from a targets file that names no hook.
         hookless: spec(['--import', 'stagescope/register', ...pairedArgs], { env: { ...quiet, STAGESCOPE_TARGETS: child('hookless.targets.json') } }),
         hand: spec(['--import', child('hand-wrapper.mjs'), ...pairedArgs]),

@@ -258,6 +258,10 @@ describe('bench:cost: goals, schedule, figures', () => {
       'model/traced': outcome({ onnx: loop(1.1e6), sharp: loop(1e6) }, docSummary()),
     });
     assert.throws(() => row.sample(noParts), /model\/traced: the run document has no overhead\.wrapperNs/);
+    // A reference: its divisor spreads over tens of µs between processes; the paired row carries the goal.
+    assert.deepEqual([row.goal.kind, row.goal.text], ['none', '(reference)']);
+    assert.match(row.method, /the goal is judged on the same calls paired in one process/);
+    assert.equal(figure('oh-model-paired').goal.text, '0.75–1.25×');
   });
 
   test('row 8, the paired calls: OH per call of the paired blocks (the whole run less its warm-up) against the mean of what the pairs measured', () => {

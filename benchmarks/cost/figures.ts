@@ -346,13 +346,14 @@ function perCallOhFigure(
   method: string,
   what: string,
   measure: (get: RoundLookup) => { reportedNs: number; measuredNs: number; extra?: Record<string, number> },
+  goal: Goal = OH_GOAL,
 ): FigureDef {
   return {
     id,
     row: 8,
     title,
     unit: '×',
-    goal: OH_GOAL,
+    goal,
     method,
     sample: perRound((get) => {
       const { reportedNs, measuredNs } = measure(get);
@@ -707,7 +708,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
     perCallOhFigure(
       'oh-model-loop',
       'reported OH / measured per call, model loop (rows 3 and 4)',
-      "median over rounds of the run document's per-call overhead (wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs + recorderNs, and the async context's estimated cost, Node < 24, over its wrapped calls: the loops' and the session's create) / median over rounds of the mean of rows 3 and 4 in the same round (CPU time per call, traced minus plain; both loops have as many calls); min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none",
+      "median over rounds of the run document's per-call overhead (wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs + recorderNs, and the async context's estimated cost, Node < 24, over its wrapped calls: the loops' and the session's create) / median over rounds of the mean of rows 3 and 4 in the same round (CPU time per call, traced minus plain; both loops have as many calls); min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none; a reference: it divides by the two-process figure, whose spread is tens of µs a call, and the goal is judged on the same calls paired in one process (the row below), as rows 3 and 4 judge theirs",
       'model loop',
       (get) => {
         const traced = need(get, 'model', 'traced');
@@ -724,6 +725,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
           },
         };
       },
+      { kind: 'none', text: '(reference)' },
     ),
     perCallOhFigure(
       'oh-model-paired',

@@ -922,19 +922,18 @@ describe('benchmarks/children/model-paired.mjs', () => {
     assert.doesNotMatch(result.stdout, /bench-cost-result/);
   });
 
-  test('under the hand-written wrapper: one figure per library, from the blocks asked for', async () => {
-    const result = await runNode([
-      '--import',
-      path.join(repoRoot, 'benchmarks/children/hand-wrapper.mjs'),
-      path.join(repoRoot, 'benchmarks/children/model-paired.mjs'),
-      'blocks=2',
-      'calls=2',
-      'warm=1',
-    ]);
+  /** model-paired.mjs under the hand-written wrapper: its result line, parsed (the test fails without one). */
+  async function pairedUnderHand(...args: string[]): Promise<unknown> {
+    const child = path.join(repoRoot, 'benchmarks/children');
+    const result = await runNode(['--import', path.join(child, 'hand-wrapper.mjs'), path.join(child, 'model-paired.mjs'), ...args]);
     assert.equal(result.code, 0, result.stderr);
     const line = result.stdout.split('\n').find((text) => text.startsWith('bench-cost-result '));
     assert.ok(line !== undefined, result.stdout);
-    const figures = JSON.parse(line.slice('bench-cost-result '.length)) as Record<string, { blocks: number; callsPerBlock: number; addedNs: number }>;
+    return JSON.parse(line.slice('bench-cost-result '.length));
+  }
+
+  test('under the hand-written wrapper: one figure per library, from the blocks asked for', async () => {
+    const figures = (await pairedUnderHand('blocks=2', 'calls=2', 'warm=1')) as Record<string, { blocks: number; callsPerBlock: number; addedNs: number }>;
     for (const library of ['onnx', 'sharp']) {
       assert.equal(figures[library]?.blocks, 2);
       assert.equal(figures[library]?.callsPerBlock, 2);
@@ -943,19 +942,11 @@ describe('benchmarks/children/model-paired.mjs', () => {
   });
 
   test('warm-only: stops after the warm-up pairs (row 8 takes this OH from the whole run’s)', async () => {
-    const result = await runNode([
-      '--import',
-      path.join(repoRoot, 'benchmarks/children/hand-wrapper.mjs'),
-      path.join(repoRoot, 'benchmarks/children/model-paired.mjs'),
-      'blocks=2',
-      'calls=2',
-      'warm=3',
-      'warm-only',
-    ]);
-    assert.equal(result.code, 0, result.stderr);
-    const line = result.stdout.split('\n').find((text) => text.startsWith('bench-cost-result '));
-    assert.ok(line !== undefined, result.stdout);
-    assert.deepEqual(JSON.parse(line.slice('bench-cost-result '.length)), { onnx: { warmPairs: 3 }, sharp: { warmPairs: 3 }, sharpCrops: { warmPairs: 3 } });
+    assert.deepEqual(await pairedUnderHand('blocks=2', 'calls=2', 'warm=3', 'warm-only'), {
+      onnx: { warmPairs: 3 },
+      sharp: { warmPairs: 3 },
+      sharpCrops: { warmPairs: 3 },
+    });
   });
 });
 

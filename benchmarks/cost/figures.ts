@@ -222,7 +222,7 @@ function callOverheadNs(doc: RunDocSummary, what: string): number {
  * OH that the pairs cannot see, and the async context's cost is paid by the
  * unwrapped calls too (row 6 shows it), so both are left out.
  */
-export function blocksOverheadPerCallNs(full: RunDocSummary, warmOnly: RunDocSummary): number {
+function blocksOverheadPerCallNs(full: RunDocSummary, warmOnly: RunDocSummary): number {
   const calls = (full.wrappedCalls ?? 0) - (warmOnly.wrappedCalls ?? 0);
   if (calls <= 0) throw new Error(`paired calls: the whole run has ${full.wrappedCalls} wrapped calls, its warm-up ${warmOnly.wrappedCalls}`);
   return (callOverheadNs(full, 'model-paired/traced') - callOverheadNs(warmOnly, 'model-paired/tracedWarm')) / calls;
@@ -734,11 +734,11 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       'paired calls',
       (get) => {
         const traced = need(get, 'model-paired', 'traced');
-        const warmOnly = need(get, 'model-paired', 'tracedWarm');
+        const doc = docOf(traced, 'model-paired/traced');
         return {
-          reportedNs: blocksOverheadPerCallNs(docOf(traced, 'model-paired/traced'), docOf(warmOnly, 'model-paired/tracedWarm')),
+          reportedNs: blocksOverheadPerCallNs(doc, docOf(need(get, 'model-paired', 'tracedWarm'), 'model-paired/tracedWarm')),
           measuredNs: pairedMeanNs(traced),
-          extra: { wholeRunPerCallUs: reportedPerCallNs(docOf(traced, 'model-paired/traced'), 'model-paired/traced') / 1e3 },
+          extra: { wholeRunPerCallUs: reportedPerCallNs(doc, 'model-paired/traced') / 1e3 },
         };
       },
     ),

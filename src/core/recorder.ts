@@ -70,7 +70,6 @@ const MAX_METRIC_COLUMNS = 64;
 interface RowExtra {
   error: SpanError | null;
   metrics: Metrics | null;
-  attributes: Attributes | null;
 }
 
 /**
@@ -110,6 +109,14 @@ export class Recorder {
   #statuses = new Uint8Array(0);
   #traces: (Trace | undefined)[] = [];
   #extras: (RowExtra | undefined)[] = [];
+  /**
+   * Attributes by row, the span's own object: a column of their own, not in
+   * `#extras`, so that a span with attributes and nothing else (every onnx
+   * run, every sharp pipeline) takes no object of the recorder's, which would
+   * live until the ring wraps; a hook's shared attributes (frozen, one per
+   * call shape) are stored as they are.
+   */
+  #attributes: (Attributes | null)[] = [];
   /** Metric columns: names in first-seen order, and each one's values by row (NaN: none). */
   #metricNames: string[] = [];
   #metricColumns: Float64Array[] = [];
@@ -204,8 +211,8 @@ export class Recorder {
     // The row may hold an older span's metrics (the ring wrapped) or this span's before a change.
     this.#clearMetrics(row);
     const metrics = span.metrics === null || this.#metricsInColumns(span.metrics, row) ? null : span.metrics;
-    this.#extras[row] =
-      span.error === null && metrics === null && span.attributes === null ? undefined : { error: span.error, metrics, attributes: span.attributes };
+    this.#extras[row] = span.error === null && metrics === null ? undefined : { error: span.error, metrics };
+    this.#attributes[row] = span.attributes;
   }
 
   /** Write a span's metrics into the columns of its row; false (nothing written) when they cannot all go there. */
@@ -283,7 +290,7 @@ export class Recorder {
       status: STATUS_CODES[this.#statuses[row]!] ?? 'unfinished',
       error: extra?.error ?? null,
       metrics: this.#rowMetrics(row, extra),
-      attributes: extra?.attributes ?? null,
+      attributes: this.#attributes[row] ?? null,
     });
   }
 
@@ -318,6 +325,7 @@ export class Recorder {
     this.#metricIndex = new Map();
     this.#traces = [];
     this.#extras = [];
+    this.#attributes = [];
     this.#live = [];
     this.#rows = 0;
     this.#grow(Math.min(this.maxSpans, INITIAL_ROWS));
@@ -351,6 +359,7 @@ export class Recorder {
     };
     this.#traces = widen(this.#traces);
     this.#extras = widen(this.#extras);
+    this.#attributes = widen(this.#attributes);
     this.#live = widen(this.#live);
     this.#ids = grow(this.#ids, (n) => new Float64Array(n));
     this.#parentIds = grow(this.#parentIds, (n) => new Float64Array(n));

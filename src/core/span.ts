@@ -117,8 +117,17 @@ export class Span {
     return String(this.idNumber);
   }
 
+  /**
+   * Set one attribute. `attributes` may be a frozen object that a hook shares
+   * between the calls of one shape (an onnx session's run with the same
+   * tensor shapes: onnx-hooks.ts); it is copied before the first change, so
+   * no other span sees it.
+   */
   setAttribute(key: string, value: AttributeValue): void {
-    (this.attributes ??= {})[key] = value;
+    let attributes = this.attributes;
+    if (attributes === null) attributes = this.attributes = {};
+    else if (Object.isFrozen(attributes)) attributes = this.attributes = { ...attributes };
+    attributes[key] = value;
   }
 
   setMetric(key: string, value: number): void {

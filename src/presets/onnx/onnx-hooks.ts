@@ -2,6 +2,7 @@ import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
 import { MODEL_RULES, resolveModelStage } from '../../instrument/model-rules.js';
 import { modelLabel } from '../../instrument/model-stage.js';
+import type { Attributes } from '../../core/types.js';
 import { ONNX_STATE, type SessionInfo, type TensorShapes } from './onnx-hook-state.js';
 
 /**
@@ -98,6 +99,7 @@ registerTargetHook('onnx.session-create', {
     }
     if (call.failed || call.result === null || typeof call.result !== 'object') return;
     const { label, path } = modelLabel(call.args[0]);
+    const runName = `InferenceSession.run ${label}`;
     state.sessions.set(call.result, {
       label,
       path,
@@ -105,6 +107,15 @@ registerTargetHook('onnx.session-create', {
       names: new Map(),
       feeds: { key: [], text: undefined },
       results: { key: [], text: undefined },
+      run: {
+        name: runName,
+        nameId: call.scope.tracer.recorder.intern(runName),
+        start: null,
+        startFeeds: undefined,
+        full: null,
+        fullOf: null,
+        fullResults: undefined,
+      },
     });
     const session = call.result as { inputNames?: unknown; outputNames?: unknown };
     if (Array.isArray(session.inputNames)) call.span.setAttribute('inputs', session.inputNames.join(','));
@@ -112,19 +123,64 @@ registerTargetHook('onnx.session-create', {
   },
 });
 
+/** The shared attributes of a run's start (model, modelStage, feeds), made again when the feeds' shapes change. */
+function runStartAttributes(info: SessionInfo, feeds: unknown): Attributes {
+  const run = info.run;
+  const text = describeTensorsCached(feeds, info.feeds);
+  // The same string object while the shapes repeat (the cache's text).
+  if (run.start === null || run.startFeeds !== text) {
+    const attributes: Attributes = { model: info.label };
+    if (info.stage !== null) attributes.modelStage = info.stage;
+    if (text !== undefined) attributes.feeds = text;
+    run.start = Object.freeze(attributes);
+    run.startFeeds = text;
+  }
+  return run.start;
+}
+
+/** `start` and the results' description, shared while both repeat. */
+function runFullAttributes(info: SessionInfo, start: Attributes, result: unknown): Attributes {
+  const run = info.run;
+  const text = describeTensorsCached(result, info.results);
+  if (text === undefined) return start;
+  if (run.full === null || run.fullOf !== start || run.fullResults !== text) {
+    run.full = Object.freeze({ ...start, results: text });
+    run.fullOf = start;
+    run.fullResults = text;
+  }
+  return run.full;
+}
+
 registerTargetHook('onnx.session-run', {
   onStart(call) {
-    const info = labelSessionCall(call, 'run');
-    const feeds = info === undefined ? describeTensors(call.args[0]) : describeTensorsCached(call.args[0], info.feeds);
-    if (feeds !== undefined) call.span.setAttribute('feeds', feeds);
+    const span = call.span;
+    const info = call.scope.state(ONNX_STATE).sessions.get(call.thisArg as object);
+    if (info === undefined) {
+      const feeds = describeTensors(call.args[0]);
+      if (feeds !== undefined) span.setAttribute('feeds', feeds);
+      return;
+    }
+    call.data = info;
+    span.name = info.run.name;
+    span.nameId = info.run.nameId;
+    if (info.stage !== null) span.stage = info.stage;
+    // A new span: nothing set its attributes yet.
+    span.attributes = runStartAttributes(info, call.args[0]);
   },
   onEnd(call) {
-    const state = call.scope.state(ONNX_STATE);
-    state.profiler?.addRun(call.thisArg, call.span, call.failed);
+    const span = call.span;
+    const profiler = call.scope.state(ONNX_STATE).profiler;
+    if (profiler !== null) profiler.addRun(call.thisArg, span, call.failed);
     if (call.failed) return;
-    const info = state.sessions.get(call.thisArg as object);
+    const info = call.data as SessionInfo | undefined;
+    const start = info?.run.start;
+    if (info !== undefined && start !== undefined && start !== null && span.attributes === start) {
+      span.attributes = runFullAttributes(info, start, call.result);
+      return;
+    }
+    // A session made before tracing, or attributes the op profiler added: the span's own object.
     const outputs = info === undefined ? describeTensors(call.result) : describeTensorsCached(call.result, info.results);
-    if (outputs !== undefined) call.span.setAttribute('results', outputs);
+    if (outputs !== undefined) span.setAttribute('results', outputs);
   },
 });
 

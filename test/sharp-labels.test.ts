@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type SharpModule from 'sharp';
 import { runDeferred } from '../src/core/deferred.js';
 import { takeDiagnostics } from '../src/core/diagnostics.js';
-import type { Span } from '../src/core/span.js';
+import { isSharedAttributes, type Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
 import { getTargetHook } from '../src/instrument/hook-registry.js';
 import { HookScope } from '../src/instrument/hook-scope.js';
@@ -136,14 +136,15 @@ async function freshLabel(options: Record<string, unknown>, callback?: () => voi
 }
 
 describe('sharp.pipeline labels', () => {
-  it('gives a repeated pipeline one name and every call its own attributes', async () => {
+  it('gives a repeated pipeline one name, and the calls that repeat it exactly one shared attributes object', async () => {
     const tracer = new Tracer();
     const pipeline = tracedPipeline(tracer);
     await pipeline.call({ options: optionsOf(sharp(hello).resize(32, 32).raw()) });
     await pipeline.call({ options: optionsOf(sharp(hello).resize(48, 16).raw()) });
     await pipeline.call({ options: optionsOf(sharp(hello).resize(32, 32).raw()) });
-    const [first, second, third] = tracer.recorder.spans();
-    assert.ok(first !== undefined && second !== undefined && third !== undefined);
+    await pipeline.call({ options: optionsOf(sharp(hello).resize(32, 32).raw()) });
+    const [first, second, third, fourth] = tracer.recorder.spans();
+    assert.ok(first !== undefined && second !== undefined && third !== undefined && fourth !== undefined);
     assert.deepEqual(
       [first, second, third].map((span) => span.name),
       ['sharp.toBuffer resize raw', 'sharp.toBuffer resize raw', 'sharp.toBuffer resize raw'],
@@ -156,9 +157,16 @@ describe('sharp.pipeline labels', () => {
         [32, 32, 'resize(32x32) raw', 32],
       ],
     );
-    // Same options, two calls: two objects (what is added to one span never shows on another).
+    // The described call has its own object; the exact repeats share one,
+    // with the output size (Span.setAttribute copies it before a change).
     assert.notEqual(first.attributes, third.attributes);
     assert.deepEqual(first.attributes, third.attributes);
+    assert.equal(fourth.attributes, third.attributes, 'an exact repeat shares the attributes');
+    assert.ok(isSharedAttributes(third.attributes));
+    assert.ok(!isSharedAttributes(second.attributes), 'another geometry: its own object');
+    fourth.setAttribute('late', true);
+    assert.equal(third.attributes?.late, undefined, 'a late attribute on one span never shows on another');
+    assert.equal(fourth.attributes?.late, true);
   });
 
   it('describes a pipeline once per geometry shape: cropping every line of a page reuses one label, each crop with its own values', async () => {
@@ -254,16 +262,22 @@ describe('sharp.pipeline labels', () => {
       await pipeline.call({ options: options[index]! });
       // What happens to a span after labelling (a late attribute) stays on that span.
       const spans = tracer.recorder.spans();
-      spans[spans.length - 1]!.setAttribute('late', index);
+      const last = spans[spans.length - 1]!;
+      last.setAttribute('late', index);
+      assert.equal(last.attributes?.late, index);
     }
     const spans = tracer.recorder.spans();
     assert.equal(spans.length, order.length);
+    let shared = 0;
     order.forEach((index, call) => {
       const span = spans[call]!;
-      assert.equal(span.attributes?.late, index);
-      delete span.attributes?.late;
-      assert.deepEqual(labelOf(span), expected[index], `call ${call}: options #${index}`);
+      // The late attribute reaches the recorder through a span's own object, never through a shared one.
+      if (isSharedAttributes(span.attributes)) shared++;
+      const { late, ...attributes } = span.attributes ?? {};
+      if (late !== undefined) assert.equal(late, index, `call ${call}: a late attribute of another call`);
+      assert.deepEqual({ name: span.name, attributes: JSON.stringify(attributes) }, expected[index], `call ${call}: options #${index}`);
     });
+    assert.ok(shared > 0, 'exact repeats shared their attributes');
   });
 
   it('tells apart two pipelines that differ in any one option the label reads', async () => {

@@ -110,11 +110,11 @@ export class Recorder {
   #traces: (Trace | undefined)[] = [];
   #extras: (RowExtra | undefined)[] = [];
   /**
-   * Attributes by row, the span's own object: a column of their own, not in
+   * Attributes by row, the span's object: a column of their own, not in
    * `#extras`, so that a span with attributes and nothing else (every onnx
    * run, every sharp pipeline) takes no object of the recorder's, which would
-   * live until the ring wraps; a hook's shared attributes (frozen, one per
-   * call shape) are stored as they are.
+   * live until the ring wraps; a hook's shared attributes (one object per call
+   * shape, `shareAttributes`) are stored as they are.
    */
   #attributes: (Attributes | null)[] = [];
   /** Metric columns: names in first-seen order, and each one's values by row (NaN: none). */

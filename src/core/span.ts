@@ -21,6 +21,31 @@ let nextSpanId = 1;
  */
 const DOUBLE_FIELD = 0.5;
 
+/**
+ * Attribute objects that several spans hold (`shareAttributes`). A set, not
+ * frozen objects: the one change a shared object takes is one that is right
+ * for every span holding it (an input file's size, filled in when the run is
+ * reported: sharp-hooks.ts). Looking up an object that never was shared is
+ * cheap: it has no identity hash yet.
+ */
+const SHARED_ATTRIBUTES = new WeakSet<Attributes>();
+
+/**
+ * Mark `attributes` as held by several spans, one per call of a shape that
+ * repeats (an onnx session's run with the same tensor shapes, a sharp
+ * pipeline repeated exactly): Span.setAttribute copies it before a change.
+ * Assign it to `span.attributes` only while that is null.
+ */
+export function shareAttributes<T extends Attributes>(attributes: T): T {
+  SHARED_ATTRIBUTES.add(attributes);
+  return attributes;
+}
+
+/** Whether `attributes` is shared by several spans (tests, and code that would change it in place). */
+export function isSharedAttributes(attributes: Attributes | null): boolean {
+  return attributes !== null && SHARED_ATTRIBUTES.has(attributes);
+}
+
 /** Every field of a span, for rebuilding one from the recorder's rows. */
 export interface SpanFields {
   idNumber: number;
@@ -118,15 +143,14 @@ export class Span {
   }
 
   /**
-   * Set one attribute. `attributes` may be a frozen object that a hook shares
-   * between the calls of one shape (an onnx session's run with the same
-   * tensor shapes: onnx-hooks.ts); it is copied before the first change, so
-   * no other span sees it.
+   * Set one attribute. `attributes` may be an object that a hook shares
+   * between the calls of one shape (`shareAttributes`); it is copied before
+   * the first change, so no other span sees it.
    */
   setAttribute(key: string, value: AttributeValue): void {
     let attributes = this.attributes;
     if (attributes === null) attributes = this.attributes = {};
-    else if (Object.isFrozen(attributes)) attributes = this.attributes = { ...attributes };
+    else if (SHARED_ATTRIBUTES.has(attributes)) attributes = this.attributes = { ...attributes };
     attributes[key] = value;
   }
 

@@ -2,6 +2,7 @@ import { registerTargetHook } from '../../instrument/hook-registry.js';
 import type { CallContext } from '../../instrument/wrap.js';
 import { MODEL_RULES, resolveModelStage } from '../../instrument/model-rules.js';
 import { modelLabel } from '../../instrument/model-stage.js';
+import { shareAttributes } from '../../core/span.js';
 import type { Attributes } from '../../core/types.js';
 import { ONNX_STATE, type SessionInfo, type TensorShapes } from './onnx-hook-state.js';
 
@@ -132,7 +133,7 @@ function runStartAttributes(info: SessionInfo, feeds: unknown): Attributes {
     const attributes: Attributes = { model: info.label };
     if (info.stage !== null) attributes.modelStage = info.stage;
     if (text !== undefined) attributes.feeds = text;
-    run.start = Object.freeze(attributes);
+    run.start = shareAttributes(attributes);
     run.startFeeds = text;
   }
   return run.start;
@@ -144,7 +145,7 @@ function runFullAttributes(info: SessionInfo, start: Attributes, result: unknown
   const text = describeTensorsCached(result, info.results);
   if (text === undefined) return start;
   if (run.full === null || run.fullOf !== start || run.fullResults !== text) {
-    run.full = Object.freeze({ ...start, results: text });
+    run.full = shareAttributes({ ...start, results: text });
     run.fullOf = start;
     run.fullResults = text;
   }

@@ -6,7 +6,7 @@ import { LINKED_REGISTER_URL, parseLink, portableOptions, REACH_ENV, type ReachL
 import { linkedPresetOptions } from '../src/register/linked-mode.js';
 import { keptPresetFields } from '../src/presets/options/preset-fields.js';
 import { linkedEnvPairs } from '../src/reach/spawn-patch.js';
-import { registerEntryImportsLast } from '../src/reach/preloads.js';
+import { registerEntryImportsFirst, registerEntryImportsLast } from '../src/reach/preloads.js';
 import { unlinkedEnvPairs, withoutStagescopeImports } from '../src/reach/unlinked-env.js';
 import { repoRoot } from './helpers.js';
 
@@ -105,6 +105,21 @@ describe('what a traced run hands to its workers and children (reach links)', ()
     assert.equal(registerEntryImportsLast(['--import', LINKED_REGISTER_URL], '--import tsx'), true);
     assert.equal(registerEntryImportsLast(['--import', './build/bundle/register/onnx.js', '-r', 'dotenv/config'], ''), true, '-r runs before any --import');
     assert.equal(registerEntryImportsLast(['--import', 'stagescope/register', '--experimental-loader', './loader.mjs'], ''), false);
+  });
+
+  it("knows when stagescope's register entry is the first module imported (what Node did before its first line was for that flag)", () => {
+    assert.equal(registerEntryImportsFirst(['--import', 'stagescope/register/ocr'], ''), true);
+    assert.equal(registerEntryImportsFirst(['--import=stagescope/register/onnx', '--import', 'tsx'], ''), true, 'tsx runs after it');
+    assert.equal(registerEntryImportsFirst([], ''), false, 'nothing imported: the CLI');
+    assert.equal(registerEntryImportsFirst(['--import', 'tsx', '--import', 'stagescope/register/ocr'], ''), false, 'tsx ran first');
+    assert.equal(registerEntryImportsFirst(['--import', 'stagescope/register'], '--import tsx'), false, 'NODE_OPTIONS come first');
+    assert.equal(registerEntryImportsFirst(['--import', 'tsx'], '--import stagescope/register/sharp'), true);
+    assert.equal(
+      registerEntryImportsFirst(['-r', 'dotenv/config', '--import', './build/bundle/register/onnx.js'], ''),
+      true,
+      '-r preloads run during the bootstrap',
+    );
+    assert.equal(registerEntryImportsFirst(['--experimental-loader', './loader.mjs', '--import', 'stagescope/register'], ''), false);
   });
 
   it('ignores a malformed link (the process then runs as if untraced)', () => {

@@ -67,6 +67,27 @@ describe('start-up loads', () => {
     assert.deepEqual(JSON.parse(traced.stdout), ['bundle/register/ocr.js']);
   });
 
+  it("start-up includes what Node did for the `--import` before stagescope's first line, when stagescope was the first import", async () => {
+    const dir = tempDir();
+    const app = path.join(dir, 'app.mjs');
+    const other = path.join(dir, 'other.mjs');
+    writeFileSync(app, `console.log('ran');`);
+    writeFileSync(other, '');
+    const overheadOf = async (args: string[]): Promise<{ startupNs?: number; startupImportNs?: number }> => {
+      const json = path.join(dir, `run-${args.length}.json`);
+      const result = await runNode([...args, app], { env: { STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'ran\n');
+      return (JSON.parse(readFileSync(json, 'utf8')) as { overhead: { startupNs?: number; startupImportNs?: number } }).overhead;
+    };
+    const first = await overheadOf(['--import', 'stagescope/register/ocr']);
+    assert.ok(first.startupImportNs !== undefined && first.startupImportNs > 0, `Node's part: ${first.startupImportNs}`);
+    assert.ok(first.startupNs !== undefined && first.startupNs > first.startupImportNs, 'within the start-up, with stagescope’s own part');
+    const second = await overheadOf(['--import', other, '--import', 'stagescope/register/ocr']);
+    assert.equal(second.startupImportNs, undefined, 'another import ran first: not stagescope’s');
+    assert.ok(second.startupNs !== undefined && second.startupNs > 0);
+  });
+
   it('a JSON target file is read without loading the YAML parser; a YAML one loads it', async () => {
     const dir = tempDir();
     const script = path.join(dir, 'yaml-loaded.cjs');

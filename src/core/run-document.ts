@@ -175,8 +175,19 @@ export interface OverheadBreakdown {
   perCall?: { syncNs: number; asyncNs: number; passThroughNs: number; watchSyncNs?: number; watchAsyncNs?: number; insideSpanNs: number; calibrated: boolean };
   /** Measuring the per-call costs at the run's end, ns; absent when the estimate was used or they were measured earlier. */
   calibrationNs?: number;
-  /** Loading stagescope and patching before the script ran (not part of `durationNs` or `overheadNs`), ns; absent when unknown. */
+  /**
+   * Loading stagescope and patching before the script ran (not part of
+   * `durationNs` or `overheadNs`), ns; absent when unknown. With
+   * `--import stagescope/register/…` as the first import it includes
+   * `startupImportNs`.
+   */
   startupNs?: number;
+  /**
+   * Of `startupNs`, what Node did for the `--import` before stagescope's entry
+   * ran its first line (its module loader's set-up, resolving and loading the
+   * entry), ns; absent when stagescope was not the first import (the CLI).
+   */
+  startupImportNs?: number;
   /**
    * How the runtime script was compiled at start-up: `hit` from V8's code cache;
    * `miss` or `rejected` from source (the first run with this Node, slower by the

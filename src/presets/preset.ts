@@ -2,7 +2,7 @@ import { nowNs, takeFastClockSwitchNs } from '../core/clock.js';
 import { takeDiagnostics } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument, type TargetCost } from '../core/run-document.js';
-import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, SCRIPT_START_KEY } from '../core/process-marks.js';
+import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, SCRIPT_START_KEY, sinceBootstrapNs } from '../core/process-marks.js';
 import { warmUpContext } from '../core/warm-up.js';
 import { asyncContextMechanism, asyncIdCounter, asyncResourceNs } from '../core/context.js';
 import { runDeferred } from '../core/deferred.js';
@@ -32,7 +32,7 @@ import { checked, keptPresetFields, resolvePresetOptions, type ResolvedPresetOpt
 import { RUN_OPTIONS } from './options/run-options.js';
 import { reportEntryScriptTargets } from '../instrument/entry-script-targets.js';
 import { startReachLazily, type LazyReach } from '../reach/lazy-reach.js';
-import { registerEntryImportsLast } from '../reach/preloads.js';
+import { registerEntryImportsFirst, registerEntryImportsLast } from '../reach/preloads.js';
 import { reportUnmatchedPackages } from '../reach/unmatched-packages.js';
 
 // Declared beside the option table; exported from here as it always was.
@@ -258,7 +258,12 @@ export class Preset {
     }
     if (Object.keys(byTarget).length > 0) breakdown.byTarget = byTarget;
     const startupNs = this.#startupNs();
-    if (startupNs !== undefined) breakdown.startupNs = startupNs;
+    if (startupNs !== undefined) {
+      // Node's handling of the `--import` before the entry's first line (process-marks.ts, sinceBootstrapNs).
+      const importNs = this.#loadStartHrNs !== undefined && registerEntryImportsFirst() ? sinceBootstrapNs(this.#loadStartHrNs) : undefined;
+      breakdown.startupNs = startupNs + (importNs ?? 0);
+      if (importNs !== undefined) breakdown.startupImportNs = importNs;
+    }
     const codeCache = (globalThis as { [CODE_CACHE_STATUS_KEY]?: OverheadBreakdown['startupCodeCache'] })[CODE_CACHE_STATUS_KEY];
     if (codeCache !== undefined) breakdown.startupCodeCache = codeCache;
     // The wrappers' own promises (one `.then` per async call they recorded or watched) are in OH's per-call costs.

@@ -22,4 +22,25 @@ export function registerEntryImportsLast(execArgv: readonly string[] = process.e
   return last === undefined || isStagescopeRegister(last);
 }
 
+/**
+ * Is stagescope's register entry the first module Node imports (`--import`
+ * and loaders, from NODE_OPTIONS first, then the command line)? Then what
+ * Node did from the end of its bootstrap to the entry's first line was for
+ * that flag: making its module loader, resolving `stagescope/register/…`,
+ * loading the entry (core/process-marks.ts, `sinceBootstrapNs`). False when
+ * nothing is imported (the CLI: its own first line stands where the script's
+ * would) or when another import ran first.
+ */
+export function registerEntryImportsFirst(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
+  const args = [...tokenize(nodeOptions).map((token) => token.value), ...execArgv];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!;
+    for (const flag of IMPORT_FLAGS) {
+      if (arg === flag) return isStagescopeRegister(args[index + 1] ?? '');
+      if (arg.startsWith(`${flag}=`)) return isStagescopeRegister(arg.slice(flag.length + 1));
+    }
+  }
+  return false;
+}
+
 const IMPORT_FLAGS = ['--import', '--loader', '--experimental-loader'];

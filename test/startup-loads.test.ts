@@ -67,23 +67,31 @@ describe('start-up loads', () => {
     assert.deepEqual(JSON.parse(traced.stdout), ['bundle/register/ocr.js']);
   });
 
-  it("start-up includes what Node did for the `--import` before stagescope's first line, when stagescope was the first import", async () => {
+  it("start-up includes what Node did for the `--import` before stagescope's first line, when only the flag made Node start its module loader", async () => {
     const dir = tempDir();
-    const app = path.join(dir, 'app.mjs');
+    const cjs = path.join(dir, 'app.cjs');
+    const esm = path.join(dir, 'app.mjs');
     const other = path.join(dir, 'other.mjs');
-    writeFileSync(app, `console.log('ran');`);
+    writeFileSync(cjs, `console.log('ran');`);
+    writeFileSync(esm, `console.log('ran');`);
     writeFileSync(other, '');
+    let runs = 0;
     const overheadOf = async (args: string[]): Promise<{ startupNs?: number; startupImportNs?: number }> => {
-      const json = path.join(dir, `run-${args.length}.json`);
-      const result = await runNode([...args, app], { env: { STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' } });
+      const json = path.join(dir, `run-${runs++}.json`);
+      const result = await runNode(args, { env: { STAGESCOPE_JSON: json, STAGESCOPE_QUIET: '1' } });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, 'ran\n');
       return (JSON.parse(readFileSync(json, 'utf8')) as { overhead: { startupNs?: number; startupImportNs?: number } }).overhead;
     };
-    const first = await overheadOf(['--import', 'stagescope/register/ocr']);
-    assert.ok(first.startupImportNs !== undefined && first.startupImportNs > 0, `Node's part: ${first.startupImportNs}`);
-    assert.ok(first.startupNs !== undefined && first.startupNs > first.startupImportNs, 'within the start-up, with stagescope’s own part');
-    const second = await overheadOf(['--import', other, '--import', 'stagescope/register/ocr']);
+    const script = await overheadOf(['--import', 'stagescope/register/ocr', cjs]);
+    assert.ok(script.startupImportNs !== undefined && script.startupImportNs > 0, `a CommonJS script: Node’s part ${script.startupImportNs}`);
+    assert.ok(script.startupNs !== undefined && script.startupNs > script.startupImportNs, 'within the start-up, with stagescope’s own part');
+    const evaluated = await overheadOf(['--import', 'stagescope/register/ocr', '-e', `console.log('ran')`]);
+    assert.ok(evaluated.startupImportNs !== undefined && evaluated.startupImportNs > 0, '-e code: Node’s part counted');
+    const module = await overheadOf(['--import', 'stagescope/register/ocr', esm]);
+    assert.equal(module.startupImportNs, undefined, 'an ES module script: Node starts its loader for it anyway');
+    assert.ok(module.startupNs !== undefined && module.startupNs > 0);
+    const second = await overheadOf(['--import', other, '--import', 'stagescope/register/ocr', cjs]);
     assert.equal(second.startupImportNs, undefined, 'another import ran first: not stagescope’s');
     assert.ok(second.startupNs !== undefined && second.startupNs > 0);
   });

@@ -24,9 +24,31 @@ export const LOAD_START_KEY = Symbol.for('stagescope.loadStartHrNs');
  */
 export const SCRIPT_START_KEY = Symbol.for('stagescope.scriptStartHrNs');
 
-/** Note that the main module starts loading now (the first call wins). */
-export function markScriptStart(): void {
+/**
+ * The format of the main module as Node's ES module resolution gave it
+ * (`module`, `commonjs`, …; null when it did not say), set by
+ * instrument/esm-hooks.ts when it sees the main module resolved; absent when
+ * it did not (no script: `-e`; Node 20, whose hooks run in a thread).
+ */
+export const MAIN_FORMAT_KEY = Symbol.for('stagescope.mainFormat');
+
+/**
+ * Whether Node would have set up its ES module loader without the `--import`:
+ * for an ES module script, yes; for a CommonJS script or `-e` code, no
+ * (Node loads those with its CommonJS loader unless something is imported).
+ * Undefined when that is not known.
+ */
+export function loaderNeededWithoutImport(): boolean | undefined {
+  const format = (globalThis as { [MAIN_FORMAT_KEY]?: string | null })[MAIN_FORMAT_KEY];
+  if (format === undefined) return process.argv.length < 2 ? false : undefined;
+  if (format === 'commonjs') return false;
+  return format === 'module' ? true : undefined;
+}
+
+/** Note that the main module starts loading now (the first call wins), and its format when known. */
+export function markScriptStart(format?: string): void {
   (globalThis as { [SCRIPT_START_KEY]?: bigint })[SCRIPT_START_KEY] ??= process.hrtime.bigint();
+  if (format !== undefined) (globalThis as { [MAIN_FORMAT_KEY]?: string | null })[MAIN_FORMAT_KEY] ??= format;
 }
 
 /**
@@ -59,10 +81,12 @@ export function noteCodeCoverage(part: string): void {
  * nothing made it before.
  *
  * Why: `node --import x` runs Node's module loader before x's first line (its
- * set-up, resolving x through the package's exports, loading it), which
- * `node` alone never does: 1.9–2.1 ms on Node 24 and 3.6–4.9 ms on Node 22
- * for an `--import` of an empty file on the benchmark's VM. That is the cost
- * of the flag; when stagescope's entry is the first import it is stagescope's.
+ * set-up, resolving x through the package's exports, loading it): 1.9–2.1 ms
+ * on Node 24 and 3.6–4.9 ms on Node 22 for an `--import` of an empty file on
+ * the benchmark's VM. For a CommonJS script or `-e` code, which Node would
+ * load without that loader, all of it is the flag's cost, and stagescope's
+ * when its entry is the first import; an ES module script needs the loader
+ * anyway (`loaderNeededWithoutImport`).
  */
 export function sinceBootstrapNs(entryHrNs: bigint): number | undefined {
   const performance = globalThis.performance as { now(): number; nodeTiming?: { bootstrapComplete?: number } } | undefined;

@@ -105,11 +105,15 @@ export function resolveSync(
   nextResolve: (specifier: string, context?: unknown) => ResolveResult,
 ): ResolveResult {
   // The main module (no parent): start-up ends here (core/process-marks.ts, SCRIPT_START_KEY).
-  if (context.parentURL === undefined) (globalThis as { [key: symbol]: bigint | undefined })[SCRIPT_START_KEY] ??= process.hrtime.bigint();
+  const main = context.parentURL === undefined && (globalThis as { [key: symbol]: unknown })[SCRIPT_START_KEY] === undefined;
+  if (main) (globalThis as { [key: symbol]: bigint | undefined })[SCRIPT_START_KEY] = process.hrtime.bigint();
   // Builtins the main thread waits for (workers, child processes: module-hooks' onFirstBuiltinLoad).
   const builtinSeen = (globalThis as { [key: symbol]: ((specifier: string, parentURL?: string) => void) | undefined })[BUILTIN_KEY];
   if (builtinSeen !== undefined) builtinSeen(specifier, context.parentURL);
-  return noteResolved(specifier, nextResolve(specifier, context), context.parentURL);
+  const resolved = nextResolve(specifier, context);
+  // What the main module is, as Node's resolution tells (core/process-marks.ts, MAIN_FORMAT_KEY).
+  if (main) (globalThis as { [key: symbol]: unknown })[MAIN_FORMAT_KEY] = resolved.format ?? null;
+  return noteResolved(specifier, resolved, context.parentURL);
 }
 
 export function loadSync(url: string, context: { format?: string | null }, nextLoad: (url: string, context?: unknown) => LoadResult): LoadResult {
@@ -140,8 +144,9 @@ function hrNs(): number {
   return Number(process.hrtime.bigint());
 }
 
-/** core/process-marks.ts's SCRIPT_START_KEY (not imported: see `hrNs`). */
+/** core/process-marks.ts's SCRIPT_START_KEY and MAIN_FORMAT_KEY (not imported: see `hrNs`). */
 const SCRIPT_START_KEY = Symbol.for('stagescope.scriptStartHrNs');
+const MAIN_FORMAT_KEY = Symbol.for('stagescope.mainFormat');
 
 /** module-hooks.ts's shared state, when these hooks run in its thread. */
 const MODULE_HOOKS_KEY = Symbol.for('stagescope.module-hooks.v1');

@@ -123,7 +123,7 @@ function installCjsHook(): void {
   const internals = Module as ModuleInternals;
   const originalLoad = internals._load;
   internals._load = function stagescopeLoad(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
-    if (isMain) markScriptStart(); // start-up ends where the script starts loading
+    if (isMain) markScriptStart('commonjs'); // start-up ends where the script starts loading
     if (state.measuring === true) {
       // Inside stagescope's own work: a load it asked for itself (a builtin the
       // reach needs) is its cost; one the library makes (a lazy getter that

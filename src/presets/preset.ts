@@ -2,7 +2,14 @@ import { nowNs, takeFastClockSwitchNs } from '../core/clock.js';
 import { takeDiagnostics } from '../core/diagnostics.js';
 import { guarded } from '../core/guarded.js';
 import { buildRunDocument, type OverheadBreakdown, type RunDocument, type TargetCost } from '../core/run-document.js';
-import { CODE_CACHE_STATUS_KEY, LOAD_START_KEY, noteCodeCoverage, SCRIPT_START_KEY, sinceBootstrapNs } from '../core/process-marks.js';
+import {
+  CODE_CACHE_STATUS_KEY,
+  LOAD_START_KEY,
+  loaderNeededWithoutImport,
+  noteCodeCoverage,
+  SCRIPT_START_KEY,
+  sinceBootstrapNs,
+} from '../core/process-marks.js';
 import { warmUpContext } from '../core/warm-up.js';
 import { asyncContextMechanism, asyncIdCounter, asyncResourceNs } from '../core/context.js';
 import { runDeferred } from '../core/deferred.js';
@@ -259,8 +266,12 @@ export class Preset {
     if (Object.keys(byTarget).length > 0) breakdown.byTarget = byTarget;
     const startupNs = this.#startupNs();
     if (startupNs !== undefined) {
-      // Node's handling of the `--import` before the entry's first line (process-marks.ts, sinceBootstrapNs).
-      const importNs = this.#loadStartHrNs !== undefined && registerEntryImportsFirst() ? sinceBootstrapNs(this.#loadStartHrNs) : undefined;
+      // Node's handling of the `--import` before the entry's first line, when
+      // only the flag made Node set up its module loader (process-marks.ts, sinceBootstrapNs).
+      const importNs =
+        this.#loadStartHrNs !== undefined && registerEntryImportsFirst() && loaderNeededWithoutImport() === false
+          ? sinceBootstrapNs(this.#loadStartHrNs)
+          : undefined;
       breakdown.startupNs = startupNs + (importNs ?? 0);
       if (importNs !== undefined) breakdown.startupImportNs = importNs;
     }

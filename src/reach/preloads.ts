@@ -10,15 +10,7 @@ import { isStagescopeRegister, tokenize } from './unlinked-env.js';
  * `--import`, so they never fall in the gap.
  */
 export function registerEntryImportsLast(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
-  const args = [...tokenize(nodeOptions).map((token) => token.value), ...execArgv];
-  let last: string | undefined;
-  for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index]!;
-    for (const flag of IMPORT_FLAGS) {
-      if (arg === flag) last = args[index + 1];
-      else if (arg.startsWith(`${flag}=`)) last = arg.slice(flag.length + 1);
-    }
-  }
+  const last = importedModules(execArgv, nodeOptions).at(-1);
   return last === undefined || isStagescopeRegister(last);
 }
 
@@ -32,15 +24,22 @@ export function registerEntryImportsLast(execArgv: readonly string[] = process.e
  * would) or when another import ran first.
  */
 export function registerEntryImportsFirst(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
-  const args = [...tokenize(nodeOptions).map((token) => token.value), ...execArgv];
-  for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index]!;
-    for (const flag of IMPORT_FLAGS) {
-      if (arg === flag) return isStagescopeRegister(args[index + 1] ?? '');
-      if (arg.startsWith(`${flag}=`)) return isStagescopeRegister(arg.slice(flag.length + 1));
-    }
-  }
-  return false;
+  const first = importedModules(execArgv, nodeOptions)[0];
+  return first !== undefined && isStagescopeRegister(first);
 }
 
 const IMPORT_FLAGS = ['--import', '--loader', '--experimental-loader'];
+
+/** The modules `--import` and the loader flags name, in the order Node takes them (NODE_OPTIONS first). */
+function importedModules(execArgv: readonly string[], nodeOptions: string): string[] {
+  const args = [...tokenize(nodeOptions).map((token) => token.value), ...execArgv];
+  const modules: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!;
+    for (const flag of IMPORT_FLAGS) {
+      if (arg === flag && index + 1 < args.length) modules.push(args[index + 1]!);
+      else if (arg.startsWith(`${flag}=`)) modules.push(arg.slice(flag.length + 1));
+    }
+  }
+  return modules;
+}

@@ -13,9 +13,11 @@ import { LOAD_START_KEY } from '../core/process-marks.js';
  * Not Node's `performance.nodeTiming.bootstrapComplete`: reading it makes the
  * `performance` object. What Node does between its bootstrap and the entry's
  * first line (the `--import` machinery, resolving `stagescope/register/…`) is
- * added when the run is reported, from that milestone (`overhead.startupImportNs`,
- * core/process-marks.ts `sinceBootstrapNs`): bench:cost row 8 compares the
- * figure with when the script's first statement runs, traced and plain.
+ * added when the run is reported, from that milestone, for a CommonJS script
+ * or `-e` code, which Node would have loaded without its ES module loader
+ * (`overhead.startupImportNs`, core/process-marks.ts `sinceBootstrapNs`):
+ * bench:cost row 8 compares the figure with when the script's first
+ * statement runs, traced and plain.
  */
 export function markStartup(): void {
   (globalThis as { [LOAD_START_KEY]?: bigint })[LOAD_START_KEY] ??= process.hrtime.bigint();

@@ -35,11 +35,11 @@ export interface SessionInfo {
 
 /**
  * A session's `run` spans: the name and its recorder id, made once, and the
- * attributes of the last shapes seen, shared by every span with those
- * shapes (`shareAttributes`: Span.setAttribute copies before a change). A loop's run then
- * allocates nothing for its labels and takes no property transitions: in the
- * paired cls loop the hooks' bodies were about 10 µs of a call's 25 µs added
- * (Node 24), most of it on caches the model had just used.
+ * attributes of the last shapes seen, shared by every span with those shapes
+ * (`shareAttributes`: Span.setAttribute copies before a change). A loop's run
+ * then allocates nothing for its labels and takes no property transitions: in
+ * the paired cls loop the hooks' bodies were about 10 µs of a call's 25 µs
+ * added (Node 24), most of it on caches the model had just used.
  */
 export interface RunLabel {
   name: string;

@@ -174,9 +174,8 @@ registerTargetHook('onnx.session-run', {
     if (profiler !== null) profiler.addRun(call.thisArg, span, call.failed);
     if (call.failed) return;
     const info = call.data as SessionInfo | undefined;
-    const start = info?.run.start;
-    if (info !== undefined && start !== undefined && start !== null && span.attributes === start) {
-      span.attributes = runFullAttributes(info, start, call.result);
+    if (info !== undefined && info.run.start !== null && span.attributes === info.run.start) {
+      span.attributes = runFullAttributes(info, info.run.start, call.result);
       return;
     }
     // A session made before tracing, or attributes the op profiler added: the span's own object.

@@ -36,6 +36,8 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const srcDir = path.join(root, 'build', 'src');
 const outDir = path.join(root, 'build', 'bundle', 'register');
 const ENTRIES = ['index', 'ocr', 'onnx', 'tfjs', 'sharp', 'linked', 'cli-run'];
+/** The entries a user names on the command line: each also gets a CommonJS twin, for `--require` (step 3). */
+const PRESET_ENTRIES = ['index', 'ocr', 'onnx', 'tfjs', 'sharp'];
 
 /**
  * `import … from 'node:x'` at the top of a module becomes `const … = require('node:x')`
@@ -72,7 +74,7 @@ function builtinRequire(line, namespace, defaultName, named, specifier) {
  * script has no module loader of its own, so the entry that compiles it passes
  * one in (register/load-runtime-bundled.ts).
  */
-function keepModuleSemantics(bundleUrl, { rewriteImport }) {
+function keepModuleSemantics(bundleUrl, { rewriteImport, commonJs = false }) {
   return {
     name: 'keep-module-semantics',
     setup(bundler) {
@@ -83,7 +85,10 @@ function keepModuleSemantics(bundleUrl, { rewriteImport }) {
         // Its import.meta.url is the bundle's own: it finds the runtime script next to the entry.
         if (!args.path.endsWith(`${path.sep}register${path.sep}load-runtime-bundled.js`)) {
           contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(ownUrl)}, ${bundleUrl}).href`);
+        } else if (commonJs) {
+          contents = contents.replaceAll('import.meta.url', bundleUrl);
         }
+        if (commonJs) contents = withoutEntryAwait(args.path, contents);
         const ownRequire = `const require = createRequire(new URL(${JSON.stringify(ownUrl)}, ${bundleUrl}).href);`;
         if (contents.includes(ownRequire)) contents = contents.replace(ownRequire, '');
         contents = contents.replace(BUILTIN_IMPORT, builtinRequire);
@@ -92,6 +97,20 @@ function keepModuleSemantics(bundleUrl, { rewriteImport }) {
       });
     },
   };
+}
+
+/**
+ * A preset entry's `await loadRuntime(…)`, for its CommonJS twin: the bundled
+ * loadRuntime (register/load-runtime-bundled.ts) returns the runtime itself,
+ * and a CommonJS module cannot wait at its top level. Only the entries await
+ * at top level; a build whose entry still does fails.
+ */
+function withoutEntryAwait(file, contents) {
+  const entry = PRESET_ENTRIES.some((name) => file === path.join(srcDir, 'register', `${name}.js`));
+  if (!entry) return contents;
+  const synchronous = contents.replace(/\bawait loadRuntime\(/g, 'loadRuntime(');
+  if (/^\s*(?:const|let|var)?[^\n]*\bawait\b/m.test(synchronous)) throw new Error(`bundle-register: ${file} awaits at its top level; its CommonJS twin cannot`);
+  return synchronous;
 }
 
 /** The entries' `./load-runtime.js` is the bundled loader (code cache) instead. */
@@ -185,12 +204,43 @@ for (const name of ENTRIES) {
     process.exit(1);
   }
 }
+
+// 3. CommonJS twins of the preset entries, build/bundle/register/<name>.cjs,
+//    which the package's `require` condition names: `node --require
+//    stagescope/register/ocr app.js` (OpenTelemetry's users write `-r …/register`
+//    by habit). The ES module entries cannot be required: their top-level await
+//    made Node throw ERR_REQUIRE_ASYNC_MODULE. Not a faster start: a CommonJS
+//    script's whole process took as long under `-r` as under `--import`
+//    (docs/overhead.md, start-up).
+const cjsResult = await build({
+  ...common,
+  entryPoints: Object.fromEntries(PRESET_ENTRIES.map((name) => [name, path.join(srcDir, 'register', `${name}.js`)])),
+  outdir: outDir,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  // `require` is Node's own here (a CommonJS module's), which loads builtins
+  // without an ES module facade; the entry's URL is made from its file name.
+  banner: {
+    js: "'use strict';\nglobalThis[Symbol.for('stagescope.loadStartHrNs')] ??= process.hrtime.bigint();\nconst __stagescopeEntryUrl = require('node:url').pathToFileURL(__filename).href;",
+  },
+  define: { STAGESCOPE_RUNTIME_HASH: JSON.stringify(runtimeHash) },
+  plugins: [bundledRuntimeLoader, keepModuleSemantics('__stagescopeEntryUrl', { rewriteImport: false, commonJs: true })],
+});
+if (cjsResult.errors.length > 0 || cjsResult.warnings.length > 0) process.exit(1);
+for (const name of PRESET_ENTRIES) {
+  const text = await readFile(path.join(outDir, `${name}.cjs`), 'utf8');
+  const other = text.match(/\brequire\((?!["']node:)[^)]*\)|\bimport\.meta\b/);
+  if (other !== null) {
+    process.stderr.write(`bundle-register: ${name}.cjs uses ${other[0]}; it loads builtins only, and has no import.meta\n`);
+    process.exit(1);
+  }
+}
 const runtimeMember = runtimeText.match(/(?<![\w$.])require\.(?:resolve|cache|main|extensions)\b/);
 if (runtimeMember !== null) {
   process.stderr.write(`bundle-register: runtime.js uses ${runtimeMember[0]}; the require it is given only loads\n`);
   process.exit(1);
 }
-const outputs = { ...runtimeResult.metafile.outputs, ...result.metafile.outputs };
+const outputs = { ...runtimeResult.metafile.outputs, ...result.metafile.outputs, ...cjsResult.metafile.outputs };
 const bytes = Object.entries(outputs).map(([file, output]) => `${path.basename(file)} ${Math.round(output.bytes / 1024)} KiB`);
 process.stdout.write(`register bundles (${Math.round(performance.now() - started)} ms): ${bytes.join(', ')}\n`);
 

@@ -93,6 +93,11 @@ describe('what a traced run hands to its workers and children (reach links)', ()
       // The bundled entries the package exports, which linked workers and children import (LINKED_REGISTER_URL).
       [`--import ${LINKED_REGISTER_URL} --max-old-space-size=100`, '--max-old-space-size=100'],
       [`--import=${path.join(repoRoot, 'build/bundle/register/ocr.js')}`, ''],
+      // The `--require` twins (build/bundle/register/*.cjs), in every form Node takes.
+      ['-r stagescope/register/ocr --trace-warnings', '--trace-warnings'],
+      ['--require=stagescope/register/onnx.cjs -r ./setup.cjs', '-r ./setup.cjs'],
+      [`--require "${path.join(repoRoot, 'build/bundle/register/sharp.cjs')}"`, ''],
+      ['-r stagescope-other/register', '-r stagescope-other/register'],
     ];
     for (const [given, kept] of cases) assert.equal(withoutStagescopeImports(given), kept, given);
   });
@@ -105,6 +110,10 @@ describe('what a traced run hands to its workers and children (reach links)', ()
     assert.equal(registerEntryImportsLast(['--import', LINKED_REGISTER_URL], '--import tsx'), true);
     assert.equal(registerEntryImportsLast(['--import', './build/bundle/register/onnx.js', '-r', 'dotenv/config'], ''), true, '-r runs before any --import');
     assert.equal(registerEntryImportsLast(['--import', 'stagescope/register', '--experimental-loader', './loader.mjs'], ''), false);
+    // A `--require` entry runs before the end of Node's own bootstrap: the gap to the script is never stagescope's.
+    assert.equal(registerEntryImportsLast(['-r', 'stagescope/register/ocr'], ''), false, 'the rest of the bootstrap runs after it');
+    assert.equal(registerEntryImportsLast(['--require=stagescope/register/ocr', '-r', './setup.cjs'], ''), false);
+    assert.equal(registerEntryImportsLast([], '--require stagescope/register'), false, 'from NODE_OPTIONS too');
   });
 
   it("knows when stagescope's register entry is the first module imported (what Node did before its first line was for that flag)", () => {
@@ -120,6 +129,8 @@ describe('what a traced run hands to its workers and children (reach links)', ()
       '-r preloads run during the bootstrap',
     );
     assert.equal(registerEntryImportsFirst(['--experimental-loader', './loader.mjs', '--import', 'stagescope/register'], ''), false);
+    assert.equal(registerEntryImportsFirst(['-r', 'stagescope/register/ocr'], ''), false, 'a --require entry: no module loader started for it');
+    assert.equal(registerEntryImportsFirst(['-r', 'stagescope/register/ocr', '--import', 'tsx'], ''), false);
   });
 
   it('ignores a malformed link (the process then runs as if untraced)', () => {

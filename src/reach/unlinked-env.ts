@@ -14,14 +14,14 @@ let registerDirPaths: readonly string[] | undefined;
 function registerDirs(): readonly string[] {
   return (registerDirPaths ??= ['../register/', '../../bundle/register/'].map((relative) => fileURLToPath(new URL(relative, import.meta.url))));
 }
-/** `--import stagescope/register`, `stagescope/register/onnx`, `…/onnx.js`. */
-const BARE_REGISTER = /^stagescope\/register(?:\/[\w-]+(?:\.js)?)?$/;
+/** `--import stagescope/register`, `stagescope/register/onnx`, `…/onnx.js`, `…/onnx.cjs` (the `--require` twin). */
+const BARE_REGISTER = /^stagescope\/register(?:\/[\w-]+(?:\.c?js)?)?$/;
 
 /**
  * The environment pairs for a child process that is NOT linked to the run (a
  * shell, another program, or a node child started when no run is active),
  * without what stagescope put there: the run's link (`STAGESCOPE_REACH`) and
- * stagescope's `--import` in `NODE_OPTIONS`. Otherwise a node process started
+ * stagescope's `--import` (or `--require`) in `NODE_OPTIONS`. Otherwise a node process started
  * through a shell (`exec('node x.js')`, `spawn(cmd, { shell: true })`) would
  * inherit them and run as a traced process of its own: as a linked child it
  * wrote its spans over those of the child that started it (same link, same
@@ -55,11 +55,12 @@ export function unlinkedEnvPairs(pairs: readonly unknown[]): unknown[] | undefin
 }
 
 /**
- * `NODE_OPTIONS` without the `--import` options that load stagescope's register
- * modules (`--import=X` or `--import X`; X a bare `stagescope/register…`
- * specifier, or a path or file URL inside stagescope's register folder). Every
- * other option is kept as written (Node's own quoting: double quotes, with
- * backslash escapes inside them).
+ * `NODE_OPTIONS` without the options that load stagescope's register modules
+ * (`--import=X`, `--import X`, and the `--require` forms: `--require=X`,
+ * `--require X`, `-r X`; X a bare `stagescope/register…` specifier, or a path
+ * or file URL inside stagescope's register folder). Every other option is kept
+ * as written (Node's own quoting: double quotes, with backslash escapes inside
+ * them).
  */
 export function withoutStagescopeImports(nodeOptions: string): string {
   const tokens = tokenize(nodeOptions);
@@ -67,12 +68,13 @@ export function withoutStagescopeImports(nodeOptions: string): string {
   let removed = false;
   for (let index = 0; index < tokens.length; index += 1) {
     const token = tokens[index]!;
-    if (token.value.startsWith('--import=') && isStagescopeRegister(token.value.slice('--import='.length))) {
+    const joined = PRELOAD_FLAGS.find((flag) => flag.startsWith('--') && token.value.startsWith(`${flag}=`));
+    if (joined !== undefined && isStagescopeRegister(token.value.slice(joined.length + 1))) {
       removed = true;
       continue;
     }
     const next = tokens[index + 1];
-    if (token.value === '--import' && next !== undefined && isStagescopeRegister(next.value)) {
+    if (PRELOAD_FLAGS.includes(token.value) && next !== undefined && isStagescopeRegister(next.value)) {
       removed = true;
       index += 1;
       continue;
@@ -81,6 +83,9 @@ export function withoutStagescopeImports(nodeOptions: string): string {
   }
   return removed ? kept.join(' ') : nodeOptions;
 }
+
+/** The options that can load a register entry before the script. */
+const PRELOAD_FLAGS = ['--import', '--require', '-r'];
 
 export function isStagescopeRegister(specifier: string): boolean {
   if (BARE_REGISTER.test(specifier)) return true;

@@ -43,6 +43,37 @@ describe('Recorder', () => {
     assert.equal(byName.get('x')?.attributes.orphaned, undefined);
   });
 
+  it('rebuilds the children of a parent that left the ring with one stand-in parent, which the run document leaves out', () => {
+    const tracer = new Tracer({ maxSpans: 4 });
+    const root = tracer.startSpan('run', { parent: null });
+    const parent = tracer.startSpan('parent', { parent: root });
+    const children = Array.from({ length: 4 }, (_, index) => tracer.startSpan(`child ${index}`, { parent }));
+    for (const span of children) {
+      span.retain = false; // as a wrapper's spans: rebuilt from their rows
+      tracer.endSpan(span);
+    }
+    tracer.endSpan(parent);
+    tracer.endSpan(root);
+    const rebuilt = tracer.recorder.spans();
+    assert.deepEqual(
+      rebuilt.map((span) => span.name),
+      children.map((span) => span.name),
+      'root and parent were dropped',
+    );
+    assert.ok(
+      rebuilt.every((span, index) => span !== children[index]),
+      'rebuilt, not the handles',
+    );
+    const parents = new Set(rebuilt.map((span) => span.parent));
+    assert.equal(parents.size, 1, 'one stand-in for all four');
+    assert.equal([...parents][0]!.idNumber, parent.idNumber);
+    const doc = buildRunDocument({ preset: null, command: [], root, spans: rebuilt, droppedSpans: tracer.recorder.droppedSpans, stagescopeVersion: 'test' });
+    assert.deepEqual(
+      doc.spans.map((span) => [span.name, span.parentId, span.attributes.orphaned ?? false]),
+      [['run', null, false], ...children.map((span) => [span.name, root.id, true])],
+    );
+  });
+
   it('gives back each ended span its own metrics, across a wrapped ring, a NaN and more names than it keeps in columns', () => {
     const tracer = new Tracer({ maxSpans: 4 });
     const ended = (name: string, metrics: Record<string, number> | null): void => {
@@ -164,5 +195,14 @@ describe('selfTime', () => {
     assert.equal(selfTime(span(0, 100), [span(10, 50), span(20, 50)]), 40, 'overlap counted once');
     assert.equal(selfTime(span(0, 100), [span(0, 100), span(0, 100), span(0, 100)]), 0);
     assert.equal(selfTime(span(0, 100), [span(90, 50)]), 90, 'clipped to the parent');
+  });
+
+  it('gives the same self time for children in any order (start order is merged as it comes, other orders are sorted)', () => {
+    const children = [span(10, 30), span(20, 5), span(-10, 15), span(60, 50), span(50, 20)];
+    const inOrder = [...children].sort((a, b) => a.startNs - b.startNs);
+    // Covered: [0, 5) (clipped), [10, 40), [50, 100) (clipped): 85 of 100.
+    assert.equal(selfTime(span(0, 100), inOrder), 15);
+    assert.equal(selfTime(span(0, 100), children), 15);
+    assert.equal(selfTime(span(0, 100), [...inOrder].reverse()), 15);
   });
 });

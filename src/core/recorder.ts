@@ -276,7 +276,13 @@ export class Recorder {
 
   #rebuild(row: number, byId: Map<number, Span>): Span {
     const parentId = this.#parentIds[row]!;
-    const parent = parentId === 0 ? null : (byId.get(parentId) ?? Span.detachedParent(parentId, this.#traces[row]!));
+    let parent = parentId === 0 ? null : byId.get(parentId);
+    if (parent === undefined) {
+      // A parent no longer in the buffer (the ring wrapped past it): one stand-in
+      // for all its children, not one each (100,000 of them at a tiny loop's exit).
+      parent = Span.detachedParent(parentId, this.#traces[row]!);
+      byId.set(parentId, parent);
+    }
     const extra = this.#extras[row];
     return Span.rebuild({
       idNumber: this.#ids[row]!,

@@ -228,6 +228,9 @@ const cjsResult = await build({
 });
 if (cjsResult.errors.length > 0 || cjsResult.warnings.length > 0) process.exit(1);
 for (const name of PRESET_ENTRIES) {
+  // Its types, for TypeScript's CommonJS resolution: a module that exports nothing
+  // (build/src/register/<name>.d.ts says the same in ES module terms).
+  await writeFile(path.join(outDir, `${name}.d.cts`), '// The --require entry of stagescope/register: it starts tracing and exports nothing.\nexport {};\n');
   const text = await readFile(path.join(outDir, `${name}.cjs`), 'utf8');
   const other = text.match(/\brequire\((?!["']node:)[^)]*\)|\bimport\.meta\b/);
   if (other !== null) {

@@ -25,6 +25,7 @@ Usage:
   stagescope help [command]
 
 Also: node --import stagescope/register/<preset> script.mjs
+      node -r stagescope/register/<preset> script.js
 Run "stagescope run --help" for the run options.
 `;
 

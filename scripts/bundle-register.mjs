@@ -109,7 +109,7 @@ function withoutEntryAwait(file, contents) {
   const entry = PRESET_ENTRIES.some((name) => file === path.join(srcDir, 'register', `${name}.js`));
   if (!entry) return contents;
   const synchronous = contents.replace(/\bawait loadRuntime\(/g, 'loadRuntime(');
-  if (/^\s*(?:const|let|var)?[^\n]*\bawait\b/m.test(synchronous)) throw new Error(`bundle-register: ${file} awaits at its top level; its CommonJS twin cannot`);
+  if (/\bawait\b/.test(synchronous)) throw new Error(`bundle-register: ${file} still awaits; its CommonJS twin cannot`);
   return synchronous;
 }
 

@@ -1,4 +1,4 @@
-import { isStagescopeRegister, tokenize } from './unlinked-env.js';
+import { isStagescopeRegister, REQUIRE_FLAGS, tokenize } from './unlinked-env.js';
 
 /**
  * Is stagescope's register entry the last module Node loads before the script
@@ -34,8 +34,7 @@ export function registerEntryImportsFirst(execArgv: readonly string[] = process.
   return first !== undefined && isStagescopeRegister(first);
 }
 
-const IMPORT_FLAGS = ['--import', '--loader', '--experimental-loader'];
-const REQUIRE_FLAGS = ['--require', '-r'];
+const IMPORT_FLAGS: readonly string[] = ['--import', '--loader', '--experimental-loader'];
 
 /**
  * The modules the preload flags name, each kind in the order Node takes them

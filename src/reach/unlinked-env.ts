@@ -84,8 +84,10 @@ export function withoutStagescopeImports(nodeOptions: string): string {
   return removed ? kept.join(' ') : nodeOptions;
 }
 
+/** The options that preload a CommonJS module (reach/preloads.ts reads them too). */
+export const REQUIRE_FLAGS: readonly string[] = ['--require', '-r'];
 /** The options that can load a register entry before the script. */
-const PRELOAD_FLAGS = ['--import', '--require', '-r'];
+const PRELOAD_FLAGS: readonly string[] = ['--import', ...REQUIRE_FLAGS];
 
 export function isStagescopeRegister(specifier: string): boolean {
   if (BARE_REGISTER.test(specifier)) return true;

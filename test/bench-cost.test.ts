@@ -526,6 +526,26 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.deepEqual(figure('module-load-import-added').context?.(load), { plainMs: 30 });
   });
 
+  test("row 1's reference rows: an empty --import and the OpenTelemetry SDK over the same round's bare start, and OTel's added start-up over stagescope's", () => {
+    const get = lookupFrom({
+      'startup/bare': outcome(null, null, 20e6),
+      'startup/import': outcome(null, null, 28e6),
+      'startup/importEmpty': outcome(null, null, 22e6),
+      'startup/otel': outcome(null, null, 520e6),
+    });
+    assert.equal(figure('startup-import-ratio').sample(get), 1.4);
+    assert.equal(figure('startup-import-empty-ratio').sample(get), 1.1);
+    assert.equal(figure('startup-otel-ratio').sample(get), 26);
+    assert.equal(figure('startup-otel-vs-stagescope').sample(get), 62.5); // (520 − 20) / (28 − 20)
+    assert.deepEqual(figure('startup-otel-vs-stagescope').context?.(get), { otelAddedMs: 500, stagescopeAddedMs: 8 });
+    assert.deepEqual(figure('startup-otel-vs-stagescope').ratioOfMedians, { numerator: 'otelAddedMs', denominator: 'stagescopeAddedMs' });
+    assert.equal(
+      figure('startup-otel-ratio').sample(lookupFrom({ 'startup/otel': outcome(null, null, 520e6) })),
+      undefined,
+      'no bare start this round: no sample',
+    );
+  });
+
   test('kept spans: counted per target from the run document, as % of the calls made', () => {
     const runSpan = (id: number) => ({ id: String(id), parentId: '1', target: 'onnxruntime-node#InferenceSession.prototype.run' });
     const sharpSpan = (id: number) => ({ id: String(id), parentId: '1', target: 'sharp#default.prototype._pipeline' });
@@ -586,6 +606,12 @@ describe('bench:cost: goals, schedule, figures', () => {
       () => runChild({ args: ['-e', '0'], expectsResult: true, runDocument: false, timeoutMs: 30_000 }, repoRoot, docFile),
       /printed no "bench-cost-result" line/,
     );
+    // A variant's own working directory (a bare --import specifier resolves from it), else the one given.
+    const printCwd = ['-e', 'console.log("bench-cost-result " + JSON.stringify({ cwd: process.cwd() }))'];
+    const inDir = runChild({ args: printCwd, expectsResult: true, runDocument: false, timeoutMs: 30_000, cwd: dir }, repoRoot, docFile);
+    assert.equal(inDir.result?.cwd, dir);
+    const inRoot = runChild({ args: printCwd, expectsResult: true, runDocument: false, timeoutMs: 30_000 }, repoRoot, docFile);
+    assert.equal(inRoot.result?.cwd, repoRoot.replace(/\/$/, ''));
   });
 
   test('cleanEnv: a plain baseline inherits no --import and no STAGESCOPE_* settings', () => {

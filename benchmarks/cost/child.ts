@@ -17,6 +17,8 @@ export interface ChildSpec {
   /** Ask stagescope for the run document (STAGESCOPE_JSON) and summarise it. */
   runDocument: boolean;
   timeoutMs: number;
+  /** The child's working directory, when not the repository's root (a bare `--import` specifier resolves from it). */
+  cwd?: string;
 }
 
 export interface ChildOutcome {
@@ -61,7 +63,8 @@ function tail(text: string, lines: number): string {
  */
 export const benchEnv: Record<string, string> = {};
 
-export function runChild(spec: ChildSpec, cwd: string, docFile: string, nodeBinary: string = process.execPath): ChildOutcome {
+export function runChild(spec: ChildSpec, defaultCwd: string, docFile: string, nodeBinary: string = process.execPath): ChildOutcome {
+  const cwd = spec.cwd ?? defaultCwd;
   const env = { ...cleanEnv(), ...benchEnv, ...spec.env };
   if (spec.runDocument) env.STAGESCOPE_JSON = docFile;
   rmSync(docFile, { force: true });

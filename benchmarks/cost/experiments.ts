@@ -67,12 +67,18 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
   return [
     {
       id: 'startup',
-      title: 'start-up: bare node vs --import stagescope/register/ocr, and the CLI on an empty script',
+      title:
+        'start-up: bare node vs --import stagescope/register/ocr (and, for reference, an empty --import and the OpenTelemetry SDK), and the CLI on an empty script',
       repeats: settings.repeats.startup,
       warmup: true,
       variants: {
         bare: spec(['-e', '0'], wallOnly),
         import: spec(['--import', 'stagescope/register/ocr', '-e', '0'], wallOnly),
+        // Reference: Node's own cost of such a flag, an empty module reached through a package's exports
+        // (benchmarks/children/node_modules/bench-empty-register), resolved from the children's folder.
+        importEmpty: spec(['--import', 'bench-empty-register/register', '-e', '0'], { ...wallOnly, cwd: paths.children }),
+        // Reference: the OpenTelemetry SDK started by --import, the way its Node.js docs start it (otel-sdk-start.mjs).
+        otel: spec(['--import', child('otel-sdk-start.mjs'), '-e', '0'], wallOnly),
         empty: spec([child('empty.mjs')], wallOnly),
         cli: spec([paths.cli, 'run', '--preset', 'ocr', '--', child('empty.mjs')], wallOnly),
         // When the script's first statement runs (row 8: start-up shown / measured).

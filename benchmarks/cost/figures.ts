@@ -440,6 +440,47 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       context: perRound((get) => ({ bareMs: need(get, 'startup', 'bare').wallNs / 1e6, importMs: need(get, 'startup', 'import').wallNs / 1e6 })),
     },
     {
+      id: 'startup-import-empty-ratio',
+      row: 1,
+      title: 'startup --import of an empty module / bare node',
+      unit: '×',
+      goal: { kind: 'none', text: '(reference)' },
+      method:
+        "wall time of `node --import bench-empty-register/register -e 0` (an empty ES module reached through its package's exports, as `stagescope/register/ocr` is) divided by `node -e 0`: what Node itself spends on such a flag, which any tool started with `--import` pays",
+      sample: perRound((get) => need(get, 'startup', 'importEmpty').wallNs / need(get, 'startup', 'bare').wallNs),
+      context: perRound((get) => ({ importEmptyMs: need(get, 'startup', 'importEmpty').wallNs / 1e6 })),
+    },
+    {
+      id: 'startup-otel-ratio',
+      row: 1,
+      title: 'startup --import of the OpenTelemetry SDK / bare node',
+      unit: '×',
+      goal: { kind: 'none', text: '(reference)' },
+      method:
+        '`node --import otel-sdk-start.mjs -e 0` divided by `node -e 0`: the OpenTelemetry SDK started the way its Node.js docs start it (NodeSDK with an OTLP/HTTP trace exporter), without the auto-instrumentations package (not a dependency here; it loads more): a lower bound for that setup',
+      sample: perRound((get) => need(get, 'startup', 'otel').wallNs / need(get, 'startup', 'bare').wallNs),
+      context: perRound((get) => ({ otelMs: need(get, 'startup', 'otel').wallNs / 1e6 })),
+    },
+    {
+      id: 'startup-otel-vs-stagescope',
+      row: 1,
+      title: 'startup: OTel SDK added / stagescope added',
+      unit: '×',
+      goal: { kind: 'none', text: '(reference)' },
+      method:
+        "what the OpenTelemetry SDK adds to `node -e 0` (row above) over what `--import stagescope/register/ocr` adds, each less the same round's bare start: the median of the one over the median of the other",
+      sample: perRound((get) => {
+        const bareNs = need(get, 'startup', 'bare').wallNs;
+        return (need(get, 'startup', 'otel').wallNs - bareNs) / (need(get, 'startup', 'import').wallNs - bareNs);
+      }),
+      context: perRound((get) => {
+        const bareNs = need(get, 'startup', 'bare').wallNs;
+        return { otelAddedMs: (need(get, 'startup', 'otel').wallNs - bareNs) / 1e6, stagescopeAddedMs: (need(get, 'startup', 'import').wallNs - bareNs) / 1e6 };
+      }),
+      // Median over median: a round where stagescope's start-up measured ≤ 0 added (a noisy bare start) would make its own ratio meaningless.
+      ratioOfMedians: { numerator: 'otelAddedMs', denominator: 'stagescopeAddedMs' },
+    },
+    {
       id: 'startup-cli-added',
       row: 1,
       title: 'startup CLI on an empty script, added',

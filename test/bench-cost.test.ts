@@ -202,6 +202,22 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => row.sample(alsWithout), /tiny\/als: the child reports AsyncLocalStorage null, the row needs "entered"/);
   });
 
+  test('the hand-written tiny wrapper row: (hand − plain) ns per awaited call, same round, only when plain had no AsyncLocalStorage', () => {
+    const get = lookupFrom({
+      'tiny/plain': outcome({ perCallNs: 100, asyncContext: 'none' }),
+      'tiny/hand': outcome({ perCallNs: 480, asyncContext: 'entered' }),
+    });
+    const row = figure('tiny-hand-added');
+    assert.equal(row.sample(get), 380);
+    assert.equal(row.goal.kind, 'none');
+    assert.equal(row.sample(lookupFrom({ 'tiny/hand': outcome({ perCallNs: 480, asyncContext: 'entered' }) })), undefined, 'no plain child this round');
+    const plainWithStorage = lookupFrom({
+      'tiny/plain': outcome({ perCallNs: 100, asyncContext: 'stagescope' }),
+      'tiny/hand': outcome({ perCallNs: 480, asyncContext: 'entered' }),
+    });
+    assert.throws(() => row.sample(plainWithStorage), /tiny\/plain: the child reports AsyncLocalStorage "stagescope", the row needs "none"/);
+  });
+
   test('the late tiny row: stagescope minus plain of the median late batch, same round; the early batches are context', () => {
     const get = lookupFrom({
       'tiny-late/plain': outcome({ latePerCallNs: 50, earlyPerCallNs: 52 }),
@@ -536,6 +552,8 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.equal(figure('startup-import-ratio').sample(get), 1.4);
     assert.equal(figure('startup-import-empty-ratio').sample(get), 1.1);
     assert.equal(figure('startup-otel-ratio').sample(get), 26);
+    assert.deepEqual(figure('startup-otel-ratio').context?.(get), { otelMs: 520 });
+    assert.deepEqual(figure('startup-import-empty-ratio').context?.(get), { importEmptyMs: 22 });
     assert.equal(figure('startup-otel-vs-stagescope').sample(get), 62.5); // (520 − 20) / (28 − 20)
     assert.deepEqual(figure('startup-otel-vs-stagescope').context?.(get), { otelAddedMs: 500, stagescopeAddedMs: 8 });
     assert.deepEqual(figure('startup-otel-vs-stagescope').ratioOfMedians, { numerator: 'otelAddedMs', denominator: 'stagescopeAddedMs' });

@@ -161,13 +161,15 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
     },
     {
       id: 'tiny',
-      title: `tiny async function, ${settings.tinyCalls} awaited calls: plain (no AsyncLocalStorage) vs an AsyncLocalStorage with a store entered vs stagescope vs OpenTelemetry SDK`,
+      title: `tiny async function, ${settings.tinyCalls} awaited calls: plain (no AsyncLocalStorage) vs an AsyncLocalStorage with a store entered vs a hand-written wrapper vs stagescope vs OpenTelemetry SDK`,
       repeats: settings.repeats.tiny,
       warmup: true,
       variants: {
         plain: spec(tinyArgs),
         // Reference: the same loop with an AsyncLocalStorage and an entered store, no stagescope (tiny-als.mjs).
         als: spec([child('tiny-als.mjs'), `n=${settings.tinyCalls}`]),
+        // Reference: the least a tracer keeping a context across the call does, written by hand (tiny-hand.mjs).
+        hand: spec([child('tiny-hand.mjs'), `n=${settings.tinyCalls}`]),
         stagescope: spec(['--import', 'stagescope/register', ...tinyArgs], { env: tinyEnv('off'), runDocument: true }),
         'stagescope-default': spec(['--import', 'stagescope/register', ...tinyArgs], { env: tinyEnv('default'), runDocument: true }),
         otel: spec([child('tiny-otel.mjs'), `n=${settings.tinyCalls}`]),

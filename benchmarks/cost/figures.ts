@@ -426,6 +426,20 @@ function addedScriptMs(traced: ChildOutcome, plain: ChildOutcome): { measuredMs:
   };
 }
 
+/** A row 1 reference: the start-up of `variant` of the start-up experiment over the same round's `node -e 0`, its own ms as context (`<variant>Ms`). */
+function startupReference(id: string, title: string, variant: string, method: string): FigureDef {
+  return {
+    id,
+    row: 1,
+    title,
+    unit: '×',
+    goal: { kind: 'none', text: '(reference)' },
+    method,
+    sample: perRound((get) => need(get, 'startup', variant).wallNs / need(get, 'startup', 'bare').wallNs),
+    context: perRound((get) => ({ [`${variant}Ms`]: need(get, 'startup', variant).wallNs / 1e6 })),
+  };
+}
+
 export function buildFigures(settings: CostSettings): FigureDef[] {
   const modelCalls = settings.modelCalls + settings.modelWarmCalls;
   return [
@@ -439,28 +453,18 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       sample: perRound((get) => need(get, 'startup', 'import').wallNs / need(get, 'startup', 'bare').wallNs),
       context: perRound((get) => ({ bareMs: need(get, 'startup', 'bare').wallNs / 1e6, importMs: need(get, 'startup', 'import').wallNs / 1e6 })),
     },
-    {
-      id: 'startup-import-empty-ratio',
-      row: 1,
-      title: 'startup --import of an empty module / bare node',
-      unit: '×',
-      goal: { kind: 'none', text: '(reference)' },
-      method:
-        "wall time of `node --import bench-empty-register/register -e 0` (an empty ES module reached through its package's exports, as `stagescope/register/ocr` is) divided by `node -e 0`: what Node itself spends on such a flag, which any tool started with `--import` pays",
-      sample: perRound((get) => need(get, 'startup', 'importEmpty').wallNs / need(get, 'startup', 'bare').wallNs),
-      context: perRound((get) => ({ importEmptyMs: need(get, 'startup', 'importEmpty').wallNs / 1e6 })),
-    },
-    {
-      id: 'startup-otel-ratio',
-      row: 1,
-      title: 'startup --import of the OpenTelemetry SDK / bare node',
-      unit: '×',
-      goal: { kind: 'none', text: '(reference)' },
-      method:
-        '`node --import otel-sdk-start.mjs -e 0` divided by `node -e 0`: the OpenTelemetry SDK started the way its Node.js docs start it (NodeSDK with an OTLP/HTTP trace exporter), without the auto-instrumentations package (not a dependency here; it loads more): a lower bound for that setup',
-      sample: perRound((get) => need(get, 'startup', 'otel').wallNs / need(get, 'startup', 'bare').wallNs),
-      context: perRound((get) => ({ otelMs: need(get, 'startup', 'otel').wallNs / 1e6 })),
-    },
+    startupReference(
+      'startup-import-empty-ratio',
+      'startup --import of an empty module / bare node',
+      'importEmpty',
+      "wall time of `node --import bench-empty-register/register -e 0` (an empty ES module reached through its package's exports, as `stagescope/register/ocr` is) divided by `node -e 0`: what Node itself spends on such a flag, which any tool started with `--import` pays",
+    ),
+    startupReference(
+      'startup-otel-ratio',
+      'startup --import of the OpenTelemetry SDK / bare node',
+      'otel',
+      '`node --import otel-sdk-start.mjs -e 0` divided by `node -e 0`: the OpenTelemetry SDK started the way its Node.js docs start it (NodeSDK with an OTLP/HTTP trace exporter), without the auto-instrumentations package (not a dependency here; it loads more): a lower bound for that setup',
+    ),
     {
       id: 'startup-otel-vs-stagescope',
       row: 1,
@@ -671,6 +675,21 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
         return resultNumber(als, 'perCallNs') - resultNumber(plain, 'perCallNs');
       }),
       context: perRound((get) => ({ plainCallNs: resultNumber(need(get, 'tiny', 'plain'), 'perCallNs') })),
+    },
+    {
+      id: 'tiny-hand-added',
+      row: 6,
+      title: 'tiny async fn: hand-written AsyncLocalStorage wrapper, added/call',
+      unit: 'ns',
+      goal: { kind: 'none', text: '(reference)' },
+      method: `${settings.tinyCalls} awaited calls timed inside the child, \`work\` wrapped by hand the least a tracer that keeps a context across the call can do (benchmarks/children/tiny-hand.mjs: a span-like object entered as the AsyncLocalStorage context and the caller's restored, two performance.now() readings, the end from a .then; nothing named or kept), minus plain: the floor of such a tracer on this Node, beside stagescope's added time`,
+      sample: perRound((get) => {
+        const plain = need(get, 'tiny', 'plain');
+        const hand = need(get, 'tiny', 'hand');
+        expectAsyncContext(plain, 'none', 'tiny/plain');
+        expectAsyncContext(hand, 'entered', 'tiny/hand');
+        return resultNumber(hand, 'perCallNs') - resultNumber(plain, 'perCallNs');
+      }),
     },
     {
       id: 'tiny-late-stagescope-added',

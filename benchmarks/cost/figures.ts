@@ -133,12 +133,25 @@ function startupShown(id: string, title: string, variant: string, command: strin
 
 /**
  * The AsyncLocalStorage row compares a process with none against one with a
- * store entered: each child says which it had (tiny-loop.mjs, tiny-als.mjs),
+ * store entered: each child says which it had (tiny-loop.mjs, tiny-als.mjs, tiny-hand.mjs),
  * and a round where either is not what the row needs gives no sample.
  */
 function expectAsyncContext(outcome: ChildOutcome, expected: 'none' | 'entered', what: string): void {
   const reported = outcome.result?.asyncContext;
   if (reported !== expected) throw new Error(`${what}: the child reports AsyncLocalStorage ${JSON.stringify(reported ?? null)}, the row needs "${expected}"`);
+}
+
+/**
+ * A row 6 reference's ns per awaited call over the same round's plain loop:
+ * `variant` is a tiny child with a store entered (tiny-als.mjs,
+ * tiny-hand.mjs), plain one with no AsyncLocalStorage at all.
+ */
+function enteredStoreAddedNs(get: RoundLookup, variant: string): number {
+  const plain = need(get, 'tiny', 'plain');
+  const other = need(get, 'tiny', variant);
+  expectAsyncContext(plain, 'none', 'tiny/plain');
+  expectAsyncContext(other, 'entered', `tiny/${variant}`);
+  return resultNumber(other, 'perCallNs') - resultNumber(plain, 'perCallNs');
 }
 
 /** reported / measured, or an error when the measured difference is not positive (noise larger than the cost). */
@@ -667,13 +680,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       unit: 'ns',
       goal: { kind: 'none', text: '(reference)' },
       method: `${settings.tinyCalls} awaited calls timed inside the child, in a plain process where an AsyncLocalStorage exists and a store was entered (enterWith) before the loop, no stagescope (benchmarks/children/tiny-als.mjs), minus a plain process with no AsyncLocalStorage: what every await in a traced process pays, traced or not, because tracing has started (process-wide, not in OH)`,
-      sample: perRound((get) => {
-        const plain = need(get, 'tiny', 'plain');
-        const als = need(get, 'tiny', 'als');
-        expectAsyncContext(plain, 'none', 'tiny/plain');
-        expectAsyncContext(als, 'entered', 'tiny/als');
-        return resultNumber(als, 'perCallNs') - resultNumber(plain, 'perCallNs');
-      }),
+      sample: perRound((get) => enteredStoreAddedNs(get, 'als')),
       context: perRound((get) => ({ plainCallNs: resultNumber(need(get, 'tiny', 'plain'), 'perCallNs') })),
     },
     {
@@ -683,13 +690,7 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       unit: 'ns',
       goal: { kind: 'none', text: '(reference)' },
       method: `${settings.tinyCalls} awaited calls timed inside the child, \`work\` wrapped by hand the least a tracer that keeps a context across the call can do (benchmarks/children/tiny-hand.mjs: a span-like object entered as the AsyncLocalStorage context and the caller's restored, two performance.now() readings, the end from a .then; nothing named or kept), minus plain: the floor of such a tracer on this Node, beside stagescope's added time`,
-      sample: perRound((get) => {
-        const plain = need(get, 'tiny', 'plain');
-        const hand = need(get, 'tiny', 'hand');
-        expectAsyncContext(plain, 'none', 'tiny/plain');
-        expectAsyncContext(hand, 'entered', 'tiny/hand');
-        return resultNumber(hand, 'perCallNs') - resultNumber(plain, 'perCallNs');
-      }),
+      sample: perRound((get) => enteredStoreAddedNs(get, 'hand')),
     },
     {
       id: 'tiny-late-stagescope-added',

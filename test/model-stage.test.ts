@@ -59,6 +59,14 @@ describe('built-in model → stage guesses', () => {
     ['emotion-ferplus-8.onnx', 'classification'],
     ['age_gender_model', 'classification'],
     ['digitClassifier.onnx', 'classification'],
+    // How a name is split: a path and upper case, runs of separators, one known extension dropped (and only one).
+    ['models/v2/PLATE__DET--v3.ORT', 'detection'],
+    ['cls', 'classification'],
+    ['x..rec..json', 'recognition'],
+    ['record.bin', null],
+    ['weights.onnx.db', 'detection'], // `.db` is no model extension: `db` is a part (DBNet's short name)
+    ['mobilenet.tflite.bin', 'classification'],
+    ['détecteur.onnx', null], // only a–z and 0–9 make parts: `d`, `tecteur`
     // Every family docs/model-stages.md names has its case.
     ['centerface.onnx', 'detection'],
     ['centernet_r18.onnx', 'detection'],

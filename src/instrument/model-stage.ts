@@ -75,6 +75,38 @@ const SUFFIXES: readonly [string, Stage][] = [
   ['recognition', 'recognition'],
 ];
 
+/** The file extensions a model's name loses before it is split (one, at the end). */
+const MODEL_EXTENSIONS = ['.onnx', '.ort', '.json', '.bin', '.pb', '.tflite'];
+
+function withoutModelExtension(base: string): string {
+  for (const extension of MODEL_EXTENSIONS) if (base.endsWith(extension)) return base.slice(0, -extension.length);
+  return base;
+}
+
+/**
+ * The runs of `a`–`z` and `0`–`9` in a lower-cased name, in order. String
+ * tests, not regular expressions: this runs in the hooks of a process's first
+ * model calls, where V8 compiles a pattern at its first use and again at its
+ * second. The two this replaced (the extension and the split) took 85–130 µs
+ * together at their first use and 20–40 µs at their second, against about
+ * 2 µs later (Node 22 and 24, fresh processes).
+ */
+function nameParts(text: string): string[] {
+  const parts: string[] = [];
+  let start = -1;
+  for (let index = 0; index <= text.length; index++) {
+    const code = index < text.length ? text.charCodeAt(index) : -1;
+    const inWord = (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+    if (inWord) {
+      if (start < 0) start = index;
+    } else if (start >= 0) {
+      parts.push(text.slice(start, index));
+      start = -1;
+    }
+  }
+  return parts;
+}
+
 function matches(parts: readonly string[], prefixes: readonly string[], exact: readonly string[]): boolean {
   return parts.some((part) => exact.includes(part) || prefixes.some((prefix) => part.startsWith(prefix)));
 }
@@ -89,11 +121,7 @@ function matches(parts: readonly string[], prefixes: readonly string[], exact: r
  * Null when nothing matches (give it a stage with a `models:` rule).
  */
 export function stageFromModelName(name: string): Stage | null {
-  const base = path
-    .basename(name)
-    .toLowerCase()
-    .replace(/\.(onnx|ort|json|bin|pb|tflite)$/, '');
-  const parts = base.split(/[^a-z0-9]+/).filter((part) => part !== '');
+  const parts = nameParts(withoutModelExtension(path.basename(name).toLowerCase()));
   // A task word beats a family name: `yolov8n-cls` is YOLO's classifier, `resnet50_det` a detector.
   for (const [stage, prefixes, exact] of TASK_WORDS) if (matches(parts, prefixes, exact)) return stage;
   if (matches(parts, DETECTION_PREFIXES, DETECTION_EXACT)) return 'detection';

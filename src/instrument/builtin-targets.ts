@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { presetDataDir, presetsDir } from '../paths.js';
 import { resolveModelRule, type ModelStageRule } from './model-rules.js';
 import { loadTargetFile } from './target-file.js';
@@ -20,10 +19,15 @@ interface BuiltInEntry {
  * read as a user file would be.
  */
 export function loadBuiltInTargets(fileName: string): { targets: ResolvedTarget[]; models: ModelStageRule[] } {
-  const yamlPath = path.join(presetsDir, fileName);
+  // Joined by hand: both folders end with a separator and `fileName` is a
+  // preset's own bare name. The process's first `path.join` (normalising the
+  // whole path, character by character, in cold code) was 0.1 ms, and the
+  // eight joins of the OCR preset's four lists 0.3–0.5 ms of its start-up
+  // (Node 24, in-process start-up figure, 30 interleaved runs).
+  const yamlPath = presetsDir + fileName;
   let data: { targets: BuiltInEntry[]; models?: BuiltInEntry[]; resolvedTargets?: ResolvedTarget[] };
   try {
-    data = JSON.parse(readFileSync(path.join(presetDataDir, dataFileName(fileName)), 'utf8')) as typeof data;
+    data = JSON.parse(readFileSync(presetDataDir + dataFileName(fileName), 'utf8')) as typeof data;
   } catch {
     const file = loadTargetFile(yamlPath, { optional: true });
     return { targets: file.targets, models: file.models };

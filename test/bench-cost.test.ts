@@ -319,6 +319,57 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.throws(() => row.sample(noise), /paired calls: measured added time -0\.0 ms is not positive/);
   });
 
+  test("row 8, the OCR loop's calls paired: OH per wrapped call of the measured reads (the whole run less its warm-up) against what the child measured per call; the whole loop's row is a reference", () => {
+    // The whole run: 630 wrapped calls (3 creates and 33 reads of 19 calls), 14 + 1 + 12 + 0 + 0 + 0.5 ms of wrappers, warm-up, hooks, probes, pass-throughs and recorder.
+    const overhead = {
+      wrapperNs: 14e6,
+      wrapperMeasuredNs: 13e6,
+      warmUpNs: 1e6,
+      hooksNs: 12e6,
+      probesNs: 0,
+      passThroughNs: 0,
+      recorderNs: 0.5e6,
+      modulesNs: 4e6,
+    };
+    const doc = docSummary({ wrappedCalls: 630, overheadNs: 32e6, overhead: { ...overhead, asyncContext: { estimatedNs: 3e6 } } });
+    // Stopped after the 3 warm-up reads: 60 wrapped calls, 9.5 ms of OH, most of it the first calls.
+    const warmOverhead = {
+      wrapperNs: 4e6,
+      wrapperMeasuredNs: 4e6,
+      warmUpNs: 1e6,
+      hooksNs: 4.3e6,
+      probesNs: 0,
+      passThroughNs: 0,
+      recorderNs: 0.2e6,
+      modulesNs: 4e6,
+    };
+    const warmDoc = docSummary({ wrappedCalls: 60, overheadNs: 14e6, overhead: { ...warmOverhead, asyncContext: { estimatedNs: 0.3e6 } } });
+    const pairs = (addedNs: number) => ({ iterations: 30, warmIterations: 3, callsPerIteration: 19, addedNs, minCallAddedNs: -2_000, maxCallAddedNs: 120_000 });
+    const row = figure('oh-ocr-paired');
+    const get = lookupFrom({ 'ocr-paired/traced': outcome(pairs(40_000), doc), 'ocr-paired/tracedWarm': outcome({ warmIterations: 3 }, warmDoc) });
+    // Reported: (27.5 − 9.5) ms over the 570 calls of the measured reads = 31.58 µs; measured: 40 µs a call.
+    const context = row.context!(get)!;
+    assert.equal(context.measuredPerCallUs, 40);
+    assert.ok(Math.abs(context.reportedPerCallUs! - 18e3 / 570) < 1e-9, `reported ${context.reportedPerCallUs}`);
+    assert.ok(Math.abs(row.sample(get)! - 18e6 / 570 / 40_000) < 1e-12);
+    assert.deepEqual([context.callsPerIteration, context.minCallAddedUs, context.maxCallAddedUs], [19, -2, 120]);
+    assert.deepEqual(row.ratioOfMedians, { numerator: 'reportedPerCallUs', denominator: 'measuredPerCallUs' });
+    assert.equal(row.goal.text, '0.75–1.25×');
+    assert.equal(row.row, 8);
+    assert.match(row.method, /children\/ocr-paired\.mjs/);
+    assert.equal(row.sample(lookupFrom({ 'ocr-paired/traced': outcome(pairs(40_000), doc) })), undefined, 'a round without the warm-up child has no figure');
+    const noise = lookupFrom({ 'ocr-paired/traced': outcome(pairs(-1_000), doc), 'ocr-paired/tracedWarm': outcome({ warmIterations: 3 }, warmDoc) });
+    assert.throws(() => row.sample(noise), /OCR loop, paired calls: measured added time -0\.0 ms is not positive/);
+    const noReads = lookupFrom({ 'ocr-paired/traced': outcome(pairs(40_000), warmDoc), 'ocr-paired/tracedWarm': outcome({ warmIterations: 3 }, warmDoc) });
+    assert.throws(() => row.sample(noReads), /paired calls: the whole run has 60 wrapped calls, its warm-up 60/);
+    const noDoc = lookupFrom({ 'ocr-paired/traced': outcome(pairs(40_000)), 'ocr-paired/tracedWarm': outcome({ warmIterations: 3 }, warmDoc) });
+    assert.throws(() => row.sample(noDoc), /ocr-paired\/traced: no run document/);
+    // Between two processes the whole loop's added time spreads by hundreds of ms: a reference now.
+    const whole = figure('oh-ocr-loop');
+    assert.deepEqual([whole.goal.kind, whole.goal.text], ['none', '(reference)']);
+    assert.match(whole.method, /the goal is judged on the same loop's calls paired in one process/);
+  });
+
   test('rows 3 and 4 paired in one process: the child’s median (wrapped − unwrapped) per call, µs, stagescope and the hand-written wrapper apart', () => {
     const pairs = (addedNs: number) => ({ blocks: 60, callsPerBlock: 10, addedNs, minAddedNs: addedNs - 40_000, maxAddedNs: addedNs + 90_000 });
     const get = lookupFrom({
@@ -454,7 +505,12 @@ describe('bench:cost: goals, schedule, figures', () => {
   });
 
   test("refigure: a saved document's figures from its runs; what combining the rounds says is about all of them, said once", () => {
-    const figures = buildFigures(QUICK_SETTINGS).filter((candidate) => candidate.id === 'oh-ocr-loop');
+    // The whole OCR loop's row, judged against row 8's range as it was before
+    // it became a reference (the paired calls carry the goal now): a row whose
+    // divisor a round can measure at or below zero.
+    const figures = buildFigures(QUICK_SETTINGS)
+      .filter((candidate) => candidate.id === 'oh-ocr-loop')
+      .map((candidate) => ({ ...candidate, goal: { kind: 'range', min: 0.75, max: 1.25, text: '0.75–1.25×' } as Goal }));
     // Three rounds: 60 ms reported each time, measured added time -100, 50 and 200 ms.
     const tracedMs = [6900, 7050, 7200];
     const doc = costDocument({
@@ -994,6 +1050,44 @@ describe('benchmarks/children/model-paired.mjs', () => {
   });
 });
 
+describe('benchmarks/children/ocr-paired.mjs', () => {
+  const child = path.join(repoRoot, 'benchmarks/children/ocr-paired.mjs');
+
+  test('refuses to run without stagescope around the calls it pairs, and says how to run it', async () => {
+    const result = await runNode([child, 'iterations=2', 'warm=1']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /ocr-paired\.mjs: run is not wrapped; run it under --import stagescope\/register\/ocr/);
+    assert.doesNotMatch(result.stdout, /bench-cost-result/);
+  });
+
+  test('refuses one iteration: each call needs pairs in both orders', async () => {
+    const result = await runNode([child, 'iterations=1']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /iterations must be 2 or more \(each call is paired in both orders\), got 1/);
+  });
+
+  /** ocr-paired.mjs under stagescope's OCR preset: its result line, parsed (the test fails without one). */
+  async function pairedUnderStagescope(...args: string[]): Promise<Record<string, number>> {
+    const result = await runNode(['--import', 'stagescope/register/ocr', child, ...args], { env: { STAGESCOPE_QUIET: '1' } });
+    assert.equal(result.code, 0, result.stderr);
+    const line = result.stdout.split('\n').find((text) => text.startsWith('bench-cost-result '));
+    assert.ok(line !== undefined, result.stdout);
+    return JSON.parse(line.slice('bench-cost-result '.length)) as Record<string, number>;
+  }
+
+  test("under stagescope: every call of the receipt's reads paired, one figure per call averaged", async () => {
+    const figures = await pairedUnderStagescope('iterations=2', 'warm=1');
+    // det, then cls and rec for each of the receipt's text boxes, each with its sharp pipeline
+    assert.deepEqual([figures.iterations, figures.warmIterations, figures.callsPerIteration], [2, 1, 19]);
+    for (const key of ['addedNs', 'minCallAddedNs', 'maxCallAddedNs']) assert.equal(Number.isFinite(figures[key]), true, key);
+    assert.ok(figures.minCallAddedNs! <= figures.addedNs! && figures.addedNs! <= figures.maxCallAddedNs!);
+  });
+
+  test('warm-only: stops after the warm-up reads (row 8 takes this OH from the whole run’s)', async () => {
+    assert.deepEqual(await pairedUnderStagescope('iterations=2', 'warm=2', 'warm-only'), { warmIterations: 2 });
+  });
+});
+
 describe('benchmarks/children/model-alloc.mjs', () => {
   test('bytes per call of each library, from chunks in which no collection ran', async () => {
     const result = await runNode([path.join(repoRoot, 'benchmarks/children/model-alloc.mjs'), 'chunks=3', 'calls=5', 'warm=2']);
@@ -1157,7 +1251,7 @@ describe('npm run bench:cost (end to end, one small experiment)', () => {
     assert.equal(result.code, 2);
     assert.match(
       result.stderr,
-      /--only: unknown experiment "nope" \(known: startup, example, module-load, model, model-paired, model-alloc, onnx-tiny, tiny, tiny-late, probes, ocr-loop\)/,
+      /--only: unknown experiment "nope" \(known: startup, example, module-load, model, model-paired, model-alloc, onnx-tiny, tiny, tiny-late, probes, ocr-loop, ocr-paired\)/,
     );
   });
 });

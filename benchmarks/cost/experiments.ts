@@ -58,6 +58,7 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
   const probeArgs = [child('probe-loop.mjs'), `n=${settings.probeCalls}`];
   const probeSpinArgs = [child('probe-loop.mjs'), `n=${settings.probeSpinCalls}`, `spin=${settings.probeSpinUs}`];
   const ocrArgs = [child('ocr-loop.mjs'), `iterations=${settings.ocrIterations}`];
+  const ocrPairedArgs = [child('ocr-paired.mjs'), `iterations=${settings.ocrPairedIterations}`, `warm=${settings.ocrPairedWarmIterations}`];
   // Custom preset with the tiny targets: what a user tracing their own function runs.
   const tinyEnv = (budget: 'off' | 'default'): Record<string, string> => ({
     ...quiet,
@@ -207,6 +208,17 @@ export function buildExperiments(settings: CostSettings, paths: CostPaths): Expe
         traced: spec(['--import', 'stagescope/register/ocr', ...ocrArgs], { env: quiet, runDocument: true }),
         // Reference: the OpenTelemetry SDK around the same two methods (otel-wrappers.mjs).
         otel: spec(['--import', child('otel-wrappers.mjs'), ...ocrArgs]),
+      },
+    },
+    {
+      id: 'ocr-paired',
+      title: `the OCR loop's calls paired in one process: ${settings.ocrPairedIterations} reads, each InferenceSession.run and sharp pipeline call run through the wrapper and through the function it wraps, one after the other (default settings)`,
+      repeats: settings.repeats.ocrPaired,
+      warmup: false,
+      variants: {
+        traced: spec(['--import', 'stagescope/register/ocr', ...ocrPairedArgs], { env: quiet, runDocument: true }),
+        // The same child stopped after its warm-up reads: row 8 takes its OH from the whole run's.
+        tracedWarm: spec(['--import', 'stagescope/register/ocr', ...ocrPairedArgs, 'warm-only'], { env: quiet, runDocument: true }),
       },
     },
   ];

@@ -235,10 +235,10 @@ function callOverheadNs(doc: RunDocSummary, what: string): number {
  * OH that the pairs cannot see, and the async context's cost is paid by the
  * unwrapped calls too (row 6 shows it), so both are left out.
  */
-function blocksOverheadPerCallNs(full: RunDocSummary, warmOnly: RunDocSummary): number {
+function blocksOverheadPerCallNs(full: RunDocSummary, warmOnly: RunDocSummary, experiment = 'model-paired'): number {
   const calls = (full.wrappedCalls ?? 0) - (warmOnly.wrappedCalls ?? 0);
   if (calls <= 0) throw new Error(`paired calls: the whole run has ${full.wrappedCalls} wrapped calls, its warm-up ${warmOnly.wrappedCalls}`);
-  return (callOverheadNs(full, 'model-paired/traced') - callOverheadNs(warmOnly, 'model-paired/tracedWarm')) / calls;
+  return (callOverheadNs(full, `${experiment}/traced`) - callOverheadNs(warmOnly, `${experiment}/tracedWarm`)) / calls;
 }
 
 /** Rows 3 and 4's goal for a warm call. */
@@ -808,9 +808,12 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
       row: 8,
       title: `reported OH / measured, ${settings.ocrIterations}-iteration OCR loop`,
       unit: '×',
-      goal: OH_GOAL,
+      // Between two processes the loop's added time spreads by hundreds of ms
+      // (−179 to +379 ms over ten rounds on Node 24, at 353f370): the goal is
+      // judged on the same loop's calls paired in one process (the row below).
+      goal: { kind: 'none', text: '(reference)' },
       method:
-        "median over rounds of the run document overheadNs (plus the async context's estimated cost, Node < 24) / median over rounds of (traced − plain script time: loading the libraries, creating the sessions, the reads), default settings; min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none",
+        "median over rounds of the run document overheadNs (plus the async context's estimated cost, Node < 24) / median over rounds of (traced − plain script time: loading the libraries, creating the sessions, the reads), default settings; min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none; a reference: between two processes the loop's added time spreads by hundreds of ms, and the goal is judged on the same loop's calls paired in one process (the row below)",
       sample: perRound((get) => {
         const traced = need(get, 'ocr-loop', 'traced');
         return ohRatio(
@@ -830,6 +833,28 @@ export function buildFigures(settings: CostSettings): FigureDef[] {
         };
       }),
     },
+    perCallOhFigure(
+      'oh-ocr-paired',
+      `reported OH / measured per call, the OCR loop's calls paired in one process`,
+      "median over rounds of the OH per wrapped call of the paired child's measured reads (its run document's wrapperNs + warmUpNs + hooksNs + probesNs + passThroughNs + recorderNs, less those of the same child stopped after its warm-up reads, over the wrapped calls between) / median over rounds of what the child measured wrapping added to a call (children/ocr-paired.mjs: each InferenceSession.run and sharp pipeline call of the PaddleOCR loop run through the wrapper and through the function it wraps, one after the other; for each of a read's calls, the mean of the median over the pairs run wrapped-first and the one over those run unwrapped-first; the mean over a read's calls); min–max: the reported median over the largest and the smallest round's measured time, unbounded (∞, verdict unresolved) when a round measured none. What every await of the process pays (row 6), start-up and the module hooks are left out: the unwrapped runs pay them too",
+      'OCR loop, paired calls',
+      (get) => {
+        const traced = need(get, 'ocr-paired', 'traced');
+        return {
+          reportedNs: blocksOverheadPerCallNs(
+            docOf(traced, 'ocr-paired/traced'),
+            docOf(need(get, 'ocr-paired', 'tracedWarm'), 'ocr-paired/tracedWarm'),
+            'ocr-paired',
+          ),
+          measuredNs: resultNumber(traced, 'addedNs'),
+          extra: {
+            callsPerIteration: resultNumber(traced, 'callsPerIteration'),
+            minCallAddedUs: resultNumber(traced, 'minCallAddedNs') / 1e3,
+            maxCallAddedUs: resultNumber(traced, 'maxCallAddedNs') / 1e3,
+          },
+        };
+      },
+    ),
     ocrLoopAdded('ocr-loop-added-stagescope', 'OCR loop, added loop time: stagescope (--import, default settings)', 'traced'),
     ocrLoopAdded(
       'ocr-loop-added-otel',

@@ -18,6 +18,7 @@ export interface CostSettings {
     tinyLate: number;
     probes: number;
     ocrLoop: number;
+    ocrPaired: number;
   };
   /** Timed calls of InferenceSession.run and of the sharp pipeline, after `modelWarmCalls` untimed ones. */
   modelCalls: number;
@@ -50,6 +51,12 @@ export interface CostSettings {
   probeSpinUs: number;
   /** OCR reads in the OH-vs-measured experiment. */
   ocrIterations: number;
+  /**
+   * The OCR loop with each call paired in one process (children/ocr-paired.mjs):
+   * reads whose calls are measured, after `ocrPairedWarmIterations` that are not.
+   */
+  ocrPairedIterations: number;
+  ocrPairedWarmIterations: number;
 }
 
 export const FULL_SETTINGS: CostSettings = {
@@ -57,7 +64,20 @@ export const FULL_SETTINGS: CostSettings = {
   // The model loop and the OCR loop had 4 and 5 rounds: their medians moved by
   // more than the figures (the sharp row 27-39 us, the OCR loop's added time
   // -57 to 112 ms over six runs), so they have twice as many (~100 s more).
-  repeats: { startup: 20, example: 10, moduleLoad: 10, model: 8, modelPaired: 6, modelAlloc: 3, onnxTiny: 6, tiny: 10, tinyLate: 6, probes: 5, ocrLoop: 10 },
+  repeats: {
+    startup: 20,
+    example: 10,
+    moduleLoad: 10,
+    model: 8,
+    modelPaired: 6,
+    modelAlloc: 3,
+    onnxTiny: 6,
+    tiny: 10,
+    tinyLate: 6,
+    probes: 5,
+    ocrLoop: 10,
+    ocrPaired: 5,
+  },
   // 1,500 + 50 = 1,550 calls: the loop issue 9's table was measured on.
   modelCalls: 1500,
   modelWarmCalls: 50,
@@ -80,11 +100,26 @@ export const FULL_SETTINGS: CostSettings = {
   probeSpinCalls: 2000,
   probeSpinUs: 150,
   ocrIterations: 30,
+  ocrPairedIterations: 30,
+  ocrPairedWarmIterations: 3,
 };
 
 export const QUICK_SETTINGS: CostSettings = {
   quick: true,
-  repeats: { startup: 3, example: 2, moduleLoad: 2, model: 2, modelPaired: 2, modelAlloc: 2, onnxTiny: 2, tiny: 2, tinyLate: 2, probes: 2, ocrLoop: 2 },
+  repeats: {
+    startup: 3,
+    example: 2,
+    moduleLoad: 2,
+    model: 2,
+    modelPaired: 2,
+    modelAlloc: 2,
+    onnxTiny: 2,
+    tiny: 2,
+    tinyLate: 2,
+    probes: 2,
+    ocrLoop: 2,
+    ocrPaired: 2,
+  },
   modelCalls: 100,
   modelWarmCalls: 10,
   pairedBlocks: 6,
@@ -101,4 +136,6 @@ export const QUICK_SETTINGS: CostSettings = {
   probeSpinCalls: 200,
   probeSpinUs: 150,
   ocrIterations: 3,
+  ocrPairedIterations: 2,
+  ocrPairedWarmIterations: 1,
 };

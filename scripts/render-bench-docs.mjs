@@ -202,7 +202,7 @@ export function renderCostMarkdown(doc, jsonPath = DEFAULT_JSON, { node22Link = 
     `Measured by \`npm run bench:cost\` on ${runDate(doc)} with node ${env.node ?? '?'} (${env.platform ?? '?'} ${env.arch ?? '?'}, ${env.cpus ?? '?'} CPUs${env.cpuModel ? `, ${env.cpuModel.trim()}` : ''}), stagescope ${env.stagescopeCommit ?? '?'}${typeof doc.refiguredBy === 'string' ? ` (figures computed again from its runs by ${doc.refiguredBy})` : ''}; ` +
       `${doc.rounds} interleaved rounds, 1-minute load average ${loadText} during the run${doc.quick ? ' (quick run: small N)' : ''}. ` +
       'Each variant is its own process (the plain baseline loads neither stagescope nor AsyncLocalStorage); loops are timed inside the process, start-up and whole examples by the parent. ' +
-      'Figures are medians over rounds with min–max; ok = median and range meet the goal, borderline = only the median does, not resolved = the range is unbounded (the machine\'s noise exceeds what the figure divides by). A loaded machine widens the ranges.',
+      'Figures are medians over rounds with min–max; ok = median and range meet the goal, borderline = only the median does, not resolved = the machine\'s noise exceeds what the figure divides by (a round measured none of it, so the range is unbounded, or the median over rounds did, so there is no figure). A loaded machine widens the ranges.',
   );
   if (node22Link !== null) {
     lines.push('', `The same benchmark on Node ${NODE22_MAJOR} (node ${node22Link.node}, ${node22Link.date}): [its table](${node22Link.href}).`);

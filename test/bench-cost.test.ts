@@ -564,6 +564,47 @@ describe('bench:cost: goals, schedule, figures', () => {
     assert.deepEqual(last[0]!.errors, row!.errors);
   });
 
+  test('a ratio whose divisor’s median over rounds is at or below zero reads unresolved, with or without a goal, not error', () => {
+    // Three rounds of the whole OCR loop: 60 ms reported each time, measured -100, -50 and 200 ms.
+    const ocrLoopDoc = (tracedMs: number[]): CostDocument =>
+      costDocument({
+        rounds: tracedMs.length,
+        experiments: {
+          'ocr-loop': {
+            title: 'OCR loop',
+            repeats: tracedMs.length,
+            variants: {
+              plain: {
+                command: [],
+                env: {},
+                runs: tracedMs.map((_, i) => ({ round: i + 1, wallMs: 1, result: { scriptNs: 7000e6, scriptCpuNs: 7000e6 }, doc: null })),
+              },
+              traced: {
+                command: [],
+                env: {},
+                runs: tracedMs.map((ms, i) => ({
+                  round: i + 1,
+                  wallMs: 1,
+                  result: { scriptNs: ms * 1e6, scriptCpuNs: ms * 1e6 },
+                  doc: docSummary({ overheadNs: 60e6 }),
+                })),
+              },
+            },
+          },
+        },
+      });
+    const reference = buildFigures(QUICK_SETTINGS).filter((candidate) => candidate.id === 'oh-ocr-loop');
+    const judged = reference.map((candidate) => ({ ...candidate, goal: { kind: 'range', min: 0.75, max: 1.25, text: '0.75–1.25×' } as Goal }));
+    for (const figures of [reference, judged]) {
+      const [row] = refigure(ocrLoopDoc([6900, 6950, 7200]), figures);
+      assert.deepEqual([row!.median, row!.verdict, row!.display.figure], [null, 'unresolved', '—']);
+      assert.ok(row!.errors.includes('combining the rounds: the median added time over rounds (-50.000) is not positive'), row!.errors.join('; '));
+    }
+    // A positive median: the reference row is a figure again (info), with the range's open end.
+    const [resolved] = refigure(ocrLoopDoc([6900, 7050, 7200]), reference);
+    assert.deepEqual([resolved!.median, resolved!.verdict], [1.2, 'info']);
+  });
+
   test('ratioOfMedians: the median always lies inside its range, which is bounded when every round measured a positive time', () => {
     // Per-round ratios would be 2, 0.25 and 10: their median (2) is not the ratio of the medians (60 / 40 = 1.5).
     const bounded = ratioOfMedians([80, 50, 60], [40, 200, 6]);

@@ -43,7 +43,7 @@ export function results(figures: readonly FigureDef[], samples: Map<string, Coll
     // A copy: this runs after every round (the file is rewritten each time),
     // and what combining says is about the rounds so far, not to be kept.
     const errors = new Set(collected.errors);
-    const summary = combined(figure, summarize(collected.values), collected.context, errors);
+    const { summary, unresolved } = combined(figure, summarize(collected.values), collected.context, errors);
     out.push({
       id: figure.id,
       row: figure.row,
@@ -55,7 +55,7 @@ export function results(figures: readonly FigureDef[], samples: Map<string, Coll
       median: summary?.median ?? null,
       min: summary?.min ?? null,
       max: summary?.max ?? null,
-      verdict: verdict(figure.goal, summary),
+      verdict: unresolved ? 'unresolved' : verdict(figure.goal, summary),
       errors: [...errors],
       context,
       display: { figure: formatSummary(summary, figure.unit), goal: figure.goal.text },
@@ -67,23 +67,33 @@ export function results(figures: readonly FigureDef[], samples: Map<string, Coll
 /**
  * A figure with `ratioOfMedians`: the ratio of two of its context numbers
  * over rounds (stats.ts); an unbounded range says which rounds left it so.
+ * `unresolved` when the rounds measured the divisor but its median came out
+ * at or below zero: no ratio, and not for want of a figure (a failed child,
+ * an `error`) but because the machine's noise exceeds what the figure divides
+ * by (a reference row of row 8, the whole OCR loop between two processes,
+ * read -15 ms over 20 rounds on Node 24 at 9ec2123).
  */
-function combined(figure: FigureDef, perRound: Summary | null, context: Map<string, number[]>, errors: Set<string>): Summary | null {
+function combined(
+  figure: FigureDef,
+  perRound: Summary | null,
+  context: Map<string, number[]>,
+  errors: Set<string>,
+): { summary: Summary | null; unresolved: boolean } {
   const ratio = figure.ratioOfMedians;
-  if (ratio === undefined) return perRound;
+  if (ratio === undefined) return { summary: perRound, unresolved: false };
+  const numerators = context.get(ratio.numerator) ?? [];
+  const denominators = context.get(ratio.denominator) ?? [];
   try {
-    const numerators = context.get(ratio.numerator) ?? [];
-    const denominators = context.get(ratio.denominator) ?? [];
     const summary = ratioOfMedians(numerators, denominators);
     if (!Number.isFinite(summary.max)) {
       errors.add(
         `${ratio.denominator} over rounds spans ${Math.min(...denominators).toFixed(1)} to ${Math.max(...denominators).toFixed(1)}: a round measured no added time, so the ratio has no upper bound on this machine (unresolved)`,
       );
     }
-    return summary;
+    return { summary, unresolved: false };
   } catch (error) {
     errors.add(`combining the rounds: ${(error as Error).message}`);
-    return null;
+    return { summary: null, unresolved: numerators.length > 0 && denominators.length > 0 && median(denominators) <= 0 };
   }
 }
 

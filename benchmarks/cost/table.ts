@@ -31,7 +31,7 @@ export function renderCostTable(doc: CostDocument): string {
   }
   lines.push(
     '',
-    'ok: median and whole range meet the goal; BORDERLINE: the median does, part of the range does not; MISS: the median does not; UNRESOLVED: the range is unbounded (the noise exceeds what the figure divides by); INFO: no goal; ERROR: no figure.',
+    'ok: median and whole range meet the goal; BORDERLINE: the median does, part of the range does not; MISS: the median does not; UNRESOLVED: the noise exceeds what the figure divides by (a round measured none of it: the range is unbounded; or the median over rounds did: no figure); INFO: no goal; ERROR: no figure.',
   );
   return `${lines.join('\n')}\n`;
 }

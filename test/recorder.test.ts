@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Recorder } from '../src/core/recorder.js';
 import { buildRunDocument, selfTime } from '../src/core/run-document.js';
+import type { Span } from '../src/core/span.js';
 import { Tracer } from '../src/core/tracer.js';
-import type { SpanRecord } from '../src/core/types.js';
+import type { SpanRecord, Stage } from '../src/core/types.js';
 import { spanRecord } from './helpers.js';
 
 describe('Recorder', () => {
@@ -180,6 +181,78 @@ describe('Recorder', () => {
     // A model loop of a few thousand spans stops at 4,096 rows: a 16,384-row column is mapped fresh and faulted in.
     assert.deepEqual(grewAt, [128, 1024, 4096, 16_384]);
     assert.equal(tracer.recorder.spans().length, 16_385);
+  });
+
+  /** A span as the wrapper makes one: the recorder keeps its row, not its handle (Span.retain false). */
+  function wrappedCallSpan(tracer: Tracer, name: string, parent: Span | null, stage: Stage | null = 'detection'): Span {
+    const span = tracer.openSpanFast(name, -1, stage, 'lib#fn', parent ?? undefined);
+    span.retain = false;
+    tracer.stampStart(span);
+    return span;
+  }
+
+  it('reads an open span of a wrapped call from its row: name, stage, start and the attributes it started with, unfinished', () => {
+    const tracer = new Tracer({ maxSpans: 4 });
+    const root = tracer.startSpan('run', { parent: null });
+    // The ring wraps twice over ended spans with an error, metrics and attributes, so the rows the open spans take hold an older span's fields.
+    for (let i = 0; i < 6; i++) {
+      const old = wrappedCallSpan(tracer, `old${i}`, root, 'recognition');
+      old.setMetric('cpuMs', 1);
+      old.setAttribute('old', true);
+      tracer.endSpan(old, old.startNs + 10, new Error('older span'));
+    }
+    const open = tracer.openSpanFast('decode', -1, 'detection', 'lib#decode', root);
+    open.setAttribute('shape', '1x3');
+    open.retain = false;
+    tracer.stampStart(open);
+    // Set after the start into the object it started with: the row holds that object.
+    open.setAttribute('late', 1);
+    // One that started without attributes: what is set later reaches the row when it ends.
+    const bare = wrappedCallSpan(tracer, 'bare', root);
+    bare.setAttribute('late', 2);
+    const read = tracer.recorder.spans().find((span) => span.idNumber === open.idNumber);
+    assert.ok(read !== undefined, 'the open span is in the recorder');
+    assert.notEqual(read, open, 'read from its row, not the handle');
+    assert.deepEqual(
+      [read.name, read.stage, read.target, read.startNs, read.endNs, read.status, read.error, read.metrics, read.attributes],
+      ['decode', 'detection', 'lib#decode', open.startNs, -1, 'unfinished', null, null, { shape: '1x3', late: 1 }],
+    );
+    assert.equal(read.parent?.idNumber, root.idNumber);
+    const bareRead = () => tracer.recorder.spans().find((span) => span.idNumber === bare.idNumber)!;
+    assert.deepEqual([bareRead().name, bareRead().status, bareRead().attributes], ['bare', 'unfinished', null]);
+    tracer.endSpan(bare, bare.startNs + 1);
+    assert.deepEqual(bareRead().attributes, { late: 2 });
+    tracer.endSpan(open, open.startNs + 5);
+    const ended = tracer.recorder.spans().find((span) => span.idNumber === open.idNumber)!;
+    assert.deepEqual([ended.endNs, ended.status, ended.attributes], [open.startNs + 5, 'ok', { shape: '1x3', late: 1 }]);
+  });
+
+  it('counts an open wrapped call’s span whose row a newer span takes as dropped open; its end then writes nothing', () => {
+    const tracer = new Tracer({ maxSpans: 2 });
+    const open = wrappedCallSpan(tracer, 'slow', null);
+    const ended = wrappedCallSpan(tracer, 'fast', null);
+    tracer.endSpan(ended, ended.startNs + 1);
+    wrappedCallSpan(tracer, 'next', null); // takes the slow span's row
+    assert.deepEqual([tracer.recorder.droppedSpans, tracer.recorder.droppedOpenSpans], [1, 1]);
+    tracer.endSpan(open, open.startNs + 100);
+    assert.deepEqual(
+      tracer.recorder.spans().map((span) => [span.name, span.status]),
+      [
+        ['fast', 'ok'],
+        ['next', 'unfinished'],
+      ],
+    );
+  });
+
+  it('keeps the handle of a wrapped call’s span asked to keep it after it started (a hook’s Span.retain), from its end on', () => {
+    const tracer = new Tracer();
+    const span = wrappedCallSpan(tracer, 'run', null);
+    span.retain = true; // onnx-profiler: kernels are added to it after it ends
+    tracer.endSpan(span, span.startNs + 1);
+    assert.equal(tracer.recorder.spans()[0], span);
+    span.setAttribute('kernels', 3);
+    span.amend();
+    assert.deepEqual(tracer.recorder.spans()[0]!.attributes, { kernels: 3 });
   });
 
   it('rejects a bad maxSpans with the option name', () => {

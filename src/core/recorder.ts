@@ -79,11 +79,12 @@ interface RowExtra {
  * Why not an array of `Span` objects: a recorder keeps up to 100k spans alive,
  * and every kept object is promoted out of V8's young generation and copied on
  * the way; on a tiny traced function that promotion measured ~200–300 ns per call,
- * more than the rest of the wrapper together (bench:cost). A span here is a live
- * `Span` handle only while it is open (it sits in the AsyncLocalStorage context
- * and the wrapper's closure); when it ends, its fields are copied into the rows
- * and the handle can be collected young (spans with hooks or made by hand keep
- * their handle: see `Span.retain`). `spans()` rebuilds `Span` objects for
+ * more than the rest of the wrapper together (bench:cost). A wrapped call's span
+ * is never held here: its handle sits in the AsyncLocalStorage context while
+ * it is open, its row holds what a reader needs meanwhile, and when it ends its
+ * fields are copied into the row and the handle can be collected young. Spans
+ * made by hand (and those a hook asks to keep: `Span.retain`) are held as live
+ * handles while open, and kept after. `spans()` rebuilds `Span` objects for
  * readers (reports, tests) when they ask.
  *
  * A span's metrics (probes' deltas, on every span of a probed run) go into
@@ -132,6 +133,9 @@ export class Recorder {
   #droppedOpen = 0;
   /** Time spent growing the rows while spans were added, ns (`growNs`). */
   #growNs = 0;
+  /** The stage `#stageCode` looked up last, and its code. */
+  #lastStage: Stage | null = null;
+  #lastStageCode = 0;
 
   constructor(options: RecorderOptions = {}) {
     const maxSpans = options.maxSpans ?? DEFAULT_MAX_SPANS;
@@ -156,9 +160,10 @@ export class Recorder {
   /**
    * Store a span that is starting: a wrapper calls this before it reads the
    * span's start, so that taking the row (on a filling ring, memory touched
-   * for the first time: ~0.5 µs a call on a VM) is not inside the span. Its
-   * start time is written when it ends (`commit`); until then readers get the
-   * live handle.
+   * for the first time: ~0.5 µs a call on a VM) is not inside the span, and
+   * `started` after. A span that keeps its handle (`Span.retain`) is read from
+   * the handle until it ends; a wrapped call's span (`retain` false) from its
+   * row, whose start fields are written now (see `#openRow`).
    */
   add(span: Span): void {
     if (!span.trace.recorded) return; // bounded elsewhere (serve's request trees)
@@ -176,6 +181,8 @@ export class Recorder {
       if (held !== undefined) {
         if (held.endNs < 0) this.#droppedOpen++;
         held.row = -1; // its end (or a later change) has nowhere to go now
+      } else if (this.#endNs[row]! < 0) {
+        this.#droppedOpen++; // a wrapped call's span, open in its row (its end finds the row taken)
       }
     }
     this.#next = row + 1 === this.maxSpans ? 0 : row + 1;
@@ -184,9 +191,57 @@ export class Recorder {
     this.#parentIds[row] = span.parent === null ? 0 : span.parent.idNumber;
     this.#traces[row] = span.trace;
     this.#targetIds[row] = span.targetId >= 0 ? span.targetId : span.target === null ? -1 : this.intern(span.target);
-    this.#live[row] = span;
-    // The rest of the row is written when the span ends (commit): until then
-    // readers get the live handle itself (see spans()).
+    if (span.retain) {
+      // The rest of the row is written when the span ends (commit): until then
+      // readers get the live handle itself (see spans()).
+      this.#live[row] = span;
+    } else {
+      this.#openRow(span, row);
+    }
+  }
+
+  /**
+   * The start of a span `add` stored without its handle, written into its row
+   * once read (the row was touched by `add`, before the reading). One store:
+   * this runs inside the span.
+   */
+  started(span: Span): void {
+    if (!span.retain && span.row >= 0) this.#startNs[span.row] = span.startNs;
+  }
+
+  /**
+   * The row of a span whose handle the recorder does not keep: what a reader
+   * needs while it is open, every field the row may still hold from an older
+   * span overwritten. Why not keep the handle until the end, as before: the
+   * handle is a young object and the handles' array an old one, and each such
+   * store took V8's write barrier into its remembered set, 30–50 ns of a tiny
+   * traced call (Node 24, 40 interleaved runs; docs/overhead.md, M29). What a
+   * reader then misses of a span still open: attributes set on its handle
+   * after it started, when it started with none or with a hook's shared
+   * object, which a change copies (they reach the row when it ends). Only what an open row
+   * is read for is written: an end of -1 marks it open, and `#rebuild` takes
+   * no status, error or metrics from an open row (what is there is an older
+   * span's).
+   */
+  #openRow(span: Span, row: number): void {
+    this.#live[row] = undefined;
+    this.#endNs[row] = -1;
+    this.#nameIds[row] = span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);
+    this.#stages[row] = this.#stageCode(span.stage);
+    this.#attributes[row] = span.attributes;
+  }
+
+  /**
+   * A stage's code in the rows, the last one remembered: a wrapper's spans
+   * mostly share one stage, and the `Map` lookup was about 7 ns of every
+   * span (docs/overhead.md, M25).
+   */
+  #stageCode(stage: Stage | null): number {
+    if (stage !== this.#lastStage) {
+      this.#lastStage = stage;
+      this.#lastStageCode = stage === null ? 0 : (STAGE_CODES.get(stage) ?? 0);
+    }
+    return this.#lastStageCode;
   }
 
   /**
@@ -199,14 +254,16 @@ export class Recorder {
     const row = span.row;
     if (row < 0 || this.#ids[row] !== span.idNumber) return;
     this.#write(span, row);
-    if (span.endNs >= 0 && !span.retain) this.#live[row] = undefined;
+    // A span asked to keep its handle after `add` (a hook's, Span.retain) is read from it from now on.
+    if (span.retain) this.#live[row] = span;
+    else if (span.endNs >= 0) this.#live[row] = undefined;
   }
 
   #write(span: Span, row: number): void {
     this.#startNs[row] = span.startNs;
     this.#endNs[row] = span.endNs;
     this.#nameIds[row] = span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);
-    this.#stages[row] = span.stage === null ? 0 : (STAGE_CODES.get(span.stage) ?? 0);
+    this.#stages[row] = this.#stageCode(span.stage);
     this.#statuses[row] = span.status === 'ok' ? 1 : span.status === 'error' ? 2 : 0;
     // The row may hold an older span's metrics (the ring wrapped) or this span's before a change.
     this.#clearMetrics(row);
@@ -283,7 +340,11 @@ export class Recorder {
       parent = Span.detachedParent(parentId, this.#traces[row]!);
       byId.set(parentId, parent);
     }
-    const extra = this.#extras[row];
+    // An open row (a wrapped call's span, its handle not kept: `#openRow`)
+    // holds its own start, name, stage and attributes; its status, error and
+    // metrics are still an older span's.
+    const open = this.#endNs[row]! < 0;
+    const extra = open ? undefined : this.#extras[row];
     return Span.rebuild({
       idNumber: this.#ids[row]!,
       parent,
@@ -293,9 +354,9 @@ export class Recorder {
       target: this.#targetIds[row]! < 0 ? null : (this.#strings[this.#targetIds[row]!] ?? null),
       startNs: this.#startNs[row]!,
       endNs: this.#endNs[row]!,
-      status: STATUS_CODES[this.#statuses[row]!] ?? 'unfinished',
+      status: open ? 'unfinished' : (STATUS_CODES[this.#statuses[row]!] ?? 'unfinished'),
       error: extra?.error ?? null,
-      metrics: this.#rowMetrics(row, extra),
+      metrics: open ? null : this.#rowMetrics(row, extra),
       attributes: this.#attributes[row] ?? null,
     });
   }

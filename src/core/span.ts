@@ -95,8 +95,10 @@ export class Span {
   /**
    * Keep this handle in the recorder after the span ends (default): code that
    * holds it may still change it (a hook adding a late attribute, a child added
-   * after the fact). Spans of hookless wrapped calls — the hot path — set this to
-   * false, so the recorder keeps only their copied fields.
+   * after the fact). Spans of wrapped calls — the hot path — set this to false
+   * before they are stored, so the recorder keeps only their row, from their
+   * start on (core/recorder.ts, `#openRow`); set back to true later, the
+   * handle is kept from the span's end.
    */
   retain = true;
   /**

@@ -120,6 +120,7 @@ export class Tracer {
   stampStart(span: Span): void {
     this.recorder.add(span);
     span.startNs = nowNs();
+    this.recorder.started(span);
   }
 
   startSpan(name: string, options: StartSpanOptions = {}): Span {

@@ -387,6 +387,7 @@ export function wrapFunction<F extends Function>(original: F, spec: WrapSpec, tr
     // not the call's.
     tracer.recorder.add(span);
     span.startNs = nowNs();
+    tracer.recorder.started(span);
     if (cold.entryNs >= 0) coldStart(span, tracer);
     // The sync ends are helpers, so that this frame stays small (see above: recursion depth).
     let result: unknown;

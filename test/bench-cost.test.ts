@@ -91,6 +91,31 @@ function costDocument(fields: Partial<CostDocument> = {}): CostDocument {
   };
 }
 
+/**
+ * A saved result with the whole OCR loop's runs only, one round per entry of
+ * `tracedMs` (the traced script's time; plain takes 7,000 ms, and every traced
+ * run reports 60 ms of OH).
+ */
+function ocrLoopDoc(tracedMs: readonly number[]): CostDocument {
+  const runs = (variant: 'plain' | 'traced') =>
+    tracedMs.map((ms, i) => ({
+      round: i + 1,
+      wallMs: 1,
+      result: variant === 'plain' ? { scriptNs: 7000e6, scriptCpuNs: 7000e6 } : { scriptNs: ms * 1e6, scriptCpuNs: ms * 1e6 },
+      doc: variant === 'plain' ? null : docSummary({ overheadNs: 60e6 }),
+    }));
+  return costDocument({
+    rounds: tracedMs.length,
+    experiments: {
+      'ocr-loop': {
+        title: 'OCR loop',
+        repeats: tracedMs.length,
+        variants: { plain: { command: [], env: {}, runs: runs('plain') }, traced: { command: [], env: {}, runs: runs('traced') } },
+      },
+    },
+  });
+}
+
 /** A doc summary as runChild would return it, from a hand-made run document. */
 function docSummary(extra: Record<string, unknown> = {}, spans: unknown[] = []): RunDocSummary {
   return summarizeRunDoc(
@@ -513,32 +538,7 @@ describe('bench:cost: goals, schedule, figures', () => {
       .map((candidate) => ({ ...candidate, goal: { kind: 'range', min: 0.75, max: 1.25, text: '0.75–1.25×' } as Goal }));
     // Three rounds: 60 ms reported each time, measured added time -100, 50 and 200 ms.
     const tracedMs = [6900, 7050, 7200];
-    const doc = costDocument({
-      rounds: 3,
-      experiments: {
-        'ocr-loop': {
-          title: 'OCR loop',
-          repeats: 3,
-          variants: {
-            plain: {
-              command: [],
-              env: {},
-              runs: [1, 2, 3].map((round) => ({ round, wallMs: 1, result: { scriptNs: 7000e6, scriptCpuNs: 7000e6 }, doc: null })),
-            },
-            traced: {
-              command: [],
-              env: {},
-              runs: tracedMs.map((ms, i) => ({
-                round: i + 1,
-                wallMs: 1,
-                result: { scriptNs: ms * 1e6, scriptCpuNs: ms * 1e6 },
-                doc: docSummary({ overheadNs: 60e6 }),
-              })),
-            },
-          },
-        },
-      },
-    });
+    const doc = ocrLoopDoc(tracedMs);
     const [row] = refigure(doc, figures);
     assert.deepEqual(
       [row!.median, row!.min, row!.max, row!.verdict, row!.display.figure],
@@ -566,33 +566,6 @@ describe('bench:cost: goals, schedule, figures', () => {
 
   test('a ratio whose divisor’s median over rounds is at or below zero reads unresolved, with or without a goal, not error', () => {
     // Three rounds of the whole OCR loop: 60 ms reported each time, measured -100, -50 and 200 ms.
-    const ocrLoopDoc = (tracedMs: number[]): CostDocument =>
-      costDocument({
-        rounds: tracedMs.length,
-        experiments: {
-          'ocr-loop': {
-            title: 'OCR loop',
-            repeats: tracedMs.length,
-            variants: {
-              plain: {
-                command: [],
-                env: {},
-                runs: tracedMs.map((_, i) => ({ round: i + 1, wallMs: 1, result: { scriptNs: 7000e6, scriptCpuNs: 7000e6 }, doc: null })),
-              },
-              traced: {
-                command: [],
-                env: {},
-                runs: tracedMs.map((ms, i) => ({
-                  round: i + 1,
-                  wallMs: 1,
-                  result: { scriptNs: ms * 1e6, scriptCpuNs: ms * 1e6 },
-                  doc: docSummary({ overheadNs: 60e6 }),
-                })),
-              },
-            },
-          },
-        },
-      });
     const reference = buildFigures(QUICK_SETTINGS).filter((candidate) => candidate.id === 'oh-ocr-loop');
     const judged = reference.map((candidate) => ({ ...candidate, goal: { kind: 'range', min: 0.75, max: 1.25, text: '0.75–1.25×' } as Goal }));
     for (const figures of [reference, judged]) {

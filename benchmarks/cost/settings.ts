@@ -64,9 +64,12 @@ export const FULL_SETTINGS: CostSettings = {
   // The model loop and the OCR loop had 4 and 5 rounds: their medians moved by
   // more than the figures (the sharp row 27-39 us, the OCR loop's added time
   // -57 to 112 ms over six runs), so they have twice as many (~100 s more).
+  // So has the example since: with 10 rounds, whose figures each span -10% to
+  // +25%, row 2's --import median read 2.9% and then 8.0% on Node 24 and 5.5%
+  // and then 8.5% on Node 22, on the same call path (about 15 s more).
   repeats: {
     startup: 20,
-    example: 10,
+    example: 20,
     moduleLoad: 10,
     model: 8,
     modelPaired: 6,

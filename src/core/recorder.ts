@@ -211,24 +211,27 @@ export class Recorder {
 
   /**
    * The row of a span whose handle the recorder does not keep: what a reader
-   * needs while it is open, every field the row may still hold from an older
-   * span overwritten. Why not keep the handle until the end, as before: the
-   * handle is a young object and the handles' array an old one, and each such
-   * store took V8's write barrier into its remembered set, 30–50 ns of a tiny
-   * traced call (Node 24, 40 interleaved runs; docs/overhead.md, M29). What a
-   * reader then misses of a span still open: attributes set on its handle
-   * after it started, when it started with none or with a hook's shared
-   * object, which a change copies (they reach the row when it ends). Only what an open row
-   * is read for is written: an end of -1 marks it open, and `#rebuild` takes
-   * no status, error or metrics from an open row (what is there is an older
-   * span's).
+   * needs while it is open. Why not keep the handle until the end, as before:
+   * the handle is a young object and the handles' array an old one, and each
+   * such store went through V8's write barrier into its remembered set; without
+   * it a tiny traced call took 22–32 ns less on Node 24 (docs/overhead.md, M29).
+   * Only what an open row is read for is written: an end of -1 marks it open,
+   * and `#rebuild` takes no status, error or metrics from an open row (what is
+   * there is an older span's). What a reader misses of a span still open:
+   * attributes set on its handle after it started with none (or with a hook's
+   * shared object, which a change copies); they reach the row when it ends.
    */
   #openRow(span: Span, row: number): void {
     this.#live[row] = undefined;
     this.#endNs[row] = -1;
-    this.#nameIds[row] = span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);
+    this.#nameIds[row] = this.#nameIdOf(span);
     this.#stages[row] = this.#stageCode(span.stage);
     this.#attributes[row] = span.attributes;
+  }
+
+  /** The interned id of a span's name: the one it started with, unless it was renamed since. */
+  #nameIdOf(span: Span): number {
+    return span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);
   }
 
   /**
@@ -262,7 +265,7 @@ export class Recorder {
   #write(span: Span, row: number): void {
     this.#startNs[row] = span.startNs;
     this.#endNs[row] = span.endNs;
-    this.#nameIds[row] = span.nameId >= 0 && this.#strings[span.nameId] === span.name ? span.nameId : this.intern(span.name);
+    this.#nameIds[row] = this.#nameIdOf(span);
     this.#stages[row] = this.#stageCode(span.stage);
     this.#statuses[row] = span.status === 'ok' ? 1 : span.status === 'error' ? 2 : 0;
     // The row may hold an older span's metrics (the ring wrapped) or this span's before a change.
